@@ -1,0 +1,98 @@
+/**
+ * Gradient checking: compares autograd's gradients with central finite differences,
+ * (f(x + h) − f(x − h)) / 2h, accumulated in float64 (inputs are promoted to float64 on backends
+ * that store it, such as `cpu`).
+ */
+import * as engine from '../engine.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { fromArray } from '../tensor/creation.js';
+import { cast } from '../ops/elementwise.js';
+import { sum, } from '../ops/reduce.js';
+import { mul } from '../ops/elementwise.js';
+import { globalRandom, Random } from '../tensor/random.js';
+import { fmt } from '../tensor/shape.js';
+import { gradients } from './backward.js';
+import { isFloat } from '../tensor/dtype.js';
+
+export interface GradcheckOptions {
+  /** Finite-difference step (default 1e-6 in float64, 1e-2 in float32). */
+  eps?: number;
+  /** Absolute tolerance (default 1e-5 in float64, 1e-2 in float32). */
+  atol?: number;
+  /** Relative tolerance (default 1e-4 in float64, 1e-2 in float32). */
+  rtol?: number;
+  /** Compute in float64 where the backend allows (default true). */
+  float64?: boolean;
+  /** Which inputs to check (default: all floating inputs). */
+  check?: readonly boolean[];
+  /** Throw an error describing the worst mismatch (default true); otherwise return the report. */
+  raiseOnFailure?: boolean;
+}
+
+export interface GradcheckReport {
+  ok: boolean;
+  dtype: 'float32' | 'float64';
+  /** Per input: the largest |analytic − numeric| and where. */
+  inputs: { maxAbsError: number; index: number; analytic: number; numeric: number }[];
+}
+
+/**
+ * Checks the gradients of `f` at `inputs`. `f` may return any shape: it is reduced to a scalar
+ * with fixed random weights, so every output element is tested.
+ */
+export function gradcheck(f: (...xs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts: GradcheckOptions = {}): GradcheckReport {
+  const be = inputs[0]?.backend ?? engine.getBackend();
+  const use64 = (opts.float64 ?? true) && be.supportsFloat64;
+  const dtype = use64 ? 'float64' : 'float32';
+  const eps = opts.eps ?? (use64 ? 1e-6 : 1e-2);
+  const atol = opts.atol ?? (use64 ? 1e-5 : 1e-2);
+  const rtol = opts.rtol ?? (use64 ? 1e-4 : 1e-2);
+  return engine.tidy(() => {
+    const xs = inputs.map((x) => (isFloat(x.dtype) ? cast(x, dtype) : x.clone()));
+    const check = xs.map((x, i) => (opts.check ? !!opts.check[i] : isFloat(x.dtype)));
+    const probe = engine.noGrad(() => f(...xs));
+    const rnd = new Random(globalRandom.nextUint32());
+    const wArr = new Float64Array(probe.size).map(() => rnd.uniform() * 2 - 1);
+    const weights = cast(fromArray(wArr, probe.shape, { backend: be.name }), dtype);
+    const objective = (...a: Tensor[]): Tensor => {
+      const y = f(...a);
+      if (!isFloat(y.dtype)) throw new Error(`gradcheck: f returned ${y.dtype}; it must return a floating tensor`);
+      return sum(mul(cast(y, dtype), weights));
+    };
+    const leaves = xs.map((x, i) => (check[i] ? x.detach().requireGrad(true) : x));
+    const out = engine.withGrad(true, () => objective(...leaves));
+    const analytic = gradients(out, leaves.filter((_, i) => check[i]), undefined, false);
+    const report: GradcheckReport = { ok: true, dtype, inputs: [] };
+    let k = 0;
+    const evalAt = (i: number, values: Float64Array | Float32Array): number =>
+      engine.noGrad(() => {
+        const args = xs.map((x, j) => (j === i ? fromArray(values.slice(), x.shape, { dtype, backend: be.name }) : x));
+        return Number(objective(...args).dataSync()[0]);
+      });
+    let failure = '';
+    xs.forEach((x, i) => {
+      if (!check[i]) return;
+      const a = (analytic[k++] as Tensor).dataSync();
+      const base = x.dataSync() as Float64Array | Float32Array;
+      const worst = { maxAbsError: 0, index: -1, analytic: 0, numeric: 0 };
+      for (let j = 0; j < base.length; j++) {
+        const v = base.slice();
+        v[j] = (base[j] as number) + eps;
+        const fp = evalAt(i, v);
+        v[j] = (base[j] as number) - eps;
+        const fm = evalAt(i, v);
+        const numeric = (fp - fm) / (2 * eps);
+        const an = a[j] as number;
+        const err = Math.abs(an - numeric);
+        if (!(err <= worst.maxAbsError) || worst.index < 0) Object.assign(worst, { maxAbsError: err, index: j, analytic: an, numeric });
+        if (!(err <= atol + rtol * Math.abs(numeric)) && report.ok) {
+          report.ok = false;
+          failure = `gradcheck: input ${i} ${fmt(x.shape)} element ${j}: analytic ${an} vs numeric ${numeric} (|diff| ${err} > atol ${atol} + rtol ${rtol}·|numeric|)`;
+        }
+      }
+      report.inputs.push(worst);
+    });
+    if (!report.ok && (opts.raiseOnFailure ?? true)) throw new Error(failure);
+    return report;
+  });
+}

@@ -1,0 +1,123 @@
+/**
+ * The backend interface: the small set of primitive kernels every backend implements.
+ *
+ * Backends know nothing of autograd, scopes or validation: they receive already-checked,
+ * contiguous row-major inputs (`KTensor`) and return a new storage handle for the output.
+ * Storage handles are opaque to the engine (a typed array on `cpu`, an offset into linear memory
+ * on `wasm`, a GPU buffer on a GPU backend). Reading back is asynchronous; CPU backends may also
+ * read synchronously.
+ */
+import type { DType, TypedArray } from '../tensor/dtype.js';
+import type { Shape } from '../tensor/shape.js';
+
+/** An input to a kernel: a storage handle plus its shape and dtype. Always contiguous, row-major. */
+export interface KTensor {
+  readonly data: unknown;
+  readonly shape: Shape;
+  readonly dtype: DType;
+  readonly size: number;
+}
+
+export type UnaryOp =
+  | 'neg' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'abs' | 'sign' | 'square' | 'reciprocal'
+  | 'sigmoid' | 'tanh' | 'relu' | 'softplus' | 'step' | 'floor' | 'ceil' | 'round'
+  | 'sin' | 'cos' | 'logicalNot' | 'expm1' | 'log1p' | 'elu' | 'selu';
+
+export type BinaryOp =
+  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'mod'
+  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'logicalAnd' | 'logicalOr' | 'logicalXor'
+  | 'reluGrad';
+
+export type ReduceOp = 'sum' | 'max' | 'min' | 'prod';
+export type ArgReduceOp = 'argmax' | 'argmin';
+
+/** Convolution geometry, NCHW input [N,C,H,W], OIHW filter [O, C/groups, KH, KW]. Padding is explicit. */
+export interface Conv2dParams {
+  readonly strides: readonly [number, number];
+  readonly pads: readonly [number, number, number, number]; // top, bottom, left, right
+  readonly dilations: readonly [number, number];
+  readonly groups: number;
+  /** Input shape [N,C,H,W]. */
+  readonly inShape: readonly [number, number, number, number];
+  /** Filter shape [O, C/groups, KH, KW]. */
+  readonly filterShape: readonly [number, number, number, number];
+  /** Output shape [N,O,OH,OW]. */
+  readonly outShape: readonly [number, number, number, number];
+}
+
+/** Pooling geometry over NCHW. Padded cells never win a max and are excluded from an average when `countIncludePad` is false. */
+export interface Pool2dParams {
+  readonly kernel: readonly [number, number];
+  readonly strides: readonly [number, number];
+  readonly pads: readonly [number, number, number, number];
+  readonly countIncludePad: boolean;
+  readonly inShape: readonly [number, number, number, number];
+  readonly outShape: readonly [number, number, number, number];
+}
+
+export interface BackendMemory {
+  numBuffers: number;
+  numBytes: number;
+}
+
+export interface Backend {
+  readonly name: string;
+  /** Whether the backend stores float64 (used for float64 gradient checks). */
+  readonly supportsFloat64: boolean;
+
+  // ---- storage ----
+  /** Stores `values` (the backend may take ownership of the array) and returns a handle. */
+  upload(values: TypedArray, dtype: DType): unknown;
+  /** Reads a whole buffer back. Resolves to a fresh array the caller owns. */
+  download(t: KTensor): Promise<TypedArray>;
+  /** Synchronous read, offered by CPU backends only. */
+  downloadSync?(t: KTensor): TypedArray;
+  /** Releases a handle. Called exactly once per handle by the engine. */
+  free(data: unknown, dtype: DType, size: number): void;
+  memory(): BackendMemory;
+
+  // ---- kernels ----
+  fill(shape: Shape, value: number, dtype: DType): unknown;
+  cast(x: KTensor, dtype: DType): unknown;
+  /** Elementwise unary op; output dtype is `outDtype` (bool for logicalNot, else x.dtype). */
+  unary(op: UnaryOp, x: KTensor, alpha?: number): unknown;
+  /** Elementwise binary op with NumPy broadcasting of `a` and `b` to `outShape`; comparisons give bool. */
+  binary(op: BinaryOp, a: KTensor, b: KTensor, outShape: Shape, outDtype: DType): unknown;
+  /** where(cond, a, b) with broadcasting of all three to `outShape`. */
+  where(cond: KTensor, a: KTensor, b: KTensor, outShape: Shape): unknown;
+  /** Reduces over sorted `axes`; the output shape drops them. */
+  reduce(op: ReduceOp, x: KTensor, axes: readonly number[]): unknown;
+  /** Index (int32) of the max/min along `axis` (first occurrence); the output drops `axis`. */
+  argReduce(op: ArgReduceOp, x: KTensor, axis: number): unknown;
+  /** Batched matmul: a [...,M,K] (or [...,K,M] when transA), b [...,K,N] (or [...,N,K]); batch dims broadcast to `outShape`. */
+  matmul(a: KTensor, b: KTensor, transA: boolean, transB: boolean, outShape: Shape): unknown;
+  transpose(x: KTensor, perm: readonly number[]): unknown;
+  broadcastTo(x: KTensor, shape: Shape): unknown;
+  slice(x: KTensor, begin: readonly number[], size: readonly number[]): unknown;
+  /** Constant padding; `pads[i] = [before, after]`. */
+  pad(x: KTensor, pads: readonly (readonly [number, number])[], value: number): unknown;
+  concat(xs: readonly KTensor[], axis: number, outShape: Shape): unknown;
+  /** out[..., j, ...] = x[..., indices[j], ...] along `axis`; indices int32 of any shape (flattened into the axis position). */
+  gather(x: KTensor, indices: KTensor, axis: number, outShape: Shape): unknown;
+  /** The adjoint of gather: out = zeros(outShape); out[..., indices[j], ...] += updates[..., j, ...]. */
+  scatterAdd(updates: KTensor, indices: KTensor, axis: number, outShape: Shape): unknown;
+  oneHot(indices: KTensor, depth: number, onValue: number, offValue: number, dtype: DType): unknown;
+
+  conv2d(x: KTensor, w: KTensor, p: Conv2dParams): unknown;
+  /** dL/dx of conv2d given dy [N,O,OH,OW]: also the forward of transposed convolution. */
+  conv2dBackpropInput(dy: KTensor, w: KTensor, p: Conv2dParams): unknown;
+  /** dL/dw of conv2d given x and dy. */
+  conv2dBackpropFilter(x: KTensor, dy: KTensor, p: Conv2dParams): unknown;
+  maxPool2d(x: KTensor, p: Pool2dParams): unknown;
+  /** Routes dy to the first arg-max of each window (gradient of maxPool2d w.r.t. x). */
+  maxPool2dBackward(dy: KTensor, x: KTensor, p: Pool2dParams): unknown;
+  avgPool2d(x: KTensor, p: Pool2dParams): unknown;
+  /** Spreads dy evenly over each window (gradient of avgPool2d w.r.t. x). */
+  avgPool2dBackward(dy: KTensor, p: Pool2dParams): unknown;
+
+  /** Optional: release resources (worker threads, devices). */
+  dispose?(): void;
+}
+
+/** The names of the kernels, for the generated op × backend table. */
+export type KernelName = Exclude<keyof Backend, 'name' | 'supportsFloat64' | 'upload' | 'download' | 'downloadSync' | 'free' | 'memory' | 'dispose'>;

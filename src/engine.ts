@@ -1,0 +1,319 @@
+/**
+ * The engine: backend registry, storage reference counts, memory scopes (`tidy`), the no-grad
+ * switch, and `apply` — the single path every primitive op takes from its definition to a
+ * backend kernel and, when gradients are wanted, onto the autograd graph.
+ */
+import type { Backend, KTensor } from './backends/interface.js';
+import type { DType } from './tensor/dtype.js';
+import { bytesPerElement } from './tensor/dtype.js';
+import type { Shape } from './tensor/shape.js';
+import { Tensor } from './tensor/tensor.js';
+
+import type { OpDef } from './registry.js';
+export { defineOp, listOps, type OpDef } from './registry.js';
+
+// ---------------------------------------------------------------------------------------------
+// Storage with reference counts (several tensors may share one buffer: reshape, detach).
+
+export class Storage {
+  refs = 1;
+  constructor(
+    readonly backend: Backend,
+    public data: unknown,
+    readonly dtype: DType,
+    readonly size: number,
+  ) {
+    liveBytes += size * bytesPerElement(dtype);
+    liveBuffers++;
+  }
+  retain(): void {
+    this.refs++;
+  }
+  release(): void {
+    if (--this.refs === 0) {
+      this.backend.free(this.data, this.dtype, this.size);
+      liveBytes -= this.size * bytesPerElement(this.dtype);
+      liveBuffers--;
+      this.data = null;
+    }
+  }
+}
+
+let liveBytes = 0;
+let liveBuffers = 0;
+let liveTensors = 0;
+
+export function tensorCreated(): void {
+  liveTensors++;
+}
+export function tensorDisposed(): void {
+  liveTensors--;
+}
+
+export interface MemoryInfo {
+  /** Tensors created and not yet disposed (nor collected). */
+  numTensors: number;
+  /** Distinct storage buffers alive (tensors may share one). */
+  numBuffers: number;
+  /** Bytes held by those buffers. */
+  numBytes: number;
+  /** The current backend's own accounting (pools included). */
+  backend: { name: string; numBuffers: number; numBytes: number };
+}
+
+export function memory(): MemoryInfo {
+  const b = getBackend();
+  return { numTensors: liveTensors, numBuffers: liveBuffers, numBytes: liveBytes, backend: { name: b.name, ...b.memory() } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backends.
+
+type BackendFactory = () => Backend;
+const factories = new Map<string, BackendFactory>();
+const instances = new Map<string, Backend>();
+let current: Backend | null = null;
+let defaultName = 'cpu';
+
+/** Registers a backend factory under `name`; `priority` picks the default (highest available wins). */
+export function registerBackend(name: string, factory: BackendFactory, opts: { isDefault?: boolean } = {}): void {
+  factories.set(name, factory);
+  if (opts.isDefault) defaultName = name;
+}
+
+export function backendNames(): string[] {
+  return [...factories.keys()];
+}
+
+export function findBackend(name: string): Backend {
+  let b = instances.get(name);
+  if (b) return b;
+  const f = factories.get(name);
+  if (!f) throw new Error(`setBackend: unknown backend '${name}'; registered: ${backendNames().join(', ')}`);
+  b = f();
+  instances.set(name, b);
+  return b;
+}
+
+/** Selects the backend new tensors are created on. */
+export function setBackend(name: string): void {
+  current = findBackend(name);
+}
+
+export function getBackend(): Backend {
+  if (!current) current = findBackend(defaultName);
+  return current;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gradient mode.
+
+let gradEnabled = true;
+
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/** Runs `fn` without recording operations for autograd (like `torch.no_grad()`). */
+export function noGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+/** Runs `fn` with gradient recording switched on or off. */
+export function withGrad<T>(enabled: boolean, fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = enabled;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Memory scopes.
+
+class Scope {
+  readonly tensors = new Set<Tensor>();
+  constructor(readonly parent: Scope | null) {}
+}
+
+interface ScopeContext {
+  get(): Scope | null;
+  run<T>(scope: Scope, fn: () => T): T;
+}
+
+/** Where AsyncLocalStorage exists (Node), scopes follow async code exactly; otherwise a stack. */
+function makeScopeContext(): ScopeContext {
+  type ALS = { getStore(): Scope | undefined; run<T>(s: Scope, fn: () => T): T };
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const mod = proc?.getBuiltinModule?.('node:async_hooks') as { AsyncLocalStorage: new () => ALS } | undefined;
+  if (mod) {
+    const als = new mod.AsyncLocalStorage();
+    return { get: () => als.getStore() ?? null, run: (s, fn) => als.run(s, fn) };
+  }
+  let top: Scope | null = null;
+  return {
+    get: () => top,
+    run<T>(s: Scope, fn: () => T): T {
+      const prev = top;
+      top = s;
+      try {
+        return fn();
+      } finally {
+        top = prev;
+      }
+    },
+  };
+}
+
+const scopes = makeScopeContext();
+
+/** Called for every new tensor: the innermost scope will dispose it unless it is kept or returned. */
+export function trackTensor(t: Tensor): void {
+  const s = scopes.get();
+  if (s) s.tensors.add(t);
+}
+
+/** Removes `t` from every enclosing scope so that `tidy` does not dispose it. Returns `t`. */
+export function keep<T extends Tensor>(t: T): T {
+  for (let s = scopes.get(); s; s = s.parent) s.tensors.delete(t);
+  return t;
+}
+
+function collect(v: unknown, out: Set<Tensor>, depth = 0): void {
+  if (depth > 8 || v === null || typeof v !== 'object') return;
+  if (v instanceof Tensor) {
+    out.add(v);
+    return;
+  }
+  if (Array.isArray(v)) for (const x of v) collect(x, out, depth + 1);
+  else if (Object.getPrototypeOf(v) === Object.prototype || v instanceof Map) {
+    const vals = v instanceof Map ? [...v.values()] : Object.values(v);
+    for (const x of vals) collect(x, out, depth + 1);
+  }
+}
+
+function closeScope(scope: Scope, result: unknown): void {
+  const kept = new Set<Tensor>();
+  collect(result, kept);
+  const parent = scope.parent;
+  for (const t of scope.tensors) {
+    if (kept.has(t)) {
+      if (parent) parent.tensors.add(t);
+    } else t.dispose();
+  }
+  scope.tensors.clear();
+}
+
+/**
+ * Runs `fn` and disposes every tensor it created except those it returns (found in arrays and
+ * plain objects) and those passed to `keep`. `fn` may be async: the scope then lasts until the
+ * promise settles, and in Node (AsyncLocalStorage) tracks exactly the tensors created by `fn`'s
+ * own async chain, even while other async work interleaves.
+ */
+export function tidy<T>(fn: () => Promise<T>): Promise<T>;
+export function tidy<T>(fn: () => T): T;
+export function tidy<T>(fn: () => T | Promise<T>): T | Promise<T> {
+  const scope = new Scope(scopes.get());
+  let result: T | Promise<T>;
+  try {
+    result = scopes.run(scope, fn);
+  } catch (e) {
+    closeScope(scope, undefined);
+    throw e;
+  }
+  if (result instanceof Promise) {
+    return result.then(
+      (v) => {
+        closeScope(scope, v);
+        return v;
+      },
+      (e: unknown) => {
+        closeScope(scope, undefined);
+        throw e;
+      },
+    );
+  }
+  closeScope(scope, result);
+  return result;
+}
+
+/** Disposes every tensor found in `v` (a tensor, or arrays/objects of them). */
+export function dispose(v: unknown): void {
+  const s = new Set<Tensor>();
+  collect(v, s);
+  for (const t of s) t.dispose();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running ops.
+
+/** A gradient rule: given the output gradient, the op's inputs and its output, returns one gradient per input (null = none). */
+export type GradFn = (dy: Tensor, inputs: readonly Tensor[], out: Tensor) => readonly (Tensor | null)[];
+
+/** A kernel call: receives the backend and the inputs as kernel tensors, returns the output handle. */
+export type KernelCall = (backend: Backend, inputs: readonly KTensor[]) => unknown;
+
+/** The autograd record of how a tensor was computed. */
+export interface GradNode {
+  readonly op: OpDef;
+  readonly inputs: readonly Tensor[];
+  readonly grad: GradFn;
+}
+
+export function kt(t: Tensor): KTensor {
+  return t.kernelView();
+}
+
+/**
+ * Runs a primitive op: all inputs must live on one backend; the kernel's output becomes a new
+ * tensor; when any input requires a gradient (and grad mode is on), the output records `grad`.
+ */
+export function apply(op: OpDef, inputs: readonly Tensor[], outShape: Shape, outDtype: DType, kernel: KernelCall, grad?: GradFn): Tensor {
+  let backend: Backend | null = null;
+  let needsGrad = false;
+  for (const t of inputs) {
+    t.assertAlive(op.name);
+    if (backend === null) backend = t.backend;
+    else if (t.backend !== backend) {
+      throw new Error(`${op.name}: inputs live on different backends ('${backend.name}' and '${t.backend.name}'); move one with .to()`);
+    }
+    if (t.requiresGrad) needsGrad = true;
+  }
+  const be = backend ?? getBackend();
+  const kins = inputs.map(kt);
+  const data = kernel(be, kins);
+  const out = Tensor.fromStorage(new Storage(be, data, outDtype, sizeOfShape(outShape)), outShape);
+  if (needsGrad && gradEnabled && grad) {
+    out.requiresGrad = true;
+    out.gradFn = { op, inputs, grad };
+  }
+  return out;
+}
+
+/** Records `grad` on `out` (made without a kernel, e.g. a reshape sharing storage) when any input requires a gradient. */
+export function record(op: OpDef, inputs: readonly Tensor[], out: Tensor, grad: GradFn): Tensor {
+  if (gradEnabled) {
+    for (const t of inputs) {
+      if (t.requiresGrad) {
+        out.requiresGrad = true;
+        out.gradFn = { op, inputs, grad };
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+function sizeOfShape(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}

@@ -1,0 +1,26 @@
+/**
+ * nabla (∇): tensors with reverse-mode autodiff, interchangeable backends, neural networks.
+ *
+ * Images are NCHW ([batch, channels, height, width]) everywhere; convolution filters are OIHW.
+ */
+import { registerBackend } from './engine.js';
+import { createCpuBackend } from './backends/cpu/index.js';
+
+registerBackend('cpu', createCpuBackend, { isDefault: true });
+
+export { Tensor } from './tensor/tensor.js';
+export type { NestedArray, TensorLike } from './tensor/tensor.js';
+export type { DType, TypedArray } from './tensor/dtype.js';
+export type { Shape } from './tensor/shape.js';
+export * from './tensor/creation.js';
+export { seed, Random } from './tensor/random.js';
+export * from './ops/index.js';
+export {
+  tidy, keep, dispose, memory, noGrad, withGrad, isGradEnabled, setBackend, getBackend, registerBackend, backendNames, listOps,
+} from './engine.js';
+export type { MemoryInfo, OpDef } from './engine.js';
+export { grad, valueAndGrad } from './autograd/functional.js';
+export type { Grads } from './autograd/functional.js';
+export type { Backend, KTensor } from './backends/interface.js';
+import * as testing from './testing.js';
+export { testing };

@@ -1,0 +1,95 @@
+/** Activation functions (SCOPE §3) and softmax/logSoftmax, each with its derivative. */
+import { apply } from '../engine.js';
+import { defineOp } from '../registry.js';
+import type { Tensor, TensorLike } from '../tensor/tensor.js';
+import { normAxis } from '../tensor/shape.js';
+import { add, exp, mul, sub, where, gt, maximum, square } from './elementwise.js';
+import { logsumexp } from './reduce.js';
+import { SELU_ALPHA, SELU_SCALE } from '../constants.js';
+import { assertTensor, operand, unaryDef, unaryOp } from './util.js';
+
+const F = 'activations';
+
+const Sigmoid = unaryDef('sigmoid');
+/** σ(x) = 1/(1 + e^−x); σ′ = σ(1 − σ). */
+export function sigmoid(x: TensorLike): Tensor {
+  return unaryOp(Sigmoid, 'sigmoid', x, (dy, _, y) => [mul(dy, mul(y, sub(1, y)))]);
+}
+
+const Tanh = unaryDef('tanh');
+/** tanh x; tanh′ = 1 − tanh². */
+export function tanh(x: TensorLike): Tensor {
+  return unaryOp(Tanh, 'tanh', x, (dy, _, y) => [mul(dy, sub(1, square(y)))]);
+}
+
+const ReluGrad = defineOp({ name: 'reluGrad', kernels: ['binary'], grad: 'rule', family: F });
+/** dy where x > 0, else 0 (one fused kernel for ReLU's backward pass). */
+function reluGrad(dy: Tensor, x: Tensor): Tensor {
+  return apply(ReluGrad, [dy, x], dy.shape, dy.dtype, (be, [a, b]) => be.binary('reluGrad', a!, b!, dy.shape, dy.dtype), (g, [, xx]) => [
+    reluGrad(g, xx!),
+    null,
+  ]);
+}
+
+const Relu = unaryDef('relu');
+/** max(0, x); derivative 1 for x > 0, else 0. */
+export function relu(x: TensorLike): Tensor {
+  return unaryOp(Relu, 'relu', x, (dy, [t]) => [reluGrad(dy, t!)], false);
+}
+
+const Softplus = unaryDef('softplus');
+/** ln(1 + eˣ), computed stably; derivative σ(x). */
+export function softplus(x: TensorLike): Tensor {
+  return unaryOp(Softplus, 'softplus', x, (dy, [t]) => [mul(dy, sigmoid(t!))]);
+}
+
+const Step = unaryDef('step');
+/** Unit step: 1 where x > 0, else 0. Its gradient is zero: for hand-built and perceptron networks. */
+export function step(x: TensorLike): Tensor {
+  return unaryOp(Step, 'step', x, (dy) => [mul(dy, 0)], false);
+}
+
+const Elu = unaryDef('elu');
+/** x for x > 0, α(eˣ − 1) otherwise; derivative 1 or y + α. */
+export function elu(x: TensorLike, alpha = 1): Tensor {
+  const t = operand('elu', x, true);
+  return unaryOp(Elu, 'elu', t, (dy, [xi], y) => [where(gt(xi!, 0), dy, mul(dy, add(y, alpha)))], true, alpha);
+}
+
+const Selu = unaryDef('selu');
+/** scale·(x for x > 0, α(eˣ − 1) otherwise) with the self-normalising constants. */
+export function selu(x: TensorLike): Tensor {
+  return unaryOp(Selu, 'selu', x, (dy, [xi], y) => [mul(dy, where(gt(xi!, 0), SELU_SCALE, add(y, SELU_SCALE * SELU_ALPHA)))]);
+}
+
+/** max(x, slope·x) for 0 ≤ slope ≤ 1. */
+export function leakyRelu(x: TensorLike, slope = 0.01): Tensor {
+  if (!(slope >= 0 && slope <= 1)) throw new Error(`leakyRelu: slope must be in [0, 1], got ${slope}`);
+  const t = operand('leakyRelu', x, true);
+  return maximum(t, mul(t, slope));
+}
+defineOp({ name: 'leakyRelu', kernels: [], grad: 'composite', family: F });
+
+/** x·σ(x). */
+export function swish(x: TensorLike): Tensor {
+  const t = operand('swish', x, true);
+  return mul(t, sigmoid(t));
+}
+defineOp({ name: 'swish', kernels: [], grad: 'composite', family: F });
+
+/** log softmax along `axis`: x − logsumexp(x), stable for large logits. */
+export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  assertTensor(x, 'logSoftmax', 'x');
+  const a = normAxis(axis, x.rank, 'logSoftmax');
+  return sub(x, logsumexp(x, a, true));
+}
+defineOp({ name: 'logSoftmax', kernels: [], grad: 'composite', family: F });
+
+/** softmax along `axis`: e^(x − max) / Σ e^(x − max). */
+export function softmax(x: Tensor, axis = -1): Tensor {
+  assertTensor(x, 'softmax', 'x');
+  const a = normAxis(axis, x.rank, 'softmax');
+  return exp(logSoftmax(x, a));
+}
+defineOp({ name: 'softmax', kernels: [], grad: 'composite', family: F });
+

@@ -1,0 +1,167 @@
+/**
+ * 2-D convolution over NCHW inputs with OIHW filters [outChannels, inChannels/groups, kH, kW],
+ * its two backward kernels, and transposed convolution (whose forward is conv's input gradient).
+ */
+import { apply } from '../engine.js';
+import { defineOp } from '../registry.js';
+import type { Conv2dParams } from '../backends/interface.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { fmt } from '../tensor/shape.js';
+import { isFloat } from '../tensor/dtype.js';
+import { assertTensor } from './util.js';
+
+const F = 'conv';
+
+export type Pair = number | readonly [number, number];
+/** A padding: a number or [h, w] (symmetric), [top, bottom, left, right], or 'same' / 'valid'. */
+export type Padding = number | readonly [number, number] | readonly [number, number, number, number] | 'same' | 'valid';
+
+export interface Conv2dOptions {
+  stride?: Pair;
+  padding?: Padding;
+  dilation?: Pair;
+  groups?: number;
+}
+
+export function pair(op: string, arg: string, v: Pair | undefined, dflt: number, min = 1): [number, number] {
+  const p: [number, number] = v === undefined ? [dflt, dflt] : typeof v === 'number' ? [v, v] : [v[0], v[1]];
+  if (!p.every((x) => Number.isInteger(x) && x >= min)) throw new Error(`${op}: ${arg} must be integers ≥ ${min}, got ${JSON.stringify(v)}`);
+  return p;
+}
+
+/** Resolves a padding spec to [top, bottom, left, right] for input size (h, w) and effective kernel (kh, kw). */
+export function resolvePadding(op: string, padding: Padding | undefined, inH: number, inW: number, kh: number, kw: number, sh: number, sw: number): [number, number, number, number] {
+  if (padding === undefined || padding === 'valid') return [0, 0, 0, 0];
+  if (padding === 'same') {
+    const outH = Math.ceil(inH / sh);
+    const outW = Math.ceil(inW / sw);
+    const ph = Math.max((outH - 1) * sh + kh - inH, 0);
+    const pw = Math.max((outW - 1) * sw + kw - inW, 0);
+    return [Math.floor(ph / 2), ph - Math.floor(ph / 2), Math.floor(pw / 2), pw - Math.floor(pw / 2)];
+  }
+  let p: number[];
+  if (typeof padding === 'number') p = [padding, padding, padding, padding];
+  else if (padding.length === 2) p = [padding[0], padding[0], padding[1], padding[1]];
+  else if (padding.length === 4) p = padding.slice();
+  else throw new Error(`${op}: padding must be a number, [h, w], [top, bottom, left, right], 'same' or 'valid'`);
+  if (!p.every((x) => Number.isInteger(x) && x >= 0)) throw new Error(`${op}: padding must be non-negative integers, got ${JSON.stringify(padding)}`);
+  return p as [number, number, number, number];
+}
+
+const Conv2d = defineOp({ name: 'conv2d', kernels: ['conv2d'], grad: 'rule', family: F });
+const Conv2dBackpropInput = defineOp({ name: 'conv2dBackpropInput', kernels: ['conv2dBackpropInput'], grad: 'rule', family: F });
+const Conv2dBackpropFilter = defineOp({ name: 'conv2dBackpropFilter', kernels: ['conv2dBackpropFilter'], grad: 'rule', family: F });
+
+function convRaw(x: Tensor, w: Tensor, p: Conv2dParams): Tensor {
+  return apply(Conv2d, [x, w], p.outShape, x.dtype, (be, [a, b]) => be.conv2d(a!, b!, p), (dy, [xi, wi]) => [
+    convBackInput(dy, wi!, p),
+    convBackFilter(xi!, dy, p),
+  ]);
+}
+
+function convBackInput(dy: Tensor, w: Tensor, p: Conv2dParams): Tensor {
+  return apply(Conv2dBackpropInput, [dy, w], p.inShape, dy.dtype, (be, [a, b]) => be.conv2dBackpropInput(a!, b!, p), (g, [dyi, wi]) => [
+    convRaw(g, wi!, p),
+    convBackFilter(g, dyi!, p),
+  ]);
+}
+
+function convBackFilter(x: Tensor, dy: Tensor, p: Conv2dParams): Tensor {
+  return apply(Conv2dBackpropFilter, [x, dy], p.filterShape, x.dtype, (be, [a, b]) => be.conv2dBackpropFilter(a!, b!, p), (g, [xi, dyi]) => [
+    convBackInput(dyi!, g, p),
+    convRaw(xi!, g, p),
+  ]);
+}
+
+function checkFloat(op: string, t: Tensor, arg: string): void {
+  if (!isFloat(t.dtype)) throw new Error(`${op}: ${arg} must be float32 or float64, got ${t.dtype}`);
+}
+
+/** Convolution geometry for input [N,C,H,W] and filter [O,C/groups,KH,KW]. */
+export function conv2dParams(op: string, xShape: readonly number[], wShape: readonly number[], opts: Conv2dOptions): Conv2dParams {
+  if (xShape.length !== 4) throw new Error(`${op}: x must be 4-D NCHW [batch, channels, height, width], got ${fmt(xShape)}`);
+  if (wShape.length !== 4) throw new Error(`${op}: filter must be 4-D [outChannels, inChannels/groups, kH, kW], got ${fmt(wShape)}`);
+  const [N, C, H, W] = xShape as [number, number, number, number];
+  const [O, Cg, KH, KW] = wShape as [number, number, number, number];
+  const groups = opts.groups ?? 1;
+  if (!Number.isInteger(groups) || groups < 1) throw new Error(`${op}: groups must be a positive integer, got ${groups}`);
+  if (C % groups !== 0 || O % groups !== 0) {
+    throw new Error(`${op}: groups ${groups} must divide input channels (x is ${fmt(xShape)}) and output channels (filter is ${fmt(wShape)})`);
+  }
+  if (Cg * groups !== C) {
+    throw new Error(`${op}: filter expects ${Cg * groups} input channels (${Cg} per group × ${groups} groups) but x has ${C}: x is ${fmt(xShape)}, filter is ${fmt(wShape)}`);
+  }
+  const [sh, sw] = pair(op, 'stride', opts.stride, 1);
+  const [dh, dw] = pair(op, 'dilation', opts.dilation, 1);
+  const ekh = (KH - 1) * dh + 1;
+  const ekw = (KW - 1) * dw + 1;
+  const pads = resolvePadding(op, opts.padding, H, W, ekh, ekw, sh, sw);
+  const OH = Math.floor((H + pads[0] + pads[1] - ekh) / sh) + 1;
+  const OW = Math.floor((W + pads[2] + pads[3] - ekw) / sw) + 1;
+  if (OH <= 0 || OW <= 0) {
+    throw new Error(`${op}: kernel ${KH}×${KW} (dilation ${dh}×${dw}) is larger than the padded input: x is ${fmt(xShape)}, filter is ${fmt(wShape)}`);
+  }
+  return { strides: [sh, sw], pads, dilations: [dh, dw], groups, inShape: [N, C, H, W], filterShape: [O, Cg, KH, KW], outShape: [N, O, OH, OW] };
+}
+
+/**
+ * 2-D convolution (cross-correlation, as in every DL framework): x [N,C,H,W], filter
+ * [O, C/groups, KH, KW] → [N, O, OH, OW]. Options: stride, padding (number, [h,w],
+ * [top,bottom,left,right], 'same', 'valid'), dilation, groups.
+ */
+export function conv2d(x: Tensor, filter: Tensor, opts: Conv2dOptions = {}): Tensor {
+  assertTensor(x, 'conv2d', 'x');
+  assertTensor(filter, 'conv2d', 'filter');
+  checkFloat('conv2d', x, 'x');
+  if (x.dtype !== filter.dtype) throw new Error(`conv2d: dtypes differ: x is ${x.dtype}, filter is ${filter.dtype}`);
+  return convRaw(x, filter, conv2dParams('conv2d', x.shape, filter.shape, opts));
+}
+
+export interface Conv2dTransposeOptions {
+  stride?: Pair;
+  /** Padding removed from the output: a number, [h, w] or [top, bottom, left, right]. */
+  padding?: number | readonly [number, number] | readonly [number, number, number, number];
+  /** Extra rows/columns added at the bottom/right to pick among the output sizes a stride allows. */
+  outputPadding?: Pair;
+  dilation?: Pair;
+  groups?: number;
+}
+
+/**
+ * Transposed convolution (the gradient of conv2d w.r.t. its input): x [N, Cin, H, W], filter
+ * [Cin, Cout/groups, KH, KW] → [N, Cout, (H−1)·s − padTop − padBottom + d·(KH−1) + outputPadding + 1, …].
+ */
+export function conv2dTranspose(x: Tensor, filter: Tensor, opts: Conv2dTransposeOptions = {}): Tensor {
+  const op = 'conv2dTranspose';
+  assertTensor(x, op, 'x');
+  assertTensor(filter, op, 'filter');
+  checkFloat(op, x, 'x');
+  if (x.dtype !== filter.dtype) throw new Error(`${op}: dtypes differ: x is ${x.dtype}, filter is ${filter.dtype}`);
+  if (x.rank !== 4) throw new Error(`${op}: x must be 4-D NCHW, got ${fmt(x.shape)}`);
+  if (filter.rank !== 4) throw new Error(`${op}: filter must be 4-D [inChannels, outChannels/groups, kH, kW], got ${fmt(filter.shape)}`);
+  const [N, Cin, H, W] = x.shape as [number, number, number, number];
+  const [Fi, Cog, KH, KW] = filter.shape as [number, number, number, number];
+  const groups = opts.groups ?? 1;
+  if (Fi !== Cin) throw new Error(`${op}: filter has ${Fi} input channels, x has ${Cin}: x is ${fmt(x.shape)}, filter is ${fmt(filter.shape)}`);
+  if (!Number.isInteger(groups) || groups < 1 || Cin % groups !== 0) throw new Error(`${op}: groups ${groups} must divide the ${Cin} input channels`);
+  const [sh, sw] = pair(op, 'stride', opts.stride, 1);
+  const [dh, dw] = pair(op, 'dilation', opts.dilation, 1);
+  const [oph, opw] = pair(op, 'outputPadding', opts.outputPadding, 0, 0);
+  if (oph >= Math.max(sh, dh) || opw >= Math.max(sw, dw)) throw new Error(`${op}: outputPadding must be smaller than stride or dilation, got ${oph}×${opw}`);
+  const pads = resolvePadding(op, opts.padding ?? 0, H, W, KH, KW, sh, sw);
+  const OH = (H - 1) * sh - pads[0] - pads[1] + dh * (KH - 1) + oph + 1;
+  const OW = (W - 1) * sw - pads[2] - pads[3] + dw * (KW - 1) + opw + 1;
+  if (OH <= 0 || OW <= 0) throw new Error(`${op}: padding ${JSON.stringify(opts.padding)} leaves an empty output for x ${fmt(x.shape)}`);
+  // The equivalent convolution maps [N, Cout, OH, OW] → x's shape; bottom/right padding absorbs outputPadding.
+  const p: Conv2dParams = {
+    strides: [sh, sw],
+    pads: [pads[0], pads[1] + oph, pads[2], pads[3] + opw],
+    dilations: [dh, dw],
+    groups,
+    inShape: [N, Cog * groups, OH, OW],
+    filterShape: [Fi, Cog, KH, KW],
+    outShape: [N, Cin, H, W],
+  };
+  return convBackInput(x, filter, p);
+}
+defineOp({ name: 'conv2dTranspose', kernels: ['conv2dBackpropInput'], grad: 'rule', family: F });

@@ -1,0 +1,77 @@
+/** Indexing: gather/indexSelect, scatterAdd (its adjoint) and oneHot. Indices are int32. */
+import { apply } from '../engine.js';
+import { defineOp } from '../registry.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { fmt, normAxis, shapesEqual } from '../tensor/shape.js';
+import { assertTensor } from './util.js';
+import { add, cast } from './elementwise.js';
+
+const F = 'indexing';
+
+function checkIndices(op: string, indices: Tensor): Tensor {
+  assertTensor(indices, op, 'indices');
+  if (indices.dtype === 'int32') return indices;
+  if (indices.dtype === 'bool') throw new Error(`${op}: indices must be int32, got bool ${fmt(indices.shape)}`);
+  return cast(indices, 'int32');
+}
+
+const Gather = defineOp({ name: 'gather', kernels: ['gather'], grad: 'rule', family: F });
+/**
+ * Takes slices of `x` along `axis` at `indices` (int32, any shape): the output shape is
+ * x.shape[:axis] + indices.shape + x.shape[axis+1:]. Out-of-range indices throw.
+ */
+export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
+  assertTensor(x, 'gather', 'x');
+  const idx = checkIndices('gather', indices);
+  const a = normAxis(axis, x.rank, 'gather');
+  const outShape = [...x.shape.slice(0, a), ...idx.shape, ...x.shape.slice(a + 1)];
+  const inShape = x.shape;
+  return apply(Gather, [x, idx], outShape, x.dtype, (be, [kx, ki]) => be.gather(kx!, ki!, a, outShape), (dy, [, ii]) => [
+    scatterAddRaw(dy, ii!, a, inShape),
+    null,
+  ]);
+}
+
+/** Rows (or slices along `axis`) of `x` picked by a 1-D index vector (PyTorch's index_select). */
+export function indexSelect(x: Tensor, axis: number, indices: Tensor): Tensor {
+  assertTensor(indices, 'indexSelect', 'indices');
+  if (indices.rank !== 1) throw new Error(`indexSelect: indices must be 1-D, got ${fmt(indices.shape)}`);
+  return gather(x, indices, axis);
+}
+defineOp({ name: 'indexSelect', kernels: [], grad: 'composite', family: F });
+
+const ScatterAdd = defineOp({ name: 'scatterAdd', kernels: ['scatterAdd'], grad: 'rule', family: F });
+function scatterAddRaw(updates: Tensor, indices: Tensor, axis: number, outShape: readonly number[]): Tensor {
+  const shape = outShape.slice();
+  return apply(ScatterAdd, [updates, indices], shape, updates.dtype, (be, [ku, ki]) => be.scatterAdd(ku!, ki!, axis, shape), (dy, [, ii]) => [
+    gather(dy, ii!, axis),
+    null,
+  ]);
+}
+
+/**
+ * Adds `updates` into a copy of `target` at `indices` along `axis` (repeated indices accumulate):
+ * the adjoint of gather. `updates` must have shape target.shape[:axis] + indices.shape + target.shape[axis+1:].
+ */
+export function scatterAdd(target: Tensor, indices: Tensor, updates: Tensor, axis = 0): Tensor {
+  assertTensor(target, 'scatterAdd', 'target');
+  assertTensor(updates, 'scatterAdd', 'updates');
+  const idx = checkIndices('scatterAdd', indices);
+  const a = normAxis(axis, target.rank, 'scatterAdd');
+  const expected = [...target.shape.slice(0, a), ...idx.shape, ...target.shape.slice(a + 1)];
+  if (!shapesEqual(updates.shape, expected)) {
+    throw new Error(`scatterAdd: updates has shape ${fmt(updates.shape)}, expected ${fmt(expected)} for target ${fmt(target.shape)}, indices ${fmt(idx.shape)}, axis ${a}`);
+  }
+  if (updates.dtype !== target.dtype) throw new Error(`scatterAdd: updates is ${updates.dtype}, target is ${target.dtype}`);
+  return add(target, scatterAddRaw(updates, idx, a, target.shape));
+}
+
+const OneHot = defineOp({ name: 'oneHot', kernels: ['oneHot'], grad: 'none', family: F });
+/** One-hot rows: indices [...] → [..., depth], float32 by default. Indices outside [0, depth) give all-off rows. */
+export function oneHot(indices: Tensor, depth: number, opts: { onValue?: number; offValue?: number; dtype?: 'float32' | 'float64' | 'int32' } = {}): Tensor {
+  const idx = checkIndices('oneHot', indices);
+  if (!Number.isInteger(depth) || depth < 1) throw new Error(`oneHot: depth must be a positive integer, got ${depth}`);
+  const dtype = opts.dtype ?? 'float32';
+  const outShape = [...idx.shape, depth];
+  return apply(OneHot, [idx], outShape, dtype, (be, [k]) => be.oneHot(k!, depth, opts.onValue ?? 1, opts.offValue ?? 0, dtype));
+}

@@ -1,0 +1,97 @@
+/** Matrix products: batched matmul with NumPy-style batch broadcasting, plus dot and outer. */
+import { apply } from '../engine.js';
+import { defineOp } from '../registry.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { broadcastShapes, fmt } from '../tensor/shape.js';
+import { assertTensor, sumTo } from './util.js';
+import { reshape } from './shape.js';
+import { cast } from './elementwise.js';
+import { isFloat } from '../tensor/dtype.js';
+
+const MatMul = defineOp({ name: 'matmul', kernels: ['matmul'], grad: 'rule', family: 'matmul' });
+
+/**
+ * op(a) · op(b) where op transposes the last two axes when the flag is set. Both inputs have
+ * rank ≥ 2; batch axes broadcast. Exposed for layers that want a transposed operand without a copy.
+ */
+export function matmulT(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
+  const m = a.shape[a.rank - (transA ? 1 : 2)] as number;
+  const ka = a.shape[a.rank - (transA ? 2 : 1)] as number;
+  const kb = b.shape[b.rank - (transB ? 1 : 2)] as number;
+  const n = b.shape[b.rank - (transB ? 2 : 1)] as number;
+  if (ka !== kb) {
+    throw new Error(`matmul: inner dimensions differ: a is ${fmt(a.shape)}${transA ? ' (transposed)' : ''}, b is ${fmt(b.shape)}${transB ? ' (transposed)' : ''}`);
+  }
+  const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), 'matmul');
+  const outShape = [...batch, m, n];
+  return apply(MatMul, [a, b], outShape, a.dtype, (be, [x, y]) => be.matmul(x!, y!, transA, transB, outShape), (dy, [x, y]) => {
+    let da: Tensor;
+    let db: Tensor;
+    if (!transA && !transB) {
+      da = matmulT(dy, y!, false, true);
+      db = matmulT(x!, dy, true, false);
+    } else if (!transA && transB) {
+      da = matmulT(dy, y!, false, false);
+      db = matmulT(dy, x!, true, false);
+    } else if (transA && !transB) {
+      da = matmulT(y!, dy, false, true);
+      db = matmulT(x!, dy, false, false);
+    } else {
+      da = matmulT(y!, dy, true, true);
+      db = matmulT(dy, x!, true, true);
+    }
+    return [sumTo(da, x!.shape), sumTo(db, y!.shape)];
+  });
+}
+
+/**
+ * Matrix product like NumPy's matmul: 1-D operands are promoted to a row/column and the added
+ * axis removed afterwards; batch axes broadcast. `matmul: inner dimensions differ` names both shapes.
+ */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  assertTensor(a, 'matmul', 'a');
+  assertTensor(b, 'matmul', 'b');
+  if (a.rank === 0 || b.rank === 0) throw new Error(`matmul: operands must have rank ≥ 1: a is ${fmt(a.shape)}, b is ${fmt(b.shape)}`);
+  if (a.dtype !== b.dtype) throw new Error(`matmul: dtypes differ: a is ${a.dtype}, b is ${b.dtype}`);
+  let x = a;
+  let y = b;
+  if (!isFloat(a.dtype)) {
+    x = cast(a, 'float32');
+    y = cast(b, 'float32');
+  }
+  const aVec = x.rank === 1;
+  const bVec = y.rank === 1;
+  if (aVec) x = reshape(x, [1, x.shape[0] as number]);
+  if (bVec) y = reshape(y, [y.shape[0] as number, 1]);
+  if ((x.shape[x.rank - 1] as number) !== (y.shape[y.rank - 2] as number)) {
+    throw new Error(`matmul: inner dimensions differ: a is ${fmt(a.shape)}, b is ${fmt(b.shape)}`);
+  }
+  let out = matmulT(x, y, false, false);
+  if (aVec || bVec) {
+    const s = out.shape.slice();
+    if (bVec) s.splice(s.length - 1, 1);
+    if (aVec) s.splice(s.length - (bVec ? 1 : 2), 1);
+    out = reshape(out, s);
+  }
+  return out;
+}
+
+/** Inner product of two vectors. */
+export function dot(a: Tensor, b: Tensor): Tensor {
+  assertTensor(a, 'dot', 'a');
+  assertTensor(b, 'dot', 'b');
+  if (a.rank !== 1 || b.rank !== 1 || a.shape[0] !== b.shape[0]) {
+    throw new Error(`dot: needs two vectors of one length: a is ${fmt(a.shape)}, b is ${fmt(b.shape)}`);
+  }
+  return matmul(a, b);
+}
+defineOp({ name: 'dot', kernels: [], grad: 'composite', family: 'matmul' });
+
+/** Outer product of two vectors: [m] × [n] → [m, n]. */
+export function outer(a: Tensor, b: Tensor): Tensor {
+  assertTensor(a, 'outer', 'a');
+  assertTensor(b, 'outer', 'b');
+  if (a.rank !== 1 || b.rank !== 1) throw new Error(`outer: needs two vectors: a is ${fmt(a.shape)}, b is ${fmt(b.shape)}`);
+  return matmul(reshape(a, [a.size, 1]), reshape(b, [1, b.size]));
+}
+defineOp({ name: 'outer', kernels: [], grad: 'composite', family: 'matmul' });

@@ -1,0 +1,64 @@
+/** 2-D max and average pooling over NCHW, with their backward passes. */
+import { apply } from '../engine.js';
+import { defineOp } from '../registry.js';
+import type { Pool2dParams } from '../backends/interface.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { fmt } from '../tensor/shape.js';
+import { isFloat } from '../tensor/dtype.js';
+import { assertTensor } from './util.js';
+import { pair, resolvePadding, type Padding, type Pair } from './conv.js';
+
+const F = 'pool';
+
+export interface Pool2dOptions {
+  /** Defaults to the kernel size. */
+  stride?: Pair;
+  padding?: Padding;
+  /** avgPool2d: whether padded cells count in the divisor (default false). */
+  countIncludePad?: boolean;
+}
+
+function poolParams(op: string, x: Tensor, kernel: Pair, opts: Pool2dOptions): Pool2dParams {
+  assertTensor(x, op, 'x');
+  if (x.rank !== 4) throw new Error(`${op}: x must be 4-D NCHW [batch, channels, height, width], got ${fmt(x.shape)}`);
+  if (!isFloat(x.dtype)) throw new Error(`${op}: x must be float32 or float64, got ${x.dtype}`);
+  const [N, C, H, W] = x.shape as [number, number, number, number];
+  const [kh, kw] = pair(op, 'kernel', kernel, 1);
+  const [sh, sw] = pair(op, 'stride', opts.stride ?? [kh, kw], 1);
+  const pads = resolvePadding(op, opts.padding, H, W, kh, kw, sh, sw);
+  if (pads[0] >= kh || pads[1] >= kh || pads[2] >= kw || pads[3] >= kw) {
+    throw new Error(`${op}: padding [${pads.join(',')}] must be smaller than the kernel ${kh}×${kw}`);
+  }
+  const OH = Math.floor((H + pads[0] + pads[1] - kh) / sh) + 1;
+  const OW = Math.floor((W + pads[2] + pads[3] - kw) / sw) + 1;
+  if (OH <= 0 || OW <= 0) throw new Error(`${op}: kernel ${kh}×${kw} is larger than the padded input ${fmt(x.shape)}`);
+  return { kernel: [kh, kw], strides: [sh, sw], pads, countIncludePad: opts.countIncludePad ?? false, inShape: [N, C, H, W], outShape: [N, C, OH, OW] };
+}
+
+const MaxPool = defineOp({ name: 'maxPool2d', kernels: ['maxPool2d', 'maxPool2dBackward'], grad: 'rule', family: F });
+const MaxPoolBackward = defineOp({ name: 'maxPool2dBackward', kernels: ['maxPool2dBackward'], grad: 'none', family: F });
+
+/** Max over each kernel window; the gradient goes to the (first) arg-max of each window. */
+export function maxPool2d(x: Tensor, kernel: Pair, opts: Pool2dOptions = {}): Tensor {
+  const p = poolParams('maxPool2d', x, kernel, opts);
+  return apply(MaxPool, [x], p.outShape, x.dtype, (be, [k]) => be.maxPool2d(k!, p), (dy, [xi]) => [
+    apply(MaxPoolBackward, [dy, xi!], p.inShape, dy.dtype, (be, [d, k]) => be.maxPool2dBackward(d!, k!, p), () => {
+      throw new Error('maxPool2d: second derivatives are not supported');
+    }),
+  ]);
+}
+
+const AvgPool = defineOp({ name: 'avgPool2d', kernels: ['avgPool2d', 'avgPool2dBackward'], grad: 'rule', family: F });
+const AvgPoolBackward = defineOp({ name: 'avgPool2dBackward', kernels: ['avgPool2dBackward'], grad: 'rule', family: F });
+
+function avgBack(dy: Tensor, p: Pool2dParams): Tensor {
+  return apply(AvgPoolBackward, [dy], p.inShape, dy.dtype, (be, [d]) => be.avgPool2dBackward(d!, p), (g) => [avgFwd(g, p)]);
+}
+function avgFwd(x: Tensor, p: Pool2dParams): Tensor {
+  return apply(AvgPool, [x], p.outShape, x.dtype, (be, [k]) => be.avgPool2d(k!, p), (dy) => [avgBack(dy, p)]);
+}
+
+/** Mean over each kernel window; the gradient is spread evenly over the window. */
+export function avgPool2d(x: Tensor, kernel: Pair, opts: Pool2dOptions = {}): Tensor {
+  return avgFwd(x, poolParams('avgPool2d', x, kernel, opts));
+}

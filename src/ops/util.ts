@@ -1,0 +1,81 @@
+/** Shared helpers for op definitions: operand conversion, dtype promotion, reducing gradients to a shape. */
+import { Tensor, type TensorLike } from '../tensor/tensor.js';
+import { apply, type GradFn } from '../engine.js';
+import { defineOp, type OpDef } from '../registry.js';
+import type { UnaryOp } from '../backends/interface.js';
+import { fromArray } from '../tensor/creation.js';
+import { allocArray, isFloat, promote, type DType } from '../tensor/dtype.js';
+import { broadcastedAxes, fmt, shapesEqual, type Shape } from '../tensor/shape.js';
+import { reshape } from './shape.js';
+import { sum } from './reduce.js';
+import { cast } from './elementwise.js';
+
+/** A scalar constant of `dtype` on `like`'s backend. */
+export function constant(value: number, dtype: DType, like?: Tensor): Tensor {
+  const arr = allocArray(dtype, 1);
+  arr[0] = value;
+  return fromArray(arr, [], like ? { dtype, backend: like.backend.name } : { dtype });
+}
+
+export function assertTensor(x: unknown, op: string, arg: string): Tensor {
+  if (x instanceof Tensor) {
+    x.assertAlive(`${op}: ${arg}`);
+    return x;
+  }
+  throw new Error(`${op}: ${arg} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
+}
+
+/** The dtype a plain number takes beside a tensor of dtype `other`: the same float type, int32 for integers, else float32. */
+function numberDType(v: number, other: DType): DType {
+  if (isFloat(other)) return other;
+  return Number.isInteger(v) ? 'int32' : 'float32';
+}
+
+/** Converts two operands to tensors of one promoted dtype (numbers adopt the tensor's dtype where they fit). */
+export function operands(op: string, a: TensorLike, b: TensorLike, floatOnly = false): [Tensor, Tensor] {
+  if (typeof a === 'number' && typeof b === 'number') {
+    throw new Error(`${op}: at least one operand must be a Tensor, got two numbers`);
+  }
+  if (typeof a !== 'number') assertTensor(a, op, 'a');
+  if (typeof b !== 'number') assertTensor(b, op, 'b');
+  const ta = typeof a === 'number' ? null : a;
+  const tb = typeof b === 'number' ? null : b;
+  let dtype: DType;
+  if (ta && tb) dtype = promote(ta.dtype, tb.dtype);
+  else if (ta) dtype = promote(ta.dtype, numberDType(b as number, ta.dtype));
+  else dtype = promote((tb as Tensor).dtype, numberDType(a as number, (tb as Tensor).dtype));
+  if (floatOnly && !isFloat(dtype)) dtype = 'float32';
+  const like = (ta ?? tb) as Tensor;
+  const conv = (v: TensorLike): Tensor => (typeof v === 'number' ? constant(v, dtype, like) : v.dtype === dtype ? v : cast(v, dtype));
+  return [conv(a), conv(b)];
+}
+
+/** Converts one operand; integer/bool inputs become float32 when `floatOnly`. */
+export function operand(op: string, x: TensorLike, floatOnly = false): Tensor {
+  if (typeof x === 'number') return constant(x, 'float32');
+  assertTensor(x, op, 'x');
+  if (floatOnly && !isFloat(x.dtype)) return cast(x, 'float32');
+  return x;
+}
+
+/** Sums a gradient over broadcast axes so that it has `shape` again. */
+export function sumTo(g: Tensor, shape: Shape): Tensor {
+  if (shapesEqual(g.shape, shape)) return g;
+  const axes = broadcastedAxes(shape, g.shape);
+  const s = axes.length ? sum(g, axes, true) : g;
+  if (shapesEqual(s.shape, shape)) return s;
+  const r = reshape(s, shape);
+  if (!shapesEqual(r.shape, shape)) throw new Error(`sumTo: cannot reduce ${fmt(g.shape)} to ${fmt(shape)}`);
+  return r;
+}
+
+/** Runs an elementwise unary kernel; integer inputs are cast to float32 first when `floatOnly`. */
+export function unaryOp(def: OpDef, kop: UnaryOp, x: TensorLike, grad: GradFn | undefined, floatOnly = true, alpha?: number): Tensor {
+  const t = operand(def.name, x, floatOnly);
+  return apply(def, [t], t.shape, t.dtype, (be, [k]) => be.unary(kop, k!, alpha), grad);
+}
+
+/** Defines an elementwise unary op (family `elementwise`). */
+export function unaryDef(name: string, grad: 'rule' | 'none' = 'rule'): OpDef {
+  return defineOp({ name, kernels: ['unary'], grad, family: 'elementwise' });
+}

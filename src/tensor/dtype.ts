@@ -1,0 +1,52 @@
+/** Element types. `float64` is offered by backends that can (the reference `cpu` backend) and is used by gradient checking. */
+export type DType = 'float32' | 'float64' | 'int32' | 'bool';
+export type FloatDType = 'float32' | 'float64';
+
+export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
+
+export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
+
+export function isFloat(dtype: DType): dtype is FloatDType {
+  return dtype === 'float32' || dtype === 'float64';
+}
+
+export function bytesPerElement(dtype: DType): number {
+  switch (dtype) {
+    case 'float64': return 8;
+    case 'float32': case 'int32': return 4;
+    case 'bool': return 1;
+  }
+}
+
+export function allocArray(dtype: DType, size: number): TypedArray {
+  switch (dtype) {
+    case 'float32': return new Float32Array(size);
+    case 'float64': return new Float64Array(size);
+    case 'int32': return new Int32Array(size);
+    case 'bool': return new Uint8Array(size);
+  }
+}
+
+export function dtypeOfArray(a: TypedArray): DType {
+  if (a instanceof Float32Array) return 'float32';
+  if (a instanceof Float64Array) return 'float64';
+  if (a instanceof Int32Array) return 'int32';
+  return 'bool';
+}
+
+const RANK: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };
+
+/** The dtype two operands are promoted to (bool < int32 < float32 < float64). */
+export function promote(a: DType, b: DType): DType {
+  return RANK[a] >= RANK[b] ? a : b;
+}
+
+/** Converts an array of numbers to a typed array of `dtype` (bools become 0/1, int32 truncates toward zero). */
+export function toTypedArray(values: ArrayLike<number | boolean>, dtype: DType): TypedArray {
+  const out = allocArray(dtype, values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number | boolean;
+    out[i] = dtype === 'bool' ? (v ? 1 : 0) : Number(v);
+  }
+  return out;
+}

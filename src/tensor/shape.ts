@@ -1,0 +1,90 @@
+/** Shape helpers: sizes, strides, NumPy broadcasting and axis normalisation. All checks throw errors naming the op. */
+export type Shape = readonly number[];
+
+export function sizeOf(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function stridesOf(shape: Shape): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i] as number;
+  }
+  return s;
+}
+
+export function fmt(shape: Shape): string {
+  return `[${shape.join(',')}]`;
+}
+
+export function shapesEqual(a: Shape, b: Shape): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** NumPy broadcasting of two shapes; throws `op: cannot broadcast a [..] with b [..]`. */
+export function broadcastShapes(a: Shape, b: Shape, op: string, names: [string, string] = ['a', 'b']): number[] {
+  if (shapesEqual(a, b)) return a.slice();
+  const n = Math.max(a.length, b.length);
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const da = a[a.length - n + i] ?? 1;
+    const db = b[b.length - n + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new Error(`${op}: shapes cannot be broadcast together: ${names[0]} is ${fmt(a)}, ${names[1]} is ${fmt(b)}`);
+    }
+    out[i] = da === 1 ? db : da;
+  }
+  return out;
+}
+
+/** The axes of `outShape` along which `inShape` was broadcast (to sum a gradient back to `inShape`). */
+export function broadcastedAxes(inShape: Shape, outShape: Shape): number[] {
+  const axes: number[] = [];
+  const off = outShape.length - inShape.length;
+  for (let i = 0; i < outShape.length; i++) {
+    const d = i < off ? 1 : (inShape[i - off] as number);
+    if (d === 1 && outShape[i] !== 1) axes.push(i);
+  }
+  return axes;
+}
+
+/** Normalises one possibly negative axis against `rank`. */
+export function normAxis(axis: number, rank: number, op: string, arg = 'axis'): number {
+  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
+    throw new Error(`${op}: ${arg} ${axis} is out of range for a tensor of rank ${rank}`);
+  }
+  return axis < 0 ? axis + rank : axis;
+}
+
+/** Normalises `axes` (undefined = all) into a sorted list of distinct non-negative axes. */
+export function normAxes(axes: number | readonly number[] | undefined | null, rank: number, op: string): number[] {
+  if (axes === undefined || axes === null) return Array.from({ length: rank }, (_, i) => i);
+  const list = typeof axes === 'number' ? [axes] : axes;
+  const out = list.map((a) => normAxis(a, rank, op));
+  const sorted = [...new Set(out)].sort((x, y) => x - y);
+  if (sorted.length !== out.length) throw new Error(`${op}: axes [${list.join(',')}] contain a repeated axis`);
+  return sorted;
+}
+
+/** Shape after reducing `axes`, keeping them as size 1 when `keepDims`. */
+export function reducedShape(shape: Shape, axes: readonly number[], keepDims: boolean): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < shape.length; i++) {
+    if (axes.includes(i)) {
+      if (keepDims) out.push(1);
+    } else out.push(shape[i] as number);
+  }
+  return out;
+}
+
+export function assertShape(shape: readonly number[], op: string, arg = 'shape'): void {
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw new Error(`${op}: ${arg} ${fmt(shape)} must hold non-negative integers`);
+  }
+}

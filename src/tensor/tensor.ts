@@ -1,0 +1,251 @@
+/**
+ * The Tensor: an immutable n-dimensional value on one backend, with optional autograd state.
+ * Parameters are the only tensors that change in place (`assign`, used by optimizers).
+ */
+import type { Backend, KTensor } from '../backends/interface.js';
+import type { GradNode, Storage } from '../engine.js';
+import * as engine from '../engine.js';
+import type { DType, TypedArray } from './dtype.js';
+import { isFloat } from './dtype.js';
+import { fmt, shapesEqual, sizeOf, type Shape } from './shape.js';
+import { formatTensor } from './format.js';
+import * as ops from '../ops/index.js';
+import { backward } from '../autograd/backward.js';
+
+/** Nested arrays of numbers/booleans, as returned by `array()`. */
+export type NestedArray = number | boolean | NestedArray[];
+
+interface Held {
+  storage: Storage | null;
+}
+
+const finalizer = new FinalizationRegistry<Held>((held) => {
+  // Safety net: a tensor that was never disposed releases its buffer when collected.
+  if (held.storage) {
+    held.storage.release();
+    held.storage = null;
+    engine.tensorDisposed();
+  }
+});
+
+let nextId = 0;
+
+export class Tensor {
+  readonly id = nextId++;
+  readonly shape: Shape;
+  readonly size: number;
+  readonly dtype: DType;
+  readonly backend: Backend;
+  /** Whether gradients flow to (and, for leaves, accumulate in) this tensor. */
+  requiresGrad = false;
+  /** Accumulated gradient of a leaf after `backward()`. */
+  grad: Tensor | null = null;
+  /** How this tensor was computed (null for leaves and for tensors made without grad). */
+  gradFn: GradNode | null = null;
+  /** An optional name, shown in errors and summaries. */
+  name: string | undefined;
+  private held: Held;
+
+  private constructor(storage: Storage, shape: Shape) {
+    this.held = { storage };
+    this.shape = shape;
+    this.size = storage.size;
+    this.dtype = storage.dtype;
+    this.backend = storage.backend;
+    finalizer.register(this, this.held, this);
+    engine.tensorCreated();
+    engine.trackTensor(this);
+  }
+
+  /** Internal: wraps a storage (whose reference the new tensor takes over). */
+  static fromStorage(storage: Storage, shape: Shape): Tensor {
+    return new Tensor(storage, Object.freeze(shape.slice()));
+  }
+
+  /** Internal: a new tensor sharing this one's storage under another shape (no copy). */
+  shareAs(shape: Shape): Tensor {
+    const s = this.storage(`reshape`);
+    s.retain();
+    return Tensor.fromStorage(s, shape);
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+  get isDisposed(): boolean {
+    return this.held.storage === null;
+  }
+  /** True for tensors not produced by a recorded op (inputs and parameters). */
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
+
+  private storage(op: string): Storage {
+    const s = this.held.storage;
+    if (!s) throw new Error(`${op}: tensor${this.name ? ` '${this.name}'` : ''} ${fmt(this.shape)} was disposed`);
+    return s;
+  }
+
+  assertAlive(op: string): void {
+    this.storage(op);
+  }
+
+  /** Internal: the view a kernel receives. */
+  kernelView(): KTensor {
+    return { data: this.storage('kernel').data, shape: this.shape, dtype: this.dtype, size: this.size };
+  }
+
+  /** Releases the tensor's buffer (shared buffers are freed when their last tensor goes). Idempotent. */
+  dispose(): void {
+    const s = this.held.storage;
+    if (!s) return;
+    this.held.storage = null;
+    finalizer.unregister(this);
+    s.release();
+    engine.tensorDisposed();
+    this.gradFn = null;
+  }
+
+  /**
+   * Parameters only: replaces this tensor's value in place with `value`'s (same shape and dtype).
+   * Used by optimizers. The tensor stays a leaf; `value` may be disposed afterwards.
+   */
+  assign(value: Tensor): this {
+    const s = this.storage('assign');
+    const v = value.storage('assign');
+    if (!shapesEqual(this.shape, value.shape)) {
+      throw new Error(`assign: shapes differ: target is ${fmt(this.shape)}, value is ${fmt(value.shape)}`);
+    }
+    if (s.dtype !== v.dtype) throw new Error(`assign: dtypes differ: target is ${s.dtype}, value is ${v.dtype}`);
+    if (v.backend !== s.backend) throw new Error(`assign: value lives on '${v.backend.name}', target on '${s.backend.name}'`);
+    v.retain();
+    s.release();
+    this.held.storage = v;
+    return this;
+  }
+
+  /** Reads the values back (asynchronously: GPU backends need it). */
+  async data(): Promise<TypedArray> {
+    return this.backend.download(this.kernelView());
+  }
+
+  /** Synchronous read; only on CPU backends. */
+  dataSync(): TypedArray {
+    const be = this.backend;
+    if (!be.downloadSync) throw new Error(`dataSync: backend '${be.name}' reads asynchronously; use await t.data()`);
+    return be.downloadSync(this.kernelView());
+  }
+
+  /** The values as nested arrays (booleans for bool tensors). */
+  async array(): Promise<NestedArray> {
+    return nest(await this.data(), this.shape, this.dtype === 'bool');
+  }
+  arraySync(): NestedArray {
+    return nest(this.dataSync(), this.shape, this.dtype === 'bool');
+  }
+
+  /** The single value of a one-element tensor (synchronous; CPU backends). */
+  item(): number {
+    if (this.size !== 1) throw new Error(`item: tensor has ${this.size} elements ${fmt(this.shape)}, expected 1`);
+    return this.dataSync()[0] as number;
+  }
+
+  /** Formats like NumPy: `tensor([[1, 2], [3, 4]], dtype=int32)`. Synchronous: CPU backends. */
+  toString(): string {
+    if (this.isDisposed) return `tensor(<disposed> ${fmt(this.shape)})`;
+    if (!this.backend.downloadSync) return `tensor(shape=${fmt(this.shape)}, dtype=${this.dtype}, backend=${this.backend.name})`;
+    return formatTensor(this.dataSync(), this.shape, this.dtype, this.requiresGrad);
+  }
+
+  /** Marks this tensor as requiring gradients (in place) and returns it. */
+  requireGrad(flag = true): this {
+    if (flag && !isFloat(this.dtype)) throw new Error(`requireGrad: only floating tensors can require gradients, got ${this.dtype}`);
+    this.requiresGrad = flag;
+    return this;
+  }
+
+  /** Back-propagates from this tensor: a scalar, or any shape with an explicit `gradient`. */
+  backward(gradient?: Tensor, opts: { createGraph?: boolean } = {}): void {
+    backward(this, gradient, opts);
+  }
+
+  /** Clears `.grad` (disposing it). */
+  zeroGrad(): void {
+    this.grad?.dispose();
+    this.grad = null;
+  }
+
+  /** A tensor sharing this value but cut from the autograd graph. */
+  detach(): Tensor {
+    return this.shareAs(this.shape);
+  }
+
+  /** A copy with its own buffer. */
+  clone(): Tensor {
+    return ops.clone(this);
+  }
+
+  // ---- chainable ops (see src/ops for documentation) ----
+  add(b: Tensor | number): Tensor { return ops.add(this, b); }
+  sub(b: Tensor | number): Tensor { return ops.sub(this, b); }
+  mul(b: Tensor | number): Tensor { return ops.mul(this, b); }
+  div(b: Tensor | number): Tensor { return ops.div(this, b); }
+  pow(b: Tensor | number): Tensor { return ops.pow(this, b); }
+  maximum(b: Tensor | number): Tensor { return ops.maximum(this, b); }
+  minimum(b: Tensor | number): Tensor { return ops.minimum(this, b); }
+  neg(): Tensor { return ops.neg(this); }
+  exp(): Tensor { return ops.exp(this); }
+  log(): Tensor { return ops.log(this); }
+  sqrt(): Tensor { return ops.sqrt(this); }
+  abs(): Tensor { return ops.abs(this); }
+  sign(): Tensor { return ops.sign(this); }
+  square(): Tensor { return ops.square(this); }
+  reciprocal(): Tensor { return ops.reciprocal(this); }
+  clip(min: number, max: number): Tensor { return ops.clip(this, min, max); }
+  eq(b: Tensor | number): Tensor { return ops.eq(this, b); }
+  ne(b: Tensor | number): Tensor { return ops.ne(this, b); }
+  lt(b: Tensor | number): Tensor { return ops.lt(this, b); }
+  le(b: Tensor | number): Tensor { return ops.le(this, b); }
+  gt(b: Tensor | number): Tensor { return ops.gt(this, b); }
+  ge(b: Tensor | number): Tensor { return ops.ge(this, b); }
+  sigmoid(): Tensor { return ops.sigmoid(this); }
+  tanh(): Tensor { return ops.tanh(this); }
+  relu(): Tensor { return ops.relu(this); }
+  softmax(axis = -1): Tensor { return ops.softmax(this, axis); }
+  logSoftmax(axis = -1): Tensor { return ops.logSoftmax(this, axis); }
+  sum(axes?: number | readonly number[], keepDims = false): Tensor { return ops.sum(this, axes, keepDims); }
+  mean(axes?: number | readonly number[], keepDims = false): Tensor { return ops.mean(this, axes, keepDims); }
+  max(axes?: number | readonly number[], keepDims = false): Tensor { return ops.max(this, axes, keepDims); }
+  min(axes?: number | readonly number[], keepDims = false): Tensor { return ops.min(this, axes, keepDims); }
+  prod(axes?: number | readonly number[], keepDims = false): Tensor { return ops.prod(this, axes, keepDims); }
+  argmax(axis = -1): Tensor { return ops.argmax(this, axis); }
+  argmin(axis = -1): Tensor { return ops.argmin(this, axis); }
+  matmul(b: Tensor): Tensor { return ops.matmul(this, b); }
+  reshape(shape: readonly number[]): Tensor { return ops.reshape(this, shape); }
+  flatten(startAxis = 0, endAxis = -1): Tensor { return ops.flatten(this, startAxis, endAxis); }
+  transpose(perm?: readonly number[]): Tensor { return ops.transpose(this, perm); }
+  /** Swaps the last two axes. */
+  get T(): Tensor { return ops.transpose(this); }
+  squeeze(axes?: number | readonly number[]): Tensor { return ops.squeeze(this, axes); }
+  unsqueeze(axis: number): Tensor { return ops.unsqueeze(this, axis); }
+  broadcastTo(shape: readonly number[]): Tensor { return ops.broadcastTo(this, shape); }
+  cast(dtype: DType): Tensor { return ops.cast(this, dtype); }
+}
+
+function nest(values: TypedArray, shape: Shape, asBool: boolean): NestedArray {
+  const conv = (v: number): number | boolean => (asBool ? v !== 0 : v);
+  if (shape.length === 0) return conv(values[0] as number);
+  const rec = (dim: number, offset: number): NestedArray[] => {
+    const n = shape[dim] as number;
+    const stride = sizeOf(shape.slice(dim + 1));
+    const out: NestedArray[] = [];
+    for (let i = 0; i < n; i++) {
+      out.push(dim === shape.length - 1 ? conv(values[offset + i] as number) : rec(dim + 1, offset + i * stride));
+    }
+    return out;
+  };
+  return rec(0, 0);
+}
+
+/** Anything ops accept where a tensor is expected. */
+export type TensorLike = Tensor | number;
