@@ -258,20 +258,22 @@ class CpuBackend implements Backend {
     const x = arr(a);
     const y = arr(b);
     const o = this.out(a.dtype, batch * M * N);
+    const row = new Float64Array(N); // accumulate one output row in float64
     for (let bi = 0; bi < batch; bi++) {
       const ao = (ia[bi] as number) * M * K;
       const bo = (ib[bi] as number) * K * N;
       const oo = bi * M * N;
       for (let i = 0; i < M; i++) {
-        for (let j = 0; j < N; j++) {
-          let acc = 0;
-          for (let k = 0; k < K; k++) {
-            const av = x[ao + (transA ? k * M + i : i * K + k)] as number;
-            const bv = y[bo + (transB ? j * K + k : k * N + j)] as number;
-            acc += av * bv;
+        row.fill(0);
+        for (let k = 0; k < K; k++) {
+          const av = x[ao + (transA ? k * M + i : i * K + k)] as number;
+          if (transB) for (let j = 0; j < N; j++) row[j] += av * (y[bo + j * K + k] as number);
+          else {
+            const off = bo + k * N;
+            for (let j = 0; j < N; j++) row[j] += av * (y[off + j] as number);
           }
-          o[oo + i * N + j] = acc;
         }
+        for (let j = 0; j < N; j++) o[oo + i * N + j] = row[j] as number;
       }
     }
     return o;
