@@ -24,3 +24,11 @@ export type { Grads } from './autograd/functional.js';
 export type { Backend, KTensor } from './backends/interface.js';
 import * as testing from './testing.js';
 export { testing };
+
+// The layers above tensors. Each is built only from the public tensor API.
+export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';
+export * as train from './train/index.js';
+export * as data from './data/index.js';
+export * as io from './io/index.js';
+export * as viz from './viz/index.js';

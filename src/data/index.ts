@@ -1,0 +1,2 @@
+/** nabla.data — see docs. */
+export {};

@@ -1,0 +1,2 @@
+/** nabla.io — see docs. */
+export {};

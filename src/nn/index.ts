@@ -1,0 +1,2 @@
+/** nabla.nn — see docs. */
+export {};

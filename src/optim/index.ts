@@ -1,0 +1,2 @@
+/** nabla.optim — see docs. */
+export {};

@@ -1,0 +1,2 @@
+/** nabla.train — see docs. */
+export {};

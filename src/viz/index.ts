@@ -1,0 +1,2 @@
+/** nabla.viz — see docs. */
+export {};
