@@ -200,16 +200,38 @@ function collect(v: unknown, out: Set<Tensor>, depth = 0): void {
   }
 }
 
-function closeScope(scope: Scope, result: unknown): void {
+function closeScope(scope: Scope, result: unknown, keepAll = false): void {
+  const parent = scope.parent;
+  if (keepAll) {
+    if (parent) for (const t of scope.tensors) parent.tensors.add(t);
+    scope.tensors.clear();
+    return;
+  }
   const kept = new Set<Tensor>();
   collect(result, kept);
-  const parent = scope.parent;
   for (const t of scope.tensors) {
     if (kept.has(t)) {
       if (parent) parent.tensors.add(t);
     } else t.dispose();
   }
   scope.tensors.clear();
+}
+
+/**
+ * Internal (synchronous): like `tidy`, but when `keepAll(result)` is true every tensor `fn`
+ * created survives (handed to the enclosing scope), e.g. because a recorded graph still needs them.
+ */
+export function tidyUnless<T>(fn: () => T, keepAll: (result: T) => boolean): T {
+  const scope = new Scope(scopes.get());
+  let result: T;
+  try {
+    result = scopes.run(scope, fn);
+  } catch (e) {
+    closeScope(scope, undefined);
+    throw e;
+  }
+  closeScope(scope, result, keepAll(result));
+  return result;
 }
 
 /**

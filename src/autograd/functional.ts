@@ -1,6 +1,6 @@
 /** Function transformations: `grad(f)` and `valueAndGrad(f)`, composable for higher derivatives. */
 import * as engine from '../engine.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { gradients } from './backward.js';
 import { clone } from '../ops/elementwise.js';
 import { fmt } from '../tensor/shape.js';
@@ -8,18 +8,30 @@ import { fmt } from '../tensor/shape.js';
 /** Gradients for each argument of `f`: one tensor for a one-argument `f`, else a tuple. */
 export type Grads<A extends Tensor[]> = A extends [Tensor] ? Tensor : { [K in keyof A]: Tensor };
 
-function prepare(args: readonly Tensor[]): { inputs: Tensor[]; higher: boolean } {
+function prepare(args: readonly Tensor[]): Tensor[] {
   // Arguments that already take part in a recorded graph (an outer grad) stay connected to it.
-  const higher = engine.isGradEnabled() && args.some((a) => a.requiresGrad);
-  const inputs = args.map((a) => (a.requiresGrad && engine.isGradEnabled() ? clone(a) : a.detach().requireGrad(true)));
-  return { inputs, higher };
+  return args.map((a) => (a.requiresGrad && engine.isGradEnabled() ? clone(a) : a.detach().requireGrad(true)));
 }
 
 function checkScalar(op: string, y: unknown): Tensor {
-  const t = y as Tensor;
-  if (!t || typeof t !== 'object' || !('shape' in t)) throw new Error(`${op}: f must return a Tensor`);
-  if (t.size !== 1) throw new Error(`${op}: f must return a single-element tensor, got shape ${fmt(t.shape)}`);
-  return t;
+  if (!(y instanceof Tensor)) throw new Error(`${op}: f must return a Tensor, got ${y === null ? 'null' : typeof y}`);
+  if (y.size !== 1) throw new Error(`${op}: f must return a single-element tensor, got shape ${fmt(y.shape)}`);
+  return y;
+}
+
+/** Whether `value` depends on a tensor requiring grad other than through `inputs` (a closed-over parameter or an outer grad's input). */
+function reachesOuterGraph(value: Tensor, inputs: readonly Tensor[]): boolean {
+  const stop = new Set(inputs);
+  const seen = new Set<Tensor>();
+  const stack = [value];
+  while (stack.length) {
+    const t = stack.pop() as Tensor;
+    if (stop.has(t) || seen.has(t) || !t.requiresGrad) continue;
+    seen.add(t);
+    if (!t.gradFn) return true; // a leaf requiring grad that is not one of ours
+    for (const x of t.gradFn.inputs) stack.push(x);
+  }
+  return false;
 }
 
 /**
@@ -27,16 +39,33 @@ function checkScalar(op: string, y: unknown): Tensor {
  * Nest it for higher derivatives: `grad(x => grad(f)(x))`.
  */
 export function grad<A extends Tensor[]>(f: (...args: A) => Tensor): (...args: A) => Grads<A> {
-  return (...args: A): Grads<A> => valueAndGrad(f)(...args).grads;
+  return (...args: A): Grads<A> => {
+    const { value, grads } = valueAndGrad(f)(...args);
+    if (!value.requiresGrad) value.dispose(); // when differentiable, the gradients' graph may still read it
+    return grads;
+  };
 }
 
-/** Like `grad`, also returning f's value. */
+/**
+ * Like `grad`, also returning f's value. Intermediate tensors are disposed, unless the result is
+ * itself being differentiated (an outer `grad`, or f closes over tensors that require grad
+ * while grad mode is on): then the gradients are built as a differentiable graph.
+ */
 export function valueAndGrad<A extends Tensor[]>(f: (...args: A) => Tensor): (...args: A) => { value: Tensor; grads: Grads<A> } {
   return (...args: A) => {
-    const { inputs, higher } = prepare(args);
-    const value = engine.withGrad(true, () => checkScalar('grad', f(...(inputs as A))));
-    const gs = gradients(value, inputs, undefined, higher);
-    const grads = (args.length === 1 ? gs[0] : gs) as Grads<A>;
-    return { value: higher ? value : value.detach(), grads };
+    args.forEach((a, i) => {
+      if (!(a instanceof Tensor)) throw new Error(`grad: argument ${i} must be a Tensor, got ${a === null ? 'null' : typeof a}`);
+    });
+    let higher = false;
+    return engine.tidyUnless(() => {
+      const inputs = prepare(args);
+      const value = engine.withGrad(true, () => checkScalar('grad', f(...(inputs as A))));
+      higher = engine.isGradEnabled() && (args.some((a) => a.requiresGrad) || reachesOuterGraph(value, inputs));
+      const gs = gradients(value, inputs, undefined, higher);
+      // Each argument gets a tensor of its own (one tensor may be the gradient of two arguments).
+      const own = gs.map((g, i) => (gs.indexOf(g) === i ? g : clone(g)));
+      const grads = (args.length === 1 ? own[0] : own) as Grads<A>;
+      return { value: higher ? value : value.detach(), grads };
+    }, () => higher);
   };
 }

@@ -3,8 +3,8 @@ import { apply } from '../engine.js';
 import { defineOp } from '../registry.js';
 import type { Tensor, TensorLike } from '../tensor/tensor.js';
 import { normAxis } from '../tensor/shape.js';
-import { add, exp, mul, sub, where, gt, maximum, square } from './elementwise.js';
-import { logsumexp } from './reduce.js';
+import { add, div, exp, log, mul, sub, where, gt, maximum, square } from './elementwise.js';
+import { max, sum } from './reduce.js';
 import { SELU_ALPHA, SELU_SCALE } from '../constants.js';
 import { assertTensor, operand, unaryDef, unaryOp } from './util.js';
 
@@ -77,11 +77,18 @@ export function swish(x: TensorLike): Tensor {
 }
 defineOp({ name: 'swish', kernels: [], grad: 'composite', family: F });
 
-/** log softmax along `axis`: x − logsumexp(x), stable for large logits. */
+/** x − max(x) along `axis` (max detached: the results below do not depend on it); −∞ maxima shift by 0. */
+function shiftByMax(x: Tensor, a: number): Tensor {
+  const m = max(x, a, true).detach();
+  return sub(x, where(gt(m, -Infinity), m, 0));
+}
+
+/** log softmax along `axis`: (x − max) − log Σ e^(x − max), stable and accurate for large logits. */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   assertTensor(x, 'logSoftmax', 'x');
   const a = normAxis(axis, x.rank, 'logSoftmax');
-  return sub(x, logsumexp(x, a, true));
+  const s = shiftByMax(x, a);
+  return sub(s, log(sum(exp(s), a, true)));
 }
 defineOp({ name: 'logSoftmax', kernels: [], grad: 'composite', family: F });
 
@@ -89,7 +96,7 @@ defineOp({ name: 'logSoftmax', kernels: [], grad: 'composite', family: F });
 export function softmax(x: Tensor, axis = -1): Tensor {
   assertTensor(x, 'softmax', 'x');
   const a = normAxis(axis, x.rank, 'softmax');
-  return exp(logSoftmax(x, a));
+  const e = exp(shiftByMax(x, a));
+  return div(e, sum(e, a, true));
 }
 defineOp({ name: 'softmax', kernels: [], grad: 'composite', family: F });
-

@@ -8,7 +8,7 @@ import type { BinaryOp } from '../backends/interface.js';
 import type { Tensor, TensorLike } from '../tensor/tensor.js';
 import { isFloat, type DType } from '../tensor/dtype.js';
 import { broadcastShapes } from '../tensor/shape.js';
-import { assertTensor, operands, sumTo, unaryDef, unaryOp } from './util.js';
+import { assertTensor, constant, operands, sumTo, unaryDef, unaryOp } from './util.js';
 
 const F = 'elementwise';
 
@@ -125,7 +125,10 @@ const Where = defineOp({ name: 'where', kernels: ['where'], grad: 'rule', family
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   assertTensor(cond, 'where', 'cond');
   const c = cond.dtype === 'bool' ? cond : ne(cond, 0);
-  const [x, y] = operands('where', a, b);
+  // Two plain numbers take float32 on cond's backend (like `where(mask, 1, 0)` in NumPy).
+  const [x, y] = typeof a === 'number' && typeof b === 'number'
+    ? [constant(a, 'float32', cond), constant(b, 'float32', cond)]
+    : operands('where', a, b);
   const outShape = broadcastShapes(broadcastShapes(c.shape, x.shape, 'where', ['cond', 'a']), y.shape, 'where', ['cond/a', 'b']);
   return apply(Where, [c, x, y], outShape, x.dtype, (be, [kc, ka, kb]) => be.where(kc!, ka!, kb!, outShape), (dy, [cc, xx, yy]) => [
     null,

@@ -20,11 +20,11 @@ function expandBack(dy: Tensor, x: Tensor, axes: readonly number[]): Tensor {
 function reduceOp(def: OpDef, kop: ReduceOp, x: Tensor, axes: Axes, keepDims: boolean, grad: ((dy: Tensor, x: Tensor, out: Tensor, ax: number[]) => Tensor) | null): Tensor {
   assertTensor(x, def.name, 'x');
   const ax = normAxes(axes, x.rank, def.name);
-  if ((kop === 'max' || kop === 'min') && x.size === 0) {
-    throw new Error(`${def.name}: cannot reduce an empty tensor ${fmt(x.shape)} (no identity for ${kop})`);
+  const outShape = reducedShape(x.shape, ax, false);
+  if ((kop === 'max' || kop === 'min') && x.size === 0 && sizeOf(outShape) > 0) {
+    throw new Error(`${def.name}: cannot reduce empty axes [${ax.join(',')}] of ${fmt(x.shape)} (no identity for ${kop})`);
   }
   const input = kop === 'sum' && x.dtype === 'bool' ? cast(x, 'int32') : x;
-  const outShape = reducedShape(x.shape, ax, false);
   const out = apply(def, [input], outShape, input.dtype, (be, [k]) => be.reduce(kop, k!, ax), grad ? (dy, [xi], o) => [grad(dy, xi!, o, ax)] : undefined);
   return keepDims ? reshape(out, reducedShape(x.shape, ax, true)) : out;
 }

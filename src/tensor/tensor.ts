@@ -225,7 +225,7 @@ export class Tensor {
   flatten(startAxis = 0, endAxis = -1): Tensor { return ops.flatten(this, startAxis, endAxis); }
   transpose(perm?: readonly number[]): Tensor { return ops.transpose(this, perm); }
   /** Swaps the last two axes. */
-  get T(): Tensor { return ops.transpose(this); }
+  get T(): Tensor { return this.rank < 2 ? ops.reshape(this, this.shape) : ops.matrixTranspose(this); }
   squeeze(axes?: number | readonly number[]): Tensor { return ops.squeeze(this, axes); }
   unsqueeze(axis: number): Tensor { return ops.unsqueeze(this, axis); }
   broadcastTo(shape: readonly number[]): Tensor { return ops.broadcastTo(this, shape); }

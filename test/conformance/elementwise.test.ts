@@ -1,0 +1,208 @@
+import { describe, expect, it } from 'vitest';
+import * as nb from '../../src/index.js';
+import { forEachBackend } from './backends.js';
+import { check, expectTensor, rnd, rndAway, rndPos, vals } from './helpers.js';
+
+forEachBackend('elementwise', () => {
+  describe('binary arithmetic forward', () => {
+    const a = (): nb.Tensor => nb.tensor([[1, 2, 3], [4, 5, 6]]);
+    const b = (): nb.Tensor => nb.tensor([10, 20, 30]);
+    it('add / sub / mul / div with broadcasting', () => {
+      expectTensor(nb.add(a(), b()), [[11, 22, 33], [14, 25, 36]], [2, 3]);
+      expectTensor(nb.sub(a(), b()), [[-9, -18, -27], [-6, -15, -24]], [2, 3]);
+      expectTensor(nb.mul(a(), b()), [[10, 40, 90], [40, 100, 180]], [2, 3]);
+      expectTensor(nb.div(a(), b()), [[0.1, 0.1, 0.1], [0.4, 0.25, 0.2]], [2, 3]);
+    });
+    it('column against row broadcast to a matrix', () => {
+      const col = nb.tensor([[1], [2]]);
+      const row = nb.tensor([10, 20, 30]);
+      expectTensor(nb.add(col, row), [[11, 21, 31], [12, 22, 32]], [2, 3]);
+    });
+    it('numbers on either side', () => {
+      expectTensor(nb.sub(10, nb.tensor([1, 2])), [9, 8]);
+      expectTensor(nb.div(nb.tensor([1, 2]), 4), [0.25, 0.5]);
+      expectTensor(nb.tensor([1, 2]).mul(3).add(1), [4, 7]);
+    });
+    it('pow, maximum, minimum', () => {
+      expectTensor(nb.pow(nb.tensor([2, 3, 4]), nb.tensor([3, 2, 0.5])), [8, 9, 2]);
+      expectTensor(nb.pow(nb.tensor([[1], [2]]), 2), [[1], [4]], [2, 1]);
+      expectTensor(nb.maximum(nb.tensor([1, 5, -2]), nb.tensor([3, 4, -1])), [3, 5, -1]);
+      expectTensor(nb.minimum(nb.tensor([1, 5, -2]), nb.tensor([3, 4, -1])), [1, 4, -2]);
+      expectTensor(nb.maximum(nb.tensor([-1, 0.5, 2]), 0), [0, 0.5, 2]);
+    });
+    it('empty and size-1 dims', () => {
+      const e = nb.add(nb.zeros([0, 3]), nb.ones([1, 3]));
+      expect(e.shape).toEqual([0, 3]);
+      expect(e.size).toBe(0);
+      expectTensor(nb.mul(nb.ones([1, 1, 2]), nb.full([3, 1, 1], 2)), [[[2, 2]], [[2, 2]], [[2, 2]]], [3, 1, 2]);
+    });
+    it('scalar tensors broadcast against anything', () => {
+      expectTensor(nb.add(nb.scalar(1), nb.tensor([[1, 2]])), [[2, 3]], [1, 2]);
+      expect(nb.add(nb.scalar(1), nb.scalar(2)).shape).toEqual([]);
+    });
+    it('int32 arithmetic stays int32; division gives float32', () => {
+      const i = nb.tensor([7, -7], { dtype: 'int32' });
+      const s = nb.add(i, 1);
+      expect(s.dtype).toBe('int32');
+      expectTensor(s, [8, -6]);
+      const d = nb.div(i, 2);
+      expect(d.dtype).toBe('float32');
+      expectTensor(d, [3.5, -3.5]);
+      expect(nb.add(i, 0.5).dtype).toBe('float32');
+    });
+  });
+
+  describe('unary forward', () => {
+    const x = [-2, -0.5, 0, 0.5, 3];
+    const t = (): nb.Tensor => nb.tensor(x);
+    const cases: [string, (t: nb.Tensor) => nb.Tensor, (v: number) => number][] = [
+      ['neg', nb.neg, (v) => -v],
+      ['exp', nb.exp, Math.exp],
+      ['abs', nb.abs, Math.abs],
+      ['sign', nb.sign, (v) => (v > 0 ? 1 : v < 0 ? -1 : 0)],
+      ['square', nb.square, (v) => v * v],
+    ];
+    for (const [name, f, ref] of cases) {
+      it(name, () => expectTensor(f(t()), x.map(ref), [5]));
+    }
+    it('log, sqrt, reciprocal on positives', () => {
+      const p = nb.tensor([0.25, 1, 4]);
+      expectTensor(nb.log(p), [Math.log(0.25), 0, Math.log(4)]);
+      expectTensor(nb.sqrt(p), [0.5, 1, 2]);
+      expectTensor(nb.reciprocal(p), [4, 1, 0.25]);
+    });
+    it('log(0) is -inf, sqrt(-1) is NaN, 1/0 is inf (IEEE, like NumPy)', () => {
+      expectTensor(nb.log(nb.tensor([0])), [-Infinity]);
+      expectTensor(nb.sqrt(nb.tensor([-1])), [NaN]);
+      expectTensor(nb.reciprocal(nb.tensor([0])), [Infinity]);
+    });
+    it('int32 inputs: neg/abs/sign/square keep int32, exp/log give float32', () => {
+      const i = nb.tensor([-3, 0, 2], { dtype: 'int32' });
+      expect(nb.neg(i).dtype).toBe('int32');
+      expectTensor(nb.abs(i), [3, 0, 2]);
+      expectTensor(nb.sign(i), [-1, 0, 1]);
+      expectTensor(nb.square(i), [9, 0, 4]);
+      expect(nb.exp(i).dtype).toBe('float32');
+      expectTensor(nb.exp(i), [Math.exp(-3), 1, Math.exp(2)]);
+    });
+    it('clip', () => {
+      expectTensor(nb.clip(nb.tensor([-5, -1, 0, 1, 5]), -2, 2), [-2, -1, 0, 1, 2]);
+      expectTensor(nb.clip(nb.tensor([1, 2, 3]), 2, 2), [2, 2, 2]);
+    });
+  });
+
+  describe('comparisons and logic', () => {
+    const a = (): nb.Tensor => nb.tensor([1, 2, 3]);
+    const b = (): nb.Tensor => nb.tensor([3, 2, 1]);
+    it('eq ne lt le gt ge give bool', () => {
+      const r = {
+        eq: [0, 1, 0], ne: [1, 0, 1], lt: [1, 0, 0], le: [1, 1, 0], gt: [0, 0, 1], ge: [0, 1, 1],
+      };
+      for (const [name, want] of Object.entries(r)) {
+        const out = (nb as unknown as Record<string, (x: nb.Tensor, y: nb.Tensor) => nb.Tensor>)[name]!(a(), b());
+        expect(out.dtype, name).toBe('bool');
+        expectTensor(out, want);
+      }
+    });
+    it('compare with broadcasting and numbers', () => {
+      const out = nb.gt(nb.tensor([[1], [5]]), nb.tensor([2, 4]));
+      expect(out.shape).toEqual([2, 2]);
+      expect(out.arraySync()).toEqual([[false, false], [true, true]]);
+      expect(nb.eq(nb.tensor([1, 2]), 2).arraySync()).toEqual([false, true]);
+    });
+    it('logical and/or/xor/not, numbers treated as truthy', () => {
+      const p = nb.tensor([true, true, false, false]);
+      const q = nb.tensor([true, false, true, false]);
+      expect(nb.logicalAnd(p, q).arraySync()).toEqual([true, false, false, false]);
+      expect(nb.logicalOr(p, q).arraySync()).toEqual([true, true, true, false]);
+      expect(nb.logicalXor(p, q).arraySync()).toEqual([false, true, true, false]);
+      expect(nb.logicalNot(p).arraySync()).toEqual([false, false, true, true]);
+      expect(nb.logicalAnd(nb.tensor([0, 2, 3]), nb.tensor([1, 0, -1])).arraySync()).toEqual([false, false, true]);
+    });
+    it('where picks and broadcasts; numbers allowed on both branches', () => {
+      const c = nb.tensor([[true], [false]]);
+      expectTensor(nb.where(c, nb.tensor([1, 2, 3]), nb.tensor([-1, -2, -3])), [[1, 2, 3], [-1, -2, -3]], [2, 3]);
+      expectTensor(nb.where(nb.tensor([true, false]), 1, 0), [1, 0], [2]);
+      expectTensor(nb.where(nb.tensor([1, 0, 2]), nb.tensor([5, 5, 5]), 7), [5, 7, 5]);
+    });
+  });
+
+  describe('gradients (gradcheck)', () => {
+    it('add/sub/mul/div with broadcasting, size-1 and rank-0 operands', () => {
+      const shapes: [number[], number[]][] = [[[2, 3], [2, 3]], [[2, 3], [3]], [[2, 1, 3], [4, 1]], [[1], [2, 2]], [[], [3]]];
+      shapes.forEach(([sa, sb], i) => {
+        const a = rnd(sa, 10 + i);
+        const b = rndAway(sb, 20 + i, 0.5);
+        check(nb.add, [a, b]);
+        check(nb.sub, [a, b]);
+        check(nb.mul, [a, b]);
+        check(nb.div, [a, b]);
+      });
+    });
+    it('empty dims give empty gradients', () => {
+      const a = nb.zeros([0, 3]).requireGrad();
+      const b = nb.ones([3]).requireGrad();
+      nb.sum(nb.mul(a, b)).backward();
+      expect(a.grad!.shape).toEqual([0, 3]);
+      expectTensor(b.grad!, [0, 0, 0]);
+    });
+    it('pow in both arguments', () => {
+      check(nb.pow, [rndPos([2, 3], 1), rnd([3], 2)]);
+      check((x) => nb.pow(x, 3), [rnd([4], 3)]);
+      check((x) => nb.pow(x, 2), [rnd([2, 2], 4)]);
+    });
+    it('maximum/minimum (no ties)', () => {
+      const a = rnd([3, 4], 5);
+      const b = nb.add(a, rndAway([4], 6, 0.1));
+      check(nb.maximum, [a, b]);
+      check(nb.minimum, [a, b]);
+      check((x) => nb.maximum(x, 0.1), [rndAway([5], 7, 0.3)]);
+    });
+    it('unary ops', () => {
+      check(nb.neg, [rnd([2, 3], 8)]);
+      check(nb.exp, [rnd([2, 3], 9)]);
+      check(nb.log, [rndPos([2, 3], 10)]);
+      check(nb.sqrt, [rndPos([2, 3], 11)]);
+      check(nb.abs, [rndAway([2, 3], 12)]);
+      check(nb.square, [rnd([2, 3], 13)]);
+      check(nb.reciprocal, [rndAway([2, 3], 14, 0.4)]);
+      check(nb.sign, [rndAway([2, 3], 15)]);
+    });
+    it('clip passes the gradient only inside the interval', () => {
+      check((x) => nb.clip(x, -0.5, 0.5), [rndAway([3, 3], 16, 0.1)]);
+      const x = nb.tensor([-1, 0, 1]).requireGrad();
+      nb.sum(nb.clip(x, -0.5, 0.5)).backward();
+      expectTensor(x.grad!, [0, 1, 0]);
+    });
+    it('where sends the gradient to the chosen side', () => {
+      const c = nb.tensor([[true, false, true]]);
+      check((a, b) => nb.where(c, a!, b!), [rnd([2, 3], 17), rnd([3], 18)]);
+    });
+    it('sign gradient is zero, abs gradient is sign', () => {
+      const x = nb.tensor([-2, 3]).requireGrad();
+      nb.sum(nb.abs(x)).backward();
+      expectTensor(x.grad!, [-1, 1]);
+      const y = nb.tensor([-2, 3]).requireGrad();
+      nb.sum(nb.sign(y)).backward();
+      expectTensor(y.grad!, [0, 0]);
+    });
+    it('hand-computed binary gradients', () => {
+      const a = nb.tensor([[1, 2], [3, 4]]).requireGrad();
+      const b = nb.tensor([2, 4]).requireGrad();
+      nb.sum(nb.div(a, b)).backward();
+      expectTensor(a.grad!, [[0.5, 0.25], [0.5, 0.25]]);
+      // d/db Σ a/b = −Σ_rows a/b² : col0 −(1+3)/4, col1 −(2+4)/16
+      expectTensor(b.grad!, [-1, -0.375]);
+    });
+    it('matches a naive loop for broadcast mul on random shapes', () => {
+      const a = rnd([3, 1, 4], 30);
+      const b = rnd([2, 1], 31);
+      const out = nb.mul(a, b);
+      expect(out.shape).toEqual([3, 2, 4]);
+      const av = vals(a), bv = vals(b), ov = vals(out);
+      for (let i = 0; i < 3; i++) for (let j = 0; j < 2; j++) for (let k = 0; k < 4; k++) {
+        expect(ov[(i * 2 + j) * 4 + k]).toBeCloseTo(av[i * 4 + k]! * bv[j]!, 6);
+      }
+    });
+  });
+});
