@@ -91,19 +91,25 @@ export function backward(output: Tensor, gradient: Tensor | undefined, opts: { c
   // Intermediate gradients are disposed on the way unless a graph of them is being built.
   const run = (): [Tensor, Tensor][] => [...propagate(output, null, seedGrad('backward', output, gradient), createGraph)];
   const leafGrads = createGraph ? run() : engine.tidy(run);
+  // One gradient tensor may reach several leaves (add's rule passes dy to both sides): each leaf
+  // gets a tensor of its own, so that disposing or accumulating one never touches another.
+  const used = new Set<Tensor>(); // tensors now serving as some leaf's .grad
   for (const [leaf, g] of leafGrads) {
-    let next = g;
-    if (leaf.grad && !leaf.grad.isDisposed) {
-      next = engine.withGrad(createGraph, () => add(leaf.grad as Tensor, g));
-      if (!createGraph) {
-        leaf.grad.dispose();
-        g.dispose();
-      }
-    } else if (g === gradient || g.isDisposed) {
-      next = g.clone();
+    const prev = leaf.grad && !leaf.grad.isDisposed ? leaf.grad : null;
+    let next: Tensor;
+    if (prev) {
+      next = engine.withGrad(createGraph, () => add(prev, g));
+      if (!createGraph) prev.dispose();
+    } else if (g === gradient || used.has(g)) {
+      next = engine.withGrad(createGraph, () => g.clone());
+    } else {
+      next = g;
     }
+    used.add(next);
     leaf.grad = engine.keep(next);
   }
+  // Gradients that were added into an existing .grad (or copied) are no longer needed.
+  if (!createGraph) for (const [, g] of leafGrads) if (!used.has(g) && g !== gradient) g.dispose();
 }
 
 /** Gradients of `output` with respect to each of `inputs` (zeros where unreachable). */

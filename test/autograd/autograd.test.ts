@@ -1,0 +1,230 @@
+import { describe, expect, it } from 'vitest';
+import * as nb from '../../src/index.js';
+import { expectTensor } from '../conformance/helpers.js';
+
+describe('backward', () => {
+  it('scalar loss: the lecture graph f = (x + y)·z', () => {
+    const x = nb.scalar(-2, { requiresGrad: true });
+    const y = nb.scalar(5, { requiresGrad: true });
+    const z = nb.scalar(-4, { requiresGrad: true });
+    const f = x.add(y).mul(z);
+    expect(f.item()).toBe(-12);
+    f.backward();
+    expect(x.grad!.item()).toBe(-4);
+    expect(y.grad!.item()).toBe(-4);
+    expect(z.grad!.item()).toBe(3);
+  });
+
+  it('explicit output gradient for a non-scalar output', () => {
+    const x = nb.tensor([1, 2, 3], { requiresGrad: true });
+    const y = x.mul(x);
+    y.backward(nb.tensor([1, 0.5, -1]));
+    expectTensor(x.grad!, [2, 2, -6]);
+  });
+
+  it('non-scalar output without a gradient is an error naming the shape', () => {
+    const x = nb.tensor([1, 2], { requiresGrad: true });
+    expect(() => x.mul(2).backward()).toThrow(/backward: output has shape \[2\]/);
+    expect(() => x.mul(2).backward(nb.ones([3]))).toThrow(/gradient has shape \[3\], output has shape \[2\]/);
+    expect(() => nb.tensor([1]).backward()).toThrow(/does not require grad/);
+  });
+
+  it('accumulates into .grad across two backward calls; zeroGrad clears', () => {
+    const w = nb.tensor([1, 2], { requiresGrad: true });
+    nb.sum(w.mul(3)).backward();
+    nb.sum(w.mul(w)).backward();
+    expectTensor(w.grad!, [3 + 2, 3 + 4]);
+    w.zeroGrad();
+    expect(w.grad).toBeNull();
+    nb.sum(w).backward();
+    expectTensor(w.grad!, [1, 1]);
+  });
+
+  it('two leaves whose gradient is the same tensor get independent .grad tensors', () => {
+    const a = nb.tensor([1, 2], { requiresGrad: true });
+    const b = nb.tensor([3, 4], { requiresGrad: true });
+    const g = nb.tensor([1, 1]);
+    a.add(b).backward(g);
+    expect(a.grad).not.toBe(b.grad);
+    expect(a.grad).not.toBe(g);
+    a.add(b).backward(g);
+    expectTensor(a.grad!, [2, 2]);
+    expectTensor(b.grad!, [2, 2]);
+    a.zeroGrad();
+    expectTensor(b.grad!, [2, 2]);
+    expect(g.isDisposed).toBe(false);
+  });
+
+  it('a leaf used twice sums both paths; a shared intermediate too', () => {
+    const x = nb.scalar(3, { requiresGrad: true });
+    const h = x.mul(x); // 9
+    h.add(h.mul(2)).backward(); // 3x² → 6x
+    expect(x.grad!.item()).toBe(18);
+  });
+
+  it('backward on a leaf gives ones', () => {
+    const x = nb.scalar(2, { requiresGrad: true });
+    x.backward();
+    expect(x.grad!.item()).toBe(1);
+  });
+
+  it('only tensors that require grad receive gradients', () => {
+    const x = nb.tensor([1, 2], { requiresGrad: true });
+    const c = nb.tensor([5, 6]);
+    nb.sum(x.mul(c)).backward();
+    expectTensor(x.grad!, [5, 6]);
+    expect(c.grad).toBeNull();
+    expect(() => nb.tensor([1], { dtype: 'int32' }).requireGrad()).toThrow(/only floating tensors/);
+  });
+
+  it('detach cuts the graph; requiresGrad propagates', () => {
+    const x = nb.scalar(2, { requiresGrad: true });
+    const y = x.mul(x);
+    expect(y.requiresGrad).toBe(true);
+    expect(y.isLeaf).toBe(false);
+    const d = y.detach();
+    expect(d.requiresGrad).toBe(false);
+    expect(d.isLeaf).toBe(true);
+    expect(d.item()).toBe(4);
+    const z = d.mul(x); // d is a constant here
+    z.backward();
+    expect(x.grad!.item()).toBe(4);
+  });
+
+  it('noGrad records nothing and restores the mode (also after an exception)', () => {
+    const x = nb.scalar(2, { requiresGrad: true });
+    const y = nb.noGrad(() => x.mul(3));
+    expect(y.requiresGrad).toBe(false);
+    expect(y.gradFn).toBeNull();
+    expect(nb.isGradEnabled()).toBe(true);
+    expect(() => nb.noGrad(() => {
+      throw new Error('boom');
+    })).toThrow('boom');
+    expect(nb.isGradEnabled()).toBe(true);
+    expect(nb.withGrad(false, () => nb.isGradEnabled())).toBe(false);
+  });
+
+  it('gradients are plain tensors that do not require grad (without createGraph)', () => {
+    const x = nb.scalar(2, { requiresGrad: true });
+    x.mul(x).backward();
+    expect(x.grad!.requiresGrad).toBe(false);
+  });
+
+  it('createGraph gives a differentiable gradient (d²/dx² x³ = 6x)', () => {
+    const x = nb.scalar(2, { requiresGrad: true });
+    x.pow(3).backward(undefined, { createGraph: true });
+    const g = x.grad!;
+    expect(g.item()).toBeCloseTo(12, 5);
+    x.grad = null;
+    g.backward();
+    expect(x.grad!.item()).toBeCloseTo(12, 5);
+  });
+
+  it('deep chains do not overflow the stack', () => {
+    const x = nb.scalar(1, { requiresGrad: true });
+    let y = x;
+    nb.tidy(() => {
+      for (let i = 0; i < 20000; i++) y = y.add(1e-4);
+      y.backward();
+    });
+    expect(x.grad!.item()).toBe(1);
+  });
+});
+
+describe('grad and valueAndGrad', () => {
+  it('grad of one argument returns a tensor; of several, a tuple', () => {
+    const g = nb.grad((x: nb.Tensor) => nb.sum(x.mul(x)))(nb.tensor([1, 2, 3]));
+    expectTensor(g, [2, 4, 6]);
+    const [ga, gb] = nb.grad((a: nb.Tensor, b: nb.Tensor) => nb.sum(a.mul(b)))(nb.tensor([1, 2]), nb.tensor([3, 4]));
+    expectTensor(ga!, [3, 4]);
+    expectTensor(gb!, [1, 2]);
+  });
+
+  it('valueAndGrad returns the value; inputs are untouched', () => {
+    const x = nb.tensor([1, 2]);
+    const { value, grads } = nb.valueAndGrad((t: nb.Tensor) => nb.sum(nb.exp(t)))(x);
+    expect(value.item()).toBeCloseTo(Math.exp(1) + Math.exp(2), 5);
+    expectTensor(grads, [Math.exp(1), Math.exp(2)]);
+    expect(x.requiresGrad).toBe(false);
+    expect(x.grad).toBeNull();
+    expect(value.requiresGrad).toBe(false);
+  });
+
+  it('one gradient tensor per argument even when the rule shares one', () => {
+    const [ga, gb] = nb.grad((a: nb.Tensor, b: nb.Tensor) => nb.sum(a.add(b)))(nb.tensor([1]), nb.tensor([2]));
+    expect(ga).not.toBe(gb);
+    ga!.dispose();
+    expectTensor(gb!, [1]);
+  });
+
+  it('unreachable arguments get zeros', () => {
+    const [, gb] = nb.grad((a: nb.Tensor, _b: nb.Tensor) => nb.sum(a))(nb.tensor([1]), nb.tensor([5, 6]));
+    expectTensor(gb!, [0, 0]);
+  });
+
+  it('does not leak intermediate tensors', () => {
+    const x = nb.tensor([1, 2, 3]);
+    const before = nb.memory().numTensors;
+    const g = nb.grad((t: nb.Tensor) => nb.sum(nb.tanh(t.mul(2)).square()))(x);
+    expect(nb.memory().numTensors).toBe(before + 1);
+    g.dispose();
+    expect(nb.memory().numTensors).toBe(before);
+  });
+
+  it('f must return a single-element tensor', () => {
+    expect(() => nb.grad((t: nb.Tensor) => t.mul(2))(nb.tensor([1, 2]))).toThrow(/grad: f must return a single-element tensor, got shape \[2\]/);
+    expect(() => nb.grad(() => 3 as unknown as nb.Tensor)(nb.tensor([1]))).toThrow(/grad: f must return a Tensor/);
+  });
+
+  describe('second derivatives (grad of grad)', () => {
+    const d2 = (f: (x: nb.Tensor) => nb.Tensor, at: number): number =>
+      nb.grad((x: nb.Tensor) => nb.grad(f)(x))(nb.scalar(at, { dtype: 'float64' })).item();
+    const cases: [string, (x: nb.Tensor) => nb.Tensor, (v: number) => number, number][] = [
+      ['x³', (x) => x.pow(3), (v) => 6 * v, 1.5],
+      ['exp', (x) => x.exp(), Math.exp, 0.3],
+      ['log', (x) => x.log(), (v) => -1 / (v * v), 2],
+      ['sin', (x) => nb.sin(x), (v) => -Math.sin(v), 0.7],
+      ['sigmoid', (x) => x.sigmoid(), (v) => { const s = 1 / (1 + Math.exp(-v)); return s * (1 - s) * (1 - 2 * s); }, 0.4],
+      ['tanh', (x) => x.tanh(), (v) => -2 * Math.tanh(v) * (1 - Math.tanh(v) ** 2), -0.6],
+      ['1/x', (x) => x.reciprocal(), (v) => 2 / v ** 3, 1.3],
+      ['sqrt', (x) => x.sqrt(), (v) => -0.25 * v ** -1.5, 2],
+      ['x·relu(x)', (x) => x.mul(x.relu()), () => 2, 1.2],
+    ];
+    for (const [name, f, ref, at] of cases) it(name, () => expect(d2(f, at)).toBeCloseTo(ref(at), 8));
+
+    it('a closed-over parameter: d/dw of ∂/∂x (w·x²) = 2x', () => {
+      const w = nb.scalar(3, { requiresGrad: true, dtype: 'float64' });
+      const x = nb.scalar(5, { dtype: 'float64' });
+      const gx = nb.grad((t: nb.Tensor) => w.mul(t.square()))(x); // 2wx = 30
+      expect(gx.item()).toBe(30);
+      expect(gx.requiresGrad).toBe(true);
+      gx.backward();
+      expect(w.grad!.item()).toBe(10);
+    });
+
+    it('Hessian-vector style: gradcheck of a gradient through matmul and softmax', () => {
+      const W = nb.rand([3, 2], { random: new nb.Random(1), dtype: 'float64' });
+      nb.testing.gradcheck((x) => nb.grad((t: nb.Tensor) => nb.sum(nb.softmax(nb.matmul(t, W)).square()))(x!), [nb.rand([2, 3], { random: new nb.Random(2) })]);
+    });
+  });
+});
+
+describe('gradcheck itself', () => {
+  it('catches a wrong gradient', () => {
+    // A deliberately wrong "gradient": detach hides x from autograd in one term.
+    const f = (x: nb.Tensor): nb.Tensor => x.mul(x.detach());
+    expect(() => nb.testing.gradcheck(f, [nb.tensor([1, 2])])).toThrow(/gradcheck: input 0/);
+    const r = nb.testing.gradcheck(f, [nb.tensor([1, 2])], { raiseOnFailure: false });
+    expect(r.ok).toBe(false);
+    expect(r.dtype).toBe('float64');
+  });
+  it('passes a right one and reports float64 on cpu', () => {
+    const r = nb.testing.gradcheck((x) => x!.mul(x!), [nb.tensor([1, 2])]);
+    expect(r.ok).toBe(true);
+    expect(r.inputs[0]!.maxAbsError).toBeLessThan(1e-6);
+  });
+  it('float32 mode when asked', () => {
+    const r = nb.testing.gradcheck((x) => x!.exp(), [nb.tensor([0.1, 0.2])], { float64: false });
+    expect(r.dtype).toBe('float32');
+  });
+});
