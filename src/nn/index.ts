@@ -1,2 +1,29 @@
-/** nabla.nn — see docs. */
-export {};
+/**
+ * nabla.nn — modules and layers, activations, losses, initializers and perceptrons.
+ * Row convention (batch-first): a linear layer computes y = xW + b with W [in, out]. Images are NCHW.
+ * See docs/nn.md.
+ */
+export { Module, fromConfig, registerLayer, layerTypes } from './module.js';
+export type { LayerConfig, JsonValue, ParameterOptions, ForwardHook } from './module.js';
+export * as init from './init.js';
+export type { Initializer, InitConfig, InitArg, Fans, FloatDType } from './init.js';
+export type { WeightOptions } from './layers/common.js';
+export { Linear, linear, Maxout, maxout } from './layers/linear.js';
+export {
+  Activation, activation, ACTIVATIONS, step, sign, identity, ramp, sigmoid, tanh, relu, leakyRelu, elu, selu, swish, softplus,
+  softmax, logSoftmax, PReLU, prelu,
+} from './layers/activation.js';
+export type { ActivationName, ActivationOptions } from './layers/activation.js';
+export {
+  Conv2d, conv2d, Conv2dTranspose, conv2dTranspose, Pool2d, maxPool2d, avgPool2d, Subsampling, subsampling,
+  PartialConv2d, partialConv2d, lenet5C3, LENET5_C3_TABLE,
+} from './layers/conv.js';
+export type { Conv2dLayerOptions, Conv2dTransposeLayerOptions, PoolLayerOptions } from './layers/conv.js';
+export { Flatten, flatten, Reshape, reshape, Dropout, dropout } from './layers/shape.js';
+export { Sequential, sequential, Residual, residual } from './layers/containers.js';
+export {
+  mse, squaredError, binaryCrossEntropy, binaryCrossEntropyWithLogits, softmaxCrossEntropy, crossEntropy, accuracy,
+} from './losses.js';
+export type { Loss, LossOptions, Reduction } from './losses.js';
+export { Perceptron, perceptron, mpNeuron } from './perceptron.js';
+export type { PerceptronOptions, PerceptronFitOptions, PerceptronFitResult, ThresholdActivation } from './perceptron.js';

@@ -1,2 +1,8 @@
-/** nabla.optim — see docs. */
-export {};
+/**
+ * nabla.optim — optimizers (SGD with momentum/Nesterov, Adagrad, RMSprop, Adadelta, Adam, AdamW)
+ * and learning-rate schedules. See docs/optim.md.
+ */
+export { BaseOptimizer, SGD, Adagrad, RMSprop, Adadelta, Adam, sgd, adagrad, rmsprop, adadelta, adam, adamw, fromConfig, byName } from './optimizer.js';
+export type { Optimizer, SGDOptions, AdagradOptions, RMSpropOptions, AdadeltaOptions, AdamOptions } from './optimizer.js';
+export { stepDecay, exponentialDecay, lambdaSchedule, constantSchedule } from './schedules.js';
+export type { LRSchedule, ScheduleOptions } from './schedules.js';

@@ -1,0 +1,150 @@
+/**
+ * Activation layers, one for every activation of SCOPE §3, and PReLU with a learned slope.
+ *
+ * `step` (1 if x > 0 else 0) and `sign` (−1, 0, +1) have a zero gradient everywhere: they are for
+ * hand-built networks and perceptrons (trained with the perceptron rule, not backpropagation).
+ */
+import type { Tensor } from '../../tensor/tensor.js';
+import { fmt } from '../../tensor/shape.js';
+import * as ops from '../../ops/index.js';
+import { cfgNumber, Module, registerLayer, type LayerConfig } from '../module.js';
+import { checkPositiveInt } from './common.js';
+import type { FloatDType } from '../init.js';
+import { full } from '../../tensor/creation.js';
+
+export type ActivationName =
+  | 'step' | 'sign' | 'linear' | 'ramp' | 'sigmoid' | 'tanh' | 'relu' | 'leakyRelu'
+  | 'elu' | 'selu' | 'swish' | 'softplus' | 'softmax' | 'logSoftmax';
+
+export const ACTIVATIONS: readonly ActivationName[] = [
+  'step', 'sign', 'linear', 'ramp', 'sigmoid', 'tanh', 'relu', 'leakyRelu', 'elu', 'selu', 'swish', 'softplus', 'softmax', 'logSoftmax',
+];
+
+export interface ActivationOptions {
+  /** elu: α (default 1). leakyRelu: the negative slope (default 0.01). */
+  alpha?: number;
+  /** softmax / logSoftmax: the axis (default −1). */
+  axis?: number;
+  /** ramp: the lower and upper saturation values (default 0 and 1). */
+  low?: number;
+  high?: number;
+}
+
+type Fn = (x: Tensor) => Tensor;
+
+function makeFn(name: ActivationName, o: Required<ActivationOptions>): Fn {
+  switch (name) {
+    case 'step': return (x) => ops.step(x);
+    case 'sign': return (x) => ops.sign(x);
+    case 'linear': return (x) => x;
+    case 'ramp': return (x) => ops.clip(x, o.low, o.high);
+    case 'sigmoid': return (x) => ops.sigmoid(x);
+    case 'tanh': return (x) => ops.tanh(x);
+    case 'relu': return (x) => ops.relu(x);
+    case 'leakyRelu': return (x) => ops.leakyRelu(x, o.alpha);
+    case 'elu': return (x) => ops.elu(x, o.alpha);
+    case 'selu': return (x) => ops.selu(x);
+    case 'swish': return (x) => ops.swish(x);
+    case 'softplus': return (x) => ops.softplus(x);
+    case 'softmax': return (x) => ops.softmax(x, o.axis);
+    case 'logSoftmax': return (x) => ops.logSoftmax(x, o.axis);
+    default: throw new Error(`activation: unknown activation '${String(name)}'; known: ${ACTIVATIONS.join(', ')}`);
+  }
+}
+
+/** An elementwise (or, for softmax, per-row) activation with no parameters. */
+export class Activation extends Module {
+  private readonly fn: Fn;
+  private readonly opts: Required<ActivationOptions>;
+
+  constructor(readonly activation: ActivationName, opts: ActivationOptions = {}) {
+    super();
+    const alpha = opts.alpha ?? (activation === 'leakyRelu' ? 0.01 : 1);
+    this.opts = { alpha, axis: opts.axis ?? -1, low: opts.low ?? 0, high: opts.high ?? 1 };
+    if (activation === 'ramp' && !(this.opts.high > this.opts.low)) throw new Error(`ramp: high (${this.opts.high}) must exceed low (${this.opts.low})`);
+    this.fn = makeFn(activation, this.opts);
+  }
+
+  override get typeName(): string {
+    return this.activation[0]!.toUpperCase() + this.activation.slice(1);
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.fn(x);
+  }
+
+  override config(): LayerConfig {
+    const c: LayerConfig = { type: 'Activation', activation: this.activation };
+    if (this.activation === 'elu' || this.activation === 'leakyRelu') c.alpha = this.opts.alpha;
+    if (this.activation === 'softmax' || this.activation === 'logSoftmax') c.axis = this.opts.axis;
+    if (this.activation === 'ramp') Object.assign(c, { low: this.opts.low, high: this.opts.high });
+    return c;
+  }
+}
+registerLayer('Activation', (c) => {
+  const o: ActivationOptions = {};
+  for (const k of ['alpha', 'axis', 'low', 'high'] as const) if (typeof c[k] === 'number') o[k] = c[k];
+  return new Activation(c.activation as ActivationName, o);
+});
+
+/** An activation layer by name (see ACTIVATIONS). */
+export function activation(name: ActivationName, opts: ActivationOptions = {}): Activation {
+  return new Activation(name, opts);
+}
+/** Unit step: 1 if x > 0 else 0. Zero gradient: for hand-built and perceptron networks. */
+export const step = (): Activation => new Activation('step');
+/** Sign: +1, 0 or −1. Zero gradient: for hand-built and perceptron networks. */
+export const sign = (): Activation => new Activation('sign');
+/** The identity ("linear" activation). */
+export const identity = (): Activation => new Activation('linear');
+/** Ramp (piecewise linear): x clipped to [low, high] (default [0, 1]); slope 1 between, 0 outside. */
+export const ramp = (opts: { low?: number; high?: number } = {}): Activation => new Activation('ramp', opts);
+export const sigmoid = (): Activation => new Activation('sigmoid');
+export const tanh = (): Activation => new Activation('tanh');
+export const relu = (): Activation => new Activation('relu');
+/** max(x, αx), α default 0.01. */
+export const leakyRelu = (alpha = 0.01): Activation => new Activation('leakyRelu', { alpha });
+/** x for x > 0, α(eˣ − 1) otherwise. */
+export const elu = (alpha = 1): Activation => new Activation('elu', { alpha });
+/** Scaled ELU with α = 1.6732632423543772, scale = 1.0507009873554805. */
+export const selu = (): Activation => new Activation('selu');
+/** x·σ(x). */
+export const swish = (): Activation => new Activation('swish');
+export const softplus = (): Activation => new Activation('softplus');
+/** softmax along `axis` (default −1). For training, prefer logits + softmaxCrossEntropy. */
+export const softmax = (axis = -1): Activation => new Activation('softmax', { axis });
+export const logSoftmax = (axis = -1): Activation => new Activation('logSoftmax', { axis });
+
+/**
+ * PReLU: max(0, x) + a·min(0, x) with a learned slope a: one shared slope (default) or one per
+ * channel (axis 1: features of [N, C] or channels of NCHW).
+ */
+export class PReLU extends Module {
+  readonly alpha: Tensor;
+
+  constructor(readonly numSlopes: number = 1, readonly initSlope = 0.25, dtype: FloatDType = 'float32') {
+    super();
+    checkPositiveInt('prelu', 'numParameters', numSlopes);
+    this.alpha = this.registerParameter('alpha', full([numSlopes], initSlope, { dtype }));
+  }
+
+  forward(x: Tensor): Tensor {
+    let a = this.alpha;
+    const n = this.numSlopes;
+    if (n !== 1) {
+      if (x.rank < 2 || x.shape[1] !== n) throw new Error(`prelu: input has ${x.shape[1]} channels on axis 1, expected ${n}: x is ${fmt(x.shape)}`);
+      a = ops.reshape(a, [n, ...new Array<number>(x.rank - 2).fill(1)]);
+    }
+    return ops.add(ops.relu(x), ops.mul(a, ops.minimum(x, 0)));
+  }
+
+  override config(): LayerConfig {
+    return { type: 'PReLU', numParameters: this.numSlopes, init: this.initSlope, dtype: this.alpha.dtype };
+  }
+}
+registerLayer('PReLU', (c) => new PReLU(cfgNumber(c, 'numParameters', 1), cfgNumber(c, 'init', 0.25), c.dtype === 'float64' ? 'float64' : 'float32'));
+
+/** PReLU with a learned slope (shared, or `numParameters` = channels for one per channel), initialized to `init` (0.25). */
+export function prelu(opts: { numParameters?: number; init?: number; dtype?: FloatDType } = {}): PReLU {
+  return new PReLU(opts.numParameters ?? 1, opts.init ?? 0.25, opts.dtype ?? 'float32');
+}

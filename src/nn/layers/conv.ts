@@ -1,0 +1,299 @@
+/**
+ * Convolution and pooling layers over NCHW images, and the classic LeNet-5 building blocks:
+ * a trainable subsampling layer (S2/S4) and a convolution with a fixed connection table (C3).
+ */
+import type { Tensor } from '../../tensor/tensor.js';
+import { tensor, full } from '../../tensor/creation.js';
+import * as ops from '../../ops/index.js';
+import type { Conv2dOptions, Conv2dTransposeOptions, Pair, Padding } from '../../ops/index.js';
+import { cfgNumber, Module, registerLayer, type JsonValue, type LayerConfig } from '../module.js';
+import { checkNCHW, checkPositiveInt, resolveWeightOptions, weightConfig, weightOptionsFrom, type ResolvedWeightOptions, type WeightOptions } from './common.js';
+import { Activation, type ActivationName } from './activation.js';
+import type { FloatDType } from '../init.js';
+import { keep, noGrad } from '../../engine.js';
+
+function pairOf(layer: string, arg: string, v: Pair): [number, number] {
+  const p: [number, number] = typeof v === 'number' ? [v, v] : [v[0], v[1]];
+  for (const d of p) checkPositiveInt(layer, arg, d);
+  return p;
+}
+
+function geometry(o: { stride?: Pair; padding?: Padding; dilation?: Pair; groups?: number }): { [k: string]: JsonValue } {
+  const c: { [k: string]: JsonValue } = {};
+  if (o.stride !== undefined) c.stride = o.stride as JsonValue;
+  if (o.padding !== undefined) c.padding = o.padding as JsonValue;
+  if (o.dilation !== undefined) c.dilation = o.dilation as JsonValue;
+  if (o.groups !== undefined) c.groups = o.groups;
+  return c;
+}
+
+function geometryFrom(c: LayerConfig): Conv2dOptions {
+  const o: Conv2dOptions = {};
+  if (c.stride !== undefined) o.stride = c.stride as Pair;
+  if (c.padding !== undefined) o.padding = c.padding as Padding;
+  if (c.dilation !== undefined) o.dilation = c.dilation as Pair;
+  if (c.groups !== undefined) o.groups = c.groups as number;
+  return o;
+}
+
+export interface Conv2dLayerOptions extends WeightOptions, Conv2dOptions {}
+
+/**
+ * 2-D convolution layer: x [N, inC, H, W] → [N, outC, OH, OW], filter [outC, inC/groups, kH, kW],
+ * bias [outC]. Options: stride, padding (number, [h, w], [t, b, l, r], 'same', 'valid'), dilation, groups.
+ */
+export class Conv2d extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+  readonly kernelSize: [number, number];
+  protected readonly wopts: ResolvedWeightOptions;
+  protected readonly geom: Conv2dOptions;
+
+  constructor(readonly inChannels: number, readonly outChannels: number, kernel: Pair, opts: Conv2dLayerOptions = {}) {
+    super();
+    checkPositiveInt('conv2d', 'inChannels', inChannels);
+    checkPositiveInt('conv2d', 'outChannels', outChannels);
+    this.kernelSize = pairOf('conv2d', 'kernel', kernel);
+    const groups = opts.groups ?? 1;
+    checkPositiveInt('conv2d', 'groups', groups);
+    if (inChannels % groups || outChannels % groups) throw new Error(`conv2d: groups ${groups} must divide inChannels ${inChannels} and outChannels ${outChannels}`);
+    this.geom = { stride: opts.stride, padding: opts.padding, dilation: opts.dilation, groups: opts.groups };
+    this.wopts = resolveWeightOptions(opts);
+    const o = this.wopts;
+    const [kh, kw] = this.kernelSize;
+    const fans = { fanIn: (inChannels / groups) * kh * kw, fanOut: (outChannels / groups) * kh * kw };
+    this.weight = this.registerParameter('weight', o.init.create([outChannels, inChannels / groups, kh, kw], fans, o.dtype), { l1: o.l1, l2: o.l2 });
+    this.bias = o.bias ? this.registerParameter('bias', o.biasInit.create([outChannels], fans, o.dtype)) : null;
+  }
+
+  /** The filter used in forward (subclasses may mask it). */
+  protected filter(): Tensor {
+    return this.weight;
+  }
+
+  forward(x: Tensor): Tensor {
+    checkNCHW('conv2d', x, this.inChannels);
+    const y = ops.conv2d(x, this.filter(), this.geom);
+    return this.bias ? ops.add(y, ops.reshape(this.bias, [this.outChannels, 1, 1])) : y;
+  }
+
+  override config(): LayerConfig {
+    return { type: 'Conv2d', inChannels: this.inChannels, outChannels: this.outChannels, kernel: this.kernelSize, ...geometry(this.geom), ...weightConfig(this.wopts) };
+  }
+}
+registerLayer('Conv2d', (c) => new Conv2d(cfgNumber(c, 'inChannels'), cfgNumber(c, 'outChannels'), c.kernel as Pair, { ...geometryFrom(c), ...weightOptionsFrom(c) }));
+
+/** A 2-D convolution layer (NCHW). Weights default to He uniform, bias to zeros. */
+export function conv2d(inChannels: number, outChannels: number, kernel: Pair, opts: Conv2dLayerOptions = {}): Conv2d {
+  return new Conv2d(inChannels, outChannels, kernel, opts);
+}
+
+export interface Conv2dTransposeLayerOptions extends WeightOptions, Conv2dTransposeOptions {}
+
+/**
+ * Transposed convolution layer: x [N, inC, H, W] → [N, outC, (H−1)·s − pads + d·(kH−1) + outputPadding + 1, …];
+ * filter [inC, outC/groups, kH, kW], bias [outC].
+ */
+export class Conv2dTranspose extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+  readonly kernelSize: [number, number];
+  private readonly wopts: ResolvedWeightOptions;
+  private readonly geom: Conv2dTransposeOptions;
+
+  constructor(readonly inChannels: number, readonly outChannels: number, kernel: Pair, opts: Conv2dTransposeLayerOptions = {}) {
+    super();
+    checkPositiveInt('conv2dTranspose', 'inChannels', inChannels);
+    checkPositiveInt('conv2dTranspose', 'outChannels', outChannels);
+    this.kernelSize = pairOf('conv2dTranspose', 'kernel', kernel);
+    const groups = opts.groups ?? 1;
+    checkPositiveInt('conv2dTranspose', 'groups', groups);
+    if (inChannels % groups || outChannels % groups) throw new Error(`conv2dTranspose: groups ${groups} must divide inChannels ${inChannels} and outChannels ${outChannels}`);
+    this.geom = { stride: opts.stride, padding: opts.padding, outputPadding: opts.outputPadding, dilation: opts.dilation, groups: opts.groups };
+    this.wopts = resolveWeightOptions(opts);
+    const o = this.wopts;
+    const [kh, kw] = this.kernelSize;
+    const fans = { fanIn: (inChannels / groups) * kh * kw, fanOut: (outChannels / groups) * kh * kw };
+    this.weight = this.registerParameter('weight', o.init.create([inChannels, outChannels / groups, kh, kw], fans, o.dtype), { l1: o.l1, l2: o.l2 });
+    this.bias = o.bias ? this.registerParameter('bias', o.biasInit.create([outChannels], fans, o.dtype)) : null;
+  }
+
+  forward(x: Tensor): Tensor {
+    checkNCHW('conv2dTranspose', x, this.inChannels);
+    const y = ops.conv2dTranspose(x, this.weight, this.geom);
+    return this.bias ? ops.add(y, ops.reshape(this.bias, [this.outChannels, 1, 1])) : y;
+  }
+
+  override config(): LayerConfig {
+    const g = geometry(this.geom);
+    if (this.geom.outputPadding !== undefined) g.outputPadding = this.geom.outputPadding as JsonValue;
+    return { type: 'Conv2dTranspose', inChannels: this.inChannels, outChannels: this.outChannels, kernel: this.kernelSize, ...g, ...weightConfig(this.wopts) };
+  }
+}
+registerLayer('Conv2dTranspose', (c) => {
+  const g = geometryFrom(c) as Conv2dTransposeOptions;
+  if (c.outputPadding !== undefined) g.outputPadding = c.outputPadding as Pair;
+  return new Conv2dTranspose(cfgNumber(c, 'inChannels'), cfgNumber(c, 'outChannels'), c.kernel as Pair, { ...g, ...weightOptionsFrom(c) });
+});
+
+/** A transposed-convolution layer (NCHW), e.g. stride-2 upsampling in decoders. */
+export function conv2dTranspose(inChannels: number, outChannels: number, kernel: Pair, opts: Conv2dTransposeLayerOptions = {}): Conv2dTranspose {
+  return new Conv2dTranspose(inChannels, outChannels, kernel, opts);
+}
+
+export interface PoolLayerOptions {
+  /** Defaults to the kernel size. */
+  stride?: Pair;
+  padding?: Padding;
+}
+
+/** Max or average pooling over NCHW. */
+export class Pool2d extends Module {
+  constructor(readonly mode: 'max' | 'avg', readonly kernel: Pair, readonly opts: PoolLayerOptions = {}) {
+    super();
+    pairOf(mode === 'max' ? 'maxPool2d' : 'avgPool2d', 'kernel', kernel);
+  }
+
+  override get typeName(): string {
+    return this.mode === 'max' ? 'MaxPool2d' : 'AvgPool2d';
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.mode === 'max' ? ops.maxPool2d(x, this.kernel, this.opts) : ops.avgPool2d(x, this.kernel, this.opts);
+  }
+
+  override config(): LayerConfig {
+    const c: LayerConfig = { type: this.typeName, kernel: this.kernel as JsonValue };
+    if (this.opts.stride !== undefined) c.stride = this.opts.stride as JsonValue;
+    if (this.opts.padding !== undefined) c.padding = this.opts.padding as JsonValue;
+    return c;
+  }
+}
+const poolFrom = (mode: 'max' | 'avg') => (c: LayerConfig): Module => {
+  const o: PoolLayerOptions = {};
+  if (c.stride !== undefined) o.stride = c.stride as Pair;
+  if (c.padding !== undefined) o.padding = c.padding as Padding;
+  return new Pool2d(mode, c.kernel as Pair, o);
+};
+registerLayer('MaxPool2d', poolFrom('max'));
+registerLayer('AvgPool2d', poolFrom('avg'));
+
+/** Max pooling (stride defaults to the kernel size); the gradient goes to each window's arg-max. */
+export function maxPool2d(kernel: Pair, opts: PoolLayerOptions = {}): Pool2d {
+  return new Pool2d('max', kernel, opts);
+}
+/** Average (mean) pooling; the gradient is spread evenly over each window. */
+export function avgPool2d(kernel: Pair, opts: PoolLayerOptions = {}): Pool2d {
+  return new Pool2d('avg', kernel, opts);
+}
+
+/**
+ * LeNet-5's trainable subsampling (S2, S4): each channel's 2×2 (by default) average, times a
+ * learned per-channel coefficient, plus a learned per-channel bias, then an activation
+ * (default tanh; LeCun et al. used a scaled tanh).
+ */
+export class Subsampling extends Module {
+  readonly coefficient: Tensor;
+  readonly bias: Tensor;
+  private readonly act: Activation;
+
+  constructor(readonly channels: number, readonly kernel = 2, readonly activationName: ActivationName = 'tanh', dtype: FloatDType = 'float32') {
+    super();
+    checkPositiveInt('subsampling', 'channels', channels);
+    checkPositiveInt('subsampling', 'kernel', kernel);
+    this.coefficient = this.registerParameter('coefficient', full([channels, 1, 1], 1, { dtype }));
+    this.bias = this.registerParameter('bias', full([channels, 1, 1], 0, { dtype }));
+    this.act = new Activation(activationName);
+  }
+
+  forward(x: Tensor): Tensor {
+    checkNCHW('subsampling', x, this.channels);
+    const p = ops.avgPool2d(x, this.kernel);
+    return this.act.forward(ops.add(ops.mul(p, this.coefficient), this.bias));
+  }
+
+  override config(): LayerConfig {
+    return { type: 'Subsampling', channels: this.channels, kernel: this.kernel, activation: this.activationName, dtype: this.coefficient.dtype };
+  }
+}
+registerLayer('Subsampling', (c) => new Subsampling(cfgNumber(c, 'channels'), cfgNumber(c, 'kernel', 2), (c.activation ?? 'tanh') as ActivationName, c.dtype === 'float64' ? 'float64' : 'float32'));
+
+/** LeNet-5's trainable subsampling layer: avgPool(k) · coefficient[c] + bias[c], then `activation`. */
+export function subsampling(channels: number, opts: { kernel?: number; activation?: ActivationName; dtype?: FloatDType } = {}): Subsampling {
+  return new Subsampling(channels, opts.kernel ?? 2, opts.activation ?? 'tanh', opts.dtype ?? 'float32');
+}
+
+/**
+ * LeNet-5's C3 connection table (LeCun et al. 1998, Table I): row o lists the S2 maps (0–5) that
+ * C3 map o (0–15) reads. Maps 0–5 read 3 neighbouring maps, 6–11 read 4 neighbouring maps,
+ * 12–14 read 4 non-neighbouring maps, and map 15 reads all 6: 60 connections.
+ */
+export const LENET5_C3_TABLE: readonly (readonly number[])[] = [
+  [0, 1, 2], [1, 2, 3], [2, 3, 4], [3, 4, 5], [0, 4, 5], [0, 1, 5],
+  [0, 1, 2, 3], [1, 2, 3, 4], [2, 3, 4, 5], [0, 3, 4, 5], [0, 1, 4, 5], [0, 1, 2, 5],
+  [0, 1, 3, 4], [1, 2, 4, 5], [0, 2, 3, 5],
+  [0, 1, 2, 3, 4, 5],
+];
+
+/**
+ * A convolution with a fixed connection table: output map o sees only the input maps listed in
+ * `table[o]`. The filter is multiplied by a fixed 0/1 mask [outC, inC, 1, 1] in every forward,
+ * so unconnected weights get zero gradient and never change; `numParameters()` counts only
+ * connected weights (LeNet-5's C3: 60·25 + 16 = 1,516).
+ */
+export class PartialConv2d extends Conv2d {
+  readonly table: number[][];
+  private readonly mask: Tensor;
+
+  constructor(inChannels: number, outChannels: number, kernel: Pair, table: readonly (readonly number[])[], opts: Conv2dLayerOptions = {}) {
+    if (opts.groups !== undefined && opts.groups !== 1) throw new Error('partialConv2d: groups are not supported (the table replaces them)');
+    super(inChannels, outChannels, kernel, opts);
+    if (table.length !== outChannels) throw new Error(`partialConv2d: the table has ${table.length} rows, expected one per output channel (${outChannels})`);
+    const m = new Array<number>(outChannels * inChannels).fill(0);
+    this.table = table.map((row, o) => {
+      if (row.length === 0) throw new Error(`partialConv2d: output channel ${o} is connected to no input channel`);
+      for (const i of row) {
+        if (!Number.isInteger(i) || i < 0 || i >= inChannels) throw new Error(`partialConv2d: table row ${o} names input channel ${i}, expected 0..${inChannels - 1}`);
+        m[o * inChannels + i] = 1;
+      }
+      return [...row];
+    });
+    this.mask = keep(tensor(m, { shape: [outChannels, inChannels, 1, 1], dtype: this.weight.dtype }));
+    // Unconnected weights start (and stay) at zero, so stateDict shows the true filters.
+    noGrad(() => {
+      const w = ops.mul(this.weight, this.mask);
+      this.weight.assign(w);
+      w.dispose();
+    });
+  }
+
+  protected override filter(): Tensor {
+    return ops.mul(this.weight, this.mask);
+  }
+
+  override ownParameterCount(): number {
+    const [kh, kw] = this.kernelSize;
+    const links = this.table.reduce((s, r) => s + r.length, 0);
+    return links * kh * kw + (this.bias ? this.outChannels : 0);
+  }
+
+  override config(): LayerConfig {
+    return { ...super.config(), type: 'PartialConv2d', table: this.table };
+  }
+
+  override dispose(): void {
+    super.dispose();
+    this.mask.dispose();
+  }
+}
+registerLayer('PartialConv2d', (c) => new PartialConv2d(cfgNumber(c, 'inChannels'), cfgNumber(c, 'outChannels'), c.kernel as Pair, c.table as number[][], { ...geometryFrom(c), ...weightOptionsFrom(c) }));
+
+/** A convolution whose output map o reads only the input maps in `table[o]` (e.g. LENET5_C3_TABLE). */
+export function partialConv2d(inChannels: number, outChannels: number, kernel: Pair, table: readonly (readonly number[])[], opts: Conv2dLayerOptions = {}): PartialConv2d {
+  return new PartialConv2d(inChannels, outChannels, kernel, table, opts);
+}
+
+/** LeNet-5's C3: 6 → 16 maps, 5×5, with the classic partial connection table. */
+export function lenet5C3(opts: Conv2dLayerOptions = {}): PartialConv2d {
+  return new PartialConv2d(6, 16, 5, LENET5_C3_TABLE, opts);
+}

@@ -1,0 +1,151 @@
+/**
+ * Perceptrons (SCOPE §1): the McCulloch–Pitts neuron y = sgn(Σ wᵢxᵢ) with the bias as w₀ on a
+ * constant input x₀ = 1, and Rosenblatt's perceptron learning algorithm. The activations (sign
+ * or unit step) have zero gradient, so these units are built by hand or trained with the
+ * perceptron rule w ← w + η(t − y)x, not by backpropagation.
+ */
+import type { Tensor } from '../tensor/tensor.js';
+import { fmt } from '../tensor/shape.js';
+import { tensor } from '../tensor/creation.js';
+import { noGrad, tidy } from '../engine.js';
+import * as ops from '../ops/index.js';
+import { cfgNumber, Module, registerLayer, type LayerConfig } from './module.js';
+import { checkPositiveInt } from './layers/common.js';
+
+export type ThresholdActivation = 'sign' | 'step';
+
+export interface PerceptronOptions {
+  /** 'sign' (+1/−1, the MP neuron's sgn; default) or 'step' (1/0). */
+  activation?: ThresholdActivation;
+  /** Initial weights [in][out] (or [in] for one output); default zeros. */
+  weights?: number[][] | number[];
+  /** Initial biases [out] (or a number for one output); default zero. */
+  bias?: number[] | number;
+  /** Whether the weights are parameters with requiresGrad (default false: they have zero gradient anyway). */
+  trainable?: boolean;
+}
+
+export interface PerceptronFitOptions {
+  /** Learning rate η (default 1). */
+  lr?: number;
+  /** Passes over the data before giving up (default 100). */
+  maxEpochs?: number;
+}
+
+export interface PerceptronFitResult {
+  /** Whether an epoch passed with no misclassified sample. */
+  converged: boolean;
+  /** Epochs run. */
+  epochs: number;
+  /** Misclassified samples in each epoch. */
+  errors: number[];
+}
+
+/**
+ * A layer of threshold units: y = f(xW + b), W [in, out], f = sign or unit step. With one output
+ * and sign, it is the McCulloch–Pitts neuron. `fit` runs the perceptron learning algorithm.
+ */
+export class Perceptron extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor;
+
+  constructor(readonly inFeatures: number, readonly outFeatures = 1, readonly opts: PerceptronOptions = {}) {
+    super();
+    checkPositiveInt('perceptron', 'inFeatures', inFeatures);
+    checkPositiveInt('perceptron', 'outFeatures', outFeatures);
+    const act = opts.activation ?? 'sign';
+    if (act !== 'sign' && act !== 'step') throw new Error(`perceptron: activation must be 'sign' or 'step', got '${String(act)}'`);
+    let w: number[][] = Array.from({ length: inFeatures }, () => new Array<number>(outFeatures).fill(0));
+    if (opts.weights) {
+      w = opts.weights.map((r) => (typeof r === 'number' ? [r] : r));
+      if (w.length !== inFeatures || !w.every((r) => r.length === outFeatures)) {
+        throw new Error(`perceptron: weights must be [${inFeatures}][${outFeatures}] (in × out), got ${JSON.stringify(opts.weights)}`);
+      }
+    }
+    const b = opts.bias === undefined ? new Array<number>(outFeatures).fill(0) : typeof opts.bias === 'number' ? [opts.bias] : opts.bias;
+    if (b.length !== outFeatures) throw new Error(`perceptron: bias must have ${outFeatures} values, got ${JSON.stringify(opts.bias)}`);
+    const trainable = opts.trainable ?? false;
+    this.weight = this.registerParameter('weight', tensor(w, { shape: [inFeatures, outFeatures] }), { trainable });
+    this.bias = this.registerParameter('bias', tensor(b, { shape: [outFeatures] }), { trainable });
+  }
+
+  get activation(): ThresholdActivation {
+    return this.opts.activation ?? 'sign';
+  }
+
+  forward(x: Tensor): Tensor {
+    if (x.rank !== 2 || x.shape[1] !== this.inFeatures) {
+      throw new Error(`perceptron: input has ${x.shape[x.rank - 1] ?? 0} features, expected ${this.inFeatures}: x is ${fmt(x.shape)} (expected [batch, ${this.inFeatures}])`);
+    }
+    const xf = x.dtype === this.weight.dtype ? x : ops.cast(x, this.weight.dtype);
+    const z = ops.add(ops.matmul(xf, this.weight), this.bias);
+    return this.activation === 'sign' ? ops.sign(z) : ops.step(z);
+  }
+
+  /**
+   * The perceptron learning algorithm: for each sample in order, y = f(x·w + b); where y ≠ t,
+   * w ← w + η(t − y)x and b ← b + η(t − y). Stops after an epoch without mistakes (guaranteed for
+   * linearly separable data) or after `maxEpochs`. Targets are ±1 for sign units, 1/0 for step units.
+   */
+  fit(x: Tensor, t: Tensor, opts: PerceptronFitOptions = {}): PerceptronFitResult {
+    const lr = opts.lr ?? 1;
+    const maxEpochs = opts.maxEpochs ?? 100;
+    const [n, d] = x.shape as [number, number];
+    const m = this.outFeatures;
+    if (x.rank !== 2 || d !== this.inFeatures) throw new Error(`perceptron.fit: x must be [batch, ${this.inFeatures}], got ${fmt(x.shape)}`);
+    const tShape = t.rank === 1 ? [t.shape[0], 1] : t.shape;
+    if (tShape[0] !== n || tShape[1] !== m) throw new Error(`perceptron.fit: targets must be [${n}, ${m}]${m === 1 ? ` or [${n}]` : ''}, got ${fmt(t.shape)}`);
+    const X = Float64Array.from(x.dataSync() as ArrayLike<number>);
+    const T = Float64Array.from(t.dataSync() as ArrayLike<number>);
+    const W = Float64Array.from(this.weight.dataSync() as ArrayLike<number>);
+    const B = Float64Array.from(this.bias.dataSync() as ArrayLike<number>);
+    const f = this.activation === 'sign' ? Math.sign : (z: number) => (z > 0 ? 1 : 0);
+    const errors: number[] = [];
+    let converged = false;
+    for (let epoch = 0; epoch < maxEpochs && !converged; epoch++) {
+      let wrong = 0;
+      for (let i = 0; i < n; i++) {
+        let miss = false;
+        for (let o = 0; o < m; o++) {
+          let z = B[o] as number;
+          for (let j = 0; j < d; j++) z += (X[i * d + j] as number) * (W[j * m + o] as number);
+          const err = (T[i * m + o] as number) - f(z);
+          if (err !== 0) {
+            miss = true;
+            for (let j = 0; j < d; j++) W[j * m + o] = (W[j * m + o] as number) + lr * err * (X[i * d + j] as number);
+            B[o] = (B[o] as number) + lr * err;
+          }
+        }
+        if (miss) wrong++;
+      }
+      errors.push(wrong);
+      converged = wrong === 0;
+    }
+    noGrad(() =>
+      tidy(() => {
+        this.weight.assign(tensor(W, { shape: this.weight.shape, dtype: this.weight.dtype }));
+        this.bias.assign(tensor(B, { shape: this.bias.shape, dtype: this.bias.dtype }));
+      }),
+    );
+    return { converged, epochs: errors.length, errors };
+  }
+
+  override config(): LayerConfig {
+    return { type: 'Perceptron', inFeatures: this.inFeatures, outFeatures: this.outFeatures, activation: this.activation };
+  }
+}
+registerLayer('Perceptron', (c) => new Perceptron(cfgNumber(c, 'inFeatures'), cfgNumber(c, 'outFeatures', 1), { activation: (c.activation ?? 'sign') as ThresholdActivation }));
+
+/** A layer of `outFeatures` threshold units (sign by default) on `inFeatures` inputs. */
+export function perceptron(inFeatures: number, outFeatures = 1, opts: PerceptronOptions = {}): Perceptron {
+  return new Perceptron(inFeatures, outFeatures, opts);
+}
+
+/**
+ * The McCulloch–Pitts neuron y = sgn(w₀·1 + w₁x₁ + … + wₙxₙ): `weights[0]` is the bias w₀ on
+ * the constant input x₀ = 1. Use activation 'step' for 1/0 outputs.
+ */
+export function mpNeuron(weights: readonly number[], opts: { activation?: ThresholdActivation } = {}): Perceptron {
+  if (weights.length < 2) throw new Error(`mpNeuron: weights are [w₀ (bias), w₁, …, wₙ]: need at least 2, got ${weights.length}`);
+  return new Perceptron(weights.length - 1, 1, { activation: opts.activation ?? 'sign', weights: weights.slice(1).map((w) => [w]), bias: [weights[0] as number] });
+}

@@ -1,0 +1,354 @@
+/**
+ * Optimizers (SCOPE §5). Each `step(params)` reads every parameter's `.grad` (parameters without
+ * one are skipped), computes the update with tensor ops under `noGrad` inside `tidy`, and writes
+ * it with `p.assign(...)`. Per-parameter state (velocities, moment estimates) lives in a Map
+ * keyed by the parameter tensor and is kept out of `tidy` scopes.
+ *
+ * Weight decay λ: SGD-family optimizers add λ·w to the gradient before the update, which for
+ * plain SGD is exactly w ← (1 − ηλ)w − η∇ (the L2 penalty (λ/2)‖w‖²). `adamw` decouples it.
+ */
+import type { Tensor } from '../tensor/tensor.js';
+import { keep, noGrad, tidy } from '../engine.js';
+import { fullLike, zerosLike } from '../tensor/creation.js';
+import * as ops from '../ops/index.js';
+
+export interface Optimizer {
+  /** The learning rate η used by the next step (schedules set it). */
+  lr: number;
+  /** Steps taken so far. */
+  readonly iterations: number;
+  /** Updates every parameter that has a gradient. */
+  step(params: readonly Tensor[]): void;
+  /** Clears the gradients of `params`. */
+  zeroGrad(params: readonly Tensor[]): void;
+  /** The optimizer's name and hyper-parameters (JSON). */
+  config(): { type: string; lr: number; [k: string]: number | boolean | string };
+  /** Drops all per-parameter state (and disposes it). */
+  reset(): void;
+}
+
+function checkLr(name: string, lr: number): void {
+  if (!(Number.isFinite(lr) && lr >= 0)) throw new Error(`${name}: learning rate must be a non-negative number, got ${lr}`);
+}
+function checkRange(name: string, arg: string, v: number, lo: number, hi: number, hiOpen = true): void {
+  if (!(v >= lo && (hiOpen ? v < hi : v <= hi))) throw new Error(`${name}: ${arg} must be in [${lo}, ${hi}${hiOpen ? ')' : ']'}, got ${v}`);
+}
+
+/** The shared loop: state slots per parameter, update under noGrad + tidy. */
+export abstract class BaseOptimizer implements Optimizer {
+  iterations = 0;
+  private readonly state = new Map<Tensor, Tensor[]>();
+  private readonly steps = new Map<Tensor, number>();
+  private _lr: number;
+
+  constructor(readonly name: string, lr: number, protected readonly slots: number) {
+    checkLr(name, lr);
+    this._lr = lr;
+  }
+
+  get lr(): number {
+    return this._lr;
+  }
+  set lr(v: number) {
+    checkLr(this.name, v);
+    this._lr = v;
+  }
+
+  /** A state slot's starting value (zeros unless overridden). */
+  protected initSlot(p: Tensor, _slot: number): Tensor {
+    return zerosLike(p);
+  }
+
+  /** Computes the new value of `p` from its gradient `g`, reading/writing its state slots in `s` (replace entries; old ones are disposed). */
+  protected abstract update(p: Tensor, g: Tensor, s: Tensor[], t: number): Tensor;
+
+  step(params: readonly Tensor[]): void {
+    this.iterations++;
+    noGrad(() =>
+      tidy(() => {
+        for (const p of params) {
+          const g = p.grad;
+          if (!g || g.isDisposed) continue;
+          let s = this.state.get(p);
+          if (!s) {
+            s = [];
+            for (let i = 0; i < this.slots; i++) s.push(keep(this.initSlot(p, i)));
+            this.state.set(p, s);
+          }
+          const t = (this.steps.get(p) ?? 0) + 1;
+          this.steps.set(p, t);
+          const old = s.slice();
+          const next = this.update(p, g, s, t);
+          for (let i = 0; i < s.length; i++) {
+            if (s[i] !== old[i]) {
+              keep(s[i] as Tensor);
+              old[i]!.dispose();
+            }
+          }
+          p.assign(next);
+        }
+      }),
+    );
+  }
+
+  zeroGrad(params: readonly Tensor[]): void {
+    for (const p of params) p.zeroGrad();
+  }
+
+  /** How many updates `p` has received (Adam's t). */
+  stepsOf(p: Tensor): number {
+    return this.steps.get(p) ?? 0;
+  }
+
+  /** The state slots of `p` (empty before its first step). */
+  stateOf(p: Tensor): readonly Tensor[] {
+    return this.state.get(p) ?? [];
+  }
+
+  reset(): void {
+    for (const s of this.state.values()) for (const t of s) t.dispose();
+    this.state.clear();
+    this.steps.clear();
+    this.iterations = 0;
+  }
+
+  abstract config(): { type: string; lr: number; [k: string]: number | boolean | string };
+}
+
+/** g + λ·w when weight decay is on. */
+function decayed(p: Tensor, g: Tensor, wd: number): Tensor {
+  return wd ? ops.add(g, ops.mul(p, wd)) : g;
+}
+
+export interface SGDOptions {
+  /** Momentum α (default 0): g ← αg + η∇, w ← w − g. */
+  momentum?: number;
+  /** Nesterov momentum: w ← w − (αg + η∇) with g updated as above. */
+  nesterov?: boolean;
+  /** Weight decay λ: w ← (1 − ηλ)w − η∇ (as ∇ + λw). */
+  weightDecay?: number;
+}
+
+/** Stochastic gradient descent, with optional (Nesterov) momentum and weight decay. */
+export class SGD extends BaseOptimizer {
+  readonly momentum: number;
+  readonly nesterov: boolean;
+  readonly weightDecay: number;
+  constructor(lr: number, o: SGDOptions = {}) {
+    const momentum = o.momentum ?? 0;
+    super('sgd', lr, momentum ? 1 : 0);
+    checkRange('sgd', 'momentum', momentum, 0, 1);
+    this.momentum = momentum;
+    this.nesterov = o.nesterov ?? false;
+    if (this.nesterov && !momentum) throw new Error('sgd: nesterov needs a momentum > 0');
+    this.weightDecay = o.weightDecay ?? 0;
+    checkRange('sgd', 'weightDecay', this.weightDecay, 0, Infinity);
+  }
+  protected update(p: Tensor, g0: Tensor, s: Tensor[], _t: number): Tensor {
+    const g = decayed(p, g0, this.weightDecay);
+    const step = ops.mul(g, this.lr);
+    if (!this.momentum) return ops.sub(p, step);
+    const v = ops.add(ops.mul(s[0]!, this.momentum), step);
+    s[0] = v;
+    return ops.sub(p, this.nesterov ? ops.add(ops.mul(v, this.momentum), step) : v);
+  }
+  config(): { type: string; lr: number; momentum: number; nesterov: boolean; weightDecay: number } {
+    return { type: 'sgd', lr: this.lr, momentum: this.momentum, nesterov: this.nesterov, weightDecay: this.weightDecay };
+  }
+}
+
+/** SGD: w ← w − η∇ (momentum, Nesterov and weight decay optional). */
+export function sgd(lr: number, opts: SGDOptions = {}): SGD {
+  return new SGD(lr, opts);
+}
+
+export interface AdagradOptions {
+  eps?: number;
+  /** The accumulator's starting value (default 0). */
+  initialAccumulator?: number;
+  weightDecay?: number;
+}
+
+/** Adagrad: G ← G + ∇², w ← w − η∇/(√G + ε). */
+export class Adagrad extends BaseOptimizer {
+  readonly eps: number;
+  readonly initialAccumulator: number;
+  readonly weightDecay: number;
+  constructor(lr: number, o: AdagradOptions = {}) {
+    super('adagrad', lr, 1);
+    this.eps = o.eps ?? 1e-8;
+    this.initialAccumulator = o.initialAccumulator ?? 0;
+    this.weightDecay = o.weightDecay ?? 0;
+    checkRange('adagrad', 'initialAccumulator', this.initialAccumulator, 0, Infinity);
+  }
+  protected override initSlot(p: Tensor): Tensor {
+    return fullLike(p, this.initialAccumulator);
+  }
+  protected update(p: Tensor, g0: Tensor, s: Tensor[]): Tensor {
+    const g = decayed(p, g0, this.weightDecay);
+    const G = ops.add(s[0]!, ops.square(g));
+    s[0] = G;
+    return ops.sub(p, ops.div(ops.mul(g, this.lr), ops.add(ops.sqrt(G), this.eps)));
+  }
+  config(): { type: string; lr: number; eps: number; initialAccumulator: number; weightDecay: number } {
+    return { type: 'adagrad', lr: this.lr, eps: this.eps, initialAccumulator: this.initialAccumulator, weightDecay: this.weightDecay };
+  }
+}
+/** Adagrad (default η = 0.01). */
+export function adagrad(lr = 0.01, opts: AdagradOptions = {}): Adagrad {
+  return new Adagrad(lr, opts);
+}
+
+export interface RMSpropOptions {
+  /** Decay ρ of the squared-gradient average (default 0.9). */
+  rho?: number;
+  eps?: number;
+  weightDecay?: number;
+}
+
+/** RMSprop: E ← ρE + (1 − ρ)∇², w ← w − η∇/(√E + ε). */
+export class RMSprop extends BaseOptimizer {
+  readonly rho: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  constructor(lr: number, o: RMSpropOptions = {}) {
+    super('rmsprop', lr, 1);
+    this.rho = o.rho ?? 0.9;
+    this.eps = o.eps ?? 1e-8;
+    this.weightDecay = o.weightDecay ?? 0;
+    checkRange('rmsprop', 'rho', this.rho, 0, 1);
+  }
+  protected update(p: Tensor, g0: Tensor, s: Tensor[]): Tensor {
+    const g = decayed(p, g0, this.weightDecay);
+    const E = ops.add(ops.mul(s[0]!, this.rho), ops.mul(ops.square(g), 1 - this.rho));
+    s[0] = E;
+    return ops.sub(p, ops.div(ops.mul(g, this.lr), ops.add(ops.sqrt(E), this.eps)));
+  }
+  config(): { type: string; lr: number; rho: number; eps: number; weightDecay: number } {
+    return { type: 'rmsprop', lr: this.lr, rho: this.rho, eps: this.eps, weightDecay: this.weightDecay };
+  }
+}
+/** RMSprop (default η = 0.001, ρ = 0.9). */
+export function rmsprop(lr = 0.001, opts: RMSpropOptions = {}): RMSprop {
+  return new RMSprop(lr, opts);
+}
+
+export interface AdadeltaOptions {
+  /** Decay ρ of both running averages (default 0.95). */
+  rho?: number;
+  eps?: number;
+  weightDecay?: number;
+}
+
+/**
+ * Adadelta: E[g²] ← ρE[g²] + (1 − ρ)g²; Δ = −√(E[Δ²] + ε)/√(E[g²] + ε)·g;
+ * E[Δ²] ← ρE[Δ²] + (1 − ρ)Δ²; w ← w + η·Δ (η = 1 in the original method).
+ */
+export class Adadelta extends BaseOptimizer {
+  readonly rho: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  constructor(lr: number, o: AdadeltaOptions = {}) {
+    super('adadelta', lr, 2);
+    this.rho = o.rho ?? 0.95;
+    this.eps = o.eps ?? 1e-6;
+    this.weightDecay = o.weightDecay ?? 0;
+    checkRange('adadelta', 'rho', this.rho, 0, 1);
+  }
+  protected update(p: Tensor, g0: Tensor, s: Tensor[]): Tensor {
+    const g = decayed(p, g0, this.weightDecay);
+    const rho = this.rho;
+    const Eg = ops.add(ops.mul(s[0]!, rho), ops.mul(ops.square(g), 1 - rho));
+    const delta = ops.neg(ops.mul(ops.div(ops.sqrt(ops.add(s[1]!, this.eps)), ops.sqrt(ops.add(Eg, this.eps))), g));
+    const Ed = ops.add(ops.mul(s[1]!, rho), ops.mul(ops.square(delta), 1 - rho));
+    s[0] = Eg;
+    s[1] = Ed;
+    return ops.add(p, ops.mul(delta, this.lr));
+  }
+  config(): { type: string; lr: number; rho: number; eps: number; weightDecay: number } {
+    return { type: 'adadelta', lr: this.lr, rho: this.rho, eps: this.eps, weightDecay: this.weightDecay };
+  }
+}
+/** Adadelta (default η = 1, ρ = 0.95, ε = 1e-6). */
+export function adadelta(lr = 1, opts: AdadeltaOptions = {}): Adadelta {
+  return new Adadelta(lr, opts);
+}
+
+export interface AdamOptions {
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  /** L2 weight decay added to the gradient (Adam), or decoupled w ← w − ηλw (AdamW). */
+  weightDecay?: number;
+}
+
+/**
+ * Adam with bias-corrected moments: m ← β₁m + (1 − β₁)∇, v ← β₂v + (1 − β₂)∇²,
+ * m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ), w ← w − η·m̂/(√v̂ + ε).
+ */
+export class Adam extends BaseOptimizer {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  constructor(lr: number, o: AdamOptions = {}, readonly decoupled = false) {
+    super(decoupled ? 'adamw' : 'adam', lr, 2);
+    this.beta1 = o.beta1 ?? 0.9;
+    this.beta2 = o.beta2 ?? 0.999;
+    this.eps = o.eps ?? 1e-8;
+    this.weightDecay = o.weightDecay ?? (decoupled ? 0.01 : 0);
+    checkRange(this.name, 'beta1', this.beta1, 0, 1);
+    checkRange(this.name, 'beta2', this.beta2, 0, 1);
+  }
+  protected update(p: Tensor, g0: Tensor, s: Tensor[], t: number): Tensor {
+    const g = this.decoupled ? g0 : decayed(p, g0, this.weightDecay);
+    const m = ops.add(ops.mul(s[0]!, this.beta1), ops.mul(g, 1 - this.beta1));
+    const v = ops.add(ops.mul(s[1]!, this.beta2), ops.mul(ops.square(g), 1 - this.beta2));
+    s[0] = m;
+    s[1] = v;
+    const mHat = ops.div(m, 1 - this.beta1 ** t);
+    const vHat = ops.div(v, 1 - this.beta2 ** t);
+    const base = this.decoupled && this.weightDecay ? ops.mul(p, 1 - this.lr * this.weightDecay) : p;
+    return ops.sub(base, ops.div(ops.mul(mHat, this.lr), ops.add(ops.sqrt(vHat), this.eps)));
+  }
+  config(): { type: string; lr: number; beta1: number; beta2: number; eps: number; weightDecay: number } {
+    return { type: this.name, lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay };
+  }
+}
+/** Adam (default η = 0.001, β₁ = 0.9, β₂ = 0.999, ε = 1e-8). */
+export function adam(lr = 0.001, opts: AdamOptions = {}): Adam {
+  return new Adam(lr, opts);
+}
+/** AdamW: Adam with decoupled weight decay w ← w − ηλw (default λ = 0.01). */
+export function adamw(lr = 0.001, opts: AdamOptions = {}): Adam {
+  return new Adam(lr, opts, true);
+}
+
+/** Rebuilds an optimizer from `config()`. */
+export function fromConfig(c: { type: string; lr: number; [k: string]: number | boolean | string }): Optimizer {
+  const o = c as unknown as Record<string, number> & { nesterov?: boolean };
+  switch (c.type) {
+    case 'sgd': return sgd(c.lr, { momentum: o.momentum, nesterov: o.nesterov, weightDecay: o.weightDecay });
+    case 'adagrad': return adagrad(c.lr, { eps: o.eps, initialAccumulator: o.initialAccumulator, weightDecay: o.weightDecay });
+    case 'rmsprop': return rmsprop(c.lr, { rho: o.rho, eps: o.eps, weightDecay: o.weightDecay });
+    case 'adadelta': return adadelta(c.lr, { rho: o.rho, eps: o.eps, weightDecay: o.weightDecay });
+    case 'adam': return adam(c.lr, { beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay });
+    case 'adamw': return adamw(c.lr, { beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay });
+    default: throw new Error(`optim.fromConfig: unknown optimizer '${c.type}'; known: sgd, adagrad, rmsprop, adadelta, adam, adamw`);
+  }
+}
+
+/** An optimizer by name with its default hyper-parameters (for CLIs and the playground). */
+export function byName(name: string, lr?: number): Optimizer {
+  switch (name) {
+    case 'sgd': return sgd(lr ?? 0.01);
+    case 'momentum': return sgd(lr ?? 0.01, { momentum: 0.9 });
+    case 'nesterov': return sgd(lr ?? 0.01, { momentum: 0.9, nesterov: true });
+    case 'adagrad': return adagrad(lr);
+    case 'rmsprop': return rmsprop(lr);
+    case 'adadelta': return adadelta(lr);
+    case 'adam': return adam(lr);
+    case 'adamw': return adamw(lr);
+    default: throw new Error(`optim.byName: unknown optimizer '${name}'; known: sgd, momentum, nesterov, adagrad, rmsprop, adadelta, adam, adamw`);
+  }
+}
