@@ -1,0 +1,202 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import * as nb from '../src/index.js';
+
+const live = (): number => nb.memory().numTensors;
+
+describe('dispose', () => {
+  it('frees the buffer once; a disposed tensor refuses use', () => {
+    const before = nb.memory();
+    const t = nb.zeros([10]);
+    expect(nb.memory().numTensors).toBe(before.numTensors + 1);
+    expect(nb.memory().numBytes).toBe(before.numBytes + 40);
+    t.dispose();
+    t.dispose(); // idempotent
+    expect(nb.memory().numTensors).toBe(before.numTensors);
+    expect(nb.memory().numBytes).toBe(before.numBytes);
+    expect(t.isDisposed).toBe(true);
+    expect(() => t.add(1)).toThrow(/add: a: tensor \[10\] was disposed/);
+    expect(() => t.dataSync()).toThrow(/was disposed/);
+  });
+  it('shared buffers (reshape, detach) are freed with their last tensor', () => {
+    const before = nb.memory();
+    const a = nb.zeros([2, 3]);
+    const r = a.reshape([6]);
+    const d = a.detach();
+    expect(nb.memory().numBuffers).toBe(before.numBuffers + 1);
+    expect(nb.memory().numTensors).toBe(before.numTensors + 3);
+    a.dispose();
+    expect(r.arraySync()).toEqual([0, 0, 0, 0, 0, 0]);
+    r.dispose();
+    expect(nb.memory().numBuffers).toBe(before.numBuffers + 1);
+    d.dispose();
+    expect(nb.memory().numBuffers).toBe(before.numBuffers);
+    expect(nb.memory().numBytes).toBe(before.numBytes);
+  });
+  it('nb.dispose takes tensors in arrays and objects', () => {
+    const before = live();
+    const ts = { a: nb.zeros([1]), b: [nb.ones([1]), nb.ones([2])] };
+    nb.dispose(ts);
+    expect(live()).toBe(before);
+  });
+  it('memory() reports the backend accounting too', () => {
+    const m = nb.memory();
+    expect(m.backend.name).toBe('cpu');
+    expect(m.backend.numBytes).toBe(m.numBytes);
+    expect(m.backend.numBuffers).toBe(m.numBuffers);
+  });
+});
+
+describe('tidy', () => {
+  it('disposes everything but the result (also in arrays, objects, Maps)', () => {
+    const before = live();
+    const out = nb.tidy(() => {
+      const a = nb.ones([3]);
+      const b = a.mul(2).add(1);
+      return { b, list: [a.sum()], m: new Map([['k', b.exp()]]) };
+    });
+    expect(live()).toBe(before + 3); // b, the sum and the exp; a was disposed
+    expect(out.b.arraySync()).toEqual([3, 3, 3]);
+    nb.dispose([out.b, out.list, out.m.get('k')]);
+    expect(live()).toBe(before);
+  });
+  it('keep protects a tensor; nested scopes hand results to their parent', () => {
+    const before = live();
+    let kept: nb.Tensor | null = null;
+    const outer = nb.tidy(() => {
+      const inner = nb.tidy(() => {
+        kept = nb.keep(nb.ones([2]));
+        nb.zeros([5]);
+        return nb.full([1], 3);
+      });
+      expect(inner.isDisposed).toBe(false);
+      nb.zeros([1]);
+      return inner.add(1);
+    });
+    expect(kept!.isDisposed).toBe(false);
+    expect(outer.item()).toBe(4);
+    expect(live()).toBe(before + 2);
+    nb.dispose([kept, outer]);
+  });
+  it('disposes on a throw', () => {
+    const before = live();
+    expect(() => nb.tidy(() => {
+      nb.zeros([3]);
+      throw new Error('boom');
+    })).toThrow('boom');
+    expect(live()).toBe(before);
+  });
+  it('does not dispose tensors created outside it', () => {
+    const x = nb.ones([2]);
+    nb.tidy(() => {
+      x.add(1);
+    });
+    expect(x.isDisposed).toBe(false);
+    x.dispose();
+  });
+  it('async: the scope lasts until the promise settles', async () => {
+    const before = live();
+    const r = await nb.tidy(async () => {
+      const a = nb.ones([2]);
+      await new Promise((res) => setTimeout(res, 5));
+      const b = a.add(1);
+      await Promise.resolve();
+      return b.mul(2);
+    });
+    expect(r.arraySync()).toEqual([4, 4]);
+    expect(live()).toBe(before + 1);
+    r.dispose();
+  });
+  it('async: a rejection disposes the scope', async () => {
+    const before = live();
+    await expect(nb.tidy(async () => {
+      nb.zeros([2]);
+      await Promise.resolve();
+      throw new Error('late');
+    })).rejects.toThrow('late');
+    expect(live()).toBe(before);
+  });
+  it('two interleaved async tidies keep their tensors apart (AsyncLocalStorage)', async () => {
+    const before = live();
+    const log: string[] = [];
+    const tick = (): Promise<void> => new Promise((res) => setTimeout(res, 2));
+    const work = (name: string, v: number): Promise<nb.Tensor> =>
+      nb.tidy(async () => {
+        let acc = nb.full([4], v);
+        for (let i = 0; i < 5; i++) {
+          await tick();
+          acc = acc.add(1); // the previous acc stays in this scope and is disposed at the end
+          log.push(name);
+        }
+        return acc;
+      });
+    const pA = work('A', 0);
+    // B finishes first and disposes its own intermediates while A is still running.
+    const pB = (async () => {
+      const t = await nb.tidy(async () => {
+        const x = nb.full([4], 100);
+        await tick();
+        return x.add(1);
+      });
+      log.push('B-done');
+      return t;
+    })();
+    const [a, b] = await Promise.all([pA, pB]);
+    expect(log.indexOf('B-done')).toBeLessThan(log.lastIndexOf('A'));
+    expect(a.arraySync()).toEqual([5, 5, 5, 5]);
+    expect(b.arraySync()).toEqual([101, 101, 101, 101]);
+    expect(live()).toBe(before + 2);
+    nb.dispose([a, b]);
+  });
+});
+
+describe('finalizer safety net', () => {
+  it('a tensor dropped without dispose is released when collected (node --expose-gc)', () => {
+    const script = fileURLToPath(new URL('./fixtures/finalizer.ts', import.meta.url));
+    const tsx = fileURLToPath(new URL('../node_modules/tsx/dist/loader.mjs', import.meta.url));
+    const out = execFileSync(process.execPath, ['--expose-gc', '--import', tsx, script], { encoding: 'utf8', timeout: 60_000 });
+    const r = JSON.parse(out.trim().split('\n').pop() as string) as { before: number; dropped: number; after: number; bytesBefore: number; bytesAfter: number };
+    expect(r.dropped).toBe(r.before + 200);
+    expect(r.after).toBe(r.before);
+    expect(r.bytesAfter).toBe(r.bytesBefore);
+  });
+});
+
+describe('no growth over a training loop', () => {
+  it('a raw-op MLP trained 1,000 steps keeps numTensors and numBytes flat', () => {
+    const rng = new nb.Random(3);
+    const X = nb.rand([16, 4], { random: rng, low: -1, high: 1 });
+    const Y = nb.oneHot(nb.argmax(X, 1), 4);
+    const params = [
+      nb.randn([4, 8], { random: rng, std: 0.5, requiresGrad: true }),
+      nb.zeros([8], { requiresGrad: true }),
+      nb.randn([8, 4], { random: rng, std: 0.5, requiresGrad: true }),
+      nb.zeros([4], { requiresGrad: true }),
+    ];
+    const [W1, b1, W2, b2] = params as [nb.Tensor, nb.Tensor, nb.Tensor, nb.Tensor];
+    const step = (): number =>
+      nb.tidy(() => {
+        const h = nb.relu(nb.add(nb.matmul(X, W1), b1));
+        const logits = nb.add(nb.matmul(h, W2), b2);
+        const loss = nb.neg(nb.mean(nb.sum(nb.mul(Y, nb.logSoftmax(logits)), 1)));
+        loss.backward();
+        nb.noGrad(() => {
+          for (const p of params) {
+            p.assign(p.sub(p.grad!.mul(0.1)));
+            p.zeroGrad();
+          }
+        });
+        return loss.item();
+      });
+    const first = step();
+    const m0 = nb.memory();
+    let last = first;
+    for (let i = 0; i < 1000; i++) last = step();
+    const m1 = nb.memory();
+    expect(m1.numTensors).toBe(m0.numTensors);
+    expect(m1.numBytes).toBe(m0.numBytes);
+    expect(m1.numBuffers).toBe(m0.numBuffers);
+    expect(last).toBeLessThan(first * 0.5);
+  });
+});
