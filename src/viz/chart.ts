@@ -1,0 +1,159 @@
+/**
+ * SVG line charts as plain strings (no DOM, no dependencies): loss and accuracy curves,
+ * per-layer gradient norms. Works in Node and in the browser.
+ */
+
+export interface Series {
+  /** Shown in the legend. */
+  name: string;
+  /** y values; x is the index (or `x` when given). Non-finite values break the line. */
+  values: readonly number[];
+  /** x values (default 1, 2, 3, …). */
+  x?: readonly number[];
+  /** Any SVG colour (default: from a colour-blind-safe palette). */
+  color?: string;
+  /** Draw dashed. */
+  dashed?: boolean;
+}
+
+export interface ChartOptions {
+  title?: string;
+  xLabel?: string;
+  yLabel?: string;
+  width?: number;
+  height?: number;
+  /** Logarithmic y axis (values ≤ 0 are skipped). */
+  logY?: boolean;
+  /** Fixed y range; default: the data's range. */
+  yMin?: number;
+  yMax?: number;
+}
+
+const PALETTE = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#e69f00', '#56b4e9', '#f0e442', '#000000'];
+
+export function escapeXml(s: string): string {
+  return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+}
+
+/** "Nice" tick values covering [lo, hi] (about `count` of them). */
+export function niceTicks(lo: number, hi: number, count = 5): number[] {
+  if (!(hi > lo)) return [lo];
+  const raw = (hi - lo) / count;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
+  return out;
+}
+
+function fmtTick(v: number): string {
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 1e4 || a < 1e-3) return v.toExponential(1);
+  return String(Number(v.toPrecision(4)));
+}
+
+/** A line chart of one or more series, as a standalone SVG document. */
+export function lineChart(series: readonly Series[], opts: ChartOptions = {}): string {
+  const W = opts.width ?? 640;
+  const H = opts.height ?? 360;
+  const m = { top: opts.title ? 36 : 16, right: 16, bottom: opts.xLabel ? 48 : 32, left: opts.yLabel ? 72 : 56 };
+  const pw = W - m.left - m.right;
+  const ph = H - m.top - m.bottom;
+  const ty = (v: number): number => (opts.logY ? Math.log10(v) : v);
+  const usable = (v: number): boolean => Number.isFinite(v) && (!opts.logY || v > 0);
+
+  let xMin = Infinity, xMax = -Infinity, yMin = Infinity, yMax = -Infinity;
+  for (const s of series) {
+    s.values.forEach((v, i) => {
+      if (!usable(v)) return;
+      const x = s.x?.[i] ?? i + 1;
+      xMin = Math.min(xMin, x);
+      xMax = Math.max(xMax, x);
+      yMin = Math.min(yMin, ty(v));
+      yMax = Math.max(yMax, ty(v));
+    });
+  }
+  if (opts.yMin !== undefined) yMin = ty(opts.yMin);
+  if (opts.yMax !== undefined) yMax = ty(opts.yMax);
+  if (!Number.isFinite(xMin)) { xMin = 0; xMax = 1; yMin = 0; yMax = 1; }
+  if (xMax === xMin) { xMin -= 0.5; xMax += 0.5; }
+  if (yMax === yMin) { const d = Math.abs(yMin) * 0.1 || 1; yMin -= d; yMax += d; }
+  const sx = (x: number): number => m.left + ((x - xMin) / (xMax - xMin)) * pw;
+  const sy = (y: number): number => m.top + ph - ((y - yMin) / (yMax - yMin)) * ph;
+  const r = (v: number): string => v.toFixed(2);
+
+  const out: string[] = [];
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
+  out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
+  if (opts.title) out.push(`<text x="${W / 2}" y="22" text-anchor="middle" font-size="15">${escapeXml(opts.title)}</text>`);
+  // grid and ticks
+  for (const t of niceTicks(yMin, yMax)) {
+    const y = sy(t);
+    const label = opts.logY ? fmtTick(10 ** t) : fmtTick(t);
+    out.push(`<line x1="${m.left}" x2="${m.left + pw}" y1="${r(y)}" y2="${r(y)}" stroke="#e5e5e5"/>`);
+    out.push(`<text x="${m.left - 6}" y="${r(y + 4)}" text-anchor="end" fill="#444">${label}</text>`);
+  }
+  for (const t of niceTicks(xMin, xMax, 6)) {
+    const x = sx(t);
+    out.push(`<line x1="${r(x)}" x2="${r(x)}" y1="${m.top + ph}" y2="${m.top + ph + 4}" stroke="#444"/>`);
+    out.push(`<text x="${r(x)}" y="${m.top + ph + 17}" text-anchor="middle" fill="#444">${fmtTick(t)}</text>`);
+  }
+  out.push(`<rect x="${m.left}" y="${m.top}" width="${pw}" height="${ph}" fill="none" stroke="#444"/>`);
+  if (opts.xLabel) out.push(`<text x="${m.left + pw / 2}" y="${H - 10}" text-anchor="middle">${escapeXml(opts.xLabel)}</text>`);
+  if (opts.yLabel) out.push(`<text transform="translate(16 ${m.top + ph / 2}) rotate(-90)" text-anchor="middle">${escapeXml(opts.yLabel)}</text>`);
+  // lines
+  series.forEach((s, k) => {
+    const color = s.color ?? PALETTE[k % PALETTE.length]!;
+    const segs: string[] = [];
+    let pen = 'M';
+    s.values.forEach((v, i) => {
+      if (!usable(v)) { pen = 'M'; return; }
+      segs.push(`${pen}${r(sx(s.x?.[i] ?? i + 1))},${r(sy(ty(v)))}`);
+      pen = 'L';
+    });
+    const dash = s.dashed ? ' stroke-dasharray="6 4"' : '';
+    out.push(`<path d="${segs.join(' ')}" fill="none" stroke="${color}" stroke-width="2"${dash}><title>${escapeXml(s.name)}</title></path>`);
+    if (s.values.filter(usable).length === 1) {
+      const i = s.values.findIndex(usable);
+      out.push(`<circle cx="${r(sx(s.x?.[i] ?? i + 1))}" cy="${r(sy(ty(s.values[i]!)))}" r="3" fill="${color}"/>`);
+    }
+  });
+  // legend
+  series.forEach((s, k) => {
+    const color = s.color ?? PALETTE[k % PALETTE.length]!;
+    const y = m.top + 14 + 16 * k;
+    const x = m.left + pw - 150;
+    const dash = s.dashed ? ' stroke-dasharray="6 4"' : '';
+    out.push(`<line x1="${x}" x2="${x + 22}" y1="${y - 4}" y2="${y - 4}" stroke="${color}" stroke-width="2"${dash}/>`);
+    out.push(`<text x="${x + 28}" y="${y}">${escapeXml(s.name)}</text>`);
+  });
+  out.push('</svg>');
+  return out.join('\n') + '\n';
+}
+
+/** The per-epoch records `chartHistory` reads (what `nb.train.fit` returns). */
+export interface HistoryLike {
+  epochs: readonly Readonly<Record<string, number>>[];
+}
+
+/**
+ * Training curves from a history: loss (and val_loss) in one chart, accuracy (and val_accuracy)
+ * in a second, stacked into one SVG.
+ */
+export function historyChart(history: HistoryLike, opts: { title?: string; width?: number } = {}): string {
+  const W = opts.width ?? 640;
+  const pick = (key: string): number[] => history.epochs.map((e) => e[key] ?? NaN);
+  const has = (key: string): boolean => history.epochs.some((e) => Number.isFinite(e[key]));
+  const loss: Series[] = [];
+  if (has('loss')) loss.push({ name: 'train loss', values: pick('loss') });
+  if (has('val_loss')) loss.push({ name: 'validation loss', values: pick('val_loss'), dashed: true });
+  const acc: Series[] = [];
+  if (has('accuracy')) acc.push({ name: 'train accuracy', values: pick('accuracy') });
+  if (has('val_accuracy')) acc.push({ name: 'validation accuracy', values: pick('val_accuracy'), dashed: true });
+  const charts = [lineChart(loss, { title: opts.title ? `${opts.title}: loss` : 'loss', xLabel: 'epoch', yLabel: 'loss', width: W, height: 300 })];
+  if (acc.length) charts.push(lineChart(acc, { title: opts.title ? `${opts.title}: accuracy` : 'accuracy', xLabel: 'epoch', yLabel: 'accuracy', width: W, height: 300 }));
+  const H = 300 * charts.length;
+  const inner = charts.map((c, i) => `<g transform="translate(0 ${300 * i})">${c.replace(/^<svg[^>]*>/, '<svg>').replace('<svg>', `<svg width="${W}" height="300">`)}</g>`);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">\n${inner.join('\n')}\n</svg>\n`;
+}
