@@ -218,10 +218,11 @@ export abstract class Module {
 
   /** Disposes every parameter (the module is unusable afterwards). */
   dispose(): void {
-    this.visitParams('', (_, e) => {
+    for (const [, e] of this.params) {
       e.tensor.zeroGrad();
       e.tensor.dispose();
-    });
+    }
+    for (const [, m] of this.modules) m.dispose();
   }
 
   /**

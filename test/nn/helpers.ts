@@ -1,0 +1,80 @@
+/** Test helpers for nn: value comparison and gradient checks of a module's input and parameters. */
+import { expect } from 'vitest';
+import * as nb from '../../src/index.js';
+
+/** Flat values of a tensor as numbers. */
+export function values(t: nb.Tensor): number[] {
+  return Array.from(t.dataSync() as ArrayLike<number>, Number);
+}
+
+/** Expects `t` to hold `expected` (flattened) within `tol`, and to have `shape` when given. */
+export function expectClose(t: nb.Tensor, expected: number[] | number, tol = 1e-6, shape?: number[]): void {
+  const exp = typeof expected === 'number' ? [expected] : expected;
+  if (shape) expect(t.shape).toEqual(shape);
+  const got = values(t);
+  expect(got.length).toBe(exp.length);
+  got.forEach((v, i) => {
+    if (Math.abs(v - (exp[i] as number)) > tol) throw new Error(`element ${i}: got ${v}, expected ${exp[i]} (tol ${tol}); all: [${got.join(', ')}]`);
+  });
+}
+
+/**
+ * Checks a module's gradients against central differences in float64: the input gradient with
+ * nb.testing.gradcheck, and every trainable parameter by perturbing it in place with assign().
+ * The module must have float64 parameters.
+ */
+export function checkModuleGrads(m: nb.nn.Module, x: nb.Tensor, opts: { eps?: number; atol?: number; rtol?: number; input?: boolean } = {}): void {
+  const eps = opts.eps ?? 1e-6;
+  const atol = opts.atol ?? 1e-6;
+  const rtol = opts.rtol ?? 1e-5;
+  for (const [n, p] of m.namedParameters()) expect(p.dtype, `parameter ${n}`).toBe('float64');
+  const x64 = x.dtype === 'float64' ? x : x.cast('float64');
+  if (opts.input ?? true) nb.testing.gradcheck((xx) => m.call(xx), [x64], { eps, atol, rtol });
+  const probe = nb.noGrad(() => m.call(x64));
+  const r = new nb.Random(7);
+  const w = nb.fromArray(Float64Array.from({ length: probe.size }, () => r.uniform() * 2 - 1), probe.shape);
+  const objective = (): nb.Tensor => nb.sum(nb.mul(m.call(x64), w));
+  const trainable = m.parameters().filter((p) => p.requiresGrad);
+  m.zeroGrad();
+  if (trainable.length) nb.tidy(() => objective().backward());
+  let checked = 0;
+  for (const [name, p] of m.namedParameters()) {
+    if (!p.requiresGrad) continue;
+    expect(p.grad, `gradient of ${name}`).not.toBeNull();
+    const analytic = values(p.grad!);
+    const base = Float64Array.from(values(p));
+    for (let j = 0; j < base.length; j++) {
+      const at = (v: number): number => {
+        const arr = base.slice();
+        arr[j] = v;
+        const t = nb.fromArray(arr, p.shape);
+        p.assign(t);
+        t.dispose();
+        return nb.noGrad(() => nb.tidy(() => objective().item()));
+      };
+      const numeric = (at((base[j] as number) + eps) - at((base[j] as number) - eps)) / (2 * eps);
+      const restore = nb.fromArray(base.slice(), p.shape);
+      p.assign(restore);
+      restore.dispose();
+      const a = analytic[j] as number;
+      if (!(Math.abs(a - numeric) <= atol + rtol * Math.abs(numeric))) {
+        throw new Error(`parameter ${name} element ${j}: analytic ${a} vs numeric ${numeric}`);
+      }
+      checked++;
+    }
+  }
+  m.zeroGrad();
+  probe.dispose();
+  w.dispose();
+  expect(checked).toBe(trainable.reduce((n, p) => n + p.size, 0));
+}
+
+/** float64 tensor from nested values. */
+export function f64(v: nb.NestedArray | number[] | number[][]): nb.Tensor {
+  return nb.tensor(v as nb.NestedArray, { dtype: 'float64' });
+}
+
+/** A float64 random normal tensor from a fixed generator. */
+export function randn64(shape: number[], seed = 1): nb.Tensor {
+  return nb.randn(shape, { dtype: 'float64', random: new nb.Random(seed) });
+}
