@@ -1,2 +1,13 @@
-/** nabla.io — see docs. */
-export {};
+/**
+ * nabla.io — saving and loading models.
+ *
+ * - `save(model, path, { metadata })` / `load(path)` / `loadFile(path)` / `inspect(path)`: the
+ *   `.nabla` format (architecture + weights, format version, CRC-32), written atomically. Node only;
+ *   the file system is reached lazily, so importing nabla in a browser is unaffected.
+ * - `encodeModel` / `decodeModel`: the same format as bytes (browser-safe).
+ * - `writeFileAtomic(path, data)`: temp file + fsync + rename.
+ */
+export { save, load, loadFile, inspect, writeFileAtomic } from './file.js';
+export type { SaveOptions } from './file.js';
+export { encodeModel, decodeModel, readModelBytes, crc32, ModelFileError, FORMAT_VERSION, MAGIC } from './format.js';
+export type { ModelHeader, TensorEntry } from './format.js';
