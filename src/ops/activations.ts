@@ -52,6 +52,7 @@ export function step(x: TensorLike): Tensor {
 const Elu = unaryDef('elu');
 /** x for x > 0, α(eˣ − 1) otherwise; derivative 1 or y + α. */
 export function elu(x: TensorLike, alpha = 1): Tensor {
+  if (!Number.isFinite(alpha)) throw new Error(`elu: alpha must be a finite number, got ${alpha}`);
   const t = operand('elu', x, true);
   return unaryOp(Elu, 'elu', t, (dy, [xi], y) => [where(gt(xi!, 0), dy, mul(dy, add(y, alpha)))], true, alpha);
 }

@@ -41,7 +41,9 @@ export function resolvePadding(op: string, padding: Padding | undefined, inH: nu
   }
   let p: number[];
   if (typeof padding === 'number') p = [padding, padding, padding, padding];
-  else if (padding.length === 2) p = [padding[0], padding[0], padding[1], padding[1]];
+  else if (!Array.isArray(padding)) {
+    throw new Error(`${op}: padding must be a number, [h, w], [top, bottom, left, right], 'same' or 'valid', got ${JSON.stringify(padding)}`);
+  } else if (padding.length === 2) p = [padding[0], padding[0], padding[1], padding[1]];
   else if (padding.length === 4) p = padding.slice();
   else throw new Error(`${op}: padding must be a number, [h, w], [top, bottom, left, right], 'same' or 'valid'`);
   if (!p.every((x) => Number.isInteger(x) && x >= 0)) throw new Error(`${op}: padding must be non-negative integers, got ${JSON.stringify(padding)}`);

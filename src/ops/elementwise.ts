@@ -6,7 +6,7 @@ import { apply, type GradFn } from '../engine.js';
 import { defineOp, type OpDef } from '../registry.js';
 import type { BinaryOp } from '../backends/interface.js';
 import type { Tensor, TensorLike } from '../tensor/tensor.js';
-import { isFloat, type DType } from '../tensor/dtype.js';
+import { DTYPES, isFloat, type DType } from '../tensor/dtype.js';
 import { broadcastShapes } from '../tensor/shape.js';
 import { assertTensor, constant, operands, sumTo, unaryDef, unaryOp } from './util.js';
 
@@ -141,6 +141,7 @@ const Cast = defineOp({ name: 'cast', kernels: ['cast'], grad: 'rule', family: F
 /** Converts to `dtype` (float→int truncates toward zero; to bool tests ≠ 0). Differentiable between float types. */
 export function cast(x: Tensor, dtype: DType): Tensor {
   assertTensor(x, 'cast', 'x');
+  if (!DTYPES.includes(dtype)) throw new Error(`cast: dtype must be one of ${DTYPES.join(', ')}, got ${JSON.stringify(dtype)}`);
   if (x.dtype === dtype) return x.clone();
   const from = x.dtype;
   return apply(Cast, [x], x.shape, dtype, (be, [k]) => be.cast(k!, dtype), isFloat(dtype) && isFloat(from) ? (dy) => [cast(dy, from)] : undefined);

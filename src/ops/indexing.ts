@@ -4,15 +4,14 @@ import { defineOp } from '../registry.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { fmt, normAxis, shapesEqual } from '../tensor/shape.js';
 import { assertTensor } from './util.js';
-import { add, cast } from './elementwise.js';
+import { add } from './elementwise.js';
 
 const F = 'indexing';
 
 function checkIndices(op: string, indices: Tensor): Tensor {
   assertTensor(indices, op, 'indices');
   if (indices.dtype === 'int32') return indices;
-  if (indices.dtype === 'bool') throw new Error(`${op}: indices must be int32, got bool ${fmt(indices.shape)}`);
-  return cast(indices, 'int32');
+  throw new Error(`${op}: indices must be int32, got ${indices.dtype} ${fmt(indices.shape)}; convert with nb.cast(indices, 'int32')`);
 }
 
 const Gather = defineOp({ name: 'gather', kernels: ['gather'], grad: 'rule', family: F });

@@ -8,6 +8,14 @@ import { reshape } from './shape.js';
 import { cast } from './elementwise.js';
 import { isFloat } from '../tensor/dtype.js';
 
+function broadcastBatch(a: Tensor, b: Tensor): number[] {
+  try {
+    return broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), 'matmul');
+  } catch {
+    throw new Error(`matmul: batch dimensions cannot be broadcast together: a is ${fmt(a.shape)}, b is ${fmt(b.shape)}`);
+  }
+}
+
 const MatMul = defineOp({ name: 'matmul', kernels: ['matmul'], grad: 'rule', family: 'matmul' });
 
 /**
@@ -15,6 +23,11 @@ const MatMul = defineOp({ name: 'matmul', kernels: ['matmul'], grad: 'rule', fam
  * rank ≥ 2; batch axes broadcast. Exposed for layers that want a transposed operand without a copy.
  */
 export function matmulT(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
+  assertTensor(a, 'matmulT', 'a');
+  assertTensor(b, 'matmulT', 'b');
+  if (a.rank < 2 || b.rank < 2) throw new Error(`matmulT: operands must have rank ≥ 2: a is ${fmt(a.shape)}, b is ${fmt(b.shape)}`);
+  if (a.dtype !== b.dtype) throw new Error(`matmulT: dtypes differ: a is ${a.dtype}, b is ${b.dtype}`);
+  if (!isFloat(a.dtype)) throw new Error(`matmulT: operands must be float32 or float64, got ${a.dtype}`);
   const m = a.shape[a.rank - (transA ? 1 : 2)] as number;
   const ka = a.shape[a.rank - (transA ? 2 : 1)] as number;
   const kb = b.shape[b.rank - (transB ? 1 : 2)] as number;
@@ -22,7 +35,7 @@ export function matmulT(a: Tensor, b: Tensor, transA: boolean, transB: boolean):
   if (ka !== kb) {
     throw new Error(`matmul: inner dimensions differ: a is ${fmt(a.shape)}${transA ? ' (transposed)' : ''}, b is ${fmt(b.shape)}${transB ? ' (transposed)' : ''}`);
   }
-  const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), 'matmul');
+  const batch = broadcastBatch(a, b);
   const outShape = [...batch, m, n];
   return apply(MatMul, [a, b], outShape, a.dtype, (be, [x, y]) => be.matmul(x!, y!, transA, transB, outShape), (dy, [x, y]) => {
     let da: Tensor;

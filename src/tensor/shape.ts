@@ -56,8 +56,9 @@ export function broadcastedAxes(inShape: Shape, outShape: Shape): number[] {
 
 /** Normalises one possibly negative axis against `rank`. */
 export function normAxis(axis: number, rank: number, op: string, arg = 'axis'): number {
-  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
-    throw new Error(`${op}: ${arg} ${axis} is out of range for a tensor of rank ${rank}`);
+  if (!Number.isInteger(axis)) throw new Error(`${op}: ${arg} must be an integer, got ${JSON.stringify(axis)}`);
+  if (axis < -rank || axis >= rank) {
+    throw new Error(`${op}: ${arg} ${axis} is out of range for a tensor of rank ${rank} (valid: ${-rank}..${rank - 1})`);
   }
   return axis < 0 ? axis + rank : axis;
 }
@@ -65,7 +66,10 @@ export function normAxis(axis: number, rank: number, op: string, arg = 'axis'): 
 /** Normalises `axes` (undefined = all) into a sorted list of distinct non-negative axes. */
 export function normAxes(axes: number | readonly number[] | undefined | null, rank: number, op: string): number[] {
   if (axes === undefined || axes === null) return Array.from({ length: rank }, (_, i) => i);
-  const list = typeof axes === 'number' ? [axes] : axes;
+  if (typeof axes !== 'number' && !Array.isArray(axes)) {
+    throw new Error(`${op}: axes must be a number or an array of numbers, got ${JSON.stringify(axes)}`);
+  }
+  const list: readonly number[] = typeof axes === 'number' ? [axes] : axes;
   const out = list.map((a) => normAxis(a, rank, op));
   const sorted = [...new Set(out)].sort((x, y) => x - y);
   if (sorted.length !== out.length) throw new Error(`${op}: axes [${list.join(',')}] contain a repeated axis`);

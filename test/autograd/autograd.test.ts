@@ -173,7 +173,7 @@ describe('grad and valueAndGrad', () => {
 
   it('f must return a single-element tensor', () => {
     expect(() => nb.grad((t: nb.Tensor) => t.mul(2))(nb.tensor([1, 2]))).toThrow(/grad: f must return a single-element tensor, got shape \[2\]/);
-    expect(() => nb.grad(() => 3 as unknown as nb.Tensor)(nb.tensor([1]))).toThrow(/grad: f must return a Tensor/);
+    expect(() => nb.grad((_t: nb.Tensor) => 3 as unknown as nb.Tensor)(nb.tensor([1]))).toThrow(/grad: f must return a Tensor/);
   });
 
   describe('second derivatives (grad of grad)', () => {

@@ -3,8 +3,8 @@ import * as nb from '../../src/index.js';
 import { forEachBackend } from './backends.js';
 import { check, expectTensor, rnd, rndAway, vals } from './helpers.js';
 
-const SELU_A = 1.6732632423543772848170429916717;
-const SELU_S = 1.0507009873554804934193349852946;
+const SELU_A = 1.6732632423543772; // 1.6732632423543772848170429916717 to double precision
+const SELU_S = 1.0507009873554805; // 1.0507009873554804934193349852946 to double precision
 const sig = (v: number): number => 1 / (1 + Math.exp(-v));
 
 forEachBackend('activations', () => {

@@ -29,6 +29,11 @@ forEachBackend('indexing', () => {
       expectTensor(nb.scatterAdd(t, idx([0, 2, 0]), u), [[4, 4], [0, 0], [2, 2]], [3, 2]);
       expectTensor(nb.scatterAdd(nb.ones([2, 3]), idx([1, 1]), nb.tensor([[5, 6], [7, 8]]), 1), [[1, 12, 1], [1, 16, 1]]);
     });
+    it('out-of-range indices throw (every backend checks them)', () => {
+      expect(() => nb.gather(nb.zeros([3]), idx([3]))).toThrow(/gather: index 3 is out of range for axis 0 of size 3/);
+      expect(() => nb.gather(nb.zeros([2, 3]), idx([-1]), 1)).toThrow(/gather: index -1 is out of range/);
+      expect(() => nb.scatterAdd(nb.zeros([2]), idx([2]), nb.ones([1]))).toThrow(/scatterAdd: index 2 is out of range/);
+    });
     it('oneHot with depth, on/off values and out-of-range rows', () => {
       expectTensor(nb.oneHot(idx([0, 2, 1]), 3), [[1, 0, 0], [0, 0, 1], [0, 1, 0]], [3, 3]);
       expectTensor(nb.oneHot(idx([[1], [5]]), 2, { onValue: 2, offValue: -1 }), [[[-1, 2]], [[-1, -1]]], [2, 1, 2]);
