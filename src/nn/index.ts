@@ -25,5 +25,5 @@ export {
   mse, squaredError, binaryCrossEntropy, binaryCrossEntropyWithLogits, softmaxCrossEntropy, crossEntropy, accuracy,
 } from './losses.js';
 export type { Loss, LossOptions, Reduction } from './losses.js';
-export { Perceptron, perceptron, mpNeuron } from './perceptron.js';
+export { Perceptron, perceptron, mpNeuron, gates } from './perceptron.js';
 export type { PerceptronOptions, PerceptronFitOptions, PerceptronFitResult, ThresholdActivation } from './perceptron.js';

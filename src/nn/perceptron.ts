@@ -11,6 +11,7 @@ import { noGrad, tidy } from '../engine.js';
 import * as ops from '../ops/index.js';
 import { cfgNumber, Module, registerLayer, type LayerConfig } from './module.js';
 import { checkPositiveInt } from './layers/common.js';
+import { Sequential } from './layers/containers.js';
 
 export type ThresholdActivation = 'sign' | 'step';
 
@@ -149,3 +150,28 @@ export function mpNeuron(weights: readonly number[], opts: { activation?: Thresh
   if (weights.length < 2) throw new Error(`mpNeuron: weights are [w₀ (bias), w₁, …, wₙ]: need at least 2, got ${weights.length}`);
   return new Perceptron(weights.length - 1, 1, { activation: opts.activation ?? 'sign', weights: weights.slice(1).map((w) => [w]), bias: [weights[0] as number] });
 }
+
+/**
+ * Logic gates built by hand from sign perceptrons, on ±1 inputs (true = +1, false = −1):
+ * AND = sign(−1 + g₁ + g₂), OR = sign(1 + g₁ + g₂), NOT = sign(−g), and
+ * XOR = OR(AND(−g₁, g₂), AND(g₁, −g₂)) as a two-layer network. `xorStep` is the classic
+ * two-layer XOR with unit steps on 0/1 inputs: h₁ = f(2x₁ + 2x₂ − 1), h₂ = f(−2x₁ − 2x₂ + 3),
+ * o = f(2h₁ + 2h₂ − 3).
+ */
+export const gates = {
+  and: (): Perceptron => perceptron(2, 1, { weights: [[1], [1]], bias: -1 }),
+  or: (): Perceptron => perceptron(2, 1, { weights: [[1], [1]], bias: 1 }),
+  not: (): Perceptron => perceptron(1, 1, { weights: [[-1]], bias: 0 }),
+  xor: (): Sequential =>
+    new Sequential(
+      // hidden unit 1 = AND(−g₁, g₂), hidden unit 2 = AND(g₁, −g₂)
+      perceptron(2, 2, { weights: [[-1, 1], [1, -1]], bias: [-1, -1] }),
+      // output = OR(h₁, h₂)
+      perceptron(2, 1, { weights: [[1], [1]], bias: 1 }),
+    ),
+  xorStep: (): Sequential =>
+    new Sequential(
+      perceptron(2, 2, { activation: 'step', weights: [[2, -2], [2, -2]], bias: [-1, 3] }),
+      perceptron(2, 1, { activation: 'step', weights: [[2], [2]], bias: -3 }),
+    ),
+};
