@@ -1,0 +1,893 @@
+// nabla wasm kernels (AssemblyScript). Compiled by scripts/build-wasm.mjs into dist/wasm/*.wasm.
+//
+// Conventions: every pointer is a byte address in the one (shared) linear memory that the
+// TypeScript side manages (src/backends/wasm/); kernels never allocate. Element codes:
+// 0 = float32, 1 = int32, 2 = bool (u8). Kernels that can run on several threads take
+// (tid, nth) last and compute only their share; a share never depends on another thread's,
+// so results are identical for every thread count.
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+const F32: i32 = 0;
+const I32: i32 = 1;
+const U8: i32 = 2;
+
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+@inline function ld(p: usize, i: i32, dt: i32): f64 {
+  if (dt == F32) return <f64>load<f32>(p + (<usize>i << 2));
+  if (dt == I32) return <f64>load<i32>(p + (<usize>i << 2));
+  return <f64>load<u8>(p + <usize>i);
+}
+
+/** JavaScript's ToInt32 (what storing into an Int32Array does). */
+function toI32(v: f64): i32 {
+  if (!isFinite(v)) return 0;
+  const t = Math.trunc(v);
+  if (t >= -2147483648.0 && t <= 2147483647.0) return <i32>t;
+  const m = t - 4294967296.0 * Math.floor(t / 4294967296.0);
+  return <i32>(<i64>m);
+}
+
+@inline function st(p: usize, i: i32, dt: i32, v: f64): void {
+  if (dt == F32) store<f32>(p + (<usize>i << 2), <f32>v);
+  else if (dt == I32) store<i32>(p + (<usize>i << 2), toI32(v));
+  else store<u8>(p + <usize>i, <u8>toI32(v));
+}
+
+@inline function madd(acc: v128, a: v128, b: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
+  return f32x4.add(acc, f32x4.mul(a, b));
+}
+
+@inline function imin(a: i32, b: i32): i32 {
+  return a < b ? a : b;
+}
+
+/** The [lo, hi) share of `n` items of thread `tid` among `nth`, in units of `unit`. */
+@inline function shareLo(n: i32, unit: i32, tid: i32, nth: i32): i32 {
+  const units = (n + unit - 1) / unit;
+  const per = (units + nth - 1) / nth;
+  return imin(n, tid * per * unit);
+}
+@inline function shareHi(n: i32, unit: i32, tid: i32, nth: i32): i32 {
+  const units = (n + unit - 1) / unit;
+  const per = (units + nth - 1) / nth;
+  return imin(n, (tid + 1) * per * unit);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fill and cast
+
+export function fill32(p: usize, n: i32, bits: i32): void {
+  const v = i32x4.splat(bits);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(p + (<usize>i << 2), v);
+  for (; i < n; i++) store<i32>(p + (<usize>i << 2), bits);
+}
+
+export function fill8(p: usize, n: i32, v: i32): void {
+  memory.fill(p, <u8>v, <usize>n);
+}
+
+export function cast(x: usize, dtx: i32, out: usize, dto: i32, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const v = ld(x, i, dtx);
+    if (dto == U8) store<u8>(out + <usize>i, v != 0 ? 1 : 0);
+    else if (dto == I32) st(out, i, I32, Math.trunc(v));
+    else st(out, i, dto, v);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unary
+
+const SELU_ALPHA: f64 = 1.6732632423543772;
+const SELU_SCALE: f64 = 1.0507009873554805;
+
+// Keep in the order of UNARY_OPS in src/backends/wasm/index.ts.
+const U_NEG = 0, U_EXP = 1, U_LOG = 2, U_SQRT = 3, U_RSQRT = 4, U_ABS = 5, U_SIGN = 6, U_SQUARE = 7,
+  U_RECIP = 8, U_SIGMOID = 9, U_TANH = 10, U_RELU = 11, U_SOFTPLUS = 12, U_STEP = 13, U_FLOOR = 14,
+  U_CEIL = 15, U_ROUND = 16, U_SIN = 17, U_COS = 18, U_NOT = 19, U_EXPM1 = 20, U_LOG1P = 21, U_ELU = 22,
+  U_SELU = 23;
+
+function unaryScalar(op: i32, x: f64, alpha: f64): f64 {
+  switch (op) {
+    case U_NEG: return -x;
+    case U_EXP: return Math.exp(x);
+    case U_LOG: return Math.log(x);
+    case U_SQRT: return Math.sqrt(x);
+    case U_RSQRT: return 1.0 / Math.sqrt(x);
+    case U_ABS: return Math.abs(x);
+    case U_SIGN: return x > 0 ? 1.0 : x < 0 ? -1.0 : x == 0 ? 0.0 : NaN;
+    case U_SQUARE: return x * x;
+    case U_RECIP: return 1.0 / x;
+    case U_SIGMOID: return x >= 0 ? 1.0 / (1.0 + Math.exp(-x)) : Math.exp(x) / (1.0 + Math.exp(x));
+    case U_TANH: return Math.tanh(x);
+    case U_RELU: return x > 0 ? x : x == x ? 0.0 : NaN;
+    case U_SOFTPLUS: return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
+    case U_STEP: return x > 0 ? 1.0 : x == x ? 0.0 : NaN;
+    case U_FLOOR: return Math.floor(x);
+    case U_CEIL: return Math.ceil(x);
+    case U_ROUND: return nearest<f64>(x);
+    case U_SIN: return Math.sin(x);
+    case U_COS: return Math.cos(x);
+    case U_NOT: return x != 0 ? 0.0 : 1.0;
+    case U_EXPM1: return Math.expm1(x);
+    case U_LOG1P: return Math.log1p(x);
+    case U_ELU: return x > 0 ? x : alpha * Math.expm1(x);
+    case U_SELU: return SELU_SCALE * (x > 0 ? x : SELU_ALPHA * Math.expm1(x));
+  }
+  return NaN;
+}
+
+@inline function unaryVec(op: i32, x: v128): v128 {
+  const zero = f32x4.splat(0);
+  switch (op) {
+    case U_NEG: return f32x4.neg(x);
+    case U_ABS: return f32x4.abs(x);
+    case U_SQUARE: return f32x4.mul(x, x);
+    case U_SQRT: return f32x4.sqrt(x);
+    case U_RECIP: return f32x4.div(f32x4.splat(1), x);
+    case U_RELU: return f32x4.max(x, zero);
+    default: {
+      // U_STEP: 1 where x > 0, NaN stays NaN, else 0
+      const s = v128.bitselect(f32x4.splat(1), zero, f32x4.gt(x, zero));
+      return v128.bitselect(x, s, f32x4.ne(x, x));
+    }
+  }
+}
+
+function unaryHasVec(op: i32): bool {
+  return op == U_NEG || op == U_ABS || op == U_SQUARE || op == U_SQRT || op == U_RECIP || op == U_RELU || op == U_STEP;
+}
+
+export function unary(op: i32, x: usize, dtx: i32, out: usize, dto: i32, n: i32, alpha: f64, tid: i32, nth: i32): void {
+  const lo = shareLo(n, 1024, tid, nth);
+  const hi = shareHi(n, 1024, tid, nth);
+  let i = lo;
+  if (dtx == F32 && dto == F32 && unaryHasVec(op)) {
+    for (; i + 4 <= hi; i += 4) {
+      const off = <usize>i << 2;
+      v128.store(out + off, unaryVec(op, v128.load(x + off)));
+    }
+  }
+  for (; i < hi; i++) st(out, i, dto, unaryScalar(op, ld(x, i, dtx), alpha));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Binary, over a 2-D view [outer, inner] of the output. Each operand has a mode:
+// 0 = full (index o*inner+i), 1 = scalar, 2 = row (index i), 3 = column (index o).
+
+const B_ADD = 0, B_SUB = 1, B_MUL = 2, B_DIV = 3, B_POW = 4, B_MAX = 5, B_MIN = 6, B_MOD = 7, B_EQ = 8,
+  B_NE = 9, B_LT = 10, B_LE = 11, B_GT = 12, B_GE = 13, B_AND = 14, B_OR = 15, B_XOR = 16, B_RELUGRAD = 17;
+
+function binaryScalar(op: i32, a: f64, b: f64): f64 {
+  switch (op) {
+    case B_ADD: return a + b;
+    case B_SUB: return a - b;
+    case B_MUL: return a * b;
+    case B_DIV: return a / b;
+    case B_POW: return Math.pow(a, b);
+    case B_MAX: return a >= b || a != a ? a : b;
+    case B_MIN: return a <= b || a != a ? a : b;
+    case B_MOD: {
+      const r = a % b;
+      return r != 0 && (r < 0) != (b < 0) ? r + b : r;
+    }
+    case B_EQ: return a == b ? 1 : 0;
+    case B_NE: return a != b ? 1 : 0;
+    case B_LT: return a < b ? 1 : 0;
+    case B_LE: return a <= b ? 1 : 0;
+    case B_GT: return a > b ? 1 : 0;
+    case B_GE: return a >= b ? 1 : 0;
+    case B_AND: return a != 0 && b != 0 ? 1 : 0;
+    case B_OR: return a != 0 || b != 0 ? 1 : 0;
+    case B_XOR: return (a != 0) != (b != 0) ? 1 : 0;
+    case B_RELUGRAD: return b > 0 ? a : 0;
+  }
+  return NaN;
+}
+
+@inline function binaryVec(op: i32, a: v128, b: v128): v128 {
+  switch (op) {
+    case B_ADD: return f32x4.add(a, b);
+    case B_SUB: return f32x4.sub(a, b);
+    case B_MUL: return f32x4.mul(a, b);
+    case B_DIV: return f32x4.div(a, b);
+    case B_MAX: return f32x4.max(a, b);
+    case B_MIN: return f32x4.min(a, b);
+    default: return v128.and(a, f32x4.gt(b, f32x4.splat(0))); // B_RELUGRAD
+  }
+}
+
+function binaryHasVec(op: i32): bool {
+  return op == B_ADD || op == B_SUB || op == B_MUL || op == B_DIV || op == B_MAX || op == B_MIN || op == B_RELUGRAD;
+}
+
+@inline function modeIndex(mode: i32, o: i32, i: i32, inner: i32): i32 {
+  return mode == 0 ? o * inner + i : mode == 1 ? 0 : mode == 2 ? i : o;
+}
+
+export function binary(
+  op: i32, a: usize, dta: i32, ma: i32, b: usize, dtb: i32, mb: i32, out: usize, dto: i32,
+  outer: i32, inner: i32, tid: i32, nth: i32,
+): void {
+  const vec = dta == F32 && dtb == F32 && dto == F32 && binaryHasVec(op);
+  // split rows between threads, or the single row's columns
+  let o0 = 0, o1 = outer, i0 = 0, i1 = inner;
+  if (outer >= nth) {
+    o0 = shareLo(outer, 1, tid, nth);
+    o1 = shareHi(outer, 1, tid, nth);
+  } else {
+    i0 = shareLo(inner, 1024, tid, nth);
+    i1 = shareHi(inner, 1024, tid, nth);
+  }
+  for (let o = o0; o < o1; o++) {
+    let i = i0;
+    if (vec) {
+      const pa: usize = a + (<usize>(ma == 0 ? o * inner : 0) << 2);
+      const pb: usize = b + (<usize>(mb == 0 ? o * inner : 0) << 2);
+      const po: usize = out + (<usize>(o * inner) << 2);
+      const sa = ma == 1 ? f32x4.splat(load<f32>(a)) : ma == 3 ? f32x4.splat(load<f32>(a + (<usize>o << 2))) : f32x4.splat(0);
+      const sb = mb == 1 ? f32x4.splat(load<f32>(b)) : mb == 3 ? f32x4.splat(load<f32>(b + (<usize>o << 2))) : f32x4.splat(0);
+      const streamA = ma == 0 || ma == 2;
+      const streamB = mb == 0 || mb == 2;
+      if (streamA && streamB) {
+        for (; i + 4 <= i1; i += 4) {
+          const off = <usize>i << 2;
+          v128.store(po + off, binaryVec(op, v128.load(pa + off), v128.load(pb + off)));
+        }
+      } else if (streamA) {
+        for (; i + 4 <= i1; i += 4) {
+          const off = <usize>i << 2;
+          v128.store(po + off, binaryVec(op, v128.load(pa + off), sb));
+        }
+      } else if (streamB) {
+        for (; i + 4 <= i1; i += 4) {
+          const off = <usize>i << 2;
+          v128.store(po + off, binaryVec(op, sa, v128.load(pb + off)));
+        }
+      } else {
+        const r = binaryVec(op, sa, sb);
+        for (; i + 4 <= i1; i += 4) v128.store(po + (<usize>i << 2), r);
+      }
+    }
+    for (; i < i1; i++) {
+      const va = ld(a, modeIndex(ma, o, i, inner), dta);
+      const vb = ld(b, modeIndex(mb, o, i, inner), dtb);
+      st(out, o * inner + i, dto, binaryScalar(op, va, vb));
+    }
+  }
+}
+
+/** where(cond, a, b) on same-size operands (broadcasts are materialised first); 4- or 1-byte elements. */
+export function where(c: usize, a: usize, b: usize, out: usize, n: i32, esize: i32): void {
+  if (esize == 4) {
+    for (let i = 0; i < n; i++) {
+      const off = <usize>i << 2;
+      store<i32>(out + off, load<u8>(c + <usize>i) != 0 ? load<i32>(a + off) : load<i32>(b + off));
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      store<u8>(out + <usize>i, load<u8>(c + <usize>i) != 0 ? load<u8>(a + <usize>i) : load<u8>(b + <usize>i));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reductions over a 3-D view [outer, red, inner]. `acc` is scratch of inner f64s.
+
+const R_SUM = 0, R_MAX = 1, R_MIN = 2, R_PROD = 3;
+
+export function reduce(op: i32, x: usize, dt: i32, out: usize, outer: i32, red: i32, inner: i32, acc: usize): void {
+  if (op == R_SUM && dt == F32) {
+    if (inner == 1) {
+      for (let o = 0; o < outer; o++) {
+        const p = x + (<usize>(o * red) << 2);
+        let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
+        let j = 0;
+        for (; j + 4 <= red; j += 4) {
+          const v = v128.load(p + (<usize>j << 2));
+          s0 = f64x2.add(s0, f64x2.promote_low_f32x4(v));
+          s1 = f64x2.add(s1, f64x2.promote_low_f32x4(v128.swizzle(v, i8x16(8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7))));
+        }
+        const s = f64x2.add(s0, s1);
+        let t = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+        for (; j < red; j++) t += <f64>load<f32>(p + (<usize>j << 2));
+        store<f32>(out + (<usize>o << 2), <f32>t);
+      }
+      return;
+    }
+    for (let o = 0; o < outer; o++) {
+      memory.fill(acc, 0, <usize>inner << 3);
+      for (let r = 0; r < red; r++) {
+        const p = x + (<usize>((o * red + r) * inner) << 2);
+        let j = 0;
+        for (; j + 4 <= inner; j += 4) {
+          const v = v128.load(p + (<usize>j << 2));
+          const q = acc + (<usize>j << 3);
+          v128.store(q, f64x2.add(v128.load(q), f64x2.promote_low_f32x4(v)));
+          v128.store(q + 16, f64x2.add(v128.load(q + 16), f64x2.promote_low_f32x4(v128.swizzle(v, i8x16(8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)))));
+        }
+        for (; j < inner; j++) {
+          const q = acc + (<usize>j << 3);
+          store<f64>(q, load<f64>(q) + <f64>load<f32>(p + (<usize>j << 2)));
+        }
+      }
+      for (let j = 0; j < inner; j++) store<f32>(out + (<usize>(o * inner + j) << 2), <f32>load<f64>(acc + (<usize>j << 3)));
+    }
+    return;
+  }
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < inner; j++) {
+      let a: f64 = op == R_SUM ? 0 : op == R_PROD ? 1 : op == R_MAX ? -Infinity : Infinity;
+      for (let r = 0; r < red; r++) {
+        const v = ld(x, (o * red + r) * inner + j, dt);
+        if (op == R_SUM) a += v;
+        else if (op == R_PROD) a *= v;
+        else if (op == R_MAX) a = v > a || v != v ? v : a;
+        else a = v < a || v != v ? v : a;
+        if (a != a && (op == R_MAX || op == R_MIN)) break;
+      }
+      st(out, o * inner + j, dt, a);
+    }
+  }
+}
+
+export function argReduce(isMax: i32, x: usize, dt: i32, out: usize, outer: i32, red: i32, inner: i32): void {
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < inner; j++) {
+      const base = o * red * inner + j;
+      let best = 0;
+      let bv = ld(x, base, dt);
+      for (let r = 1; r < red; r++) {
+        const v = ld(x, base + r * inner, dt);
+        if (bv != bv) break;
+        if (isMax ? v > bv || v != v : v < bv || v != v) {
+          bv = v;
+          best = r;
+        }
+      }
+      store<i32>(out + (<usize>(o * inner + j) << 2), best);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Strided copy: iterates `shape` (rank dims, i32s at `shapeP`), reading src at element strides
+// `sstrP` and writing dst at element strides `dstrP`. Elements of `es` bytes (4 or 1).
+
+export function copyStrided(dst: usize, src: usize, es: i32, rank: i32, shapeP: usize, dstrP: usize, sstrP: usize): void {
+  if (rank == 0) {
+    if (es == 4) store<i32>(dst, load<i32>(src));
+    else store<u8>(dst, load<u8>(src));
+    return;
+  }
+  // innermost dim as a tight loop, outer dims by odometer (coord in a small local array)
+  const last = rank - 1;
+  const n0 = load<i32>(shapeP + (<usize>last << 2));
+  const ds0 = load<i32>(dstrP + (<usize>last << 2));
+  const ss0 = load<i32>(sstrP + (<usize>last << 2));
+  let outerN = 1;
+  for (let d = 0; d < last; d++) outerN *= load<i32>(shapeP + (<usize>d << 2));
+  if (outerN == 0 || n0 == 0) return;
+  const cp = sstrP + (<usize>rank << 2); // odometer: the caller reserves rank i32s after the src strides
+  for (let d = 0; d < last; d++) store<i32>(cp + (<usize>d << 2), 0);
+  let doff = 0, soff = 0;
+  for (let o = 0; o < outerN; o++) {
+    if (es == 4) {
+      if (ds0 == 1 && ss0 == 1) memory.copy(dst + (<usize>doff << 2), src + (<usize>soff << 2), <usize>n0 << 2);
+      else for (let i = 0; i < n0; i++) store<i32>(dst + (<usize>(doff + i * ds0) << 2), load<i32>(src + (<usize>(soff + i * ss0) << 2)));
+    } else {
+      for (let i = 0; i < n0; i++) store<u8>(dst + <usize>(doff + i * ds0), load<u8>(src + <usize>(soff + i * ss0)));
+    }
+    for (let d = last - 1; d >= 0; d--) {
+      const q = cp + (<usize>d << 2);
+      const c = load<i32>(q) + 1;
+      const dd = load<i32>(dstrP + (<usize>d << 2));
+      const sd = load<i32>(sstrP + (<usize>d << 2));
+      doff += dd;
+      soff += sd;
+      if (c < load<i32>(shapeP + (<usize>d << 2))) {
+        store<i32>(q, c);
+        break;
+      }
+      doff -= dd * c;
+      soff -= sd * c;
+      store<i32>(q, 0);
+    }
+  }
+}
+
+/** 2-D transpose of 4-byte elements: out[j, i] = x[i, j] for x [rows, cols], in cache tiles. */
+export function transpose2d(x: usize, out: usize, rows: i32, cols: i32): void {
+  const T = 32;
+  for (let i0 = 0; i0 < rows; i0 += T) {
+    const i1 = imin(rows, i0 + T);
+    for (let j0 = 0; j0 < cols; j0 += T) {
+      const j1 = imin(cols, j0 + T);
+      for (let i = i0; i < i1; i++) {
+        for (let j = j0; j < j1; j++) store<i32>(out + (<usize>(j * rows + i) << 2), load<i32>(x + (<usize>(i * cols + j) << 2)));
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Indexing
+
+/** out[o, j, :] = x[o, idx[j], :] with `innerBytes` per slice. Indices already checked. */
+export function gather(x: usize, idx: usize, out: usize, outer: i32, dim: i32, nidx: i32, innerBytes: i32): void {
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < nidx; j++) {
+      const k = load<i32>(idx + (<usize>j << 2));
+      memory.copy(out + <usize>((o * nidx + j) * innerBytes), x + <usize>((o * dim + k) * innerBytes), <usize>innerBytes);
+    }
+  }
+}
+
+/** out (zeroed by the caller) [o, idx[j], :] += upd[o, j, :]; f32 or i32. */
+export function scatterAdd(upd: usize, idx: usize, out: usize, dt: i32, outer: i32, dim: i32, nidx: i32, inner: i32): void {
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < nidx; j++) {
+      const k = load<i32>(idx + (<usize>j << 2));
+      const dp = out + (<usize>((o * dim + k) * inner) << 2);
+      const sp = upd + (<usize>((o * nidx + j) * inner) << 2);
+      if (dt == F32) for (let i = 0; i < inner; i++) store<f32>(dp + (<usize>i << 2), load<f32>(dp + (<usize>i << 2)) + load<f32>(sp + (<usize>i << 2)));
+      else for (let i = 0; i < inner; i++) store<i32>(dp + (<usize>i << 2), load<i32>(dp + (<usize>i << 2)) + load<i32>(sp + (<usize>i << 2)));
+    }
+  }
+}
+
+/** out (filled with offValue by the caller) [i, idx[i]] = onValue. */
+export function oneHot(idx: usize, out: usize, dt: i32, n: i32, depth: i32, on: f64): void {
+  for (let i = 0; i < n; i++) {
+    const v = load<i32>(idx + (<usize>i << 2));
+    if (v >= 0 && v < depth) st(out, i * depth + v, dt, on);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// GEMM: C[M,N] (=|+=) A[M,K] B[K,N], A(i,k) at A[i*rsA + k*csA], B(k,j) at B[k*rsB + j*csB],
+// C row-major with leading dimension ldc. Packed panels feed a 4x8 register-blocked micro-kernel.
+
+const MR = 4;
+const NR = 8;
+const KC = 256;
+const MC = 128;
+const NC = 1024;
+/** Bytes of per-thread GEMM scratch: packed A block, packed B block, an edge tile. */
+export const GEMM_SCRATCH: i32 = (MC * KC + KC * NC + MR * NR) * 4;
+
+function packA(mc: i32, kc: i32, a: usize, rsA: i32, csA: i32, ap: usize): void {
+  for (let ir = 0; ir < mc; ir += MR) {
+    const mr = imin(MR, mc - ir);
+    const dst = ap + (<usize>(ir * kc) << 2);
+    if (mr == MR && csA == 1) {
+      const r0 = a + (<usize>(ir * rsA) << 2);
+      const r1 = r0 + (<usize>rsA << 2), r2 = r1 + (<usize>rsA << 2), r3 = r2 + (<usize>rsA << 2);
+      for (let k = 0; k < kc; k++) {
+        const d = dst + (<usize>(k * MR) << 2);
+        const o = <usize>k << 2;
+        store<f32>(d, load<f32>(r0 + o));
+        store<f32>(d, load<f32>(r1 + o), 4);
+        store<f32>(d, load<f32>(r2 + o), 8);
+        store<f32>(d, load<f32>(r3 + o), 12);
+      }
+    } else if (mr == MR && rsA == 1) {
+      for (let k = 0; k < kc; k++) {
+        v128.store(dst + (<usize>(k * MR) << 2), v128.load(a + (<usize>(ir + k * csA) << 2)));
+      }
+    } else {
+      for (let k = 0; k < kc; k++) {
+        for (let i = 0; i < MR; i++) {
+          const v: f32 = i < mr ? load<f32>(a + (<usize>((ir + i) * rsA + k * csA) << 2)) : 0;
+          store<f32>(dst + (<usize>(k * MR + i) << 2), v);
+        }
+      }
+    }
+  }
+}
+
+function packB(kc: i32, nc: i32, b: usize, rsB: i32, csB: i32, bp: usize): void {
+  for (let jr = 0; jr < nc; jr += NR) {
+    const nr = imin(NR, nc - jr);
+    const dst = bp + (<usize>(jr * kc) << 2);
+    if (nr == NR && csB == 1) {
+      for (let k = 0; k < kc; k++) {
+        const s = b + (<usize>(k * rsB + jr) << 2);
+        const d = dst + (<usize>(k * NR) << 2);
+        v128.store(d, v128.load(s));
+        v128.store(d, v128.load(s, 16), 16);
+      }
+    } else {
+      for (let k = 0; k < kc; k++) {
+        for (let j = 0; j < NR; j++) {
+          const v: f32 = j < nr ? load<f32>(b + (<usize>(k * rsB + (jr + j) * csB) << 2)) : 0;
+          store<f32>(dst + (<usize>(k * NR + j) << 2), v);
+        }
+      }
+    }
+  }
+}
+
+function micro(kc: i32, a: usize, b: usize, c: usize, ldc: i32, mr: i32, nr: i32, first: bool, tile: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let av = v128.load32_splat(a);
+    c00 = madd(c00, av, b0);
+    c01 = madd(c01, av, b1);
+    av = v128.load32_splat(a, 4);
+    c10 = madd(c10, av, b0);
+    c11 = madd(c11, av, b1);
+    av = v128.load32_splat(a, 8);
+    c20 = madd(c20, av, b0);
+    c21 = madd(c21, av, b1);
+    av = v128.load32_splat(a, 12);
+    c30 = madd(c30, av, b0);
+    c31 = madd(c31, av, b1);
+    a += 16;
+    b += 32;
+  }
+  if (mr == MR && nr == NR) {
+    const s = <usize>ldc << 2;
+    const r0 = c, r1 = c + s, r2 = r1 + s, r3 = r2 + s;
+    if (!first) {
+      c00 = f32x4.add(c00, v128.load(r0)); c01 = f32x4.add(c01, v128.load(r0, 16));
+      c10 = f32x4.add(c10, v128.load(r1)); c11 = f32x4.add(c11, v128.load(r1, 16));
+      c20 = f32x4.add(c20, v128.load(r2)); c21 = f32x4.add(c21, v128.load(r2, 16));
+      c30 = f32x4.add(c30, v128.load(r3)); c31 = f32x4.add(c31, v128.load(r3, 16));
+    }
+    v128.store(r0, c00); v128.store(r0, c01, 16);
+    v128.store(r1, c10); v128.store(r1, c11, 16);
+    v128.store(r2, c20); v128.store(r2, c21, 16);
+    v128.store(r3, c30); v128.store(r3, c31, 16);
+    return;
+  }
+  v128.store(tile, c00); v128.store(tile, c01, 16);
+  v128.store(tile, c10, 32); v128.store(tile, c11, 48);
+  v128.store(tile, c20, 64); v128.store(tile, c21, 80);
+  v128.store(tile, c30, 96); v128.store(tile, c31, 112);
+  for (let i = 0; i < mr; i++) {
+    for (let j = 0; j < nr; j++) {
+      const p = c + (<usize>(i * ldc + j) << 2);
+      const v = load<f32>(tile + (<usize>(i * NR + j) << 2));
+      store<f32>(p, first ? v : load<f32>(p) + v);
+    }
+  }
+}
+
+function gemmBlock(
+  m0: i32, m1: i32, n0: i32, n1: i32, K: i32, A: usize, rsA: i32, csA: i32, B: usize, rsB: i32, csB: i32,
+  C: usize, ldc: i32, accumulate: bool, scratch: usize,
+): void {
+  if (m0 >= m1 || n0 >= n1) return;
+  const ap = scratch;
+  const bp = ap + (<usize>(MC * KC) << 2);
+  const tile = bp + (<usize>(KC * NC) << 2);
+  if (K == 0) {
+    if (!accumulate) for (let i = m0; i < m1; i++) memory.fill(C + (<usize>(i * ldc + n0) << 2), 0, <usize>(n1 - n0) << 2);
+    return;
+  }
+  for (let jc = n0; jc < n1; jc += NC) {
+    const nc = imin(NC, n1 - jc);
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = imin(KC, K - pc);
+      packB(kc, nc, B + (<usize>(pc * rsB + jc * csB) << 2), rsB, csB, bp);
+      const first = pc == 0 && !accumulate;
+      for (let ic = m0; ic < m1; ic += MC) {
+        const mc = imin(MC, m1 - ic);
+        packA(mc, kc, A + (<usize>(ic * rsA + pc * csA) << 2), rsA, csA, ap);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = imin(NR, nc - jr);
+          for (let ir = 0; ir < mc; ir += MR) {
+            micro(kc, ap + (<usize>(ir * kc) << 2), bp + (<usize>(jr * kc) << 2), C + (<usize>((ic + ir) * ldc + jc + jr) << 2), ldc, imin(MR, mc - ir), nr, first, tile);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Threaded GEMM: the threads split C's rows (or columns when N > M); `scratch` holds nth GEMM_SCRATCH blocks. */
+export function gemm(
+  M: i32, N: i32, K: i32, A: usize, rsA: i32, csA: i32, B: usize, rsB: i32, csB: i32, C: usize, ldc: i32,
+  accumulate: i32, scratch: usize, tid: i32, nth: i32,
+): void {
+  const sc = scratch + <usize>tid * <usize>GEMM_SCRATCH;
+  if (M >= N) {
+    gemmBlock(shareLo(M, MR, tid, nth), shareHi(M, MR, tid, nth), 0, N, K, A, rsA, csA, B, rsB, csB, C, ldc, accumulate != 0, sc);
+  } else {
+    gemmBlock(0, M, shareLo(N, NR, tid, nth), shareHi(N, NR, tid, nth), K, A, rsA, csA, B, rsB, csB, C, ldc, accumulate != 0, sc);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Convolution (groups = 1) by im2col + GEMM, threads split the batch. Geometry in an i32 block
+// `g`: N C H W O KH KW OH OW sh sw pt pl dh dw.
+
+@inline function gi(g: usize, i: i32): i32 {
+  return load<i32>(g + (<usize>i << 2));
+}
+
+/** cols[(c*KH+kh)*KW+kw][oh*OW+ow] = x[c, oh*sh-pt+kh*dh, ow*sw-pl+kw*dw] (0 outside). */
+function im2col(x: usize, cols: usize, g: usize): void {
+  const C = gi(g, 1), H = gi(g, 2), W = gi(g, 3), KH = gi(g, 5), KW = gi(g, 6), OH = gi(g, 7), OW = gi(g, 8);
+  const sh = gi(g, 9), sw = gi(g, 10), pt = gi(g, 11), pl = gi(g, 12), dh = gi(g, 13), dw = gi(g, 14);
+  const P = OH * OW;
+  for (let c = 0; c < C; c++) {
+    for (let kh = 0; kh < KH; kh++) {
+      for (let kw = 0; kw < KW; kw++) {
+        const row = cols + (<usize>(((c * KH + kh) * KW + kw) * P) << 2);
+        for (let oh = 0; oh < OH; oh++) {
+          const ih = oh * sh - pt + kh * dh;
+          const dst = row + (<usize>(oh * OW) << 2);
+          if (ih < 0 || ih >= H) {
+            memory.fill(dst, 0, <usize>OW << 2);
+            continue;
+          }
+          const src = x + (<usize>((c * H + ih) * W) << 2);
+          const iw0 = kw * dw - pl;
+          if (sw == 1) {
+            // contiguous run: ow valid where 0 <= ow + iw0 < W
+            let lo = -iw0; if (lo < 0) lo = 0; if (lo > OW) lo = OW;
+            let hi = W - iw0; if (hi > OW) hi = OW; if (hi < lo) hi = lo;
+            if (lo > 0) memory.fill(dst, 0, <usize>lo << 2);
+            if (hi > lo) memory.copy(dst + (<usize>lo << 2), src + (<usize>(lo + iw0) << 2), <usize>(hi - lo) << 2);
+            if (hi < OW) memory.fill(dst + (<usize>hi << 2), 0, <usize>(OW - hi) << 2);
+          } else {
+            for (let ow = 0; ow < OW; ow++) {
+              const iw = ow * sw + iw0;
+              store<f32>(dst + (<usize>ow << 2), iw >= 0 && iw < W ? load<f32>(src + (<usize>iw << 2)) : 0);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** dx[c, ih, iw] += dcols[...] (the adjoint of im2col); dx zeroed first. */
+function col2im(dcols: usize, dx: usize, g: usize): void {
+  const C = gi(g, 1), H = gi(g, 2), W = gi(g, 3), KH = gi(g, 5), KW = gi(g, 6), OH = gi(g, 7), OW = gi(g, 8);
+  const sh = gi(g, 9), sw = gi(g, 10), pt = gi(g, 11), pl = gi(g, 12), dh = gi(g, 13), dw = gi(g, 14);
+  const P = OH * OW;
+  memory.fill(dx, 0, <usize>(C * H * W) << 2);
+  for (let c = 0; c < C; c++) {
+    for (let kh = 0; kh < KH; kh++) {
+      for (let kw = 0; kw < KW; kw++) {
+        const row = dcols + (<usize>(((c * KH + kh) * KW + kw) * P) << 2);
+        for (let oh = 0; oh < OH; oh++) {
+          const ih = oh * sh - pt + kh * dh;
+          if (ih < 0 || ih >= H) continue;
+          const src = row + (<usize>(oh * OW) << 2);
+          const dst = dx + (<usize>((c * H + ih) * W) << 2);
+          const iw0 = kw * dw - pl;
+          for (let ow = 0; ow < OW; ow++) {
+            const iw = ow * sw + iw0;
+            if (iw >= 0 && iw < W) {
+              const q = dst + (<usize>iw << 2);
+              store<f32>(q, load<f32>(q) + load<f32>(src + (<usize>ow << 2)));
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** y[n] = W[O, K] . cols(x[n]); `cols` holds nth blocks of colsBytes, `scratch` nth GEMM blocks. */
+export function conv2d(x: usize, w: usize, y: usize, g: usize, cols: usize, colsBytes: i32, scratch: usize, tid: i32, nth: i32): void {
+  const N = gi(g, 0), C = gi(g, 1), H = gi(g, 2), W = gi(g, 3), O = gi(g, 4), KH = gi(g, 5), KW = gi(g, 6);
+  const P = gi(g, 7) * gi(g, 8);
+  const K = C * KH * KW;
+  const cp = cols + <usize>tid * <usize>colsBytes;
+  const sc = scratch + <usize>tid * <usize>GEMM_SCRATCH;
+  const n0 = shareLo(N, 1, tid, nth), n1 = shareHi(N, 1, tid, nth);
+  for (let n = n0; n < n1; n++) {
+    im2col(x + (<usize>(n * C * H * W) << 2), cp, g);
+    gemmBlock(0, O, 0, P, K, w, K, 1, cp, P, 1, y + (<usize>(n * O * P) << 2), P, false, sc);
+  }
+}
+
+/** dx[n] = col2im(W^T . dy[n]). */
+export function conv2dBackpropInput(dy: usize, w: usize, dx: usize, g: usize, cols: usize, colsBytes: i32, scratch: usize, tid: i32, nth: i32): void {
+  const N = gi(g, 0), C = gi(g, 1), H = gi(g, 2), W = gi(g, 3), O = gi(g, 4), KH = gi(g, 5), KW = gi(g, 6);
+  const P = gi(g, 7) * gi(g, 8);
+  const K = C * KH * KW;
+  const cp = cols + <usize>tid * <usize>colsBytes;
+  const sc = scratch + <usize>tid * <usize>GEMM_SCRATCH;
+  const n0 = shareLo(N, 1, tid, nth), n1 = shareHi(N, 1, tid, nth);
+  for (let n = n0; n < n1; n++) {
+    gemmBlock(0, K, 0, P, O, w, 1, K, dy + (<usize>(n * O * P) << 2), P, 1, cp, P, false, sc);
+    col2im(cp, dx + (<usize>(n * C * H * W) << 2), g);
+  }
+}
+
+/** Chunk size (images) of the filter-gradient partial sums: fixed, so results do not depend on the thread count. */
+export const FILTER_CHUNK: i32 = 8;
+
+/** partial[chunk] = sum over the chunk's images of dy[n] . cols(x[n])^T; chunks are dealt round-robin to threads. */
+export function conv2dBackpropFilter(x: usize, dy: usize, partials: usize, g: usize, cols: usize, colsBytes: i32, scratch: usize, tid: i32, nth: i32): void {
+  const N = gi(g, 0), C = gi(g, 1), H = gi(g, 2), W = gi(g, 3), O = gi(g, 4), KH = gi(g, 5), KW = gi(g, 6);
+  const P = gi(g, 7) * gi(g, 8);
+  const K = C * KH * KW;
+  const cp = cols + <usize>tid * <usize>colsBytes;
+  const sc = scratch + <usize>tid * <usize>GEMM_SCRATCH;
+  const chunks = (N + FILTER_CHUNK - 1) / FILTER_CHUNK;
+  for (let ch = tid; ch < chunks; ch += nth) {
+    const part = partials + (<usize>(ch * O * K) << 2);
+    const e = imin(N, (ch + 1) * FILTER_CHUNK);
+    for (let n = ch * FILTER_CHUNK; n < e; n++) {
+      im2col(x + (<usize>(n * C * H * W) << 2), cp, g);
+      gemmBlock(0, O, 0, K, P, dy + (<usize>(n * O * P) << 2), P, 1, cp, 1, P, part, K, n != ch * FILTER_CHUNK, sc);
+    }
+  }
+}
+
+/** out[i] = sum over parts of partials[p][i], in order. */
+export function sumParts(partials: usize, parts: i32, len: i32, out: usize): void {
+  memory.copy(out, partials, <usize>len << 2);
+  for (let p = 1; p < parts; p++) {
+    const src = partials + (<usize>(p * len) << 2);
+    let i = 0;
+    for (; i + 4 <= len; i += 4) {
+      const o = <usize>i << 2;
+      v128.store(out + o, f32x4.add(v128.load(out + o), v128.load(src + o)));
+    }
+    for (; i < len; i++) store<f32>(out + (<usize>i << 2), load<f32>(out + (<usize>i << 2)) + load<f32>(src + (<usize>i << 2)));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pooling (f32), threads split the N*C planes. Geometry block `g`: N C H W OH OW kh kw sh sw pt pb pl pr countIncludePad.
+
+export function maxPool2d(x: usize, y: usize, g: usize, tid: i32, nth: i32): void {
+  const NC = gi(g, 0) * gi(g, 1), H = gi(g, 2), W = gi(g, 3), OH = gi(g, 4), OW = gi(g, 5), KH = gi(g, 6), KW = gi(g, 7);
+  const sh = gi(g, 8), sw = gi(g, 9), pt = gi(g, 10), pl = gi(g, 12);
+  const p0 = shareLo(NC, 1, tid, nth), p1 = shareHi(NC, 1, tid, nth);
+  for (let pl_ = p0; pl_ < p1; pl_++) {
+    const xp = x + (<usize>(pl_ * H * W) << 2);
+    const yp = y + (<usize>(pl_ * OH * OW) << 2);
+    for (let oh = 0; oh < OH; oh++) {
+      const h0 = oh * sh - pt;
+      for (let ow = 0; ow < OW; ow++) {
+        const w0 = ow * sw - pl;
+        let m: f32 = -Infinity;
+        for (let kh = 0; kh < KH; kh++) {
+          const ih = h0 + kh;
+          if (ih < 0 || ih >= H) continue;
+          for (let kw = 0; kw < KW; kw++) {
+            const iw = w0 + kw;
+            if (iw < 0 || iw >= W) continue;
+            const v = load<f32>(xp + (<usize>(ih * W + iw) << 2));
+            if (v > m || v != v) m = v;
+          }
+        }
+        store<f32>(yp + (<usize>(oh * OW + ow) << 2), m);
+      }
+    }
+  }
+}
+
+export function maxPool2dBackward(dy: usize, x: usize, dx: usize, g: usize, tid: i32, nth: i32): void {
+  const NC = gi(g, 0) * gi(g, 1), H = gi(g, 2), W = gi(g, 3), OH = gi(g, 4), OW = gi(g, 5), KH = gi(g, 6), KW = gi(g, 7);
+  const sh = gi(g, 8), sw = gi(g, 9), pt = gi(g, 10), pl = gi(g, 12);
+  const p0 = shareLo(NC, 1, tid, nth), p1 = shareHi(NC, 1, tid, nth);
+  for (let q = p0; q < p1; q++) {
+    const xp = x + (<usize>(q * H * W) << 2);
+    const dxp = dx + (<usize>(q * H * W) << 2);
+    const dyp = dy + (<usize>(q * OH * OW) << 2);
+    memory.fill(dxp, 0, <usize>(H * W) << 2);
+    for (let oh = 0; oh < OH; oh++) {
+      const h0 = oh * sh - pt;
+      for (let ow = 0; ow < OW; ow++) {
+        const w0 = ow * sw - pl;
+        let m: f32 = -Infinity;
+        let arg = -1;
+        for (let kh = 0; kh < KH; kh++) {
+          const ih = h0 + kh;
+          if (ih < 0 || ih >= H) continue;
+          for (let kw = 0; kw < KW; kw++) {
+            const iw = w0 + kw;
+            if (iw < 0 || iw >= W) continue;
+            const c = ih * W + iw;
+            const v = load<f32>(xp + (<usize>c << 2));
+            if (v > m || arg < 0) {
+              m = v;
+              arg = c;
+            }
+          }
+        }
+        if (arg >= 0) {
+          const p = dxp + (<usize>arg << 2);
+          store<f32>(p, load<f32>(p) + load<f32>(dyp + (<usize>(oh * OW + ow) << 2)));
+        }
+      }
+    }
+  }
+}
+
+@inline function windowCount(g: usize, h0: i32, w0: i32, H: i32, W: i32, KH: i32, KW: i32, inc: bool): i32 {
+  let n = 0;
+  const pb = gi(g, 11), pr = gi(g, 13);
+  for (let kh = 0; kh < KH; kh++) {
+    const ih = h0 + kh;
+    for (let kw = 0; kw < KW; kw++) {
+      const iw = w0 + kw;
+      if (inc) {
+        if (ih < H + pb && iw < W + pr) n++;
+      } else if (ih >= 0 && ih < H && iw >= 0 && iw < W) n++;
+    }
+  }
+  return n;
+}
+
+export function avgPool2d(x: usize, y: usize, g: usize, tid: i32, nth: i32): void {
+  const NC = gi(g, 0) * gi(g, 1), H = gi(g, 2), W = gi(g, 3), OH = gi(g, 4), OW = gi(g, 5), KH = gi(g, 6), KW = gi(g, 7);
+  const sh = gi(g, 8), sw = gi(g, 9), pt = gi(g, 10), pl = gi(g, 12);
+  const inc = gi(g, 14) != 0;
+  const p0 = shareLo(NC, 1, tid, nth), p1 = shareHi(NC, 1, tid, nth);
+  for (let q = p0; q < p1; q++) {
+    const xp = x + (<usize>(q * H * W) << 2);
+    const yp = y + (<usize>(q * OH * OW) << 2);
+    for (let oh = 0; oh < OH; oh++) {
+      const h0 = oh * sh - pt;
+      for (let ow = 0; ow < OW; ow++) {
+        const w0 = ow * sw - pl;
+        let s: f64 = 0;
+        for (let kh = 0; kh < KH; kh++) {
+          const ih = h0 + kh;
+          if (ih < 0 || ih >= H) continue;
+          for (let kw = 0; kw < KW; kw++) {
+            const iw = w0 + kw;
+            if (iw < 0 || iw >= W) continue;
+            s += <f64>load<f32>(xp + (<usize>(ih * W + iw) << 2));
+          }
+        }
+        const n = windowCount(g, h0, w0, H, W, KH, KW, inc);
+        store<f32>(yp + (<usize>(oh * OW + ow) << 2), n > 0 ? <f32>(s / <f64>n) : 0);
+      }
+    }
+  }
+}
+
+export function avgPool2dBackward(dy: usize, dx: usize, g: usize, tid: i32, nth: i32): void {
+  const NC = gi(g, 0) * gi(g, 1), H = gi(g, 2), W = gi(g, 3), OH = gi(g, 4), OW = gi(g, 5), KH = gi(g, 6), KW = gi(g, 7);
+  const sh = gi(g, 8), sw = gi(g, 9), pt = gi(g, 10), pl = gi(g, 12);
+  const inc = gi(g, 14) != 0;
+  const p0 = shareLo(NC, 1, tid, nth), p1 = shareHi(NC, 1, tid, nth);
+  for (let q = p0; q < p1; q++) {
+    const dxp = dx + (<usize>(q * H * W) << 2);
+    const dyp = dy + (<usize>(q * OH * OW) << 2);
+    memory.fill(dxp, 0, <usize>(H * W) << 2);
+    for (let oh = 0; oh < OH; oh++) {
+      const h0 = oh * sh - pt;
+      for (let ow = 0; ow < OW; ow++) {
+        const w0 = ow * sw - pl;
+        const n = windowCount(g, h0, w0, H, W, KH, KW, inc);
+        if (n == 0) continue;
+        const gv = <f64>load<f32>(dyp + (<usize>(oh * OW + ow) << 2)) / <f64>n;
+        for (let kh = 0; kh < KH; kh++) {
+          const ih = h0 + kh;
+          if (ih < 0 || ih >= H) continue;
+          for (let kw = 0; kw < KW; kw++) {
+            const iw = w0 + kw;
+            if (iw < 0 || iw >= W) continue;
+            const p = dxp + (<usize>(ih * W + iw) << 2);
+            store<f32>(p, <f32>(<f64>load<f32>(p) + gv));
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,35 @@
+// Builds the wasm backend's kernels from asm/kernels.ts (AssemblyScript) into dist/wasm/:
+//   nabla-simd.wasm     128-bit SIMD + threads (shared memory): runs on Node 20 and current browsers
+//   nabla-relaxed.wasm  the same with relaxed SIMD (fused multiply-add), used where the engine validates it
+// Nothing prebuilt is committed; `npm run build` (and so `npm ci`, via prepare) runs this.
+import asc from 'assemblyscript/asc';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outDir = join(root, 'dist', 'wasm');
+mkdirSync(outDir, { recursive: true });
+
+const common = [
+  join(root, 'asm', 'kernels.ts'),
+  '--optimizeLevel', '3', '--shrinkLevel', '0', '--converge', '--noAssert',
+  '--runtime', 'stub', '--use', 'abort=',
+  '--importMemory', '--sharedMemory', '--initialMemory', '1', '--maximumMemory', '65536',
+  '--enable', 'simd', '--enable', 'threads',
+];
+
+const variants = [
+  { file: 'nabla-simd.wasm', flags: [] },
+  { file: 'nabla-relaxed.wasm', flags: ['--enable', 'relaxed-simd'] },
+];
+
+for (const v of variants) {
+  const { error, stderr } = await asc.main([...common, ...v.flags, '--outFile', join(outDir, v.file)]);
+  if (error) {
+    console.error(stderr.toString());
+    console.error(`build-wasm: ${v.file} failed: ${error.message}`);
+    process.exit(1);
+  }
+  console.log(`build-wasm: dist/wasm/${v.file}`);
+}

@@ -1,0 +1,712 @@
+/**
+ * The `wasm` backend: kernels written in AssemblyScript (asm/kernels.ts), compiled to WebAssembly
+ * with 128-bit SIMD (and relaxed SIMD's fused multiply-add where the engine has it), running on
+ * all cores through worker threads that share one linear memory.
+ *
+ * Storage handles are byte offsets into that memory; tensors stay there between ops. Buffers come
+ * from an arena with size-class free lists (see ./arena.ts), so steady-state training allocates
+ * nothing new. float32 and int32 are 4-byte elements, bool is one byte; float64 is not offered.
+ * The float32 kernels that dominate training (GEMM, convolution and its two gradients, pooling,
+ * elementwise, reductions) run in wasm; a few rarely-hot cases (int32 matmul/convolution/pooling,
+ * grouped convolution) run the reference kernels on views of the same memory.
+ */
+import type { ArgReduceOp, Backend, BinaryOp, Conv2dParams, KTensor, Pool2dParams, ReduceOp, UnaryOp } from '../interface.js';
+import { createCpuBackend } from '../cpu/index.js';
+import type { DType, TypedArray } from '../../tensor/dtype.js';
+import { sizeOf, stridesOf, type Shape } from '../../tensor/shape.js';
+import { Arena } from './arena.js';
+import { THREADED_KERNELS, ThreadPool, type ThreadedKernel } from './threads.js';
+
+export interface WasmBackendOptions {
+  /** Threads to run kernels on, the calling one included (default: all cores). 1 = no workers. */
+  threads?: number;
+  /** Use the relaxed-SIMD build when the engine validates it (default true). */
+  relaxedSimd?: boolean;
+  /** The compiled kernel modules' bytes (default: read dist/wasm/ next to this package). */
+  wasm?: { simd: BufferSource; relaxed?: BufferSource };
+}
+
+const UNARY_OPS: readonly UnaryOp[] = [
+  'neg', 'exp', 'log', 'sqrt', 'rsqrt', 'abs', 'sign', 'square', 'reciprocal', 'sigmoid', 'tanh', 'relu',
+  'softplus', 'step', 'floor', 'ceil', 'round', 'sin', 'cos', 'logicalNot', 'expm1', 'log1p', 'elu', 'selu',
+];
+const BINARY_OPS: readonly BinaryOp[] = [
+  'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'mod', 'eq', 'ne', 'lt', 'le', 'gt', 'ge',
+  'logicalAnd', 'logicalOr', 'logicalXor', 'reluGrad',
+];
+const REDUCE_OPS: readonly ReduceOp[] = ['sum', 'max', 'min', 'prod'];
+
+const DT_CODE: Record<DType, number> = { float32: 0, int32: 1, bool: 2, float64: -1 };
+
+/** The kernel module's exports (see asm/kernels.ts). */
+interface Kernels {
+  memory: WebAssembly.Memory;
+  heapBase(): number;
+  GEMM_SCRATCH: WebAssembly.Global;
+  FILTER_CHUNK: WebAssembly.Global;
+  fill32(p: number, n: number, bits: number): void;
+  fill8(p: number, n: number, v: number): void;
+  cast(x: number, dtx: number, out: number, dto: number, n: number): void;
+  where(c: number, a: number, b: number, out: number, n: number, esize: number): void;
+  reduce(op: number, x: number, dt: number, out: number, outer: number, red: number, inner: number, acc: number): void;
+  argReduce(isMax: number, x: number, dt: number, out: number, outer: number, red: number, inner: number): void;
+  copyStrided(dst: number, src: number, es: number, rank: number, shapeP: number, dstrP: number, sstrP: number): void;
+  transpose2d(x: number, out: number, rows: number, cols: number): void;
+  gather(x: number, idx: number, out: number, outer: number, dim: number, nidx: number, innerBytes: number): void;
+  scatterAdd(upd: number, idx: number, out: number, dt: number, outer: number, dim: number, nidx: number, inner: number): void;
+  oneHot(idx: number, out: number, dt: number, n: number, depth: number, on: number): void;
+  sumParts(partials: number, parts: number, len: number, out: number): void;
+}
+
+type Fn = (...a: number[]) => void;
+
+/** One element's byte size in this backend's memory. */
+function esize(dtype: DType): number {
+  return dtype === 'bool' ? 1 : 4;
+}
+
+/** Node: read the built modules next to the package (dist/wasm/). */
+function readBuiltModules(): { simd: BufferSource; relaxed?: BufferSource } {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const fs = proc?.getBuiltinModule?.('node:fs') as { readFileSync(p: URL): Uint8Array<ArrayBuffer>; existsSync(p: URL): boolean } | undefined;
+  if (!fs) throw new Error('no kernel module given and no file system to read dist/wasm/ from');
+  // src/backends/wasm/ and dist/backends/wasm/ both sit three levels below the package root
+  const dir = new URL('../../../dist/wasm/', import.meta.url);
+  const simdUrl = new URL('nabla-simd.wasm', dir);
+  if (!fs.existsSync(simdUrl)) throw new Error(`${simdUrl.pathname} is missing; run \`npm run build:wasm\``);
+  const relUrl = new URL('nabla-relaxed.wasm', dir);
+  return { simd: fs.readFileSync(simdUrl), relaxed: fs.existsSync(relUrl) ? fs.readFileSync(relUrl) : undefined };
+}
+
+function defaultThreads(): number {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.NABLA_WASM_THREADS;
+  if (env && Number(env) >= 1) return Math.floor(Number(env));
+  const os = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:os') as
+    | { availableParallelism?: () => number; cpus(): unknown[] }
+    | undefined;
+  if (os) return os.availableParallelism?.() ?? os.cpus().length;
+  return (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
+}
+
+/** Work (in multiply-adds or elements) below which a kernel stays on one thread. */
+const MIN_PARALLEL_FLOPS = 1 << 17;
+const MIN_PARALLEL_ELEMS = 1 << 16;
+
+export class WasmBackend implements Backend {
+  readonly name = 'wasm';
+  readonly supportsFloat64 = false;
+  /** Whether the relaxed-SIMD (FMA) build is in use. */
+  readonly relaxedSimd: boolean;
+  /** Threads kernels run on (1 = no workers). */
+  readonly threads: number;
+
+  private readonly mem: WebAssembly.Memory;
+  private readonly k: Kernels;
+  private readonly fns: Fn[];
+  private readonly pool: ThreadPool | null;
+  private readonly arena: Arena;
+  private readonly cpu = createCpuBackend();
+  private readonly params: number; // 4 KiB of i32 geometry for kernels
+  private readonly gemmScratch: number;
+  private readonly gemmScratchBytes: number;
+  private readonly filterChunk: number;
+  private u8!: Uint8Array;
+  private i32!: Int32Array;
+  private f32!: Float32Array;
+  private liveBuffers = 0;
+  private liveBytes = 0;
+  private disposed = false;
+
+  constructor(opts: WasmBackendOptions = {}) {
+    const mods = opts.wasm ?? readBuiltModules();
+    const useRelaxed = (opts.relaxedSimd ?? true) && mods.relaxed !== undefined && WebAssembly.validate(mods.relaxed);
+    const module = new WebAssembly.Module(useRelaxed ? mods.relaxed! : mods.simd);
+    this.relaxedSimd = useRelaxed;
+    this.mem = new WebAssembly.Memory({ initial: 256, maximum: 65536, shared: true });
+    const inst = new WebAssembly.Instance(module, { env: { memory: this.mem } });
+    this.k = inst.exports as unknown as Kernels;
+    const ex = inst.exports as Record<string, unknown>;
+    this.fns = THREADED_KERNELS.map((n) => ex[n] as Fn);
+    this.refreshViews();
+    this.arena = new Arena(this.k.heapBase(), (bytes) => this.ensure(bytes));
+    this.params = this.arena.alloc(4096);
+    let threads = Math.max(1, Math.floor(opts.threads ?? defaultThreads()));
+    let pool: ThreadPool | null = null;
+    if (threads > 1) {
+      try {
+        pool = new ThreadPool(threads, module, this.mem, this.fns);
+      } catch {
+        threads = 1; // no worker threads here (e.g. a browser without cross-origin isolation)
+      }
+    }
+    this.pool = pool;
+    this.threads = threads;
+    this.gemmScratchBytes = this.k.GEMM_SCRATCH.value as number;
+    this.filterChunk = this.k.FILTER_CHUNK.value as number;
+    this.gemmScratch = this.arena.alloc(this.gemmScratchBytes * threads);
+  }
+
+  /** Resolves once the worker threads are up (kernels called earlier run on one thread). */
+  ready(): Promise<void> {
+    return this.pool ? this.pool.ready() : Promise.resolve();
+  }
+
+  /** Arena statistics: bytes handed out from the top of the heap, and bytes waiting in free lists. */
+  arenaStats(): { heapBytes: number; pooledBytes: number; pooledBuffers: number } {
+    return this.arena.stats();
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.pool?.dispose();
+  }
+
+  // ---- memory ----
+
+  private ensure(end: number): void {
+    const have = this.mem.buffer.byteLength;
+    if (end <= have) return;
+    const pages = Math.ceil((end - have) / 65536);
+    this.mem.grow(Math.max(pages, Math.ceil(have / 65536 / 4))); // grow by >= 25%
+    this.refreshViews();
+  }
+
+  private refreshViews(): void {
+    const buf = this.mem.buffer;
+    this.u8 = new Uint8Array(buf);
+    this.i32 = new Int32Array(buf);
+    this.f32 = new Float32Array(buf);
+  }
+
+  private alloc(dtype: DType, n: number): number {
+    const bytes = n * esize(dtype);
+    this.liveBuffers++;
+    this.liveBytes += bytes;
+    return this.arena.alloc(bytes);
+  }
+
+  private scratch(bytes: number): number {
+    return this.arena.alloc(bytes);
+  }
+
+  private release(p: number, bytes: number): void {
+    this.arena.release(p, bytes);
+  }
+
+  private view(p: number, dtype: DType, n: number): TypedArray {
+    const buf = this.mem.buffer;
+    switch (dtype) {
+      case 'float32': return new Float32Array(buf, p, n);
+      case 'int32': return new Int32Array(buf, p, n);
+      case 'bool': return new Uint8Array(buf, p, n);
+      case 'float64': throw noF64();
+    }
+  }
+
+  private run(k: ThreadedKernel, args: number[], work: number, minWork: number): void {
+    const idx = THREADED_KERNELS.indexOf(k);
+    if (this.pool && work >= minWork) this.pool.run(idx, args, this.threads);
+    else this.fns[idx]!(...args, 0, 1);
+  }
+
+  upload(values: TypedArray, dtype: DType): unknown {
+    if (dtype === 'float64') throw noF64();
+    const p = this.alloc(dtype, values.length);
+    if (dtype === 'bool') this.u8.set(values as Uint8Array, p);
+    else if (dtype === 'int32') this.i32.set(values as Int32Array, p >> 2);
+    else this.f32.set(values as Float32Array, p >> 2);
+    return p;
+  }
+
+  download(t: KTensor): Promise<TypedArray> {
+    return Promise.resolve(this.downloadSync(t));
+  }
+
+  downloadSync(t: KTensor): TypedArray {
+    return this.view(t.data as number, t.dtype, t.size).slice();
+  }
+
+  free(data: unknown, dtype: DType, size: number): void {
+    const bytes = size * esize(dtype);
+    this.liveBuffers--;
+    this.liveBytes -= bytes;
+    this.arena.release(data as number, bytes);
+  }
+
+  memory(): { numBuffers: number; numBytes: number } {
+    return { numBuffers: this.liveBuffers, numBytes: this.liveBytes };
+  }
+
+  /** Runs the reference kernel on views of this memory and copies its result in. */
+  private viaReference(outDtype: DType, call: (cpu: Backend, view: (t: KTensor) => KTensor) => unknown): number {
+    const res = call(this.cpu, (t) => ({ ...t, data: this.view(t.data as number, t.dtype, t.size) })) as TypedArray;
+    const out = this.upload(res, outDtype) as number;
+    this.cpu.free(res, outDtype, res.length);
+    return out;
+  }
+
+  // ---- kernels ----
+
+  fill(shape: Shape, value: number, dtype: DType): unknown {
+    if (dtype === 'float64') throw noF64();
+    const n = sizeOf(shape);
+    const p = this.alloc(dtype, n);
+    this.fillAt(p, n, value, dtype);
+    return p;
+  }
+
+  private fillAt(p: number, n: number, value: number, dtype: DType): void {
+    if (dtype === 'bool') this.k.fill8(p, n, value ? 1 : 0);
+    else if (dtype === 'int32') this.k.fill32(p, n, value | 0);
+    else this.k.fill32(p, n, f32Bits(value));
+  }
+
+  cast(x: KTensor, dtype: DType): unknown {
+    if (dtype === 'float64') throw noF64();
+    const p = this.alloc(dtype, x.size);
+    if (dtype === x.dtype) this.u8.copyWithin(p, x.data as number, (x.data as number) + x.size * esize(dtype));
+    else this.k.cast(x.data as number, DT_CODE[x.dtype], p, DT_CODE[dtype], x.size);
+    return p;
+  }
+
+  unary(op: UnaryOp, x: KTensor, alpha = 1): unknown {
+    const outDtype: DType = op === 'logicalNot' ? 'bool' : x.dtype;
+    const p = this.alloc(outDtype, x.size);
+    this.run('unary', [UNARY_OPS.indexOf(op), x.data as number, DT_CODE[x.dtype], p, DT_CODE[outDtype], x.size, alpha], x.size, MIN_PARALLEL_ELEMS);
+    return p;
+  }
+
+  binary(op: BinaryOp, a: KTensor, b: KTensor, outShape: Shape, outDtype: DType): unknown {
+    const n = sizeOf(outShape);
+    const p = this.alloc(outDtype, n);
+    let split = split2d([a.shape, b.shape], outShape);
+    let av = a.data as number;
+    let bv = b.data as number;
+    const tmp: [number, number][] = [];
+    if (!split) {
+      // an irregular broadcast: materialise the broadcast operands
+      if (!sameShape(a.shape, outShape)) {
+        av = this.broadcastTo(a, outShape) as number;
+        tmp.push([av, n * esize(a.dtype)]);
+      }
+      if (!sameShape(b.shape, outShape)) {
+        bv = this.broadcastTo(b, outShape) as number;
+        tmp.push([bv, n * esize(b.dtype)]);
+      }
+      split = { outer: 1, inner: n, modes: [0, 0] };
+    }
+    const { outer, inner, modes } = split;
+    const opi = BINARY_OPS.indexOf(op);
+    this.run('binary', [opi, av, DT_CODE[a.dtype], modes[0]!, bv, DT_CODE[b.dtype], modes[1]!, p, DT_CODE[outDtype], outer, inner], n, MIN_PARALLEL_ELEMS);
+    for (const [q, bytes] of tmp) this.freeTemp(q, bytes);
+    return p;
+  }
+
+  /** Frees a temporary made by one of this backend's own kernels (counted as live). */
+  private freeTemp(p: number, bytes: number): void {
+    this.liveBuffers--;
+    this.liveBytes -= bytes;
+    this.arena.release(p, bytes);
+  }
+
+  where(cond: KTensor, a: KTensor, b: KTensor, outShape: Shape): unknown {
+    const n = sizeOf(outShape);
+    const tmp: [number, number][] = [];
+    const full = (t: KTensor): number => {
+      if (sameShape(t.shape, outShape)) return t.data as number;
+      const q = this.broadcastTo(t, outShape) as number;
+      tmp.push([q, n * esize(t.dtype)]);
+      return q;
+    };
+    const c = full(cond);
+    const x = full(a);
+    const y = full(b);
+    const p = this.alloc(a.dtype, n);
+    this.k.where(c, x, y, p, n, esize(a.dtype));
+    for (const [q, bytes] of tmp) this.freeTemp(q, bytes);
+    return p;
+  }
+
+  reduce(op: ReduceOp, x: KTensor, axes: readonly number[]): unknown {
+    const shape = x.shape;
+    let src = x.data as number;
+    let tmp = -1;
+    let outer: number;
+    let red: number;
+    let inner: number;
+    const contiguous = axes.every((a, i) => i === 0 || a === axes[i - 1]! + 1);
+    if (axes.length === 0) {
+      outer = x.size;
+      red = 1;
+      inner = 1;
+    } else if (contiguous) {
+      outer = sizeOf(shape.slice(0, axes[0]));
+      red = sizeOf(shape.slice(axes[0], axes[axes.length - 1]! + 1));
+      inner = sizeOf(shape.slice(axes[axes.length - 1]! + 1));
+    } else {
+      const kept = shape.map((_, i) => i).filter((i) => !axes.includes(i));
+      tmp = this.transpose(x, [...kept, ...axes]) as number;
+      src = tmp;
+      outer = sizeOf(kept.map((i) => shape[i]!));
+      red = sizeOf(axes.map((i) => shape[i]!));
+      inner = 1;
+    }
+    const p = this.alloc(x.dtype, outer * inner);
+    const acc = this.scratch(inner * 8);
+    this.k.reduce(REDUCE_OPS.indexOf(op), src, DT_CODE[x.dtype], p, outer, red, inner, acc);
+    this.release(acc, inner * 8);
+    if (tmp >= 0) this.freeTemp(tmp, x.size * esize(x.dtype));
+    return p;
+  }
+
+  argReduce(op: ArgReduceOp, x: KTensor, axis: number): unknown {
+    const outer = sizeOf(x.shape.slice(0, axis));
+    const red = x.shape[axis]!;
+    const inner = sizeOf(x.shape.slice(axis + 1));
+    const p = this.alloc('int32', outer * inner);
+    this.k.argReduce(op === 'argmax' ? 1 : 0, x.data as number, DT_CODE[x.dtype], p, outer, red, inner);
+    return p;
+  }
+
+  matmul(a: KTensor, b: KTensor, transA: boolean, transB: boolean, outShape: Shape): unknown {
+    if (a.dtype !== 'float32') return this.viaReference(a.dtype, (cpu, v) => cpu.matmul(v(a), v(b), transA, transB, outShape));
+    const r = outShape.length;
+    const M = outShape[r - 2]!;
+    const N = outShape[r - 1]!;
+    const K = a.shape[a.shape.length - (transA ? 2 : 1)]!;
+    const batchShape = outShape.slice(0, -2);
+    const batch = sizeOf(batchShape);
+    const p = this.alloc('float32', batch * M * N);
+    const ia = batchIndex(a.shape.slice(0, -2), batchShape);
+    const ib = batchIndex(b.shape.slice(0, -2), batchShape);
+    const rsA = transA ? 1 : K;
+    const csA = transA ? M : 1;
+    const rsB = transB ? 1 : N;
+    const csB = transB ? K : 1;
+    for (let bi = 0; bi < batch; bi++) {
+      const ap = (a.data as number) + ia[bi]! * M * K * 4;
+      const bp = (b.data as number) + ib[bi]! * K * N * 4;
+      const cp = p + bi * M * N * 4;
+      this.run('gemm', [M, N, K, ap, rsA, csA, bp, rsB, csB, cp, N, 0, this.gemmScratch], M * N * K, MIN_PARALLEL_FLOPS);
+    }
+    return p;
+  }
+
+  transpose(x: KTensor, perm: readonly number[]): unknown {
+    const outShape = perm.map((q) => x.shape[q]!);
+    const p = this.alloc(x.dtype, x.size);
+    const es = esize(x.dtype);
+    if (es === 4 && perm.length === 2 && perm[0] === 1) {
+      this.k.transpose2d(x.data as number, p, x.shape[0]!, x.shape[1]!);
+      return p;
+    }
+    const inStr = stridesOf(x.shape);
+    this.strided(p, x.data as number, es, outShape, stridesOf(outShape), perm.map((q) => inStr[q]!));
+    return p;
+  }
+
+  /** copyStrided over `shape`, writing dst at `dstStr` and reading src at `srcStr` (element strides). */
+  private strided(dst: number, src: number, es: number, shape: readonly number[], dstStr: readonly number[], srcStr: readonly number[]): void {
+    const r = shape.length;
+    if (r * 4 > 1000) throw new Error(`wasm backend: rank ${r} is too large`);
+    const base = this.params >> 2;
+    for (let i = 0; i < r; i++) {
+      this.i32[base + i] = shape[i]!;
+      this.i32[base + r + i] = dstStr[i]!;
+      this.i32[base + 2 * r + i] = srcStr[i]!;
+    }
+    this.k.copyStrided(dst, src, es, r, this.params, this.params + 4 * r, this.params + 8 * r);
+  }
+
+  broadcastTo(x: KTensor, shape: Shape): unknown {
+    const n = sizeOf(shape);
+    const p = this.alloc(x.dtype, n);
+    const off = shape.length - x.shape.length;
+    const inStr = stridesOf(x.shape);
+    const src = shape.map((_, i) => (i < off || x.shape[i - off] === 1 ? 0 : inStr[i - off]!));
+    this.strided(p, x.data as number, esize(x.dtype), shape, stridesOf(shape), src);
+    return p;
+  }
+
+  slice(x: KTensor, begin: readonly number[], size: readonly number[]): unknown {
+    const n = sizeOf(size);
+    const p = this.alloc(x.dtype, n);
+    const es = esize(x.dtype);
+    const inStr = stridesOf(x.shape);
+    let start = 0;
+    for (let i = 0; i < begin.length; i++) start += begin[i]! * inStr[i]!;
+    if (n > 0) this.strided(p, (x.data as number) + start * es, es, size, stridesOf(size), inStr);
+    return p;
+  }
+
+  pad(x: KTensor, pads: readonly (readonly [number, number])[], value: number): unknown {
+    const outShape = x.shape.map((d, i) => d + pads[i]![0] + pads[i]![1]);
+    const n = sizeOf(outShape);
+    const p = this.alloc(x.dtype, n);
+    this.fillAt(p, n, value, x.dtype);
+    const es = esize(x.dtype);
+    const outStr = stridesOf(outShape);
+    let start = 0;
+    for (let i = 0; i < pads.length; i++) start += pads[i]![0] * outStr[i]!;
+    if (x.size > 0) this.strided(p + start * es, x.data as number, es, x.shape, outStr, stridesOf(x.shape));
+    return p;
+  }
+
+  concat(xs: readonly KTensor[], axis: number, outShape: Shape): unknown {
+    const dtype = xs[0]!.dtype;
+    const es = esize(dtype);
+    const p = this.alloc(dtype, sizeOf(outShape));
+    const outer = sizeOf(outShape.slice(0, axis));
+    const innerOut = sizeOf(outShape.slice(axis));
+    let off = 0;
+    for (const t of xs) {
+      const inner = sizeOf(t.shape.slice(axis));
+      if (inner > 0 && outer > 0) this.strided(p + off * es, t.data as number, es, [outer, inner], [innerOut, 1], [inner, 1]);
+      off += inner;
+    }
+    return p;
+  }
+
+  private checkIndices(op: string, indices: KTensor, axis: number, dim: number): void {
+    const idx = this.view(indices.data as number, 'int32', indices.size) as Int32Array;
+    for (let i = 0; i < idx.length; i++) {
+      const v = idx[i]!;
+      if (v < 0 || v >= dim) throw new Error(`${op}: index ${v} is out of range for axis ${axis} of size ${dim}`);
+    }
+  }
+
+  gather(x: KTensor, indices: KTensor, axis: number, outShape: Shape): unknown {
+    const outer = sizeOf(x.shape.slice(0, axis));
+    const dim = x.shape[axis]!;
+    const inner = sizeOf(x.shape.slice(axis + 1));
+    this.checkIndices('gather', indices, axis, dim);
+    const p = this.alloc(x.dtype, sizeOf(outShape));
+    this.k.gather(x.data as number, indices.data as number, p, outer, dim, indices.size, inner * esize(x.dtype));
+    return p;
+  }
+
+  scatterAdd(updates: KTensor, indices: KTensor, axis: number, outShape: Shape): unknown {
+    const dim = outShape[axis]!;
+    this.checkIndices('scatterAdd', indices, axis, dim);
+    if (updates.dtype === 'bool') return this.viaReference('bool', (cpu, v) => cpu.scatterAdd(v(updates), v(indices), axis, outShape));
+    const n = sizeOf(outShape);
+    const p = this.alloc(updates.dtype, n);
+    this.k.fill32(p, n, 0);
+    const outer = sizeOf(outShape.slice(0, axis));
+    const inner = sizeOf(outShape.slice(axis + 1));
+    this.k.scatterAdd(updates.data as number, indices.data as number, p, DT_CODE[updates.dtype], outer, dim, indices.size, inner);
+    return p;
+  }
+
+  oneHot(indices: KTensor, depth: number, onValue: number, offValue: number, dtype: DType): unknown {
+    if (dtype === 'float64') throw noF64();
+    const n = indices.size * depth;
+    const p = this.alloc(dtype, n);
+    this.fillAt(p, n, offValue, dtype);
+    this.k.oneHot(indices.data as number, p, DT_CODE[dtype], indices.size, depth, onValue);
+    return p;
+  }
+
+  // ---- convolution: im2col + GEMM, threads split the batch ----
+
+  private convGeometry(p: Conv2dParams): number {
+    const [N, C, H, W] = p.inShape;
+    const [O, , KH, KW] = p.filterShape;
+    const [, , OH, OW] = p.outShape;
+    const g = [N, C, H, W, O, KH, KW, OH, OW, p.strides[0], p.strides[1], p.pads[0], p.pads[2], p.dilations[0], p.dilations[1]];
+    this.i32.set(g, this.params >> 2);
+    return this.params;
+  }
+
+  private convThreads(p: Conv2dParams): number {
+    const [N, C] = p.inShape;
+    const [O, , KH, KW] = p.filterShape;
+    const work = N * O * C * KH * KW * p.outShape[2] * p.outShape[3];
+    return this.pool && work >= MIN_PARALLEL_FLOPS ? this.threads : 1;
+  }
+
+  private runConv(k: ThreadedKernel, args: number[], nth: number): void {
+    const idx = THREADED_KERNELS.indexOf(k);
+    if (this.pool && nth > 1) this.pool.run(idx, args, nth);
+    else this.fns[idx]!(...args, 0, 1);
+  }
+
+  conv2d(x: KTensor, w: KTensor, p: Conv2dParams): unknown {
+    if (p.groups !== 1 || x.dtype !== 'float32') return this.viaReference(x.dtype, (cpu, v) => cpu.conv2d(v(x), v(w), p));
+    const [N, C] = p.inShape;
+    const [O, , KH, KW] = p.filterShape;
+    const P = p.outShape[2] * p.outShape[3];
+    const out = this.alloc('float32', N * O * P);
+    const nth = this.convThreads(p);
+    const colsBytes = align64(C * KH * KW * P * 4);
+    const cols = this.scratch(colsBytes * nth);
+    this.runConv('conv2d', [x.data as number, w.data as number, out, this.convGeometry(p), cols, colsBytes, this.gemmScratch], nth);
+    this.release(cols, colsBytes * nth);
+    return out;
+  }
+
+  conv2dBackpropInput(dy: KTensor, w: KTensor, p: Conv2dParams): unknown {
+    if (p.groups !== 1 || dy.dtype !== 'float32') return this.viaReference(dy.dtype, (cpu, v) => cpu.conv2dBackpropInput(v(dy), v(w), p));
+    const [N, C, H, W] = p.inShape;
+    const [, , KH, KW] = p.filterShape;
+    const P = p.outShape[2] * p.outShape[3];
+    const out = this.alloc('float32', N * C * H * W);
+    const nth = this.convThreads(p);
+    const colsBytes = align64(C * KH * KW * P * 4);
+    const cols = this.scratch(colsBytes * nth);
+    this.runConv('conv2dBackpropInput', [dy.data as number, w.data as number, out, this.convGeometry(p), cols, colsBytes, this.gemmScratch], nth);
+    this.release(cols, colsBytes * nth);
+    return out;
+  }
+
+  conv2dBackpropFilter(x: KTensor, dy: KTensor, p: Conv2dParams): unknown {
+    if (p.groups !== 1 || x.dtype !== 'float32') return this.viaReference(x.dtype, (cpu, v) => cpu.conv2dBackpropFilter(v(x), v(dy), p));
+    const [N, C] = p.inShape;
+    const [O, , KH, KW] = p.filterShape;
+    const K = C * KH * KW;
+    const P = p.outShape[2] * p.outShape[3];
+    const out = this.alloc('float32', O * K);
+    const chunks = Math.ceil(N / this.filterChunk);
+    if (chunks === 0) {
+      this.k.fill32(out, O * K, 0);
+      return out;
+    }
+    const nth = Math.min(this.convThreads(p), chunks);
+    const colsBytes = align64(K * P * 4);
+    const cols = this.scratch(colsBytes * nth);
+    const partBytes = chunks * O * K * 4;
+    const parts = this.scratch(partBytes);
+    this.runConv('conv2dBackpropFilter', [x.data as number, dy.data as number, parts, this.convGeometry(p), cols, colsBytes, this.gemmScratch], nth);
+    this.k.sumParts(parts, chunks, O * K, out);
+    this.release(parts, partBytes);
+    this.release(cols, colsBytes * nth);
+    return out;
+  }
+
+  // ---- pooling ----
+
+  private poolGeometry(p: Pool2dParams): number {
+    const [N, C, H, W] = p.inShape;
+    const [, , OH, OW] = p.outShape;
+    const g = [N, C, H, W, OH, OW, p.kernel[0], p.kernel[1], p.strides[0], p.strides[1], p.pads[0], p.pads[1], p.pads[2], p.pads[3], p.countIncludePad ? 1 : 0];
+    this.i32.set(g, this.params >> 2);
+    return this.params;
+  }
+
+  maxPool2d(x: KTensor, p: Pool2dParams): unknown {
+    if (x.dtype !== 'float32') return this.viaReference(x.dtype, (cpu, v) => cpu.maxPool2d(v(x), p));
+    const n = sizeOf(p.outShape);
+    const out = this.alloc('float32', n);
+    this.run('maxPool2d', [x.data as number, out, this.poolGeometry(p)], x.size, MIN_PARALLEL_ELEMS);
+    return out;
+  }
+
+  maxPool2dBackward(dy: KTensor, x: KTensor, p: Pool2dParams): unknown {
+    if (x.dtype !== 'float32') return this.viaReference(x.dtype, (cpu, v) => cpu.maxPool2dBackward(v(dy), v(x), p));
+    const out = this.alloc('float32', x.size);
+    this.run('maxPool2dBackward', [dy.data as number, x.data as number, out, this.poolGeometry(p)], x.size, MIN_PARALLEL_ELEMS);
+    return out;
+  }
+
+  avgPool2d(x: KTensor, p: Pool2dParams): unknown {
+    if (x.dtype !== 'float32') return this.viaReference(x.dtype, (cpu, v) => cpu.avgPool2d(v(x), p));
+    const out = this.alloc('float32', sizeOf(p.outShape));
+    this.run('avgPool2d', [x.data as number, out, this.poolGeometry(p)], x.size, MIN_PARALLEL_ELEMS);
+    return out;
+  }
+
+  avgPool2dBackward(dy: KTensor, p: Pool2dParams): unknown {
+    if (dy.dtype !== 'float32') return this.viaReference(dy.dtype, (cpu, v) => cpu.avgPool2dBackward(v(dy), p));
+    const n = sizeOf(p.inShape);
+    const out = this.alloc('float32', n);
+    this.run('avgPool2dBackward', [dy.data as number, out, this.poolGeometry(p)], n, MIN_PARALLEL_ELEMS);
+    return out;
+  }
+}
+
+function noF64(): Error {
+  return new Error("wasm backend: float64 is not supported (use float32, or setBackend('cpu') for float64)");
+}
+
+const f32buf = new Float32Array(1);
+const i32buf = new Int32Array(f32buf.buffer);
+function f32Bits(v: number): number {
+  f32buf[0] = v;
+  return i32buf[0]!;
+}
+
+function align64(n: number): number {
+  return Math.ceil(n / 64) * 64;
+}
+
+function sameShape(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** For each broadcast batch index, the flat batch index into an operand with batch shape `inShape`. */
+function batchIndex(inShape: Shape, outShape: Shape): number[] {
+  const n = sizeOf(outShape);
+  const res: number[] = [];
+  const off = outShape.length - inShape.length;
+  const inStr = stridesOf(inShape);
+  const outStr = stridesOf(outShape);
+  for (let o = 0; o < n; o++) {
+    let rem = o;
+    let idx = 0;
+    for (let d = 0; d < outShape.length; d++) {
+      const c = Math.floor(rem / outStr[d]!);
+      rem -= c * outStr[d]!;
+      if (d >= off && inShape[d - off] !== 1) idx += c * inStr[d - off]!;
+    }
+    res.push(idx);
+  }
+  return res;
+}
+
+/**
+ * Views a broadcast of operands to `out` as [outer, inner] with each operand full (0), scalar (1),
+ * a row repeated over outer (2) or a column repeated over inner (3); null when no split fits.
+ */
+export function split2d(shapes: readonly Shape[], out: Shape): { outer: number; inner: number; modes: number[] } | null {
+  const r = out.length;
+  // present[k][d]: operand k has out's extent at dim d (dims where out is 1 count as both)
+  const present = shapes.map((s) => out.map((d, i) => {
+    const j = i - (r - s.length);
+    const e = j >= 0 ? s[j]! : 1;
+    return e === d ? (d === 1 ? 2 : 1) : 0; // 2 = either
+  }));
+  for (let cut = 0; cut <= r; cut++) {
+    const modes: number[] = [];
+    let ok = true;
+    for (const pr of present) {
+      const uni = (lo: number, hi: number): number => {
+        let v = 2;
+        for (let d = lo; d < hi; d++) {
+          const x = pr[d]!;
+          if (x === 2) continue;
+          if (v === 2) v = x;
+          else if (v !== x) return -1;
+        }
+        return v;
+      };
+      const o = uni(0, cut);
+      const i = uni(cut, r);
+      if (o < 0 || i < 0) {
+        ok = false;
+        break;
+      }
+      const outerFull = o !== 0;
+      const innerFull = i !== 0;
+      modes.push(outerFull && innerFull ? 0 : !outerFull && !innerFull ? 1 : !outerFull ? 2 : 3);
+    }
+    if (ok) return { outer: sizeOf(out.slice(0, cut)), inner: sizeOf(out.slice(cut)), modes };
+  }
+  return null;
+}
+
+/** Creates a wasm backend; throws when WebAssembly threads/SIMD or the built module are unavailable. */
+export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
+  return new WasmBackend(opts);
+}
+
