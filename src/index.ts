@@ -5,10 +5,8 @@
  */
 import { registerBackend } from './engine.js';
 import { createCpuBackend } from './backends/cpu/index.js';
-import { createWasmBackend } from './backends/wasm/index.js';
 
 registerBackend('cpu', createCpuBackend, { isDefault: true });
-registerBackend('wasm', () => createWasmBackend());
 
 export { Tensor } from './tensor/tensor.js';
 export type { NestedArray, TensorLike } from './tensor/tensor.js';
