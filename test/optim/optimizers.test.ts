@@ -1,0 +1,208 @@
+import { describe, expect, it } from 'vitest';
+import * as nb from '../../src/index.js';
+
+const vals = (t: nb.Tensor): number[] => Array.from(t.dataSync() as ArrayLike<number>, Number);
+const close = (got: number[], want: number[], tol = 1e-12): void => {
+  expect(got.length).toBe(want.length);
+  got.forEach((g, i) => {
+    if (Math.abs(g - want[i]!) > tol) throw new Error(`element ${i}: got ${g}, expected ${want[i]} (all: ${got.join(', ')})`);
+  });
+};
+
+/** A float64 parameter w = [1, −2] whose gradient is set to g = [0.5, −1] before each step. */
+function setup(): { w: nb.Tensor; step: (opt: nb.optim.Optimizer, g?: number[]) => number[] } {
+  const w = nb.tensor([1, -2], { dtype: 'float64', requiresGrad: true });
+  return {
+    w,
+    step(opt, g = [0.5, -1]) {
+      w.zeroGrad();
+      w.grad = nb.tensor(g, { dtype: 'float64' });
+      opt.step([w]);
+      return vals(w);
+    },
+  };
+}
+const G = [0.5, -1];
+
+describe('SGD', () => {
+  it('w ← w − η∇', () => {
+    const { step } = setup();
+    close(step(nb.optim.sgd(0.1)), [0.95, -1.9]);
+  });
+  it('weight decay: w ← (1 − ηλ)w − η∇', () => {
+    const { step } = setup();
+    // (1 − 0.1·0.5)·[1, −2] − 0.1·[0.5, −1] = [0.95 − 0.05, −1.9 + 0.1]
+    close(step(nb.optim.sgd(0.1, { weightDecay: 0.5 })), [0.9, -1.8]);
+  });
+  it('momentum: g ← αg + η∇, w ← w − g (two steps)', () => {
+    const { step } = setup();
+    const opt = nb.optim.sgd(0.1, { momentum: 0.9 });
+    close(step(opt), [0.95, -1.9]); // g = [0.05, −0.1]
+    close(step(opt), [0.855, -1.71]); // g = 0.9·[0.05, −0.1] + [0.05, −0.1] = [0.095, −0.19]
+  });
+  it('Nesterov: w ← w − (αg + η∇) with g ← αg + η∇', () => {
+    const { step } = setup();
+    const opt = nb.optim.sgd(0.1, { momentum: 0.9, nesterov: true });
+    close(step(opt), [1 - (0.045 + 0.05), -2 + (0.09 + 0.1)]);
+    close(step(opt), [0.905 - (0.9 * 0.095 + 0.05), -1.81 + (0.9 * 0.19 + 0.1)]);
+  });
+  it('changing lr between steps takes effect (schedules rely on it)', () => {
+    const { step } = setup();
+    const opt = nb.optim.sgd(0.1);
+    step(opt);
+    opt.lr = 1;
+    close(step(opt), [0.45, -0.9]);
+    expect(opt.iterations).toBe(2);
+    expect(() => (opt.lr = -1)).toThrow('sgd: learning rate must be a non-negative number, got -1');
+  });
+});
+
+describe('Adagrad', () => {
+  it('G ← G + ∇², w ← w − η∇/(√G + ε)', () => {
+    const { w, step } = setup();
+    const opt = nb.optim.adagrad(0.1, { eps: 1e-8 });
+    const s1 = G.map((g, i) => [1, -2][i]! - (0.1 * g) / (Math.abs(g) + 1e-8));
+    close(step(opt), s1);
+    close(step(opt), G.map((g, i) => s1[i]! - (0.1 * g) / (Math.sqrt(2 * g * g) + 1e-8)));
+    close(vals(opt.stateOf(w)[0]!), [2 * 0.25, 2 * 1]); // G = 2g²
+  });
+  it('initial accumulator', () => {
+    const { step } = setup();
+    close(step(nb.optim.adagrad(0.1, { initialAccumulator: 0.75, eps: 0 })), [1 - 0.05 / 1, -2 + 0.1 / Math.sqrt(1.75)]);
+  });
+});
+
+describe('RMSprop', () => {
+  it('E ← ρE + (1 − ρ)∇², w ← w − η∇/(√E + ε)', () => {
+    const { step } = setup();
+    const opt = nb.optim.rmsprop(0.1, { rho: 0.9, eps: 1e-8 });
+    const E1 = G.map((g) => 0.1 * g * g);
+    const s1 = G.map((g, i) => [1, -2][i]! - (0.1 * g) / (Math.sqrt(E1[i]!) + 1e-8));
+    close(step(opt), s1);
+    close(s1, [1 - 0.1 / Math.sqrt(0.1), -2 + 0.1 / Math.sqrt(0.1)], 1e-6); // first step ≈ η/√(1 − ρ)
+    const E2 = E1.map((e, i) => 0.9 * e + 0.1 * G[i]! ** 2);
+    close(step(opt), G.map((g, i) => s1[i]! - (0.1 * g) / (Math.sqrt(E2[i]!) + 1e-8)));
+  });
+});
+
+describe('Adadelta', () => {
+  it('Δ = −√(E[Δ²] + ε)/√(E[g²] + ε)·g with both running averages', () => {
+    const { step } = setup();
+    const rho = 0.95;
+    const eps = 1e-6;
+    const opt = nb.optim.adadelta(1, { rho, eps });
+    let w = [1, -2];
+    let Eg = [0, 0];
+    let Ed = [0, 0];
+    for (let k = 0; k < 2; k++) {
+      Eg = Eg.map((e, i) => rho * e + (1 - rho) * G[i]! ** 2);
+      const d = G.map((g, i) => (-Math.sqrt(Ed[i]! + eps) / Math.sqrt(Eg[i]! + eps)) * g);
+      Ed = Ed.map((e, i) => rho * e + (1 - rho) * d[i]! ** 2);
+      w = w.map((x, i) => x + d[i]!);
+      close(step(opt), w);
+    }
+    // first step: −√ε/√((1 − ρ)g² + ε)·g ≈ −0.0044·sign(g)
+    expect(w[0]).toBeLessThan(1);
+  });
+});
+
+describe('Adam', () => {
+  it('first step moves each weight by ≈ η·sign(∇) (bias correction)', () => {
+    const { step } = setup();
+    close(step(nb.optim.adam(0.1)), [0.9, -1.9], 1e-7);
+  });
+  it('bias-corrected moments over two steps with different gradients', () => {
+    const { step } = setup();
+    const [b1, b2, eps, lr] = [0.9, 0.999, 1e-8, 0.01];
+    const opt = nb.optim.adam(lr, { beta1: b1, beta2: b2, eps });
+    let w = [1, -2];
+    let m = [0, 0];
+    let v = [0, 0];
+    const grads = [G, [-0.2, 3]];
+    grads.forEach((g, k) => {
+      const t = k + 1;
+      m = m.map((x, i) => b1 * x + (1 - b1) * g[i]!);
+      v = v.map((x, i) => b2 * x + (1 - b2) * g[i]! ** 2);
+      w = w.map((x, i) => x - (lr * (m[i]! / (1 - b1 ** t))) / (Math.sqrt(v[i]! / (1 - b2 ** t)) + eps));
+      close(step(opt, g), w);
+    });
+  });
+  it('weight decay: Adam adds λw to the gradient; AdamW decays decoupled', () => {
+    const a = setup();
+    // Adam: g' = g + λw = [0.5 + 0.1, −1 − 0.2]; first step ≈ η·sign(g')
+    close(a.step(nb.optim.adam(0.1, { weightDecay: 0.1 })), [0.9, -1.9], 1e-7);
+    const b = setup();
+    // AdamW: w ← w(1 − ηλ) − η·m̂/(√v̂ + ε)
+    close(b.step(nb.optim.adamw(0.1, { weightDecay: 0.5 })), [1 * 0.95 - 0.1, -2 * 0.95 + 0.1], 1e-7);
+  });
+  it('counts steps per parameter (a parameter first updated later gets t = 1)', () => {
+    const opt = nb.optim.adam(0.1);
+    const a = setup();
+    a.step(opt);
+    a.step(opt);
+    const late = nb.tensor([3], { dtype: 'float64', requiresGrad: true });
+    late.grad = nb.tensor([-4], { dtype: 'float64' });
+    opt.step([late]);
+    close(vals(late), [3.1], 1e-7);
+    expect(opt.stepsOf(late)).toBe(1);
+    expect(opt.stepsOf(a.w)).toBe(2);
+  });
+});
+
+describe('all optimizers', () => {
+  const all = (): nb.optim.Optimizer[] => [
+    nb.optim.sgd(0.5), nb.optim.sgd(0.2, { momentum: 0.9 }), nb.optim.sgd(0.2, { momentum: 0.9, nesterov: true }),
+    nb.optim.adagrad(0.3), nb.optim.rmsprop(0.02), nb.optim.adadelta(1), nb.optim.adam(0.05), nb.optim.adamw(0.05),
+  ];
+
+  it('skip parameters without a gradient and keep memory flat', () => {
+    for (const opt of all()) {
+      const { w, step } = setup();
+      const idle = nb.tensor([5], { requiresGrad: true });
+      step(opt);
+      const before = nb.memory().numTensors;
+      for (let i = 0; i < 5; i++) {
+        step(opt);
+        opt.step([idle]);
+      }
+      expect(vals(idle)).toEqual([5]);
+      expect(nb.memory().numTensors, opt.config().type).toBe(before);
+      expect(w.requiresGrad && w.isLeaf).toBe(true);
+      opt.reset();
+      expect(opt.iterations).toBe(0);
+    }
+  });
+
+  it('config round-trips through fromConfig; byName knows every optimizer', () => {
+    for (const opt of all()) expect(nb.optim.fromConfig(opt.config()).config()).toEqual(opt.config());
+    for (const n of ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adadelta', 'adam', 'adamw']) expect(nb.optim.byName(n).lr).toBeGreaterThan(0);
+    expect(() => nb.optim.byName('lbfgs')).toThrow(/unknown optimizer 'lbfgs'/);
+  });
+
+  it('each trains a small tanh network on XOR', () => {
+    const x = nb.tensor([[0, 0], [0, 1], [1, 0], [1, 1]]);
+    const t = nb.tensor([[0], [1], [1], [0]]);
+    for (const opt of all()) {
+      nb.seed(3);
+      const net = nb.nn.sequential(nb.nn.linear(2, 8, { init: 'glorotUniform' }), nb.nn.tanh(), nb.nn.linear(8, 1, { init: 'glorotUniform' }));
+      let loss = Infinity;
+      for (let i = 0; i < 300; i++) {
+        loss = nb.tidy(() => {
+          const l = nb.nn.binaryCrossEntropyWithLogits(net.call(x), t);
+          l.backward();
+          return l.item();
+        });
+        opt.step(net.parameters());
+        net.zeroGrad();
+      }
+      expect(loss, opt.config().type).toBeLessThan(0.1);
+    }
+  });
+
+  it('reject bad hyper-parameters', () => {
+    expect(() => nb.optim.sgd(0.1, { nesterov: true })).toThrow('sgd: nesterov needs a momentum > 0');
+    expect(() => nb.optim.sgd(0.1, { momentum: 1 })).toThrow('sgd: momentum must be in [0, 1), got 1');
+    expect(() => nb.optim.adam(0.1, { beta2: 1.5 })).toThrow('adam: beta2 must be in [0, 1), got 1.5');
+    expect(() => nb.optim.rmsprop(Number.NaN)).toThrow(/learning rate/);
+  });
+});
