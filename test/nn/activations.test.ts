@@ -4,8 +4,8 @@ import { checkModuleGrads, expectClose, f64, randn64, values } from './helpers.j
 
 const xs = [-2, -0.5, 0, 0.5, 2];
 const sig = (v: number): number => 1 / (1 + Math.exp(-v));
-const SA = 1.6732632423543772848170429916717;
-const SS = 1.0507009873554804934193349852946;
+const SA = 1.6732632423543772; // α = 1.6732632423543772848170429916717 to double precision
+const SS = 1.0507009873554805; // scale = 1.0507009873554804934193349852946
 
 const cases: [string, nb.nn.Module, (v: number) => number][] = [
   ['step', nb.nn.step(), (v) => (v > 0 ? 1 : 0)],
