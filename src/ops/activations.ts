@@ -10,13 +10,13 @@ import { assertTensor, operand, unaryDef, unaryOp } from './util.js';
 
 const F = 'activations';
 
-const Sigmoid = unaryDef('sigmoid');
+const Sigmoid = unaryDef('sigmoid', 'rule', F);
 /** σ(x) = 1/(1 + e^−x); σ′ = σ(1 − σ). */
 export function sigmoid(x: TensorLike): Tensor {
   return unaryOp(Sigmoid, 'sigmoid', x, (dy, _, y) => [mul(dy, mul(y, sub(1, y)))]);
 }
 
-const Tanh = unaryDef('tanh');
+const Tanh = unaryDef('tanh', 'rule', F);
 /** tanh x; tanh′ = 1 − tanh². */
 export function tanh(x: TensorLike): Tensor {
   return unaryOp(Tanh, 'tanh', x, (dy, _, y) => [mul(dy, sub(1, square(y)))]);
@@ -31,25 +31,25 @@ function reluGrad(dy: Tensor, x: Tensor): Tensor {
   ]);
 }
 
-const Relu = unaryDef('relu');
+const Relu = unaryDef('relu', 'rule', F);
 /** max(0, x); derivative 1 for x > 0, else 0. */
 export function relu(x: TensorLike): Tensor {
   return unaryOp(Relu, 'relu', x, (dy, [t]) => [reluGrad(dy, t!)], false);
 }
 
-const Softplus = unaryDef('softplus');
+const Softplus = unaryDef('softplus', 'rule', F);
 /** ln(1 + eˣ), computed stably; derivative σ(x). */
 export function softplus(x: TensorLike): Tensor {
   return unaryOp(Softplus, 'softplus', x, (dy, [t]) => [mul(dy, sigmoid(t!))]);
 }
 
-const Step = unaryDef('step');
+const Step = unaryDef('step', 'rule', F);
 /** Unit step: 1 where x > 0, else 0. Its gradient is zero: for hand-built and perceptron networks. */
 export function step(x: TensorLike): Tensor {
   return unaryOp(Step, 'step', x, (dy) => [mul(dy, 0)], false);
 }
 
-const Elu = unaryDef('elu');
+const Elu = unaryDef('elu', 'rule', F);
 /** x for x > 0, α(eˣ − 1) otherwise; derivative 1 or y + α. */
 export function elu(x: TensorLike, alpha = 1): Tensor {
   if (!Number.isFinite(alpha)) throw new Error(`elu: alpha must be a finite number, got ${alpha}`);
@@ -57,7 +57,7 @@ export function elu(x: TensorLike, alpha = 1): Tensor {
   return unaryOp(Elu, 'elu', t, (dy, [xi], y) => [where(gt(xi!, 0), dy, mul(dy, add(y, alpha)))], true, alpha);
 }
 
-const Selu = unaryDef('selu');
+const Selu = unaryDef('selu', 'rule', F);
 /** scale·(x for x > 0, α(eˣ − 1) otherwise) with the self-normalising constants. */
 export function selu(x: TensorLike): Tensor {
   return unaryOp(Selu, 'selu', x, (dy, [xi], y) => [mul(dy, where(gt(xi!, 0), SELU_SCALE, add(y, SELU_SCALE * SELU_ALPHA)))]);

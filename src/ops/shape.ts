@@ -80,6 +80,7 @@ export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
 export function permute(x: Tensor, perm: readonly number[]): Tensor {
   return transpose(x, perm);
 }
+defineOp({ name: 'permute', kernels: [], grad: 'composite', family: F });
 /** Swaps the last two axes (matrix transpose of a batch). */
 export function matrixTranspose(x: Tensor): Tensor {
   assertTensor(x, 'matrixTranspose', 'x');
@@ -89,6 +90,7 @@ export function matrixTranspose(x: Tensor): Tensor {
   p[x.rank - 2] = x.rank - 1;
   return transpose(x, p);
 }
+defineOp({ name: 'matrixTranspose', kernels: [], grad: 'composite', family: F });
 
 const BroadcastTo = defineOp({ name: 'broadcastTo', kernels: ['broadcastTo'], grad: 'rule', family: F });
 /** Repeats size-1 (and missing leading) axes to reach `shape`. */

@@ -75,7 +75,7 @@ export function unaryOp(def: OpDef, kop: UnaryOp, x: TensorLike, grad: GradFn | 
   return apply(def, [t], t.shape, t.dtype, (be, [k]) => be.unary(kop, k!, alpha), grad);
 }
 
-/** Defines an elementwise unary op (family `elementwise`). */
-export function unaryDef(name: string, grad: 'rule' | 'none' = 'rule'): OpDef {
-  return defineOp({ name, kernels: ['unary'], grad, family: 'elementwise' });
+/** Defines an elementwise unary op (one `unary` kernel) of `family`. */
+export function unaryDef(name: string, grad: 'rule' | 'none' = 'rule', family = 'elementwise'): OpDef {
+  return defineOp({ name, kernels: ['unary'], grad, family });
 }
