@@ -223,7 +223,7 @@ export async function fit(model: Model, data: Data, opts: FitOptions = {}): Prom
         for (const cb of callbacks) await cb.onBatchEnd?.(logs, ctx);
       }
       const trainSeconds = (performance.now() - tEpoch) / 1000;
-      const logs: EpochLogs = { epoch, loss: lossSum / Math.max(seen, 1), lr, seconds: 0, samplesPerSecond: seen / Math.max(trainSeconds, 1e-9) };
+      const logs: EpochLogs = { epoch, loss: lossSum / Math.max(seen, 1), lr, seconds: 0, samplesPerSecond: seen / Math.max(trainSeconds, 1e-9), samples: seen };
       if (wantAcc) logs.accuracy = correct / Math.max(seen, 1);
       if (opts.validation && seen === n) {
         const v = await evaluate(model, opts.validation, { batchSize: opts.validationBatchSize ?? Math.max(batchSize, 256), loss: lossFn, metrics, threshold });

@@ -51,8 +51,10 @@ export interface EpochLogs {
   lr: number;
   /** Wall-clock seconds of the epoch (training and validation). */
   seconds: number;
-  /** Training samples per second. */
+  /** Training samples per second (optimizer steps only, validation excluded). */
   samplesPerSecond: number;
+  /** Training samples processed in the epoch (all of them unless training stopped mid-epoch). */
+  samples: number;
   [metric: string]: number | undefined;
 }
 

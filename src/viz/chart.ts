@@ -134,7 +134,7 @@ export function lineChart(series: readonly Series[], opts: ChartOptions = {}): s
 
 /** The per-epoch records `chartHistory` reads (what `nb.train.fit` returns). */
 export interface HistoryLike {
-  epochs: readonly Readonly<Record<string, number>>[];
+  epochs: readonly Readonly<Record<string, number | undefined>>[];
 }
 
 /**

@@ -1,0 +1,298 @@
+/**
+ * What `nabla train` and `nabla eval` do, as functions (main.ts wires them to the command line).
+ */
+import * as nb from '../index.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { JsonValue } from '../nn/module.js';
+import { nodeBuiltin } from '../io/node.js';
+import { GATE_NAMES, gatesData, modelSpec, optimizerByName, xorData, type DataKind, type ModelSpec } from './models.js';
+
+export interface TrainArgs {
+  epochs?: number;
+  batchSize?: number;
+  lr?: number;
+  optimizer?: string;
+  seed?: number;
+  /** Train on the first N training samples. */
+  limit?: number;
+  /** Test on the first N test samples. */
+  testLimit?: number;
+  backend?: string;
+  /** A folder for model.nabla, metrics.json and curves.svg. */
+  out?: string;
+  /** Print one final JSON line on stdout (progress goes to stderr). */
+  json?: boolean;
+  /** No progress output. */
+  quiet?: boolean;
+}
+
+/** The summary of a training run (what `--json` prints). */
+export interface TrainResult {
+  model: string;
+  backend: string;
+  optimizer: string;
+  lr: number;
+  batchSize: number;
+  seed: number;
+  epochs: number;
+  trainSamples: number;
+  testSamples: number;
+  trainAccuracy: number | null;
+  trainLoss: number | null;
+  testAccuracy: number;
+  testLoss: number;
+  /** Wall-clock seconds of training (validation included), data loading excluded. */
+  seconds: number;
+  /** Training samples per second (optimizer steps only). */
+  samplesPerSecond: number;
+  stopReason: string | null;
+  out: string | null;
+}
+
+interface Output {
+  /** Human-readable lines (stdout; silent with --json). */
+  say(line: string): void;
+  /** Progress lines (stdout, or stderr with --json). */
+  progress(line: string): void;
+}
+
+function output(args: TrainArgs): Output {
+  const err = (l: string): void => void process.stderr.write(`${l}\n`);
+  const out = (l: string): void => void process.stdout.write(`${l}\n`);
+  return { say: args.json ? () => undefined : out, progress: args.json ? err : out };
+}
+
+async function loadData(kind: DataKind, args: TrainArgs): Promise<{ train: { x: Tensor; y: Tensor }; test: { x: Tensor; y: Tensor }; name: string }> {
+  if (kind === 'mnist') {
+    const { train, test } = await nb.data.mnist({ limit: args.limit, testLimit: args.testLimit });
+    return { train, test, name: 'MNIST' };
+  }
+  const d = kind === 'gates' ? gatesData() : xorData();
+  return { train: d, test: d, name: kind === 'gates' ? 'the gates truth table' : 'the XOR truth table' };
+}
+
+function checkPositive(v: number | undefined, flag: string, integer: boolean): void {
+  if (v === undefined) return;
+  if (!Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) {
+    throw new Error(`${flag} must be a positive ${integer ? 'integer' : 'number'}, got ${v}`);
+  }
+}
+
+function selectBackend(name: string | undefined): string {
+  if (name) {
+    if (!nb.backendNames().includes(name)) throw new Error(`unknown backend '${name}'; available: ${nb.backendNames().join(', ')}`);
+    nb.setBackend(name);
+  }
+  return nb.getBackend().name;
+}
+
+const pct = (v: number): string => `${(100 * v).toFixed(2)}%`;
+
+/** Trains a named model and returns the run's summary (and writes --out files). */
+export async function train(modelName: string, args: TrainArgs = {}): Promise<TrainResult> {
+  const spec = modelSpec(modelName);
+  checkPositive(args.epochs, '--epochs', true);
+  checkPositive(args.batchSize, '--batch-size', true);
+  checkPositive(args.lr, '--lr', false);
+  checkPositive(args.limit, '--limit', true);
+  checkPositive(args.testLimit, '--test-limit', true);
+  const io = output(args);
+  const backend = selectBackend(args.backend);
+  const seed = args.seed ?? 0;
+  const epochs = args.epochs ?? spec.defaults.epochs;
+  const batchSize = args.batchSize ?? spec.defaults.batchSize;
+  const lr = args.lr ?? spec.defaults.lr;
+  const optName = args.optimizer ?? spec.defaults.optimizer;
+  if (spec.data === 'gates' && optName !== 'perceptron') throw new Error(`the gates model learns with the perceptron rule; --optimizer ${optName} does not apply`);
+  if (spec.data !== 'gates' && optName === 'perceptron') throw new Error(`--optimizer perceptron only applies to the gates model`);
+  const optimizer = spec.data === 'gates' ? null : optimizerByName(optName, lr);
+
+  const data = await loadData(spec.data, args);
+  nb.seed(seed);
+  const model = spec.build();
+  const nTrain = data.train.x.shape[0]!;
+  const nTest = data.test.x.shape[0]!;
+  io.say(`nabla · ${spec.name}: ${spec.description}`);
+  io.say(`  ${nTrain} training and ${nTest} test samples from ${data.name} · backend ${backend} · ${optName} lr ${lr} · batch ${batchSize} · ${epochs} epoch${epochs > 1 ? 's' : ''} · seed ${seed} · ${model.numParameters().toLocaleString('en-US')} parameters`);
+
+  let history: nb.train.History;
+  let result: TrainResult;
+  try {
+    if (spec.data === 'gates') {
+      const p = model as nb.nn.Perceptron;
+      const t0 = performance.now();
+      const r = p.fit(data.train.x, data.train.y, { lr, maxEpochs: epochs });
+      const seconds = (performance.now() - t0) / 1000;
+      const acc = gateAccuracy(p, data.test.x, data.test.y);
+      history = { epochs: r.errors.map((e, i) => ({ epoch: i, loss: e / nTrain, accuracy: 1 - e / nTrain, lr, seconds: seconds / r.epochs, samplesPerSecond: nTrain / (seconds / r.epochs), samples: nTrain })), metrics: {}, stepLoss: [], seconds };
+      history.metrics.loss = history.epochs.map((e) => e.loss);
+      history.metrics.accuracy = history.epochs.map((e) => e.accuracy!);
+      io.say(`  the perceptron rule ${r.converged ? 'converged' : 'did not converge'} after ${r.epochs} epoch${r.epochs > 1 ? 's' : ''} (mistakes per epoch: ${r.errors.join(', ')})`);
+      io.say(truthTable(p, data.test.x));
+      result = summary(spec, { backend, optName, lr, batchSize, seed, nTrain, nTest, history, test: { loss: 1 - acc, accuracy: acc } });
+    } else {
+      const toy = spec.data !== 'mnist';
+      history = await nb.train.fit(model, data.train, {
+        epochs,
+        batchSize,
+        optimizer: optimizer!,
+        validation: toy ? undefined : data.test,
+        seed,
+        verbose: args.quiet || toy ? 0 : 1,
+        log: args.json ? io.progress : undefined,
+      });
+      const last = history.epochs.at(-1);
+      const test =
+        last?.val_accuracy !== undefined && last.val_loss !== undefined
+          ? { loss: last.val_loss, accuracy: last.val_accuracy }
+          : await nb.train.evaluate(model, data.test);
+      result = summary(spec, { backend, optName, lr, batchSize, seed, nTrain, nTest, history, test: { loss: test.loss, accuracy: test.accuracy ?? NaN } });
+      if (spec.data === 'xor') io.say(xorTable(model, data.test.x));
+    }
+    if (history.stopReason) io.say(`  ${history.stopReason}`);
+    io.say(`test accuracy ${pct(result.testAccuracy)} · test loss ${result.testLoss.toFixed(4)} · ${result.epochs} epoch${result.epochs > 1 ? 's' : ''} in ${result.seconds.toFixed(1)} s · ${Math.round(result.samplesPerSecond)} samples/s`);
+    if (args.out) {
+      result.out = args.out;
+      await writeOutputs(args.out, spec, model, history, result);
+      io.say(`saved ${args.out}/model.nabla, metrics.json and curves.svg`);
+    }
+  } finally {
+    model.dispose();
+    nb.dispose(data);
+  }
+  if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  return result;
+}
+
+function summary(
+  spec: ModelSpec,
+  r: { backend: string; optName: string; lr: number; batchSize: number; seed: number; nTrain: number; nTest: number; history: nb.train.History; test: { loss: number; accuracy: number } },
+): TrainResult {
+  const eps = r.history.epochs;
+  let samples = 0;
+  let trainSeconds = 0;
+  for (const e of eps) {
+    samples += e.samples;
+    trainSeconds += e.samples / e.samplesPerSecond;
+  }
+  const last = eps.at(-1);
+  return {
+    model: spec.name,
+    backend: r.backend,
+    optimizer: r.optName,
+    lr: r.lr,
+    batchSize: r.batchSize,
+    seed: r.seed,
+    epochs: eps.length,
+    trainSamples: r.nTrain,
+    testSamples: r.nTest,
+    trainAccuracy: last?.accuracy ?? null,
+    trainLoss: last?.loss ?? null,
+    testAccuracy: r.test.accuracy,
+    testLoss: r.test.loss,
+    seconds: round(r.history.seconds, 3),
+    samplesPerSecond: round(trainSeconds > 0 ? samples / trainSeconds : 0, 1),
+    stopReason: r.history.stopReason ?? null,
+    out: null,
+  };
+}
+
+const round = (v: number, d: number): number => Number(v.toFixed(d));
+
+function gateAccuracy(p: nb.nn.Module, x: Tensor, y: Tensor): number {
+  return nb.tidy(() => {
+    const out = nb.noGrad(() => p.call(x));
+    return nb.eq(out, y).cast('float32').mean().item();
+  });
+}
+
+function truthTable(p: nb.nn.Module, x: Tensor): string {
+  return nb.tidy(() => {
+    const out = nb.noGrad(() => p.call(x)).arraySync() as number[][];
+    const xs = x.arraySync() as number[][];
+    const b = (v: number): string => (v > 0 ? ' 1' : '-1');
+    const lines = [`   x₁  x₂ │ ${GATE_NAMES.map((g) => g.padStart(4)).join(' ')}`];
+    xs.forEach((row, i) => lines.push(`   ${b(row[0]!)}  ${b(row[1]!)} │ ${out[i]!.map((v) => b(v).padStart(4)).join(' ')}`));
+    return lines.join('\n');
+  });
+}
+
+function xorTable(model: nb.nn.Module, x: Tensor): string {
+  return nb.tidy(() => {
+    const p = nb.noGrad(() => model.call(x)).softmax(-1).arraySync() as number[][];
+    const xs = x.arraySync() as number[][];
+    return ['   x₁ x₂ │ P(xor = 1)', ...xs.map((r, i) => `   ${r[0]}  ${r[1]}  │ ${p[i]![1]!.toFixed(3)}`)].join('\n');
+  });
+}
+
+async function writeOutputs(dir: string, spec: ModelSpec, model: nb.nn.Module, history: nb.train.History, result: TrainResult): Promise<void> {
+  const fs = nodeBuiltin('node:fs/promises', 'nabla train --out');
+  const path = nodeBuiltin('node:path', 'nabla train --out');
+  await fs.mkdir(dir, { recursive: true });
+  const metadata: { [k: string]: JsonValue } = { model: spec.name, dataset: spec.data, inputShape: [...spec.inputShape], result: result as unknown as JsonValue };
+  await nb.io.save(model, path.join(dir, 'model.nabla'), { metadata });
+  const metrics = { ...result, history: { epochs: history.epochs, stepLoss: history.stepLoss } };
+  await nb.io.writeFileAtomic(path.join(dir, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
+  await nb.io.writeFileAtomic(path.join(dir, 'curves.svg'), nb.viz.historyChart(history, { title: spec.name }));
+}
+
+export interface EvalArgs {
+  testLimit?: number;
+  backend?: string;
+  batchSize?: number;
+  json?: boolean;
+}
+
+export interface EvalResult {
+  file: string;
+  model: string;
+  backend: string;
+  testAccuracy: number;
+  testLoss: number;
+  testSamples: number;
+  seconds: number;
+}
+
+/** Evaluates a saved model (from `nabla train --out`) on its data set's test split. */
+export async function evaluateFile(file: string, args: EvalArgs = {}): Promise<EvalResult> {
+  checkPositive(args.testLimit, '--limit', true);
+  checkPositive(args.batchSize, '--batch-size', true);
+  const backend = selectBackend(args.backend);
+  const { model, metadata } = await nb.io.loadFile(file);
+  try {
+    const kind = metadata.dataset;
+    if (kind !== 'mnist' && kind !== 'gates' && kind !== 'xor') {
+      throw new Error(`${file}: the model's metadata names no data set nabla eval knows (dataset: ${JSON.stringify(kind ?? null)}); it was not saved by 'nabla train --out'`);
+    }
+    const data = await loadData(kind, { testLimit: args.testLimit });
+    const t0 = performance.now();
+    let accuracy: number;
+    let loss: number;
+    try {
+      if (kind === 'gates') {
+        accuracy = gateAccuracy(model, data.test.x, data.test.y);
+        loss = 1 - accuracy;
+      } else {
+        const ev = await nb.train.evaluate(model, data.test, { batchSize: args.batchSize ?? 256 });
+        accuracy = ev.accuracy!;
+        loss = ev.loss;
+      }
+    } finally {
+      nb.dispose(data);
+    }
+    const r: EvalResult = {
+      file,
+      model: typeof metadata.model === 'string' ? metadata.model : 'unknown',
+      backend,
+      testAccuracy: accuracy,
+      testLoss: loss,
+      testSamples: data.test.x.shape[0]!,
+      seconds: round((performance.now() - t0) / 1000, 3),
+    };
+    if (args.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+    else process.stdout.write(`${r.model} (${file}): test accuracy ${pct(accuracy)} · test loss ${loss.toFixed(4)} on ${r.testSamples} samples · ${r.seconds.toFixed(1)} s\n`);
+    return r;
+  } finally {
+    model.dispose();
+  }
+}

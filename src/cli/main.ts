@@ -1,0 +1,153 @@
+#!/usr/bin/env node
+/**
+ * The `nabla` command:
+ *
+ *   nabla train <model> [--epochs N] [--batch-size N] [--lr X] [--optimizer NAME] [--seed N]
+ *                       [--limit N] [--test-limit N] [--backend NAME] [--out DIR] [--json] [--quiet]
+ *   nabla eval <model-file> [--limit N] [--backend NAME] [--json]
+ *   nabla models
+ *   nabla playground [--port N] [--no-open]
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { MODELS } from './models.js';
+import { evaluateFile, train } from './commands.js';
+
+function int(flag: string): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!/^\s*\d+\s*$/.test(v) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} needs a positive integer, got '${v}'.`);
+    return n;
+  };
+}
+
+function nonNegInt(flag: string): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!/^\s*\d+\s*$/.test(v) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`${flag} needs a non-negative integer, got '${v}'.`);
+    return n;
+  };
+}
+
+function positive(flag: string): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${flag} needs a positive number, got '${v}'.`);
+    return n;
+  };
+}
+
+const OPTIMIZERS = ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adadelta', 'adam', 'adamw', 'perceptron'];
+
+/** The playground module's entry point (src/cli/playground.ts). */
+interface PlaygroundModule {
+  servePlayground(opts: { port?: number; open?: boolean }): Promise<{ url: string; close(): Promise<void> }>;
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('nabla')
+    .description('nabla (∇): train the lectures\' neural networks from the command line')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ outputError: (s, write) => write(s) });
+
+  const modelList = Object.values(MODELS)
+    .map((m) => `  ${m.name.padEnd(15)} ${m.description}`)
+    .join('\n');
+
+  program
+    .command('train')
+    .description('train a model from the lectures and report its test accuracy')
+    .argument('<model>', `one of: ${Object.keys(MODELS).join(', ')}`)
+    .option('--epochs <n>', 'passes over the training data (default: per model)', int('--epochs'))
+    .option('--batch-size <n>', 'samples per optimizer step (default: per model)', int('--batch-size'))
+    .option('--lr <x>', 'learning rate (default: per model)', positive('--lr'))
+    .option('--optimizer <name>', `one of: ${OPTIMIZERS.join(', ')} (default: per model)`)
+    .option('--seed <n>', 'seed for initialization and shuffling', nonNegInt('--seed'), 0)
+    .option('--limit <n>', 'train on the first N training samples (quick runs)', int('--limit'))
+    .option('--test-limit <n>', 'test on the first N test samples', int('--test-limit'))
+    .option('--backend <name>', 'compute backend (default: the fastest registered)')
+    .option('--out <dir>', 'write model.nabla, metrics.json and curves.svg into DIR')
+    .option('--json', 'print one final JSON line (progress goes to stderr)')
+    .option('--quiet', 'no progress output')
+    .addHelpText('after', `\nModels:\n${modelList}\n\nExample:\n  nabla train mnist-mlp --epochs 2 --out runs/mlp`)
+    .action(async (model: string, o: { epochs?: number; batchSize?: number; lr?: number; optimizer?: string; seed: number; limit?: number; testLimit?: number; backend?: string; out?: string; json?: boolean; quiet?: boolean }) => {
+      if (o.optimizer !== undefined && !OPTIMIZERS.includes(o.optimizer)) {
+        throw new Error(`unknown optimizer '${o.optimizer}'; known: ${OPTIMIZERS.join(', ')}`);
+      }
+      await train(model, o);
+    });
+
+  program
+    .command('eval')
+    .description('evaluate a model saved by `nabla train --out` on its test data')
+    .argument('<model-file>', 'a .nabla file')
+    .option('--limit <n>', 'evaluate on the first N test samples', int('--limit'))
+    .option('--batch-size <n>', 'samples per batch', int('--batch-size'))
+    .option('--backend <name>', 'compute backend')
+    .option('--json', 'print one JSON line')
+    .action(async (file: string, o: { limit?: number; batchSize?: number; backend?: string; json?: boolean }) => {
+      await evaluateFile(file, { testLimit: o.limit, batchSize: o.batchSize, backend: o.backend, json: o.json });
+    });
+
+  program
+    .command('models')
+    .description('list the models `nabla train` knows')
+    .action(() => {
+      process.stdout.write(`${modelList}\n`);
+    });
+
+  program
+    .command('playground')
+    .description('serve the interactive playground in the browser')
+    .option('--port <n>', 'port to listen on', int('--port'))
+    .option('--no-open', 'do not open a browser')
+    .action(async (o: { port?: number; open: boolean }) => {
+      const specifier = './playground.js';
+      let mod: PlaygroundModule;
+      try {
+        mod = (await import(specifier)) as PlaygroundModule;
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        if (code === 'ERR_MODULE_NOT_FOUND') throw new Error('the playground is not part of this build of nabla (dist/cli/playground.js is missing); build it with `npm run build`');
+        throw e;
+      }
+      const server = await mod.servePlayground({ port: o.port, open: o.open });
+      process.stdout.write(`nabla playground at ${server.url} (Ctrl+C to stop)\n`);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          void server.close().finally(resolve);
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+
+  return program;
+}
+
+/** Runs the CLI; returns the exit code (errors are printed as `nabla: error: …`). */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  program.exitOverride();
+  for (const c of program.commands) c.exitOverride();
+  try {
+    if (argv.length <= 2) {
+      program.outputHelp();
+      return 0;
+    }
+    await program.parseAsync([...argv]);
+    return 0;
+  } catch (e) {
+    const ce = e as { code?: string; exitCode?: number };
+    if (typeof ce.code === 'string' && ce.code.startsWith('commander.')) {
+      // commander has printed its message (unknown option, missing argument, help, version)
+      return ce.exitCode ?? 1;
+    }
+    process.stderr.write(`nabla: error: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+const code = await main(process.argv);
+process.exitCode = code;

@@ -1,0 +1,159 @@
+/**
+ * The networks `nabla train` knows, from the lectures: logic gates learned by perceptrons, XOR by
+ * a small backprop network, and four MNIST classifiers (softmax regression, an MLP, LeNet-5 in
+ * its modern and classic forms). Examples and benchmarks import them from here.
+ *
+ * MNIST inputs are NCHW [N, 1, 28, 28]; the dense models start with a flatten layer.
+ */
+import * as nn from '../nn/index.js';
+import * as optim from '../optim/index.js';
+import { tensor } from '../tensor/creation.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+/** Which data a model trains on. */
+export type DataKind = 'mnist' | 'gates' | 'xor';
+
+export interface ModelSpec {
+  readonly name: string;
+  readonly description: string;
+  readonly data: DataKind;
+  /** One sample's shape (for summaries). */
+  readonly inputShape: readonly number[];
+  /** A fresh, randomly initialised network (seed with `nb.seed` first). */
+  build(): nn.Module;
+  /** Training defaults: what the lectures/targets use. */
+  readonly defaults: { epochs: number; batchSize: number; lr: number; optimizer: string };
+  /** The test accuracy the examples reach (for docs and checks). */
+  readonly target?: number;
+}
+
+/** softmax regression, the lectures' TensorFlow example: 784 → 10, plain gradient descent. */
+export function mnistSoftmax(): nn.Module {
+  return nn.sequential(nn.flatten(), nn.linear(784, 10, { init: 'zeros' }));
+}
+
+/** A multi-layer perceptron 784-256-128-10 with ReLU. */
+export function mnistMlp(): nn.Module {
+  return nn.sequential(nn.flatten(), nn.linear(784, 256), nn.relu(), nn.linear(256, 128), nn.relu(), nn.linear(128, 10));
+}
+
+/** LeNet-5, modern form: ReLU and max pooling; 'same' padding on the first convolution (28×28 in). */
+export function lenet5(): nn.Module {
+  return nn.sequential(
+    nn.conv2d(1, 6, 5, { padding: 'same' }), nn.relu(), nn.maxPool2d(2),
+    nn.conv2d(6, 16, 5), nn.relu(), nn.maxPool2d(2),
+    nn.flatten(), nn.linear(400, 120), nn.relu(), nn.linear(120, 84), nn.relu(), nn.linear(84, 10),
+  );
+}
+
+/**
+ * LeNet-5, classic form (LeCun et al. 1998): C1 6@28×28 (5×5 on the 28×28 image padded by 2, i.e.
+ * the paper's 32×32 input), S2 trainable subsampling, C3 16 maps with the partial connection
+ * table, S4 trainable subsampling, C5 120 maps of 1×1, F6 84, output 10 — tanh throughout. The
+ * paper's RBF output layer is replaced by a linear layer with softmax cross-entropy.
+ */
+export function lenet5Classic(): nn.Module {
+  return nn.sequential(
+    nn.conv2d(1, 6, 5, { padding: 2 }), nn.tanh(), nn.subsampling(6),
+    nn.lenet5C3(), nn.tanh(), nn.subsampling(16),
+    nn.conv2d(16, 120, 5), nn.tanh(), nn.flatten(),
+    nn.linear(120, 84), nn.tanh(), nn.linear(84, 10),
+  );
+}
+
+/** A 2-4-2 tanh network for XOR (trained by backprop; two logits). */
+export function xorNet(): nn.Module {
+  return nn.sequential(nn.linear(2, 4), nn.tanh(), nn.linear(4, 2));
+}
+
+/** One layer of three sign perceptrons on ±1 inputs, learning AND, OR and NAND at once. */
+export function gatesNet(): nn.Module {
+  return nn.perceptron(2, 3, { activation: 'sign' });
+}
+
+export const GATE_NAMES = ['AND', 'OR', 'NAND'] as const;
+
+/** The gates' truth table on ±1 inputs (true = +1): x [4, 2], targets [4, 3] for AND, OR, NAND. */
+export function gatesData(): { x: Tensor; y: Tensor } {
+  const inputs = [[-1, -1], [-1, 1], [1, -1], [1, 1]];
+  const t = inputs.map(([a, b]) => {
+    const and = a! > 0 && b! > 0;
+    const or = a! > 0 || b! > 0;
+    return [and ? 1 : -1, or ? 1 : -1, and ? -1 : 1];
+  });
+  return { x: tensor(inputs), y: tensor(t) };
+}
+
+/** XOR on 0/1 inputs with class labels: x [4, 2], y int32 [4]. */
+export function xorData(): { x: Tensor; y: Tensor } {
+  return { x: tensor([[0, 0], [0, 1], [1, 0], [1, 1]]), y: tensor([0, 1, 1, 0], { dtype: 'int32' }) };
+}
+
+export const MODELS: Readonly<Record<string, ModelSpec>> = {
+  gates: {
+    name: 'gates',
+    description: 'AND, OR and NAND learned by three sign perceptrons (the perceptron learning algorithm)',
+    data: 'gates',
+    inputShape: [2],
+    build: gatesNet,
+    defaults: { epochs: 20, batchSize: 1, lr: 1, optimizer: 'perceptron' },
+    target: 1,
+  },
+  xor: {
+    name: 'xor',
+    description: 'XOR learned by a 2-4-2 tanh network with backpropagation',
+    data: 'xor',
+    inputShape: [2],
+    build: xorNet,
+    defaults: { epochs: 300, batchSize: 4, lr: 0.1, optimizer: 'adam' },
+    target: 1,
+  },
+  'mnist-softmax': {
+    name: 'mnist-softmax',
+    description: 'softmax regression 784→10 with gradient descent (the lectures\' TensorFlow example)',
+    data: 'mnist',
+    inputShape: [1, 28, 28],
+    build: mnistSoftmax,
+    defaults: { epochs: 5, batchSize: 100, lr: 0.5, optimizer: 'sgd' },
+    target: 0.92,
+  },
+  'mnist-mlp': {
+    name: 'mnist-mlp',
+    description: 'MLP 784-256-128-10, ReLU, Adam 1e-3',
+    data: 'mnist',
+    inputShape: [1, 28, 28],
+    build: mnistMlp,
+    defaults: { epochs: 10, batchSize: 64, lr: 1e-3, optimizer: 'adam' },
+    target: 0.98,
+  },
+  lenet5: {
+    name: 'lenet5',
+    description: 'LeNet-5, modern: conv5×5×6 same → ReLU → maxpool → conv5×5×16 → ReLU → maxpool → 120 → 84 → 10',
+    data: 'mnist',
+    inputShape: [1, 28, 28],
+    build: lenet5,
+    defaults: { epochs: 10, batchSize: 64, lr: 1e-3, optimizer: 'adam' },
+    target: 0.99,
+  },
+  'lenet5-classic': {
+    name: 'lenet5-classic',
+    description: 'LeNet-5, classic: tanh, trainable subsampling S2/S4, C3 partial connection table, C5 120, F6 84',
+    data: 'mnist',
+    inputShape: [1, 28, 28],
+    build: lenet5Classic,
+    defaults: { epochs: 10, batchSize: 64, lr: 1e-3, optimizer: 'adam' },
+    target: 0.985,
+  },
+};
+
+/** The spec of a model by name; a clear error lists the known names. */
+export function modelSpec(name: string): ModelSpec {
+  const spec = MODELS[name];
+  if (!spec) throw new Error(`unknown model '${name}'; known models: ${Object.keys(MODELS).join(', ')}`);
+  return spec;
+}
+
+/** An optimizer by CLI name (sgd, momentum, nesterov, adagrad, rmsprop, adadelta, adam, adamw). */
+export function optimizerByName(name: string, lr: number): optim.Optimizer {
+  return optim.byName(name, lr);
+}

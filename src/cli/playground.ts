@@ -1,0 +1,108 @@
+/**
+ * Serves the built playground (playground/dist, made by `npm run build:playground`) over HTTP
+ * with node:http: `nabla playground` calls this and prints the URL.
+ */
+import { createServer, type Server } from 'node:http';
+import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface PlaygroundServerOptions {
+  /** Port to listen on (default 8080; 0 picks a free one). */
+  port?: number;
+  /** Interface to bind (default 127.0.0.1). */
+  host?: string;
+  /** The folder with the built page (default: playground/dist of this package). */
+  root?: string;
+}
+
+export interface PlaygroundServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.wasm': 'application/wasm',
+  '.map': 'application/json; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+/** The default location of the built page: <package>/playground/dist (from src/cli or dist/cli alike). */
+export function defaultPlaygroundRoot(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'playground', 'dist');
+}
+
+/** Starts a static file server for the built playground and resolves once it listens. */
+export async function servePlayground(opts: PlaygroundServerOptions = {}): Promise<PlaygroundServer> {
+  const root = path.resolve(opts.root ?? defaultPlaygroundRoot());
+  if (!existsSync(path.join(root, 'index.html'))) {
+    throw new Error(`nabla playground: no built page at ${root}; build it first with 'npm run build:playground'`);
+  }
+  const host = opts.host ?? '127.0.0.1';
+  const port = opts.port ?? 8080;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`nabla playground: port must be an integer in [0, 65535], got ${port}`);
+
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405, { Allow: 'GET, HEAD' }).end();
+        return;
+      }
+      let rel: string;
+      try {
+        rel = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+      } catch {
+        res.writeHead(400).end('bad request');
+        return;
+      }
+      if (rel.endsWith('/')) rel += 'index.html';
+      const file = path.resolve(root, `.${rel}`);
+      // Never serve anything outside the page's folder.
+      if (file !== root && !file.startsWith(root + path.sep)) {
+        res.writeHead(403).end('forbidden');
+        return;
+      }
+      try {
+        const st = await stat(file);
+        if (!st.isFile()) throw new Error('not a file');
+        const body = await readFile(file);
+        res.writeHead(200, {
+          'Content-Type': TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
+          'Content-Length': body.length,
+          'Cache-Control': 'no-cache',
+        });
+        res.end(req.method === 'HEAD' ? undefined : body);
+      } catch {
+        res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`not found: ${rel}`);
+      }
+    })();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.address();
+  const actualPort = typeof addr === 'object' && addr ? addr.port : port;
+  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${shownHost}:${actualPort}/`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections?.();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
+  };
+}
