@@ -27,11 +27,10 @@ function sameShape(op: string, y: Tensor, t: Tensor): void {
 
 /** Sums over all axes but the first, then reduces over the batch. */
 function reduceSamples(op: string, per: Tensor, reduction: Reduction): Tensor {
-  const s = per.rank > 1 ? ops.sum(per, Array.from({ length: per.rank - 1 }, (_, i) => i + 1)) : per;
   switch (reduction) {
-    case 'mean': return ops.mean(s);
-    case 'sum': return ops.sum(s);
-    case 'none': return s;
+    case 'mean': return ops.div(ops.sum(per), per.rank ? (per.shape[0] as number) : 1);
+    case 'sum': return ops.sum(per);
+    case 'none': return per.rank > 1 ? ops.sum(per, Array.from({ length: per.rank - 1 }, (_, i) => i + 1)) : per;
     default: throw new Error(`${op}: reduction must be 'mean', 'sum' or 'none', got '${String(reduction)}'`);
   }
 }

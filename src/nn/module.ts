@@ -64,7 +64,7 @@ export abstract class Module {
     };
   }
 
-  /** A name for tables and errors: the class name without a trailing "Layer". */
+  /** A name for tables and errors (the class name unless a layer says otherwise). */
   get typeName(): string {
     return this.constructor.name;
   }

@@ -30,6 +30,11 @@ export interface ActivationOptions {
   high?: number;
 }
 
+const DISPLAY: Record<ActivationName, string> = {
+  step: 'Step', sign: 'Sign', linear: 'Linear', ramp: 'Ramp', sigmoid: 'Sigmoid', tanh: 'Tanh', relu: 'ReLU', leakyRelu: 'LeakyReLU',
+  elu: 'ELU', selu: 'SELU', swish: 'Swish', softplus: 'Softplus', softmax: 'Softmax', logSoftmax: 'LogSoftmax',
+};
+
 type Fn = (x: Tensor) => Tensor;
 
 function makeFn(name: ActivationName, o: Required<ActivationOptions>): Fn {
@@ -66,7 +71,7 @@ export class Activation extends Module {
   }
 
   override get typeName(): string {
-    return this.activation[0]!.toUpperCase() + this.activation.slice(1);
+    return DISPLAY[this.activation];
   }
 
   forward(x: Tensor): Tensor {
