@@ -233,7 +233,8 @@ export abstract class Module {
   summary(inputShape: readonly number[]): string {
     const rows: { name: string; type: string; shape: string; params: number }[] = [];
     const named = this.namedModules();
-    const shown = named.filter(([n, m]) => (n !== '' || named.length === 1) && (m.children().length === 0 || m.params.size > 0));
+    // Leaves, plus any container with parameters of its own (the root included).
+    const shown = named.filter(([, m]) => m.modules.size === 0 || m.params.size > 0);
     const removers = shown.map(([name, m]) =>
       m.registerForwardHook((_, __, y) => {
         rows.push({ name: name || '(root)', type: m.typeName, shape: `[batch, ${y.shape.slice(1).join(', ')}]`, params: m.ownParameterCount() });

@@ -211,3 +211,25 @@ describe('memory', () => {
     expect(nb.memory().numTensors).toBe(before);
   });
 });
+
+describe('custom modules (the docs/nn.md pattern)', () => {
+  class TwoLayer extends nb.nn.Module {
+    readonly fc1 = this.registerModule('fc1', nb.nn.linear(2, 8));
+    readonly fc2 = this.registerModule('fc2', nb.nn.linear(8, 1));
+    readonly scale = this.registerParameter('scale', nb.ones([1]));
+    forward(x: nb.Tensor): nb.Tensor {
+      return this.fc2.call(this.fc1.call(x).tanh()).mul(this.scale);
+    }
+  }
+  it('registers children and parameters from field initializers, trains, and summarizes', () => {
+    const m = new TwoLayer();
+    expect(m.namedParameters().map(([n]) => n)).toEqual(['scale', 'fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']);
+    const s = m.summary([2]);
+    expect(s).toMatch(/\(root\)\s+TwoLayer\s+\[batch, 1\]\s+1/);
+    expect(s).toMatch(/fc1\s+Linear\s+\[batch, 8\]\s+24/);
+    expect(s).toContain('Total params: 34');
+    const loss = nb.add(nb.nn.mse(m.call(nb.ones([3, 2])), nb.zeros([3, 1])), m.regularization() ?? 0);
+    loss.backward();
+    expect(m.parameters().every((p) => p.grad !== null)).toBe(true);
+  });
+});
