@@ -1,0 +1,210 @@
+/**
+ * End-to-end tests of the playground in a real browser: Debian's Chromium (package `chromium`)
+ * driven by playwright-core. They build the page with Vite, serve it with `servePlayground`
+ * (what `nabla playground` runs), and click through it like a user. Progress is read from the
+ * page (epoch counter and losses), never from a timer.
+ *
+ * Skipped, with a message, where /usr/bin/chromium (or $NABLA_CHROMIUM) is missing.
+ * Screenshots go to playground/e2e/artifacts/; with UPDATE_SCREENSHOTS=1 the ones the guide
+ * uses are also written to docs/img/.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { servePlayground, type PlaygroundServer } from '../../src/cli/playground.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '..', '..');
+const CHROMIUM = process.env.NABLA_CHROMIUM ?? '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+const ARTIFACTS = path.join(here, 'artifacts');
+const DOCS_IMG = path.join(repo, 'docs', 'img');
+
+if (!haveChromium) {
+  console.warn(`playground e2e tests skipped: no Chromium at ${CHROMIUM} (Debian: apt-get install chromium; or set NABLA_CHROMIUM)`);
+}
+
+/** Saves a screenshot as a test artifact and, when asked, for the guide. */
+async function shot(page: Page, name: string, forDocs = false): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const file = path.join(ARTIFACTS, `playground-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  if (forDocs && process.env.UPDATE_SCREENSHOTS === '1') {
+    mkdirSync(DOCS_IMG, { recursive: true });
+    copyFileSync(file, path.join(DOCS_IMG, `playground-${name}.png`));
+  }
+}
+
+const num = async (page: Page, id: string): Promise<number> => Number(await page.getAttribute(`#${id}`, 'data-value'));
+
+/** Waits until the test loss is below `target` or the epoch counter reaches `maxEpochs`; returns both. */
+async function trainUntil(page: Page, target: number, maxEpochs: number): Promise<{ epoch: number; loss: number }> {
+  await page.waitForFunction(
+    ([t, m]) => {
+      const loss = Number(document.getElementById('loss-test')?.dataset.value);
+      const epoch = Number(document.getElementById('epoch')?.dataset.value);
+      return loss < t || epoch >= m;
+    },
+    [target, maxEpochs] as const,
+    { timeout: 90_000, polling: 50 },
+  );
+  return { epoch: await num(page, 'epoch'), loss: await num(page, 'loss-test') };
+}
+
+const heatmapPixels = (page: Page): Promise<string> => page.$eval('#heatmap', (c) => (c as HTMLCanvasElement).toDataURL());
+
+describe.skipIf(!haveChromium)('playground in Chromium', () => {
+  let server: PlaygroundServer;
+  let browser: Browser;
+  let page: Page;
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    const { build } = await import('vite');
+    await build({ configFile: path.join(repo, 'playground', 'vite.config.ts'), logLevel: 'error' });
+    server = await servePlayground({ port: 0 });
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    page.on('pageerror', (e) => errors.push(e.message));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('serves the built page and loads without errors', async () => {
+    await page.goto(server.url);
+    await page.waitForSelector('#neuron-0-0');
+    expect(await page.title()).toContain('nabla playground');
+    expect(await num(page, 'epoch')).toBe(0);
+    expect(await num(page, 'loss-test')).toBeGreaterThan(0.3);
+    expect(errors).toEqual([]);
+  });
+
+  it('learns XOR from x₁ and x₂ alone (x₁x₂ off) with two hidden layers', async () => {
+    await page.goto(server.url);
+    await page.click('#dataset-xor');
+    expect(await page.getAttribute('#feature-x1x2', 'class')).toContain('off');
+    expect(await page.getAttribute('#feature-x1', 'class')).not.toContain('off');
+    expect(await page.textContent('#layer-count')).toBe('2 hidden layers');
+    expect(page.url()).toContain('dataset=xor');
+    expect(page.url()).toContain('features=x1%2Cx2&');
+    const start = await num(page, 'loss-test');
+    expect(start).toBeGreaterThan(0.5);
+    await page.click('#play');
+    const { epoch, loss } = await trainUntil(page, 0.1, 300);
+    await page.click('#play'); // pause
+    expect(loss).toBeLessThan(0.1);
+    expect(epoch).toBeLessThan(300);
+    await page.click('#neuron-1-0');
+    await page.waitForSelector('#inspector-values');
+    await shot(page, 'xor', true);
+    expect(errors).toEqual([]);
+  });
+
+  it('learns the two-arm spiral from x₁ and x₂ with four hidden ReLU layers', async () => {
+    await page.goto(server.url);
+    await page.click('#dataset-spiral');
+    await page.click('#add-layer');
+    await page.click('#add-layer');
+    for (let l = 0; l < 4; l++) {
+      while ((await page.$$(`[id^="neuron-${l}-"]`)).length < 8) await page.click(`#add-neuron-${l}`);
+    }
+    await page.selectOption('#activation', 'relu');
+    await page.selectOption('#optimizer', 'adam');
+    await page.selectOption('#learningRate', '0.01');
+    expect(page.url()).toContain('hidden=8%2C8%2C8%2C8');
+    await page.click('#play');
+    const { epoch, loss } = await trainUntil(page, 0.1, 300);
+    await page.click('#play');
+    expect(loss).toBeLessThan(0.1);
+    expect(epoch).toBeLessThan(300);
+    await shot(page, 'spiral', true);
+    expect(errors).toEqual([]);
+  });
+
+  it('keeps every setting in the URL: reloading restores it and repeats the run exactly', async () => {
+    await page.goto(server.url);
+    await page.click('#dataset-gauss');
+    await page.selectOption('#activation', 'selu');
+    await page.selectOption('#optimizer', 'momentum');
+    await page.$eval('#noise', (el) => {
+      const input = el as HTMLInputElement;
+      input.value = '20';
+      input.dispatchEvent(new Event('change'));
+    });
+    await page.click('#feature-sinx1');
+    await page.click('#remove-layer');
+    await page.fill('#seed', '77');
+    await page.press('#seed', 'Enter');
+    const url = page.url();
+    for (const part of ['dataset=gauss', 'activation=selu', 'optimizer=momentum', 'noise=20', 'features=x1%2Cx2%2Csinx1', 'hidden=4&', 'seed=77']) {
+      expect(url).toContain(part);
+    }
+    const stepThrice = async (): Promise<number> => {
+      for (let i = 0; i < 3; i++) await page.click('#step');
+      await page.waitForFunction(() => document.getElementById('epoch')?.dataset.value === '3');
+      return num(page, 'loss-train');
+    };
+    const loss = await stepThrice();
+    await page.reload();
+    await page.waitForSelector('#neuron-0-0');
+    expect(await page.$eval('#activation', (e) => (e as HTMLSelectElement).value)).toBe('selu');
+    expect(await page.$eval('#optimizer', (e) => (e as HTMLSelectElement).value)).toBe('momentum');
+    expect(await page.$eval('#noise', (e) => (e as HTMLInputElement).value)).toBe('20');
+    expect(await page.$eval('#seed', (e) => (e as HTMLInputElement).value)).toBe('77');
+    expect(await page.getAttribute('#dataset-gauss', 'class')).toContain('selected');
+    expect(await page.getAttribute('#feature-sinx1', 'class')).not.toContain('off');
+    expect(await page.textContent('#layer-count')).toBe('1 hidden layer');
+    expect(await num(page, 'epoch')).toBe(0);
+    expect(await stepThrice()).toBe(loss);
+    expect(errors).toEqual([]);
+  });
+
+  it('redraws the heat-map while training, and pause stops training', async () => {
+    await page.goto(server.url + '#dataset=circle&seed=3');
+    await page.waitForSelector('#neuron-0-0');
+    const before = await heatmapPixels(page);
+    await page.click('#play');
+    await page.waitForFunction(() => Number(document.getElementById('epoch')?.dataset.value) >= 2);
+    const during = await heatmapPixels(page);
+    await page.waitForFunction(() => Number(document.getElementById('epoch')?.dataset.value) >= 6);
+    const later = await heatmapPixels(page);
+    await page.click('#play');
+    expect(during).not.toBe(before);
+    expect(later).not.toBe(during);
+    const paused = await num(page, 'epoch');
+    await page.waitForTimeout(300);
+    expect(await num(page, 'epoch')).toBe(paused);
+    expect(errors).toEqual([]);
+  });
+
+  it('trains a three-class spiral with softmax and shows a neuron’s BP1–BP4 values', async () => {
+    await page.goto(server.url + '#dataset=spiral&classes=3&hidden=8,8,8,8&activation=relu&optimizer=adam&learningRate=0.01&seed=1&showTest=1');
+    await page.waitForSelector('#neuron-4-2'); // three output units
+    const start = await num(page, 'loss-test');
+    expect(start).toBeGreaterThan(1); // ≈ ln 3
+    await page.click('#play');
+    const { loss } = await trainUntil(page, 0.3, 150);
+    await page.click('#play');
+    expect(loss).toBeLessThan(0.3);
+    await page.click('#neuron-4-1');
+    await page.waitForSelector('#inspector-weights');
+    const text = await page.textContent('#inspector');
+    expect(text).toContain('BP1');
+    expect(text).toContain('BP3');
+    expect(await page.$$eval('#inspector-weights tr', (rows) => rows.length)).toBe(9); // header + 8 incoming weights
+    await page.hover('#link-4-0-1', { force: true });
+    expect(await page.textContent('#tooltip')).toMatch(/^weight -?\d+\.\d{4}$/);
+    await shot(page, 'spiral3', true);
+    expect(errors).toEqual([]);
+  });
+});

@@ -1,0 +1,433 @@
+/**
+ * The playground page: controls ↔ state ↔ URL, the training loop (a few mini-batches per
+ * animation frame within a time budget, so the page never freezes), and the pictures.
+ */
+import { DOMAIN, generate, type Split } from './datasets.js';
+import { FEATURE_INFO, gridPoints } from './features.js';
+import { NetworkView } from './network-view.js';
+import { CLASS_COLORS, css, drawAxes, drawChart, drawField, drawPoints, type Field } from './render.js';
+import {
+  ACTIVATIONS, BATCH_SIZES, CLASS_COUNTS, CLASSIFICATION_SETS, DATASETS, FEATURES, fromHash, INITS, isMultiClassCapable, LEARNING_RATES,
+  MAX_LAYERS, MAX_NEURONS, normalize, OPTIMIZERS, PROBLEMS, REG_RATES, REGRESSION_SETS, REGULARIZATIONS, toHash,
+  type DatasetName, type Feature, type State,
+} from './state.js';
+import { Trainer, type NeuronReport } from './trainer.js';
+import { dataKey } from './state.js';
+
+/** Grid cells per side of the heat-maps. */
+export const DENSITY = 50;
+/** Milliseconds of training per animation frame. */
+const TRAIN_BUDGET_MS = 14;
+
+const LABELS: Record<string, string> = {
+  circle: 'Circle', xor: 'Exclusive or', gauss: 'Gaussian clusters', spiral: 'Spiral', plane: 'Plane', gaussmix: 'Gaussian mixture',
+  tanh: 'Tanh', sigmoid: 'Sigmoid', relu: 'ReLU', linear: 'Linear', ramp: 'Ramp', step: 'Unit step', sign: 'Sign', prelu: 'PReLU',
+  elu: 'ELU', selu: 'SELU', swish: 'Swish', maxout: 'Maxout (2 pieces)',
+  sgd: 'SGD', momentum: 'Momentum (0.9)', nesterov: 'Nesterov (0.9)', adagrad: 'Adagrad', rmsprop: 'RMSprop', adadelta: 'Adadelta', adam: 'Adam',
+  xavier: 'Xavier N(0, 1/n_in)', 'xavier-avg': 'Glorot N(0, 2/(n_in+n_out))', he: 'He N(0, 2/n_in)', gaussian: 'Gaussian N(0, 0.2²)',
+  uniform: 'Uniform U(−0.5, 0.5)', constant: 'Constant 0.1',
+  none: 'None', l1: 'L1', l2: 'L2', classification: 'Classification', regression: 'Regression',
+};
+
+const LAYER_COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
+
+function $<T extends HTMLElement>(id: string): T {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`playground: missing element #${id}`);
+  return el as T;
+}
+
+function fillSelect(sel: HTMLSelectElement, values: readonly (string | number)[], label: (v: string) => string = (v) => LABELS[v] ?? v): void {
+  sel.replaceChildren(...values.map((v) => new Option(label(String(v)), String(v))));
+}
+
+function ensureOption(sel: HTMLSelectElement, value: string): void {
+  if (![...sel.options].some((o) => o.value === value)) sel.add(new Option(value, value));
+  sel.value = value;
+}
+
+function fmtNum(v: number, digits = 3): string {
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e4)) return v.toExponential(digits - 1);
+  return v.toFixed(digits);
+}
+
+export class App {
+  state: State;
+  trainer!: Trainer;
+  playing = false;
+  private data: Split | null = null;
+  private dataKeyCached = '';
+  private readonly grid = gridPoints(DENSITY, -DOMAIN, DOMAIN);
+  private readonly view: NetworkView;
+  private selected: [number, number] | null = null;
+  private point = 0;
+  private dirty = true;
+  private lastInspect = 0;
+  private readonly tooltipEl: HTMLElement;
+
+  constructor() {
+    this.state = fromHash(location.hash);
+    this.tooltipEl = $('tooltip');
+    this.view = new NetworkView($('network'), {
+      toggleFeature: (f) => this.toggleFeature(f),
+      selectNeuron: (l, u) => this.selectNeuron(l, u),
+      addNeuron: (l) => this.changeNeurons(l, +1),
+      removeNeuron: (l) => this.changeNeurons(l, -1),
+      tooltip: (text, ev) => this.tooltip(text, ev),
+    });
+    this.setupControls();
+    this.reset();
+    window.addEventListener('hashchange', () => {
+      if (location.hash.slice(1) === toHash(this.state)) return;
+      this.state = fromHash(location.hash);
+      this.syncControls();
+      this.reset();
+    });
+    requestAnimationFrame((t) => this.frame(t));
+  }
+
+  // ---- state ----------------------------------------------------------------------------
+
+  /** Applies a change: the URL follows, and the run restarts (except for the learning rate and view options). */
+  update(patch: Partial<State>): void {
+    const before = this.state;
+    this.state = normalize({ ...before, ...patch });
+    history.replaceState(null, '', `#${toHash(this.state)}`);
+    this.syncControls();
+    const same = (a: State, b: State): boolean => toHash(a) === toHash(b);
+    const viewOnly = same({ ...before, showTest: this.state.showTest, discretize: this.state.discretize }, this.state);
+    const lrOnly = same({ ...before, learningRate: this.state.learningRate }, this.state);
+    if (viewOnly) {
+      this.dirty = true;
+    } else if (lrOnly) {
+      this.trainer.setLearningRate(this.state.learningRate);
+    } else {
+      this.reset();
+    }
+  }
+
+  /** A fresh network and optimizer from the state's seed (the same run again). */
+  reset(): void {
+    this.trainer?.dispose();
+    const key = dataKey(this.state);
+    if (!this.data || key !== this.dataKeyCached) {
+      this.data = null;
+      this.dataKeyCached = key;
+    }
+    this.trainer = new Trainer({ ...this.state, features: [...this.state.features], hidden: [...this.state.hidden] }, this.data ?? undefined);
+    this.data = this.trainer.data;
+    this.point = Math.min(this.point, Math.max(0, this.data.train.count - 1));
+    const net = this.trainer.net;
+    if (this.selected && (this.selected[0] >= net.layers.length || this.selected[1] >= net.layers[this.selected[0]]!.units)) this.selected = null;
+    this.view.build({
+      features: this.state.features,
+      units: net.layers.map((l) => l.units),
+      pieces: net.layers.map((l) => l.pieces),
+      activation: this.state.activation,
+      outputKind: net.output === 'binary' ? 'sigmoid' : net.output,
+    });
+    this.view.select(this.selected);
+    const fv = new Map<Feature, Float32Array>();
+    for (const f of FEATURES) {
+      const v = new Float32Array(DENSITY * DENSITY);
+      for (let i = 0; i < v.length; i++) v[i] = FEATURE_INFO[f].fn(this.grid[2 * i]!, this.grid[2 * i + 1]!) / (f === 'x1sq' || f === 'x2sq' || f === 'x1x2' ? 18 : f.startsWith('sin') ? 1 : DOMAIN);
+      fv.set(f, v);
+    }
+    this.view.drawFeatures(fv, DENSITY);
+    $('layer-count').textContent = `${this.state.hidden.length} hidden layer${this.state.hidden.length === 1 ? '' : 's'}`;
+    this.drawLegends();
+    this.dirty = true;
+  }
+
+  // ---- controls -------------------------------------------------------------------------
+
+  private setupControls(): void {
+    fillSelect($('learningRate'), LEARNING_RATES);
+    fillSelect($('optimizer'), OPTIMIZERS);
+    fillSelect($('activation'), ACTIVATIONS);
+    fillSelect($('init'), INITS);
+    fillSelect($('regularization'), REGULARIZATIONS);
+    fillSelect($('regRate'), REG_RATES);
+    fillSelect($('problem'), PROBLEMS);
+    fillSelect($('classes'), CLASS_COUNTS, (v) => (v === '2' ? '2 (sigmoid)' : `${v} (softmax)`));
+
+    const onSelect = (id: string, apply: (v: string) => Partial<State>): void => {
+      const sel = $<HTMLSelectElement>(id);
+      sel.addEventListener('change', () => this.update(apply(sel.value)));
+    };
+    onSelect('learningRate', (v) => ({ learningRate: Number(v) }));
+    onSelect('optimizer', (v) => ({ optimizer: v as State['optimizer'] }));
+    onSelect('activation', (v) => ({ activation: v as State['activation'] }));
+    onSelect('init', (v) => ({ init: v as State['init'] }));
+    onSelect('regularization', (v) => ({ regularization: v as State['regularization'] }));
+    onSelect('regRate', (v) => ({ regRate: Number(v) }));
+    onSelect('problem', (v) => ({ problem: v as State['problem'] }));
+    onSelect('classes', (v) => ({ classes: Number(v) }));
+
+    const onRange = (id: string, apply: (v: number) => Partial<State>): void => {
+      const input = $<HTMLInputElement>(id);
+      input.addEventListener('input', () => this.syncRangeLabels());
+      input.addEventListener('change', () => this.update(apply(Number(input.value))));
+    };
+    onRange('trainRatio', (v) => ({ trainRatio: v }));
+    onRange('noise', (v) => ({ noise: v }));
+    onRange('batchSize', (v) => ({ batchSize: BATCH_SIZES[v] ?? 10 }));
+    const seed = $<HTMLInputElement>('seed');
+    seed.addEventListener('change', () => {
+      const v = Math.floor(Number(seed.value));
+      if (Number.isFinite(v) && v >= 0) this.update({ seed: v >>> 0 });
+    });
+    $('regenerate').addEventListener('click', () => this.update({ seed: (Math.random() * 2 ** 31) >>> 0 }));
+    $<HTMLInputElement>('showTest').addEventListener('change', (e) => this.update({ showTest: (e.target as HTMLInputElement).checked }));
+    $<HTMLInputElement>('discretize').addEventListener('change', (e) => this.update({ discretize: (e.target as HTMLInputElement).checked }));
+
+    $('play').addEventListener('click', () => this.setPlaying(!this.playing));
+    $('step').addEventListener('click', () => {
+      this.setPlaying(false);
+      this.trainer.trainEpoch();
+      this.dirty = true;
+    });
+    $('reset').addEventListener('click', () => {
+      this.setPlaying(false);
+      this.reset();
+    });
+    $('add-layer').addEventListener('click', () => {
+      if (this.state.hidden.length < MAX_LAYERS) this.update({ hidden: [...this.state.hidden, this.state.hidden.at(-1) ?? 2] });
+    });
+    $('remove-layer').addEventListener('click', () => {
+      if (this.state.hidden.length > 0) this.update({ hidden: this.state.hidden.slice(0, -1) });
+    });
+
+    // Data set thumbnails.
+    const box = $('datasets');
+    for (const name of DATASETS) {
+      const b = document.createElement('button');
+      b.id = `dataset-${name}`;
+      b.dataset.dataset = name;
+      b.title = LABELS[name] ?? name;
+      const c = document.createElement('canvas');
+      c.width = 96;
+      c.height = 96;
+      b.append(c);
+      box.append(b);
+      this.drawThumbnail(c, name);
+      b.addEventListener('click', () => this.update({ dataset: name }));
+    }
+
+    const heat = $<HTMLCanvasElement>('heatmap');
+    heat.addEventListener('click', (ev) => this.pickPoint(ev, heat));
+    this.syncControls();
+  }
+
+  private drawThumbnail(c: HTMLCanvasElement, name: DatasetName): void {
+    const d = generate(name, 200, 0, 1, 2);
+    const ctx = c.getContext('2d')!;
+    ctx.fillStyle = '#f3f3f3';
+    ctx.fillRect(0, 0, c.width, c.height);
+    const labels = d.task === 'classification' ? Float32Array.from(d.labels) : d.targets;
+    drawPoints(c, { xy: d.points, labels, count: d.n }, DOMAIN, { classes: d.task === 'classification' ? 2 : 0 });
+  }
+
+  /** Puts the state into the controls. */
+  private syncControls(): void {
+    const s = this.state;
+    ensureOption($('learningRate'), String(s.learningRate));
+    $<HTMLSelectElement>('optimizer').value = s.optimizer;
+    $<HTMLSelectElement>('activation').value = s.activation;
+    $<HTMLSelectElement>('init').value = s.init;
+    $<HTMLSelectElement>('regularization').value = s.regularization;
+    ensureOption($('regRate'), String(s.regRate));
+    $<HTMLSelectElement>('problem').value = s.problem;
+    $<HTMLSelectElement>('classes').value = String(s.classes);
+    $('classes-row').hidden = s.problem !== 'classification' || !isMultiClassCapable(s.dataset);
+    $<HTMLInputElement>('trainRatio').value = String(s.trainRatio);
+    $<HTMLInputElement>('noise').value = String(s.noise);
+    let bi = BATCH_SIZES.findIndex((b) => b >= s.batchSize);
+    if (bi < 0) bi = BATCH_SIZES.length - 1;
+    $<HTMLInputElement>('batchSize').value = String(bi);
+    $<HTMLInputElement>('seed').value = String(s.seed);
+    $<HTMLInputElement>('showTest').checked = s.showTest;
+    $<HTMLInputElement>('discretize').checked = s.discretize;
+    const sets = s.problem === 'regression' ? REGRESSION_SETS : CLASSIFICATION_SETS;
+    for (const name of DATASETS) {
+      const b = $(`dataset-${name}`);
+      b.hidden = !sets.includes(name);
+      b.classList.toggle('selected', name === s.dataset);
+    }
+    this.syncRangeLabels();
+  }
+
+  private syncRangeLabels(): void {
+    $('trainRatio-out').textContent = $<HTMLInputElement>('trainRatio').value;
+    $('noise-out').textContent = $<HTMLInputElement>('noise').value;
+    const bi = Number($<HTMLInputElement>('batchSize').value);
+    $('batchSize-out').textContent = String(this.state.batchSize === BATCH_SIZES[bi] ? this.state.batchSize : BATCH_SIZES[bi]);
+  }
+
+  private toggleFeature(f: Feature): void {
+    const on = this.state.features.includes(f);
+    if (on && this.state.features.length === 1) return;
+    this.update({ features: on ? this.state.features.filter((x) => x !== f) : [...this.state.features, f] });
+  }
+
+  private changeNeurons(layer: number, delta: number): void {
+    const hidden = [...this.state.hidden];
+    const n = (hidden[layer] ?? 1) + delta;
+    if (n < 1 || n > MAX_NEURONS) return;
+    hidden[layer] = n;
+    this.update({ hidden });
+  }
+
+  setPlaying(on: boolean): void {
+    this.playing = on;
+    const b = $('play');
+    b.setAttribute('aria-pressed', String(on));
+    b.textContent = on ? '❚❚' : '▶';
+  }
+
+  private selectNeuron(layer: number, unit: number): void {
+    this.selected = this.selected && this.selected[0] === layer && this.selected[1] === unit ? null : [layer, unit];
+    this.view.select(this.selected);
+    this.lastInspect = 0;
+    this.dirty = true;
+  }
+
+  private pickPoint(ev: MouseEvent, canvas: HTMLCanvasElement): void {
+    const r = canvas.getBoundingClientRect();
+    const x = ((ev.clientX - r.left) / r.width) * 2 * DOMAIN - DOMAIN;
+    const y = DOMAIN - ((ev.clientY - r.top) / r.height) * 2 * DOMAIN;
+    const tr = this.trainer.data.train;
+    let best = 0;
+    let bestD = Infinity;
+    for (let i = 0; i < tr.count; i++) {
+      const d = (tr.xy[2 * i]! - x) ** 2 + (tr.xy[2 * i + 1]! - y) ** 2;
+      if (d < bestD) {
+        bestD = d;
+        best = i;
+      }
+    }
+    this.point = best;
+    this.lastInspect = 0;
+    this.dirty = true;
+  }
+
+  private tooltip(text: string | null, ev?: MouseEvent): void {
+    const t = this.tooltipEl;
+    if (!text || !ev) {
+      t.hidden = true;
+      return;
+    }
+    t.hidden = false;
+    t.textContent = text;
+    t.style.left = `${ev.clientX + 12}px`;
+    t.style.top = `${ev.clientY + 12}px`;
+  }
+
+  // ---- the loop -------------------------------------------------------------------------
+
+  private frame(now: number): void {
+    if (this.playing) {
+      const t0 = performance.now();
+      do this.trainer.trainBatch();
+      while (performance.now() - t0 < TRAIN_BUDGET_MS);
+      this.dirty = true;
+    }
+    if (this.dirty) {
+      this.dirty = false;
+      this.render(now);
+    }
+    requestAnimationFrame((t) => this.frame(t));
+  }
+
+  /** Redraws everything that depends on the network's current weights. */
+  render(now = performance.now()): void {
+    const tr = this.trainer;
+    const s = this.state;
+    const layers = tr.evaluate(this.grid);
+    const out = layers[layers.length - 1]!;
+    const k = tr.net.sizes.at(-1)!;
+    const field: Field = tr.net.output === 'softmax'
+      ? { kind: 'classes', probs: out, classes: k, discretize: s.discretize }
+      : { kind: 'values', values: tr.net.output === 'binary' ? out.map((p) => 2 * p - 1) : out, discretize: s.discretize };
+    const heat = $<HTMLCanvasElement>('heatmap');
+    drawField(heat, field, DENSITY);
+    const classes = tr.data.classes;
+    drawPoints(heat, tr.data.train, DOMAIN, { classes, highlight: this.selected ? this.point : undefined });
+    if (s.showTest) drawPoints(heat, tr.data.test, DOMAIN, { classes, test: true });
+    drawAxes(heat, DOMAIN);
+
+    const outputMap = tr.net.output === 'linear' ? (v: number): number => v : (p: number): number => 2 * p - 1;
+    this.view.drawNeurons(layers, DENSITY, outputMap);
+    const snap = tr.snapshot();
+    this.view.drawWeights(snap.W, snap.b);
+
+    const h = tr.history;
+    const epochEl = $('epoch');
+    epochEl.textContent = tr.epoch.toLocaleString('en-US', { minimumIntegerDigits: 6 });
+    epochEl.dataset.value = String(tr.epoch);
+    const lt = h.test.at(-1)!;
+    const ll = h.train.at(-1)!;
+    const testEl = $('loss-test');
+    testEl.textContent = fmtNum(lt);
+    testEl.dataset.value = String(lt);
+    const trainEl = $('loss-train');
+    trainEl.textContent = fmtNum(ll);
+    trainEl.dataset.value = String(ll);
+    drawChart($('loss-chart'), [
+      { values: h.train, color: '#333', label: 'training' },
+      { values: h.test, color: '#aaa', label: 'test' },
+    ]);
+    drawChart($('grad-chart'), h.gradNorms.map((v, l) => ({ values: v, color: LAYER_COLORS[l % LAYER_COLORS.length]!, label: `layer ${l + 1}` })), { log: true });
+
+    if (this.selected && (!this.playing || now - this.lastInspect > 150)) {
+      this.lastInspect = now;
+      this.renderInspector(tr.inspect(this.selected[0], this.selected[1], this.point));
+    } else if (!this.selected) {
+      $('inspector').innerHTML = '<p class="hint">Click a neuron in the network.</p>';
+    }
+  }
+
+  private drawLegends(): void {
+    const tr = this.trainer;
+    const legend = $('legend');
+    if (tr.net.output === 'linear') legend.innerHTML = `<span><i style="background:${css(CLASS_COLORS[0]!)}"></i>−1</span><span><i style="background:${css(CLASS_COLORS[1]!)}"></i>+1</span>`;
+    else legend.innerHTML = Array.from({ length: tr.data.classes }, (_, c) => `<span><i style="background:${css(CLASS_COLORS[c]!)}"></i>class ${c}</span>`).join('');
+    const L = tr.net.layers.length;
+    $('grad-legend').innerHTML = tr.net.layers
+      .map((_, l) => `<span><i style="background:${LAYER_COLORS[l % LAYER_COLORS.length]}"></i>${l === L - 1 ? 'output' : `hidden ${l + 1}`}</span>`)
+      .join('');
+  }
+
+  private renderInspector(r: NeuronReport): void {
+    const L = this.trainer.net.layers.length;
+    const isOut = r.layer === L - 1;
+    const l = r.layer + 1;
+    const fromNames = r.layer === 0 ? this.state.features.map((f) => FEATURE_INFO[f].label) : Array.from({ length: r.gradWeights.length }, (_, j) => `a${sup(r.layer)}${sub(j + 1)}`);
+    const actName = isOut ? (this.trainer.net.output === 'binary' ? 'logit (σ in the loss)' : this.trainer.net.output === 'softmax' ? 'logit (softmax in the loss)' : 'linear') : (LABELS[this.state.activation] ?? this.state.activation);
+    const label = this.trainer.data.train.labels[Math.min(this.point, this.trainer.data.train.count - 1)]!;
+    const rows = [
+      ['neuron', `${isOut ? 'output' : `hidden layer ${l}`}, unit ${r.unit + 1} — ${actName}`],
+      ['point', `#${this.point} (x₁, x₂) = (${r.point[0].toFixed(2)}, ${r.point[1].toFixed(2)}), target ${fmtNum(label, 2)} — click the output to choose another`],
+      [`z${sup(l)} = a${sup(l - 1)}·w + b`, fmtNum(r.z, 4)],
+      [`a${sup(l)} = f(z${sup(l)})`, fmtNum(r.a, 4)],
+      [`δ${sup(l)} = ∂L/∂z${sup(l)} (autodiff)`, fmtNum(r.delta, 5)],
+      [isOut ? `BP1: δᴸ = ∇ₐL ⊙ f′(zᴸ)` : `BP2: δˡ = (Wˡ⁺¹δˡ⁺¹) ⊙ f′(zˡ)`, `${fmtNum(r.deltaByHand, 5)} (by hand)`],
+      [`BP3: ∂L/∂b = mean δ (training set)`, fmtNum(r.gradBias, 5)],
+    ];
+    const wRows = r.gradWeights.map((g, j) => `<tr><td>${fromNames[j]}</td><td>${fmtNum(r.weights[j]!, 4)}</td><td>${fmtNum(g, 5)}</td></tr>`).join('');
+    $('inspector').innerHTML = `<table id="inspector-values">${rows.map(([k, v]) => `<tr><th class="eq">${k}</th><td>${v}</td></tr>`).join('')}</table>
+      <p class="hint">BP4: ∂L/∂w = mean over the training set of δ·aˡ⁻¹ (data loss, without the penalty)</p>
+      <table id="inspector-weights"><tr><th>from</th><th>w</th><th>∂L/∂w</th></tr>${wRows}</table>`;
+  }
+}
+
+const SUP = '⁰¹²³⁴⁵⁶⁷⁸⁹';
+const SUB = '₀₁₂₃₄₅₆₇₈₉';
+function sup(n: number): string {
+  return String(n).split('').map((d) => SUP[Number(d)]).join('');
+}
+function sub(n: number): string {
+  return String(n).split('').map((d) => SUB[Number(d)]).join('');
+}
