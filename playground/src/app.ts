@@ -16,8 +16,12 @@ import { dataKey } from './state.js';
 
 /** Grid cells per side of the heat-maps. */
 export const DENSITY = 50;
-/** Milliseconds of training per animation frame. */
+/**
+ * Milliseconds of training per animation frame: at least this, and as long as the last redraw
+ * took (up to MAX_TRAIN_MS), so that big networks still spend half their time training.
+ */
 const TRAIN_BUDGET_MS = 14;
+const MAX_TRAIN_MS = 40;
 
 const LABELS: Record<string, string> = {
   circle: 'Circle', xor: 'Exclusive or', gauss: 'Gaussian clusters', spiral: 'Spiral', plane: 'Plane', gaussmix: 'Gaussian mixture',
@@ -66,6 +70,8 @@ export class App {
   private dirty = true;
   private lastInspect = 0;
   private readonly tooltipEl: HTMLElement;
+  /** Timing of the last frame: mini-batches trained and milliseconds spent drawing. */
+  readonly stats = { batches: 0, renderMs: 0 };
 
   constructor() {
     this.state = fromHash(location.hash);
@@ -330,13 +336,19 @@ export class App {
   private frame(now: number): void {
     if (this.playing) {
       const t0 = performance.now();
-      do this.trainer.trainBatch();
-      while (performance.now() - t0 < TRAIN_BUDGET_MS);
+      let batches = 0;
+      do {
+        this.trainer.trainBatch();
+        batches++;
+      } while (performance.now() - t0 < Math.min(MAX_TRAIN_MS, Math.max(TRAIN_BUDGET_MS, this.stats.renderMs)));
+      this.stats.batches = batches;
       this.dirty = true;
     }
     if (this.dirty) {
       this.dirty = false;
+      const t0 = performance.now();
       this.render(now);
+      this.stats.renderMs = performance.now() - t0;
     }
     requestAnimationFrame((t) => this.frame(t));
   }
@@ -352,7 +364,7 @@ export class App {
       ? { kind: 'classes', probs: out, classes: k, discretize: s.discretize }
       : { kind: 'values', values: tr.net.output === 'binary' ? out.map((p) => 2 * p - 1) : out, discretize: s.discretize };
     const heat = $<HTMLCanvasElement>('heatmap');
-    drawField(heat, field, DENSITY);
+    drawField(heat, field, DENSITY, 0.25);
     const classes = tr.data.classes;
     drawPoints(heat, tr.data.train, DOMAIN, { classes, highlight: this.selected ? this.point : undefined });
     if (s.showTest) drawPoints(heat, tr.data.test, DOMAIN, { classes, test: true });

@@ -41,7 +41,7 @@ function gridCanvas(density: number): HTMLCanvasElement {
 }
 
 /** Paints a density × density field (row-major from the top-left) over the whole canvas. */
-export function drawField(canvas: HTMLCanvasElement, field: Field, density: number): void {
+export function drawField(canvas: HTMLCanvasElement, field: Field, density: number, light = 0): void {
   const g = gridCanvas(density);
   const gctx = g.getContext('2d')!;
   const img = gctx.createImageData(density, density);
@@ -70,9 +70,9 @@ export function drawField(canvas: HTMLCanvasElement, field: Field, density: numb
         c = [MID[0] + (r - MID[0]) * conf, MID[1] + (gg - MID[1]) * conf, MID[2] + (b - MID[2]) * conf];
       }
     }
-    img.data[4 * i] = c[0];
-    img.data[4 * i + 1] = c[1];
-    img.data[4 * i + 2] = c[2];
+    img.data[4 * i] = c[0] + (255 - c[0]) * light;
+    img.data[4 * i + 1] = c[1] + (255 - c[1]) * light;
+    img.data[4 * i + 2] = c[2] + (255 - c[2]) * light;
     img.data[4 * i + 3] = 255;
   }
   gctx.putImageData(img, 0, 0);
@@ -86,7 +86,7 @@ export function drawPoints(canvas: HTMLCanvasElement, pts: Points, domain: numbe
   const ctx = canvas.getContext('2d')!;
   const sx = canvas.width / (2 * domain);
   const sy = canvas.height / (2 * domain);
-  const r = Math.max(2, canvas.width / 110);
+  const r = Math.max(2, canvas.width / 85);
   for (let i = 0; i < pts.count; i++) {
     const x = (pts.xy[2 * i]! + domain) * sx;
     const y = (domain - pts.xy[2 * i + 1]!) * sy;

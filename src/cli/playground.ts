@@ -2,6 +2,7 @@
  * Serves the built playground (playground/dist, made by `npm run build:playground`) over HTTP
  * with node:http: `nabla playground` calls this and prints the URL.
  */
+import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
@@ -15,6 +16,8 @@ export interface PlaygroundServerOptions {
   host?: string;
   /** The folder with the built page (default: playground/dist of this package). */
   root?: string;
+  /** Also open the page in the default browser (best effort; default false). */
+  open?: boolean;
 }
 
 export interface PlaygroundServer {
@@ -97,12 +100,27 @@ export async function servePlayground(opts: PlaygroundServerOptions = {}): Promi
   const addr = server.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  const url = `http://${shownHost}:${actualPort}/`;
+  if (opts.open) openBrowser(url);
   return {
-    url: `http://${shownHost}:${actualPort}/`,
+    url,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections?.();
         server.close((err) => (err ? reject(err) : resolve()));
       }),
   };
+}
+
+/** Opens `url` in the default browser if the platform has a way to; failures are ignored (the URL is printed anyway). */
+function openBrowser(url: string): void {
+  const [cmd, args] =
+    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : ['xdg-open', [url]];
+  try {
+    const child = spawn(cmd, args, { detached: true, stdio: 'ignore' });
+    child.on('error', () => {});
+    child.unref();
+  } catch {
+    // No browser launcher: the caller prints the URL.
+  }
 }
