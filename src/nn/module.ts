@@ -34,6 +34,7 @@ interface ParamEntry {
   tensor: Tensor;
   l1: number;
   l2: number;
+  trainable: boolean;
 }
 
 /** Called after a module's forward: `(module, input, output)`. */
@@ -76,10 +77,11 @@ export abstract class Module {
     const l1 = opts.l1 ?? 0;
     const l2 = opts.l2 ?? 0;
     if (!(l1 >= 0) || !(l2 >= 0)) throw new Error(`${this.typeName}: l1 and l2 must be non-negative, got l1=${l1}, l2=${l2}`);
-    t.requireGrad(opts.trainable ?? true);
+    const trainable = opts.trainable ?? true;
+    t.requireGrad(trainable);
     t.name ??= name;
     keep(t);
-    this.params.set(name, { tensor: t, l1, l2 });
+    this.params.set(name, { tensor: t, l1, l2, trainable });
     return t;
   }
 
@@ -140,6 +142,16 @@ export abstract class Module {
     let n = 0;
     for (const [, e] of this.params) n += e.tensor.size;
     return n;
+  }
+
+  /**
+   * Switches gradients for every parameter on or off (`requireGrad(false)` freezes the module:
+   * optimizers skip parameters without a gradient). Fixed weights (trainable: false) stay fixed.
+   */
+  requireGrad(flag = true): this {
+    for (const [, e] of this.params) if (e.trainable) e.tensor.requireGrad(flag);
+    for (const [, m] of this.modules) m.requireGrad(flag);
+    return this;
   }
 
   /** Sets training mode here and in every descendant. */

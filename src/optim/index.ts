@@ -6,3 +6,4 @@ export { BaseOptimizer, SGD, Adagrad, RMSprop, Adadelta, Adam, sgd, adagrad, rms
 export type { Optimizer, SGDOptions, AdagradOptions, RMSpropOptions, AdadeltaOptions, AdamOptions } from './optimizer.js';
 export { stepDecay, exponentialDecay, lambdaSchedule, constantSchedule } from './schedules.js';
 export type { LRSchedule, ScheduleOptions } from './schedules.js';
+export { clipGradNorm, clipGradValue, gradNorms } from './clip.js';

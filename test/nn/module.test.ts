@@ -233,3 +233,27 @@ describe('custom modules (the docs/nn.md pattern)', () => {
     expect(m.parameters().every((p) => p.grad !== null)).toBe(true);
   });
 });
+
+describe('dtypes and freezing', () => {
+  it('integer inputs are cast; a float input of the other float type is a clear error', () => {
+    const l = nb.nn.linear(2, 1, { init: 1 });
+    expect(values(l.call(nb.tensor([[1, 2]], { dtype: 'int32' })))).toEqual([3]);
+    expect(() => l.call(f64([[1, 2]]))).toThrow("linear: input is float64 but the layer's parameters are float32: x is [1,2]; cast the input (x.cast('float32')) or build the layer with { dtype: 'float64' }");
+    expect(() => nb.nn.conv2d(1, 1, 1).call(nb.zeros([1, 1, 2, 2], { dtype: 'float64' }))).toThrow(/conv2d: input is float64/);
+  });
+  it('requireGrad(false) freezes a module: no gradients, optimizer leaves it alone; fixed weights stay fixed', () => {
+    const frozen = nb.nn.linear(2, 2);
+    const head = nb.nn.linear(2, 1);
+    const m = nb.nn.sequential(frozen, nb.nn.perceptron(2, 2, { activation: 'step' }), head);
+    frozen.requireGrad(false);
+    const w0 = values(frozen.weight);
+    nb.sum(m.call(nb.ones([1, 2]))).backward();
+    expect(frozen.weight.grad).toBeNull();
+    expect(head.weight.grad).not.toBeNull();
+    nb.optim.sgd(1).step(m.parameters());
+    expect(values(frozen.weight)).toEqual(w0);
+    m.requireGrad(true);
+    expect(frozen.weight.requiresGrad).toBe(true);
+    expect((m.at(1) as nb.nn.Perceptron).weight.requiresGrad).toBe(false);
+  });
+});

@@ -57,6 +57,18 @@ export function weightOptionsFrom(cfg: LayerConfig): WeightOptions {
   return o;
 }
 
+/**
+ * The input in the parameters' dtype: integer/bool inputs are cast; a float input of the other
+ * float type is an error naming both (cast it, or build the layer with that dtype).
+ */
+export function matchDtype(layer: string, x: Tensor, w: Tensor): Tensor {
+  if (x.dtype === w.dtype) return x;
+  if (x.dtype === 'float32' || x.dtype === 'float64') {
+    throw new Error(`${layer}: input is ${x.dtype} but the layer's parameters are ${w.dtype}: x is ${fmt(x.shape)}; cast the input (x.cast('${w.dtype}')) or build the layer with { dtype: '${x.dtype}' }`);
+  }
+  return x.cast(w.dtype);
+}
+
 export function checkPositiveInt(layer: string, arg: string, v: number): void {
   if (!Number.isInteger(v) || v < 1) throw new Error(`${layer}: ${arg} must be a positive integer, got ${v}`);
 }

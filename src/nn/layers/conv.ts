@@ -7,7 +7,7 @@ import { tensor, full } from '../../tensor/creation.js';
 import * as ops from '../../ops/index.js';
 import type { Conv2dOptions, Conv2dTransposeOptions, Pair, Padding } from '../../ops/index.js';
 import { cfgNumber, Module, registerLayer, type JsonValue, type LayerConfig } from '../module.js';
-import { checkNCHW, checkPositiveInt, resolveWeightOptions, weightConfig, weightOptionsFrom, type ResolvedWeightOptions, type WeightOptions } from './common.js';
+import { checkNCHW, checkPositiveInt, matchDtype, resolveWeightOptions, weightConfig, weightOptionsFrom, type ResolvedWeightOptions, type WeightOptions } from './common.js';
 import { Activation, type ActivationName } from './activation.js';
 import type { FloatDType } from '../init.js';
 import { keep, noGrad } from '../../engine.js';
@@ -73,7 +73,7 @@ export class Conv2d extends Module {
 
   forward(x: Tensor): Tensor {
     checkNCHW('conv2d', x, this.inChannels);
-    const y = ops.conv2d(x, this.filter(), this.geom);
+    const y = ops.conv2d(matchDtype('conv2d', x, this.weight), this.filter(), this.geom);
     return this.bias ? ops.add(y, ops.reshape(this.bias, [this.outChannels, 1, 1])) : y;
   }
 
@@ -120,7 +120,7 @@ export class Conv2dTranspose extends Module {
 
   forward(x: Tensor): Tensor {
     checkNCHW('conv2dTranspose', x, this.inChannels);
-    const y = ops.conv2dTranspose(x, this.weight, this.geom);
+    const y = ops.conv2dTranspose(matchDtype('conv2dTranspose', x, this.weight), this.weight, this.geom);
     return this.bias ? ops.add(y, ops.reshape(this.bias, [this.outChannels, 1, 1])) : y;
   }
 

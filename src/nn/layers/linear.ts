@@ -3,7 +3,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { fmt } from '../../tensor/shape.js';
 import { add, matmul, max, reshape } from '../../ops/index.js';
 import { cfgNumber, Module, registerLayer, type LayerConfig } from '../module.js';
-import { checkPositiveInt, resolveWeightOptions, weightConfig, weightOptionsFrom, type ResolvedWeightOptions, type WeightOptions } from './common.js';
+import { checkPositiveInt, matchDtype, resolveWeightOptions, weightConfig, weightOptionsFrom, type ResolvedWeightOptions, type WeightOptions } from './common.js';
 
 function checkFeatures(layer: string, x: Tensor, inFeatures: number): void {
   if (x.rank < 1 || x.shape[x.rank - 1] !== inFeatures) {
@@ -34,7 +34,7 @@ export class Linear extends Module {
 
   forward(x: Tensor): Tensor {
     checkFeatures('linear', x, this.inFeatures);
-    const y = matmul(x, this.weight);
+    const y = matmul(matchDtype('linear', x, this.weight), this.weight);
     return this.bias ? add(y, this.bias) : y;
   }
 
@@ -72,7 +72,7 @@ export class Maxout extends Module {
 
   forward(x: Tensor): Tensor {
     checkFeatures('maxout', x, this.inFeatures);
-    let z = matmul(x, this.weight);
+    let z = matmul(matchDtype('maxout', x, this.weight), this.weight);
     if (this.bias) z = add(z, this.bias);
     const lead = x.shape.slice(0, -1);
     return max(reshape(z, [...lead, this.outFeatures, this.pieces]), -1);

@@ -1,0 +1,67 @@
+/** Gradient clipping (call between backward() and step()) and per-parameter gradient norms. */
+import type { Tensor } from '../tensor/tensor.js';
+import { noGrad, tidy, keep } from '../engine.js';
+import * as ops from '../ops/index.js';
+
+function gradsOf(params: readonly Tensor[]): Tensor[] {
+  return params.filter((p) => p.grad && !p.grad.isDisposed);
+}
+
+/** Replaces each parameter's gradient by f(gradient), once per distinct gradient tensor. */
+function mapGrads(params: readonly Tensor[], f: (g: Tensor) => Tensor): void {
+  const replaced = new Map<Tensor, Tensor>();
+  for (const p of params) {
+    const g = p.grad as Tensor;
+    let n = replaced.get(g);
+    if (!n) {
+      n = keep(f(g));
+      replaced.set(g, n);
+    }
+    p.grad = n;
+  }
+  for (const g of replaced.keys()) g.dispose();
+}
+
+/**
+ * Scales every gradient by min(1, maxNorm/‖g‖), ‖g‖ being the L2 norm of all gradients of
+ * `params` together. Returns that norm (before clipping).
+ */
+export function clipGradNorm(params: readonly Tensor[], maxNorm: number): number {
+  if (!(maxNorm > 0)) throw new Error(`clipGradNorm: maxNorm must be positive, got ${maxNorm}`);
+  const withGrad = gradsOf(params);
+  if (withGrad.length === 0) return 0;
+  return noGrad(() =>
+    tidy(() => {
+      let sq = 0;
+      for (const g of new Set(withGrad.map((p) => p.grad as Tensor))) sq += ops.sum(ops.square(g)).item();
+      const norm = Math.sqrt(sq);
+      if (norm > maxNorm) {
+        const scale = maxNorm / (norm + 1e-12);
+        mapGrads(withGrad, (g) => ops.mul(g, scale));
+      }
+      return norm;
+    }),
+  );
+}
+
+/** Clamps every gradient element to [−maxValue, maxValue]. */
+export function clipGradValue(params: readonly Tensor[], maxValue: number): void {
+  if (!(maxValue > 0)) throw new Error(`clipGradValue: maxValue must be positive, got ${maxValue}`);
+  const withGrad = gradsOf(params);
+  noGrad(() => tidy(() => mapGrads(withGrad, (g) => ops.clip(g, -maxValue, maxValue))));
+}
+
+/**
+ * The L2 norm of each parameter's gradient (0 where there is none), e.g.
+ * `gradNorms(model.namedParameters())`: the per-layer "learning speed" of the vanishing-gradient
+ * lessons. Reads values synchronously (CPU backends).
+ */
+export function gradNorms(named: readonly [string, Tensor][]): Record<string, number> {
+  const out: Record<string, number> = {};
+  noGrad(() =>
+    tidy(() => {
+      for (const [n, p] of named) out[n] = p.grad && !p.grad.isDisposed ? Math.sqrt(ops.sum(ops.square(p.grad)).item()) : 0;
+    }),
+  );
+  return out;
+}
