@@ -455,10 +455,10 @@ export function oneHot(idx: usize, out: usize, dt: i32, n: i32, depth: i32, on: 
 // GEMM: C[M,N] (=|+=) A[M,K] B[K,N], A(i,k) at A[i*rsA + k*csA], B(k,j) at B[k*rsB + j*csB],
 // C row-major with leading dimension ldc. Packed panels feed a 4x8 register-blocked micro-kernel.
 
-const MR = 4;
+const MR = 6;
 const NR = 8;
 const KC = 256;
-const MC = 128;
+const MC = 120;
 const NC = 1024;
 /** Bytes of per-thread GEMM scratch: packed A block, packed B block, an edge tile. */
 export const GEMM_SCRATCH: i32 = (MC * KC + KC * NC + MR * NR) * 4;
@@ -468,19 +468,10 @@ function packA(mc: i32, kc: i32, a: usize, rsA: i32, csA: i32, ap: usize): void 
     const mr = imin(MR, mc - ir);
     const dst = ap + (<usize>(ir * kc) << 2);
     if (mr == MR && csA == 1) {
-      const r0 = a + (<usize>(ir * rsA) << 2);
-      const r1 = r0 + (<usize>rsA << 2), r2 = r1 + (<usize>rsA << 2), r3 = r2 + (<usize>rsA << 2);
-      for (let k = 0; k < kc; k++) {
-        const d = dst + (<usize>(k * MR) << 2);
-        const o = <usize>k << 2;
-        store<f32>(d, load<f32>(r0 + o));
-        store<f32>(d, load<f32>(r1 + o), 4);
-        store<f32>(d, load<f32>(r2 + o), 8);
-        store<f32>(d, load<f32>(r3 + o), 12);
-      }
-    } else if (mr == MR && rsA == 1) {
-      for (let k = 0; k < kc; k++) {
-        v128.store(dst + (<usize>(k * MR) << 2), v128.load(a + (<usize>(ir + k * csA) << 2)));
+      for (let i = 0; i < MR; i++) {
+        const r = a + (<usize>((ir + i) * rsA) << 2);
+        const d = dst + (<usize>i << 2);
+        for (let k = 0; k < kc; k++) store<f32>(d + (<usize>(k * MR) << 2), load<f32>(r + (<usize>k << 2)));
       }
     } else {
       for (let k = 0; k < kc; k++) {
@@ -515,48 +506,67 @@ function packB(kc: i32, nc: i32, b: usize, rsB: i32, csB: i32, bp: usize): void 
   }
 }
 
-function micro(kc: i32, a: usize, b: usize, c: usize, ldc: i32, mr: i32, nr: i32, first: bool, tile: usize): void {
+/**
+ * The 6x8 micro-kernel: C[6,8] (=|+=) sum over k of A(i,k) B(k,0..8). A(i,k) is read at
+ * a + i*ars + k*aks (bytes; packed panels: ars = 4, aks = 24), B's 8 values at b + k*bks.
+ */
+function micro(kc: i32, a: usize, ars: usize, aks: usize, b: usize, bks: usize, c: usize, ldc: i32, mr: i32, nr: i32, first: bool, tile: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
+  let c50 = f32x4.splat(0), c51 = f32x4.splat(0);
+  const a1 = ars, a2 = ars * 2, a3 = ars * 3, a4 = ars * 4, a5 = ars * 5;
   for (let k = 0; k < kc; k++) {
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
     let av = v128.load32_splat(a);
     c00 = madd(c00, av, b0);
     c01 = madd(c01, av, b1);
-    av = v128.load32_splat(a, 4);
+    av = v128.load32_splat(a + a1);
     c10 = madd(c10, av, b0);
     c11 = madd(c11, av, b1);
-    av = v128.load32_splat(a, 8);
+    av = v128.load32_splat(a + a2);
     c20 = madd(c20, av, b0);
     c21 = madd(c21, av, b1);
-    av = v128.load32_splat(a, 12);
+    av = v128.load32_splat(a + a3);
     c30 = madd(c30, av, b0);
     c31 = madd(c31, av, b1);
-    a += 16;
-    b += 32;
+    av = v128.load32_splat(a + a4);
+    c40 = madd(c40, av, b0);
+    c41 = madd(c41, av, b1);
+    av = v128.load32_splat(a + a5);
+    c50 = madd(c50, av, b0);
+    c51 = madd(c51, av, b1);
+    a += aks;
+    b += bks;
   }
   if (mr == MR && nr == NR) {
     const s = <usize>ldc << 2;
-    const r0 = c, r1 = c + s, r2 = r1 + s, r3 = r2 + s;
+    const r0 = c, r1 = c + s, r2 = r1 + s, r3 = r2 + s, r4 = r3 + s, r5 = r4 + s;
     if (!first) {
       c00 = f32x4.add(c00, v128.load(r0)); c01 = f32x4.add(c01, v128.load(r0, 16));
       c10 = f32x4.add(c10, v128.load(r1)); c11 = f32x4.add(c11, v128.load(r1, 16));
       c20 = f32x4.add(c20, v128.load(r2)); c21 = f32x4.add(c21, v128.load(r2, 16));
       c30 = f32x4.add(c30, v128.load(r3)); c31 = f32x4.add(c31, v128.load(r3, 16));
+      c40 = f32x4.add(c40, v128.load(r4)); c41 = f32x4.add(c41, v128.load(r4, 16));
+      c50 = f32x4.add(c50, v128.load(r5)); c51 = f32x4.add(c51, v128.load(r5, 16));
     }
     v128.store(r0, c00); v128.store(r0, c01, 16);
     v128.store(r1, c10); v128.store(r1, c11, 16);
     v128.store(r2, c20); v128.store(r2, c21, 16);
     v128.store(r3, c30); v128.store(r3, c31, 16);
+    v128.store(r4, c40); v128.store(r4, c41, 16);
+    v128.store(r5, c50); v128.store(r5, c51, 16);
     return;
   }
   v128.store(tile, c00); v128.store(tile, c01, 16);
   v128.store(tile, c10, 32); v128.store(tile, c11, 48);
   v128.store(tile, c20, 64); v128.store(tile, c21, 80);
   v128.store(tile, c30, 96); v128.store(tile, c31, 112);
+  v128.store(tile, c40, 128); v128.store(tile, c41, 144);
+  v128.store(tile, c50, 160); v128.store(tile, c51, 176);
   for (let i = 0; i < mr; i++) {
     for (let j = 0; j < nr; j++) {
       const p = c + (<usize>(i * ldc + j) << 2);
@@ -578,19 +588,44 @@ function gemmBlock(
     if (!accumulate) for (let i = m0; i < m1; i++) memory.fill(C + (<usize>(i * ldc + n0) << 2), 0, <usize>(n1 - n0) << 2);
     return;
   }
+  // Full panels of A and B are read in place when their elements are contiguous along the
+  // panel (A: a row or a column; B: a row of 8); only edge panels and strided B are packed.
+  const directA = csA == 1 || rsA == 1;
+  const directB = csB == 1;
   for (let jc = n0; jc < n1; jc += NC) {
     const nc = imin(NC, n1 - jc);
+    const ncFull = directB ? nc - nc % NR : 0;
     for (let pc = 0; pc < K; pc += KC) {
       const kc = imin(KC, K - pc);
-      packB(kc, nc, B + (<usize>(pc * rsB + jc * csB) << 2), rsB, csB, bp);
+      if (ncFull < nc) packB(kc, nc - ncFull, B + (<usize>(pc * rsB + (jc + ncFull) * csB) << 2), rsB, csB, bp + (<usize>(ncFull * kc) << 2));
       const first = pc == 0 && !accumulate;
       for (let ic = m0; ic < m1; ic += MC) {
         const mc = imin(MC, m1 - ic);
-        packA(mc, kc, A + (<usize>(ic * rsA + pc * csA) << 2), rsA, csA, ap);
+        const mcFull = directA ? mc - mc % MR : 0;
+        const aBase = A + (<usize>(ic * rsA + pc * csA) << 2);
+        if (mcFull < mc) packA(mc - mcFull, kc, aBase + (<usize>(mcFull * rsA) << 2), rsA, csA, ap + (<usize>(mcFull * kc) << 2));
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = imin(NR, nc - jr);
+          let bptr: usize, bks: usize;
+          if (jr < ncFull) {
+            bptr = B + (<usize>(pc * rsB + jc + jr) << 2);
+            bks = <usize>rsB << 2;
+          } else {
+            bptr = bp + (<usize>(jr * kc) << 2);
+            bks = NR * 4;
+          }
           for (let ir = 0; ir < mc; ir += MR) {
-            micro(kc, ap + (<usize>(ir * kc) << 2), bp + (<usize>(jr * kc) << 2), C + (<usize>((ic + ir) * ldc + jc + jr) << 2), ldc, imin(MR, mc - ir), nr, first, tile);
+            let aptr: usize, ars: usize, aks: usize;
+            if (ir < mcFull) {
+              aptr = aBase + (<usize>(ir * rsA) << 2);
+              ars = <usize>rsA << 2;
+              aks = <usize>csA << 2;
+            } else {
+              aptr = ap + (<usize>(ir * kc) << 2);
+              ars = 4;
+              aks = MR * 4;
+            }
+            micro(kc, aptr, ars, aks, bptr, bks, C + (<usize>((ic + ir) * ldc + jc + jr) << 2), ldc, imin(MR, mc - ir), nr, first, tile);
           }
         }
       }
@@ -672,6 +707,21 @@ function col2im(dcols: usize, dx: usize, g: usize): void {
           const src = row + (<usize>(oh * OW) << 2);
           const dst = dx + (<usize>((c * H + ih) * W) << 2);
           const iw0 = kw * dw - pl;
+          if (sw == 1) {
+            let lo = -iw0; if (lo < 0) lo = 0; if (lo > OW) lo = OW;
+            let hi = W - iw0; if (hi > OW) hi = OW; if (hi < lo) hi = lo;
+            const d = dst + (<usize>iw0 << 2);
+            let ow = lo;
+            for (; ow + 4 <= hi; ow += 4) {
+              const q = d + (<usize>ow << 2);
+              v128.store(q, f32x4.add(v128.load(q), v128.load(src + (<usize>ow << 2))));
+            }
+            for (; ow < hi; ow++) {
+              const q = d + (<usize>ow << 2);
+              store<f32>(q, load<f32>(q) + load<f32>(src + (<usize>ow << 2)));
+            }
+            continue;
+          }
           for (let ow = 0; ow < OW; ow++) {
             const iw = ow * sw + iw0;
             if (iw >= 0 && iw < W) {
@@ -755,6 +805,28 @@ export function maxPool2d(x: usize, y: usize, g: usize, tid: i32, nth: i32): voi
   const NC = gi(g, 0) * gi(g, 1), H = gi(g, 2), W = gi(g, 3), OH = gi(g, 4), OW = gi(g, 5), KH = gi(g, 6), KW = gi(g, 7);
   const sh = gi(g, 8), sw = gi(g, 9), pt = gi(g, 10), pl = gi(g, 12);
   const p0 = shareLo(NC, 1, tid, nth), p1 = shareHi(NC, 1, tid, nth);
+  if (KH == 2 && KW == 2 && sh == 2 && sw == 2 && pt == 0 && pl == 0 && OH * 2 <= H && OW * 2 <= W) {
+    for (let q = p0; q < p1; q++) {
+      const xp = x + (<usize>(q * H * W) << 2);
+      const yp = y + (<usize>(q * OH * OW) << 2);
+      for (let oh = 0; oh < OH; oh++) {
+        const r0 = xp + (<usize>(2 * oh * W) << 2);
+        const r1 = r0 + (<usize>W << 2);
+        const yr = yp + (<usize>(oh * OW) << 2);
+        for (let ow = 0; ow < OW; ow++) {
+          const o = <usize>(2 * ow) << 2;
+          const a = load<f32>(r0 + o), b = load<f32>(r0 + o, 4), c = load<f32>(r1 + o), d = load<f32>(r1 + o, 4);
+          // the reference's scan: first NaN wins, else the strict maximum
+          let m = a;
+          if (b > m || b != b) m = m != m ? m : b;
+          if (c > m || c != c) m = m != m ? m : c;
+          if (d > m || d != d) m = m != m ? m : d;
+          store<f32>(yr + (<usize>ow << 2), m);
+        }
+      }
+    }
+    return;
+  }
   for (let pl_ = p0; pl_ < p1; pl_++) {
     const xp = x + (<usize>(pl_ * H * W) << 2);
     const yp = y + (<usize>(pl_ * OH * OW) << 2);
@@ -788,6 +860,28 @@ export function maxPool2dBackward(dy: usize, x: usize, dx: usize, g: usize, tid:
     const dxp = dx + (<usize>(q * H * W) << 2);
     const dyp = dy + (<usize>(q * OH * OW) << 2);
     memory.fill(dxp, 0, <usize>(H * W) << 2);
+    if (KH == 2 && KW == 2 && sh == 2 && sw == 2 && pt == 0 && pl == 0 && OH * 2 <= H && OW * 2 <= W) {
+      for (let oh = 0; oh < OH; oh++) {
+        const i0 = 2 * oh * W;
+        for (let ow = 0; ow < OW; ow++) {
+          // the first maximum in scan order (a NaN input is never chosen unless first)
+          let arg = i0 + 2 * ow;
+          let m = load<f32>(xp + (<usize>arg << 2));
+          let c = arg + 1;
+          let v = load<f32>(xp + (<usize>c << 2));
+          if (v > m) { m = v; arg = c; }
+          c = i0 + 2 * ow + W;
+          v = load<f32>(xp + (<usize>c << 2));
+          if (v > m) { m = v; arg = c; }
+          c = i0 + 2 * ow + W + 1;
+          v = load<f32>(xp + (<usize>c << 2));
+          if (v > m) { m = v; arg = c; }
+          const p = dxp + (<usize>arg << 2);
+          store<f32>(p, load<f32>(p) + load<f32>(dyp + (<usize>(oh * OW + ow) << 2)));
+        }
+      }
+      continue;
+    }
     for (let oh = 0; oh < OH; oh++) {
       const h0 = oh * sh - pt;
       for (let ow = 0; ow < OW; ow++) {

@@ -14,7 +14,7 @@ mkdirSync(outDir, { recursive: true });
 const common = [
   join(root, 'asm', 'kernels.ts'),
   '--optimizeLevel', '3', '--shrinkLevel', '0', '--converge', '--noAssert',
-  '--runtime', 'stub', '--use', 'abort=',
+  '--runtime', 'stub', '--use', 'abort=', '--debug',
   '--importMemory', '--sharedMemory', '--initialMemory', '1', '--maximumMemory', '65536',
   '--enable', 'simd', '--enable', 'threads',
 ];

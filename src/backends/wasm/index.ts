@@ -18,6 +18,8 @@ import { Arena } from './arena.js';
 import { THREADED_KERNELS, ThreadPool, type ThreadedKernel } from './threads.js';
 
 export interface WasmBackendOptions {
+  /** The name the backend is registered under (default 'wasm'); tensors find their backend by it. */
+  name?: string;
   /** Threads to run kernels on, the calling one included (default: all cores). 1 = no workers. */
   threads?: number;
   /** Use the relaxed-SIMD build when the engine validates it (default true). */
@@ -93,7 +95,7 @@ const MIN_PARALLEL_FLOPS = 1 << 17;
 const MIN_PARALLEL_ELEMS = 1 << 16;
 
 export class WasmBackend implements Backend {
-  readonly name = 'wasm';
+  readonly name: string;
   readonly supportsFloat64 = false;
   /** Whether the relaxed-SIMD (FMA) build is in use. */
   readonly relaxedSimd: boolean;
@@ -118,6 +120,7 @@ export class WasmBackend implements Backend {
   private disposed = false;
 
   constructor(opts: WasmBackendOptions = {}) {
+    this.name = opts.name ?? 'wasm';
     const mods = opts.wasm ?? readBuiltModules();
     const useRelaxed = (opts.relaxedSimd ?? true) && mods.relaxed !== undefined && WebAssembly.validate(mods.relaxed);
     const module = new WebAssembly.Module(useRelaxed ? mods.relaxed! : mods.simd);

@@ -1,0 +1,65 @@
+// Training throughput of nabla (the built dist/) on one backend, batch 64, real MNIST.
+// Usage: node bench/nabla-train.mjs <wasm|cpu> <threads|0=all> <seconds> <M1,M2,M3>
+// Prints one JSON line: { backend, threads, relaxedSimd, peakRssMiB, results: { M1: { samplesPerSec, steps, loss } } }
+import * as nb from '../dist/index.js';
+import { createWasmBackend } from '../dist/backends/wasm/index.js';
+import { BATCH, loadMnist, peakRssMiB, timeSteps } from './common.mjs';
+
+const [backend = 'wasm', threadsArg = '0', secondsArg = '3', modelsArg = 'M1,M2,M3'] = process.argv.slice(2);
+let info = { backend, threads: 1, relaxedSimd: false };
+if (backend === 'wasm') {
+  const be = createWasmBackend(Number(threadsArg) > 0 ? { threads: Number(threadsArg) } : {});
+  await be.ready();
+  if (!nb.backendNames().includes('wasm')) nb.registerBackend('wasm', () => be);
+  info = { backend, threads: be.threads, relaxedSimd: be.relaxedSimd };
+}
+nb.setBackend(backend);
+
+export function buildModel(name) {
+  const nn = nb.nn;
+  switch (name) {
+    case 'M1':
+      return { model: nn.sequential(nn.linear(784, 10)), opt: nb.optim.sgd(0.1), image: false };
+    case 'M2':
+      return { model: nn.sequential(nn.linear(784, 256), nn.relu(), nn.linear(256, 128), nn.relu(), nn.linear(128, 10)), opt: nb.optim.adam(1e-3), image: false };
+    default:
+      return {
+        model: nn.sequential(
+          nn.conv2d(1, 6, 5, { padding: 'same' }), nn.relu(), nn.maxPool2d(2),
+          nn.conv2d(6, 16, 5), nn.relu(), nn.maxPool2d(2),
+          nn.flatten(), nn.linear(400, 120), nn.relu(), nn.linear(120, 84), nn.relu(), nn.linear(84, 10)),
+        opt: nb.optim.adam(1e-3),
+        image: true,
+      };
+  }
+}
+
+const data = await loadMnist(backend === 'cpu' ? 8192 : 60000);
+const X = nb.fromArray(data.images, [data.n, 784]);
+const Y = nb.oneHot(nb.fromArray(data.labels, [data.n], { dtype: 'int32' }), 10);
+const nBatches = Math.floor(data.n / BATCH);
+const results = {};
+for (const name of modelsArg.split(',')) {
+  nb.seed(0);
+  const { model, opt, image } = buildModel(name);
+  const params = model.parameters();
+  let loss = NaN;
+  const step = (i) => {
+    nb.tidy(() => {
+      const b = i % nBatches;
+      let x = nb.slice(X, [b * BATCH, 0], [BATCH, 784]);
+      if (image) x = x.reshape([BATCH, 1, 28, 28]);
+      const y = nb.slice(Y, [b * BATCH, 0], [BATCH, 10]);
+      const l = nb.nn.softmaxCrossEntropy(model.call(x), y);
+      opt.zeroGrad(params);
+      l.backward();
+      opt.step(params);
+      if (i % 20 === 0) loss = l.item();
+    });
+  };
+  const seconds = Number(secondsArg);
+  const r = await timeSteps(step, { seconds, warmup: backend === 'cpu' ? 1 : 5, minSteps: 2 });
+  results[name] = { samplesPerSec: r.perSec * BATCH, steps: r.steps, loss };
+  model.dispose();
+}
+console.log(JSON.stringify({ ...info, peakRssMiB: peakRssMiB(), results }));
