@@ -25,12 +25,15 @@ function sameShape(op: string, y: Tensor, t: Tensor): void {
   if (!shapesEqual(y.shape, t.shape)) throw new Error(`${op}: prediction is ${fmt(y.shape)} but target is ${fmt(t.shape)}; they must match`);
 }
 
-/** Sums over all axes but the first, then reduces over the batch. */
-function reduceSamples(op: string, per: Tensor, reduction: Reduction): Tensor {
+/** Sums `scale`·per over all axes but the first, then reduces over the batch (scaling after the sum: fewer ops). */
+function reduceSamples(op: string, per: Tensor, reduction: Reduction, scale = 1): Tensor {
   switch (reduction) {
-    case 'mean': return ops.div(ops.sum(per), per.rank ? (per.shape[0] as number) : 1);
-    case 'sum': return ops.sum(per);
-    case 'none': return per.rank > 1 ? ops.sum(per, Array.from({ length: per.rank - 1 }, (_, i) => i + 1)) : per;
+    case 'mean': return ops.mul(ops.sum(per), scale / (per.rank ? (per.shape[0] as number) : 1));
+    case 'sum': return scale === 1 ? ops.sum(per) : ops.mul(ops.sum(per), scale);
+    case 'none': {
+      const s = per.rank > 1 ? ops.sum(per, Array.from({ length: per.rank - 1 }, (_, i) => i + 1)) : per;
+      return scale === 1 ? s : ops.mul(s, scale);
+    }
     default: throw new Error(`${op}: reduction must be 'mean', 'sum' or 'none', got '${String(reduction)}'`);
   }
 }
@@ -47,7 +50,7 @@ export function mse(y: Tensor, t: Tensor): Tensor {
  */
 export function squaredError(y: Tensor, t: Tensor, opts: LossOptions = {}): Tensor {
   sameShape('squaredError', y, t);
-  return reduceSamples('squaredError', ops.mul(ops.square(ops.sub(y, t)), 0.5), opts.reduction ?? 'sum');
+  return reduceSamples('squaredError', ops.square(ops.sub(y, t)), opts.reduction ?? 'sum', 0.5);
 }
 
 /**
@@ -58,8 +61,8 @@ export function binaryCrossEntropy(y: Tensor, t: Tensor, opts: LossOptions & { e
   sameShape('binaryCrossEntropy', y, t);
   const eps = opts.eps ?? 1e-7;
   const p = ops.clip(y, eps, 1 - eps);
-  const l = ops.neg(ops.add(ops.mul(t, ops.log(p)), ops.mul(ops.sub(1, t), ops.log(ops.sub(1, p)))));
-  return reduceSamples('binaryCrossEntropy', l, opts.reduction ?? 'mean');
+  const l = ops.add(ops.mul(t, ops.log(p)), ops.mul(ops.sub(1, t), ops.log(ops.sub(1, p))));
+  return reduceSamples('binaryCrossEntropy', l, opts.reduction ?? 'mean', -1);
 }
 
 /**
@@ -93,7 +96,7 @@ function targetDistribution(op: string, logits: Tensor, targets: Tensor): Tensor
  */
 export function softmaxCrossEntropy(logits: Tensor, targets: Tensor, opts: LossOptions = {}): Tensor {
   const t = targetDistribution('softmaxCrossEntropy', logits, targets);
-  return reduceSamples('softmaxCrossEntropy', ops.neg(ops.mul(t, ops.logSoftmax(logits, -1))), opts.reduction ?? 'mean');
+  return reduceSamples('softmaxCrossEntropy', ops.mul(t, ops.logSoftmax(logits, -1)), opts.reduction ?? 'mean', -1);
 }
 
 /**
@@ -104,7 +107,7 @@ export function softmaxCrossEntropy(logits: Tensor, targets: Tensor, opts: LossO
 export function crossEntropy(y: Tensor, targets: Tensor, opts: LossOptions & { eps?: number } = {}): Tensor {
   const t = targetDistribution('crossEntropy', y, targets);
   const eps = opts.eps ?? 1e-7;
-  return reduceSamples('crossEntropy', ops.neg(ops.mul(t, ops.log(ops.clip(y, eps, 1)))), opts.reduction ?? 'mean');
+  return reduceSamples('crossEntropy', ops.mul(t, ops.log(ops.clip(y, eps, 1))), opts.reduction ?? 'mean', -1);
 }
 
 /** Fraction of rows whose arg-max matches the label (int32 [N]) or the target row's arg-max ([N, C]). */

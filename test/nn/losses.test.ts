@@ -19,6 +19,9 @@ describe('squared error', () => {
   it('its output delta is y − t', () => {
     expect(gradOf((p) => nb.nn.squaredError(p, t), y)).toEqual([-0.5, 0, 2, 0]);
   });
+  it('rejects an unknown reduction', () => {
+    expect(() => nb.nn.squaredError(y, t, { reduction: 'avg' as nb.nn.Reduction })).toThrow("squaredError: reduction must be 'mean', 'sum' or 'none', got 'avg'");
+  });
   it('mse is the mean over every element', () => {
     expectClose(nb.nn.mse(y, t), 4.25 / 4, 1e-12);
     expect(() => nb.nn.mse(y, f64([1, 2]))).toThrow('mse: prediction is [2,2] but target is [2]; they must match');
