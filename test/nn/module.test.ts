@@ -257,3 +257,37 @@ describe('dtypes and freezing', () => {
     expect((m.at(1) as nb.nn.Perceptron).weight.requiresGrad).toBe(false);
   });
 });
+
+describe('a classic LeNet-style conv net', () => {
+  it('trains with flat memory and lowers its loss (C3 table, trainable subsampling)', () => {
+    nb.seed(2);
+    const m = nb.nn.sequential(
+      nb.nn.conv2d(1, 6, 5, { padding: 2, init: 'glorotUniform' }), nb.nn.tanh(), nb.nn.subsampling(6),
+      nb.nn.lenet5C3({ init: 'glorotUniform' }), nb.nn.tanh(), nb.nn.subsampling(16),
+      nb.nn.flatten(), nb.nn.linear(16, 3, { init: 'glorotUniform' }),
+    );
+    const x = nb.randn([6, 1, 12, 12]);
+    const t = nb.tensor([0, 1, 2, 0, 1, 2], { dtype: 'int32' });
+    const opt = nb.optim.adam(0.01);
+    const step = (): number => {
+      const l = nb.tidy(() => {
+        const loss = nb.nn.softmaxCrossEntropy(m.call(x), t);
+        loss.backward();
+        return loss.item();
+      });
+      opt.step(m.parameters());
+      m.zeroGrad();
+      return l;
+    };
+    const first = step();
+    const before = nb.memory().numTensors;
+    let last = first;
+    for (let i = 0; i < 15; i++) last = step();
+    expect(nb.memory().numTensors).toBe(before);
+    expect(last).toBeLessThan(first);
+    // C3's unconnected weights are still exactly zero after training.
+    const c3 = m.at(3) as nb.nn.PartialConv2d;
+    const w = values(c3.weight);
+    expect(w.slice(3 * 25, 6 * 25).every((v) => v === 0)).toBe(true); // map 0 reads S2 maps 0–2 only
+  });
+});
