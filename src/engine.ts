@@ -140,7 +140,8 @@ export function withGrad<T>(enabled: boolean, fn: () => T): T {
 // Memory scopes.
 
 class Scope {
-  readonly tensors = new Set<Tensor>();
+  /** Tensors created while this scope was innermost (an array: pushing is the hot path). */
+  tensors: Tensor[] = [];
   constructor(readonly parent: Scope | null) {}
 }
 
@@ -175,15 +176,20 @@ function makeScopeContext(): ScopeContext {
 
 const scopes = makeScopeContext();
 
-/** Called for every new tensor: the innermost scope will dispose it unless it is kept or returned. */
-export function trackTensor(t: Tensor): void {
+/**
+ * Called for every new tensor: the innermost scope will dispose it unless it is kept or returned.
+ * Returns false when no scope is open (the tensor then relies on `dispose` or the finalizer).
+ */
+export function trackTensor(t: Tensor): boolean {
   const s = scopes.get();
-  if (s) s.tensors.add(t);
+  if (!s) return false;
+  s.tensors.push(t);
+  return true;
 }
 
-/** Removes `t` from every enclosing scope so that `tidy` does not dispose it. Returns `t`. */
+/** Exempts `t` from disposal by every enclosing `tidy` (it must then be disposed by hand). Returns `t`. */
 export function keep<T extends Tensor>(t: T): T {
-  for (let s = scopes.get(); s; s = s.parent) s.tensors.delete(t);
+  t.markKept();
   return t;
 }
 
@@ -200,21 +206,62 @@ function collect(v: unknown, out: Set<Tensor>, depth = 0): void {
   }
 }
 
+/** A tensor leaving its scope alive goes to the parent scope, or (at top level) to the finalizer's care. */
+function handOver(t: Tensor, parent: Scope | null): void {
+  if (parent) parent.tensors.push(t);
+  else t.escapeScope();
+}
+
 function closeScope(scope: Scope, result: unknown, keepAll = false): void {
   const parent = scope.parent;
-  if (keepAll) {
-    if (parent) for (const t of scope.tensors) parent.tensors.add(t);
-    scope.tensors.clear();
-    return;
+  const list = scope.tensors;
+  scope.tensors = [];
+  let kept: Set<Tensor> | null = null;
+  if (!keepAll && result !== undefined && result !== null && typeof result === 'object') {
+    kept = new Set<Tensor>();
+    collect(result, kept);
   }
-  const kept = new Set<Tensor>();
-  collect(result, kept);
-  for (const t of scope.tensors) {
-    if (kept.has(t)) {
-      if (parent) parent.tensors.add(t);
-    } else t.dispose();
+  // Returned tensors that carry an autograd record keep alive what their backward pass reads
+  // (so `tidy(() => f(x)).backward()` works); at top level the result owns those tensors.
+  const needed = kept ? graphOf(kept, list) : null;
+  for (const t of list) {
+    if (t.isDisposed || t.isKept) continue; // kept tensors were handed to the finalizer by keep()
+    if (keepAll || (kept !== null && kept.has(t))) handOver(t, parent);
+    else {
+      const owner = needed?.get(t);
+      if (owner) {
+        if (parent) parent.tensors.push(t);
+        else owner.own(t);
+      } else t.dispose();
+    }
   }
-  scope.tensors.clear();
+}
+
+/** Every tensor reachable through autograd records from `roots`, mapped to the root that reaches it first. */
+function graphOf(roots: Set<Tensor>, scopeTensors: readonly Tensor[]): Map<Tensor, Tensor> | null {
+  let out: Map<Tensor, Tensor> | null = null;
+  let members: Set<Tensor> | null = null; // the walk stays inside this scope: O(scope), not O(graph)
+  for (const r of roots) {
+    if (!r.gradFn) continue;
+    out ??= new Map();
+    members ??= new Set(scopeTensors);
+    const stack: Tensor[] = [...r.gradFn.inputs];
+    while (stack.length) {
+      const t = stack.pop() as Tensor;
+      if (out.has(t) || roots.has(t) || !members.has(t)) continue;
+      out.set(t, r);
+      if (t.gradFn) for (const x of t.gradFn.inputs) stack.push(x);
+    }
+  }
+  return out;
+}
+
+/**
+ * Internal: runs a composite op's body in its own scope, so that its temporaries are disposed
+ * at once (also outside any `tidy`) while the result and what its backward pass reads survive.
+ */
+export function scoped<T extends Tensor | Tensor[]>(fn: () => T): T {
+  return tidyUnless(fn, () => false);
 }
 
 /**

@@ -151,8 +151,72 @@ describe('tidy', () => {
   });
 });
 
+describe('ops leave no temporaries behind, also outside tidy', () => {
+  const x = nb.tensor([[1, -2, 3], [-4, 5, -6]]);
+  const w = nb.tensor([[0.5, -1, 2], [1, 1, -1]], { requiresGrad: true });
+  const idx = nb.tensor([1, 0], { dtype: 'int32' });
+  const ints = nb.tensor([[1, 2]], { dtype: 'int32' });
+  const intCol = nb.tensor([[3], [4]], { dtype: 'int32' }); // [2,1]: also broadcasts against [2,3]
+  const mask = nb.tensor([[true, false, true], [false, true, false]]);
+  const ones3 = nb.tensor([1, 1, 1]);
+  const v2 = nb.tensor([1, 2]);
+  const v1 = nb.tensor([3]);
+  // Each call creates nothing itself besides the op call, so any growth is the op's.
+  const calls: [string, (t: nb.Tensor) => nb.Tensor][] = [
+    ['add number', (t) => nb.add(t, 1)],
+    ['sub number first', (t) => nb.sub(1, t)],
+    ['mul int32 by a float number', () => nb.mul(ints, 2.5)],
+    ['add int32 to float', (t) => nb.add(intCol, t)],
+    ['exp of int', () => nb.exp(idx)],
+    ['where numbers', () => nb.where(mask, 1, 0)],
+    ['where with a number branch', (t) => nb.where(mask, t, 0)],
+    ['clip', (t) => nb.clip(t, -1, 1)],
+    ['mean', (t) => nb.mean(t, 1, true)],
+    ['variance', (t) => nb.variance(t, 0)],
+    ['std', (t) => nb.std(t)],
+    ['logsumexp', (t) => nb.logsumexp(t, 1)],
+    ['softmax', (t) => nb.softmax(t)],
+    ['logSoftmax', (t) => nb.logSoftmax(t, 0)],
+    ['leakyRelu', (t) => nb.leakyRelu(t)],
+    ['swish', (t) => nb.swish(t)],
+    ['sum keepDims', (t) => nb.sum(t, 0, true)],
+    ['argmax keepDims', (t) => nb.argmax(t, 1, true)],
+    ['sum of bool', () => nb.sum(mask)],
+    ['stack', (t) => nb.stack([t, t])],
+    ['tile', (t) => nb.tile(t, [2, 1])],
+    ['repeat', (t) => nb.repeat(t, 2, 1)],
+    ['matmul vector', (t) => nb.matmul(t, ones3)],
+    ['matmul int', () => nb.matmul(ints, intCol)],
+    ['outer', () => nb.outer(v2, v1)],
+    ['scatterAdd', (t) => nb.scatterAdd(t, idx, t)],
+    ['logicalAnd numbers', (t) => nb.logicalAnd(t, t)],
+    ['logicalNot', (t) => nb.logicalNot(t)],
+  ];
+  for (const [name, f] of calls) {
+    it(name, () => {
+      for (const input of [x, w]) {
+        const before = live();
+        const out = f(input);
+        out.dispose();
+        expect(live(), `${name} on ${input === w ? 'a tensor requiring grad' : 'a constant'}`).toBe(before);
+      }
+    });
+  }
+  it('a result returned from tidy can still be differentiated (its graph is kept alive)', () => {
+    const p = nb.tensor([3], { requiresGrad: true });
+    const before = live();
+    // softmax over one element is 1 (gradient 0), so d/dp = d tanh(p)/dp + 0.
+    const y = nb.tidy(() => p.mul(2).exp().mul(p).softmax(-1).add(nb.tanh(p)).sum());
+    y.backward();
+    expect(p.grad!.item()).toBeCloseTo(1 - Math.tanh(3) ** 2, 5);
+    y.dispose();
+    p.zeroGrad();
+    expect(live()).toBe(before);
+  });
+});
+
 describe('finalizer safety net', () => {
-  it('a tensor dropped without dispose is released when collected (node --expose-gc)', () => {
+  it('tensors dropped without dispose (made outside a scope, returned from a tidy, or kept) are released when collected (node --expose-gc)', () => {
     const script = fileURLToPath(new URL('./fixtures/finalizer.ts', import.meta.url));
     const tsx = fileURLToPath(new URL('../node_modules/tsx/dist/loader.mjs', import.meta.url));
     const out = execFileSync(process.execPath, ['--expose-gc', '--import', tsx, script], { encoding: 'utf8', timeout: 60_000 });

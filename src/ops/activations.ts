@@ -1,5 +1,5 @@
 /** Activation functions (SCOPE §3) and softmax/logSoftmax, each with its derivative. */
-import { apply } from '../engine.js';
+import { apply, scoped } from '../engine.js';
 import { defineOp } from '../registry.js';
 import type { Tensor, TensorLike } from '../tensor/tensor.js';
 import { normAxis } from '../tensor/shape.js';
@@ -53,8 +53,7 @@ const Elu = unaryDef('elu', 'rule', F);
 /** x for x > 0, α(eˣ − 1) otherwise; derivative 1 or y + α. */
 export function elu(x: TensorLike, alpha = 1): Tensor {
   if (!Number.isFinite(alpha)) throw new Error(`elu: alpha must be a finite number, got ${alpha}`);
-  const t = operand('elu', x, true);
-  return unaryOp(Elu, 'elu', t, (dy, [xi], y) => [where(gt(xi!, 0), dy, mul(dy, add(y, alpha)))], true, alpha);
+  return unaryOp(Elu, 'elu', x, (dy, [xi], y) => [where(gt(xi!, 0), dy, mul(dy, add(y, alpha)))], true, alpha);
 }
 
 const Selu = unaryDef('selu', 'rule', F);
@@ -66,15 +65,19 @@ export function selu(x: TensorLike): Tensor {
 /** max(x, slope·x) for 0 ≤ slope ≤ 1. */
 export function leakyRelu(x: TensorLike, slope = 0.01): Tensor {
   if (!(slope >= 0 && slope <= 1)) throw new Error(`leakyRelu: slope must be in [0, 1], got ${slope}`);
-  const t = operand('leakyRelu', x, true);
-  return maximum(t, mul(t, slope));
+  return scoped(() => {
+    const t = operand('leakyRelu', x, true);
+    return maximum(t, mul(t, slope));
+  });
 }
 defineOp({ name: 'leakyRelu', kernels: [], grad: 'composite', family: F });
 
 /** x·σ(x). */
 export function swish(x: TensorLike): Tensor {
-  const t = operand('swish', x, true);
-  return mul(t, sigmoid(t));
+  return scoped(() => {
+    const t = operand('swish', x, true);
+    return mul(t, sigmoid(t));
+  });
 }
 defineOp({ name: 'swish', kernels: [], grad: 'composite', family: F });
 
@@ -88,8 +91,10 @@ function shiftByMax(x: Tensor, a: number): Tensor {
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   assertTensor(x, 'logSoftmax', 'x');
   const a = normAxis(axis, x.rank, 'logSoftmax');
-  const s = shiftByMax(x, a);
-  return sub(s, log(sum(exp(s), a, true)));
+  return scoped(() => {
+    const s = shiftByMax(x, a);
+    return sub(s, log(sum(exp(s), a, true)));
+  });
 }
 defineOp({ name: 'logSoftmax', kernels: [], grad: 'composite', family: F });
 
@@ -97,7 +102,9 @@ defineOp({ name: 'logSoftmax', kernels: [], grad: 'composite', family: F });
 export function softmax(x: Tensor, axis = -1): Tensor {
   assertTensor(x, 'softmax', 'x');
   const a = normAxis(axis, x.rank, 'softmax');
-  const e = exp(shiftByMax(x, a));
-  return div(e, sum(e, a, true));
+  return scoped(() => {
+    const e = exp(shiftByMax(x, a));
+    return div(e, sum(e, a, true));
+  });
 }
 defineOp({ name: 'softmax', kernels: [], grad: 'composite', family: F });

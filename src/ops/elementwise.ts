@@ -2,13 +2,13 @@
  * Elementwise ops with NumPy broadcasting. Each op's gradient rule sits beside its forward and is
  * written with other ops, so it runs on every backend and can itself be differentiated.
  */
-import { apply, type GradFn } from '../engine.js';
+import { apply, scoped, type GradFn } from '../engine.js';
 import { defineOp, type OpDef } from '../registry.js';
 import type { BinaryOp } from '../backends/interface.js';
 import type { Tensor, TensorLike } from '../tensor/tensor.js';
 import { DTYPES, isFloat, type DType } from '../tensor/dtype.js';
 import { broadcastShapes } from '../tensor/shape.js';
-import { assertTensor, constant, operands, sumTo, unaryDef, unaryOp } from './util.js';
+import { assertTensor, constant, operands, releaseTemps, sumTo, unaryDef, unaryOp } from './util.js';
 
 const F = 'elementwise';
 
@@ -18,7 +18,8 @@ function binary(def: OpDef, kop: BinaryOp, a: TensorLike, b: TensorLike, grad: G
   const [x, y] = operands(def.name, a, b, floatOnly);
   const outShape = broadcastShapes(x.shape, y.shape, def.name);
   const dtype = outDtype ?? x.dtype;
-  return apply(def, [x, y], outShape, dtype, (be, [ka, kb]) => be.binary(kop, ka!, kb!, outShape, dtype), grad);
+  const out = apply(def, [x, y], outShape, dtype, (be, [ka, kb]) => be.binary(kop, ka!, kb!, outShape, dtype), grad);
+  return x === a && y === b ? out : releaseTemps(out, [x, y], [a, b]);
 }
 
 const Add = defineOp({ name: 'add', kernels: ['binary'], grad: 'rule', family: F });
@@ -104,7 +105,7 @@ function logical(name: 'logicalAnd' | 'logicalOr' | 'logicalXor'): (a: Tensor, b
     const x = a.dtype === 'bool' ? a : ne(a, 0);
     const y = b.dtype === 'bool' ? b : ne(b, 0);
     const outShape = broadcastShapes(x.shape, y.shape, name);
-    return apply(def, [x, y], outShape, 'bool', (be, [ka, kb]) => be.binary(name, ka!, kb!, outShape, 'bool'));
+    return releaseTemps(apply(def, [x, y], outShape, 'bool', (be, [ka, kb]) => be.binary(name, ka!, kb!, outShape, 'bool')), [x, y], [a, b]);
   };
 }
 export const logicalAnd = logical('logicalAnd');
@@ -115,7 +116,7 @@ const LogicalNot = defineOp({ name: 'logicalNot', kernels: ['unary'], grad: 'non
 export function logicalNot(a: Tensor): Tensor {
   assertTensor(a, 'logicalNot', 'x');
   const x = a.dtype === 'bool' ? a : ne(a, 0);
-  return apply(LogicalNot, [x], x.shape, 'bool', (be, [k]) => be.unary('logicalNot', k!));
+  return releaseTemps(apply(LogicalNot, [x], x.shape, 'bool', (be, [k]) => be.unary('logicalNot', k!)), [x], [a]);
 }
 
 // ---- where and cast ---------------------------------------------------------------------------
@@ -130,11 +131,12 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
     ? [constant(a, 'float32', cond), constant(b, 'float32', cond)]
     : operands('where', a, b);
   const outShape = broadcastShapes(broadcastShapes(c.shape, x.shape, 'where', ['cond', 'a']), y.shape, 'where', ['cond/a', 'b']);
-  return apply(Where, [c, x, y], outShape, x.dtype, (be, [kc, ka, kb]) => be.where(kc!, ka!, kb!, outShape), (dy, [cc, xx, yy]) => [
+  const out = apply(Where, [c, x, y], outShape, x.dtype, (be, [kc, ka, kb]) => be.where(kc!, ka!, kb!, outShape), (dy, [cc, xx, yy]) => [
     null,
     sumTo(where(cc!, dy, 0), xx!.shape),
     sumTo(where(cc!, 0, dy), yy!.shape),
   ]);
+  return releaseTemps(out, [c, x, y], [cond, a, b]);
 }
 
 const Cast = defineOp({ name: 'cast', kernels: ['cast'], grad: 'rule', family: F });
@@ -240,7 +242,7 @@ export function log1p(x: TensorLike): Tensor {
 /** clip(x, min, max) = min(max(x, lo), hi); the gradient passes where lo ≤ x ≤ hi. */
 export function clip(x: TensorLike, lo: number, hi: number): Tensor {
   if (!(lo <= hi)) throw new Error(`clip: min (${lo}) must not exceed max (${hi})`);
-  return minimum(maximum(x, lo), hi);
+  return scoped(() => minimum(maximum(x, lo), hi));
 }
 defineOp({ name: 'clip', kernels: [], grad: 'composite', family: F });
 

@@ -1,5 +1,5 @@
 /** Indexing: gather/indexSelect, scatterAdd (its adjoint) and oneHot. Indices are int32. */
-import { apply } from '../engine.js';
+import { apply, scoped } from '../engine.js';
 import { defineOp } from '../registry.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { fmt, normAxis, shapesEqual } from '../tensor/shape.js';
@@ -62,7 +62,7 @@ export function scatterAdd(target: Tensor, indices: Tensor, updates: Tensor, axi
     throw new Error(`scatterAdd: updates has shape ${fmt(updates.shape)}, expected ${fmt(expected)} for target ${fmt(target.shape)}, indices ${fmt(idx.shape)}, axis ${a}`);
   }
   if (updates.dtype !== target.dtype) throw new Error(`scatterAdd: updates is ${updates.dtype}, target is ${target.dtype}`);
-  return add(target, scatterAddRaw(updates, idx, a, target.shape));
+  return scoped(() => add(target, scatterAddRaw(updates, idx, a, target.shape)));
 }
 
 const OneHot = defineOp({ name: 'oneHot', kernels: ['oneHot'], grad: 'none', family: F });

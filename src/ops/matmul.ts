@@ -1,5 +1,5 @@
 /** Matrix products: batched matmul with NumPy-style batch broadcasting, plus dot and outer. */
-import { apply } from '../engine.js';
+import { apply, scoped } from '../engine.js';
 import { defineOp } from '../registry.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { broadcastShapes, fmt } from '../tensor/shape.js';
@@ -8,7 +8,7 @@ import { reshape } from './shape.js';
 import { cast } from './elementwise.js';
 import { isFloat } from '../tensor/dtype.js';
 
-function broadcastBatch(a: Tensor, b: Tensor): number[] {
+function broadcastBatch(a: Tensor, b: Tensor): readonly number[] {
   try {
     return broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), 'matmul');
   } catch {
@@ -66,6 +66,11 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   assertTensor(b, 'matmul', 'b');
   if (a.rank === 0 || b.rank === 0) throw new Error(`matmul: operands must have rank ≥ 1: a is ${fmt(a.shape)}, b is ${fmt(b.shape)}`);
   if (a.dtype !== b.dtype) throw new Error(`matmul: dtypes differ: a is ${a.dtype}, b is ${b.dtype}`);
+  if (a.rank >= 2 && b.rank >= 2 && isFloat(a.dtype)) return matmulT(a, b, false, false); // no temporaries
+  return scoped(() => matmulVec(a, b));
+}
+
+function matmulVec(a: Tensor, b: Tensor): Tensor {
   let x = a;
   let y = b;
   if (!isFloat(a.dtype)) {
@@ -105,6 +110,6 @@ export function outer(a: Tensor, b: Tensor): Tensor {
   assertTensor(a, 'outer', 'a');
   assertTensor(b, 'outer', 'b');
   if (a.rank !== 1 || b.rank !== 1) throw new Error(`outer: needs two vectors: a is ${fmt(a.shape)}, b is ${fmt(b.shape)}`);
-  return matmul(reshape(a, [a.size, 1]), reshape(b, [1, b.size]));
+  return scoped(() => matmul(reshape(a, [a.size, 1]), reshape(b, [1, b.size])));
 }
 defineOp({ name: 'outer', kernels: [], grad: 'composite', family: 'matmul' });

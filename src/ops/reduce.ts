@@ -1,5 +1,5 @@
 /** Reductions over any axes (negative axes count from the end), with `keepDims`. */
-import { apply } from '../engine.js';
+import { apply, scoped } from '../engine.js';
 import { defineOp, type OpDef } from '../registry.js';
 import type { ReduceOp } from '../backends/interface.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -24,9 +24,12 @@ function reduceOp(def: OpDef, kop: ReduceOp, x: Tensor, axes: Axes, keepDims: bo
   if ((kop === 'max' || kop === 'min') && x.size === 0 && sizeOf(outShape) > 0) {
     throw new Error(`${def.name}: cannot reduce empty axes [${ax.join(',')}] of ${fmt(x.shape)} (no identity for ${kop})`);
   }
-  const input = kop === 'sum' && x.dtype === 'bool' ? cast(x, 'int32') : x;
-  const out = apply(def, [input], outShape, input.dtype, (be, [k]) => be.reduce(kop, k!, ax), grad ? (dy, [xi], o) => [grad(dy, xi!, o, ax)] : undefined);
-  return keepDims ? reshape(out, reducedShape(x.shape, ax, true)) : out;
+  const run = (): Tensor => {
+    const input = kop === 'sum' && x.dtype === 'bool' ? cast(x, 'int32') : x;
+    const out = apply(def, [input], outShape, input.dtype, (be, [k]) => be.reduce(kop, k!, ax), grad ? (dy, [xi], o) => [grad(dy, xi!, o, ax)] : undefined);
+    return keepDims ? reshape(out, reducedShape(x.shape, ax, true)) : out;
+  };
+  return keepDims || x.dtype === 'bool' ? scoped(run) : run();
 }
 
 const Sum = defineOp({ name: 'sum', kernels: ['reduce'], grad: 'rule', family: F });
@@ -74,8 +77,7 @@ export function mean(x: Tensor, axes?: Axes, keepDims = false): Tensor {
   assertTensor(x, 'mean', 'x');
   const ax = normAxes(axes, x.rank, 'mean');
   const n = sizeOf(ax.map((a) => x.shape[a] as number));
-  const xs = isFloat(x.dtype) ? x : cast(x, 'float32');
-  return div(sum(xs, ax, keepDims), n);
+  return scoped(() => div(sum(isFloat(x.dtype) ? x : cast(x, 'float32'), ax, keepDims), n));
 }
 
 defineOp({ name: 'variance', kernels: [], grad: 'composite', family: F });
@@ -85,14 +87,13 @@ export function variance(x: Tensor, axes?: Axes, keepDims = false, correction = 
   const ax = normAxes(axes, x.rank, 'variance');
   const n = sizeOf(ax.map((a) => x.shape[a] as number));
   if (n - correction <= 0) throw new Error(`variance: ${n} elements over axes [${ax.join(',')}] of ${fmt(x.shape)} leave no degrees of freedom with correction ${correction}`);
-  const d = sub(x, mean(x, ax, true));
-  return div(sum(square(d), ax, keepDims), n - correction);
+  return scoped(() => div(sum(square(sub(x, mean(x, ax, true))), ax, keepDims), n - correction));
 }
 
 defineOp({ name: 'std', kernels: [], grad: 'composite', family: F });
 /** Standard deviation: √variance. */
 export function std(x: Tensor, axes?: Axes, keepDims = false, correction = 0): Tensor {
-  return sqrt(variance(x, axes, keepDims, correction));
+  return scoped(() => sqrt(variance(x, axes, keepDims, correction)));
 }
 
 defineOp({ name: 'logsumexp', kernels: [], grad: 'composite', family: F });
@@ -100,11 +101,13 @@ defineOp({ name: 'logsumexp', kernels: [], grad: 'composite', family: F });
 export function logsumexp(x: Tensor, axes?: Axes, keepDims = false): Tensor {
   assertTensor(x, 'logsumexp', 'x');
   const ax = normAxes(axes, x.rank, 'logsumexp');
-  const m = max(x, ax, true).detach();
-  const finiteM = where(gt(m, -Infinity), m, 0); // rows of -inf stay -inf instead of NaN
-  const s = log(sum(exp(sub(x, finiteM)), ax, true));
-  const out = add(s, finiteM);
-  return keepDims ? out : reshape(out, reducedShape(x.shape, ax, false));
+  return scoped(() => {
+    const m = max(x, ax, true).detach();
+    const finiteM = where(gt(m, -Infinity), m, 0); // rows of -inf stay -inf instead of NaN
+    const s = log(sum(exp(sub(x, finiteM)), ax, true));
+    const out = add(s, finiteM);
+    return keepDims ? out : reshape(out, reducedShape(x.shape, ax, false));
+  });
 }
 
 function argOp(name: 'argmax' | 'argmin'): (x: Tensor, axis?: number, keepDims?: boolean) => Tensor {
@@ -115,7 +118,10 @@ function argOp(name: 'argmax' | 'argmin'): (x: Tensor, axis?: number, keepDims?:
     if (x.shape[a] === 0) throw new Error(`${name}: axis ${axis} of ${fmt(x.shape)} is empty`);
     const outShape = reducedShape(x.shape, [a], false);
     const out = apply(def, [x], outShape, 'int32', (be, [k]) => be.argReduce(name, k!, a));
-    return keepDims ? reshape(out, reducedShape(x.shape, [a], true)) : out;
+    if (!keepDims) return out;
+    const r = reshape(out, reducedShape(x.shape, [a], true));
+    out.dispose(); // r shares the buffer
+    return r;
   };
 }
 /** Index of the largest value along `axis` (first on ties), int32. */

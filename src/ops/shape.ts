@@ -1,5 +1,5 @@
 /** Shape ops: reshape (no copy), transpose/permute, squeeze/unsqueeze, broadcast, slice, pad, concat/stack/split, tile/repeat. */
-import { apply, record } from '../engine.js';
+import { apply, record, scoped } from '../engine.js';
 import { defineOp } from '../registry.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { assertShape, fmt, normAxis, shapesEqual, sizeOf, broadcastShapes } from '../tensor/shape.js';
@@ -181,7 +181,7 @@ export function stack(xs: readonly Tensor[], axis = 0): Tensor {
     if (!shapesEqual(t.shape, first.shape)) throw new Error(`stack: xs[${i}] has shape ${fmt(t.shape)}, xs[0] has ${fmt(first.shape)}`);
   });
   const a = normAxis(axis, first.rank + 1, 'stack');
-  return concat(xs.map((t) => unsqueeze(t, a)), a);
+  return scoped(() => concat(xs.map((t) => unsqueeze(t, a)), a));
 }
 defineOp({ name: 'stack', kernels: [], grad: 'composite', family: F });
 
@@ -225,7 +225,7 @@ export function tile(x: Tensor, reps: readonly number[]): Tensor {
     interleaved.push(1, d);
     target.push(r[i] as number, d);
   });
-  return reshape(broadcastTo(reshape(x, interleaved), target), shape.map((d, i) => d * (r[i] as number)));
+  return scoped(() => reshape(broadcastTo(reshape(x, interleaved), target), shape.map((d, i) => d * (r[i] as number))));
 }
 defineOp({ name: 'tile', kernels: [], grad: 'composite', family: F });
 
@@ -234,11 +234,10 @@ export function repeat(x: Tensor, repeats: number, axis = 0): Tensor {
   assertTensor(x, 'repeat', 'x');
   if (!Number.isInteger(repeats) || repeats < 0) throw new Error(`repeat: repeats must be a non-negative integer, got ${repeats}`);
   const a = normAxis(axis, x.rank, 'repeat');
-  const expanded = unsqueeze(x, a + 1);
-  const target = expanded.shape.slice();
-  target[a + 1] = repeats;
+  const target = x.shape.slice();
+  target.splice(a + 1, 0, repeats);
   const out = x.shape.slice();
   out[a] = (out[a] as number) * repeats;
-  return reshape(broadcastTo(expanded, target), out);
+  return scoped(() => reshape(broadcastTo(unsqueeze(x, a + 1), target), out));
 }
 defineOp({ name: 'repeat', kernels: [], grad: 'composite', family: F });

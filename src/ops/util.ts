@@ -58,6 +58,20 @@ export function operand(op: string, x: TensorLike, floatOnly = false): Tensor {
   return x;
 }
 
+/**
+ * Disposes the temporaries an op made from its arguments (number constants, dtype casts) once
+ * the op has run; when the output's autograd record reads them, the output owns them instead.
+ */
+export function releaseTemps(out: Tensor, made: readonly Tensor[], given: readonly unknown[]): Tensor {
+  for (let i = 0; i < made.length; i++) {
+    const t = made[i] as Tensor;
+    if (t === given[i] || t === out) continue;
+    if (out.gradFn) out.own(t);
+    else t.dispose();
+  }
+  return out;
+}
+
 /** Sums a gradient over broadcast axes so that it has `shape` again. */
 export function sumTo(g: Tensor, shape: Shape): Tensor {
   if (shapesEqual(g.shape, shape)) return g;
@@ -72,7 +86,8 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
 /** Runs an elementwise unary kernel; integer inputs are cast to float32 first when `floatOnly`. */
 export function unaryOp(def: OpDef, kop: UnaryOp, x: TensorLike, grad: GradFn | undefined, floatOnly = true, alpha?: number): Tensor {
   const t = operand(def.name, x, floatOnly);
-  return apply(def, [t], t.shape, t.dtype, (be, [k]) => be.unary(kop, k!, alpha), grad);
+  const out = apply(def, [t], t.shape, t.dtype, (be, [k]) => be.unary(kop, k!, alpha), grad);
+  return t === x ? out : releaseTemps(out, [t], [x]);
 }
 
 /** Defines an elementwise unary op (one `unary` kernel) of `family`. */

@@ -28,8 +28,8 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
 }
 
 /** NumPy broadcasting of two shapes; throws `op: cannot broadcast a [..] with b [..]`. */
-export function broadcastShapes(a: Shape, b: Shape, op: string, names: [string, string] = ['a', 'b']): number[] {
-  if (shapesEqual(a, b)) return a.slice();
+export function broadcastShapes(a: Shape, b: Shape, op: string, names: [string, string] = ['a', 'b']): Shape {
+  if (shapesEqual(a, b)) return a; // the common case allocates nothing (tensor shapes are frozen)
   const n = Math.max(a.length, b.length);
   const out = new Array<number>(n);
   for (let i = 0; i < n; i++) {

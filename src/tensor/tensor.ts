@@ -45,6 +45,11 @@ export class Tensor {
   /** An optional name, shown in errors and summaries. */
   name: string | undefined;
   private held: Held;
+  /** Registered with the finalizer (tensors inside a tidy scope are not until they leave it). */
+  private finalized = false;
+  private kept = false;
+  /** Tensors that live exactly as long as this one (temporaries its autograd record still reads). */
+  private owned: Tensor[] | null = null;
 
   private constructor(storage: Storage, shape: Shape) {
     this.held = { storage };
@@ -52,14 +57,37 @@ export class Tensor {
     this.size = storage.size;
     this.dtype = storage.dtype;
     this.backend = storage.backend;
-    finalizer.register(this, this.held, this);
     engine.tensorCreated();
-    engine.trackTensor(this);
+    // Inside a tidy scope the scope disposes the tensor, so the (costly) finalizer registration
+    // waits until the tensor leaves the scope alive (returned, kept) — see escapeScope.
+    if (!engine.trackTensor(this)) this.escapeScope();
+  }
+
+  /** Internal: the tensor outlives every scope; the finalizer becomes its safety net. */
+  escapeScope(): void {
+    if (this.finalized || this.held.storage === null) return;
+    this.finalized = true;
+    finalizer.register(this, this.held, this);
+  }
+
+  /** Internal (see `nb.keep`): never disposed by a tidy scope. */
+  markKept(): void {
+    this.kept = true;
+    this.escapeScope();
+  }
+  get isKept(): boolean {
+    return this.kept;
+  }
+
+  /** Internal: `t` is disposed together with this tensor. */
+  own(t: Tensor): void {
+    (this.owned ??= []).push(t);
   }
 
   /** Internal: wraps a storage (whose reference the new tensor takes over). */
   static fromStorage(storage: Storage, shape: Shape): Tensor {
-    return new Tensor(storage, Object.freeze(shape.slice()));
+    // Shapes are immutable: a frozen one (another tensor's) is shared rather than copied.
+    return new Tensor(storage, Object.isFrozen(shape) ? shape : Object.freeze(shape.slice()));
   }
 
   /** Internal: a new tensor sharing this one's storage under another shape (no copy). */
@@ -100,10 +128,15 @@ export class Tensor {
     const s = this.held.storage;
     if (!s) return;
     this.held.storage = null;
-    finalizer.unregister(this);
+    if (this.finalized) finalizer.unregister(this);
     s.release();
     engine.tensorDisposed();
     this.gradFn = null;
+    const owned = this.owned;
+    if (owned) {
+      this.owned = null;
+      for (const t of owned) t.dispose();
+    }
   }
 
   /**
@@ -230,6 +263,19 @@ export class Tensor {
   unsqueeze(axis: number): Tensor { return ops.unsqueeze(this, axis); }
   broadcastTo(shape: readonly number[]): Tensor { return ops.broadcastTo(this, shape); }
   cast(dtype: DType): Tensor { return ops.cast(this, dtype); }
+  slice(begin: readonly number[], size?: readonly number[]): Tensor { return ops.slice(this, begin, size); }
+  pad(pads: readonly (readonly [number, number])[], value = 0): Tensor { return ops.pad(this, pads, value); }
+  split(sections: number | readonly number[], axis = 0): Tensor[] { return ops.split(this, sections, axis); }
+  tile(reps: readonly number[]): Tensor { return ops.tile(this, reps); }
+  repeat(repeats: number, axis = 0): Tensor { return ops.repeat(this, repeats, axis); }
+  gather(indices: Tensor, axis = 0): Tensor { return ops.gather(this, indices, axis); }
+  permute(perm: readonly number[]): Tensor { return ops.permute(this, perm); }
+  variance(axes?: number | readonly number[], keepDims = false, correction = 0): Tensor { return ops.variance(this, axes, keepDims, correction); }
+  std(axes?: number | readonly number[], keepDims = false, correction = 0): Tensor { return ops.std(this, axes, keepDims, correction); }
+  logsumexp(axes?: number | readonly number[], keepDims = false): Tensor { return ops.logsumexp(this, axes, keepDims); }
+  softplus(): Tensor { return ops.softplus(this); }
+  logicalNot(): Tensor { return ops.logicalNot(this); }
+  where(cond: Tensor, other: Tensor | number): Tensor { return ops.where(cond, this, other); }
 }
 
 function nest(values: TypedArray, shape: Shape, asBool: boolean): NestedArray {

@@ -36,7 +36,10 @@ function broadcastIndex(inShape: Shape, outShape: Shape): Int32Array {
 }
 
 function sameShape(a: Shape, b: Shape): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function unaryFn(op: UnaryOp, alpha: number): (x: number) => number {
@@ -183,8 +186,17 @@ class CpuBackend implements Backend {
     const o = this.out(outDtype, n);
     const x = arr(a);
     const y = arr(b);
-    if (sameShape(a.shape, outShape) && sameShape(b.shape, outShape)) {
+    const aFull = sameShape(a.shape, outShape);
+    const bFull = sameShape(b.shape, outShape);
+    if (aFull && bFull) {
       for (let i = 0; i < n; i++) o[i] = f(x[i] as number, y[i] as number);
+    } else if (aFull && b.size === 1) {
+      // tensor ∘ scalar (learning rates, constants): no index arrays
+      const s = y[0] as number;
+      for (let i = 0; i < n; i++) o[i] = f(x[i] as number, s);
+    } else if (bFull && a.size === 1) {
+      const s = x[0] as number;
+      for (let i = 0; i < n; i++) o[i] = f(s, y[i] as number);
     } else {
       const ia = broadcastIndex(a.shape, outShape);
       const ib = broadcastIndex(b.shape, outShape);
