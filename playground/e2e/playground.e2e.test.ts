@@ -187,6 +187,20 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
     expect(errors).toEqual([]);
   });
 
+  it('shows the vanishing gradient of a deep sigmoid network in the gradient-norm panel', async () => {
+    await page.goto(server.url + '#dataset=circle&hidden=8,8,8,8,8&activation=sigmoid&init=gaussian&learningRate=0.1');
+    await page.waitForSelector('#neuron-5-0');
+    for (let i = 0; i < 5; i++) await page.click('#step');
+    await page.waitForFunction(() => document.getElementById('epoch')?.dataset.value === '5');
+    const norms = JSON.parse((await page.getAttribute('#grad-chart', 'data-last')) ?? '[]') as number[];
+    expect(norms).toHaveLength(6);
+    // Each layer learns more slowly than the one after it; the first about 1000× slower than the output.
+    for (let l = 0; l < 5; l++) expect(norms[l]!).toBeLessThan(norms[l + 1]!);
+    expect(norms[0]! * 100).toBeLessThan(norms[5]!);
+    await shot(page, 'vanishing', true);
+    expect(errors).toEqual([]);
+  });
+
   it('trains a three-class spiral with softmax and shows a neuron’s BP1–BP4 values', async () => {
     await page.goto(server.url + '#dataset=spiral&classes=3&hidden=8,8,8,8&activation=relu&optimizer=adam&learningRate=0.01&seed=1&showTest=1');
     await page.waitForSelector('#neuron-4-2'); // three output units

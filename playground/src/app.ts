@@ -391,7 +391,9 @@ export class App {
       { values: h.train, color: '#333', label: 'training' },
       { values: h.test, color: '#aaa', label: 'test' },
     ]);
-    drawChart($('grad-chart'), h.gradNorms.map((v, l) => ({ values: v, color: LAYER_COLORS[l % LAYER_COLORS.length]!, label: `layer ${l + 1}` })), { log: true });
+    const gradChart = $<HTMLCanvasElement>('grad-chart');
+    gradChart.dataset.last = JSON.stringify(h.gradNorms.map((v) => v.at(-1) ?? null));
+    drawChart(gradChart, h.gradNorms.map((v, l) => ({ values: v, color: LAYER_COLORS[l % LAYER_COLORS.length]!, label: `layer ${l + 1}` })), { log: true });
 
     if (this.selected && (!this.playing || now - this.lastInspect > 150)) {
       this.lastInspect = now;
@@ -421,7 +423,7 @@ export class App {
     const label = this.trainer.data.train.labels[Math.min(this.point, this.trainer.data.train.count - 1)]!;
     const rows = [
       ['neuron', `${isOut ? 'output' : `hidden layer ${l}`}, unit ${r.unit + 1} — ${actName}`],
-      ['point', `#${this.point} (x₁, x₂) = (${r.point[0].toFixed(2)}, ${r.point[1].toFixed(2)}), target ${fmtNum(label, 2)} — click the output to choose another`],
+      ['point', `#${this.point} (x₁, x₂) = (${r.point[0].toFixed(2)}, ${r.point[1].toFixed(2)}), ${this.trainer.data.classes ? `class ${label}` : `target ${fmtNum(label, 2)}`} — click the output to choose another`],
       [`z${sup(l)} = a${sup(l - 1)}·w + b`, fmtNum(r.z, 4)],
       [`a${sup(l)} = f(z${sup(l)})`, fmtNum(r.a, 4)],
       [`δ${sup(l)} = ∂L/∂z${sup(l)} (autodiff)`, fmtNum(r.delta, 5)],
