@@ -21,6 +21,8 @@ export {
 export type { Conv2dLayerOptions, Conv2dTransposeLayerOptions, PoolLayerOptions } from './layers/conv.js';
 export { Flatten, flatten, Reshape, reshape, Dropout, dropout } from './layers/shape.js';
 export { Sequential, sequential, Residual, residual } from './layers/containers.js';
+export { RandomAffine, randomAffine, randomShift, randomRotation, affineTransform } from './layers/augment.js';
+export type { AffineParams } from './layers/augment.js';
 export {
   mse, squaredError, binaryCrossEntropy, binaryCrossEntropyWithLogits, softmaxCrossEntropy, crossEntropy, accuracy,
 } from './losses.js';
