@@ -48,7 +48,7 @@ async function trainUntil(page: Page, target: number, maxEpochs: number): Promis
       return loss < t || epoch >= m;
     },
     [target, maxEpochs] as const,
-    { timeout: 90_000, polling: 50 },
+    { timeout: 200_000, polling: 50 },
   );
   return { epoch: await num(page, 'epoch'), loss: await num(page, 'loss-test') };
 }
@@ -108,7 +108,7 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
     await page.waitForSelector('#inspector-values');
     await shot(page, 'xor', true);
     expect(errors).toEqual([]);
-  });
+  }, 240_000);
 
   it('learns the two-arm spiral from x₁ and x₂ with four hidden ReLU layers', async () => {
     await page.goto(server.url);
@@ -129,7 +129,7 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
     expect(epoch).toBeLessThan(300);
     await shot(page, 'spiral', true);
     expect(errors).toEqual([]);
-  });
+  }, 240_000);
 
   it('keeps every setting in the URL: reloading restores it and repeats the run exactly', async () => {
     await page.goto(server.url);
@@ -220,5 +220,5 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
     expect(await page.textContent('#tooltip')).toMatch(/^weight -?\d+\.\d{4}$/);
     await shot(page, 'spiral3', true);
     expect(errors).toEqual([]);
-  });
+  }, 240_000);
 });

@@ -7,7 +7,7 @@ import { FEATURE_INFO, gridPoints } from './features.js';
 import { NetworkView } from './network-view.js';
 import { CLASS_COLORS, css, drawAxes, drawChart, drawField, drawPoints, type Field } from './render.js';
 import {
-  ACTIVATIONS, BATCH_SIZES, CLASS_COUNTS, CLASSIFICATION_SETS, DATASETS, FEATURES, fromHash, INITS, isMultiClassCapable, LEARNING_RATES,
+  ACTIVATIONS, BATCH_SIZES, SCHEDULES, CLASS_COUNTS, CLASSIFICATION_SETS, DATASETS, FEATURES, fromHash, INITS, isMultiClassCapable, LEARNING_RATES,
   MAX_LAYERS, MAX_NEURONS, normalize, OPTIMIZERS, PROBLEMS, REG_RATES, REGRESSION_SETS, REGULARIZATIONS, toHash,
   type DatasetName, type Feature, type State,
 } from './state.js';
@@ -152,6 +152,8 @@ export class App {
   private setupControls(): void {
     fillSelect($('learningRate'), LEARNING_RATES);
     fillSelect($('optimizer'), OPTIMIZERS);
+    const scheduleLabels: Record<string, string> = { constant: 'Constant', step: 'Step decay ×0.5 / 100 epochs', exp: 'Exponential e^(−0.01·epoch)' };
+    fillSelect($('schedule'), SCHEDULES, (v) => scheduleLabels[v] ?? v);
     fillSelect($('activation'), ACTIVATIONS);
     fillSelect($('init'), INITS);
     fillSelect($('regularization'), REGULARIZATIONS);
@@ -165,6 +167,7 @@ export class App {
     };
     onSelect('learningRate', (v) => ({ learningRate: Number(v) }));
     onSelect('optimizer', (v) => ({ optimizer: v as State['optimizer'] }));
+    onSelect('schedule', (v) => ({ schedule: v as State['schedule'] }));
     onSelect('activation', (v) => ({ activation: v as State['activation'] }));
     onSelect('init', (v) => ({ init: v as State['init'] }));
     onSelect('regularization', (v) => ({ regularization: v as State['regularization'] }));
@@ -241,6 +244,7 @@ export class App {
     const s = this.state;
     ensureOption($('learningRate'), String(s.learningRate));
     $<HTMLSelectElement>('optimizer').value = s.optimizer;
+    $<HTMLSelectElement>('schedule').value = s.schedule;
     $<HTMLSelectElement>('activation').value = s.activation;
     $<HTMLSelectElement>('init').value = s.init;
     $<HTMLSelectElement>('regularization').value = s.regularization;
@@ -379,6 +383,7 @@ export class App {
     const epochEl = $('epoch');
     epochEl.textContent = tr.epoch.toLocaleString('en-US', { minimumIntegerDigits: 6 });
     epochEl.dataset.value = String(tr.epoch);
+    $('lr-now').textContent = `η = ${fmtNum(tr.currentLearningRate, 4)}`;
     const lt = h.test.at(-1)!;
     const ll = h.train.at(-1)!;
     const testEl = $('loss-test');

@@ -1,6 +1,6 @@
 /** The optimizer behind the "optimizer" control (SCOPE §5), from nabla.optim. */
 import * as nb from 'nabla';
-import type { OptimizerName } from './state.js';
+import type { OptimizerName, ScheduleName } from './state.js';
 
 export type Optimizer = nb.optim.Optimizer;
 
@@ -16,5 +16,14 @@ export function makeOptimizer(name: OptimizerName, learningRate: number): Optimi
     case 'rmsprop': return nb.optim.rmsprop(learningRate);
     case 'adadelta': return nb.optim.adadelta(learningRate);
     case 'adam': return nb.optim.adam(learningRate);
+  }
+}
+
+/** The learning-rate schedule behind the "schedule" control, per epoch, from nabla.optim. */
+export function makeSchedule(name: ScheduleName, learningRate: number): nb.optim.LRSchedule {
+  switch (name) {
+    case 'constant': return nb.optim.constantSchedule(learningRate);
+    case 'step': return nb.optim.stepDecay(learningRate, { factor: 0.5, every: 100 });
+    case 'exp': return nb.optim.exponentialDecay(learningRate, 0.01);
   }
 }

@@ -20,6 +20,10 @@ export type Activation = (typeof ACTIVATIONS)[number];
 export const OPTIMIZERS = ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adadelta', 'adam'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 
+/** Learning-rate schedules (SCOPE §5): constant, step decay (×0.5 every 100 epochs), exponential decay e^(−0.01·epoch). */
+export const SCHEDULES = ['constant', 'step', 'exp'] as const;
+export type ScheduleName = (typeof SCHEDULES)[number];
+
 export const INITS = ['xavier', 'xavier-avg', 'he', 'gaussian', 'uniform', 'constant'] as const;
 export type InitName = (typeof INITS)[number];
 
@@ -31,7 +35,7 @@ export type Feature = (typeof FEATURES)[number];
 
 export const LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10] as const;
 export const REG_RATES = [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10] as const;
-export const BATCH_SIZES = [1, 2, 5, 10, 20, 30, 50, 100, 250] as const;
+export const BATCH_SIZES = [1, 2, 5, 10, 20, 30, 50, 100, 250, 500] as const;
 export const CLASS_COUNTS = [2, 3, 4, 5] as const;
 
 export const MAX_LAYERS = 6;
@@ -55,6 +59,7 @@ export interface State {
   init: InitName;
   optimizer: OptimizerName;
   learningRate: number;
+  schedule: ScheduleName;
   regularization: Regularization;
   regRate: number;
   batchSize: number;
@@ -77,6 +82,7 @@ export const DEFAULT_STATE: Readonly<State> = Object.freeze({
   init: 'xavier',
   optimizer: 'sgd',
   learningRate: 0.1,
+  schedule: 'constant',
   regularization: 'none',
   regRate: 0,
   batchSize: 10,
@@ -127,6 +133,7 @@ export function toHash(s: State): string {
   p.set('init', s.init);
   p.set('optimizer', s.optimizer);
   p.set('learningRate', String(s.learningRate));
+  p.set('schedule', s.schedule);
   p.set('regularization', s.regularization);
   p.set('regRate', String(s.regRate));
   p.set('batchSize', String(s.batchSize));
@@ -180,6 +187,7 @@ export function fromHash(hash: string): State {
     init: oneOf(p.get('init'), INITS, d.init),
     optimizer: oneOf(p.get('optimizer'), OPTIMIZERS, d.optimizer),
     learningRate: num(p.get('learningRate'), d.learningRate, 1e-7, 100),
+    schedule: oneOf(p.get('schedule'), SCHEDULES, d.schedule),
     regularization: oneOf(p.get('regularization'), REGULARIZATIONS, d.regularization),
     regRate: num(p.get('regRate'), d.regRate, 0, 100),
     batchSize: num(p.get('batchSize'), d.batchSize, 1, 2000, true),

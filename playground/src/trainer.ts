@@ -9,7 +9,7 @@ import * as nb from 'nabla';
 import { featureMatrix } from './features.js';
 import { makeData, type Points, type Split } from './datasets.js';
 import { activateLayer, Network, type Layer, type Tensor } from './model.js';
-import { makeOptimizer, type Optimizer } from './optimizers.js';
+import { makeOptimizer, makeSchedule, type Optimizer } from './optimizers.js';
 import type { State } from './state.js';
 
 export interface History {
@@ -55,6 +55,7 @@ export class Trainer {
   private readonly train: { x: Tensor; y: Tensor };
   private readonly test: { x: Tensor; y: Tensor };
   private optimizer: Optimizer;
+  private schedule: nb.optim.LRSchedule;
   private readonly rng: nb.Random;
   private order: Int32Array;
   private cursor = 0;
@@ -68,6 +69,8 @@ export class Trainer {
     nb.seed(state.seed);
     this.net = Network.fromState(state, state.features.length);
     this.optimizer = makeOptimizer(state.optimizer, state.learningRate);
+    this.schedule = makeSchedule(state.schedule, state.learningRate);
+    this.schedule.apply(this.optimizer, 0);
     this.rng = new nb.Random((state.seed ^ 0x9e3779b9) >>> 0);
     this.order = this.rng.permutation(this.data.train.count);
     this.normSums = this.net.layers.map(() => 0);
@@ -75,10 +78,16 @@ export class Trainer {
     this.history = { train: [train], test: [test], gradNorms: this.net.layers.map(() => []) };
   }
 
-  /** The one live change that keeps the network: the learning rate. */
+  /** The one live change that keeps the network: the (initial) learning rate. */
   setLearningRate(learningRate: number): void {
     this.state.learningRate = learningRate;
-    this.optimizer.lr = learningRate;
+    this.schedule = makeSchedule(this.state.schedule, learningRate);
+    this.schedule.apply(this.optimizer, this.epoch);
+  }
+
+  /** The learning rate the next step uses (after the schedule). */
+  get currentLearningRate(): number {
+    return this.optimizer.lr;
   }
 
   get batchesPerEpoch(): number {
@@ -135,6 +144,7 @@ export class Trainer {
     this.epoch++;
     this.cursor = 0;
     this.order = this.rng.permutation(this.data.train.count);
+    this.schedule.apply(this.optimizer, this.epoch);
     const [train, test] = this.losses();
     this.history.train.push(train);
     this.history.test.push(test);

@@ -11,7 +11,7 @@ describe('playground state ↔ URL', () => {
     const s: State = {
       problem: 'classification', dataset: 'spiral', classes: 3, noise: 15, trainRatio: 70, points: 600,
       features: ['x1', 'x2', 'sinx1', 'x1sq'], hidden: [8, 6, 3], activation: 'selu', init: 'he', optimizer: 'adam',
-      learningRate: 0.003, regularization: 'l2', regRate: 0.001, batchSize: 20, seed: 424242, showTest: true, discretize: true,
+      learningRate: 0.003, schedule: 'exp', regularization: 'l2', regRate: 0.001, batchSize: 20, seed: 424242, showTest: true, discretize: true,
     };
     const back = fromHash('#' + toHash(s));
     // Features come back in canonical order.

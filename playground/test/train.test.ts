@@ -51,6 +51,19 @@ describe('playground training', () => {
     t.dispose();
   });
 
+  it('follows the learning-rate schedule per epoch', () => {
+    const t = run({ dataset: 'xor', schedule: 'step', learningRate: 0.1 }, 0);
+    expect(t.currentLearningRate).toBeCloseTo(0.1, 12);
+    for (let e = 0; e < 100; e++) t.trainEpoch();
+    expect(t.currentLearningRate).toBeCloseTo(0.05, 12);
+    t.setLearningRate(0.3);
+    expect(t.currentLearningRate).toBeCloseTo(0.15, 12);
+    t.dispose();
+    const x = run({ dataset: 'xor', schedule: 'exp', learningRate: 0.1 }, 3);
+    expect(x.currentLearningRate).toBeCloseTo(0.1 * Math.exp(-0.03), 12);
+    x.dispose();
+  });
+
   it('records one gradient norm per layer and epoch', () => {
     const t = run({ dataset: 'circle', hidden: [4, 4, 4], activation: 'sigmoid' }, 2);
     expect(t.history.gradNorms).toHaveLength(4);
