@@ -25,6 +25,16 @@ export interface Optimizer {
   config(): { type: string; lr: number; [k: string]: number | boolean | string };
   /** Drops all per-parameter state (and disposes it). */
   reset(): void;
+  /** Per-parameter state by name, for checkpoints. */
+  stateDict(named: readonly [string, Tensor][]): OptimizerState;
+  /** Restores `stateDict` output onto the same-named parameters. */
+  loadStateDict(named: readonly [string, Tensor][], sd: OptimizerState): void;
+}
+
+/** An optimizer's state by parameter name (for checkpoints): step counts and state slots (live tensors). */
+export interface OptimizerState {
+  iterations: number;
+  params: Record<string, { step: number; slots: Tensor[] }>;
 }
 
 function checkLr(name: string, lr: number): void {
@@ -103,6 +113,38 @@ export abstract class BaseOptimizer implements Optimizer {
   /** The state slots of `p` (empty before its first step). */
   stateOf(p: Tensor): readonly Tensor[] {
     return this.state.get(p) ?? [];
+  }
+
+  /** The state of the named parameters (e.g. `opt.stateDict(model.namedParameters())`); the slot tensors are live, not copies. */
+  stateDict(named: readonly [string, Tensor][]): OptimizerState {
+    const params: OptimizerState['params'] = {};
+    for (const [n, p] of named) {
+      const s = this.state.get(p);
+      if (s) params[n] = { step: this.steps.get(p) ?? 0, slots: s.slice() };
+    }
+    return { iterations: this.iterations, params };
+  }
+
+  /** Restores state saved by `stateDict` onto the parameters with the same names (copies the tensors). */
+  loadStateDict(named: readonly [string, Tensor][], sd: OptimizerState): void {
+    const byName = new Map(named);
+    for (const [n, st] of Object.entries(sd.params)) {
+      const p = byName.get(n);
+      if (!p) throw new Error(`${this.name}.loadStateDict: state for '${n}', which is not among the parameters (${[...byName.keys()].join(', ')})`);
+      if (st.slots.length !== this.slots) throw new Error(`${this.name}.loadStateDict: '${n}' has ${st.slots.length} state slots, ${this.name} keeps ${this.slots}`);
+      for (const t of st.slots) {
+        if (t.shape.join() !== p.shape.join()) throw new Error(`${this.name}.loadStateDict: state of '${n}' has shape [${t.shape.join(',')}], the parameter has [${p.shape.join(',')}]`);
+      }
+    }
+    for (const [n, st] of Object.entries(sd.params)) {
+      const p = byName.get(n) as Tensor;
+      const old = this.state.get(p);
+      const next = noGrad(() => st.slots.map((t) => keep(t.dtype === p.dtype ? t.clone() : ops.cast(t, p.dtype))));
+      if (old) for (const t of old) t.dispose();
+      this.state.set(p, next);
+      this.steps.set(p, st.step);
+    }
+    this.iterations = sd.iterations;
   }
 
   reset(): void {

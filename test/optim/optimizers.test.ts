@@ -206,3 +206,33 @@ describe('all optimizers', () => {
     expect(() => nb.optim.rmsprop(Number.NaN)).toThrow(/learning rate/);
   });
 });
+
+describe('optimizer state for checkpoints', () => {
+  it('stateDict/loadStateDict resume Adam exactly where it stopped', () => {
+    const a = setup();
+    const opt = nb.optim.adam(0.01);
+    a.step(opt);
+    a.step(opt, [0.1, 0.2]);
+    const sd = opt.stateDict([['w', a.w]]);
+    expect(sd.iterations).toBe(2);
+    expect(sd.params.w!.step).toBe(2);
+    // a second parameter with the same value continues under a fresh optimizer loaded from the state
+    const b = nb.tensor(vals(a.w), { dtype: 'float64', requiresGrad: true });
+    const opt2 = nb.optim.adam(0.01);
+    opt2.loadStateDict([['w', b]], sd);
+    a.step(opt, [-0.3, 0.4]);
+    b.grad = nb.tensor([-0.3, 0.4], { dtype: 'float64' });
+    opt2.step([b]);
+    expect(vals(b)).toEqual(vals(a.w));
+    expect(opt2.stepsOf(b)).toBe(3);
+  });
+  it('rejects state for unknown parameters or of the wrong shape', () => {
+    const a = setup();
+    const opt = nb.optim.sgd(0.1, { momentum: 0.9 });
+    a.step(opt);
+    const sd = opt.stateDict([['w', a.w]]);
+    expect(() => nb.optim.sgd(0.1, { momentum: 0.9 }).loadStateDict([['v', a.w]], sd)).toThrow("sgd.loadStateDict: state for 'w', which is not among the parameters (v)");
+    expect(() => nb.optim.sgd(0.1, { momentum: 0.9 }).loadStateDict([['w', nb.zeros([3])]], sd)).toThrow("state of 'w' has shape [2], the parameter has [3]");
+    expect(() => nb.optim.adam().loadStateDict([['w', a.w]], sd)).toThrow("adam.loadStateDict: 'w' has 1 state slots, adam keeps 2");
+  });
+});
