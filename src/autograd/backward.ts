@@ -4,9 +4,9 @@
  */
 import * as engine from '../engine.js';
 import { fmt, shapesEqual } from '../tensor/shape.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { onesLike, zerosLike } from '../tensor/creation.js';
-import { add } from '../ops/elementwise.js';
+import { add, cast } from '../ops/elementwise.js';
 
 /** Nodes reachable from `root` through recorded ops, in reverse topological order (root first), not crossing `stops`. */
 function reverseTopo(root: Tensor, stops: ReadonlySet<Tensor>): Tensor[] {
@@ -79,10 +79,12 @@ function seedGrad(op: string, output: Tensor, gradient: Tensor | undefined): Ten
     }
     return onesLike(output);
   }
+  if (!(gradient instanceof Tensor)) throw new Error(`${op}: gradient must be a Tensor, got ${gradient === null ? 'null' : typeof gradient}`);
   if (!shapesEqual(gradient.shape, output.shape)) {
     throw new Error(`${op}: gradient has shape ${fmt(gradient.shape)}, output has shape ${fmt(output.shape)}`);
   }
-  return gradient;
+  gradient.assertAlive(`${op}: gradient`);
+  return gradient.dtype === output.dtype ? gradient : cast(gradient, output.dtype);
 }
 
 /** `t.backward()`: accumulates d(output)/d(leaf) into every reachable leaf's `.grad`. */

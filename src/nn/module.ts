@@ -252,7 +252,7 @@ export abstract class Module {
         rows.push({ name: name || '(root)', type: m.typeName, shape: `[batch, ${y.shape.slice(1).join(', ')}]`, params: m.ownParameterCount() });
       }),
     );
-    const wasTraining = this.training;
+    const modes = named.map(([, m]) => m.training);
     let outShape: readonly number[] = [];
     try {
       this.eval();
@@ -264,8 +264,12 @@ export abstract class Module {
       );
     } finally {
       for (const r of removers) r();
-      this.train(wasTraining);
+      named.forEach(([, m], i) => {
+        m.training = modes[i] as boolean;
+      });
     }
+    // A custom root's own row (it finishes last) goes first.
+    rows.sort((a, b) => Number(b.name === '(root)') - Number(a.name === '(root)'));
     const header = { name: 'Layer', type: 'Type', shape: 'Output shape', params: 'Params' };
     const cells = rows.map((r) => ({ name: r.name, type: r.type, shape: r.shape.replace(', ]', ']'), params: r.params.toLocaleString('en-US') }));
     const w = {

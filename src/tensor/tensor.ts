@@ -251,8 +251,8 @@ export class Tensor {
   max(axes?: number | readonly number[], keepDims = false): Tensor { return ops.max(this, axes, keepDims); }
   min(axes?: number | readonly number[], keepDims = false): Tensor { return ops.min(this, axes, keepDims); }
   prod(axes?: number | readonly number[], keepDims = false): Tensor { return ops.prod(this, axes, keepDims); }
-  argmax(axis = -1): Tensor { return ops.argmax(this, axis); }
-  argmin(axis = -1): Tensor { return ops.argmin(this, axis); }
+  argmax(axis = -1, keepDims = false): Tensor { return ops.argmax(this, axis, keepDims); }
+  argmin(axis = -1, keepDims = false): Tensor { return ops.argmin(this, axis, keepDims); }
   matmul(b: Tensor): Tensor { return ops.matmul(this, b); }
   reshape(shape: readonly number[]): Tensor { return ops.reshape(this, shape); }
   flatten(startAxis = 0, endAxis = -1): Tensor { return ops.flatten(this, startAxis, endAxis); }

@@ -22,6 +22,13 @@ describe('backward', () => {
     expectTensor(x.grad!, [2, 2, -6]);
   });
 
+  it('an explicit gradient of another dtype is cast to the output dtype', () => {
+    const x = nb.tensor([1, 2], { requiresGrad: true });
+    x.mul(3).backward(nb.tensor([1, 1], { dtype: 'float64' }));
+    expect(x.grad!.dtype).toBe('float32');
+    expectTensor(x.grad!, [3, 3]);
+  });
+
   it('non-scalar output without a gradient is an error naming the shape', () => {
     const x = nb.tensor([1, 2], { requiresGrad: true });
     expect(() => x.mul(2).backward()).toThrow(/backward: output has shape \[2\]/);

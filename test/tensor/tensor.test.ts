@@ -49,6 +49,9 @@ describe('creation', () => {
     expect(nb.arange(1, 2, 0.25).arraySync()).toEqual([1, 1.25, 1.5, 1.75]);
     expect(nb.arange(5, 0, -2).arraySync()).toEqual([5, 3, 1]);
     expect(nb.arange(3, 3).shape).toEqual([0]);
+    const f = nb.arange(0, 2.5);
+    expect(f.dtype).toBe('float32');
+    expect(f.arraySync()).toEqual([0, 1, 2]);
     expect(nb.arange(3, undefined, 1, { dtype: 'float32' }).dtype).toBe('float32');
     expect(nb.linspace(0, 1, 5).arraySync()).toEqual([0, 0.25, 0.5, 0.75, 1]);
     expect(nb.linspace(2, 3, 1).arraySync()).toEqual([2]);
@@ -186,6 +189,7 @@ describe('tensor methods', () => {
     expectTensor(t.abs().sum(1), [3, 7]);
     expectTensor(t.maximum(0).mean(), [1]);
     expectTensor(t.reshape([4]).argmax(), [2]);
+    expectTensor(t.argmin(1, true), [[1], [1]], [2, 1]);
     expect(t.flatten().shape).toEqual([4]);
     expect(t.unsqueeze(0).squeeze().shape).toEqual([2, 2]);
     expectTensor(t.T, [[1, 3], [-2, -4]]);

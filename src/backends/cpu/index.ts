@@ -208,13 +208,18 @@ class CpuBackend implements Backend {
   where(cond: KTensor, a: KTensor, b: KTensor, outShape: Shape): unknown {
     const n = sizeOf(outShape);
     const o = this.out(a.dtype, n);
-    const ic = broadcastIndex(cond.shape, outShape);
-    const ia = broadcastIndex(a.shape, outShape);
-    const ib = broadcastIndex(b.shape, outShape);
+    // Per input: null = same shape as the output (index i), else a broadcast index (all zeros for one element).
+    const index = (t: KTensor): Int32Array | null => (sameShape(t.shape, outShape) ? null : t.size === 1 ? new Int32Array(n) : broadcastIndex(t.shape, outShape));
+    const ic = index(cond);
+    const ia = index(a);
+    const ib = index(b);
     const c = arr(cond);
     const x = arr(a);
     const y = arr(b);
-    for (let i = 0; i < n; i++) o[i] = c[ic[i] as number] ? (x[ia[i] as number] as number) : (y[ib[i] as number] as number);
+    for (let i = 0; i < n; i++) {
+      const take = c[ic ? (ic[i] as number) : i];
+      o[i] = take ? (x[ia ? (ia[i] as number) : i] as number) : (y[ib ? (ib[i] as number) : i] as number);
+    }
     return o;
   }
 
