@@ -291,3 +291,14 @@ describe('a classic LeNet-style conv net', () => {
     expect(w.slice(3 * 25, 6 * 25).every((v) => v === 0)).toBe(true); // map 0 reads S2 maps 0–2 only
   });
 });
+
+describe('summary keeps modes', () => {
+  it('restores each module’s own training flag', () => {
+    const d = nb.nn.dropout(0.5);
+    const m = nb.nn.sequential(nb.nn.linear(2, 2), d);
+    d.eval();
+    m.summary([2]);
+    expect(m.training).toBe(true);
+    expect(d.training).toBe(false);
+  });
+});
