@@ -16,7 +16,7 @@ export interface GraphResult {
   dy: number;
   dz: number;
   /** The same gradients through the functional API, nb.grad. */
-  functional: [number, number, number];
+  functional: number[];
 }
 
 export function run(): GraphResult {
