@@ -91,6 +91,13 @@ export class App {
       this.syncControls();
       this.reset();
     });
+    // Space runs and pauses (unless typing in a control).
+    window.addEventListener('keydown', (ev) => {
+      const target = ev.target as HTMLElement | null;
+      if (ev.key !== ' ' || (target && /^(INPUT|SELECT|TEXTAREA|BUTTON)$/.test(target.tagName))) return;
+      ev.preventDefault();
+      this.setPlaying(!this.playing);
+    });
     requestAnimationFrame((t) => this.frame(t));
   }
 
@@ -395,7 +402,7 @@ export class App {
     drawChart($('loss-chart'), [
       { values: h.train, color: '#333', label: 'training' },
       { values: h.test, color: '#aaa', label: 'test' },
-    ]);
+    ], { legend: true });
     const gradChart = $<HTMLCanvasElement>('grad-chart');
     gradChart.dataset.last = JSON.stringify(h.gradNorms.map((v) => v.at(-1) ?? null));
     drawChart(gradChart, h.gradNorms.map((v, l) => ({ values: v, color: LAYER_COLORS[l % LAYER_COLORS.length]!, label: `layer ${l + 1}` })), { log: true });

@@ -133,7 +133,7 @@ export interface Series {
 }
 
 /** A line chart of series over their index (epochs); log scale on y if asked. */
-export function drawChart(canvas: HTMLCanvasElement, series: readonly Series[], opts: { log?: boolean; title?: string } = {}): void {
+export function drawChart(canvas: HTMLCanvasElement, series: readonly Series[], opts: { log?: boolean; title?: string; legend?: boolean } = {}): void {
   const ctx = canvas.getContext('2d')!;
   const W = canvas.width;
   const H = canvas.height;
@@ -177,6 +177,20 @@ export function drawChart(canvas: HTMLCanvasElement, series: readonly Series[], 
   ctx.textAlign = 'left';
   ctx.textBaseline = 'top';
   ctx.fillText(`${len - 1} epochs`, pad.l + 2, H - pad.b + 1);
+  if (opts.legend) {
+    ctx.textAlign = 'right';
+    ctx.textBaseline = 'top';
+    let lx = W - pad.r;
+    for (const s of [...series].reverse()) {
+      ctx.fillStyle = '#555';
+      ctx.fillText(s.label, lx, 1);
+      lx -= ctx.measureText(s.label).width + 4;
+      ctx.fillStyle = s.color;
+      ctx.fillRect(lx - 12, 6, 12, 2);
+      lx -= 20;
+    }
+    ctx.textAlign = 'left';
+  }
   for (const s of series) {
     ctx.strokeStyle = s.color;
     ctx.lineWidth = 1.5;
