@@ -52,12 +52,13 @@ export function gradcheck(f: (...xs: Tensor[]) => Tensor, inputs: readonly Tenso
     const check = xs.map((x, i) => (opts.check ? !!opts.check[i] : isFloat(x.dtype)));
     const probe = engine.noGrad(() => f(...xs));
     const rnd = new Random(0x6a09e667); // fixed weights: deterministic, and the global stream is left alone
-    const wArr = new Float64Array(probe.size).map(() => rnd.uniform() * 2 - 1);
-    const weights = cast(fromArray(wArr, probe.shape, { backend: be.name }), dtype);
+    const wArr = use64 ? new Float64Array(probe.size) : new Float32Array(probe.size);
+    for (let i = 0; i < wArr.length; i++) wArr[i] = rnd.uniform() * 2 - 1;
+    const weights = fromArray(wArr, probe.shape, { backend: be.name });
     const objective = (...a: Tensor[]): Tensor => {
       const y = f(...a);
       if (!isFloat(y.dtype)) throw new Error(`gradcheck: f returned ${y.dtype}; it must return a floating tensor`);
-      return sum(mul(cast(y, dtype), weights));
+      return sum(mul(y.dtype === dtype ? y : cast(y, dtype), weights));
     };
     const leaves = xs.map((x, i) => (check[i] ? x.detach().requireGrad(true) : x));
     const out = engine.withGrad(true, () => objective(...leaves));

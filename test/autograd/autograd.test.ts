@@ -230,6 +230,16 @@ describe('gradcheck itself', () => {
     expect(r.ok).toBe(true);
     expect(r.inputs[0]!.maxAbsError).toBeLessThan(1e-6);
   });
+  it('runs in float32 on a backend without float64', () => {
+    nb.registerBackend('cpu-no-f64', () => {
+      const be = nb.getBackend();
+      return Object.assign(Object.create(Object.getPrototypeOf(be) as object) as nb.Backend, be, { name: 'cpu-no-f64', supportsFloat64: false });
+    });
+    const x = nb.tensor([0.5, -0.25, 1], { backend: 'cpu-no-f64' });
+    const r = nb.testing.gradcheck((t) => nb.sum(nb.tanh(t!.mul(2))), [x], { atol: 3e-2, rtol: 3e-2 });
+    expect(r.dtype).toBe('float32');
+    expect(r.ok).toBe(true);
+  });
   it('float32 mode when asked', () => {
     const r = nb.testing.gradcheck((x) => x!.exp(), [nb.tensor([0.1, 0.2])], { float64: false });
     expect(r.dtype).toBe('float32');
