@@ -28,8 +28,8 @@ const LABELS: Record<string, string> = {
   tanh: 'Tanh', sigmoid: 'Sigmoid', relu: 'ReLU', linear: 'Linear', ramp: 'Ramp', step: 'Unit step', sign: 'Sign', prelu: 'PReLU',
   elu: 'ELU', selu: 'SELU', swish: 'Swish', maxout: 'Maxout (2 pieces)',
   sgd: 'SGD', momentum: 'Momentum (0.9)', nesterov: 'Nesterov (0.9)', adagrad: 'Adagrad', rmsprop: 'RMSprop', adadelta: 'Adadelta', adam: 'Adam',
-  xavier: 'Xavier N(0, 1/n_in)', 'xavier-avg': 'Glorot N(0, 2/(n_in+n_out))', he: 'He N(0, 2/n_in)', gaussian: 'Gaussian N(0, 0.2²)',
-  uniform: 'Uniform U(−0.5, 0.5)', constant: 'Constant 0.1',
+  xavier: 'Xavier 1/n_in', 'xavier-avg': 'Glorot 2/(n_in+n_out)', he: 'He 2/n_in', gaussian: 'N(0, 0.2²)',
+  uniform: 'U(−0.5, 0.5)', constant: 'Constant 0.1',
   none: 'None', l1: 'L1', l2: 'L2', classification: 'Classification', regression: 'Regression',
 };
 
@@ -159,7 +159,7 @@ export class App {
   private setupControls(): void {
     fillSelect($('learningRate'), LEARNING_RATES);
     fillSelect($('optimizer'), OPTIMIZERS);
-    const scheduleLabels: Record<string, string> = { constant: 'Constant', step: 'Step decay ×0.5 / 100 epochs', exp: 'Exponential e^(−0.01·epoch)' };
+    const scheduleLabels: Record<string, string> = { constant: 'Constant', step: 'Step ×½ / 100 ep.', exp: 'Exp. e^(−0.01t)' };
     fillSelect($('schedule'), SCHEDULES, (v) => scheduleLabels[v] ?? v);
     fillSelect($('activation'), ACTIVATIONS);
     fillSelect($('init'), INITS);
