@@ -187,6 +187,25 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
     expect(errors).toEqual([]);
   });
 
+  it('switches to regression: the data sets, the output and the loss follow', async () => {
+    await page.goto(server.url);
+    await page.waitForSelector('#neuron-0-0');
+    await page.selectOption('#problem', 'regression');
+    expect(page.url()).toContain('problem=regression&dataset=plane');
+    expect(await page.getAttribute('#dataset-plane', 'class')).toContain('selected');
+    expect(await page.isVisible('#dataset-xor')).toBe(false);
+    expect(await page.isVisible('#classes-row')).toBe(false);
+    expect(await page.textContent('#network')).toContain('Output (linear)');
+    await page.click('#dataset-gaussmix');
+    await page.selectOption('#optimizer', 'adam');
+    await page.selectOption('#learningRate', '0.01');
+    const start = await num(page, 'loss-test');
+    for (let i = 0; i < 10; i++) await page.click('#step');
+    await page.waitForFunction(() => document.getElementById('epoch')?.dataset.value === '10');
+    expect(await num(page, 'loss-test')).toBeLessThan(start * 0.7);
+    expect(errors).toEqual([]);
+  });
+
   it('shows the vanishing gradient of a deep sigmoid network in the gradient-norm panel', async () => {
     await page.goto(server.url + '#dataset=circle&hidden=8,8,8,8,8&activation=sigmoid&init=gaussian&learningRate=0.1');
     await page.waitForSelector('#neuron-5-0');
