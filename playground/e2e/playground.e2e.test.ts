@@ -104,6 +104,15 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
     await page.click('#play'); // pause
     expect(loss).toBeLessThan(0.1);
     expect(epoch).toBeLessThan(300);
+    // The heat-map's tooltip gives the prediction: class 1 where x₁·x₂ > 0, class 0 elsewhere.
+    const p1 = async (x: number, y: number): Promise<number> => {
+      await page.hover('#heatmap', { position: { x, y } });
+      return Number((await page.textContent('#tooltip'))?.match(/P\(class 1\) = ([\d.]+)/)?.[1]);
+    };
+    expect(await p1(225, 75)).toBeGreaterThan(0.9);
+    expect(await p1(75, 225)).toBeGreaterThan(0.9);
+    expect(await p1(75, 75)).toBeLessThan(0.1);
+    expect(await p1(225, 225)).toBeLessThan(0.1);
     await page.click('#neuron-1-0');
     await page.waitForSelector('#inspector-values');
     await shot(page, 'xor', true);

@@ -234,6 +234,8 @@ export class App {
 
     const heat = $<HTMLCanvasElement>('heatmap');
     heat.addEventListener('click', (ev) => this.pickPoint(ev, heat));
+    heat.addEventListener('mousemove', (ev) => this.tooltip(this.describePoint(ev, heat), ev));
+    heat.addEventListener('mouseleave', () => this.tooltip(null));
     this.syncControls();
   }
 
@@ -311,10 +313,25 @@ export class App {
     this.dirty = true;
   }
 
-  private pickPoint(ev: MouseEvent, canvas: HTMLCanvasElement): void {
+  /** The input-plane point under the mouse on a heat-map canvas. */
+  private planePoint(ev: MouseEvent, canvas: HTMLCanvasElement): [number, number] {
     const r = canvas.getBoundingClientRect();
-    const x = ((ev.clientX - r.left) / r.width) * 2 * DOMAIN - DOMAIN;
-    const y = DOMAIN - ((ev.clientY - r.top) / r.height) * 2 * DOMAIN;
+    return [((ev.clientX - r.left) / r.width) * 2 * DOMAIN - DOMAIN, DOMAIN - ((ev.clientY - r.top) / r.height) * 2 * DOMAIN];
+  }
+
+  /** The network's prediction at the point under the mouse, for the tooltip. */
+  private describePoint(ev: MouseEvent, canvas: HTMLCanvasElement): string {
+    const [x, y] = this.planePoint(ev, canvas);
+    const out = this.trainer.evaluate(new Float32Array([x, y])).at(-1)!;
+    const where = `(x₁, x₂) = (${x.toFixed(2)}, ${y.toFixed(2)})`;
+    const kind = this.trainer.net.output;
+    if (kind === 'linear') return `${where}: output ${fmtNum(out[0]!, 3)}`;
+    if (kind === 'binary') return `${where}: P(class 1) = ${out[0]!.toFixed(3)}`;
+    return `${where}: ${[...out].map((p, k) => `P(${k}) = ${p.toFixed(2)}`).join(', ')}`;
+  }
+
+  private pickPoint(ev: MouseEvent, canvas: HTMLCanvasElement): void {
+    const [x, y] = this.planePoint(ev, canvas);
     const tr = this.trainer.data.train;
     let best = 0;
     let bestD = Infinity;
