@@ -13,6 +13,12 @@ forEachBackend('elementwise', () => {
       expectTensor(nb.mul(a(), b()), [[10, 40, 90], [40, 100, 180]], [2, 3]);
       expectTensor(nb.div(a(), b()), [[0.1, 0.1, 0.1], [0.4, 0.25, 0.2]], [2, 3]);
     });
+    it('a row vector on either side (bias-like broadcasting), with leading 1s', () => {
+      expectTensor(nb.sub(nb.tensor([10, 20, 30]), a()), [[9, 18, 27], [6, 15, 24]], [2, 3]);
+      expectTensor(nb.div(nb.tensor([[[12, 10, 6]]]), a()), [[[12, 5, 2], [3, 2, 1]]], [1, 2, 3]);
+      expectTensor(nb.sub(nb.reshape(nb.arange(12, undefined, 1, { dtype: 'float32' }), [2, 2, 3]), nb.tensor([[1, 2, 3], [4, 5, 6]])),
+        [[[-1, -1, -1], [-1, -1, -1]], [[5, 5, 5], [5, 5, 5]]], [2, 2, 3]);
+    });
     it('column against row broadcast to a matrix', () => {
       const col = nb.tensor([[1], [2]]);
       const row = nb.tensor([10, 20, 30]);

@@ -42,6 +42,16 @@ function sameShape(a: Shape, b: Shape): boolean {
   return true;
 }
 
+/** Whether `s` (ignoring leading 1s) equals the last axes of `out`, so it repeats contiguously. */
+function isTrailing(s: Shape, out: Shape): boolean {
+  let k = 0;
+  while (k < s.length && s[k] === 1) k++;
+  const len = s.length - k;
+  if (len === 0 || len > out.length) return false;
+  for (let i = 0; i < len; i++) if (s[k + i] !== out[out.length - len + i]) return false;
+  return true;
+}
+
 function unaryFn(op: UnaryOp, alpha: number): (x: number) => number {
   switch (op) {
     case 'neg': return (x) => -x;
@@ -197,6 +207,13 @@ class CpuBackend implements Backend {
     } else if (bFull && a.size === 1) {
       const s = x[0] as number;
       for (let i = 0; i < n; i++) o[i] = f(s, y[i] as number);
+    } else if (aFull && isTrailing(b.shape, outShape)) {
+      // a row vector over the last axes (a bias): b repeats every b.size elements
+      const m = b.size;
+      for (let i = 0, j = 0; i < n; i++, j = j + 1 === m ? 0 : j + 1) o[i] = f(x[i] as number, y[j] as number);
+    } else if (bFull && isTrailing(a.shape, outShape)) {
+      const m = a.size;
+      for (let i = 0, j = 0; i < n; i++, j = j + 1 === m ? 0 : j + 1) o[i] = f(x[j] as number, y[i] as number);
     } else {
       const ia = broadcastIndex(a.shape, outShape);
       const ib = broadcastIndex(b.shape, outShape);
