@@ -64,6 +64,17 @@ describe('playground training', () => {
     x.dispose();
   });
 
+  it('releases every tensor when a run is disposed (each reset makes a new run)', () => {
+    run({ dataset: 'xor' }, 1).dispose(); // warm up lazily created state
+    const before = nb.memory().numTensors;
+    for (const activation of ['tanh', 'prelu', 'maxout'] as const) {
+      const t = run({ dataset: 'spiral', classes: 3, activation, optimizer: 'adam', regularization: 'l2', regRate: 0.01 }, 2);
+      t.inspect(1, 0, 3);
+      t.dispose();
+    }
+    expect(nb.memory().numTensors).toBe(before);
+  });
+
   it('records one gradient norm per layer and epoch', () => {
     const t = run({ dataset: 'circle', hidden: [4, 4, 4], activation: 'sigmoid' }, 2);
     expect(t.history.gradNorms).toHaveLength(4);
