@@ -419,10 +419,10 @@ export class App {
     drawChart($('loss-chart'), [
       { values: h.train, color: '#333', label: 'training' },
       { values: h.test, color: '#aaa', label: 'test' },
-    ], { legend: true });
+    ], { legend: true, epochs: tr.epoch });
     const gradChart = $<HTMLCanvasElement>('grad-chart');
     gradChart.dataset.last = JSON.stringify(h.gradNorms.map((v) => v.at(-1) ?? null));
-    drawChart(gradChart, h.gradNorms.map((v, l) => ({ values: v, color: LAYER_COLORS[l % LAYER_COLORS.length]!, label: `layer ${l + 1}` })), { log: true });
+    drawChart(gradChart, h.gradNorms.map((v, l) => ({ values: v, color: LAYER_COLORS[l % LAYER_COLORS.length]!, label: `layer ${l + 1}` })), { log: true, epochs: tr.epoch });
 
     if (this.selected && (!this.playing || now - this.lastInspect > 150)) {
       this.lastInspect = now;

@@ -133,12 +133,12 @@ export interface Series {
 }
 
 /** A line chart of series over their index (epochs); log scale on y if asked. */
-export function drawChart(canvas: HTMLCanvasElement, series: readonly Series[], opts: { log?: boolean; title?: string; legend?: boolean } = {}): void {
+export function drawChart(canvas: HTMLCanvasElement, series: readonly Series[], opts: { log?: boolean; title?: string; legend?: boolean; epochs?: number } = {}): void {
   const ctx = canvas.getContext('2d')!;
   const W = canvas.width;
   const H = canvas.height;
   ctx.clearRect(0, 0, W, H);
-  const pad = { l: 38, r: 6, t: opts.title ? 16 : 6, b: 14 };
+  const pad = { l: 38, r: 6, t: opts.title || opts.legend ? 16 : 6, b: 14 };
   const tr = (v: number): number => (opts.log ? Math.log10(Math.max(v, 1e-12)) : v);
   let lo = Infinity;
   let hi = -Infinity;
@@ -176,7 +176,7 @@ export function drawChart(canvas: HTMLCanvasElement, series: readonly Series[], 
   ctx.fillText(fmt(lo), pad.l - 3, H - pad.b);
   ctx.textAlign = 'left';
   ctx.textBaseline = 'top';
-  ctx.fillText(`${len - 1} epochs`, pad.l + 2, H - pad.b + 1);
+  ctx.fillText(`${opts.epochs ?? len - 1} epochs`, pad.l + 2, H - pad.b + 1);
   if (opts.legend) {
     ctx.textAlign = 'right';
     ctx.textBaseline = 'top';
