@@ -5,6 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import * as nb from '../src/index.js';
 
+// Core semantics are tested on the reference backend (with float64); every backend's ops are
+// tested by test/conformance/, which runs on all of them.
+nb.setBackend('cpu');
+
 const t = (s: number[]): nb.Tensor => nb.zeros(s);
 const i32 = (v: number[]): nb.Tensor => nb.tensor(v, { dtype: 'int32' });
 const bad = <T>(v: unknown): T => v as T;

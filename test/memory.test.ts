@@ -3,6 +3,10 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as nb from '../src/index.js';
 
+// Core semantics are tested on the reference backend (with float64); every backend's ops are
+// tested by test/conformance/, which runs on all of them.
+nb.setBackend('cpu');
+
 const live = (): number => nb.memory().numTensors;
 
 describe('dispose', () => {
@@ -228,39 +232,47 @@ describe('finalizer safety net', () => {
 });
 
 describe('no growth over a training loop', () => {
-  it('a raw-op MLP trained 1,000 steps keeps numTensors and numBytes flat', () => {
-    const rng = new nb.Random(3);
-    const X = nb.rand([16, 4], { random: rng, low: -1, high: 1 });
-    const Y = nb.oneHot(nb.argmax(X, 1), 4);
-    const params = [
-      nb.randn([4, 8], { random: rng, std: 0.5, requiresGrad: true }),
-      nb.zeros([8], { requiresGrad: true }),
-      nb.randn([8, 4], { random: rng, std: 0.5, requiresGrad: true }),
-      nb.zeros([4], { requiresGrad: true }),
-    ];
-    const [W1, b1, W2, b2] = params as [nb.Tensor, nb.Tensor, nb.Tensor, nb.Tensor];
-    const step = (): number =>
-      nb.tidy(() => {
-        const h = nb.relu(nb.add(nb.matmul(X, W1), b1));
-        const logits = nb.add(nb.matmul(h, W2), b2);
-        const loss = nb.neg(nb.mean(nb.sum(nb.mul(Y, nb.logSoftmax(logits)), 1)));
-        loss.backward();
-        nb.noGrad(() => {
-          for (const p of params) {
-            p.assign(p.sub(p.grad!.mul(0.1)));
-            p.zeroGrad();
-          }
-        });
-        return loss.item();
-      });
-    const first = step();
-    const m0 = nb.memory();
-    let last = first;
-    for (let i = 0; i < 1000; i++) last = step();
-    const m1 = nb.memory();
-    expect(m1.numTensors).toBe(m0.numTensors);
-    expect(m1.numBytes).toBe(m0.numBytes);
-    expect(m1.numBuffers).toBe(m0.numBuffers);
-    expect(last).toBeLessThan(first * 0.5);
-  });
+  for (const backend of nb.backendNames()) {
+    it(`a raw-op MLP trained 1,000 steps keeps numTensors and numBytes flat [${backend}]`, () => {
+      nb.setBackend(backend);
+      try {
+        const rng = new nb.Random(3);
+        const X = nb.rand([16, 4], { random: rng, low: -1, high: 1 });
+        const Y = nb.oneHot(nb.argmax(X, 1), 4);
+        const params = [
+          nb.randn([4, 8], { random: rng, std: 0.5, requiresGrad: true }),
+          nb.zeros([8], { requiresGrad: true }),
+          nb.randn([8, 4], { random: rng, std: 0.5, requiresGrad: true }),
+          nb.zeros([4], { requiresGrad: true }),
+        ];
+        const [W1, b1, W2, b2] = params as [nb.Tensor, nb.Tensor, nb.Tensor, nb.Tensor];
+        const step = (): number =>
+          nb.tidy(() => {
+            const h = nb.relu(nb.add(nb.matmul(X, W1), b1));
+            const logits = nb.add(nb.matmul(h, W2), b2);
+            const loss = nb.neg(nb.mean(nb.sum(nb.mul(Y, nb.logSoftmax(logits)), 1)));
+            loss.backward();
+            nb.noGrad(() => {
+              for (const p of params) {
+                p.assign(p.sub(p.grad!.mul(0.1)));
+                p.zeroGrad();
+              }
+            });
+            return loss.item();
+          });
+        const first = step();
+        const m0 = nb.memory();
+        let last = first;
+        for (let i = 0; i < 1000; i++) last = step();
+        const m1 = nb.memory();
+        expect(m1.numTensors).toBe(m0.numTensors);
+        expect(m1.numBytes).toBe(m0.numBytes);
+        expect(m1.numBuffers).toBe(m0.numBuffers);
+        expect(last).toBeLessThan(first * 0.5);
+        nb.dispose([X, Y, params]);
+      } finally {
+        nb.setBackend('cpu');
+      }
+    });
+  }
 });

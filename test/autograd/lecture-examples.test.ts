@@ -1,38 +1,47 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as nb from '../../src/index.js';
 import { run as graph } from '../../examples/computational-graph.js';
 import { EXPECTED_NETWORK, network, neuron } from '../../examples/sigmoid-neuron.js';
 
-describe("the lectures' worked examples", () => {
-  it('f = (x + y)·z at (−2, 5, −4): f = −12, gradients −4, −4, 3', () => {
-    const r = graph();
-    expect(r.f).toBe(-12);
-    expect([r.dx, r.dy, r.dz]).toEqual([-4, -4, 3]);
-    expect(r.functional).toEqual([-4, -4, 3]);
-  });
+for (const backend of nb.backendNames()) {
+  describe(`the lectures' worked examples [${backend}]`, () => {
+    // Digits of agreement: double precision where the backend stores float64, else float32.
+    const digits = (d64: number, d32: number): number => (nb.getBackend().supportsFloat64 ? d64 : d32);
+    beforeAll(() => nb.setBackend(backend));
 
-  it('sigmoid neuron gradients match the closed form σ′(s)·[x₀, x₁, 1] and σ′(s)·[w₀, w₁]', () => {
-    const r = neuron();
-    expect(r.f).toBeCloseTo(0.7310585786, 10);
-    r.dw.forEach((v, i) => expect(v).toBeCloseTo(r.closedForm.dw[i]!, 12));
-    r.dx.forEach((v, i) => expect(v).toBeCloseTo(r.closedForm.dx[i]!, 12));
-    // The slide's rounded values.
-    expect(r.dw.map((v) => +v.toFixed(2))).toEqual([-0.2, -0.39, 0.2]);
-    expect(r.dx.map((v) => +v.toFixed(2))).toEqual([0.39, -0.59]);
-    const other = neuron([0.5, -1, 0.25], [3, 1]);
-    other.dw.forEach((v, i) => expect(v).toBeCloseTo(other.closedForm.dw[i]!, 12));
-  });
+    it('f = (x + y)·z at (−2, 5, −4): f = −12, gradients −4, −4, 3', () => {
+      const r = graph();
+      expect(r.f).toBe(-12);
+      expect([r.dx, r.dy, r.dz]).toEqual([-4, -4, 3]);
+      expect(r.functional).toEqual([-4, -4, 3]);
+    });
 
-  it('2-2-2 sigmoid network: one step matches the published worked example', () => {
-    const r = network();
-    expect(r.lossBefore).toBeCloseTo(EXPECTED_NETWORK.lossBefore, 8);
-    expect(r.lossAfter).toBeLessThan(r.lossBefore);
-    r.W1.flat().forEach((v, i) => expect(v).toBeCloseTo(EXPECTED_NETWORK.W1.flat()[i]!, 8));
-    r.W2.flat().forEach((v, i) => expect(v).toBeCloseTo(EXPECTED_NETWORK.W2.flat()[i]!, 8));
-  });
+    it('sigmoid neuron gradients match the closed form σ′(s)·[x₀, x₁, 1] and σ′(s)·[w₀, w₁]', () => {
+      const r = neuron();
+      expect(r.f).toBeCloseTo(0.7310585786, digits(10, 6));
+      r.dw.forEach((v, i) => expect(v).toBeCloseTo(r.closedForm.dw[i]!, digits(12, 6)));
+      r.dx.forEach((v, i) => expect(v).toBeCloseTo(r.closedForm.dx[i]!, digits(12, 6)));
+      // The slide's rounded values.
+      expect(r.dw.map((v) => +v.toFixed(2))).toEqual([-0.2, -0.39, 0.2]);
+      expect(r.dx.map((v) => +v.toFixed(2))).toEqual([0.39, -0.59]);
+      const other = neuron([0.5, -1, 0.25], [3, 1]);
+      other.dw.forEach((v, i) => expect(v).toBeCloseTo(other.closedForm.dw[i]!, digits(12, 6)));
+    });
 
+    it('2-2-2 sigmoid network: one step matches the published worked example', () => {
+      const r = network();
+      expect(r.lossBefore).toBeCloseTo(EXPECTED_NETWORK.lossBefore, digits(8, 6));
+      expect(r.lossAfter).toBeLessThan(r.lossBefore);
+      r.W1.flat().forEach((v, i) => expect(v).toBeCloseTo(EXPECTED_NETWORK.W1.flat()[i]!, digits(8, 6)));
+      r.W2.flat().forEach((v, i) => expect(v).toBeCloseTo(EXPECTED_NETWORK.W2.flat()[i]!, digits(8, 6)));
+    });
+  });
+}
+
+describe('example scripts', () => {
   it('both example scripts run, print their results and exit 0', async () => {
     const tsx = fileURLToPath(new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url));
     const exec = promisify(execFile);

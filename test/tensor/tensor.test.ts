@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import * as nb from '../../src/index.js';
 import { expectTensor } from '../conformance/helpers.js';
 
+// Core semantics are tested on the reference backend (with float64); every backend's ops are
+// tested by test/conformance/, which runs on all of them.
+nb.setBackend('cpu');
+
 describe('creation', () => {
   it('tensor from nested arrays infers shape and dtype', () => {
     const t = nb.tensor([[1, 2, 3], [4, 5, 6]]);
