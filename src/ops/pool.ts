@@ -1,5 +1,10 @@
 /** 2-D max and average pooling over NCHW, with their backward passes. */
-import { apply } from '../engine.js';
+import { apply, scoped } from '../engine.js';
+import { arange, fromArray } from '../tensor/creation.js';
+import { add, mul } from './elementwise.js';
+import { gather } from './indexing.js';
+import { argmax } from './reduce.js';
+import { pad, reshape } from './shape.js';
 import { defineOp } from '../registry.js';
 import type { Pool2dParams } from '../backends/interface.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -36,16 +41,52 @@ function poolParams(op: string, x: Tensor, kernel: Pair, opts: Pool2dOptions): P
 }
 
 const MaxPool = defineOp({ name: 'maxPool2d', kernels: ['maxPool2d', 'maxPool2dBackward'], grad: 'rule', family: F });
-const MaxPoolBackward = defineOp({ name: 'maxPool2dBackward', kernels: ['maxPool2dBackward'], grad: 'none', family: F });
+const MaxPoolBackward = defineOp({ name: 'maxPool2dBackward', kernels: ['maxPool2dBackward'], grad: 'rule', family: F });
 
 /** Max over each kernel window; the gradient goes to the (first) arg-max of each window. */
 export function maxPool2d(x: Tensor, kernel: Pair, opts: Pool2dOptions = {}): Tensor {
   const p = poolParams('maxPool2d', x, kernel, opts);
-  return apply(MaxPool, [x], p.outShape, x.dtype, (be, [k]) => be.maxPool2d(k!, p), (dy, [xi]) => [
-    apply(MaxPoolBackward, [dy, xi!], p.inShape, dy.dtype, (be, [d, k]) => be.maxPool2dBackward(d!, k!, p), () => {
-      throw new Error('maxPool2d: second derivatives are not supported');
-    }),
+  return apply(MaxPool, [x], p.outShape, x.dtype, (be, [k]) => be.maxPool2d(k!, p), (dy, [xi]) => [maxPoolBack(dy, xi!, p)]);
+}
+
+function maxPoolBack(dy: Tensor, x: Tensor, p: Pool2dParams): Tensor {
+  // Linear in dy; piecewise constant in x (no gradient). Its adjoint picks g at each window's arg-max.
+  return apply(MaxPoolBackward, [dy, x], p.inShape, dy.dtype, (be, [d, k]) => be.maxPool2dBackward(d!, k!, p), (g, [, xi]) => [
+    scoped(() => pickArgmax(g, xi!.detach(), p)),
+    null,
   ]);
+}
+
+/**
+ * out[n, c, oh, ow] = g[n, c, position of the first maximum of window (oh, ow) of x]: the
+ * derivative of maxPool2dBackward with respect to dy, built from differentiable ops (gather).
+ */
+function pickArgmax(g: Tensor, x: Tensor, p: Pool2dParams): Tensor {
+  const [N, C, H, W] = p.inShape;
+  const [, , OH, OW] = p.outShape;
+  const [kh, kw] = p.kernel;
+  const [sh, sw] = p.strides;
+  const [pt, pb, pl, pr] = p.pads;
+  const Hp = H + pt + pb;
+  const Wp = W + pl + pr;
+  const K = kh * kw;
+  // Padded-plane position of every window cell, window-major, cells in row-major (kh, kw) order.
+  const pos = new Int32Array(OH * OW * K);
+  for (let oh = 0; oh < OH; oh++)
+    for (let ow = 0; ow < OW; ow++)
+      for (let a = 0; a < kh; a++)
+        for (let b = 0; b < kw; b++) pos[((oh * OW + ow) * kh + a) * kw + b] = (oh * sh + a) * Wp + (ow * sw + b);
+  const like = { backend: x.backend.name };
+  const posT = fromArray(pos, [OH * OW * K], like);
+  const pads: [number, number][] = [[0, 0], [0, 0], [pt, pb], [pl, pr]];
+  // Padded cells are −∞, so they never win (as in the kernel); argmax takes the first maximum.
+  const windows = reshape(gather(reshape(pad(x, pads, -Infinity), [N, C, Hp * Wp]), posT, 2), [N, C, OH * OW, K]);
+  const winner = argmax(windows, -1); // [N, C, OH·OW], index within the window
+  const cell = add(mul(arange(OH * OW, undefined, 1, { ...like, dtype: 'int32' }), K), winner);
+  const plane = gather(posT, cell, 0); // [N, C, OH·OW], position in the padded plane
+  const flat = add(plane, mul(reshape(arange(N * C, undefined, 1, { ...like, dtype: 'int32' }), [N, C, 1]), Hp * Wp));
+  const gFlat = reshape(pad(g, pads, 0), [N * C * Hp * Wp]);
+  return reshape(gather(gFlat, flat, 0), [N, C, OH, OW]);
 }
 
 const AvgPool = defineOp({ name: 'avgPool2d', kernels: ['avgPool2d', 'avgPool2dBackward'], grad: 'rule', family: F });

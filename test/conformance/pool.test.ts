@@ -70,5 +70,27 @@ forEachBackend('pooling', () => {
       check((x) => nb.avgPool2d(x, [3, 2], { stride: [2, 1], padding: [1, 0] }), [rnd([1, 1, 5, 4], 183)]);
       check((x) => nb.avgPool2d(x, 2, { padding: 1, countIncludePad: true }), [rnd([1, 1, 3, 3], 184)]);
     });
+    it('second derivatives: the pooling backward passes are differentiable in dy', () => {
+      // v ↦ ∂/∂x ⟨pool(x), v⟩ is linear in v; gradcheck it (and thus the backward's own gradient).
+      const cases: [string, (x: nb.Tensor) => nb.Tensor, number[]][] = [
+        ['max 2×2', (x) => nb.maxPool2d(x, 2), [1, 2, 4, 4]],
+        ['max 3×3 stride 2 pad 1', (x) => nb.maxPool2d(x, 3, { stride: 2, padding: 1 }), [2, 1, 5, 5]],
+        ['max overlapping', (x) => nb.maxPool2d(x, [2, 3], { stride: 1 }), [1, 1, 3, 4]],
+        ['avg 2×2 pad 1', (x) => nb.avgPool2d(x, 2, { padding: 1 }), [1, 1, 3, 3]],
+      ];
+      cases.forEach(([, pool, shape], i) => {
+        const x0 = rnd(shape, 185 + i);
+        const outShape = pool(x0).shape;
+        check((v) => nb.grad((x: nb.Tensor) => nb.sum(nb.mul(pool(x), v!)))(nb.cast(x0, v!.dtype)), [rnd(outShape, 190 + i)]);
+      });
+    });
+    it('maxPool2d double backward routes g from each arg-max, by hand', () => {
+      const x = nb.tensor([[[[1, 5], [3, 2]]]]);
+      const v = nb.tensor([[[[2]]]], { requiresGrad: true });
+      const gx = nb.grad((t: nb.Tensor) => nb.sum(nb.mul(nb.maxPool2d(t, 2), v)))(x);
+      expectTensor(gx, [[[[0, 2], [0, 0]]]]);
+      nb.sum(nb.mul(gx, nb.tensor([[[[10, 20], [30, 40]]]]))).backward();
+      expectTensor(v.grad!, [[[[20]]]]);
+    });
   });
 });
