@@ -178,7 +178,7 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
     expect(errors).toEqual([]);
   });
 
-  it('redraws the heat-map while training, and pause stops training', async () => {
+  it('redraws the heat-map while training, pause stops training, hovering a neuron shows it', async () => {
     await page.goto(server.url + '#dataset=circle&seed=3');
     await page.waitForSelector('#neuron-0-0');
     const before = await heatmapPixels(page);
@@ -193,6 +193,12 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
     const paused = await num(page, 'epoch');
     await page.waitForTimeout(300);
     expect(await num(page, 'epoch')).toBe(paused);
+    // Hovering a neuron shows its picture in the output heat-map; leaving restores the output.
+    const output = await heatmapPixels(page);
+    await page.hover('#neuron-0-0');
+    await page.waitForFunction((o) => (document.getElementById('heatmap') as HTMLCanvasElement).toDataURL() !== o, output);
+    await page.mouse.move(5, 5);
+    await page.waitForFunction((o) => (document.getElementById('heatmap') as HTMLCanvasElement).toDataURL() === o, output);
     expect(errors).toEqual([]);
   });
 

@@ -66,6 +66,8 @@ export class App {
   private readonly grid = gridPoints(DENSITY, -DOMAIN, DOMAIN);
   private readonly view: NetworkView;
   private selected: [number, number] | null = null;
+  /** The neuron under the mouse, whose picture the output heat-map shows meanwhile. */
+  private hovered: [number, number] | null = null;
   private point = 0;
   private dirty = true;
   private lastInspect = 0;
@@ -82,6 +84,10 @@ export class App {
       addNeuron: (l) => this.changeNeurons(l, +1),
       removeNeuron: (l) => this.changeNeurons(l, -1),
       tooltip: (text, ev) => this.tooltip(text, ev),
+      hoverNeuron: (n) => {
+        this.hovered = n;
+        this.dirty = true;
+      },
     });
     this.setupControls();
     this.reset();
@@ -388,9 +394,21 @@ export class App {
     const layers = tr.evaluate(this.grid);
     const out = layers[layers.length - 1]!;
     const k = tr.net.sizes.at(-1)!;
-    const field: Field = tr.net.output === 'softmax'
+    let field: Field = tr.net.output === 'softmax'
       ? { kind: 'classes', probs: out, classes: k, discretize: s.discretize }
       : { kind: 'values', values: tr.net.output === 'binary' ? out.map((p) => 2 * p - 1) : out, discretize: s.discretize };
+    const hv = this.hovered;
+    if (hv && hv[0] < layers.length && hv[1] < tr.net.layers[hv[0]]!.units) {
+      const [l, u] = hv;
+      const units = tr.net.layers[l]!.units;
+      const isOut = l === layers.length - 1;
+      const values = new Float32Array(DENSITY * DENSITY);
+      for (let i = 0; i < values.length; i++) {
+        const v = layers[l]![i * units + u]!;
+        values[i] = isOut && tr.net.output !== 'linear' ? 2 * v - 1 : v;
+      }
+      field = { kind: 'values', values, discretize: s.discretize };
+    }
     const heat = $<HTMLCanvasElement>('heatmap');
     drawField(heat, field, DENSITY, 0.25);
     const classes = tr.data.classes;

@@ -15,6 +15,8 @@ export interface NetworkViewHandlers {
   selectNeuron(layer: number, unit: number): void;
   addNeuron(layer: number): void;
   removeNeuron(layer: number): void;
+  /** The mouse entered (or, with null, left) a neuron: the output heat-map shows that neuron meanwhile. */
+  hoverNeuron(neuron: [number, number] | null): void;
   /** Shows a tooltip at the mouse (null hides it). */
   tooltip(text: string | null, ev?: MouseEvent): void;
 }
@@ -121,7 +123,11 @@ export class NetworkView {
         node.el.dataset.unit = String(u);
         node.el.addEventListener('click', () => this.h.selectNeuron(l, u));
         node.el.addEventListener('mousemove', (ev) => this.h.tooltip(node.el.dataset.tip ?? null, ev));
-        node.el.addEventListener('mouseleave', () => this.h.tooltip(null));
+        node.el.addEventListener('mouseenter', () => this.h.hoverNeuron([l, u]));
+        node.el.addEventListener('mouseleave', () => {
+          this.h.tooltip(null);
+          this.h.hoverNeuron(null);
+        });
         col.push(node);
         centre.set(`${l}-${u}`, [colX(c) + NODE / 2, y + NODE / 2]);
       }
