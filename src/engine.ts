@@ -108,32 +108,22 @@ export function getBackend(): Backend {
 // ---------------------------------------------------------------------------------------------
 // Gradient mode.
 
-let gradEnabled = true;
+// Like scopes, the mode follows async code: `await noGrad(async () => …)` records nothing in
+// fn's own async chain, and other async work running meanwhile is unaffected.
+const gradMode = makeContext<boolean>();
 
 export function isGradEnabled(): boolean {
-  return gradEnabled;
+  return gradMode.get() ?? true;
 }
 
-/** Runs `fn` without recording operations for autograd (like `torch.no_grad()`). */
+/** Runs `fn` (sync or async) without recording operations for autograd (like `torch.no_grad()`). */
 export function noGrad<T>(fn: () => T): T {
-  const prev = gradEnabled;
-  gradEnabled = false;
-  try {
-    return fn();
-  } finally {
-    gradEnabled = prev;
-  }
+  return gradMode.run(false, fn);
 }
 
-/** Runs `fn` with gradient recording switched on or off. */
+/** Runs `fn` (sync or async) with gradient recording switched on or off. */
 export function withGrad<T>(enabled: boolean, fn: () => T): T {
-  const prev = gradEnabled;
-  gradEnabled = enabled;
-  try {
-    return fn();
-  } finally {
-    gradEnabled = prev;
-  }
+  return gradMode.run(enabled, fn);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -145,26 +135,29 @@ class Scope {
   constructor(readonly parent: Scope | null) {}
 }
 
-interface ScopeContext {
-  get(): Scope | null;
-  run<T>(scope: Scope, fn: () => T): T;
+interface Context<V> {
+  get(): V | undefined;
+  run<T>(value: V, fn: () => T): T;
 }
 
-/** Where AsyncLocalStorage exists (Node), scopes follow async code exactly; otherwise a stack. */
-function makeScopeContext(): ScopeContext {
-  type ALS = { getStore(): Scope | undefined; run<T>(s: Scope, fn: () => T): T };
+/**
+ * A value that follows the current call chain: where AsyncLocalStorage exists (Node) it follows
+ * async code exactly; elsewhere it is a stack, which covers synchronous code.
+ */
+function makeContext<V>(): Context<V> {
+  type ALS = { getStore(): V | undefined; run<T>(v: V, fn: () => T): T };
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
   const mod = proc?.getBuiltinModule?.('node:async_hooks') as { AsyncLocalStorage: new () => ALS } | undefined;
   if (mod) {
     const als = new mod.AsyncLocalStorage();
-    return { get: () => als.getStore() ?? null, run: (s, fn) => als.run(s, fn) };
+    return { get: () => als.getStore(), run: (v, fn) => als.run(v, fn) };
   }
-  let top: Scope | null = null;
+  let top: V | undefined;
   return {
     get: () => top,
-    run<T>(s: Scope, fn: () => T): T {
+    run<T>(v: V, fn: () => T): T {
       const prev = top;
-      top = s;
+      top = v;
       try {
         return fn();
       } finally {
@@ -174,7 +167,7 @@ function makeScopeContext(): ScopeContext {
   };
 }
 
-const scopes = makeScopeContext();
+const scopes = makeContext<Scope>();
 
 /**
  * Called for every new tensor: the innermost scope will dispose it unless it is kept or returned.
@@ -182,7 +175,7 @@ const scopes = makeScopeContext();
  */
 export function trackTensor(t: Tensor): boolean {
   const s = scopes.get();
-  if (!s) return false;
+  if (s === undefined) return false;
   s.tensors.push(t);
   return true;
 }
@@ -269,7 +262,7 @@ export function scoped<T extends Tensor | Tensor[]>(fn: () => T): T {
  * created survives (handed to the enclosing scope), e.g. because a recorded graph still needs them.
  */
 export function tidyUnless<T>(fn: () => T, keepAll: (result: T) => boolean): T {
-  const scope = new Scope(scopes.get());
+  const scope = new Scope(scopes.get() ?? null);
   let result: T;
   try {
     result = scopes.run(scope, fn);
@@ -290,7 +283,7 @@ export function tidyUnless<T>(fn: () => T, keepAll: (result: T) => boolean): T {
 export function tidy<T>(fn: () => Promise<T>): Promise<T>;
 export function tidy<T>(fn: () => T): T;
 export function tidy<T>(fn: () => T | Promise<T>): T | Promise<T> {
-  const scope = new Scope(scopes.get());
+  const scope = new Scope(scopes.get() ?? null);
   let result: T | Promise<T>;
   try {
     result = scopes.run(scope, fn);
@@ -360,7 +353,7 @@ export function apply(op: OpDef, inputs: readonly Tensor[], outShape: Shape, out
   const kins = inputs.map(kt);
   const data = kernel(be, kins);
   const out = Tensor.fromStorage(new Storage(be, data, outDtype, sizeOfShape(outShape)), outShape);
-  if (needsGrad && gradEnabled && grad) {
+  if (needsGrad && grad && isGradEnabled()) {
     out.requiresGrad = true;
     out.gradFn = { op, inputs, grad };
   }
@@ -369,7 +362,7 @@ export function apply(op: OpDef, inputs: readonly Tensor[], outShape: Shape, out
 
 /** Records `grad` on `out` (made without a kernel, e.g. a reshape sharing storage) when any input requires a gradient. */
 export function record(op: OpDef, inputs: readonly Tensor[], out: Tensor, grad: GradFn): Tensor {
-  if (gradEnabled) {
+  if (isGradEnabled()) {
     for (const t of inputs) {
       if (t.requiresGrad) {
         out.requiresGrad = true;

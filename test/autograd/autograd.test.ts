@@ -115,6 +115,28 @@ describe('backward', () => {
     expect(nb.withGrad(false, () => nb.isGradEnabled())).toBe(false);
   });
 
+  it('async noGrad covers its whole async chain and nothing else running meanwhile', async () => {
+    const x = nb.scalar(2, { requiresGrad: true });
+    const tick = (): Promise<void> => new Promise((res) => setTimeout(res, 2));
+    const inside = nb.noGrad(async () => {
+      await tick();
+      const a = x.mul(3);
+      await tick();
+      return [a, x.mul(4)];
+    });
+    const outside = (async () => {
+      await tick();
+      const b = x.mul(5); // runs while the noGrad chain is suspended
+      await tick();
+      return b;
+    })();
+    const [[a, a2], b] = await Promise.all([inside, outside]);
+    expect(a!.requiresGrad).toBe(false);
+    expect(a2!.requiresGrad).toBe(false);
+    expect(b.requiresGrad).toBe(true);
+    expect(nb.isGradEnabled()).toBe(true);
+  });
+
   it('gradients are plain tensors that do not require grad (without createGraph)', () => {
     const x = nb.scalar(2, { requiresGrad: true });
     x.mul(x).backward();
