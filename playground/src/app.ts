@@ -7,12 +7,11 @@ import { FEATURE_INFO, gridPoints } from './features.js';
 import { NetworkView } from './network-view.js';
 import { CLASS_COLORS, css, drawAxes, drawChart, drawField, drawPoints, type Field } from './render.js';
 import {
-  ACTIVATIONS, BATCH_SIZES, SCHEDULES, CLASS_COUNTS, CLASSIFICATION_SETS, DATASETS, FEATURES, fromHash, INITS, isMultiClassCapable, LEARNING_RATES,
-  MAX_LAYERS, MAX_NEURONS, normalize, OPTIMIZERS, PROBLEMS, REG_RATES, REGRESSION_SETS, REGULARIZATIONS, toHash,
+  ACTIVATIONS, BATCH_SIZES, CLASS_COUNTS, CLASSIFICATION_SETS, DATASETS, dataKey, FEATURES, fromHash, INITS, isMultiClassCapable, LEARNING_RATES,
+  MAX_LAYERS, MAX_NEURONS, normalize, OPTIMIZERS, PROBLEMS, REG_RATES, REGRESSION_SETS, REGULARIZATIONS, SCHEDULES, toHash,
   type DatasetName, type Feature, type State,
 } from './state.js';
 import { Trainer, type NeuronReport } from './trainer.js';
-import { dataKey } from './state.js';
 
 /** Grid cells per side of the heat-maps. */
 export const DENSITY = 50;

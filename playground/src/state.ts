@@ -202,9 +202,3 @@ export function fromHash(hash: string): State {
 export function dataKey(s: State): string {
   return [s.dataset, s.problem, s.classes, s.noise, s.trainRatio, s.points, s.seed].join('|');
 }
-
-/** Settings that require a fresh network (anything that is not purely a view option). */
-export function runKey(s: State): string {
-  const view = { ...s, showTest: false, discretize: false };
-  return toHash(view);
-}
