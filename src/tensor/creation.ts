@@ -72,7 +72,14 @@ function flattenInto(v: unknown, shape: readonly number[], dim: number, out: (nu
  */
 export function tensor(values: TensorData, opts: CreateOptions & { shape?: readonly number[] } = {}): Tensor {
   if (ArrayBuffer.isView(values)) {
-    const copy = (values as TypedArray).slice() as TypedArray;
+    if (values instanceof DataView) throw new Error('tensor: a DataView is not an array of values; pass a typed array');
+    // Float32/Float64/Int32 arrays keep their dtype; other integer arrays (Uint8Array pixels,
+    // Int16Array, …) become int32 unless a dtype is given. The values are copied.
+    const native = values instanceof Float32Array || values instanceof Float64Array || values instanceof Int32Array;
+    if (!native && (values instanceof BigInt64Array || values instanceof BigUint64Array)) {
+      throw new Error(`tensor: 64-bit integer arrays are not supported; convert to Int32Array or Float64Array`);
+    }
+    const copy = native ? ((values as TypedArray).slice() as TypedArray) : toTypedArray(values as unknown as ArrayLike<number>, opts.dtype ?? 'int32');
     return fromArray(copy, opts.shape ?? [copy.length], opts);
   }
   const shape = inferShape(values);

@@ -27,11 +27,14 @@ export function allocArray(dtype: DType, size: number): TypedArray {
   }
 }
 
-export function dtypeOfArray(a: TypedArray): DType {
+/** The dtype a storage array holds: Float32Array, Float64Array, Int32Array, or Uint8Array (bool). */
+export function dtypeOfArray(a: TypedArray, op = 'fromArray'): DType {
   if (a instanceof Float32Array) return 'float32';
   if (a instanceof Float64Array) return 'float64';
   if (a instanceof Int32Array) return 'int32';
-  return 'bool';
+  if (a instanceof Uint8Array && !(a instanceof Uint8ClampedArray)) return 'bool';
+  const name = (a as { constructor?: { name?: string } } | null)?.constructor?.name ?? typeof a;
+  throw new Error(`${op}: values must be a Float32Array, Float64Array, Int32Array or Uint8Array (bool), got ${name}; nb.tensor() converts other arrays`);
 }
 
 const RANK: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };

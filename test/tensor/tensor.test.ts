@@ -29,6 +29,16 @@ describe('creation', () => {
     const f = nb.fromArray(new Float32Array([1, 2, 3, 4, 5, 6]), [3, 2]);
     expect(f.arraySync()).toEqual([[1, 2], [3, 4], [5, 6]]);
     expect(nb.fromArray(new Float32Array([1.7, -1.7]), [2], { dtype: 'int32' }).arraySync()).toEqual([1, -1]);
+    expect(nb.fromArray(new Uint8Array([1, 0])).dtype).toBe('bool');
+  });
+  it('other typed arrays: nb.tensor converts integer arrays to int32, fromArray refuses them', () => {
+    const px = nb.tensor(new Uint8Array([0, 128, 255]));
+    expect(px.dtype).toBe('int32');
+    expect(px.arraySync()).toEqual([0, 128, 255]);
+    expect(nb.tensor(new Int16Array([-3, 4]), { dtype: 'float32' }).arraySync()).toEqual([-3, 4]);
+    expect(nb.tensor(new Uint8Array([1, 2, 3, 4]), { shape: [2, 2] }).shape).toEqual([2, 2]);
+    expect(() => nb.fromArray(new Int16Array(2) as unknown as Int32Array)).toThrow(/fromArray: values must be a Float32Array, Float64Array, Int32Array or Uint8Array \(bool\), got Int16Array/);
+    expect(() => nb.tensor(new BigInt64Array(1) as unknown as Int32Array)).toThrow(/64-bit integer arrays/);
   });
   it('scalar, zeros, ones, full (+Like)', () => {
     const s = nb.scalar(3.5);
