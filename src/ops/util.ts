@@ -19,7 +19,7 @@ export function constant(value: number, dtype: DType, like?: Tensor): Tensor {
 
 export function assertTensor(x: unknown, op: string, arg: string): Tensor {
   if (x instanceof Tensor) {
-    x.assertAlive(`${op}: ${arg}`);
+    if (x.isDisposed) x.assertAlive(`${op}: ${arg}`); // builds the message only when it throws
     return x;
   }
   throw new Error(`${op}: ${arg} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
