@@ -328,6 +328,14 @@ export interface GradNode {
   readonly op: OpDef;
   readonly inputs: readonly Tensor[];
   readonly grad: GradFn;
+  /** Σ of the inputs' versions when recorded: `assign` bumps a version, so backward can tell that an input changed since. */
+  readonly versions: number;
+}
+
+function versionSum(inputs: readonly Tensor[]): number {
+  let v = 0;
+  for (let i = 0; i < inputs.length; i++) v += (inputs[i] as Tensor).version;
+  return v;
 }
 
 export function kt(t: Tensor): KTensor {
@@ -355,7 +363,7 @@ export function apply(op: OpDef, inputs: readonly Tensor[], outShape: Shape, out
   const out = Tensor.fromStorage(new Storage(be, data, outDtype, sizeOfShape(outShape)), outShape);
   if (needsGrad && grad && isGradEnabled()) {
     out.requiresGrad = true;
-    out.gradFn = { op, inputs, grad };
+    out.gradFn = { op, inputs, grad, versions: versionSum(inputs) };
   }
   return out;
 }
@@ -366,12 +374,20 @@ export function record(op: OpDef, inputs: readonly Tensor[], out: Tensor, grad: 
     for (const t of inputs) {
       if (t.requiresGrad) {
         out.requiresGrad = true;
-        out.gradFn = { op, inputs, grad };
+        out.gradFn = { op, inputs, grad, versions: versionSum(inputs) };
         break;
       }
     }
   }
   return out;
+}
+
+/** Throws when an input of `node` was changed in place (`assign`) after the node was recorded. */
+export function checkVersions(node: GradNode): void {
+  if (versionSum(node.inputs) === node.versions) return;
+  const changed = [...new Set(node.inputs.filter((t) => t.version > 0))].map((t) => (t.name ? `'${t.name}' ` : '') + `[${t.shape.join(',')}]`);
+  throw new Error(`backward: an input of ${node.op.name} (${changed.join(', ')}) was modified by assign() after it was used; ` +
+    'its gradient would be computed from the new value. Run backward before updating parameters, or recompute the forward pass');
 }
 
 function sizeOfShape(shape: Shape): number {

@@ -54,6 +54,7 @@ function propagate(output: Tensor, targets: readonly Tensor[] | null, outGrad: T
       }
       const node = t.gradFn;
       if (!node) continue;
+      engine.checkVersions(node);
       const inGrads = node.grad(g, node.inputs, t);
       node.inputs.forEach((x, i) => {
         const gx = inGrads[i];

@@ -18,7 +18,9 @@ export interface RandomOptions extends CreateOptions {
   random?: Random;
 }
 
-export type TensorData = NestedArray | TypedArray | readonly NestedArray[];
+/** Other integer arrays `tensor()` accepts (converted to int32 unless a dtype is given). */
+export type IntegerArray = Int8Array | Uint8ClampedArray | Int16Array | Uint16Array | Uint32Array;
+export type TensorData = NestedArray | TypedArray | IntegerArray | readonly NestedArray[];
 
 function backendOf(opts: CreateOptions | undefined): Backend {
   return opts?.backend ? engine.findBackend(opts.backend) : engine.getBackend();

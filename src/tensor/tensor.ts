@@ -42,6 +42,8 @@ export class Tensor {
   grad: Tensor | null = null;
   /** How this tensor was computed (null for leaves and for tensors made without grad). */
   gradFn: GradNode | null = null;
+  /** Bumped by `assign`: lets backward detect a value changed after the graph recorded it. */
+  version = 0;
   /** An optional name, shown in errors and summaries. */
   name: string | undefined;
   private held: Held;
@@ -154,6 +156,7 @@ export class Tensor {
     v.retain();
     s.release();
     this.held.storage = v;
+    this.version++;
     return this;
   }
 

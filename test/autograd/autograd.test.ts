@@ -66,6 +66,19 @@ describe('backward', () => {
     expect(g.isDisposed).toBe(false);
   });
 
+  it('assign() on a tensor the graph still needs makes backward throw instead of using the new value', () => {
+    const w = nb.tensor([1, 2], { requiresGrad: true });
+    w.name = 'w';
+    const loss = nb.sum(w.mul(w));
+    nb.noGrad(() => w.assign(w.mul(10)));
+    expect(() => loss.backward()).toThrow(/backward: an input of mul \('w' \[2\]\) was modified by assign\(\) after it was used/);
+    // The usual order — backward, then update — is fine, and so is a fresh forward pass.
+    const loss2 = nb.sum(w.mul(w));
+    loss2.backward();
+    nb.noGrad(() => w.assign(w.sub(w.grad!.mul(0.01))));
+    expectTensor(w.grad!, [20, 40]);
+  });
+
   it('a leaf used twice sums both paths; a shared intermediate too', () => {
     const x = nb.scalar(3, { requiresGrad: true });
     const h = x.mul(x); // 9
