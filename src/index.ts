@@ -3,10 +3,23 @@
  *
  * Images are NCHW ([batch, channels, height, width]) everywhere; convolution filters are OIHW.
  */
-import { registerBackend } from './engine.js';
+import { findBackend, registerBackend } from './engine.js';
 import { createCpuBackend } from './backends/cpu/index.js';
+import { createWasmBackend, wasmAvailable } from './backends/wasm/index.js';
 
+// 'cpu' is the reference backend; 'wasm' runs SIMD kernels on all cores. WASM_IS_DEFAULT makes
+// 'wasm' the default wherever it is available (it stores no float64: tests and code that create
+// float64 tensors on the default backend must pin 'cpu' first).
+const WASM_IS_DEFAULT = false;
 registerBackend('cpu', createCpuBackend, { isDefault: true });
+registerBackend('wasm', () => {
+  try {
+    return createWasmBackend();
+  } catch (e) {
+    console.warn(`nabla: the wasm backend is unavailable (${(e as Error).message}); using cpu`);
+    return findBackend('cpu');
+  }
+}, { isDefault: WASM_IS_DEFAULT && wasmAvailable() });
 
 export { Tensor } from './tensor/tensor.js';
 export type { NestedArray, TensorLike } from './tensor/tensor.js';

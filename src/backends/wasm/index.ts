@@ -708,6 +708,17 @@ export function split2d(shapes: readonly Shape[], out: Shape): { outer: number; 
   return null;
 }
 
+/**
+ * Whether a wasm backend can be made here without trying: WebAssembly and SharedArrayBuffer exist,
+ * and in Node the built module is on disk (npm run build:wasm).
+ */
+export function wasmAvailable(): boolean {
+  const g = globalThis as { WebAssembly?: unknown; SharedArrayBuffer?: unknown; process?: { getBuiltinModule?: (id: string) => unknown } };
+  if (typeof g.WebAssembly !== 'object' || typeof g.SharedArrayBuffer !== 'function') return false;
+  const fs = g.process?.getBuiltinModule?.('node:fs') as { existsSync(p: URL): boolean } | undefined;
+  return fs ? fs.existsSync(new URL('../../../dist/wasm/nabla-simd.wasm', import.meta.url)) : false;
+}
+
 /** Creates a wasm backend; throws when WebAssembly threads/SIMD or the built module are unavailable. */
 export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
   return new WasmBackend(opts);
