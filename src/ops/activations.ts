@@ -83,6 +83,7 @@ defineOp({ name: 'swish', kernels: [], grad: 'composite', family: F });
 
 /** x − max(x) along `axis` (max detached: the results below do not depend on it); −∞ maxima shift by 0. */
 function shiftByMax(x: Tensor, a: number): Tensor {
+  if (x.shape[a] === 0) return x; // nothing to normalise
   const m = max(x, a, true).detach();
   return sub(x, where(gt(m, -Infinity), m, 0));
 }

@@ -101,6 +101,7 @@ defineOp({ name: 'logsumexp', kernels: [], grad: 'composite', family: F });
 export function logsumexp(x: Tensor, axes?: Axes, keepDims = false): Tensor {
   assertTensor(x, 'logsumexp', 'x');
   const ax = normAxes(axes, x.rank, 'logsumexp');
+  if (ax.some((a) => x.shape[a] === 0)) return scoped(() => log(sum(exp(x), ax, keepDims))); // log 0 = −∞, like NumPy
   return scoped(() => {
     const m = max(x, ax, true).detach();
     const finiteM = where(gt(m, -Infinity), m, 0); // rows of -inf stay -inf instead of NaN

@@ -29,6 +29,9 @@ const cases: [string, number[], (t: nb.Tensor) => nb.Tensor, number[]][] = [
   ['stack', [0, 2], (t) => nb.stack([t, t], 1), [0, 2, 2]],
   ['where', [0, 2], (t) => nb.where(nb.gt(t, 0), t, 0), [0, 2]],
   ['relu', [2, 0], (t) => nb.relu(t), [2, 0]],
+  ['softmax over an empty axis', [2, 0], (t) => nb.softmax(t, 1), [2, 0]],
+  ['logSoftmax over an empty axis', [2, 0], (t) => nb.logSoftmax(t), [2, 0]],
+  ['logsumexp over an empty axis (−∞)', [2, 0], (t) => nb.logsumexp(t, 1).exp(), [2]],
   ['conv2dT', [0, 2, 2, 2], (t) => nb.conv2dTranspose(t, nb.ones([2, 1, 2, 2])), [0, 1, 3, 3]],
 ];
 

@@ -72,6 +72,7 @@ forEachBackend('reduce', () => {
       expectTensor(nb.logsumexp(nb.tensor([1000, 1000])), [1000 + Math.log(2)], [], 1e-6);
       expectTensor(nb.logsumexp(nb.tensor([[0, Math.log(3)]]), 1), [Math.log(4)], [1]);
       expectTensor(nb.logsumexp(nb.tensor([[-Infinity, -Infinity]]), 1), [-Infinity]);
+      expectTensor(nb.logsumexp(nb.zeros([2, 0]), 1), [-Infinity, -Infinity], [2]);
       expectTensor(nb.logsumexp(nb.tensor([[1, 2], [3, 4]]), 0, true), [[Math.log(Math.exp(1) + Math.exp(3)), Math.log(Math.exp(2) + Math.exp(4))]], [1, 2]);
     });
     it('match naive loops on a random [3,4,5] tensor along every axis', () => {
