@@ -84,6 +84,7 @@ defineOp({ name: 'variance', kernels: [], grad: 'composite', family: F });
 /** Variance over `axes`; `correction` 0 (default, like NumPy) or 1 (unbiased, like PyTorch). */
 export function variance(x: Tensor, axes?: Axes, keepDims = false, correction = 0): Tensor {
   assertTensor(x, 'variance', 'x');
+  if (!Number.isInteger(correction) || correction < 0) throw new Error(`variance: correction must be a non-negative integer (0 or 1), got ${JSON.stringify(correction)}`);
   const ax = normAxes(axes, x.rank, 'variance');
   const n = sizeOf(ax.map((a) => x.shape[a] as number));
   if (n - correction <= 0) throw new Error(`variance: ${n} elements over axes [${ax.join(',')}] of ${fmt(x.shape)} leave no degrees of freedom with correction ${correction}`);

@@ -2,7 +2,7 @@
 import { apply, record, scoped } from '../engine.js';
 import { defineOp } from '../registry.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { assertShape, fmt, normAxis, shapesEqual, sizeOf, broadcastShapes } from '../tensor/shape.js';
+import { assertIntArray, assertShape, fmt, normAxis, shapesEqual, sizeOf, broadcastShapes } from '../tensor/shape.js';
 import { assertTensor, sumTo } from './util.js';
 
 const F = 'shape';
@@ -11,6 +11,7 @@ const Reshape = defineOp({ name: 'reshape', kernels: [], grad: 'rule', family: F
 /** Same values, new shape (one entry may be −1). Shares the buffer: no copy. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   assertTensor(x, 'reshape', 'x');
+  assertIntArray(shape, 'reshape', 'shape', -1);
   const s = shape.slice();
   const unknown = s.indexOf(-1);
   if (unknown >= 0) {
@@ -66,6 +67,7 @@ const Transpose = defineOp({ name: 'transpose', kernels: ['transpose'], grad: 'r
 /** Permutes axes: output axis i is input axis perm[i]. Without `perm`, reverses the axes (like NumPy). */
 export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
   assertTensor(x, 'transpose', 'x');
+  if (perm !== undefined) assertIntArray(perm, 'transpose', 'perm');
   const p = perm ? perm.map((a) => normAxis(a, x.rank, 'transpose', 'perm')) : x.shape.map((_, i) => x.rank - 1 - i);
   if (p.length !== x.rank || new Set(p).size !== p.length) {
     throw new Error(`transpose: perm [${perm?.join(',')}] is not a permutation of the ${x.rank} axes of ${fmt(x.shape)}`);
@@ -111,6 +113,8 @@ const Slice = defineOp({ name: 'slice', kernels: ['slice'], grad: 'rule', family
  */
 export function slice(x: Tensor, begin: readonly number[], size?: readonly number[]): Tensor {
   assertTensor(x, 'slice', 'x');
+  assertIntArray(begin, 'slice', 'begin');
+  if (size !== undefined) assertIntArray(size, 'slice', 'size', -1);
   if (begin.length > x.rank) throw new Error(`slice: begin [${begin.join(',')}] has more entries than ${fmt(x.shape)} has axes`);
   if (size && size.length !== begin.length) throw new Error(`slice: begin [${begin.join(',')}] and size [${size.join(',')}] differ in length`);
   const b: number[] = [];
@@ -138,9 +142,11 @@ const Pad = defineOp({ name: 'pad', kernels: ['pad'], grad: 'rule', family: F })
 /** Pads with a constant: `pads[i] = [before, after]` for each axis. */
 export function pad(x: Tensor, pads: readonly (readonly [number, number])[], value = 0): Tensor {
   assertTensor(x, 'pad', 'x');
+  if (!Array.isArray(pads)) throw new Error(`pad: pads must be an array of [before, after] pairs, one per axis of x ${fmt(x.shape)}`);
+  if (typeof value !== 'number') throw new Error(`pad: value must be a number, got ${typeof value}`);
   if (pads.length !== x.rank) throw new Error(`pad: pads has ${pads.length} entries, x ${fmt(x.shape)} has ${x.rank} axes`);
   for (const p of pads) {
-    if (p.length !== 2 || !p.every((v) => Number.isInteger(v) && v >= 0)) {
+    if (!Array.isArray(p) || p.length !== 2 || !p.every((v) => Number.isInteger(v) && v >= 0)) {
       throw new Error(`pad: each pad must be [before, after] with non-negative integers, got [${p.join(',')}]`);
     }
   }
@@ -197,6 +203,7 @@ export function split(x: Tensor, sections: number | readonly number[], axis = 0)
     }
     sizes = new Array<number>(sections).fill(dim / sections);
   } else {
+    if (!Array.isArray(sections)) throw new Error(`split: sections must be a number of equal parts or an array of sizes, got ${JSON.stringify(sections)}`);
     sizes = sections.slice();
     if (sizes.some((s) => !Number.isInteger(s) || s < 0) || sizes.reduce((p, s) => p + s, 0) !== dim) {
       throw new Error(`split: sizes [${sizes.join(',')}] must be non-negative and sum to ${dim} (axis ${a} of ${fmt(x.shape)})`);
@@ -215,6 +222,7 @@ defineOp({ name: 'split', kernels: [], grad: 'composite', family: F });
 /** Repeats the whole tensor `reps[i]` times along each axis (like NumPy's tile). */
 export function tile(x: Tensor, reps: readonly number[]): Tensor {
   assertTensor(x, 'tile', 'x');
+  assertIntArray(reps, 'tile', 'reps');
   if (reps.some((r) => !Number.isInteger(r) || r < 0)) throw new Error(`tile: reps [${reps.join(',')}] must be non-negative integers`);
   const rank = Math.max(x.rank, reps.length);
   const shape = [...new Array<number>(rank - x.rank).fill(1), ...x.shape];

@@ -25,6 +25,15 @@ export function assertTensor(x: unknown, op: string, arg: string): Tensor {
   throw new Error(`${op}: ${arg} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
 }
 
+/** For arguments that also accept a plain number. */
+function assertTensorLike(x: unknown, op: string, arg: string): void {
+  if (x instanceof Tensor) {
+    if (x.isDisposed) x.assertAlive(`${op}: ${arg}`);
+    return;
+  }
+  throw new Error(`${op}: ${arg} must be a Tensor or a number, got ${x === null ? 'null' : typeof x}`);
+}
+
 /** The dtype a plain number takes beside a tensor of dtype `other`: the same float type, int32 for integers, else float32. */
 function numberDType(v: number, other: DType): DType {
   if (isFloat(other)) return other;
@@ -36,8 +45,8 @@ export function operands(op: string, a: TensorLike, b: TensorLike, floatOnly = f
   if (typeof a === 'number' && typeof b === 'number') {
     throw new Error(`${op}: at least one operand must be a Tensor, got two numbers`);
   }
-  if (typeof a !== 'number') assertTensor(a, op, 'a');
-  if (typeof b !== 'number') assertTensor(b, op, 'b');
+  if (typeof a !== 'number') assertTensorLike(a, op, 'a');
+  if (typeof b !== 'number') assertTensorLike(b, op, 'b');
   const ta = typeof a === 'number' ? null : a;
   const tb = typeof b === 'number' ? null : b;
   let dtype: DType;
@@ -53,7 +62,7 @@ export function operands(op: string, a: TensorLike, b: TensorLike, floatOnly = f
 /** Converts one operand; integer/bool inputs become float32 when `floatOnly`. */
 export function operand(op: string, x: TensorLike, floatOnly = false): Tensor {
   if (typeof x === 'number') return constant(x, 'float32');
-  assertTensor(x, op, 'x');
+  assertTensorLike(x, op, 'x');
   if (floatOnly && !isFloat(x.dtype)) return cast(x, 'float32');
   return x;
 }

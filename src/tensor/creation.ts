@@ -103,6 +103,7 @@ export function full(shape: readonly number[], value: number, opts: CreateOption
   assertShape(shape, 'full');
   const dtype = opts.dtype ?? 'float32';
   const be = backendOf(opts);
+  if (typeof value !== 'number' && typeof value !== 'boolean') throw new Error(`full: value must be a number, got ${typeof value}`);
   const s = shape.slice();
   const storage = new engine.Storage(be, be.fill(s, value, dtype), dtype, sizeOf(s));
   return finish(Tensor.fromStorage(storage, s), opts);
@@ -131,6 +132,7 @@ export function arange(start: number, stop?: number, step = 1, opts: CreateOptio
     start = 0;
   }
   if (step === 0 || !Number.isFinite(step)) throw new Error(`arange: step must be a non-zero finite number, got ${step}`);
+  if (!Number.isFinite(start) || !Number.isFinite(stop)) throw new Error(`arange: start and stop must be finite numbers, got ${start} and ${stop}`);
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const dtype = opts.dtype ?? (Number.isInteger(start) && Number.isInteger(stop) && Number.isInteger(step) ? 'int32' : 'float32');
   const arr = allocArray(dtype, n);

@@ -91,5 +91,6 @@ export const globalRandom = new Random(0x5eed);
 
 /** Seeds the global generator: runs then repeat exactly (on the same backend). */
 export function seed(n: number): void {
+  if (typeof n !== 'number' || !Number.isFinite(n)) throw new Error(`seed: n must be a finite number, got ${JSON.stringify(n) ?? typeof n}`);
   globalRandom.seed(n);
 }

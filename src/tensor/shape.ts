@@ -87,7 +87,18 @@ export function reducedShape(shape: Shape, axes: readonly number[], keepDims: bo
   return out;
 }
 
+/** Throws unless `v` is an array of integers (each ≥ `min` when given). */
+export function assertIntArray(v: unknown, op: string, arg: string, min?: number): asserts v is readonly number[] {
+  if (!Array.isArray(v)) throw new Error(`${op}: ${arg} must be an array of integers, got ${JSON.stringify(v) ?? typeof v}`);
+  for (const d of v) {
+    if (!Number.isInteger(d) || (min !== undefined && d < min)) {
+      throw new Error(`${op}: ${arg} ${JSON.stringify(v)} must hold integers${min !== undefined ? ` ≥ ${min}` : ''}`);
+    }
+  }
+}
+
 export function assertShape(shape: readonly number[], op: string, arg = 'shape'): void {
+  if (!Array.isArray(shape)) throw new Error(`${op}: ${arg} must be an array of non-negative integers, got ${JSON.stringify(shape) ?? typeof shape}`);
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) throw new Error(`${op}: ${arg} ${fmt(shape)} must hold non-negative integers`);
   }
