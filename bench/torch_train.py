@@ -27,8 +27,9 @@ def idx(name):
     return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
 
 
-n = 60000
-X = torch.from_numpy(idx("train-images-idx3-ubyte")[:n].reshape(n, 784).astype(np.float32) / 255.0)
+images = idx("train-images-idx3-ubyte")
+n = min(60000, images.shape[0])
+X = torch.from_numpy(images[:n].reshape(n, 784).astype(np.float32) / 255.0)
 Y = torch.from_numpy(idx("train-labels-idx1-ubyte")[:n].astype(np.int64))
 
 

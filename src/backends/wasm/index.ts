@@ -207,10 +207,16 @@ export class WasmBackend implements Backend {
     }
   }
 
-  private run(k: ThreadedKernel, args: number[], work: number, minWork: number): void {
+  /** Runs a threaded kernel in `parts` parts (on one thread when the work is small). */
+  private run(k: ThreadedKernel, args: number[], parts: number, work: number, minWork: number): void {
     const idx = THREADED_KERNELS.indexOf(k);
-    if (this.pool && work >= minWork) this.pool.run(idx, args, this.threads);
-    else this.fns[idx]!(...args, 0, 1);
+    if (this.pool && work >= minWork && parts > 1) this.pool.run(idx, args, parts);
+    else this.fns[idx]!(...args, 0, 0, 1);
+  }
+
+  /** Parts for `units` independent units of work: a few per thread, for balance. */
+  private partsFor(units: number): number {
+    return Math.max(1, Math.min(units, 4 * this.threads));
   }
 
   upload(values: TypedArray, dtype: DType): unknown {
@@ -276,7 +282,7 @@ export class WasmBackend implements Backend {
   unary(op: UnaryOp, x: KTensor, alpha = 1): unknown {
     const outDtype: DType = op === 'logicalNot' ? 'bool' : x.dtype;
     const p = this.alloc(outDtype, x.size);
-    this.run('unary', [UNARY_OPS.indexOf(op), x.data as number, DT_CODE[x.dtype], p, DT_CODE[outDtype], x.size, alpha], x.size, MIN_PARALLEL_ELEMS);
+    this.run('unary', [UNARY_OPS.indexOf(op), x.data as number, DT_CODE[x.dtype], p, DT_CODE[outDtype], x.size, alpha], this.partsFor(Math.ceil(x.size / 1024)), x.size, MIN_PARALLEL_ELEMS);
     return p;
   }
 
@@ -301,7 +307,8 @@ export class WasmBackend implements Backend {
     }
     const { outer, inner, modes } = split;
     const opi = BINARY_OPS.indexOf(op);
-    this.run('binary', [opi, av, DT_CODE[a.dtype], modes[0]!, bv, DT_CODE[b.dtype], modes[1]!, p, DT_CODE[outDtype], outer, inner], n, MIN_PARALLEL_ELEMS);
+    const units = outer >= 4 * this.threads ? outer : Math.ceil(inner / 1024);
+    this.run('binary', [opi, av, DT_CODE[a.dtype], modes[0]!, bv, DT_CODE[b.dtype], modes[1]!, p, DT_CODE[outDtype], outer, inner], this.partsFor(units), n, MIN_PARALLEL_ELEMS);
     for (const [q, bytes] of tmp) this.freeTemp(q, bytes);
     return p;
   }
@@ -391,7 +398,7 @@ export class WasmBackend implements Backend {
       const ap = (a.data as number) + ia[bi]! * M * K * 4;
       const bp = (b.data as number) + ib[bi]! * K * N * 4;
       const cp = p + bi * M * N * 4;
-      this.run('gemm', [M, N, K, ap, rsA, csA, bp, rsB, csB, cp, N, 0, this.gemmScratch], M * N * K, MIN_PARALLEL_FLOPS);
+      this.run('gemm', [M, N, K, ap, rsA, csA, bp, rsB, csB, cp, N, 0, this.gemmScratch], this.partsFor(M >= N ? Math.ceil(M / 6) : Math.ceil(N / 8)), M * N * K, MIN_PARALLEL_FLOPS);
     }
     return p;
   }
@@ -522,17 +529,18 @@ export class WasmBackend implements Backend {
     return this.params;
   }
 
-  private convThreads(p: Conv2dParams): number {
+  /** Whether a convolution is big enough for the worker threads. */
+  private convParallel(p: Conv2dParams): boolean {
     const [N, C] = p.inShape;
     const [O, , KH, KW] = p.filterShape;
-    const work = N * O * C * KH * KW * p.outShape[2] * p.outShape[3];
-    return this.pool && work >= MIN_PARALLEL_FLOPS ? this.threads : 1;
+    return this.pool !== null && N * O * C * KH * KW * p.outShape[2] * p.outShape[3] >= MIN_PARALLEL_FLOPS;
   }
 
-  private runConv(k: ThreadedKernel, args: number[], nth: number): void {
+  /** Runs a convolution kernel in `parts` parts, `slots` threads' scratch being available. */
+  private runConv(k: ThreadedKernel, args: number[], parts: number, slots: number): void {
     const idx = THREADED_KERNELS.indexOf(k);
-    if (this.pool && nth > 1) this.pool.run(idx, args, nth);
-    else this.fns[idx]!(...args, 0, 1);
+    if (this.pool && slots > 1 && parts > 1) this.pool.run(idx, args, parts);
+    else this.fns[idx]!(...args, 0, 0, 1);
   }
 
   conv2d(x: KTensor, w: KTensor, p: Conv2dParams): unknown {
@@ -541,10 +549,10 @@ export class WasmBackend implements Backend {
     const [O, , KH, KW] = p.filterShape;
     const P = p.outShape[2] * p.outShape[3];
     const out = this.alloc('float32', N * O * P);
-    const nth = this.convThreads(p);
+    const nth = this.convParallel(p) ? this.threads : 1;
     const colsBytes = align64(C * KH * KW * P * 4);
     const cols = this.scratch(colsBytes * nth);
-    this.runConv('conv2d', [x.data as number, w.data as number, out, this.convGeometry(p), cols, colsBytes, this.gemmScratch], nth);
+    this.runConv('conv2d', [x.data as number, w.data as number, out, this.convGeometry(p), cols, colsBytes, this.gemmScratch], N, nth);
     this.release(cols, colsBytes * nth);
     return out;
   }
@@ -555,10 +563,10 @@ export class WasmBackend implements Backend {
     const [, , KH, KW] = p.filterShape;
     const P = p.outShape[2] * p.outShape[3];
     const out = this.alloc('float32', N * C * H * W);
-    const nth = this.convThreads(p);
+    const nth = this.convParallel(p) ? this.threads : 1;
     const colsBytes = align64(C * KH * KW * P * 4);
     const cols = this.scratch(colsBytes * nth);
-    this.runConv('conv2dBackpropInput', [dy.data as number, w.data as number, out, this.convGeometry(p), cols, colsBytes, this.gemmScratch], nth);
+    this.runConv('conv2dBackpropInput', [dy.data as number, w.data as number, out, this.convGeometry(p), cols, colsBytes, this.gemmScratch], N, nth);
     this.release(cols, colsBytes * nth);
     return out;
   }
@@ -575,12 +583,12 @@ export class WasmBackend implements Backend {
       this.k.fill32(out, O * K, 0);
       return out;
     }
-    const nth = Math.min(this.convThreads(p), chunks);
+    const nth = this.convParallel(p) ? this.threads : 1;
     const colsBytes = align64(K * P * 4);
     const cols = this.scratch(colsBytes * nth);
     const partBytes = chunks * O * K * 4;
     const parts = this.scratch(partBytes);
-    this.runConv('conv2dBackpropFilter', [x.data as number, dy.data as number, parts, this.convGeometry(p), cols, colsBytes, this.gemmScratch], nth);
+    this.runConv('conv2dBackpropFilter', [x.data as number, dy.data as number, parts, this.convGeometry(p), cols, colsBytes, this.gemmScratch], chunks, nth);
     this.k.sumParts(parts, chunks, O * K, out);
     this.release(parts, partBytes);
     this.release(cols, colsBytes * nth);
@@ -601,21 +609,21 @@ export class WasmBackend implements Backend {
     if (x.dtype !== 'float32') return this.viaReference(x.dtype, (cpu, v) => cpu.maxPool2d(v(x), p));
     const n = sizeOf(p.outShape);
     const out = this.alloc('float32', n);
-    this.run('maxPool2d', [x.data as number, out, this.poolGeometry(p)], x.size, MIN_PARALLEL_ELEMS);
+    this.run('maxPool2d', [x.data as number, out, this.poolGeometry(p)], this.partsFor(p.inShape[0] * p.inShape[1]), x.size, MIN_PARALLEL_ELEMS);
     return out;
   }
 
   maxPool2dBackward(dy: KTensor, x: KTensor, p: Pool2dParams): unknown {
     if (x.dtype !== 'float32') return this.viaReference(x.dtype, (cpu, v) => cpu.maxPool2dBackward(v(dy), v(x), p));
     const out = this.alloc('float32', x.size);
-    this.run('maxPool2dBackward', [dy.data as number, x.data as number, out, this.poolGeometry(p)], x.size, MIN_PARALLEL_ELEMS);
+    this.run('maxPool2dBackward', [dy.data as number, x.data as number, out, this.poolGeometry(p)], this.partsFor(p.inShape[0] * p.inShape[1]), x.size, MIN_PARALLEL_ELEMS);
     return out;
   }
 
   avgPool2d(x: KTensor, p: Pool2dParams): unknown {
     if (x.dtype !== 'float32') return this.viaReference(x.dtype, (cpu, v) => cpu.avgPool2d(v(x), p));
     const out = this.alloc('float32', sizeOf(p.outShape));
-    this.run('avgPool2d', [x.data as number, out, this.poolGeometry(p)], x.size, MIN_PARALLEL_ELEMS);
+    this.run('avgPool2d', [x.data as number, out, this.poolGeometry(p)], this.partsFor(p.inShape[0] * p.inShape[1]), x.size, MIN_PARALLEL_ELEMS);
     return out;
   }
 
@@ -623,7 +631,7 @@ export class WasmBackend implements Backend {
     if (dy.dtype !== 'float32') return this.viaReference(dy.dtype, (cpu, v) => cpu.avgPool2dBackward(v(dy), p));
     const n = sizeOf(p.inShape);
     const out = this.alloc('float32', n);
-    this.run('avgPool2dBackward', [dy.data as number, out, this.poolGeometry(p)], n, MIN_PARALLEL_ELEMS);
+    this.run('avgPool2dBackward', [dy.data as number, out, this.poolGeometry(p)], this.partsFor(p.inShape[0] * p.inShape[1]), n, MIN_PARALLEL_ELEMS);
     return out;
   }
 }

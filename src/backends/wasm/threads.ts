@@ -1,23 +1,28 @@
 /**
  * The wasm backend's thread pool: Node worker threads that instantiate the same kernel module on
- * the same shared memory and run their share of a kernel when the main thread posts a job.
+ * the same shared memory and help with a kernel when the main thread posts a job.
  *
- * Dispatch is through a small shared control block: the main thread writes the job (kernel index,
- * arguments, thread count), bumps a generation counter and notifies; workers spin briefly on the
- * counter, then sleep in Atomics.wait. The main thread runs share 0 itself and waits for the
- * workers' done count. Workers are unref'd, so they never keep the process alive.
+ * A job is a kernel split into `parts`; the main thread and the workers claim parts with an
+ * atomic counter until none are left, so a worker that wakes late (or is descheduled on a busy
+ * machine) simply takes fewer parts and never holds the main thread up by more than one part.
+ * Posting uses a sequence lock: SEQ is odd while the main thread writes a job, and the part
+ * counter carries the job's tag, so a worker can never claim a part of a job it did not read.
+ * Workers spin briefly on SEQ after a job, then sleep in Atomics.wait. Workers are unref'd once
+ * started, so they never keep the process alive.
  */
 
 // control block layout (Int32Array)
-const GEN = 0;
+const SEQ = 0; // 2·(job+1) when job is posted, odd while writing
 const FN = 1;
-const NTH = 2;
+const PARTS = 2;
 const NARGS = 3;
-const DONE = 4;
-const ERR = 5;
-const READY = 16; // READY + i: worker i is up
-const CTRL_INTS = 16 + 256;
+const NEXT = 4; // (job tag << 16) | next unclaimed part
+const DONE = 5; // parts completed
+const ERR = 6;
+const CTRL_INTS = 16;
 const MAX_ARGS = 32;
+/** At most this many parts per job (the part counter has 16 bits). */
+export const MAX_PARTS = 65535;
 
 /** Kernels that run on several threads; index = position. */
 export const THREADED_KERNELS = [
@@ -26,7 +31,7 @@ export const THREADED_KERNELS = [
 ] as const;
 export type ThreadedKernel = (typeof THREADED_KERNELS)[number];
 
-// Runs in each worker (as an eval'd CommonJS script).
+// Runs in each worker (an eval'd CommonJS script). Keep the claim loop in step with claimParts().
 const WORKER_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');
 const { module, memory, ctrlBuf, argsBuf, tid, names, spin } = workerData;
@@ -34,29 +39,31 @@ const inst = new WebAssembly.Instance(module, { env: { memory } });
 const fns = names.map((n) => inst.exports[n]);
 const ctrl = new Int32Array(ctrlBuf);
 const args = new Float64Array(argsBuf);
-let gen = Atomics.load(ctrl, ${GEN});
-Atomics.store(ctrl, ${READY} + tid, 1);
+let seen = Atomics.load(ctrl, ${SEQ});
 parentPort.postMessage('ready');
 for (;;) {
   let n = 0;
-  while (Atomics.load(ctrl, ${GEN}) === gen) {
-    if (++n > spin) { Atomics.wait(ctrl, ${GEN}, gen); n = 0; }
+  let s;
+  while ((s = Atomics.load(ctrl, ${SEQ})) === seen || (s & 1) === 1) {
+    if (++n > spin && (s & 1) === 0) { Atomics.wait(ctrl, ${SEQ}, s); n = 0; }
   }
-  gen = Atomics.load(ctrl, ${GEN});
-  const fn = ctrl[${FN}];
+  const fn = ctrl[${FN}], parts = ctrl[${PARTS}], nargs = ctrl[${NARGS}];
+  const a = [];
+  for (let i = 0; i < nargs; i++) a.push(args[i]);
+  if (Atomics.load(ctrl, ${SEQ}) !== s) continue; // rewritten while reading: read again
+  seen = s;
   if (fn < 0) break;
-  const nth = ctrl[${NTH}];
-  if (tid < nth) {
-    try {
-      const a = [];
-      for (let i = 0; i < ctrl[${NARGS}]; i++) a.push(args[i]);
-      a.push(tid, nth);
-      fns[fn](...a);
-    } catch (e) {
-      Atomics.store(ctrl, ${ERR}, 1);
-    }
-    Atomics.add(ctrl, ${DONE}, 1);
-    Atomics.notify(ctrl, ${DONE});
+  const tag = (s >>> 1) & 0x7fff;
+  const f = fns[fn];
+  a.push(tid, 0, parts);
+  const last = a.length - 2;
+  for (;;) {
+    const v = Atomics.load(ctrl, ${NEXT});
+    if ((v >>> 16) !== tag || (v & 0xffff) >= parts) break;
+    if (Atomics.compareExchange(ctrl, ${NEXT}, v, v + 1) !== v) continue;
+    a[last] = v & 0xffff;
+    try { f(...a); } catch (e) { Atomics.store(ctrl, ${ERR}, 1); }
+    if (Atomics.add(ctrl, ${DONE}, 1) + 1 === parts) Atomics.notify(ctrl, ${DONE});
   }
 }
 `;
@@ -77,10 +84,10 @@ export class ThreadPool {
   private readonly ctrl: Int32Array;
   private readonly args: Float64Array;
   private readonly workers: WorkerLike[] = [];
-  private allReady = false;
   private readonly readyPromise: Promise<void>;
+  private job = 0;
 
-  /** `size` = total threads including the calling one; needs `size - 1` workers. */
+  /** `size` = total threads including the calling one; starts `size - 1` workers. */
   constructor(
     readonly size: number,
     module: WebAssembly.Module,
@@ -110,47 +117,55 @@ export class ThreadPool {
       );
       this.workers.push(w);
     }
-    this.readyPromise = Promise.all(promises).then(() => {
-      this.allReady = true;
-    });
+    this.readyPromise = Promise.all(promises).then(() => undefined);
     this.readyPromise.catch(() => undefined);
   }
 
-  /** Resolves once every worker has instantiated the module (jobs before that run on one thread). */
+  /** Resolves once every worker has instantiated the module (until then the caller does every part itself). */
   ready(): Promise<void> {
     return this.readyPromise;
   }
 
-  private checkReady(): boolean {
-    if (this.allReady) return true;
-    for (let i = 1; i < this.size; i++) if (Atomics.load(this.ctrl, READY + i) !== 1) return false;
-    this.allReady = true;
-    return true;
-  }
-
-  /** Runs kernel `k` on min(nth, size) threads (the caller's included) and waits for all. */
-  run(k: number, args: readonly number[], nth: number): void {
-    let n = Math.min(nth, this.size);
-    if (n > 1 && !this.checkReady()) n = 1;
+  /**
+   * Runs kernel `k` split into `parts` parts; the calling thread works too and returns when every
+   * part is done. Kernel arguments: `args`, then (tid, part, parts).
+   */
+  run(k: number, args: readonly number[], parts: number): void {
     const fn = this.fns[k]!;
-    if (n <= 1) {
-      fn(...args, 0, 1);
+    parts = Math.max(1, Math.min(parts, MAX_PARTS));
+    if (parts === 1) {
+      fn(...args, 0, 0, 1);
       return;
     }
+    // Workers still starting up simply miss this job: the caller claims every part itself.
     const c = this.ctrl;
-    for (let i = 0; i < args.length; i++) this.args[i] = args[i]!;
+    const job = ++this.job;
+    const seq = 2 * (job & 0x3fffffff);
+    Atomics.store(c, SEQ, seq + 1); // writing
     c[FN] = k;
-    c[NTH] = n;
+    c[PARTS] = parts;
     c[NARGS] = args.length;
+    for (let i = 0; i < args.length; i++) this.args[i] = args[i]!;
     Atomics.store(c, DONE, 0);
-    Atomics.add(c, GEN, 1);
-    Atomics.notify(c, GEN);
-    fn(...args, 0, n);
-    const want = n - 1;
+    const tag = ((seq + 2) >>> 1) & 0x7fff;
+    Atomics.store(c, NEXT, tag << 16);
+    Atomics.store(c, SEQ, seq + 2); // posted
+    Atomics.notify(c, SEQ);
+    // claim parts alongside the workers
+    const a = [...args, 0, 0, parts];
+    const last = a.length - 2;
+    for (;;) {
+      const v = Atomics.load(c, NEXT);
+      if ((v & 0xffff) >= parts) break;
+      if (Atomics.compareExchange(c, NEXT, v, v + 1) !== v) continue;
+      a[last] = v & 0xffff;
+      fn(...a);
+      Atomics.add(c, DONE, 1);
+    }
     let spins = 0;
     for (;;) {
       const d = Atomics.load(c, DONE);
-      if (d >= want) break;
+      if (d >= parts) break;
       if (++spins > SPIN) {
         Atomics.wait(c, DONE, d, 1);
         spins = 0;
@@ -164,9 +179,13 @@ export class ThreadPool {
 
   dispose(): void {
     const c = this.ctrl;
+    const job = ++this.job;
+    const seq = 2 * (job & 0x3fffffff);
+    Atomics.store(c, SEQ, seq + 1);
     c[FN] = -1;
-    Atomics.add(c, GEN, 1);
-    Atomics.notify(c, GEN);
+    c[NARGS] = 0;
+    Atomics.store(c, SEQ, seq + 2);
+    Atomics.notify(c, SEQ);
     for (const w of this.workers) void w.terminate();
     this.workers.length = 0;
   }
