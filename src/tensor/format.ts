@@ -20,16 +20,39 @@ function formatFloats(values: number[]): (v: number) => string {
   };
 }
 
+/** Flat indices of the elements a summarised print shows (EDGE at each end of every long axis). */
+function shownIndices(shape: Shape): number[] {
+  const out: number[] = [];
+  const rec = (dim: number, offset: number): void => {
+    if (dim === shape.length) {
+      out.push(offset);
+      return;
+    }
+    const n = shape[dim] as number;
+    let stride = 1;
+    for (let i = dim + 1; i < shape.length; i++) stride *= shape[i] as number;
+    const idx: number[] = [];
+    if (n > 2 * EDGE) for (let i = 0; i < n; i++) { if (i < EDGE || i >= n - EDGE) idx.push(i); }
+    else for (let i = 0; i < n; i++) idx.push(i);
+    for (const i of idx) rec(dim + 1, offset + i * stride);
+  };
+  rec(0, 0);
+  return out;
+}
+
 export function formatTensor(data: TypedArray, shape: Shape, dtype: DType, requiresGrad: boolean): string {
   const size = data.length;
   const summarise = size > THRESHOLD;
-  const nums = Array.from(data as ArrayLike<number>);
+  // Only the elements that will be printed are formatted (and decide the width and notation).
+  const shown = summarise ? shownIndices(shape) : null;
+  const nums = shown ? shown.map((i) => data[i] as number) : Array.from(data as ArrayLike<number>);
   let f: (v: number) => string;
   if (dtype === 'bool') f = (v) => (v ? 'true' : 'false');
   else if (dtype === 'int32') f = (v) => String(v);
   else f = formatFloats(nums);
-  const strs = nums.map(f);
-  const width = strs.reduce((m, s) => Math.max(m, s.length), 0);
+  const strs: string[] = shown ? [] : nums.map(f);
+  if (shown) shown.forEach((idx, k) => (strs[idx] = f(nums[k] as number)));
+  const width = Object.values(strs).reduce((m, s) => Math.max(m, s.length), 0);
   const pad = (s: string): string => s.padStart(width);
   const prefix = 'tensor(';
   const rec = (dim: number, offset: number, indent: string): string => {

@@ -189,6 +189,13 @@ describe('toString prints like NumPy', () => {
     expect(nb.reshape(nb.arange(4), [2, 1, 2]).toString()).toBe('tensor([[[0, 1]],\n\n        [[2, 3]]], dtype=int32)');
     const s = nb.arange(2000).toString();
     expect(s).toBe('tensor([   0,    1,    2, ..., 1997, 1998, 1999], dtype=int32)');
+    // Only the printed elements are formatted: a million-element tensor prints at once.
+    const big = nb.full([1000, 1000], 0.5);
+    const t0 = performance.now();
+    const text = big.toString();
+    expect(performance.now() - t0).toBeLessThan(300);
+    expect(text.split('\n')).toHaveLength(7);
+    expect(text.startsWith('tensor([[0.5, 0.5, 0.5, ..., 0.5, 0.5, 0.5],')).toBe(true);
   });
   it('disposed tensors say so', () => {
     const t = nb.zeros([2]);
