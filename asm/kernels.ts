@@ -214,6 +214,30 @@ function binaryHasVec(op: i32): bool {
   return mode == 0 ? o * inner + i : mode == 1 ? 0 : mode == 2 ? i : o;
 }
 
+/** The SIMD part of one row [i, i1) of a binary op; returns where the scalar tail starts. */
+@inline function binRow(op: i32, pa: usize, sa: v128, streamA: bool, pb: usize, sb: v128, streamB: bool, po: usize, i: i32, i1: i32): i32 {
+  if (streamA && streamB) {
+    for (; i + 4 <= i1; i += 4) {
+      const off = <usize>i << 2;
+      v128.store(po + off, binaryVec(op, v128.load(pa + off), v128.load(pb + off)));
+    }
+  } else if (streamA) {
+    for (; i + 4 <= i1; i += 4) {
+      const off = <usize>i << 2;
+      v128.store(po + off, binaryVec(op, v128.load(pa + off), sb));
+    }
+  } else if (streamB) {
+    for (; i + 4 <= i1; i += 4) {
+      const off = <usize>i << 2;
+      v128.store(po + off, binaryVec(op, sa, v128.load(pb + off)));
+    }
+  } else {
+    const r = binaryVec(op, sa, sb);
+    for (; i + 4 <= i1; i += 4) v128.store(po + (<usize>i << 2), r);
+  }
+  return i;
+}
+
 export function binary(
   op: i32, a: usize, dta: i32, ma: i32, b: usize, dtb: i32, mb: i32, out: usize, dto: i32,
   outer: i32, inner: i32, tid: i32, part: i32, parts: i32,
@@ -238,25 +262,14 @@ export function binary(
       const sb = mb == 1 ? f32x4.splat(load<f32>(b)) : mb == 3 ? f32x4.splat(load<f32>(b + (<usize>o << 2))) : f32x4.splat(0);
       const streamA = ma == 0 || ma == 2;
       const streamB = mb == 0 || mb == 2;
-      if (streamA && streamB) {
-        for (; i + 4 <= i1; i += 4) {
-          const off = <usize>i << 2;
-          v128.store(po + off, binaryVec(op, v128.load(pa + off), v128.load(pb + off)));
-        }
-      } else if (streamA) {
-        for (; i + 4 <= i1; i += 4) {
-          const off = <usize>i << 2;
-          v128.store(po + off, binaryVec(op, v128.load(pa + off), sb));
-        }
-      } else if (streamB) {
-        for (; i + 4 <= i1; i += 4) {
-          const off = <usize>i << 2;
-          v128.store(po + off, binaryVec(op, sa, v128.load(pb + off)));
-        }
-      } else {
-        const r = binaryVec(op, sa, sb);
-        for (; i + 4 <= i1; i += 4) v128.store(po + (<usize>i << 2), r);
-      }
+      // one specialised loop per op (the op is a constant after inlining)
+      if (op == B_ADD) i = binRow(B_ADD, pa, sa, streamA, pb, sb, streamB, po, i, i1);
+      else if (op == B_SUB) i = binRow(B_SUB, pa, sa, streamA, pb, sb, streamB, po, i, i1);
+      else if (op == B_MUL) i = binRow(B_MUL, pa, sa, streamA, pb, sb, streamB, po, i, i1);
+      else if (op == B_DIV) i = binRow(B_DIV, pa, sa, streamA, pb, sb, streamB, po, i, i1);
+      else if (op == B_MAX) i = binRow(B_MAX, pa, sa, streamA, pb, sb, streamB, po, i, i1);
+      else if (op == B_MIN) i = binRow(B_MIN, pa, sa, streamA, pb, sb, streamB, po, i, i1);
+      else i = binRow(B_RELUGRAD, pa, sa, streamA, pb, sb, streamB, po, i, i1);
     }
     for (; i < i1; i++) {
       const va = ld(a, modeIndex(ma, o, i, inner), dta);

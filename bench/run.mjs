@@ -4,7 +4,9 @@
 //
 //   npm run bench                 full run (a few minutes)
 //   npm run bench -- --quick      about a minute
-//   npm run bench -- --relaxed    nabla with relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd; the bench passes it)
+//   npm run bench -- --no-relaxed nabla without relaxed SIMD (by default the bench passes Node 20 the
+//                                 --experimental-wasm-relaxed-simd flag, so nabla uses fused multiply-add
+//                                 as it does by default in browsers and newer Node)
 //   npm run bench -- --seconds 5  seconds per model and framework
 //
 // Each measurement runs in its own process (bench/*.mjs, bench/torch_train.py) and prints one JSON
@@ -19,7 +21,7 @@ import { MODELS, MODEL_TITLES, mnistDir } from './common.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const relaxed = args.includes('--relaxed');
+const relaxed = !args.includes('--no-relaxed');
 const secIdx = args.indexOf('--seconds');
 const seconds = secIdx >= 0 ? Number(args[secIdx + 1]) : quick ? 0.6 : 4;
 const cores = availableParallelism();

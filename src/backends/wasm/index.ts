@@ -289,7 +289,13 @@ export class WasmBackend implements Backend {
   binary(op: BinaryOp, a: KTensor, b: KTensor, outShape: Shape, outDtype: DType): unknown {
     const n = sizeOf(outShape);
     const p = this.alloc(outDtype, n);
-    let split = split2d([a.shape, b.shape], outShape);
+    const aFull = a.size === n && sameShape(a.shape, outShape);
+    const bFull = b.size === n && sameShape(b.shape, outShape);
+    let split =
+      aFull && bFull ? { outer: 1, inner: n, modes: [0, 0] }
+        : aFull && b.size === 1 ? { outer: 1, inner: n, modes: [0, 1] }
+          : bFull && a.size === 1 ? { outer: 1, inner: n, modes: [1, 0] }
+            : split2d([a.shape, b.shape], outShape);
     let av = a.data as number;
     let bv = b.data as number;
     const tmp: [number, number][] = [];
