@@ -206,6 +206,27 @@ describe('ops leave no temporaries behind, also outside tidy', () => {
       }
     });
   }
+  it('dispose releases the tensor\'s .grad too', () => {
+    const before = live();
+    const p = nb.tensor([1, 2], { requiresGrad: true });
+    nb.tidy(() => nb.sum(p.mul(p)).backward());
+    expect(live()).toBe(before + 2); // p and p.grad
+    p.dispose();
+    expect(live()).toBe(before);
+  });
+  it('grad(f) for f closing over a parameter: the differentiable gradient owns its graph', () => {
+    const w = nb.scalar(3, { requiresGrad: true });
+    const x = nb.scalar(0.2);
+    const f = (t: nb.Tensor): nb.Tensor => w.mul(t.square()).sigmoid();
+    const before = live();
+    for (let i = 0; i < 20; i++) {
+      const g = nb.grad(f)(x);
+      g.backward();
+      g.dispose();
+      w.zeroGrad();
+    }
+    expect(live()).toBe(before);
+  });
   it('a result returned from tidy can still be differentiated (its graph is kept alive)', () => {
     const p = nb.tensor([3], { requiresGrad: true });
     const before = live();

@@ -41,7 +41,8 @@ function reachesOuterGraph(value: Tensor, inputs: readonly Tensor[]): boolean {
 export function grad<A extends Tensor[]>(f: (...args: A) => Tensor): (...args: A) => Grads<A> {
   return (...args: A): Grads<A> => {
     const { value, grads } = valueAndGrad(f)(...args);
-    if (!value.requiresGrad) value.dispose(); // when differentiable, the gradients' graph may still read it
+    if (!value.requiresGrad) value.dispose();
+    else (Array.isArray(grads) ? (grads[0] as Tensor) : (grads as Tensor)).own(value); // the gradients' graph may read it: it lives as long as they do
     return grads;
   };
 }
@@ -56,16 +57,17 @@ export function valueAndGrad<A extends Tensor[]>(f: (...args: A) => Tensor): (..
     args.forEach((a, i) => {
       if (!(a instanceof Tensor)) throw new Error(`grad: argument ${i} must be a Tensor, got ${a === null ? 'null' : typeof a}`);
     });
-    let higher = false;
-    return engine.tidyUnless(() => {
+    // The scope disposes f's intermediates; when the result is differentiable (higher), it keeps
+    // exactly what the gradients' graph reads (see tidy).
+    return engine.tidy(() => {
       const inputs = prepare(args);
       const value = engine.withGrad(true, () => checkScalar('grad', f(...(inputs as A))));
-      higher = engine.isGradEnabled() && (args.some((a) => a.requiresGrad) || reachesOuterGraph(value, inputs));
+      const higher = engine.isGradEnabled() && (args.some((a) => a.requiresGrad) || reachesOuterGraph(value, inputs));
       const gs = gradients(value, inputs, undefined, higher);
       // Each argument gets a tensor of its own (one tensor may be the gradient of two arguments).
       const own = gs.map((g, i) => (gs.indexOf(g) === i ? g : clone(g)));
       const grads = (args.length === 1 ? own[0] : own) as Grads<A>;
       return { value: higher ? value : value.detach(), grads };
-    }, () => higher);
+    });
   };
 }

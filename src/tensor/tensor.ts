@@ -125,7 +125,7 @@ export class Tensor {
     return { data: this.storage('kernel').data, shape: this.shape, dtype: this.dtype, size: this.size };
   }
 
-  /** Releases the tensor's buffer (shared buffers are freed when their last tensor goes). Idempotent. */
+  /** Releases the tensor's buffer (shared buffers are freed when their last tensor goes) and its `.grad`. Idempotent. */
   dispose(): void {
     const s = this.held.storage;
     if (!s) return;
@@ -134,6 +134,10 @@ export class Tensor {
     s.release();
     engine.tensorDisposed();
     this.gradFn = null;
+    if (this.grad) {
+      this.grad.dispose();
+      this.grad = null;
+    }
     const owned = this.owned;
     if (owned) {
       this.owned = null;
