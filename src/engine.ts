@@ -275,10 +275,11 @@ export function tidyUnless<T>(fn: () => T, keepAll: (result: T) => boolean): T {
 }
 
 /**
- * Runs `fn` and disposes every tensor it created except those it returns (found in arrays and
- * plain objects) and those passed to `keep`. `fn` may be async: the scope then lasts until the
- * promise settles, and in Node (AsyncLocalStorage) tracks exactly the tensors created by `fn`'s
- * own async chain, even while other async work interleaves.
+ * Runs `fn` and disposes every tensor it created except those it returns (found in arrays, plain
+ * objects and Maps), those passed to `keep`, and what a returned tensor's backward pass still
+ * reads (so a returned loss can be differentiated). `fn` may be async: the scope then lasts until
+ * the promise settles, and in Node (AsyncLocalStorage) tracks exactly the tensors created by
+ * `fn`'s own async chain, even while other async work interleaves.
  */
 export function tidy<T>(fn: () => Promise<T>): Promise<T>;
 export function tidy<T>(fn: () => T): T;
