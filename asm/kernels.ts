@@ -499,6 +499,18 @@ function packA(mc: i32, kc: i32, a: usize, rsA: i32, csA: i32, ap: usize): void 
   }
 }
 
+/** Writes the 4x4 transpose of columns (a, b, c, d) as 4 rows of 4 f32s, rows 32 bytes apart. */
+@inline function transpose4(a: v128, b: v128, c: v128, d: v128, dst: usize): void {
+  const t0 = v128.shuffle<i32>(a, b, 0, 4, 1, 5);
+  const t1 = v128.shuffle<i32>(c, d, 0, 4, 1, 5);
+  const t2 = v128.shuffle<i32>(a, b, 2, 6, 3, 7);
+  const t3 = v128.shuffle<i32>(c, d, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<i64>(t0, t1, 0, 2));
+  v128.store(dst, v128.shuffle<i64>(t0, t1, 1, 3), 32);
+  v128.store(dst, v128.shuffle<i64>(t2, t3, 0, 2), 64);
+  v128.store(dst, v128.shuffle<i64>(t2, t3, 1, 3), 96);
+}
+
 function packB(kc: i32, nc: i32, b: usize, rsB: i32, csB: i32, bp: usize): void {
   for (let jr = 0; jr < nc; jr += NR) {
     const nr = imin(NR, nc - jr);
@@ -509,6 +521,20 @@ function packB(kc: i32, nc: i32, b: usize, rsB: i32, csB: i32, bp: usize): void 
         const d = dst + (<usize>(k * NR) << 2);
         v128.store(d, v128.load(s));
         v128.store(d, v128.load(s, 16), 16);
+      }
+    } else if (nr == NR && rsB == 1) {
+      // columns are contiguous in k: load 4 k's of each of the 8 columns, transpose 4x4 blocks
+      const cs = <usize>csB << 2;
+      const c0 = b + (<usize>(jr * csB) << 2);
+      let k = 0;
+      for (; k + 4 <= kc; k += 4) {
+        const o = <usize>k << 2;
+        const d = dst + (<usize>(k * NR) << 2);
+        transpose4(v128.load(c0 + o), v128.load(c0 + cs + o), v128.load(c0 + 2 * cs + o), v128.load(c0 + 3 * cs + o), d);
+        transpose4(v128.load(c0 + 4 * cs + o), v128.load(c0 + 5 * cs + o), v128.load(c0 + 6 * cs + o), v128.load(c0 + 7 * cs + o), d + 16);
+      }
+      for (; k < kc; k++) {
+        for (let j = 0; j < NR; j++) store<f32>(dst + (<usize>(k * NR + j) << 2), load<f32>(c0 + <usize>j * cs + (<usize>k << 2)));
       }
     } else {
       for (let k = 0; k < kc; k++) {
@@ -669,6 +695,21 @@ export function gemm(
   return load<i32>(g + (<usize>i << 2));
 }
 
+/** Copies `n` f32s (short runs: plain SIMD moves beat memory.copy's call). */
+@inline function copyF32(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
+}
+
+/** Zeroes `n` f32s. */
+@inline function zeroF32(dst: usize, n: i32): void {
+  let i = 0;
+  const z = f32x4.splat(0);
+  for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), z);
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), 0);
+}
+
 /** cols[(c*KH+kh)*KW+kw][oh*OW+ow] = x[c, oh*sh-pt+kh*dh, ow*sw-pl+kw*dw] (0 outside). */
 function im2col(x: usize, cols: usize, g: usize): void {
   const C = gi(g, 1), H = gi(g, 2), W = gi(g, 3), KH = gi(g, 5), KW = gi(g, 6), OH = gi(g, 7), OW = gi(g, 8);
@@ -682,7 +723,7 @@ function im2col(x: usize, cols: usize, g: usize): void {
           const ih = oh * sh - pt + kh * dh;
           const dst = row + (<usize>(oh * OW) << 2);
           if (ih < 0 || ih >= H) {
-            memory.fill(dst, 0, <usize>OW << 2);
+            zeroF32(dst, OW);
             continue;
           }
           const src = x + (<usize>((c * H + ih) * W) << 2);
@@ -691,9 +732,9 @@ function im2col(x: usize, cols: usize, g: usize): void {
             // contiguous run: ow valid where 0 <= ow + iw0 < W
             let lo = -iw0; if (lo < 0) lo = 0; if (lo > OW) lo = OW;
             let hi = W - iw0; if (hi > OW) hi = OW; if (hi < lo) hi = lo;
-            if (lo > 0) memory.fill(dst, 0, <usize>lo << 2);
-            if (hi > lo) memory.copy(dst + (<usize>lo << 2), src + (<usize>(lo + iw0) << 2), <usize>(hi - lo) << 2);
-            if (hi < OW) memory.fill(dst + (<usize>hi << 2), 0, <usize>(OW - hi) << 2);
+            if (lo > 0) zeroF32(dst, lo);
+            if (hi > lo) copyF32(dst + (<usize>lo << 2), src + (<usize>(lo + iw0) << 2), hi - lo);
+            if (hi < OW) zeroF32(dst + (<usize>hi << 2), OW - hi);
           } else {
             for (let ow = 0; ow < OW; ow++) {
               const iw = ow * sw + iw0;
