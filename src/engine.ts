@@ -224,7 +224,10 @@ function closeScope(scope: Scope, result: unknown, keepAll = false): void {
       const owner = needed?.get(t);
       if (owner) {
         if (parent) parent.tensors.push(t);
-        else owner.own(t);
+        else {
+          owner.own(t); // disposed with its owner…
+          t.escapeScope(); // …or collected with it if the owner is dropped without dispose
+        }
       } else t.dispose();
     }
   }

@@ -246,7 +246,7 @@ describe('finalizer safety net', () => {
     const tsx = fileURLToPath(new URL('../node_modules/tsx/dist/loader.mjs', import.meta.url));
     const out = execFileSync(process.execPath, ['--expose-gc', '--import', tsx, script], { encoding: 'utf8', timeout: 60_000 });
     const r = JSON.parse(out.trim().split('\n').pop() as string) as { before: number; dropped: number; after: number; bytesBefore: number; bytesAfter: number };
-    expect(r.dropped).toBe(r.before + 200);
+    expect(r.dropped).toBeGreaterThan(r.before + 200);
     expect(r.after).toBe(r.before);
     expect(r.bytesAfter).toBe(r.bytesBefore);
   });
