@@ -60,6 +60,8 @@ describe('wasm kernels agree with cpu', () => {
       [[6, 1], [6, 7], [6, 7]],
       [[2, 3, 5], [2, 1, 5], [2, 3, 5]],
       [[3, 1], [1, 5], [3, 5]],
+      [[4, 3, 2, 5], [1, 3, 1, 1], [4, 3, 2, 5]], // a per-channel bias over NCHW
+      [[3, 1, 1], [4, 1, 2, 5], [4, 3, 2, 5]],
     ];
     let seed = 10;
     for (const [as, bs, os] of cases) {
@@ -82,7 +84,7 @@ describe('wasm kernels agree with cpu', () => {
     const v = randF32(size(shape), 7);
     const x = pair(cpu, wasm, v, shape);
     const xi = pair(cpu, wasm, randI32(size(shape), 8, -9, 9), shape, 'int32');
-    for (const axes of [[0], [3], [1, 2], [0, 1, 2, 3], [0, 2], [1, 3], []]) {
+    for (const axes of [[0], [3], [1, 2], [0, 1, 2, 3], [0, 2], [1, 3], [0, 2, 3], [0, 1, 3], []]) {
       const n = size(shape.filter((_, i) => !axes.includes(i)));
       for (const op of ['sum', 'max', 'min', 'prod'] as const) {
         expectClose(read(wasm, wasm.reduce(op, x.w, axes), 'float32', n), read(cpu, cpu.reduce(op, x.c, axes), 'float32', n), 1e-5, `${op} ${axes}`);

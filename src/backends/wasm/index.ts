@@ -38,6 +38,7 @@ const BINARY_OPS: readonly BinaryOp[] = [
 ];
 const REDUCE_OPS: readonly ReduceOp[] = ['sum', 'max', 'min', 'prod'];
 
+const BINARY_FN = THREADED_KERNELS.indexOf('binary');
 const DT_CODE: Record<DType, number> = { float32: 0, int32: 1, bool: 2, float64: -1 };
 
 /** The kernel module's exports (see asm/kernels.ts). */
@@ -300,6 +301,20 @@ export class WasmBackend implements Backend {
     let bv = b.data as number;
     const tmp: [number, number][] = [];
     if (!split) {
+      const s3 = split3d([a.shape, b.shape], outShape);
+      if (s3) {
+        // [outer, mid, inner] (e.g. a per-channel bias over NCHW): one 2-D call per outer index
+        const opi = BINARY_OPS.indexOf(op);
+        const { outer, mid, inner, modes, outerFull } = s3;
+        const step = (k: number, t: KTensor): number => (outerFull[k] ? (t.size / outer) * esize(t.dtype) : 0);
+        const sa = step(0, a);
+        const sb = step(1, b);
+        const so = mid * inner * esize(outDtype);
+        for (let o = 0; o < outer; o++) {
+          this.fns[BINARY_FN]!(opi, av + o * sa, DT_CODE[a.dtype], modes[0]!, bv + o * sb, DT_CODE[b.dtype], modes[1]!, p + o * so, DT_CODE[outDtype], mid, inner, 0, 0, 1);
+        }
+        return p;
+      }
       // an irregular broadcast: materialise the broadcast operands
       if (!sameShape(a.shape, outShape)) {
         av = this.broadcastTo(a, outShape) as number;
@@ -360,6 +375,17 @@ export class WasmBackend implements Backend {
       outer = sizeOf(shape.slice(0, axes[0]));
       red = sizeOf(shape.slice(axes[0], axes[axes.length - 1]! + 1));
       inner = sizeOf(shape.slice(axes[axes.length - 1]! + 1));
+    } else if (x.dtype === 'float32') {
+      // reduce the last contiguous run of axes, then the rest (no transpose)
+      let first = axes.length - 1;
+      while (first > 0 && axes[first - 1] === axes[first]! - 1) first--;
+      const lastRun = axes.slice(first);
+      const partShape = shape.filter((_, i) => !lastRun.includes(i));
+      const part = this.reduce(op, x, lastRun) as number;
+      const partT: KTensor = { data: part, shape: partShape, dtype: x.dtype, size: sizeOf(partShape) };
+      const res = this.reduce(op, partT, axes.slice(0, first));
+      this.freeTemp(part, partT.size * 4);
+      return res;
     } else {
       const kept = shape.map((_, i) => i).filter((i) => !axes.includes(i));
       tmp = this.transpose(x, [...kept, ...axes]) as number;
@@ -731,6 +757,37 @@ export function wasmAvailable(): boolean {
   if (typeof g.WebAssembly !== 'object' || typeof g.SharedArrayBuffer !== 'function') return false;
   const fs = g.process?.getBuiltinModule?.('node:fs') as { existsSync(p: URL): boolean } | undefined;
   return fs ? fs.existsSync(new URL('../../../dist/wasm/nabla-simd.wasm', import.meta.url)) : false;
+}
+
+/**
+ * Views a broadcast as [outer, mid, inner] where each operand is, over outer, either full or
+ * repeated, and over [mid, inner] one of split2d's modes; null when no such split exists.
+ */
+export function split3d(shapes: readonly Shape[], out: Shape): { outer: number; mid: number; inner: number; modes: number[]; outerFull: boolean[] } | null {
+  const r = out.length;
+  for (let cut = 1; cut < r; cut++) {
+    const outerShape = out.slice(0, cut);
+    const restShape = out.slice(cut);
+    const outerFull: boolean[] = [];
+    let ok = true;
+    const rests: Shape[] = [];
+    for (const sh of shapes) {
+      const padded = [...new Array<number>(Math.max(0, r - sh.length)).fill(1), ...sh];
+      const o = padded.slice(0, cut);
+      const full = o.every((d, i) => d === outerShape[i]);
+      const rep = o.every((d) => d === 1);
+      if (!full && !rep) {
+        ok = false;
+        break;
+      }
+      outerFull.push(full && sizeOf(outerShape) > 1);
+      rests.push(padded.slice(cut));
+    }
+    if (!ok) continue;
+    const s2 = split2d(rests, restShape);
+    if (s2) return { outer: sizeOf(outerShape), mid: s2.outer, inner: s2.inner, modes: s2.modes, outerFull };
+  }
+  return null;
 }
 
 /** Creates a wasm backend; throws when WebAssembly threads/SIMD or the built module are unavailable. */
