@@ -85,11 +85,11 @@ export function backendNames(): string[] {
   return [...factories.keys()];
 }
 
-export function findBackend(name: string): Backend {
+export function findBackend(name: string, op = 'setBackend'): Backend {
   let b = instances.get(name);
   if (b) return b;
   const f = factories.get(name);
-  if (!f) throw new Error(`setBackend: unknown backend '${name}'; registered: ${backendNames().join(', ')}`);
+  if (!f) throw new Error(`${op}: unknown backend '${name}'; registered: ${backendNames().join(', ')}`);
   b = f();
   instances.set(name, b);
   return b;
@@ -357,7 +357,7 @@ export function apply(op: OpDef, inputs: readonly Tensor[], outShape: Shape, out
     t.assertAlive(op.name);
     if (backend === null) backend = t.backend;
     else if (t.backend !== backend) {
-      throw new Error(`${op.name}: inputs live on different backends ('${backend.name}' and '${t.backend.name}'); move one with .to()`);
+      throw new Error(`${op.name}: inputs live on different backends ('${backend.name}' and '${t.backend.name}'); move one with x.to(name)`);
     }
     if (t.requiresGrad) needsGrad = true;
   }

@@ -2,12 +2,13 @@
  * Elementwise ops with NumPy broadcasting. Each op's gradient rule sits beside its forward and is
  * written with other ops, so it runs on every backend and can itself be differentiated.
  */
-import { apply, scoped, type GradFn } from '../engine.js';
+import { apply, findBackend, record, scoped, type GradFn } from '../engine.js';
+import { fromArray } from '../tensor/creation.js';
 import { defineOp, type OpDef } from '../registry.js';
 import type { BinaryOp } from '../backends/interface.js';
 import type { Tensor, TensorLike } from '../tensor/tensor.js';
-import { DTYPES, isFloat, type DType } from '../tensor/dtype.js';
-import { broadcastShapes } from '../tensor/shape.js';
+import { DTYPES, isFloat, type DType, type TypedArray } from '../tensor/dtype.js';
+import { broadcastShapes, fmt } from '../tensor/shape.js';
 import { assertTensor, constant, operands, releaseTemps, sumTo, unaryDef, unaryOp } from './util.js';
 
 const F = 'elementwise';
@@ -147,6 +148,37 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x.clone();
   const from = x.dtype;
   return apply(Cast, [x], x.shape, dtype, (be, [k]) => be.cast(k!, dtype), isFloat(dtype) && isFloat(from) ? (dy) => [cast(dy, from)] : undefined);
+}
+
+const To = defineOp({ name: 'to', kernels: [], grad: 'rule', family: F });
+/**
+ * A copy of `x` on backend `name` (the same tensor when it already lives there). Differentiable:
+ * the gradient travels back to x's backend. Reads x synchronously, so x must be on a CPU backend;
+ * from a GPU backend use `await toAsync(x, name)`.
+ */
+export function to(x: Tensor, name: string): Tensor {
+  assertTensor(x, 'to', 'x');
+  const target = findBackend(name, 'to');
+  if (target === x.backend) return x;
+  if (!x.backend.downloadSync) throw new Error(`to: backend '${x.backend.name}' reads asynchronously; use await nb.toAsync(x, '${name}')`);
+  return moved(x, x.backend.downloadSync(x.kernelView()), name);
+}
+
+/** Like `to`, reading x asynchronously (works from every backend). */
+export async function toAsync(x: Tensor, name: string): Promise<Tensor> {
+  assertTensor(x, 'toAsync', 'x');
+  const target = findBackend(name, 'toAsync');
+  if (target === x.backend) return x;
+  return moved(x, await x.data(), name);
+}
+
+function moved(x: Tensor, values: TypedArray, name: string): Tensor {
+  if (x.dtype === 'float64' && !findBackend(name).supportsFloat64) {
+    throw new Error(`to: backend '${name}' has no float64; cast x ${fmt(x.shape)} to float32 first`);
+  }
+  const from = x.backend.name;
+  const out = fromArray(values, x.shape, { dtype: x.dtype, backend: name });
+  return record(To, [x], out, (dy) => [to(dy, from)]);
 }
 
 const Clone = defineOp({ name: 'clone', kernels: ['cast'], grad: 'rule', family: F });

@@ -23,7 +23,7 @@ export type IntegerArray = Int8Array | Uint8ClampedArray | Int16Array | Uint16Ar
 export type TensorData = NestedArray | TypedArray | IntegerArray | readonly NestedArray[];
 
 function backendOf(opts: CreateOptions | undefined): Backend {
-  return opts?.backend ? engine.findBackend(opts.backend) : engine.getBackend();
+  return opts?.backend ? engine.findBackend(opts.backend, 'backend option') : engine.getBackend();
 }
 
 function finish(t: Tensor, opts: CreateOptions | undefined): Tensor {

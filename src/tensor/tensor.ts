@@ -220,6 +220,11 @@ export class Tensor {
     return this.shareAs(this.shape);
   }
 
+  /** This tensor on backend `name` (a copy; differentiable). See `nb.to`. */
+  to(name: string): Tensor {
+    return ops.to(this, name);
+  }
+
   /** A copy with its own buffer. */
   clone(): Tensor {
     return ops.clone(this);

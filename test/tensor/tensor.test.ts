@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as nb from '../../src/index.js';
+import { createCpuBackend } from '../../src/backends/cpu/index.js';
 import { expectTensor } from '../conformance/helpers.js';
 
 // Core semantics are tested on the reference backend (with float64); every backend's ops are
@@ -235,5 +236,31 @@ describe('tensor methods', () => {
     a.name = 'weights';
     a.dispose();
     expect(() => a.add(1)).toThrow(/'weights'/);
+  });
+});
+
+describe('moving between backends', () => {
+  nb.registerBackend('cpu-twin', () => {
+    const be = createCpuBackend();
+    return Object.assign(Object.create(Object.getPrototypeOf(be) as object) as nb.Backend, be, { name: 'cpu-twin' });
+  });
+  it('to() copies onto another backend, keeps dtype and shape, and is differentiable', async () => {
+    const x = nb.tensor([[1, 2], [3, 4]], { requiresGrad: true });
+    const y = x.to('cpu-twin');
+    expect(y.backend.name).toBe('cpu-twin');
+    expect(y.shape).toEqual([2, 2]);
+    expect(y.arraySync()).toEqual([[1, 2], [3, 4]]);
+    expect(x.to('cpu')).toBe(x);
+    const loss = nb.sum(nb.mul(y, nb.tensor([[1, 2], [3, 4]], { backend: 'cpu-twin' })));
+    loss.backward();
+    expect(x.grad!.backend.name).toBe('cpu');
+    expect(x.grad!.arraySync()).toEqual([[1, 2], [3, 4]]);
+    const z = await nb.toAsync(nb.tensor([5], { dtype: 'int32' }), 'cpu-twin');
+    expect(z.dtype).toBe('int32');
+    expect(z.backend.name).toBe('cpu-twin');
+  });
+  it('errors name the backend', () => {
+    expect(() => nb.tensor([1]).to('nowhere')).toThrow("to: unknown backend 'nowhere'");
+    expect(() => nb.add(nb.tensor([1]), nb.tensor([1], { backend: 'cpu-twin' }))).toThrow(/add: inputs live on different backends \('cpu' and 'cpu-twin'\); move one with x.to\(name\)/);
   });
 });
