@@ -1,5 +1,5 @@
 /**
- * LeNet-5 on MNIST, modern form: conv 5×5×6 ('same') → ReLU → max-pool 2 → conv 5×5×16 → ReLU → max-pool 2 → 120 → 84 → 10, Adam (η = 1e-3), batches of 64. The lectures quote 0.95% test error for LeNet-5; this aims to beat it. Target: ≥ 99.0% test accuracy within 10 epochs.
+ * LeNet-5 on MNIST, modern form: conv 5×5×6 ('same') → ReLU → max-pool 2 → conv 5×5×16 → ReLU → max-pool 2 → 120 → 84 → 10, Adam (η = 1e-3, decaying as e^(−0.2·epoch)), batches of 64. The lectures quote 0.95% test error for LeNet-5; this aims to beat it. Target: ≥ 99.0% test accuracy within 10 epochs.
  *
  * Run:  npx tsx examples/mnist-lenet5.ts                  (10 epochs, all 60 000 images)
  *       NABLA_SHORT=1 npx tsx examples/mnist-lenet5.ts    (500 images, 1 epoch: a smoke test)
@@ -23,6 +23,8 @@ export async function run(): Promise<{ accuracy: number; loss: number; seconds: 
     epochs: short ? 1 : Number(process.env.NABLA_EPOCHS ?? 10),
     batchSize: 64,
     optimizer: nb.optim.adam(1e-3),
+    // η_e = 1e-3·e^(−0.2·e): a smaller step each epoch settles the test accuracy
+    schedule: nb.optim.exponentialDecay(1e-3, 0.2),
     validation: test,
     seed: 0,
   });

@@ -11,6 +11,8 @@ export interface TrainArgs {
   epochs?: number;
   batchSize?: number;
   lr?: number;
+  /** Exponential learning-rate decay per epoch, η_e = η₀·e^(−k·e); 0 = constant (default: per model). */
+  lrDecay?: number;
   optimizer?: string;
   seed?: number;
   /** Train on the first N training samples. */
@@ -32,6 +34,7 @@ export interface TrainResult {
   backend: string;
   optimizer: string;
   lr: number;
+  lrDecay: number;
   batchSize: number;
   seed: number;
   epochs: number;
@@ -102,6 +105,8 @@ export async function train(modelName: string, args: TrainArgs = {}): Promise<Tr
   const epochs = args.epochs ?? spec.defaults.epochs;
   const batchSize = args.batchSize ?? spec.defaults.batchSize;
   const lr = args.lr ?? spec.defaults.lr;
+  const lrDecay = args.lrDecay ?? spec.defaults.lrDecay;
+  if (!(Number.isFinite(lrDecay) && lrDecay >= 0)) throw new Error(`--lr-decay must be a number ≥ 0, got ${lrDecay}`);
   const optName = args.optimizer ?? spec.defaults.optimizer;
   if (spec.data === 'gates' && optName !== 'perceptron') throw new Error(`the gates model learns with the perceptron rule; --optimizer ${optName} does not apply`);
   if (spec.data !== 'gates' && optName === 'perceptron') throw new Error(`--optimizer perceptron only applies to the gates model`);
@@ -113,7 +118,7 @@ export async function train(modelName: string, args: TrainArgs = {}): Promise<Tr
   const nTrain = data.train.x.shape[0]!;
   const nTest = data.test.x.shape[0]!;
   io.say(`nabla · ${spec.name}: ${spec.description}`);
-  io.say(`  ${nTrain} training and ${nTest} test samples from ${data.name} · backend ${backend} · ${optName} lr ${lr} · batch ${batchSize} · ${epochs} epoch${epochs > 1 ? 's' : ''} · seed ${seed} · ${model.numParameters().toLocaleString('en-US')} parameters`);
+  io.say(`  ${nTrain} training and ${nTest} test samples from ${data.name} · backend ${backend} · ${optName} lr ${lr}${lrDecay ? `·e^(-${lrDecay}·epoch)` : ''} · batch ${batchSize} · ${epochs} epoch${epochs > 1 ? 's' : ''} · seed ${seed} · ${model.numParameters().toLocaleString('en-US')} parameters`);
 
   let history: nb.train.History;
   let result: TrainResult;
@@ -129,13 +134,14 @@ export async function train(modelName: string, args: TrainArgs = {}): Promise<Tr
       history.metrics.accuracy = history.epochs.map((e) => e.accuracy!);
       io.say(`  the perceptron rule ${r.converged ? 'converged' : 'did not converge'} after ${r.epochs} epoch${r.epochs > 1 ? 's' : ''} (mistakes per epoch: ${r.errors.join(', ')})`);
       io.say(truthTable(p, data.test.x));
-      result = summary(spec, { backend, optName, lr, batchSize, seed, nTrain, nTest, history, test: { loss: 1 - acc, accuracy: acc } });
+      result = summary(spec, { backend, optName, lr, lrDecay, batchSize, seed, nTrain, nTest, history, test: { loss: 1 - acc, accuracy: acc } });
     } else {
       const toy = spec.data !== 'mnist';
       history = await nb.train.fit(model, data.train, {
         epochs,
         batchSize,
         optimizer: optimizer!,
+        schedule: lrDecay > 0 ? nb.optim.exponentialDecay(lr, lrDecay) : undefined,
         validation: toy ? undefined : data.test,
         seed,
         verbose: args.quiet || toy ? 0 : 1,
@@ -146,7 +152,7 @@ export async function train(modelName: string, args: TrainArgs = {}): Promise<Tr
         last?.val_accuracy !== undefined && last.val_loss !== undefined
           ? { loss: last.val_loss, accuracy: last.val_accuracy }
           : await nb.train.evaluate(model, data.test);
-      result = summary(spec, { backend, optName, lr, batchSize, seed, nTrain, nTest, history, test: { loss: test.loss, accuracy: test.accuracy ?? NaN } });
+      result = summary(spec, { backend, optName, lr, lrDecay, batchSize, seed, nTrain, nTest, history, test: { loss: test.loss, accuracy: test.accuracy ?? NaN } });
       if (spec.data === 'xor') io.say(xorTable(model, data.test.x));
     }
     if (history.stopReason) io.say(`  ${history.stopReason}`);
@@ -166,7 +172,7 @@ export async function train(modelName: string, args: TrainArgs = {}): Promise<Tr
 
 function summary(
   spec: ModelSpec,
-  r: { backend: string; optName: string; lr: number; batchSize: number; seed: number; nTrain: number; nTest: number; history: nb.train.History; test: { loss: number; accuracy: number } },
+  r: { backend: string; optName: string; lr: number; lrDecay: number; batchSize: number; seed: number; nTrain: number; nTest: number; history: nb.train.History; test: { loss: number; accuracy: number } },
 ): TrainResult {
   const eps = r.history.epochs;
   let samples = 0;
@@ -181,6 +187,7 @@ function summary(
     backend: r.backend,
     optimizer: r.optName,
     lr: r.lr,
+    lrDecay: r.lrDecay,
     batchSize: r.batchSize,
     seed: r.seed,
     epochs: eps.length,

@@ -2,7 +2,7 @@
 /**
  * The `nabla` command:
  *
- *   nabla train <model> [--epochs N] [--batch-size N] [--lr X] [--optimizer NAME] [--seed N]
+ *   nabla train <model> [--epochs N] [--batch-size N] [--lr X] [--lr-decay K] [--optimizer NAME] [--seed N]
  *                       [--limit N] [--test-limit N] [--backend NAME] [--out DIR] [--json] [--quiet]
  *   nabla eval <model-file> [--limit N] [--backend NAME] [--json]
  *   nabla models
@@ -24,6 +24,14 @@ function nonNegInt(flag: string): (v: string) => number {
   return (v) => {
     const n = Number(v);
     if (!/^\s*\d+\s*$/.test(v) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`${flag} needs a non-negative integer, got '${v}'.`);
+    return n;
+  };
+}
+
+function nonNegNumber(flag: string): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${flag} needs a number ≥ 0, got '${v}'.`);
     return n;
   };
 }
@@ -62,6 +70,7 @@ export function buildProgram(): Command {
     .option('--epochs <n>', 'passes over the training data (default: per model)', int('--epochs'))
     .option('--batch-size <n>', 'samples per optimizer step (default: per model)', int('--batch-size'))
     .option('--lr <x>', 'learning rate (default: per model)', positive('--lr'))
+    .option('--lr-decay <k>', 'exponential learning-rate decay per epoch, lr·e^(-k·epoch); 0 = constant (default: per model)', nonNegNumber('--lr-decay'))
     .option('--optimizer <name>', `one of: ${OPTIMIZERS.join(', ')} (default: per model)`)
     .option('--seed <n>', 'seed for initialization and shuffling', nonNegInt('--seed'), 0)
     .option('--limit <n>', 'train on the first N training samples (quick runs)', int('--limit'))
@@ -71,7 +80,7 @@ export function buildProgram(): Command {
     .option('--json', 'print one final JSON line (progress goes to stderr)')
     .option('--quiet', 'no progress output')
     .addHelpText('after', `\nModels:\n${modelList}\n\nExample:\n  nabla train mnist-mlp --epochs 2 --out runs/mlp`)
-    .action(async (model: string, o: { epochs?: number; batchSize?: number; lr?: number; optimizer?: string; seed: number; limit?: number; testLimit?: number; backend?: string; out?: string; json?: boolean; quiet?: boolean }) => {
+    .action(async (model: string, o: { epochs?: number; batchSize?: number; lr?: number; lrDecay?: number; optimizer?: string; seed: number; limit?: number; testLimit?: number; backend?: string; out?: string; json?: boolean; quiet?: boolean }) => {
       if (o.optimizer !== undefined && !OPTIMIZERS.includes(o.optimizer)) {
         throw new Error(`unknown optimizer '${o.optimizer}'; known: ${OPTIMIZERS.join(', ')}`);
       }

@@ -21,8 +21,11 @@ export interface ModelSpec {
   readonly inputShape: readonly number[];
   /** A fresh, randomly initialised network (seed with `nb.seed` first). */
   build(): nn.Module;
-  /** Training defaults: what the lectures/targets use. */
-  readonly defaults: { epochs: number; batchSize: number; lr: number; optimizer: string };
+  /**
+   * Training defaults: what the lectures/targets use. `lrDecay` k > 0 decays the learning rate
+   * exponentially per epoch, η_e = η₀·e^(−k·e) (nb.optim.exponentialDecay); 0 keeps it constant.
+   */
+  readonly defaults: { epochs: number; batchSize: number; lr: number; optimizer: string; lrDecay: number };
   /** The test accuracy the examples reach (for docs and checks). */
   readonly target?: number;
 }
@@ -96,7 +99,7 @@ export const MODELS: Readonly<Record<string, ModelSpec>> = {
     data: 'gates',
     inputShape: [2],
     build: gatesNet,
-    defaults: { epochs: 20, batchSize: 1, lr: 1, optimizer: 'perceptron' },
+    defaults: { epochs: 20, batchSize: 1, lr: 1, optimizer: 'perceptron', lrDecay: 0 },
     target: 1,
   },
   xor: {
@@ -105,7 +108,7 @@ export const MODELS: Readonly<Record<string, ModelSpec>> = {
     data: 'xor',
     inputShape: [2],
     build: xorNet,
-    defaults: { epochs: 300, batchSize: 4, lr: 0.1, optimizer: 'adam' },
+    defaults: { epochs: 300, batchSize: 4, lr: 0.1, optimizer: 'adam', lrDecay: 0 },
     target: 1,
   },
   'mnist-softmax': {
@@ -114,16 +117,16 @@ export const MODELS: Readonly<Record<string, ModelSpec>> = {
     data: 'mnist',
     inputShape: [1, 28, 28],
     build: mnistSoftmax,
-    defaults: { epochs: 5, batchSize: 100, lr: 0.5, optimizer: 'sgd' },
+    defaults: { epochs: 5, batchSize: 100, lr: 0.5, optimizer: 'sgd', lrDecay: 0 },
     target: 0.92,
   },
   'mnist-mlp': {
     name: 'mnist-mlp',
-    description: 'MLP 784-256-128-10, ReLU, Adam 1e-3',
+    description: 'MLP 784-256-128-10, ReLU, Adam 1e-3 decaying ×e^-0.2 per epoch',
     data: 'mnist',
     inputShape: [1, 28, 28],
     build: mnistMlp,
-    defaults: { epochs: 10, batchSize: 64, lr: 1e-3, optimizer: 'adam' },
+    defaults: { epochs: 10, batchSize: 64, lr: 1e-3, optimizer: 'adam', lrDecay: 0.2 },
     target: 0.98,
   },
   lenet5: {
@@ -132,7 +135,7 @@ export const MODELS: Readonly<Record<string, ModelSpec>> = {
     data: 'mnist',
     inputShape: [1, 28, 28],
     build: lenet5,
-    defaults: { epochs: 10, batchSize: 64, lr: 1e-3, optimizer: 'adam' },
+    defaults: { epochs: 10, batchSize: 64, lr: 1e-3, optimizer: 'adam', lrDecay: 0.2 },
     target: 0.99,
   },
   'lenet5-classic': {
@@ -141,7 +144,7 @@ export const MODELS: Readonly<Record<string, ModelSpec>> = {
     data: 'mnist',
     inputShape: [1, 28, 28],
     build: lenet5Classic,
-    defaults: { epochs: 10, batchSize: 64, lr: 1e-3, optimizer: 'adam' },
+    defaults: { epochs: 10, batchSize: 64, lr: 1e-3, optimizer: 'adam', lrDecay: 0.2 },
     target: 0.985,
   },
 };
