@@ -39,6 +39,10 @@ const BINARY_OPS: readonly BinaryOp[] = [
 const REDUCE_OPS: readonly ReduceOp[] = ['sum', 'max', 'min', 'prod'];
 
 const BINARY_FN = THREADED_KERNELS.indexOf('binary');
+const UNARY_FN = THREADED_KERNELS.indexOf('unary');
+const KERNEL_INDEX = Object.fromEntries(THREADED_KERNELS.map((k, i) => [k, i])) as Record<ThreadedKernel, number>;
+const UNARY_CODE = Object.fromEntries(UNARY_OPS.map((k, i) => [k, i])) as Record<UnaryOp, number>;
+const BINARY_CODE = Object.fromEntries(BINARY_OPS.map((k, i) => [k, i])) as Record<BinaryOp, number>;
 const DT_CODE: Record<DType, number> = { float32: 0, int32: 1, bool: 2, float64: -1 };
 
 /** The kernel module's exports (see asm/kernels.ts). */
@@ -210,7 +214,7 @@ export class WasmBackend implements Backend {
 
   /** Runs a threaded kernel in `parts` parts (on one thread when the work is small). */
   private run(k: ThreadedKernel, args: number[], parts: number, work: number, minWork: number): void {
-    const idx = THREADED_KERNELS.indexOf(k);
+    const idx = KERNEL_INDEX[k];
     if (this.pool && work >= minWork && parts > 1) this.pool.run(idx, args, parts);
     else this.fns[idx]!(...args, 0, 0, 1);
   }
@@ -283,7 +287,8 @@ export class WasmBackend implements Backend {
   unary(op: UnaryOp, x: KTensor, alpha = 1): unknown {
     const outDtype: DType = op === 'logicalNot' ? 'bool' : x.dtype;
     const p = this.alloc(outDtype, x.size);
-    this.run('unary', [UNARY_OPS.indexOf(op), x.data as number, DT_CODE[x.dtype], p, DT_CODE[outDtype], x.size, alpha], this.partsFor(Math.ceil(x.size / 1024)), x.size, MIN_PARALLEL_ELEMS);
+    if (!this.pool || x.size < MIN_PARALLEL_ELEMS) this.fns[UNARY_FN]!(UNARY_CODE[op], x.data as number, DT_CODE[x.dtype], p, DT_CODE[outDtype], x.size, alpha, 0, 0, 1);
+    else this.run('unary', [UNARY_CODE[op], x.data as number, DT_CODE[x.dtype], p, DT_CODE[outDtype], x.size, alpha], this.partsFor(Math.ceil(x.size / 1024)), x.size, MIN_PARALLEL_ELEMS);
     return p;
   }
 
@@ -304,7 +309,7 @@ export class WasmBackend implements Backend {
       const s3 = split3d([a.shape, b.shape], outShape);
       if (s3) {
         // [outer, mid, inner] (e.g. a per-channel bias over NCHW): one 2-D call per outer index
-        const opi = BINARY_OPS.indexOf(op);
+        const opi = BINARY_CODE[op];
         const { outer, mid, inner, modes, outerFull } = s3;
         const step = (k: number, t: KTensor): number => (outerFull[k] ? (t.size / outer) * esize(t.dtype) : 0);
         const sa = step(0, a);
@@ -327,9 +332,13 @@ export class WasmBackend implements Backend {
       split = { outer: 1, inner: n, modes: [0, 0] };
     }
     const { outer, inner, modes } = split;
-    const opi = BINARY_OPS.indexOf(op);
-    const units = outer >= 4 * this.threads ? outer : Math.ceil(inner / 1024);
-    this.run('binary', [opi, av, DT_CODE[a.dtype], modes[0]!, bv, DT_CODE[b.dtype], modes[1]!, p, DT_CODE[outDtype], outer, inner], this.partsFor(units), n, MIN_PARALLEL_ELEMS);
+    const opi = BINARY_CODE[op];
+    if (!this.pool || n < MIN_PARALLEL_ELEMS) {
+      this.fns[BINARY_FN]!(opi, av, DT_CODE[a.dtype], modes[0]!, bv, DT_CODE[b.dtype], modes[1]!, p, DT_CODE[outDtype], outer, inner, 0, 0, 1);
+    } else {
+      const units = outer >= 4 * this.threads ? outer : Math.ceil(inner / 1024);
+      this.run('binary', [opi, av, DT_CODE[a.dtype], modes[0]!, bv, DT_CODE[b.dtype], modes[1]!, p, DT_CODE[outDtype], outer, inner], this.partsFor(units), n, MIN_PARALLEL_ELEMS);
+    }
     for (const [q, bytes] of tmp) this.freeTemp(q, bytes);
     return p;
   }
@@ -570,7 +579,7 @@ export class WasmBackend implements Backend {
 
   /** Runs a convolution kernel in `parts` parts, `slots` threads' scratch being available. */
   private runConv(k: ThreadedKernel, args: number[], parts: number, slots: number): void {
-    const idx = THREADED_KERNELS.indexOf(k);
+    const idx = KERNEL_INDEX[k];
     if (this.pool && slots > 1 && parts > 1) this.pool.run(idx, args, parts);
     else this.fns[idx]!(...args, 0, 0, 1);
   }
