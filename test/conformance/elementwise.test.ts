@@ -91,6 +91,35 @@ forEachBackend('elementwise', () => {
       expect(nb.exp(i).dtype).toBe('float32');
       expectTensor(nb.exp(i), [Math.exp(-3), 1, Math.exp(2)]);
     });
+    it('rsqrt, sin, cos, expm1, log1p', () => {
+      const p = nb.tensor([0.25, 1, 4]);
+      expectTensor(nb.rsqrt(p), [2, 1, 0.5]);
+      const v = [-1, 0, 0.5];
+      expectTensor(nb.sin(nb.tensor(v)), v.map(Math.sin));
+      expectTensor(nb.cos(nb.tensor(v)), v.map(Math.cos));
+      expectTensor(nb.expm1(nb.tensor([1e-10, 1])), [1e-10, Math.E - 1], [2], 1e-6);
+      expectTensor(nb.log1p(nb.tensor([1e-10, 1])), [1e-10, Math.LN2], [2], 1e-6);
+    });
+    it('floor, ceil, round (half to even, like NumPy)', () => {
+      const v = nb.tensor([-1.5, -0.5, 0.5, 1.5, 2.5, 2.4, -2.6]);
+      expectTensor(nb.floor(v), [-2, -1, 0, 1, 2, 2, -3]);
+      expectTensor(nb.ceil(v), [-1, -0, 1, 2, 3, 3, -2]);
+      expectTensor(nb.round(v), [-2, -0, 0, 2, 2, 2, -3]);
+    });
+    it('mod takes the sign of the divisor (like Python and NumPy)', () => {
+      expectTensor(nb.mod(nb.tensor([7, -7, 7, -7]), nb.tensor([3, 3, -3, -3])), [1, 2, -2, -1]);
+      const i = nb.mod(nb.tensor([5, -5], { dtype: 'int32' }), 4);
+      expect(i.dtype).toBe('int32');
+      expectTensor(i, [1, 3]);
+    });
+    it('clone copies into a buffer of its own', () => {
+      const x = nb.tensor([1, 2]);
+      const c = nb.clone(x);
+      expect(c).not.toBe(x);
+      expectTensor(c, [1, 2]);
+      x.dispose();
+      expectTensor(c, [1, 2]);
+    });
     it('clip', () => {
       expectTensor(nb.clip(nb.tensor([-5, -1, 0, 1, 5]), -2, 2), [-2, -1, 0, 1, 2]);
       expectTensor(nb.clip(nb.tensor([1, 2, 3]), 2, 2), [2, 2, 2]);
@@ -104,8 +133,9 @@ forEachBackend('elementwise', () => {
       const r = {
         eq: [0, 1, 0], ne: [1, 0, 1], lt: [1, 0, 0], le: [1, 1, 0], gt: [0, 0, 1], ge: [0, 1, 1],
       };
+      const fns: Record<string, (x: nb.Tensor, y: nb.Tensor) => nb.Tensor> = { eq: nb.eq, ne: nb.ne, lt: nb.lt, le: nb.le, gt: nb.gt, ge: nb.ge };
       for (const [name, want] of Object.entries(r)) {
-        const out = (nb as unknown as Record<string, (x: nb.Tensor, y: nb.Tensor) => nb.Tensor>)[name]!(a(), b());
+        const out = fns[name]!(a(), b());
         expect(out.dtype, name).toBe('bool');
         expectTensor(out, want);
       }
@@ -173,6 +203,25 @@ forEachBackend('elementwise', () => {
       check(nb.square, [rnd([2, 3], 13)]);
       check(nb.reciprocal, [rndAway([2, 3], 14, 0.4)]);
       check(nb.sign, [rndAway([2, 3], 15)]);
+      check(nb.rsqrt, [rndPos([2, 3], 19)]);
+      check(nb.sin, [rnd([2, 3], 20)]);
+      check(nb.cos, [rnd([2, 3], 21)]);
+      check(nb.expm1, [rnd([2, 3], 22)]);
+      check(nb.log1p, [rndPos([2, 3], 23, 0.1, 2)]);
+      check(nb.clone, [rnd([2, 2], 24)]);
+    });
+    it('cast passes the gradient between float dtypes, in the input dtype', () => {
+      const x = nb.tensor([1, 2], { requiresGrad: true });
+      nb.sum(nb.mul(nb.cast(x, 'int32').cast('float32'), 0).add(nb.cast(x, 'float32').mul(3))).backward();
+      expect(x.grad!.dtype).toBe('float32');
+      expectTensor(x.grad!, [3, 3]);
+    });
+    it('floor, ceil, round, mod (away from jumps)', () => {
+      const x = nb.tensor([0.3, 1.6, -2.2, -0.7]);
+      check(nb.floor, [x]);
+      check(nb.ceil, [x]);
+      check(nb.round, [x]);
+      check(nb.mod, [nb.tensor([5.5, -3.2, 2.9]), nb.tensor([2, 1.5, -1.1])]);
     });
     it('clip passes the gradient only inside the interval', () => {
       check((x) => nb.clip(x, -0.5, 0.5), [rndAway([3, 3], 16, 0.1)]);
