@@ -52,6 +52,7 @@ export class Tensor {
   private kept = false;
   /** Tensors that live exactly as long as this one (temporaries its autograd record still reads). */
   private owned: Tensor[] | null = null;
+  private view: KTensor | null = null;
 
   private constructor(storage: Storage, shape: Shape) {
     this.held = { storage };
@@ -122,7 +123,10 @@ export class Tensor {
 
   /** Internal: the view a kernel receives. */
   kernelView(): KTensor {
-    return { data: this.storage('kernel').data, shape: this.shape, dtype: this.dtype, size: this.size };
+    const data = this.storage('kernel').data;
+    const v = this.view;
+    if (v !== null && v.data === data) return v; // reused across ops (assign swaps the storage)
+    return (this.view = { data, shape: this.shape, dtype: this.dtype, size: this.size });
   }
 
   /** Releases the tensor's buffer (shared buffers are freed when their last tensor goes) and its `.grad`. Idempotent. */
@@ -134,6 +138,7 @@ export class Tensor {
     s.release();
     engine.tensorDisposed();
     this.gradFn = null;
+    this.view = null;
     if (this.grad) {
       this.grad.dispose();
       this.grad = null;
