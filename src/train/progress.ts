@@ -117,7 +117,9 @@ export async function createProgress(verbose: Verbosity, log?: (line: string) =>
   const stderr = (globalThis as { process?: { stderr?: Stream } }).process?.stderr;
   if (verbose === 1 && !log && stderr?.isTTY) {
     try {
-      const mod = (await import('cli-progress')) as unknown as BarModule & { default?: BarModule };
+      // A computed specifier keeps bundlers from pulling the Node-only bar into browser builds.
+      const name = 'cli-progress';
+      const mod = (await import(/* @vite-ignore */ name)) as unknown as BarModule & { default?: BarModule };
       return new Bar(mod.SingleBar ? mod : mod.default!, stderr);
     } catch {
       // no bar available (e.g. in a browser bundle): fall back to lines
