@@ -38,6 +38,15 @@ describe('dispose', () => {
     expect(nb.memory().numBuffers).toBe(before.numBuffers);
     expect(nb.memory().numBytes).toBe(before.numBytes);
   });
+  it('`using` disposes a tensor at the end of its block', () => {
+    const before = live();
+    {
+      using t = nb.zeros([2]);
+      expect(t.isDisposed).toBe(false);
+      expect(live()).toBe(before + 1);
+    }
+    expect(live()).toBe(before);
+  });
   it('nb.dispose takes tensors in arrays and objects', () => {
     const before = live();
     const ts = { a: nb.zeros([1]), b: [nb.ones([1]), nb.ones([2])] };

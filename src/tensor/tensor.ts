@@ -150,6 +150,11 @@ export class Tensor {
     }
   }
 
+  /** `using t = nb.zeros([2])` disposes `t` at the end of the block (explicit resource management). */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
   /**
    * Parameters only: replaces this tensor's value in place with `value`'s (same shape and dtype).
    * Used by optimizers. The tensor stays a leaf; `value` may be disposed afterwards.
