@@ -88,7 +88,14 @@ export function lineChart(series: readonly Series[], opts: ChartOptions = {}): s
   out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
   if (opts.title) out.push(`<text x="${W / 2}" y="22" text-anchor="middle" font-size="15">${escapeXml(opts.title)}</text>`);
   // grid and ticks
-  for (const t of niceTicks(yMin, yMax)) {
+  let yTicks = niceTicks(yMin, yMax);
+  if (opts.logY) {
+    // ticks at whole powers of ten when the range spans at least two of them
+    const decades: number[] = [];
+    for (let e = Math.ceil(yMin - 1e-9); e <= yMax + 1e-9; e++) decades.push(e);
+    if (decades.length >= 2) yTicks = decades;
+  }
+  for (const t of yTicks) {
     const y = sy(t);
     const label = opts.logY ? fmtTick(10 ** t) : fmtTick(t);
     out.push(`<line x1="${m.left}" x2="${m.left + pw}" y1="${r(y)}" y2="${r(y)}" stroke="#e5e5e5"/>`);
@@ -119,11 +126,20 @@ export function lineChart(series: readonly Series[], opts: ChartOptions = {}): s
       out.push(`<circle cx="${r(sx(s.x?.[i] ?? i + 1))}" cy="${r(sy(ty(s.values[i]!)))}" r="3" fill="${color}"/>`);
     }
   });
-  // legend
+  // legend, on a translucent box in the top-right corner
+  const legendW = 40 + 7 * Math.max(0, ...series.map((s) => s.name.length));
+  const legendH = 16 * series.length + 6;
+  // bottom-right instead when the curves end high (accuracies), so the box does not hide them
+  const ends = series.map((s) => [...s.values].reverse().find(usable)).filter((v): v is number => v !== undefined);
+  const endsHigh = ends.length > 0 && ends.reduce((a, v) => a + (ty(v) - yMin) / (yMax - yMin), 0) / ends.length > 0.6;
+  const legendTop = endsHigh ? m.top + ph - legendH - 4 : m.top + 4;
+  if (series.length) {
+    out.push(`<rect x="${m.left + pw - legendW - 6}" y="${legendTop}" width="${legendW}" height="${legendH}" fill="white" fill-opacity="0.85" stroke="#ccc"/>`);
+  }
   series.forEach((s, k) => {
     const color = s.color ?? PALETTE[k % PALETTE.length]!;
-    const y = m.top + 14 + 16 * k;
-    const x = m.left + pw - 150;
+    const y = legendTop + 15 + 16 * k;
+    const x = m.left + pw - legendW;
     const dash = s.dashed ? ' stroke-dasharray="6 4"' : '';
     out.push(`<line x1="${x}" x2="${x + 22}" y1="${y - 4}" y2="${y - 4}" stroke="${color}" stroke-width="2"${dash}/>`);
     out.push(`<text x="${x + 28}" y="${y}">${escapeXml(s.name)}</text>`);
@@ -154,6 +170,7 @@ export function historyChart(history: HistoryLike, opts: { title?: string; width
   const charts = [lineChart(loss, { title: opts.title ? `${opts.title}: loss` : 'loss', xLabel: 'epoch', yLabel: 'loss', width: W, height: 300 })];
   if (acc.length) charts.push(lineChart(acc, { title: opts.title ? `${opts.title}: accuracy` : 'accuracy', xLabel: 'epoch', yLabel: 'accuracy', width: W, height: 300 }));
   const H = 300 * charts.length;
-  const inner = charts.map((c, i) => `<g transform="translate(0 ${300 * i})">${c.replace(/^<svg[^>]*>/, '<svg>').replace('<svg>', `<svg width="${W}" height="300">`)}</g>`);
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">\n${inner.join('\n')}\n</svg>\n`;
+  // stack the charts: each one's content (without its own <svg> element) in a shifted group
+  const inner = charts.map((c, i) => `<g transform="translate(0 ${300 * i})">\n${c.replace(/^<svg[^>]*>\n/, '').replace(/<\/svg>\n?$/, '')}</g>`);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">\n${inner.join('\n')}\n</svg>\n`;
 }
