@@ -132,7 +132,18 @@ export function withGrad<T>(enabled: boolean, fn: () => T): T {
 class Scope {
   /** Tensors created while this scope was innermost (an array: pushing is the hot path). */
   tensors: Tensor[] = [];
+  private compactAt = 4096;
   constructor(readonly parent: Scope | null) {}
+  add(t: Tensor): void {
+    const list = this.tensors;
+    list.push(t);
+    // A long-lived scope (an async tidy around a training loop) drops the tensors already
+    // disposed now and then, so that it does not hold on to them until it closes.
+    if (list.length >= this.compactAt) {
+      this.tensors = list.filter((x) => !x.isDisposed && !x.isKept);
+      this.compactAt = Math.max(4096, 2 * this.tensors.length);
+    }
+  }
 }
 
 interface Context<V> {
@@ -176,7 +187,7 @@ const scopes = makeContext<Scope>();
 export function trackTensor(t: Tensor): boolean {
   const s = scopes.get();
   if (s === undefined) return false;
-  s.tensors.push(t);
+  s.add(t);
   return true;
 }
 
@@ -201,7 +212,7 @@ function collect(v: unknown, out: Set<Tensor>, depth = 0): void {
 
 /** A tensor leaving its scope alive goes to the parent scope, or (at top level) to the finalizer's care. */
 function handOver(t: Tensor, parent: Scope | null): void {
-  if (parent) parent.tensors.push(t);
+  if (parent) parent.add(t);
   else t.escapeScope();
 }
 
@@ -223,7 +234,7 @@ function closeScope(scope: Scope, result: unknown, keepAll = false): void {
     else {
       const owner = needed?.get(t);
       if (owner) {
-        if (parent) parent.tensors.push(t);
+        if (parent) parent.add(t);
         else {
           owner.own(t); // disposed with its owner…
           t.escapeScope(); // …or collected with it if the owner is dropped without dispose
