@@ -1,12 +1,14 @@
 /**
  * Callbacks: code `fit` runs at the start and end of training, of each epoch and after each
- * batch. Built in: `earlyStopping`, `lrScheduler`, `reduceLROnPlateau`. Stopping on a NaN loss is
+ * batch. Built in: `earlyStopping`, `lrScheduler`, `reduceLROnPlateau`, `modelCheckpoint`. Stopping on a NaN loss is
  * built into `fit` itself (`stopOnNaN`).
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { keep, noGrad, tidy } from '../engine.js';
 import type { BatchLogs, EpochLogs, History, Model, OptimizerLike } from './types.js';
 import type { LRSchedule } from '../optim/schedules.js';
+import type { Module } from '../nn/module.js';
+import { save } from '../io/file.js';
 
 /** What callbacks can see and do during `fit`. */
 export interface TrainContext {
@@ -158,6 +160,41 @@ export function reduceLROnPlateau(opts: { monitor?: string; factor?: number; pat
         ctx.optimizer.lr = lr;
         wait = 0;
       }
+    },
+  };
+}
+
+/**
+ * Saves the model (`nb.io.save`, Node only) after every epoch, or with `saveBestOnly` only when
+ * the monitored metric improved. `path` may be a function of the epoch (0-based) and its logs,
+ * e.g. `(e) => \`ckpt-\${e + 1}.nabla\``. The epoch's logs are stored as the file's metadata.
+ */
+export function modelCheckpoint(
+  path: string | ((epoch: number, logs: EpochLogs) => string),
+  opts: { monitor?: string; saveBestOnly?: boolean; mode?: 'min' | 'max' | 'auto' } = {},
+): Callback {
+  let monitor = opts.monitor;
+  let best = NaN;
+  return {
+    onTrainBegin(): void {
+      best = NaN;
+    },
+    async onEpochEnd(logs, ctx): Promise<void> {
+      const model = ctx.model as Partial<Module>;
+      if (typeof model.config !== 'function' || typeof model.stateDict !== 'function') {
+        throw new Error('modelCheckpoint: the model must be an nb.nn.Module (with config() and stateDict()) to be saved');
+      }
+      if (opts.saveBestOnly) {
+        monitor ??= logs.val_loss !== undefined ? 'val_loss' : 'loss';
+        const v = monitored(logs, monitor, 'modelCheckpoint');
+        if (v === undefined || Number.isNaN(v)) return;
+        if (!Number.isNaN(best) && !better(opts.mode ?? 'auto', monitor)(v, best, 0)) return;
+        best = v;
+      }
+      const file = typeof path === 'function' ? path(logs.epoch, logs) : path;
+      const metadata: { [k: string]: number } = {};
+      for (const [k, v] of Object.entries(logs)) if (typeof v === 'number' && Number.isFinite(v)) metadata[k] = v;
+      await save(model as Module, file, { metadata });
     },
   };
 }

@@ -4,11 +4,11 @@
  * - `fit(model, { x, y }, opts)` → `History`: epochs of seeded, shuffled mini-batches; validation;
  *   loss and accuracy; callbacks; a progress bar on a terminal; per-layer gradient norms.
  * - `evaluate`, `predict`: batched, without gradients.
- * - Callbacks: `earlyStopping`, `lrScheduler`, `reduceLROnPlateau`; a NaN loss stops `fit`.
+ * - Callbacks: `earlyStopping`, `lrScheduler`, `reduceLROnPlateau`, `modelCheckpoint`; a NaN loss stops `fit`.
  */
 export { fit, evaluate, predict, correctCount, layerOf } from './fit.js';
 export type { FitOptions, EvaluateOptions, Evaluation, Metric } from './fit.js';
-export { earlyStopping, lrScheduler, reduceLROnPlateau, callback } from './callbacks.js';
+export { earlyStopping, lrScheduler, reduceLROnPlateau, modelCheckpoint, callback } from './callbacks.js';
 export type { Callback, TrainContext, EarlyStoppingOptions } from './callbacks.js';
 export { createProgress, fmtMetric } from './progress.js';
 export type { ProgressReporter, BatchProgress, Verbosity } from './progress.js';

@@ -172,3 +172,44 @@ describe('fit', () => {
     model.dispose();
   });
 });
+
+describe('modelCheckpoint', () => {
+  it('saves after improving epochs only, with the epoch logs as metadata', async () => {
+    const { mkdtempSync, rmSync, existsSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'nabla-ckpt-'));
+    try {
+      nb.seed(4);
+      const data = nb.data.toyTensors(nb.data.gaussian({ n: 40, seed: 2 }));
+      const model = mlp(4);
+      const saved: number[] = [];
+      const h = await fit(model, data, {
+        epochs: 4, batchSize: 40, optimizer: nb.optim.adam(0.05), verbose: 0,
+        callbacks: [
+          nb.train.modelCheckpoint((e) => join(dir, `e${e + 1}.nabla`), { monitor: 'loss', saveBestOnly: true }),
+          { onEpochEnd: (l) => void (existsSync(join(dir, `e${l.epoch + 1}.nabla`)) && saved.push(l.epoch + 1)) },
+        ],
+      });
+      // full-batch Adam on separable clusters lowers the loss every epoch: every epoch is saved
+      const losses = h.epochs.map((e) => e.loss);
+      expect(losses.every((l, i) => i === 0 || l < losses[i - 1]!)).toBe(true);
+      expect(saved).toEqual([1, 2, 3, 4]);
+      const { model: last, metadata } = await nb.io.loadFile(join(dir, 'e4.nabla'));
+      expect(metadata.loss).toBe(losses[3]);
+      const a = predict(model, data.x).dataSync();
+      const b = predict(last, data.x).dataSync();
+      expect(Array.from(b)).toEqual(Array.from(a));
+      // with lr 0 nothing improves after the first epoch: only e1 is written
+      const dir2 = join(dir, 'flat');
+      (await import('node:fs')).mkdirSync(dir2);
+      await fit(model, data, { epochs: 3, batchSize: 40, shuffle: false, optimizer: nb.optim.sgd(0), verbose: 0, callbacks: [nb.train.modelCheckpoint((e) => join(dir2, `e${e + 1}.nabla`), { monitor: 'loss', saveBestOnly: true })] });
+      expect((await import('node:fs')).readdirSync(dir2).sort()).toEqual(['e1.nabla']);
+      model.dispose();
+      last.dispose();
+      nb.dispose(data);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
