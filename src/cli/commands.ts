@@ -243,6 +243,17 @@ async function writeOutputs(dir: string, spec: ModelSpec, model: nb.nn.Module, h
   await nb.io.writeFileAtomic(path.join(dir, 'curves.svg'), nb.viz.historyChart(history, { title: spec.name }));
 }
 
+/**
+ * What `npm start` runs: the best MNIST training that fits in about two minutes. On a fast backend
+ * (wasm, picked when registered and available) the MLP for 2 epochs (≈ 97–98%); on the cpu
+ * reference backend softmax regression for 5 epochs (≈ 92%). Flags given override the choice.
+ */
+export async function demo(args: TrainArgs = {}): Promise<TrainResult> {
+  const backend = selectBackend(args.backend ?? (nb.backendNames().includes('wasm') ? 'wasm' : undefined));
+  if (backend === 'cpu') return train('mnist-softmax', { epochs: 5, ...args, backend });
+  return train('mnist-mlp', { epochs: 2, ...args, backend });
+}
+
 export interface EvalArgs {
   testLimit?: number;
   backend?: string;

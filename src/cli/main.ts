@@ -4,13 +4,14 @@
  *
  *   nabla train <model> [--epochs N] [--batch-size N] [--lr X] [--lr-decay K] [--optimizer NAME] [--seed N]
  *                       [--limit N] [--test-limit N] [--backend NAME] [--out DIR] [--json] [--quiet]
+ *   nabla demo [--epochs N] [--backend NAME]     (what npm start runs)
  *   nabla eval <model-file> [--limit N] [--backend NAME] [--json]
  *   nabla models
  *   nabla playground [--port N] [--no-open]
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { MODELS } from './models.js';
-import { evaluateFile, train } from './commands.js';
+import { demo, evaluateFile, train } from './commands.js';
 
 function int(flag: string): (v: string) => number {
   return (v) => {
@@ -85,6 +86,17 @@ export function buildProgram(): Command {
         throw new Error(`unknown optimizer '${o.optimizer}'; known: ${OPTIMIZERS.join(', ')}`);
       }
       await train(model, o);
+    });
+
+  program
+    .command('demo')
+    .description('train on MNIST for about two minutes: the MLP (2 epochs) on the wasm backend, softmax regression (5 epochs) on cpu')
+    .option('--epochs <n>', 'passes over the training data', int('--epochs'))
+    .option('--limit <n>', 'train on the first N training samples', int('--limit'))
+    .option('--backend <name>', 'compute backend (default: wasm when available)')
+    .option('--json', 'print one final JSON line (progress goes to stderr)')
+    .action(async (o: { epochs?: number; limit?: number; backend?: string; json?: boolean }) => {
+      await demo(o);
     });
 
   program

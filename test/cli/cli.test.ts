@@ -86,3 +86,16 @@ describe('nabla CLI', () => {
     expect(e.stderr).toMatch(/cannot read .*missing\.nabla/);
   });
 });
+
+describe('nabla demo (npm start)', () => {
+  it('picks the MLP on the wasm backend and softmax regression on cpu', async () => {
+    const w = await nabla('demo', '--limit', '300', '--epochs', '1', '--json');
+    expect(w.code).toBe(0);
+    const rw = JSON.parse(w.stdout.trim()) as { model: string; backend: string; testAccuracy: number };
+    // wasm falls back to cpu where WebAssembly SIMD is missing; the model follows the backend
+    expect(rw.model).toBe(rw.backend === 'cpu' ? 'mnist-softmax' : 'mnist-mlp');
+    const c = await nabla('demo', '--limit', '300', '--epochs', '1', '--backend', 'cpu', '--json');
+    const rc = JSON.parse(c.stdout.trim()) as { model: string; backend: string };
+    expect(rc).toMatchObject({ model: 'mnist-softmax', backend: 'cpu' });
+  });
+});
