@@ -10,7 +10,9 @@ import { createWasmBackend, wasmAvailable } from './backends/wasm/index.js';
 // 'cpu' is the reference backend; 'wasm' runs SIMD kernels on all cores. WASM_IS_DEFAULT makes
 // 'wasm' the default wherever it is available (it stores no float64: tests and code that create
 // float64 tensors on the default backend must pin 'cpu' first).
+// The environment variable NABLA_BACKEND (Node) picks the default explicitly.
 const WASM_IS_DEFAULT = false;
+const envBackend = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.NABLA_BACKEND;
 registerBackend('cpu', createCpuBackend, { isDefault: true });
 registerBackend('wasm', () => {
   try {
@@ -19,7 +21,7 @@ registerBackend('wasm', () => {
     console.warn(`nabla: the wasm backend is unavailable (${(e as Error).message}); using cpu`);
     return findBackend('cpu');
   }
-}, { isDefault: WASM_IS_DEFAULT && wasmAvailable() });
+}, { isDefault: envBackend ? envBackend === 'wasm' : WASM_IS_DEFAULT && wasmAvailable() });
 
 export { Tensor } from './tensor/tensor.js';
 export type { NestedArray, TensorLike } from './tensor/tensor.js';
