@@ -1,6 +1,7 @@
 // Builds the wasm backend's kernels from asm/kernels.ts (AssemblyScript) into dist/wasm/:
 //   nabla-simd.wasm     128-bit SIMD + threads (shared memory): runs on Node 20 and current browsers
 //   nabla-relaxed.wasm  the same with relaxed SIMD (fused multiply-add), used where the engine validates it
+//   nabla-simd-st.wasm  128-bit SIMD on unshared memory, single-threaded (no SharedArrayBuffer needed)
 // Nothing prebuilt is committed; `npm run build` (and so `npm ci`, via prepare) runs this.
 import asc from 'assemblyscript/asc';
 import { mkdirSync } from 'node:fs';
@@ -15,13 +16,15 @@ const common = [
   join(root, 'asm', 'kernels.ts'),
   '--optimizeLevel', '3', '--shrinkLevel', '0', '--converge', '--noAssert',
   '--runtime', 'stub', '--use', 'abort=', '--debug',
-  '--importMemory', '--sharedMemory', '--initialMemory', '1', '--maximumMemory', '65536',
-  '--enable', 'simd', '--enable', 'threads',
+  '--importMemory', '--initialMemory', '1', '--maximumMemory', '65536', '--enable', 'simd',
 ];
+const shared = ['--sharedMemory', '--enable', 'threads'];
 
 const variants = [
-  { file: 'nabla-simd.wasm', flags: [] },
-  { file: 'nabla-relaxed.wasm', flags: ['--enable', 'relaxed-simd'] },
+  { file: 'nabla-simd.wasm', flags: shared },
+  { file: 'nabla-relaxed.wasm', flags: [...shared, '--enable', 'relaxed-simd'] },
+  // single-threaded, unshared memory: where SharedArrayBuffer is unavailable (browsers without cross-origin isolation)
+  { file: 'nabla-simd-st.wasm', flags: [] },
 ];
 
 for (const v of variants) {

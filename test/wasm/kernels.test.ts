@@ -187,6 +187,20 @@ describe('wasm kernels agree with cpu', () => {
     }
   });
 
+  it('the single-threaded build on unshared memory agrees too, across memory growth', () => {
+    const st = createWasmBackend({ name: 'wasm-st', unshared: true, threads: 4 });
+    expect(st.shared).toBe(false);
+    expect(st.threads).toBe(1);
+    const a = pair(cpu, st, randF32(37 * 29, 1), [37, 29]);
+    const b = pair(cpu, st, randF32(29 * 41, 2), [29, 41]);
+    const want = read(cpu, cpu.matmul(a.c, b.c, false, false, [37, 41]), 'float32', 37 * 41);
+    const c = st.matmul(a.w, b.w, false, false, [37, 41]);
+    st.fill([40_000_000], 1, 'float32'); // 160 MB: the memory grows (and its buffer is replaced)
+    expectClose(read(st, c, 'float32', 37 * 41), want, 1e-4, 'matmul after growth');
+    expectClose(read(st, st.unary('exp', a.w), 'float32', 37 * 29), read(cpu, cpu.unary('exp', a.c), 'float32', 37 * 29), 1e-6, 'exp after growth');
+    st.dispose();
+  });
+
   it('refuses float64 with a clear error', () => {
     expect(() => wasm.upload(new Float64Array(3), 'float64')).toThrow(/float64 is not supported/);
     expect(wasm.supportsFloat64).toBe(false);

@@ -25,7 +25,9 @@ export interface WasmBackendOptions {
   /** Use the relaxed-SIMD build when the engine validates it (default true). */
   relaxedSimd?: boolean;
   /** The compiled kernel modules' bytes (default: read dist/wasm/ next to this package). */
-  wasm?: { simd: BufferSource; relaxed?: BufferSource };
+  wasm?: WasmModules;
+  /** Force the single-threaded build on unshared memory (what runs where SharedArrayBuffer is missing). */
+  unshared?: boolean;
 }
 
 const UNARY_OPS: readonly UnaryOp[] = [
@@ -44,6 +46,13 @@ const KERNEL_INDEX = Object.fromEntries(THREADED_KERNELS.map((k, i) => [k, i])) 
 const UNARY_CODE = Object.fromEntries(UNARY_OPS.map((k, i) => [k, i])) as Record<UnaryOp, number>;
 const BINARY_CODE = Object.fromEntries(BINARY_OPS.map((k, i) => [k, i])) as Record<BinaryOp, number>;
 const DT_CODE: Record<DType, number> = { float32: 0, int32: 1, bool: 2, float64: -1 };
+
+/** The built kernel modules: threaded SIMD, threaded relaxed SIMD, single-threaded SIMD on unshared memory. */
+export interface WasmModules {
+  simd: BufferSource;
+  relaxed?: BufferSource;
+  singleThreaded?: BufferSource;
+}
 
 /** The kernel module's exports (see asm/kernels.ts). */
 interface Kernels {
@@ -73,7 +82,7 @@ function esize(dtype: DType): number {
 }
 
 /** Node: read the built modules next to the package (dist/wasm/). */
-function readBuiltModules(): { simd: BufferSource; relaxed?: BufferSource } {
+function readBuiltModules(): WasmModules {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
   const fs = proc?.getBuiltinModule?.('node:fs') as { readFileSync(p: URL): Uint8Array<ArrayBuffer>; existsSync(p: URL): boolean } | undefined;
   if (!fs) throw new Error('no kernel module given and no file system to read dist/wasm/ from');
@@ -81,8 +90,11 @@ function readBuiltModules(): { simd: BufferSource; relaxed?: BufferSource } {
   const dir = new URL('../../../dist/wasm/', import.meta.url);
   const simdUrl = new URL('nabla-simd.wasm', dir);
   if (!fs.existsSync(simdUrl)) throw new Error(`${simdUrl.pathname} is missing; run \`npm run build:wasm\``);
-  const relUrl = new URL('nabla-relaxed.wasm', dir);
-  return { simd: fs.readFileSync(simdUrl), relaxed: fs.existsSync(relUrl) ? fs.readFileSync(relUrl) : undefined };
+  const opt = (f: string): BufferSource | undefined => {
+    const u = new URL(f, dir);
+    return fs.existsSync(u) ? fs.readFileSync(u) : undefined;
+  };
+  return { simd: fs.readFileSync(simdUrl), relaxed: opt('nabla-relaxed.wasm'), singleThreaded: opt('nabla-simd-st.wasm') };
 }
 
 function defaultThreads(): number {
@@ -106,6 +118,8 @@ export class WasmBackend implements Backend {
   readonly relaxedSimd: boolean;
   /** Threads kernels run on (1 = no workers). */
   readonly threads: number;
+  /** Whether the memory is shared (threads possible); false on the single-threaded build. */
+  readonly shared: boolean;
 
   private readonly mem: WebAssembly.Memory;
   private readonly k: Kernels;
@@ -127,10 +141,28 @@ export class WasmBackend implements Backend {
   constructor(opts: WasmBackendOptions = {}) {
     this.name = opts.name ?? 'wasm';
     const mods = opts.wasm ?? readBuiltModules();
-    const useRelaxed = (opts.relaxedSimd ?? true) && mods.relaxed !== undefined && WebAssembly.validate(mods.relaxed);
-    const module = new WebAssembly.Module(useRelaxed ? mods.relaxed! : mods.simd);
+    const canShare = typeof SharedArrayBuffer === 'function' && !opts.unshared;
+    let module: WebAssembly.Module;
+    let mem: WebAssembly.Memory | null = null;
+    let useRelaxed = false;
+    if (canShare) {
+      try {
+        mem = new WebAssembly.Memory({ initial: 256, maximum: 65536, shared: true });
+      } catch {
+        mem = null; // shared memory refused (e.g. no cross-origin isolation)
+      }
+    }
+    if (mem) {
+      useRelaxed = (opts.relaxedSimd ?? true) && mods.relaxed !== undefined && WebAssembly.validate(mods.relaxed);
+      module = new WebAssembly.Module(useRelaxed ? mods.relaxed! : mods.simd);
+    } else {
+      if (!mods.singleThreaded) throw new Error('no shared memory here and no single-threaded kernel module (nabla-simd-st.wasm)');
+      module = new WebAssembly.Module(mods.singleThreaded);
+      mem = new WebAssembly.Memory({ initial: 256, maximum: 65536 });
+    }
     this.relaxedSimd = useRelaxed;
-    this.mem = new WebAssembly.Memory({ initial: 256, maximum: 65536, shared: true });
+    this.shared = typeof SharedArrayBuffer === 'function' && mem.buffer instanceof SharedArrayBuffer;
+    this.mem = mem;
     const inst = new WebAssembly.Instance(module, { env: { memory: this.mem } });
     this.k = inst.exports as unknown as Kernels;
     const ex = inst.exports as Record<string, unknown>;
@@ -138,7 +170,7 @@ export class WasmBackend implements Backend {
     this.refreshViews();
     this.arena = new Arena(this.k.heapBase(), (bytes) => this.ensure(bytes));
     this.params = this.arena.alloc(4096);
-    let threads = Math.max(1, Math.floor(opts.threads ?? defaultThreads()));
+    let threads = this.shared ? Math.max(1, Math.floor(opts.threads ?? defaultThreads())) : 1;
     let pool: ThreadPool | null = null;
     if (threads > 1) {
       try {
@@ -758,12 +790,12 @@ export function split2d(shapes: readonly Shape[], out: Shape): { outer: number; 
 }
 
 /**
- * Whether a wasm backend can be made here without trying: WebAssembly and SharedArrayBuffer exist,
- * and in Node the built module is on disk (npm run build:wasm).
+ * Whether a wasm backend can be made here without trying: WebAssembly exists and, in Node, the
+ * built module is on disk (npm run build:wasm). Without SharedArrayBuffer it runs single-threaded.
  */
 export function wasmAvailable(): boolean {
   const g = globalThis as { WebAssembly?: unknown; SharedArrayBuffer?: unknown; process?: { getBuiltinModule?: (id: string) => unknown } };
-  if (typeof g.WebAssembly !== 'object' || typeof g.SharedArrayBuffer !== 'function') return false;
+  if (typeof g.WebAssembly !== 'object') return false;
   const fs = g.process?.getBuiltinModule?.('node:fs') as { existsSync(p: URL): boolean } | undefined;
   return fs ? fs.existsSync(new URL('../../../dist/wasm/nabla-simd.wasm', import.meta.url)) : false;
 }
