@@ -689,7 +689,8 @@ export function gemm(
 
 // ---------------------------------------------------------------------------------------------
 // Convolution (groups = 1) by im2col + GEMM, threads split the batch. Geometry in an i32 block
-// `g`: N C H W O KH KW OH OW sh sw pt pl dh dw.
+// `g`: N C H W O KH KW OH OW sh sw pt pl dh dw, then a flag: the columns are kept per image
+// (forward) / were kept by the forward pass (filter gradient).
 
 @inline function gi(g: usize, i: i32): i32 {
   return load<i32>(g + (<usize>i << 2));
@@ -796,10 +797,11 @@ export function conv2d(x: usize, w: usize, y: usize, g: usize, cols: usize, cols
   const N = gi(g, 0), C = gi(g, 1), H = gi(g, 2), W = gi(g, 3), O = gi(g, 4), KH = gi(g, 5), KW = gi(g, 6);
   const P = gi(g, 7) * gi(g, 8);
   const K = C * KH * KW;
-  const cp = cols + <usize>tid * <usize>colsBytes;
+  const perImage = gi(g, 15) != 0; // keep every image's columns (for the filter gradient)
   const sc = scratch + <usize>tid * <usize>GEMM_SCRATCH;
   const n0 = shareLo(N, 1, part, parts), n1 = shareHi(N, 1, part, parts);
   for (let n = n0; n < n1; n++) {
+    const cp = cols + <usize>(perImage ? n : tid) * <usize>colsBytes;
     im2col(x + (<usize>(n * C * H * W) << 2), cp, g);
     gemmBlock(0, O, 0, P, K, w, K, 1, cp, P, 1, y + (<usize>(n * O * P) << 2), P, false, sc);
   }
@@ -827,14 +829,15 @@ export function conv2dBackpropFilter(x: usize, dy: usize, partials: usize, g: us
   const N = gi(g, 0), C = gi(g, 1), H = gi(g, 2), W = gi(g, 3), O = gi(g, 4), KH = gi(g, 5), KW = gi(g, 6);
   const P = gi(g, 7) * gi(g, 8);
   const K = C * KH * KW;
-  const cp = cols + <usize>tid * <usize>colsBytes;
+  const stored = gi(g, 15) != 0; // every image's columns are already in `cols` (from the forward pass)
   const sc = scratch + <usize>tid * <usize>GEMM_SCRATCH;
   const chunks = (N + FILTER_CHUNK - 1) / FILTER_CHUNK;
   for (let ch = part; ch < chunks; ch += parts) {
     const part = partials + (<usize>(ch * O * K) << 2);
     const e = imin(N, (ch + 1) * FILTER_CHUNK);
     for (let n = ch * FILTER_CHUNK; n < e; n++) {
-      im2col(x + (<usize>(n * C * H * W) << 2), cp, g);
+      const cp = cols + <usize>(stored ? n : tid) * <usize>colsBytes;
+      if (!stored) im2col(x + (<usize>(n * C * H * W) << 2), cp, g);
       gemmBlock(0, O, 0, K, P, dy + (<usize>(n * O * P) << 2), P, 1, cp, 1, P, part, K, n != ch * FILTER_CHUNK, sc);
     }
   }

@@ -135,6 +135,8 @@ export class WasmBackend implements Backend {
   private i32!: Int32Array;
   private f32!: Float32Array;
   private liveBuffers = 0;
+  /** im2col columns kept by conv2d for the filter gradient, by input handle. */
+  private readonly colsCache = new Map<number, { key: string; ptr: number; bytes: number }>();
   private liveBytes = 0;
   private disposed = false;
 
@@ -273,7 +275,17 @@ export class WasmBackend implements Backend {
     return this.view(t.data as number, t.dtype, t.size).slice();
   }
 
+  /** Releases the columns kept for input `x`, if any. */
+  private dropCols(x: number): void {
+    const c = this.colsCache.get(x);
+    if (c) {
+      this.colsCache.delete(x);
+      this.release(c.ptr, c.bytes);
+    }
+  }
+
   free(data: unknown, dtype: DType, size: number): void {
+    if (this.colsCache.size > 0) this.dropCols(data as number);
     const bytes = size * esize(dtype);
     this.liveBuffers--;
     this.liveBytes -= bytes;
@@ -593,11 +605,11 @@ export class WasmBackend implements Backend {
 
   // ---- convolution: im2col + GEMM, threads split the batch ----
 
-  private convGeometry(p: Conv2dParams): number {
+  private convGeometry(p: Conv2dParams, perImageCols = false): number {
     const [N, C, H, W] = p.inShape;
     const [O, , KH, KW] = p.filterShape;
     const [, , OH, OW] = p.outShape;
-    const g = [N, C, H, W, O, KH, KW, OH, OW, p.strides[0], p.strides[1], p.pads[0], p.pads[2], p.dilations[0], p.dilations[1]];
+    const g = [N, C, H, W, O, KH, KW, OH, OW, p.strides[0], p.strides[1], p.pads[0], p.pads[2], p.dilations[0], p.dilations[1], perImageCols ? 1 : 0];
     this.i32.set(g, this.params >> 2);
     return this.params;
   }
@@ -624,9 +636,16 @@ export class WasmBackend implements Backend {
     const out = this.alloc('float32', N * O * P);
     const nth = this.convParallel(p) ? this.threads : 1;
     const colsBytes = align64(C * KH * KW * P * 4);
-    const cols = this.scratch(colsBytes * nth);
-    this.runConv('conv2d', [x.data as number, w.data as number, out, this.convGeometry(p), cols, colsBytes, this.gemmScratch], N, nth);
-    this.release(cols, colsBytes * nth);
+    // Keep every image's columns for the filter gradient of the backward pass (x's storage is
+    // immutable while alive; the entry goes when x is freed or the gradient has used it).
+    const keep = colsBytes * N <= COLS_CACHE_LIMIT;
+    const colsTotal = colsBytes * (keep ? N : nth);
+    const cols = this.scratch(colsTotal);
+    this.runConv('conv2d', [x.data as number, w.data as number, out, this.convGeometry(p, keep), cols, colsBytes, this.gemmScratch], N, nth);
+    if (keep) {
+      this.dropCols(x.data as number);
+      this.colsCache.set(x.data as number, { key: convKey(p), ptr: cols, bytes: colsTotal });
+    } else this.release(cols, colsTotal);
     return out;
   }
 
@@ -658,13 +677,16 @@ export class WasmBackend implements Backend {
     }
     const nth = this.convParallel(p) ? this.threads : 1;
     const colsBytes = align64(K * P * 4);
-    const cols = this.scratch(colsBytes * nth);
+    const cached = this.colsCache.get(x.data as number);
+    const stored = cached !== undefined && cached.key === convKey(p);
+    const cols = stored ? cached.ptr : this.scratch(colsBytes * nth);
     const partBytes = chunks * O * K * 4;
     const parts = this.scratch(partBytes);
-    this.runConv('conv2dBackpropFilter', [x.data as number, dy.data as number, parts, this.convGeometry(p), cols, colsBytes, this.gemmScratch], chunks, nth);
+    this.runConv('conv2dBackpropFilter', [x.data as number, dy.data as number, parts, this.convGeometry(p, stored), cols, colsBytes, this.gemmScratch], chunks, nth);
     this.k.sumParts(parts, chunks, O * K, out);
     this.release(parts, partBytes);
-    this.release(cols, colsBytes * nth);
+    if (stored) this.dropCols(x.data as number);
+    else this.release(cols, colsBytes * nth);
     return out;
   }
 
@@ -707,6 +729,13 @@ export class WasmBackend implements Backend {
     this.run('avgPool2dBackward', [dy.data as number, out, this.poolGeometry(p)], this.partsFor(p.inShape[0] * p.inShape[1]), n, MIN_PARALLEL_ELEMS);
     return out;
   }
+}
+
+/** Largest im2col buffer (all images of a batch) conv2d keeps for the backward pass. */
+const COLS_CACHE_LIMIT = 64 << 20;
+
+function convKey(p: Conv2dParams): string {
+  return `${p.inShape}|${p.filterShape}|${p.strides}|${p.pads}|${p.dilations}|${p.groups}`;
 }
 
 function noF64(): Error {
