@@ -872,7 +872,16 @@ export function maxPool2d(x: usize, y: usize, g: usize, tid: i32, part: i32, par
         const r0 = xp + (<usize>(2 * oh * W) << 2);
         const r1 = r0 + (<usize>W << 2);
         const yr = yp + (<usize>(oh * OW) << 2);
-        for (let ow = 0; ow < OW; ow++) {
+        let ow = 0;
+        // 4 windows at a time: vertical max, then the max of each horizontal pair (NaN propagates
+        // as in the reference, which keeps the first NaN)
+        for (; ow + 4 <= OW && 2 * ow + 8 <= W; ow += 4) {
+          const o = <usize>(2 * ow) << 2;
+          const v0 = f32x4.max(v128.load(r0 + o), v128.load(r1 + o));
+          const v1 = f32x4.max(v128.load(r0 + o, 16), v128.load(r1 + o, 16));
+          v128.store(yr + (<usize>ow << 2), f32x4.max(v128.shuffle<f32>(v0, v1, 0, 2, 4, 6), v128.shuffle<f32>(v0, v1, 1, 3, 5, 7)));
+        }
+        for (; ow < OW; ow++) {
           const o = <usize>(2 * ow) << 2;
           const a = load<f32>(r0 + o), b = load<f32>(r0 + o, 4), c = load<f32>(r1 + o), d = load<f32>(r1 + o, 4);
           // the reference's scan: first NaN wins, else the strict maximum
@@ -922,7 +931,32 @@ export function maxPool2dBackward(dy: usize, x: usize, dx: usize, g: usize, tid:
     if (KH == 2 && KW == 2 && sh == 2 && sw == 2 && pt == 0 && pl == 0 && OH * 2 <= H && OW * 2 <= W) {
       for (let oh = 0; oh < OH; oh++) {
         const i0 = 2 * oh * W;
-        for (let ow = 0; ow < OW; ow++) {
+        let ow = 0;
+        const r0 = xp + (<usize>i0 << 2), r1 = r0 + (<usize>W << 2);
+        const d0 = dxp + (<usize>i0 << 2), d1 = d0 + (<usize>W << 2);
+        // 4 windows at a time; the winner is the first maximum in scan order a, b, c, d
+        for (; ow + 4 <= OW && 2 * ow + 8 <= W; ow += 4) {
+          const o = <usize>(2 * ow) << 2;
+          const x00 = v128.load(r0 + o), x01 = v128.load(r0 + o, 16);
+          const x10 = v128.load(r1 + o), x11 = v128.load(r1 + o, 16);
+          const a = v128.shuffle<f32>(x00, x01, 0, 2, 4, 6), b = v128.shuffle<f32>(x00, x01, 1, 3, 5, 7);
+          const c = v128.shuffle<f32>(x10, x11, 0, 2, 4, 6), d = v128.shuffle<f32>(x10, x11, 1, 3, 5, 7);
+          const gb = f32x4.gt(b, a);
+          const m2 = v128.bitselect(b, a, gb);
+          const gc = f32x4.gt(c, m2);
+          const m3 = v128.bitselect(c, m2, gc);
+          const wd = f32x4.gt(d, m3);
+          const wc = v128.andnot(gc, wd);
+          const wb = v128.andnot(v128.andnot(gb, gc), wd);
+          const wa = v128.not(v128.or(v128.or(wb, wc), wd));
+          const g = v128.load(dyp + (<usize>(oh * OW + ow) << 2));
+          const da = v128.and(g, wa), db = v128.and(g, wb), dc = v128.and(g, wc), dd = v128.and(g, wd);
+          v128.store(d0 + o, v128.shuffle<f32>(da, db, 0, 4, 1, 5));
+          v128.store(d0 + o, v128.shuffle<f32>(da, db, 2, 6, 3, 7), 16);
+          v128.store(d1 + o, v128.shuffle<f32>(dc, dd, 0, 4, 1, 5));
+          v128.store(d1 + o, v128.shuffle<f32>(dc, dd, 2, 6, 3, 7), 16);
+        }
+        for (; ow < OW; ow++) {
           // the first maximum in scan order (a NaN input is never chosen unless first)
           let arg = i0 + 2 * ow;
           let m = load<f32>(xp + (<usize>arg << 2));

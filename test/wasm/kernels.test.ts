@@ -175,7 +175,11 @@ describe('wasm kernels agree with cpu', () => {
       const OW = Math.floor((q.W + q.p[2] + q.p[3] - q.k[1]) / q.s[1]) + 1;
       const p: Pool2dParams = { kernel: q.k, strides: q.s, pads: q.p, countIncludePad: q.inc, inShape: [3, 2, q.H, q.W], outShape: [3, 2, OH, OW] };
       const vals = randF32(size(p.inShape), seed++);
-      vals[3] = vals[4]!; // a tie: the first maximum gets the gradient
+      // ties inside windows: the first maximum in scan order gets the gradient
+      vals[1] = vals[0]!;
+      vals[3] = vals[2]!;
+      vals[q.W + 2] = vals[2]!;
+      vals[2 * q.W + 5] = vals[3 * q.W + 4]!;
       const x = pair(cpu, wasm, vals, p.inShape);
       const dy = pair(cpu, wasm, randF32(size(p.outShape), seed++), p.outShape);
       const no = size(p.outShape);
