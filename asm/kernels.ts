@@ -689,8 +689,8 @@ export function gemm(
 
 // ---------------------------------------------------------------------------------------------
 // Convolution (groups = 1) by im2col + GEMM, threads split the batch. Geometry in an i32 block
-// `g`: N C H W O KH KW OH OW sh sw pt pl dh dw, then a flag: the columns are kept per image
-// (forward) / were kept by the forward pass (filter gradient).
+// `g`: N C H W O KH KW OH OW sh sw pt pl dh dw, then two flags: the columns are kept per image
+// (forward) / were kept by the forward pass (filter gradient); the filter gradient is built transposed.
 
 @inline function gi(g: usize, i: i32): i32 {
   return load<i32>(g + (<usize>i << 2));
@@ -830,6 +830,7 @@ export function conv2dBackpropFilter(x: usize, dy: usize, partials: usize, g: us
   const P = gi(g, 7) * gi(g, 8);
   const K = C * KH * KW;
   const stored = gi(g, 15) != 0; // every image's columns are already in `cols` (from the forward pass)
+  const transposed = gi(g, 16) != 0; // partials are [K, O] (the caller transposes the sum)
   const sc = scratch + <usize>tid * <usize>GEMM_SCRATCH;
   const chunks = (N + FILTER_CHUNK - 1) / FILTER_CHUNK;
   for (let ch = part; ch < chunks; ch += parts) {
@@ -838,7 +839,11 @@ export function conv2dBackpropFilter(x: usize, dy: usize, partials: usize, g: us
     for (let n = ch * FILTER_CHUNK; n < e; n++) {
       const cp = cols + <usize>(stored ? n : tid) * <usize>colsBytes;
       if (!stored) im2col(x + (<usize>(n * C * H * W) << 2), cp, g);
-      gemmBlock(0, O, 0, K, P, dy + (<usize>(n * O * P) << 2), P, 1, cp, 1, P, part, K, n != ch * FILTER_CHUNK, sc);
+      const dyn = dy + (<usize>(n * O * P) << 2);
+      const acc = n != ch * FILTER_CHUNK;
+      // dW^T [K, O] = cols [K, P] . dy^T when O fills the 8-wide panels (packs O x P, not K x P)
+      if (transposed) gemmBlock(0, K, 0, O, P, cp, P, 1, dyn, 1, P, part, O, acc, sc);
+      else gemmBlock(0, O, 0, K, P, dyn, P, 1, cp, 1, P, part, K, acc, sc);
     }
   }
 }

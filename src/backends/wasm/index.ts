@@ -605,11 +605,11 @@ export class WasmBackend implements Backend {
 
   // ---- convolution: im2col + GEMM, threads split the batch ----
 
-  private convGeometry(p: Conv2dParams, perImageCols = false): number {
+  private convGeometry(p: Conv2dParams, perImageCols = false, transposedFilter = false): number {
     const [N, C, H, W] = p.inShape;
     const [O, , KH, KW] = p.filterShape;
     const [, , OH, OW] = p.outShape;
-    const g = [N, C, H, W, O, KH, KW, OH, OW, p.strides[0], p.strides[1], p.pads[0], p.pads[2], p.dilations[0], p.dilations[1], perImageCols ? 1 : 0];
+    const g = [N, C, H, W, O, KH, KW, OH, OW, p.strides[0], p.strides[1], p.pads[0], p.pads[2], p.dilations[0], p.dilations[1], perImageCols ? 1 : 0, transposedFilter ? 1 : 0];
     this.i32.set(g, this.params >> 2);
     return this.params;
   }
@@ -682,8 +682,15 @@ export class WasmBackend implements Backend {
     const cols = stored ? cached.ptr : this.scratch(colsBytes * nth);
     const partBytes = chunks * O * K * 4;
     const parts = this.scratch(partBytes);
-    this.runConv('conv2dBackpropFilter', [x.data as number, dy.data as number, parts, this.convGeometry(p, stored), cols, colsBytes, this.gemmScratch], chunks, nth);
-    this.k.sumParts(parts, chunks, O * K, out);
+    // with O a multiple of the 8-wide panel, compute dW^T = cols . dy^T (less packing)
+    const transposed = O % 8 === 0;
+    this.runConv('conv2dBackpropFilter', [x.data as number, dy.data as number, parts, this.convGeometry(p, stored, transposed), cols, colsBytes, this.gemmScratch], chunks, nth);
+    if (transposed) {
+      const t = this.scratch(O * K * 4);
+      this.k.sumParts(parts, chunks, O * K, t);
+      this.k.transpose2d(t, out, K, O);
+      this.release(t, O * K * 4);
+    } else this.k.sumParts(parts, chunks, O * K, out);
     this.release(parts, partBytes);
     if (stored) this.dropCols(x.data as number);
     else this.release(cols, colsBytes * nth);
