@@ -154,12 +154,17 @@ export class ThreadPool {
     // claim parts alongside the workers
     const a = [...args, 0, 0, parts];
     const last = a.length - 2;
+    let failure: unknown = null;
     for (;;) {
       const v = Atomics.load(c, NEXT);
       if ((v & 0xffff) >= parts) break;
       if (Atomics.compareExchange(c, NEXT, v, v + 1) !== v) continue;
       a[last] = v & 0xffff;
-      fn(...a);
+      try {
+        fn(...a);
+      } catch (e) {
+        failure ??= e; // finish the job (workers may hold parts) before reporting
+      }
       Atomics.add(c, DONE, 1);
     }
     let spins = 0;
@@ -171,6 +176,7 @@ export class ThreadPool {
         spins = 0;
       }
     }
+    if (failure !== null) throw failure;
     if (Atomics.load(c, ERR) !== 0) {
       Atomics.store(c, ERR, 0);
       throw new Error(`wasm backend: kernel '${THREADED_KERNELS[k]}' failed on a worker thread`);
