@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import * as nb from '../../src/index.js';
-import { expectClose, f64, values } from './helpers.js';
+import { expectClose, f64, pinBackend, values } from './helpers.js';
+
+// The lecture numbers are checked to 8–12 digits in float64: on the reference backend.
+pinBackend('cpu');
 
 describe('the 2-2-2 sigmoid network trained one step (SCOPE §2)', () => {
   // Inputs 0.05, 0.10; hidden weights w1..w4 = 0.15, 0.20, 0.25, 0.30 with bias 0.35; output

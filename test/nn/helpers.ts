@@ -1,5 +1,9 @@
-/** Test helpers for nn: value comparison and gradient checks of a module's input and parameters. */
-import { expect } from 'vitest';
+/**
+ * Test helpers for nn: value comparison, gradient checks of a module's input and parameters, and
+ * pinning the float64 reference backend ('cpu') where a test checks exact math: the default
+ * backend may be 'wasm', which stores only float32/int32/bool.
+ */
+import { afterAll, beforeAll, expect } from 'vitest';
 import * as nb from '../../src/index.js';
 
 /** Flat values of a tensor as numbers. */
@@ -69,12 +73,36 @@ export function checkModuleGrads(m: nb.nn.Module, x: nb.Tensor, opts: { eps?: nu
   expect(checked).toBe(trainable.reduce((n, p) => n + p.size, 0));
 }
 
-/** float64 tensor from nested values. */
-export function f64(v: nb.NestedArray | number[] | number[][]): nb.Tensor {
-  return nb.tensor(v as nb.NestedArray, { dtype: 'float64' });
+/**
+ * Makes backend `name` (by default the float64 reference 'cpu') current for the enclosing
+ * describe block (or file, at top level) and restores the previous backend after it.
+ */
+export function pinBackend(name = 'cpu'): void {
+  let prev = '';
+  beforeAll(() => {
+    prev = nb.getBackend().name;
+    nb.setBackend(name);
+  });
+  afterAll(() => nb.setBackend(prev));
 }
 
-/** A float64 random normal tensor from a fixed generator. */
+/** Runs `fn` with backend `name` current, then restores the previous backend. */
+export function onBackend<T>(name: string, fn: () => T): T {
+  const prev = nb.getBackend().name;
+  nb.setBackend(name);
+  try {
+    return fn();
+  } finally {
+    nb.setBackend(prev);
+  }
+}
+
+/** float64 tensor from nested values, on 'cpu' (the backend that stores float64). */
+export function f64(v: nb.NestedArray | number[] | number[][]): nb.Tensor {
+  return nb.tensor(v as nb.NestedArray, { dtype: 'float64', backend: 'cpu' });
+}
+
+/** A float64 random normal tensor from a fixed generator, on 'cpu'. */
 export function randn64(shape: number[], seed = 1): nb.Tensor {
-  return nb.randn(shape, { dtype: 'float64', random: new nb.Random(seed) });
+  return nb.randn(shape, { dtype: 'float64', random: new nb.Random(seed), backend: 'cpu' });
 }

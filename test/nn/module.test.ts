@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import * as nb from '../../src/index.js';
-import { expectClose, f64, randn64, values } from './helpers.js';
+import { expectClose, f64, onBackend, pinBackend, randn64, values } from './helpers.js';
 
+// Tests of exact float64 values run on the reference backend ('cpu'): the default may be 'wasm',
+// which has no float64. The rest (training, memory, errors) run on the default backend.
 const D = { dtype: 'float64' } as const;
 
 /** A network using every layer type that has a config. */
@@ -56,10 +58,12 @@ describe('Module parameters and state', () => {
   });
 
   it('loadStateDict casts dtypes (float64 values into float32 parameters)', () => {
-    const l = nb.nn.linear(1, 1);
-    l.loadStateDict({ weight: f64([[0.5]]), bias: f64([2]) });
-    expect(l.weight.dtype).toBe('float32');
-    expectClose(l.call(nb.tensor([[4]])), 4, 0);
+    onBackend('cpu', () => {
+      const l = nb.nn.linear(1, 1);
+      l.loadStateDict({ weight: f64([[0.5]]), bias: f64([2]) });
+      expect(l.weight.dtype).toBe('float32');
+      expectClose(l.call(nb.tensor([[4]])), 4, 0);
+    });
   });
 
   it('train/eval propagate to children; zeroGrad clears every gradient', () => {
@@ -113,7 +117,7 @@ describe('Module parameters and state', () => {
 });
 
 describe('config and fromConfig', () => {
-  it('every layer type round-trips through JSON: same architecture, same outputs after loadStateDict', () => {
+  it('every layer type round-trips through JSON: same architecture, same outputs after loadStateDict', () => onBackend('cpu', () => {
     nb.seed(5);
     const m = everyLayer().eval();
     const cfg = JSON.parse(JSON.stringify(m.config())) as nb.nn.LayerConfig;
@@ -134,7 +138,7 @@ describe('config and fromConfig', () => {
     const x = randn64([2, 32]);
     expectClose(r.call(x), values(m.call(x)), 1e-12);
     expect(r.numParameters()).toBe(m.numParameters());
-  });
+  }));
 
   it('keeps initializers and penalties; perceptrons round-trip', () => {
     const l = nb.nn.linear(3, 2, { init: nb.nn.init.normal(0.2), biasInit: 0.1, l1: 0.5 });
@@ -155,6 +159,7 @@ describe('config and fromConfig', () => {
 });
 
 describe('regularization', () => {
+  pinBackend('cpu');
   it('sums λ₁Σ|w| and (λ₂/2)Σw² over the layers that ask for it (weights only)', () => {
     const a = nb.nn.linear(2, 1, { ...D, l1: 0.1 });
     const b = nb.nn.linear(1, 1, { ...D, l2: 0.5 });
@@ -236,10 +241,12 @@ describe('custom modules (the docs/nn.md pattern)', () => {
 
 describe('dtypes and freezing', () => {
   it('integer inputs are cast; a float input of the other float type is a clear error', () => {
+    // The float64 inputs live on 'cpu' (f64 and the backend option): the layers, on the default
+    // backend, must name the dtype mismatch.
     const l = nb.nn.linear(2, 1, { init: 1 });
     expect(values(l.call(nb.tensor([[1, 2]], { dtype: 'int32' })))).toEqual([3]);
     expect(() => l.call(f64([[1, 2]]))).toThrow("linear: input is float64 but the layer's parameters are float32: x is [1,2]; cast the input (x.cast('float32')) or build the layer with { dtype: 'float64' }");
-    expect(() => nb.nn.conv2d(1, 1, 1).call(nb.zeros([1, 1, 2, 2], { dtype: 'float64' }))).toThrow(/conv2d: input is float64/);
+    expect(() => nb.nn.conv2d(1, 1, 1).call(nb.zeros([1, 1, 2, 2], { dtype: 'float64', backend: 'cpu' }))).toThrow(/conv2d: input is float64/);
   });
   it('requireGrad(false) freezes a module: no gradients, optimizer leaves it alone; fixed weights stay fixed', () => {
     const frozen = nb.nn.linear(2, 2);

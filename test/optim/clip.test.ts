@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import * as nb from '../../src/index.js';
+import { pinBackend } from '../nn/helpers.js';
+
+// float64 gradients checked to 12 digits: on the reference backend whatever the default is.
+pinBackend('cpu');
 
 const vals = (t: nb.Tensor): number[] => Array.from(t.dataSync() as ArrayLike<number>, Number);
 function params(): [nb.Tensor, nb.Tensor] {

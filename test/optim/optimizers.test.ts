@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import * as nb from '../../src/index.js';
+import { pinBackend } from '../nn/helpers.js';
+
+// The update formulas are checked against hand-computed float64 values to 1e-12, so those
+// describe blocks pin the reference backend ('cpu'); 'all optimizers' runs on the default.
 
 const vals = (t: nb.Tensor): number[] => Array.from(t.dataSync() as ArrayLike<number>, Number);
 const close = (got: number[], want: number[], tol = 1e-12): void => {
@@ -9,14 +13,14 @@ const close = (got: number[], want: number[], tol = 1e-12): void => {
   });
 };
 
-/** A float64 parameter w = [1, −2] whose gradient is set to g = [0.5, −1] before each step. */
-function setup(): { w: nb.Tensor; step: (opt: nb.optim.Optimizer, g?: number[]) => number[] } {
-  const w = nb.tensor([1, -2], { dtype: 'float64', requiresGrad: true });
+/** A parameter w = [1, −2] (float64 unless asked) whose gradient is set to g = [0.5, −1] before each step. */
+function setup(dtype: 'float64' | 'float32' = 'float64'): { w: nb.Tensor; step: (opt: nb.optim.Optimizer, g?: number[]) => number[] } {
+  const w = nb.tensor([1, -2], { dtype, requiresGrad: true });
   return {
     w,
     step(opt, g = [0.5, -1]) {
       w.zeroGrad();
-      w.grad = nb.tensor(g, { dtype: 'float64' });
+      w.grad = nb.tensor(g, { dtype });
       opt.step([w]);
       return vals(w);
     },
@@ -25,6 +29,7 @@ function setup(): { w: nb.Tensor; step: (opt: nb.optim.Optimizer, g?: number[]) 
 const G = [0.5, -1];
 
 describe('SGD', () => {
+  pinBackend('cpu');
   it('w ← w − η∇', () => {
     const { step } = setup();
     close(step(nb.optim.sgd(0.1)), [0.95, -1.9]);
@@ -58,6 +63,7 @@ describe('SGD', () => {
 });
 
 describe('Adagrad', () => {
+  pinBackend('cpu');
   it('G ← G + ∇², w ← w − η∇/(√G + ε)', () => {
     const { w, step } = setup();
     const opt = nb.optim.adagrad(0.1, { eps: 1e-8 });
@@ -73,6 +79,7 @@ describe('Adagrad', () => {
 });
 
 describe('RMSprop', () => {
+  pinBackend('cpu');
   it('E ← ρE + (1 − ρ)∇², w ← w − η∇/(√E + ε)', () => {
     const { step } = setup();
     const opt = nb.optim.rmsprop(0.1, { rho: 0.9, eps: 1e-8 });
@@ -86,6 +93,7 @@ describe('RMSprop', () => {
 });
 
 describe('Adadelta', () => {
+  pinBackend('cpu');
   it('Δ = −√(E[Δ²] + ε)/√(E[g²] + ε)·g with both running averages', () => {
     const { step } = setup();
     const rho = 0.95;
@@ -107,6 +115,7 @@ describe('Adadelta', () => {
 });
 
 describe('Adam', () => {
+  pinBackend('cpu');
   it('first step moves each weight by ≈ η·sign(∇) (bias correction)', () => {
     const { step } = setup();
     close(step(nb.optim.adam(0.1)), [0.9, -1.9], 1e-7);
@@ -157,7 +166,8 @@ describe('all optimizers', () => {
 
   it('skip parameters without a gradient and keep memory flat', () => {
     for (const opt of all()) {
-      const { w, step } = setup();
+      // float32: the default backend (wasm, where available) stores no float64.
+      const { w, step } = setup('float32');
       const idle = nb.tensor([5], { requiresGrad: true });
       step(opt);
       const before = nb.memory().numTensors;
@@ -208,6 +218,7 @@ describe('all optimizers', () => {
 });
 
 describe('optimizer state for checkpoints', () => {
+  pinBackend('cpu');
   it('stateDict/loadStateDict resume Adam exactly where it stopped', () => {
     const a = setup();
     const opt = nb.optim.adam(0.01);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as nb from '../../src/index.js';
+import { onBackend } from '../nn/helpers.js';
 
 describe('learning-rate schedules', () => {
   it('step decay: η_k = α·η_{k−1} every n epochs', () => {
@@ -20,7 +21,8 @@ describe('learning-rate schedules', () => {
     expect(() => nb.optim.lambdaSchedule(() => Number.NaN).lrAt(0)).toThrow(/the function gave NaN at t = 0/);
     expect(() => s.lrAt(-1)).toThrow(/non-negative integer/);
   });
-  it('apply() sets the optimizer learning rate that the next step uses', () => {
+  it('apply() sets the optimizer learning rate that the next step uses', () => onBackend('cpu', () => {
+    // float64 weight checked to 12 digits: on the reference backend.
     const opt = nb.optim.sgd(1);
     const s = nb.optim.stepDecay(1, { factor: 0.1, every: 1 });
     expect(s.apply(opt, 2)).toBeCloseTo(0.01, 15);
@@ -30,7 +32,7 @@ describe('learning-rate schedules', () => {
     opt.step([w]);
     expect(w.item()).toBeCloseTo(0.99, 12);
     expect(nb.optim.constantSchedule(0.3).lrAt(10)).toBe(0.3);
-  });
+  }));
   it('rejects bad arguments', () => {
     expect(() => nb.optim.stepDecay(0.1, { factor: 0, every: 1 })).toThrow('stepDecay: factor must be positive, got 0');
     expect(() => nb.optim.stepDecay(0.1, { factor: 0.5, every: 0 })).toThrow('stepDecay: every must be a positive integer, got 0');
