@@ -116,6 +116,15 @@ function setTraining(model: Model, mode: boolean): void {
   model.train?.(mode);
 }
 
+/**
+ * A batch on the model's backend: data loaded before `nb.setBackend` (or on purpose elsewhere)
+ * is copied batch by batch to the backend the parameters live on.
+ */
+function onModelBackend(t: Tensor, model: Model): Tensor {
+  const target = model.parameters()[0]?.backend;
+  return target && t.backend !== target ? t.to(target.name) : t;
+}
+
 /** The layer a parameter belongs to: its dotted name without the last part ("0.weight" → "0"). */
 export function layerOf(paramName: string): string {
   const i = paramName.lastIndexOf('.');
@@ -183,8 +192,8 @@ export async function fit(model: Model, data: Data, opts: FitOptions = {}): Prom
         const idx = plan[b]!;
         for (const cb of callbacks) await cb.onBatchBegin?.(b, history.stepLoss.length, ctx);
         const step = tidy(() => {
-          const xb = takeRows(data.x, idx);
-          const yb = takeRows(data.y, idx);
+          const xb = onModelBackend(takeRows(data.x, idx), model);
+          const yb = onModelBackend(takeRows(data.y, idx), model);
           const pred = model.call(xb);
           const loss = lossFn(pred, yb);
           if (loss.size !== 1) throw new Error(`fit: the loss must be a scalar, got ${fmt(loss.shape)}; use a 'mean' or 'sum' reduction`);
@@ -279,8 +288,8 @@ export async function evaluate(model: Model, data: Data, opts: EvaluateOptions =
     for (const idx of batchIndices(n, { batchSize })) {
       const r = noGrad(() =>
         tidy(() => {
-          const xb = takeRows(data.x, idx);
-          const yb = takeRows(data.y, idx);
+          const xb = onModelBackend(takeRows(data.x, idx), model);
+          const yb = onModelBackend(takeRows(data.y, idx), model);
           const pred = model.call(xb);
           const loss = lossFn(pred, yb);
           if (loss.size !== 1) throw new Error(`evaluate: the loss must be a scalar, got ${fmt(loss.shape)}`);
@@ -308,7 +317,7 @@ export function predict(model: Model, x: Tensor, opts: { batchSize?: number } = 
     return noGrad(() =>
       tidy(() => {
         // each batch's intermediates go at once; the outputs live until they are concatenated
-        const outs = batchIndices(n, { batchSize }).map((idx) => tidy(() => model.call(takeRows(x, idx))));
+        const outs = batchIndices(n, { batchSize }).map((idx) => tidy(() => model.call(onModelBackend(takeRows(x, idx), model))));
         return outs.length === 1 ? outs[0]! : concat(outs, 0);
       }),
     );

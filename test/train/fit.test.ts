@@ -213,3 +213,27 @@ describe('modelCheckpoint', () => {
     }
   });
 });
+
+describe('backends', () => {
+  it('moves batches to the backend the model lives on', async () => {
+    const before = nb.getBackend().name;
+    nb.setBackend('cpu');
+    const data = nb.data.toyTensors(nb.data.xor({ n: 32, seed: 3 }));
+    expect(data.x.backend.name).toBe('cpu');
+    nb.setBackend('wasm');
+    try {
+      nb.seed(1);
+      const model = mlp(8);
+      const h = await fit(model, data, { epochs: 2, batchSize: 8, validation: data, verbose: 0 });
+      expect(h.epochs.length).toBe(2);
+      expect(Number.isFinite(h.epochs[1]!.val_loss)).toBe(true);
+      const p = predict(model, data.x);
+      expect(p.backend).toBe(model.parameters()[0]!.backend);
+      p.dispose();
+      model.dispose();
+    } finally {
+      nb.setBackend(before);
+      nb.dispose(data);
+    }
+  });
+});
