@@ -62,7 +62,7 @@ export function takeRows(t: Tensor, indices: Int32Array): Tensor {
     // slice returns t itself (shared) when the batch is the whole set; a fresh view is fine either way
     return out;
   }
-  return gather(t, fromArray(Int32Array.from(indices), [n]), 0);
+  return gather(t, fromArray(Int32Array.from(indices), [n], { backend: t.backend.name }), 0);
 }
 
 export interface Batch {
