@@ -72,3 +72,14 @@ describe('2-D toy sets', () => {
     nb.dispose([x, y, r]);
   });
 });
+
+describe('browser safety', () => {
+  it('the toy sets, IDX parser and batching import nothing from Node', async () => {
+    const { readFileSync } = await import('node:fs');
+    for (const f of ['toy.ts', 'idx.ts', 'batch.ts']) {
+      const src = readFileSync(new URL(`../../src/data/${f}`, import.meta.url), 'utf8');
+      const imports = [...src.matchAll(/from '([^']+)'/g)].map((m) => m[1]!);
+      expect(imports.filter((i) => i.startsWith('node:') || !i.startsWith('.'))).toEqual([]);
+    }
+  });
+});
