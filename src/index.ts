@@ -7,11 +7,10 @@ import { findBackend, registerBackend } from './engine.js';
 import { createCpuBackend } from './backends/cpu/index.js';
 import { createWasmBackend, wasmAvailable } from './backends/wasm/index.js';
 
-// 'cpu' is the reference backend; 'wasm' runs SIMD kernels on all cores. WASM_IS_DEFAULT makes
-// 'wasm' the default wherever it is available (it stores no float64: tests and code that create
-// float64 tensors on the default backend must pin 'cpu' first).
+// 'cpu' is the reference backend; 'wasm' runs SIMD kernels on all cores and is the default
+// wherever it is available (it stores no float64: code that creates float64 tensors pins 'cpu').
 // The environment variable NABLA_BACKEND (Node) picks the default explicitly.
-const WASM_IS_DEFAULT = false;
+const WASM_IS_DEFAULT = true;
 const envBackend = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.NABLA_BACKEND;
 registerBackend('cpu', createCpuBackend, { isDefault: true });
 registerBackend('wasm', () => {
