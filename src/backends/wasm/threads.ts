@@ -7,8 +7,9 @@
  * machine) simply takes fewer parts and never holds the main thread up by more than one part.
  * Posting uses a sequence lock: SEQ is odd while the main thread writes a job, and the part
  * counter carries the job's tag, so a worker can never claim a part of a job it did not read.
- * Workers spin briefly on SEQ after a job, then sleep in Atomics.wait. Workers are unref'd once
- * started, so they never keep the process alive.
+ * Workers spin briefly on SEQ after a job, then sleep in Atomics.wait. On a busy machine, where
+ * workers keep arriving late, the caller works alone for a while (results are the same either
+ * way). Workers are unref'd once started, so they never keep the process alive.
  */
 
 // control block layout (Int32Array)
@@ -79,6 +80,11 @@ interface WorkerThreadsModule {
 
 /** How long (iterations) a waiting thread spins before sleeping. */
 const SPIN = 20000;
+/** A job whose caller waited more than LATE_MS (and over half the job) for workers was late. */
+const LATE_MS = 0.3;
+/** After LATE_JOBS late jobs in a row (net), the next COOLDOWN_JOBS jobs run on the caller alone. */
+const LATE_JOBS = 3;
+const COOLDOWN_JOBS = 200;
 
 export class ThreadPool {
   private readonly ctrl: Int32Array;
@@ -86,6 +92,8 @@ export class ThreadPool {
   private readonly workers: WorkerLike[] = [];
   private readonly readyPromise: Promise<void>;
   private job = 0;
+  private lateJobs = 0;
+  private cooldown = 0;
 
   /** `size` = total threads including the calling one; starts `size - 1` workers. */
   constructor(
@@ -137,6 +145,13 @@ export class ThreadPool {
       fn(...args, 0, 0, 1);
       return;
     }
+    if (this.cooldown > 0) {
+      // the workers were repeatedly late (a busy machine): work alone for a while
+      this.cooldown--;
+      for (let p = 0; p < parts; p++) fn(...args, 0, p, parts);
+      return;
+    }
+    const t0 = performance.now();
     // Workers still starting up simply miss this job: the caller claims every part itself.
     const c = this.ctrl;
     const job = ++this.job;
@@ -167,6 +182,7 @@ export class ThreadPool {
       }
       Atomics.add(c, DONE, 1);
     }
+    const t1 = performance.now();
     let spins = 0;
     for (;;) {
       const d = Atomics.load(c, DONE);
@@ -176,6 +192,16 @@ export class ThreadPool {
         spins = 0;
       }
     }
+    // A worker descheduled while it holds a part keeps the caller waiting for a whole time
+    // slice; when that happens again and again, run on the caller alone for the next jobs.
+    const t2 = performance.now();
+    const waited = t2 - t1;
+    if (waited > LATE_MS && waited > 0.5 * (t2 - t0)) {
+      if (++this.lateJobs >= LATE_JOBS) {
+        this.cooldown = COOLDOWN_JOBS;
+        this.lateJobs = 0;
+      }
+    } else if (this.lateJobs > 0) this.lateJobs--;
     if (failure !== null) throw failure;
     if (Atomics.load(c, ERR) !== 0) {
       Atomics.store(c, ERR, 0);
