@@ -39,18 +39,22 @@ async function shot(page: Page, name: string, forDocs = false): Promise<void> {
 
 const num = async (page: Page, id: string): Promise<number> => Number(await page.getAttribute(`#${id}`, 'data-value'));
 
-/** Waits until the test loss is below `target` or the epoch counter reaches `maxEpochs`; returns both. */
+/**
+ * Waits until the test loss is below `target` or the epoch counter reaches `maxEpochs`; returns
+ * both as that check saw them. (Read afterwards they could be from later epochs: the page trains
+ * on meanwhile, several epochs a frame on a fast backend, and a noisy test loss rises again.)
+ */
 async function trainUntil(page: Page, target: number, maxEpochs: number): Promise<{ epoch: number; loss: number }> {
-  await page.waitForFunction(
+  const seen = await page.waitForFunction(
     ([t, m]) => {
       const loss = Number(document.getElementById('loss-test')?.dataset.value);
       const epoch = Number(document.getElementById('epoch')?.dataset.value);
-      return loss < t || epoch >= m;
+      return loss < t || epoch >= m ? { epoch, loss } : false;
     },
     [target, maxEpochs] as const,
     { timeout: 200_000, polling: 50 },
   );
-  return { epoch: await num(page, 'epoch'), loss: await num(page, 'loss-test') };
+  return (await seen.jsonValue()) as { epoch: number; loss: number };
 }
 
 const heatmapPixels = (page: Page): Promise<string> => page.$eval('#heatmap', (c) => (c as HTMLCanvasElement).toDataURL());
