@@ -8,7 +8,7 @@ import { keep, noGrad, tidy } from '../engine.js';
 import { zeros } from '../tensor/creation.js';
 import { abs, add, mul, square } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
-import { cast } from '../ops/elementwise.js';
+import { cast, to } from '../ops/elementwise.js';
 import { fmt, shapesEqual } from '../tensor/shape.js';
 
 /** A JSON value (what `config()` may contain). */
@@ -201,7 +201,11 @@ export abstract class Module {
         for (const [k, p] of Object.entries(own)) {
           const v = sd[k] as Tensor;
           if (v === p) continue;
-          p.assign(v.dtype === p.dtype && v.backend === p.backend ? v.clone() : cast(v, p.dtype));
+          // Convert on whichever side stores both dtypes (float64 lives only on backends that have it), then move.
+          let t = p.dtype !== 'float64' && v.dtype !== p.dtype ? cast(v, p.dtype) : v;
+          t = to(t, p.backend.name);
+          if (t.dtype !== p.dtype) t = cast(t, p.dtype);
+          p.assign(t === v ? v.clone() : t);
         }
       }),
     );

@@ -57,6 +57,26 @@ describe('Module parameters and state', () => {
     expect(() => b.loadStateDict({ ...sd, '0.weight': nb.zeros([3, 2]) })).toThrow("loadStateDict: '0.weight' has shape [3,2], the parameter has [2,3]");
   });
 
+  it('loadStateDict moves values from another backend (float64 on cpu into a model on each backend)', () => {
+    for (const name of nb.backendNames()) {
+      const prev = nb.getBackend().name;
+      nb.setBackend(name);
+      try {
+        const m = nb.nn.linear(2, 1);
+        const sd = {
+          weight: nb.tensor([[0.5], [-0.25]], { dtype: 'float64', backend: 'cpu' }),
+          bias: nb.tensor([0.125], { dtype: 'float64', backend: 'cpu' }),
+        };
+        m.loadStateDict(sd);
+        expect(m.parameters().every((p) => p.backend.name === nb.getBackend().name && p.dtype === 'float32')).toBe(true);
+        expect(Array.from(m.stateDict()['weight']!.dataSync())).toEqual([0.5, -0.25]);
+        expect(Array.from(m.stateDict()['bias']!.dataSync())).toEqual([0.125]);
+      } finally {
+        nb.setBackend(prev);
+      }
+    }
+  });
+
   it('loadStateDict casts dtypes (float64 values into float32 parameters)', () => {
     onBackend('cpu', () => {
       const l = nb.nn.linear(1, 1);
