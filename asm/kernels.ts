@@ -147,15 +147,27 @@ function unaryHasVec(op: i32): bool {
   return op == U_NEG || op == U_ABS || op == U_SQUARE || op == U_SQRT || op == U_RECIP || op == U_RELU || op == U_STEP;
 }
 
+@inline function unaryRow(op: i32, x: usize, out: usize, i: i32, hi: i32): i32 {
+  for (; i + 4 <= hi; i += 4) {
+    const off = <usize>i << 2;
+    v128.store(out + off, unaryVec(op, v128.load(x + off)));
+  }
+  return i;
+}
+
 export function unary(op: i32, x: usize, dtx: i32, out: usize, dto: i32, n: i32, alpha: f64, tid: i32, part: i32, parts: i32): void {
   const lo = shareLo(n, 1024, part, parts);
   const hi = shareHi(n, 1024, part, parts);
   let i = lo;
   if (dtx == F32 && dto == F32 && unaryHasVec(op)) {
-    for (; i + 4 <= hi; i += 4) {
-      const off = <usize>i << 2;
-      v128.store(out + off, unaryVec(op, v128.load(x + off)));
-    }
+    // one specialised loop per op (the op is a constant after inlining)
+    if (op == U_NEG) i = unaryRow(U_NEG, x, out, i, hi);
+    else if (op == U_ABS) i = unaryRow(U_ABS, x, out, i, hi);
+    else if (op == U_SQUARE) i = unaryRow(U_SQUARE, x, out, i, hi);
+    else if (op == U_SQRT) i = unaryRow(U_SQRT, x, out, i, hi);
+    else if (op == U_RECIP) i = unaryRow(U_RECIP, x, out, i, hi);
+    else if (op == U_RELU) i = unaryRow(U_RELU, x, out, i, hi);
+    else i = unaryRow(U_STEP, x, out, i, hi);
   }
   for (; i < hi; i++) st(out, i, dto, unaryScalar(op, ld(x, i, dtx), alpha));
 }

@@ -110,6 +110,8 @@ function defaultThreads(): number {
 /** Work (in multiply-adds or elements) below which a kernel stays on one thread. */
 const MIN_PARALLEL_FLOPS = 1 << 17;
 const MIN_PARALLEL_ELEMS = 1 << 16;
+/** Elementwise ops are memory-bound: threads only pay off on big arrays. */
+const MIN_PARALLEL_ELEMENTWISE = 1 << 20;
 
 export class WasmBackend implements Backend {
   readonly name: string;
@@ -331,8 +333,8 @@ export class WasmBackend implements Backend {
   unary(op: UnaryOp, x: KTensor, alpha = 1): unknown {
     const outDtype: DType = op === 'logicalNot' ? 'bool' : x.dtype;
     const p = this.alloc(outDtype, x.size);
-    if (!this.pool || x.size < MIN_PARALLEL_ELEMS) this.fns[UNARY_FN]!(UNARY_CODE[op], x.data as number, DT_CODE[x.dtype], p, DT_CODE[outDtype], x.size, alpha, 0, 0, 1);
-    else this.run('unary', [UNARY_CODE[op], x.data as number, DT_CODE[x.dtype], p, DT_CODE[outDtype], x.size, alpha], this.partsFor(Math.ceil(x.size / 1024)), x.size, MIN_PARALLEL_ELEMS);
+    if (!this.pool || x.size < MIN_PARALLEL_ELEMENTWISE) this.fns[UNARY_FN]!(UNARY_CODE[op], x.data as number, DT_CODE[x.dtype], p, DT_CODE[outDtype], x.size, alpha, 0, 0, 1);
+    else this.run('unary', [UNARY_CODE[op], x.data as number, DT_CODE[x.dtype], p, DT_CODE[outDtype], x.size, alpha], this.partsFor(Math.ceil(x.size / 1024)), x.size, MIN_PARALLEL_ELEMENTWISE);
     return p;
   }
 
@@ -377,11 +379,11 @@ export class WasmBackend implements Backend {
     }
     const { outer, inner, modes } = split;
     const opi = BINARY_CODE[op];
-    if (!this.pool || n < MIN_PARALLEL_ELEMS) {
+    if (!this.pool || n < MIN_PARALLEL_ELEMENTWISE) {
       this.fns[BINARY_FN]!(opi, av, DT_CODE[a.dtype], modes[0]!, bv, DT_CODE[b.dtype], modes[1]!, p, DT_CODE[outDtype], outer, inner, 0, 0, 1);
     } else {
       const units = outer >= 4 * this.threads ? outer : Math.ceil(inner / 1024);
-      this.run('binary', [opi, av, DT_CODE[a.dtype], modes[0]!, bv, DT_CODE[b.dtype], modes[1]!, p, DT_CODE[outDtype], outer, inner], this.partsFor(units), n, MIN_PARALLEL_ELEMS);
+      this.run('binary', [opi, av, DT_CODE[a.dtype], modes[0]!, bv, DT_CODE[b.dtype], modes[1]!, p, DT_CODE[outDtype], outer, inner], this.partsFor(units), n, MIN_PARALLEL_ELEMENTWISE);
     }
     for (const [q, bytes] of tmp) this.freeTemp(q, bytes);
     return p;
