@@ -332,8 +332,12 @@ export function dispose(v: unknown): void {
 // ---------------------------------------------------------------------------------------------
 // Running ops.
 
-/** A gradient rule: given the output gradient, the op's inputs and its output, returns one gradient per input (null = none). */
-export type GradFn = (dy: Tensor, inputs: readonly Tensor[], out: Tensor) => readonly (Tensor | null)[];
+/**
+ * A gradient rule: given the output gradient, the op's inputs, its output and which inputs need a
+ * gradient (`needs[i]`: rules may skip — return null for — inputs that need none, e.g. the data
+ * batch of a first layer), returns one gradient per input (null = none).
+ */
+export type GradFn = (dy: Tensor, inputs: readonly Tensor[], out: Tensor, needs: readonly boolean[]) => readonly (Tensor | null)[];
 
 /** A kernel call: receives the backend and the inputs as kernel tensors, returns the output handle. */
 export type KernelCall = (backend: Backend, inputs: readonly KTensor[]) => unknown;

@@ -55,7 +55,7 @@ function propagate(output: Tensor, targets: readonly Tensor[] | null, outGrad: T
       const node = t.gradFn;
       if (!node) continue;
       engine.checkVersions(node);
-      const inGrads = node.grad(g, node.inputs, t);
+      const inGrads = node.grad(g, node.inputs, t, node.inputs.map((x) => x.requiresGrad));
       node.inputs.forEach((x, i) => {
         const gx = inGrads[i];
         if (!gx || !x.requiresGrad) return;

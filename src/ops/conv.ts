@@ -55,23 +55,23 @@ const Conv2dBackpropInput = defineOp({ name: 'conv2dBackpropInput', kernels: ['c
 const Conv2dBackpropFilter = defineOp({ name: 'conv2dBackpropFilter', kernels: ['conv2dBackpropFilter'], grad: 'rule', family: F });
 
 function convRaw(x: Tensor, w: Tensor, p: Conv2dParams): Tensor {
-  return apply(Conv2d, [x, w], p.outShape, x.dtype, (be, [a, b]) => be.conv2d(a!, b!, p), (dy, [xi, wi]) => [
-    convBackInput(dy, wi!, p),
-    convBackFilter(xi!, dy, p),
+  return apply(Conv2d, [x, w], p.outShape, x.dtype, (be, [a, b]) => be.conv2d(a!, b!, p), (dy, [xi, wi], _, needs) => [
+    needs[0] ? convBackInput(dy, wi!, p) : null,
+    needs[1] ? convBackFilter(xi!, dy, p) : null,
   ]);
 }
 
 function convBackInput(dy: Tensor, w: Tensor, p: Conv2dParams): Tensor {
-  return apply(Conv2dBackpropInput, [dy, w], p.inShape, dy.dtype, (be, [a, b]) => be.conv2dBackpropInput(a!, b!, p), (g, [dyi, wi]) => [
-    convRaw(g, wi!, p),
-    convBackFilter(g, dyi!, p),
+  return apply(Conv2dBackpropInput, [dy, w], p.inShape, dy.dtype, (be, [a, b]) => be.conv2dBackpropInput(a!, b!, p), (g, [dyi, wi], _, needs) => [
+    needs[0] ? convRaw(g, wi!, p) : null,
+    needs[1] ? convBackFilter(g, dyi!, p) : null,
   ]);
 }
 
 function convBackFilter(x: Tensor, dy: Tensor, p: Conv2dParams): Tensor {
-  return apply(Conv2dBackpropFilter, [x, dy], p.filterShape, x.dtype, (be, [a, b]) => be.conv2dBackpropFilter(a!, b!, p), (g, [xi, dyi]) => [
-    convBackInput(dyi!, g, p),
-    convRaw(xi!, g, p),
+  return apply(Conv2dBackpropFilter, [x, dy], p.filterShape, x.dtype, (be, [a, b]) => be.conv2dBackpropFilter(a!, b!, p), (g, [xi, dyi], _, needs) => [
+    needs[0] ? convBackInput(dyi!, g, p) : null,
+    needs[1] ? convRaw(xi!, g, p) : null,
   ]);
 }
 

@@ -37,24 +37,11 @@ export function matmulT(a: Tensor, b: Tensor, transA: boolean, transB: boolean):
   }
   const batch = broadcastBatch(a, b);
   const outShape = [...batch, m, n];
-  return apply(MatMul, [a, b], outShape, a.dtype, (be, [x, y]) => be.matmul(x!, y!, transA, transB, outShape), (dy, [x, y]) => {
-    let da: Tensor;
-    let db: Tensor;
-    if (!transA && !transB) {
-      da = matmulT(dy, y!, false, true);
-      db = matmulT(x!, dy, true, false);
-    } else if (!transA && transB) {
-      da = matmulT(dy, y!, false, false);
-      db = matmulT(dy, x!, true, false);
-    } else if (transA && !transB) {
-      da = matmulT(y!, dy, false, true);
-      db = matmulT(x!, dy, false, false);
-    } else {
-      da = matmulT(y!, dy, true, true);
-      db = matmulT(dy, x!, true, true);
-    }
-    return [sumTo(da, x!.shape), sumTo(db, y!.shape)];
-  });
+  return apply(MatMul, [a, b], outShape, a.dtype, (be, [x, y]) => be.matmul(x!, y!, transA, transB, outShape), (dy, [x, y], _, needs) => [
+    // d op(a) = dy · op(b)ᵀ and d op(b) = op(a)ᵀ · dy, written without materialising a transpose
+    needs[0] ? sumTo(transA ? matmulT(y!, dy, transB, true) : matmulT(dy, y!, false, !transB), x!.shape) : null,
+    needs[1] ? sumTo(transB ? matmulT(dy, x!, true, transA) : matmulT(x!, dy, !transA, false), y!.shape) : null,
+  ]);
 }
 
 /**

@@ -284,3 +284,34 @@ describe('gradcheck itself', () => {
     expect(r.dtype).toBe('float32');
   });
 });
+
+describe('gradient rules skip inputs that need no gradient', () => {
+  it('matmul and conv2d compute only the weight gradient when the data needs none', () => {
+    const be = nb.getBackend();
+    const counts = { matmul: 0, conv2dBackpropInput: 0, conv2dBackpropFilter: 0 };
+    const orig = { matmul: be.matmul, bi: be.conv2dBackpropInput, bf: be.conv2dBackpropFilter };
+    be.matmul = (...a) => (counts.matmul++, orig.matmul.apply(be, a));
+    be.conv2dBackpropInput = (...a) => (counts.conv2dBackpropInput++, orig.bi.apply(be, a));
+    be.conv2dBackpropFilter = (...a) => (counts.conv2dBackpropFilter++, orig.bf.apply(be, a));
+    try {
+      const x = nb.randn([4, 3]);
+      const w = nb.randn([3, 2], { requiresGrad: true });
+      const y = x.matmul(w).sum();
+      counts.matmul = 0;
+      y.backward();
+      expect(counts.matmul).toBe(1);
+      expect(w.grad!.shape).toEqual([3, 2]);
+
+      const img = nb.randn([2, 1, 5, 5]);
+      const f = nb.randn([2, 1, 3, 3], { requiresGrad: true });
+      nb.conv2d(img, f).sum().backward();
+      expect(counts.conv2dBackpropFilter).toBe(1);
+      expect(counts.conv2dBackpropInput).toBe(0);
+      // with the input requiring a gradient too, both are computed
+      nb.conv2d(img.detach().requireGrad(), f).sum().backward();
+      expect(counts.conv2dBackpropInput).toBe(1);
+    } finally {
+      for (const k of ['matmul', 'conv2dBackpropInput', 'conv2dBackpropFilter']) Reflect.deleteProperty(be, k);
+    }
+  });
+});
