@@ -87,7 +87,7 @@ function readBuiltModules(): WasmModules {
   const fs = proc?.getBuiltinModule?.('node:fs') as { readFileSync(p: URL): Uint8Array<ArrayBuffer>; existsSync(p: URL): boolean } | undefined;
   if (!fs) throw new Error('no kernel module given and no file system to read dist/wasm/ from');
   // src/backends/wasm/ and dist/backends/wasm/ both sit three levels below the package root
-  const dir = new URL('../../../dist/wasm/', import.meta.url);
+  const dir = new URL(/* @vite-ignore */ '../../../dist/wasm/', import.meta.url);
   const simdUrl = new URL('nabla-simd.wasm', dir);
   if (!fs.existsSync(simdUrl)) throw new Error(`${simdUrl.pathname} is missing; run \`npm run build:wasm\``);
   const opt = (f: string): BufferSource | undefined => {
