@@ -36,6 +36,15 @@ function geometryFrom(c: LayerConfig): Conv2dOptions {
   return o;
 }
 
+/** Checks a convolution layer's channel counts and groups; returns the kernel size as a pair. */
+function checkConvLayer(op: string, inChannels: number, outChannels: number, kernel: Pair, groups: number): [number, number] {
+  checkPositiveInt(op, 'inChannels', inChannels);
+  checkPositiveInt(op, 'outChannels', outChannels);
+  checkPositiveInt(op, 'groups', groups);
+  if (inChannels % groups || outChannels % groups) throw new Error(`${op}: groups ${groups} must divide inChannels ${inChannels} and outChannels ${outChannels}`);
+  return pairOf(op, 'kernel', kernel);
+}
+
 export interface Conv2dLayerOptions extends WeightOptions, Conv2dOptions {}
 
 /**
@@ -51,12 +60,8 @@ export class Conv2d extends Module {
 
   constructor(readonly inChannels: number, readonly outChannels: number, kernel: Pair, opts: Conv2dLayerOptions = {}) {
     super();
-    checkPositiveInt('conv2d', 'inChannels', inChannels);
-    checkPositiveInt('conv2d', 'outChannels', outChannels);
-    this.kernelSize = pairOf('conv2d', 'kernel', kernel);
     const groups = opts.groups ?? 1;
-    checkPositiveInt('conv2d', 'groups', groups);
-    if (inChannels % groups || outChannels % groups) throw new Error(`conv2d: groups ${groups} must divide inChannels ${inChannels} and outChannels ${outChannels}`);
+    this.kernelSize = checkConvLayer('conv2d', inChannels, outChannels, kernel, groups);
     this.geom = { stride: opts.stride, padding: opts.padding, dilation: opts.dilation, groups: opts.groups };
     this.wopts = resolveWeightOptions(opts);
     const o = this.wopts;
@@ -103,12 +108,8 @@ export class Conv2dTranspose extends Module {
 
   constructor(readonly inChannels: number, readonly outChannels: number, kernel: Pair, opts: Conv2dTransposeLayerOptions = {}) {
     super();
-    checkPositiveInt('conv2dTranspose', 'inChannels', inChannels);
-    checkPositiveInt('conv2dTranspose', 'outChannels', outChannels);
-    this.kernelSize = pairOf('conv2dTranspose', 'kernel', kernel);
     const groups = opts.groups ?? 1;
-    checkPositiveInt('conv2dTranspose', 'groups', groups);
-    if (inChannels % groups || outChannels % groups) throw new Error(`conv2dTranspose: groups ${groups} must divide inChannels ${inChannels} and outChannels ${outChannels}`);
+    this.kernelSize = checkConvLayer('conv2dTranspose', inChannels, outChannels, kernel, groups);
     this.geom = { stride: opts.stride, padding: opts.padding, outputPadding: opts.outputPadding, dilation: opts.dilation, groups: opts.groups };
     this.wopts = resolveWeightOptions(opts);
     const o = this.wopts;
