@@ -1095,3 +1095,42 @@ export function avgPool2dBackward(dy: usize, dx: usize, g: usize, tid: i32, part
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Fused Adam step (float32): every operation rounds like the separate elementwise kernels it
+// replaces, so the result is bit-for-bit the composite formula's (no fused multiply-add here).
+
+export function adamStep(
+  p: usize, g: usize, m: usize, v: usize, po: usize, mo: usize, vo: usize, n: i32,
+  b1: f32, c1: f32, b2: f32, c2: f32, lrT: f32, epsT: f32, l2: f32, decay: f32,
+): void {
+  const useL2 = l2 != 0;
+  const useDecay = decay != 1;
+  const vb1 = f32x4.splat(b1), vc1 = f32x4.splat(c1), vb2 = f32x4.splat(b2), vc2 = f32x4.splat(c2);
+  const vlr = f32x4.splat(lrT), veps = f32x4.splat(epsT), vl2 = f32x4.splat(l2), vdec = f32x4.splat(decay);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const off = <usize>i << 2;
+    const w = v128.load(p + off);
+    let gi = v128.load(g + off);
+    if (useL2) gi = f32x4.add(gi, f32x4.mul(w, vl2));
+    const mi = f32x4.add(f32x4.mul(v128.load(m + off), vb1), f32x4.mul(gi, vc1));
+    const vi = f32x4.add(f32x4.mul(v128.load(v + off), vb2), f32x4.mul(f32x4.mul(gi, gi), vc2));
+    const base = useDecay ? f32x4.mul(w, vdec) : w;
+    v128.store(po + off, f32x4.sub(base, f32x4.mul(f32x4.div(mi, f32x4.add(f32x4.sqrt(vi), veps)), vlr)));
+    v128.store(mo + off, mi);
+    v128.store(vo + off, vi);
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    const w = load<f32>(p + off);
+    let gi = load<f32>(g + off);
+    if (useL2) gi = gi + w * l2;
+    const mi = load<f32>(m + off) * b1 + gi * c1;
+    const vi = load<f32>(v + off) * b2 + gi * gi * c2;
+    const base = useDecay ? w * decay : w;
+    store<f32>(po + off, base - (mi / (Mathf.sqrt(vi) + epsT)) * lrT);
+    store<f32>(mo + off, mi);
+    store<f32>(vo + off, vi);
+  }
+}

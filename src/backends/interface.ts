@@ -55,6 +55,21 @@ export interface Pool2dParams {
   readonly outShape: readonly [number, number, number, number];
 }
 
+/**
+ * One Adam step's constants (see `adamStep`). With t the step, c2 = √(1 − β₂ᵗ):
+ * lrT = η·c2/(1 − β₁ᵗ) and epsT = ε·c2, so that lrT·m/(√v + epsT) = η·m̂/(√v̂ + ε).
+ */
+export interface AdamHyper {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly lrT: number;
+  readonly epsT: number;
+  /** Coupled (L2) weight decay added to the gradient: g ← g + l2·p (0 = none). */
+  readonly l2: number;
+  /** Decoupled (AdamW) decay factor applied to p before the step (1 = none). */
+  readonly decay: number;
+}
+
 export interface BackendMemory {
   numBuffers: number;
   numBytes: number;
@@ -114,6 +129,14 @@ export interface Backend {
   avgPool2d(x: KTensor, p: Pool2dParams): unknown;
   /** Spreads dy evenly over each window (gradient of avgPool2d w.r.t. x). */
   avgPool2dBackward(dy: KTensor, p: Pool2dParams): unknown;
+
+  /**
+   * One fused Adam update over a parameter (all four inputs share one shape and float dtype):
+   * g′ = g + l2·p; m′ = β₁m + (1 − β₁)g′; v′ = β₂v + (1 − β₂)g′²; p′ = decay·p − lrT·m′/(√v′ + epsT).
+   * Each step rounds like the separate elementwise ops it replaces (constants in p's dtype), so
+   * the result equals the composite formula's. Returns new handles [p′, m′, v′].
+   */
+  adamStep(p: KTensor, g: KTensor, m: KTensor, v: KTensor, h: AdamHyper): [unknown, unknown, unknown];
 
   /** Optional: release resources (worker threads, devices). */
   dispose?(): void;

@@ -7,3 +7,4 @@ export * from './indexing.js';
 export * from './activations.js';
 export * from './conv.js';
 export * from './pool.js';
+export * from './fused.js';

@@ -342,18 +342,21 @@ export class Adam extends BaseOptimizer {
     checkRange(this.name, 'beta1', this.beta1, 0, 1);
     checkRange(this.name, 'beta2', this.beta2, 0, 1);
   }
-  protected update(p: Tensor, g0: Tensor, s: Tensor[], t: number): Tensor {
-    const g = this.decoupled ? g0 : decayed(p, g0, this.weightDecay);
-    const m = ops.add(ops.mul(s[0]!, this.beta1), ops.mul(g, 1 - this.beta1));
-    const v = ops.add(ops.mul(s[1]!, this.beta2), ops.mul(ops.square(g), 1 - this.beta2));
+  protected update(p: Tensor, g: Tensor, s: Tensor[], t: number): Tensor {
+    // η·m̂/(√v̂ + ε) = η_t·m/(√v + ε_t) with η_t = η·√(1 − β₂ᵗ)/(1 − β₁ᵗ) and ε_t = ε·√(1 − β₂ᵗ).
+    // One fused kernel does what adamReference (below) spells out with a dozen elementwise ops.
+    const c2 = Math.sqrt(1 - this.beta2 ** t);
+    const [next, m, v] = ops.adamStep(p, g, s[0]!, s[1]!, {
+      beta1: this.beta1,
+      beta2: this.beta2,
+      lrT: (this.lr * c2) / (1 - this.beta1 ** t),
+      epsT: this.eps * c2,
+      l2: this.decoupled ? 0 : this.weightDecay,
+      decay: this.decoupled && this.weightDecay ? 1 - this.lr * this.weightDecay : 1,
+    });
     s[0] = m;
     s[1] = v;
-    // η·m̂/(√v̂ + ε) = η_t·m/(√v + ε_t) with η_t = η·√(1 − β₂ᵗ)/(1 − β₁ᵗ) and ε_t = ε·√(1 − β₂ᵗ):
-    // the same value with two fewer tensor ops per parameter.
-    const c2 = Math.sqrt(1 - this.beta2 ** t);
-    const lrT = (this.lr * c2) / (1 - this.beta1 ** t);
-    const base = this.decoupled && this.weightDecay ? ops.mul(p, 1 - this.lr * this.weightDecay) : p;
-    return ops.sub(base, ops.mul(ops.div(m, ops.add(ops.sqrt(v), this.eps * c2)), lrT));
+    return next;
   }
   config(): { type: string; lr: number; beta1: number; beta2: number; eps: number; weightDecay: number } {
     return { type: this.name, lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay };

@@ -2,7 +2,7 @@
  * The reference backend: plain TypeScript loops over typed arrays, written to be obviously
  * correct rather than fast. Storage handles are the typed arrays themselves. Supports float64.
  */
-import type { ArgReduceOp, Backend, BinaryOp, Conv2dParams, KTensor, Pool2dParams, ReduceOp, UnaryOp } from '../interface.js';
+import type { AdamHyper, ArgReduceOp, Backend, BinaryOp, Conv2dParams, KTensor, Pool2dParams, ReduceOp, UnaryOp } from '../interface.js';
 import { allocArray, bytesPerElement, type DType, type TypedArray } from '../../tensor/dtype.js';
 import { sizeOf, stridesOf, type Shape } from '../../tensor/shape.js';
 import { SELU_ALPHA, SELU_SCALE } from '../../constants.js';
@@ -444,6 +444,30 @@ class CpuBackend implements Backend {
       if (v >= 0 && v < depth) o[i * depth + v] = onValue;
     }
     return o;
+  }
+
+  adamStep(p: KTensor, g: KTensor, m: KTensor, v: KTensor, h: AdamHyper): [unknown, unknown, unknown] {
+    // r rounds every intermediate to the dtype, as separate float32 ops would.
+    const r = p.dtype === 'float32' ? Math.fround : (x: number): number => x;
+    const [b1, c1, b2, c2, lrT, epsT, l2, decay] = [h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, h.lrT, h.epsT, h.l2, h.decay].map(r) as number[] as [number, number, number, number, number, number, number, number];
+    const pa = arr(p);
+    const ga = arr(g);
+    const ma = arr(m);
+    const va = arr(v);
+    const po = this.out(p.dtype, p.size);
+    const mo = this.out(p.dtype, p.size);
+    const vo = this.out(p.dtype, p.size);
+    for (let i = 0; i < pa.length; i++) {
+      const w = pa[i] as number;
+      const gi = h.l2 ? r(ga[i]! + r(w * l2)) : (ga[i] as number);
+      const mi = r(r(ma[i]! * b1) + r(gi * c1));
+      const vi = r(r(va[i]! * b2) + r(r(gi * gi) * c2));
+      const base = h.decay !== 1 ? r(w * decay) : w;
+      po[i] = r(base - r(r(mi / r(r(Math.sqrt(vi)) + epsT)) * lrT));
+      mo[i] = mi;
+      vo[i] = vi;
+    }
+    return [po, mo, vo];
   }
 
   // ---- convolution: direct loops over NCHW / OIHW ----

@@ -10,7 +10,7 @@
  * elementwise, reductions) run in wasm; a few rarely-hot cases (int32 matmul/convolution/pooling,
  * grouped convolution) run the reference kernels on views of the same memory.
  */
-import type { ArgReduceOp, Backend, BinaryOp, Conv2dParams, KTensor, Pool2dParams, ReduceOp, UnaryOp } from '../interface.js';
+import type { AdamHyper, ArgReduceOp, Backend, BinaryOp, Conv2dParams, KTensor, Pool2dParams, ReduceOp, UnaryOp } from '../interface.js';
 import { createCpuBackend } from '../cpu/index.js';
 import type { DType, TypedArray } from '../../tensor/dtype.js';
 import { sizeOf, stridesOf, type Shape } from '../../tensor/shape.js';
@@ -72,6 +72,8 @@ interface Kernels {
   scatterAdd(upd: number, idx: number, out: number, dt: number, outer: number, dim: number, nidx: number, inner: number): void;
   oneHot(idx: number, out: number, dt: number, n: number, depth: number, on: number): void;
   sumParts(partials: number, parts: number, len: number, out: number): void;
+  adamStep(p: number, g: number, m: number, v: number, po: number, mo: number, vo: number, n: number,
+    b1: number, c1: number, b2: number, c2: number, lrT: number, epsT: number, l2: number, decay: number): void;
 }
 
 type Fn = (...a: number[]) => void;
@@ -307,6 +309,15 @@ export class WasmBackend implements Backend {
   }
 
   // ---- kernels ----
+
+  adamStep(p: KTensor, g: KTensor, m: KTensor, v: KTensor, h: AdamHyper): [unknown, unknown, unknown] {
+    if (p.dtype !== 'float32') throw new Error(`adamStep: the wasm backend updates float32 parameters, got ${p.dtype}`);
+    const [po, mo, vo] = [this.alloc('float32', p.size), this.alloc('float32', p.size), this.alloc('float32', p.size)];
+    const f = Math.fround;
+    this.k.adamStep(p.data as number, g.data as number, m.data as number, v.data as number, po, mo, vo, p.size,
+      f(h.beta1), f(1 - h.beta1), f(h.beta2), f(1 - h.beta2), f(h.lrT), f(h.epsT), f(h.l2), f(h.decay));
+    return [po, mo, vo];
+  }
 
   fill(shape: Shape, value: number, dtype: DType): unknown {
     if (dtype === 'float64') throw noF64();

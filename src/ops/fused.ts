@@ -1,0 +1,32 @@
+/**
+ * Fused kernels for hot paths, each equal to a composite of ordinary ops (which stays the
+ * reference it is tested against). Not differentiable: they update optimizer state.
+ */
+import { Storage } from '../engine.js';
+import { defineOp } from '../registry.js';
+import type { AdamHyper } from '../backends/interface.js';
+import { Tensor } from '../tensor/tensor.js';
+import { isFloat } from '../tensor/dtype.js';
+import { fmt, shapesEqual } from '../tensor/shape.js';
+import { assertTensor } from './util.js';
+
+defineOp({ name: 'adamStep', kernels: ['adamStep'], grad: 'none', family: 'fused' });
+
+/**
+ * One Adam update of parameter `p` with gradient `g` and moments `m`, `v`, in one pass:
+ * returns [p′, m′, v′] with g′ = g + l2·p, m′ = β₁m + (1 − β₁)g′, v′ = β₂v + (1 − β₂)g′²,
+ * p′ = decay·p − lrT·m′/(√v′ + epsT). Bit-for-bit the same as those ops run one by one.
+ */
+export function adamStep(p: Tensor, g: Tensor, m: Tensor, v: Tensor, h: AdamHyper): [Tensor, Tensor, Tensor] {
+  const args = { p, g, m, v };
+  for (const [name, t] of Object.entries(args)) {
+    assertTensor(t, 'adamStep', name);
+    if (!shapesEqual(t.shape, p.shape) || t.dtype !== p.dtype || t.backend !== p.backend) {
+      throw new Error(`adamStep: ${name} is ${t.dtype} ${fmt(t.shape)} on '${t.backend.name}', p is ${p.dtype} ${fmt(p.shape)} on '${p.backend.name}'`);
+    }
+  }
+  if (!isFloat(p.dtype)) throw new Error(`adamStep: p must be float32 or float64, got ${p.dtype}`);
+  const be = p.backend;
+  const outs = be.adamStep(p.kernelView(), g.kernelView(), m.kernelView(), v.kernelView(), h);
+  return outs.map((data) => Tensor.fromStorage(new Storage(be, data, p.dtype, p.size), p.shape)) as [Tensor, Tensor, Tensor];
+}
