@@ -19,6 +19,7 @@
 import type { Module, LayerConfig, JsonValue } from '../nn/module.js';
 import { fromConfig } from '../nn/index.js';
 import { fromArray } from '../tensor/creation.js';
+import { globalRandom } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { DType, TypedArray } from '../tensor/dtype.js';
 import { dispose } from '../engine.js';
@@ -200,10 +201,15 @@ export function decodeModel(bytes: Uint8Array, file = 'model'): { model: Module;
   assertLittleEndian();
   const { header, payload } = readModelBytes(bytes, file);
   let model: Module;
+  // Rebuilding draws initial weights that the stored ones replace at once: leave the caller's
+  // seeded random stream where it was, so loading a model does not change what comes next.
+  const rngState = globalRandom.getState();
   try {
     model = fromConfig(header.architecture);
   } catch (e) {
     throw new ModelFileError(file, `cannot rebuild the architecture: ${(e as Error).message}`);
+  } finally {
+    globalRandom.setState(rngState);
   }
   const sd: Record<string, Tensor> = {};
   try {

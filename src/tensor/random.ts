@@ -2,6 +2,11 @@
  * The seeded random generator behind rand/randn/randint, initializers, dropout and shuffling.
  * xoshiro128** (32-bit state words, fast in JS); `seed(n)` makes every run repeat exactly.
  */
+export interface RandomState {
+  readonly words: readonly [number, number, number, number];
+  readonly spare: number | null;
+}
+
 export class Random {
   private s0 = 0;
   private s1 = 0;
@@ -28,6 +33,16 @@ export class Random {
     this.s2 = next();
     this.s3 = next();
     this.spare = null;
+  }
+
+  /** The generator's full state, to resume the same stream later with `setState`. */
+  getState(): RandomState {
+    return { words: [this.s0, this.s1, this.s2, this.s3], spare: this.spare };
+  }
+
+  setState(state: RandomState): void {
+    [this.s0, this.s1, this.s2, this.s3] = state.words;
+    this.spare = state.spare;
   }
 
   /** A uniform 32-bit unsigned integer. */

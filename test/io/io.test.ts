@@ -38,6 +38,19 @@ describe('nb.io save/load', () => {
     loaded.dispose();
   });
 
+  it('loading leaves the seeded random stream where it was', async () => {
+    const path = join(dir, 'rng.nabla');
+    const model = convNet();
+    await nb.io.save(model, path);
+    model.dispose();
+    nb.seed(3);
+    const expected = Array.from(nb.rand([5]).dataSync());
+    nb.seed(3);
+    const loaded = await nb.io.load(path);
+    expect(Array.from(nb.rand([5]).dataSync())).toEqual(expected);
+    loaded.dispose();
+  });
+
   it('computes the standard CRC-32', () => {
     expect(nb.io.crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
     expect(nb.io.crc32(new Uint8Array(0))).toBe(0);
