@@ -73,12 +73,21 @@ export function firstBadLabel(values: ArrayLike<number>, classes: number): numbe
  * The error for a bad label: `<op>: <where> is <value>, but <against> have <classes> classes
  * (labels must be integers in [0, classes))`, or `…, not an integer (…)` for a fraction or NaN.
  */
-export function labelError(op: string, where: string, value: number, classes: number, against: string): Error {
+export function labelError(op: string, where: string, value: number, classes: number, against: string, dtype?: string): Error {
   const rule = `labels must be integers in [0, ${classes})`;
-  const v = Number.isNaN(value) ? 'NaN' : String(value);
+  const v = Number.isNaN(value) ? 'NaN' : dtype === 'float32' ? shortestFloat32(value) : String(value);
   return new Error(Number.isInteger(value)
     ? `${op}: ${where} is ${v}, but ${against} have ${classes} classes (${rule})`
     : `${op}: ${where} is ${v}, not an integer (${rule})`);
+}
+
+/** The shortest decimal that reads back as the same float32 (0.9, not 0.8999999761581421). */
+function shortestFloat32(v: number): string {
+  for (let p = 1; p < 10; p++) {
+    const s = String(Number(v.toPrecision(p)));
+    if (Math.fround(Number(s)) === v) return s;
+  }
+  return String(v);
 }
 
 /**
@@ -91,7 +100,7 @@ function checkLabels(op: string, labels: Tensor, classes: number, against: strin
   if (!labels.backend.downloadSync) return null;
   const v = labels.dataSync() as ArrayLike<number>;
   const i = firstBadLabel(v, classes);
-  if (i >= 0) throw labelError(op, `targets[${i}]`, v[i] as number, classes, against);
+  if (i >= 0) throw labelError(op, `targets[${i}]`, v[i] as number, classes, against, labels.dtype);
   return v;
 }
 
@@ -245,7 +254,7 @@ export function accuracy(logits: Tensor, targets: Tensor): number {
     const l = labels.dataSync() as ArrayLike<number>;
     if (labels === targets) {
       const i = firstBadLabel(l, c);
-      if (i >= 0) throw labelError('accuracy', `targets[${i}]`, l[i] as number, c, `predictions ${fmt(logits.shape)}`);
+      if (i >= 0) throw labelError('accuracy', `targets[${i}]`, l[i] as number, c, `predictions ${fmt(logits.shape)}`, targets.dtype);
     }
     let ok = 0;
     for (let i = 0; i < p.length; i++) if (p[i] === l[i]) ok++;
