@@ -197,13 +197,26 @@ export function correctCount(pred: Tensor, y: Tensor, threshold = 0.5): Tensor {
   if (pred.rank === 2 && pred.shape[1]! > 1) {
     const p = argmax(pred, -1);
     const labels = y.rank === 2 ? argmax(y, -1) : y.dtype === 'int32' ? y : cast(y, 'int32');
-    if (labels.rank !== 1) throw new Error(`accuracy: targets ${fmt(y.shape)} do not match predictions ${fmt(pred.shape)}`);
+    if (labels.rank !== 1 || labels.shape[0] !== pred.shape[0]) throw new Error(`correctCount: targets ${fmt(y.shape)} do not match predictions ${fmt(pred.shape)}`);
     return sum(cast(eq(p, labels), 'float32'));
   }
   const p = gt(flatten(pred), threshold);
   const t = gt(flatten(y), 0.5);
-  if (p.size !== t.size) throw new Error(`accuracy: ${t.size} targets for ${p.size} predictions`);
+  if (p.size !== t.size) throw new Error(`correctCount: ${t.size} targets for ${p.size} predictions`);
   return sum(cast(eq(p, t), 'float32'));
+}
+
+/**
+ * Runs one step of a loop; an Error from inside it (the model, the loss, a shape mismatch) gets
+ * `<op>: <where>: ` in front of its message, so it names the function called and the batch.
+ */
+function inStep<T>(op: string, where: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof Error && !e.message.startsWith(`${op}:`)) e.message = `${op}: ${where}: ${e.message}`;
+    throw e;
+  }
 }
 
 async function scalarOf(t: Tensor): Promise<number> {
@@ -310,7 +323,7 @@ export async function fit(model: Model, data: Data, opts: FitOptions = {}): Prom
       for (let b = 0; b < plan.length && stopReason === undefined; b++) {
         const idx = plan[b]!;
         for (const cb of callbacks) await cb.onBatchBegin?.(b, history.stepLoss.length, ctx);
-        const step = tidy(() => {
+        const step = inStep(op, `epoch ${epoch + 1}, batch ${b + 1}`, () => tidy(() => {
           const xb = onModelBackend(takeRows(data.x, idx), model);
           const yb = onModelBackend(takeRows(data.y, idx), model);
           const pred = callModel(op, model, xb);
@@ -321,13 +334,16 @@ export async function fit(model: Model, data: Data, opts: FitOptions = {}): Prom
           }
           const loss = lossOf(op, lossFn, pred, yb);
           const reg = model.regularization?.() ?? null;
+          if (!loss.requiresGrad && !reg?.requiresGrad) {
+            throw new Error(`${op}: the loss does not depend on any parameter that requires a gradient (model.parameters() gave ${params.length}); nothing to train`);
+          }
           (reg ? add(loss, reg) : loss).backward();
           const norms = named.map(([, p]) => (p.grad ? sum(square(p.grad)) : null));
           optimizer.step(params);
           for (const p of params) p.zeroGrad();
           const right = wantAcc ? noGrad(() => correctCount(pred, yb, threshold)) : null;
           return { loss: loss.detach(), right, norms };
-        });
+        }));
         const lossValue = await scalarOf(step.loss);
         const rightValue = step.right ? await scalarOf(step.right) : undefined;
         if (history.gradNorms) {
@@ -361,7 +377,7 @@ export async function fit(model: Model, data: Data, opts: FitOptions = {}): Prom
       if (wantAcc) logs.accuracy = correct / Math.max(seen, 1);
       // no validation of a model that has just produced a NaN loss: its weights are not worth it
       if (o.validation && seen === n && nanStop === undefined) {
-        const v = await evaluateWith(op, model, o.validation, { batchSize: validationBatchSize, lossFn, wantAcc, threshold, labels: null });
+        const v = await evaluateWith(op, model, o.validation, { batchSize: validationBatchSize, lossFn, wantAcc, threshold, labels: null, where: `epoch ${epoch + 1}, validation ` });
         logs.val_loss = v.loss;
         if (v.accuracy !== undefined) logs.val_accuracy = v.accuracy;
       }
@@ -432,7 +448,7 @@ export async function evaluate(model: Model, data: Data, opts: EvaluateOptions =
   const wantAcc = metrics.includes('accuracy');
   parametersOf(op, model);
   const labels = await labelSet(data.y, 'y', classLabels(lossFn, wantAcc));
-  return evaluateWith(op, model, data, { batchSize, lossFn, wantAcc, threshold, labels });
+  return evaluateWith(op, model, data, { batchSize, lossFn, wantAcc, threshold, labels, where: '' });
 }
 
 /** evaluate's loop, with checked arguments; `labels` (when given) are checked against the first batch's outputs. */
@@ -440,7 +456,7 @@ async function evaluateWith(
   op: string,
   model: Model,
   data: Data,
-  o: { batchSize: number; lossFn: LossFn; wantAcc: boolean; threshold: number; labels: LabelSet | null },
+  o: { batchSize: number; lossFn: LossFn; wantAcc: boolean; threshold: number; labels: LabelSet | null; where: string },
 ): Promise<Evaluation> {
   const n = numSamples(data.x);
   const wasTraining = model.training;
@@ -449,8 +465,9 @@ async function evaluateWith(
   let correct = 0;
   let labels = o.labels;
   try {
+    let k = 0;
     for (const idx of batchIndices(n, { batchSize: o.batchSize })) {
-      const r = noGrad(() =>
+      const r = inStep(op, `${o.where}batch ${++k}`, () => noGrad(() =>
         tidy(() => {
           const xb = onModelBackend(takeRows(data.x, idx), model);
           const yb = onModelBackend(takeRows(data.y, idx), model);
@@ -462,7 +479,7 @@ async function evaluateWith(
           const loss = lossOf(op, o.lossFn, pred, yb);
           return { loss, right: o.wantAcc ? correctCount(pred, yb, o.threshold) : null };
         }),
-      );
+      ));
       lossSum += (await scalarOf(r.loss)) * idx.length;
       if (r.right) correct += await scalarOf(r.right);
     }
@@ -490,7 +507,7 @@ export function predict(model: Model, x: Tensor, opts: { batchSize?: number } = 
       tidy(() => {
         // each batch's intermediates go at once; the outputs live until they are concatenated
         if (n === 0) return callModel(op, model, onModelBackend(x, model));
-        const outs = batchIndices(n, { batchSize }).map((idx) => tidy(() => callModel(op, model, onModelBackend(takeRows(x, idx), model))));
+        const outs = batchIndices(n, { batchSize }).map((idx, k) => inStep(op, `batch ${k + 1}`, () => tidy(() => callModel(op, model, onModelBackend(takeRows(x, idx), model)))));
         return outs.length === 1 ? outs[0]! : concat(outs, 0);
       }),
     );

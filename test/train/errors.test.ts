@@ -26,6 +26,12 @@ const cases: Case[] = [
   ['fit data.x scalar', () => fit(model, { x: nb.scalar(1), y: data.y }), 'fit: data.x must have a sample axis (rank ≥ 1), got a scalar'],
   ['fit sample counts', () => fit(model, { x: nb.zeros([4, 2]), y: nb.zeros([3], { dtype: 'int32' }) }), 'fit: x [4,2] has 4 samples but y [3] has 3'],
   ['fit empty', () => fit(model, { x: nb.zeros([0, 2]), y: nb.zeros([0], { dtype: 'int32' }) }), 'fit: the data set is empty'],
+  ['fit parameters not an array', () => fit(bad({ call: (x: nb.Tensor) => x, parameters: () => null }), data), 'fit: model.parameters() must be an array of Tensors, got null'],
+  ['fit parameter not a tensor', () => fit(bad({ call: (x: nb.Tensor) => x, parameters: () => [1] }), data), 'fit: model.parameters()[0] must be a Tensor, got 1'],
+  ['fit model.call result', () => fit(bad({ call: () => 5, parameters: () => [] }), data, { verbose: 0 }), 'fit: model.call(x) must be a Tensor, got 5'],
+  ['fit loss result', () => fit(model, data, bad({ loss: () => 0.5, verbose: 0 })), 'fit: loss(prediction, target) must be a scalar Tensor, got 0.5'],
+  ['fit nothing to train', () => fit(bad({ call: (x: nb.Tensor) => x, parameters: () => [] }), { x: nb.zeros([4, 3]), y: data.y }, { verbose: 0 }), 'fit: the loss does not depend on any parameter that requires a gradient'],
+  ['fit error inside a step names fit and the batch', () => fit({ call: (x) => nb.reshape(model.call(x), [-1]), parameters: () => model.parameters() }, data, { verbose: 0, batchSize: 2 }), 'fit: epoch 1, batch 1: softmaxCrossEntropy: logits must be [batch, classes], got [6]'],
   // fit: options
   ['fit options null', () => fit(model, data, bad(null)), 'fit: options must be an object, got null'],
   ['fit unknown option', () => fit(model, data, bad({ epoch: 3 })), "fit: unknown option 'epoch' in options"],
@@ -60,6 +66,7 @@ const cases: Case[] = [
   ['evaluate batchSize', () => evaluate(model, data, { batchSize: 0.5 }), 'evaluate: batchSize must be an integer ≥ 1, got 0.5'],
   ['evaluate loss', () => evaluate(model, data, bad({ loss: {} })), 'evaluate: loss must be a function, got an object'],
   ['evaluate metrics', () => evaluate(model, data, bad({ metrics: ['f1'] })), "evaluate: metrics[0] must be one of 'accuracy', got string \"f1\""],
+  ['evaluate error inside a batch', () => evaluate(model, { x: nb.zeros([4, 2]), y: nb.zeros([4, 5]) }), 'evaluate: batch 1: softmaxCrossEntropy: targets must be int32 labels [4] or one-hot/probabilities [4, 3], got [4,5]'],
   ['evaluate unknown option', () => evaluate(model, data, bad({ epochs: 1 })), "evaluate: unknown option 'epochs'"],
   // predict
   ['predict model', () => predict(bad('m'), data.x), 'predict: model must be an nb.nn.Module or an object with call(x) and parameters(), got string "m"'],
@@ -98,6 +105,7 @@ const cases: Case[] = [
   ['correctCount pred', () => correctCount(bad(null), data.y), 'correctCount: pred must be a Tensor, got null'],
   ['correctCount y', () => correctCount(nb.zeros([4, 3]), bad([0, 1])), 'correctCount: y must be a Tensor, got an array'],
   ['correctCount threshold', () => correctCount(nb.zeros([4, 1]), nb.zeros([4]), bad('0.5')), 'correctCount: threshold must be a finite number, got string "0.5"'],
+  ['correctCount mismatch', () => correctCount(nb.zeros([4, 3]), nb.zeros([3], { dtype: 'int32' })), 'correctCount: targets [3] do not match predictions [4,3]'],
   ['createProgress verbose', () => createProgress(bad(3)), 'createProgress: verbose must be 0, 1 or 2, got 3'],
   ['createProgress log', () => createProgress(1, bad('stdout')), 'createProgress: log must be a function, got string "stdout"'],
   ['layerOf', () => nb.train.layerOf(bad(null)), 'layerOf: paramName must be a string, got null'],
