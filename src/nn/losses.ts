@@ -7,10 +7,13 @@
  * (feature) axes first, so 'mean' is the per-sample loss averaged over the batch — except `mse`,
  * the mean over every element (Keras/PyTorch `MSELoss`).
  */
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { fmt, shapesEqual } from '../tensor/shape.js';
 import { isFloat } from '../tensor/dtype.js';
+import { arange, fromArray } from '../tensor/creation.js';
+import { scoped } from '../engine.js';
 import * as ops from '../ops/index.js';
+import { checkNumber, checkOneOf, checkOptions, fail } from '../validate.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -21,12 +24,27 @@ export interface LossOptions {
 /** A loss function as the fit loop calls it. */
 export type Loss = (prediction: Tensor, target: Tensor) => Tensor;
 
+const REDUCTIONS: readonly Reduction[] = ['mean', 'sum', 'none'];
+
+/** A live Tensor, or `<op>: <arg> must be a Tensor, got …`. */
+function tensorArg(op: string, arg: string, v: unknown): Tensor {
+  if (!(v instanceof Tensor)) fail(op, arg, 'a Tensor', v);
+  if (v.isDisposed) v.assertAlive(`${op}: ${arg}`);
+  return v;
+}
+
+/** The options object (known keys only) and its reduction. */
+function lossOptions(op: string, opts: unknown, fallback: Reduction, extra: readonly string[] = []): { reduction: Reduction; opts: { eps?: unknown } } {
+  const o = checkOptions(op, opts as object | undefined, ['reduction', ...extra]) as { reduction?: unknown; eps?: unknown };
+  return { reduction: o.reduction === undefined ? fallback : checkOneOf(op, 'reduction', o.reduction, REDUCTIONS), opts: o };
+}
+
 function sameShape(op: string, y: Tensor, t: Tensor): void {
   if (!shapesEqual(y.shape, t.shape)) throw new Error(`${op}: prediction is ${fmt(y.shape)} but target is ${fmt(t.shape)}; they must match`);
 }
 
 /** Sums `scale`·per over all axes but the first, then reduces over the batch (scaling after the sum: fewer ops). */
-function reduceSamples(op: string, per: Tensor, reduction: Reduction, scale = 1): Tensor {
+function reduceSamples(per: Tensor, reduction: Reduction, scale = 1): Tensor {
   switch (reduction) {
     case 'mean': return ops.mul(ops.sum(per), scale / (per.rank ? (per.shape[0] as number) : 1));
     case 'sum': return scale === 1 ? ops.sum(per) : ops.mul(ops.sum(per), scale);
@@ -34,14 +52,97 @@ function reduceSamples(op: string, per: Tensor, reduction: Reduction, scale = 1)
       const s = per.rank > 1 ? ops.sum(per, Array.from({ length: per.rank - 1 }, (_, i) => i + 1)) : per;
       return scale === 1 ? s : ops.mul(s, scale);
     }
-    default: throw new Error(`${op}: reduction must be 'mean', 'sum' or 'none', got '${String(reduction)}'`);
   }
 }
 
+// ---- class labels ------------------------------------------------------------------------------
+
+/**
+ * The index of the first value that is not a class label for `classes` classes (an integer in
+ * [0, classes)), or −1 when all are.
+ */
+export function firstBadLabel(values: ArrayLike<number>, classes: number): number {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (!(Number.isInteger(v) && v >= 0 && v < classes)) return i;
+  }
+  return -1;
+}
+
+/**
+ * The error for a bad label: `<op>: <where> is <value>, but <against> have <classes> classes
+ * (labels must be integers in [0, classes))`, or `…, not an integer (…)` for a fraction or NaN.
+ */
+export function labelError(op: string, where: string, value: number, classes: number, against: string, dtype?: string): Error {
+  const rule = `labels must be integers in [0, ${classes})`;
+  const v = Number.isNaN(value) ? 'NaN' : dtype === 'float32' ? shortestFloat32(value) : String(value);
+  return new Error(Number.isInteger(value)
+    ? `${op}: ${where} is ${v}, but ${against} have ${classes} classes (${rule})`
+    : `${op}: ${where} is ${v}, not an integer (${rule})`);
+}
+
+/** The shortest decimal that reads back as the same float32 (0.9, not 0.8999999761581421). */
+function shortestFloat32(v: number): string {
+  for (let p = 1; p < 10; p++) {
+    const s = String(Number(v.toPrecision(p)));
+    if (Math.fround(Number(s)) === v) return s;
+  }
+  return String(v);
+}
+
+/**
+ * Checks label values [N] against `classes`. The labels are read once, synchronously, on backends
+ * that read synchronously (cpu, wasm): one pass over a small vector. A backend that reads only
+ * asynchronously (a GPU) is not read back in every step; `fit` and `evaluate` check the labels of
+ * whole data sets once, before the first step, instead.
+ */
+function checkLabels(op: string, labels: Tensor, classes: number, against: string): ArrayLike<number> | null {
+  if (!labels.backend.downloadSync) return null;
+  const v = labels.dataSync() as ArrayLike<number>;
+  const i = firstBadLabel(v, classes);
+  if (i >= 0) throw labelError(op, `targets[${i}]`, v[i] as number, classes, against, labels.dtype);
+  return v;
+}
+
+/**
+ * Class targets: the flat indices i·C + label of each row's target class (labels checked), or
+ * one-hot/probability rows [N, C].
+ */
+type ClassTargets = { flat: Tensor; rows?: undefined } | { rows: Tensor; flat?: undefined };
+
+function classTargets(op: string, predName: string, pred: Tensor, targets: Tensor): ClassTargets {
+  if (pred.rank !== 2) throw new Error(`${op}: ${predName} must be [batch, classes], got ${fmt(pred.shape)}`);
+  const [n, c] = pred.shape as [number, number];
+  if (targets.rank === 1) {
+    if (targets.shape[0] !== n) throw new Error(`${op}: ${targets.shape[0]} labels for a batch of ${n}: ${predName} are ${fmt(pred.shape)}, targets ${fmt(targets.shape)}`);
+    if (!isFloat(targets.dtype) && targets.dtype !== 'int32') throw new Error(`${op}: integer labels must be int32 (or float holding integers), got ${targets.dtype}`);
+    const values = checkLabels(op, targets, c, `${predName} ${fmt(pred.shape)}`);
+    if (values) {
+      // read already: the flat indices are built here and uploaded once
+      const flat = new Int32Array(n);
+      for (let i = 0; i < n; i++) flat[i] = i * c + (values[i] as number);
+      return { flat: fromArray(flat, [n], { dtype: 'int32', backend: pred.backend.name }) };
+    }
+    const labels = targets.dtype === 'int32' ? targets : ops.cast(targets, 'int32');
+    return { flat: ops.add(arange(0, n * c, c, { backend: pred.backend.name }), labels) };
+  }
+  if (targets.rank === 2 && targets.shape[0] === n && targets.shape[1] === c) return { rows: targets };
+  throw new Error(`${op}: targets must be int32 labels [${n}] or one-hot/probabilities [${n}, ${c}], got ${fmt(targets.shape)}`);
+}
+
+/** x[i, label i] for every row i of x [N, C]: one gather from the flattened rows. */
+function pickPerRow(x: Tensor, flat: Tensor): Tensor {
+  return ops.gather(ops.reshape(x, [x.size]), flat);
+}
+
+// ---- the losses ----------------------------------------------------------------------------------
+
 /** Mean squared error over every element: mean((y − t)²). */
 export function mse(y: Tensor, t: Tensor): Tensor {
+  tensorArg('mse', 'prediction', y);
+  tensorArg('mse', 'target', t);
   sameShape('mse', y, t);
-  return ops.mean(ops.square(ops.sub(y, t)));
+  return scoped(() => ops.mean(ops.square(ops.sub(y, t))));
 }
 
 /**
@@ -49,78 +150,117 @@ export function mse(y: Tensor, t: Tensor): Tensor {
  * sample's outputs; reduction 'sum' (default: the total over the batch), 'mean' (per sample) or 'none'.
  */
 export function squaredError(y: Tensor, t: Tensor, opts: LossOptions = {}): Tensor {
+  tensorArg('squaredError', 'prediction', y);
+  tensorArg('squaredError', 'target', t);
+  const { reduction } = lossOptions('squaredError', opts, 'sum');
   sameShape('squaredError', y, t);
-  return reduceSamples('squaredError', ops.square(ops.sub(y, t)), opts.reduction ?? 'sum', 0.5);
+  return scoped(() => reduceSamples(ops.square(ops.sub(y, t)), reduction, 0.5));
 }
 
 /**
  * Binary cross-entropy from probabilities: −[t ln y + (1 − t) ln(1 − y)], y clamped to
- * [eps, 1 − eps] (eps 1e-7) so that 0 and 1 give finite losses. Prefer the logits form.
+ * [eps, 1 − eps] (eps 1e-7, in (0, 0.5)) so that 0 and 1 give finite losses.
+ *
+ * The clamp has a price: where y is outside [eps, 1 − eps] — a saturated prediction, e.g. a
+ * sigmoid output that rounds to 1 for a target of 0 — the gradient with respect to y is 0, so a
+ * confidently wrong prediction does not learn. `binaryCrossEntropyWithLogits` (from the logits,
+ * before the sigmoid) has no clamp and gives the full gradient σ(z) − t there; prefer it.
  */
 export function binaryCrossEntropy(y: Tensor, t: Tensor, opts: LossOptions & { eps?: number } = {}): Tensor {
+  tensorArg('binaryCrossEntropy', 'prediction', y);
+  tensorArg('binaryCrossEntropy', 'target', t);
+  const { reduction, opts: o } = lossOptions('binaryCrossEntropy', opts, 'mean', ['eps']);
+  const eps = o.eps === undefined ? 1e-7 : checkNumber('binaryCrossEntropy', 'eps', o.eps, { above: 0, below: 0.5 });
   sameShape('binaryCrossEntropy', y, t);
-  const eps = opts.eps ?? 1e-7;
-  const p = ops.clip(y, eps, 1 - eps);
-  const l = ops.add(ops.mul(t, ops.log(p)), ops.mul(ops.sub(1, t), ops.log(ops.sub(1, p))));
-  return reduceSamples('binaryCrossEntropy', l, opts.reduction ?? 'mean', -1);
+  return scoped(() => {
+    const p = ops.clip(y, eps, 1 - eps);
+    const l = ops.add(ops.mul(t, ops.log(p)), ops.mul(ops.sub(1, t), ops.log(ops.sub(1, p))));
+    return reduceSamples(l, reduction, -1);
+  });
 }
 
 /**
  * Binary cross-entropy from logits z (y = σ(z)): softplus(z) − t·z, which equals
- * −[t ln σ(z) + (1 − t) ln(1 − σ(z))] without overflow for large |z|.
+ * −[t ln σ(z) + (1 − t) ln(1 − σ(z))] without overflow for large |z|; its gradient is σ(z) − t
+ * (per sample), which does not vanish for a confidently wrong logit.
  */
 export function binaryCrossEntropyWithLogits(z: Tensor, t: Tensor, opts: LossOptions = {}): Tensor {
+  tensorArg('binaryCrossEntropyWithLogits', 'prediction', z);
+  tensorArg('binaryCrossEntropyWithLogits', 'target', t);
+  const { reduction } = lossOptions('binaryCrossEntropyWithLogits', opts, 'mean');
   sameShape('binaryCrossEntropyWithLogits', z, t);
-  return reduceSamples('binaryCrossEntropyWithLogits', ops.sub(ops.softplus(z), ops.mul(t, z)), opts.reduction ?? 'mean');
-}
-
-/** Targets as a [N, C] float tensor: int labels [N] become one-hot rows; [N, C] pass through. */
-function targetDistribution(op: string, logits: Tensor, targets: Tensor): Tensor {
-  if (logits.rank !== 2) throw new Error(`${op}: logits must be [batch, classes], got ${fmt(logits.shape)}`);
-  const [n, c] = logits.shape as [number, number];
-  if (targets.rank === 1) {
-    if (targets.shape[0] !== n) throw new Error(`${op}: ${targets.shape[0]} labels for a batch of ${n}: logits are ${fmt(logits.shape)}, targets ${fmt(targets.shape)}`);
-    if (isFloat(targets.dtype) || targets.dtype === 'int32') {
-      return ops.oneHot(targets.dtype === 'int32' ? targets : ops.cast(targets, 'int32'), c, { dtype: logits.dtype === 'float64' ? 'float64' : 'float32' });
-    }
-    throw new Error(`${op}: integer labels must be int32 (or float holding integers), got ${targets.dtype}`);
-  }
-  if (targets.rank === 2 && targets.shape[0] === n && targets.shape[1] === c) return targets;
-  throw new Error(`${op}: targets must be int32 labels [${n}] or one-hot/probabilities [${n}, ${c}], got ${fmt(targets.shape)}`);
+  return scoped(() => reduceSamples(ops.sub(ops.softplus(z), ops.mul(t, z)), reduction));
 }
 
 /**
  * Softmax cross-entropy from logits: −Σ t·log softmax(z), with `targets` int32 labels [N] or
  * one-hot/probability rows [N, C]; mean over the batch by default. Stable for any logits (uses
  * logSoftmax); its gradient with respect to the logits is (softmax(z) − t)/N.
+ *
+ * Labels must be integers in [0, C) (float tensors holding integers are accepted); anything else
+ * throws, naming the first bad label and its index. For labels the loss gathers each row's target
+ * log-probability, and for probability rows a zero target weight counts 0 whatever the
+ * log-probability, so logits masked with −∞ on other classes give a finite loss and gradient.
  */
 export function softmaxCrossEntropy(logits: Tensor, targets: Tensor, opts: LossOptions = {}): Tensor {
-  const t = targetDistribution('softmaxCrossEntropy', logits, targets);
-  return reduceSamples('softmaxCrossEntropy', ops.mul(t, ops.logSoftmax(logits, -1)), opts.reduction ?? 'mean', -1);
+  const op = 'softmaxCrossEntropy';
+  tensorArg(op, 'logits', logits);
+  tensorArg(op, 'targets', targets);
+  const { reduction } = lossOptions(op, opts, 'mean');
+  return scoped(() => {
+    const t = classTargets(op, 'logits', logits, targets);
+    const logp = ops.logSoftmax(logits, -1);
+    if (t.flat) return reduceSamples(pickPerRow(logp, t.flat), reduction, -1);
+    // 0·(−∞) is 0 here: a class the target gives no weight contributes nothing
+    return reduceSamples(ops.mul(t.rows, ops.where(ops.ne(t.rows, 0), logp, 0)), reduction, -1);
+  });
 }
 
 /**
  * Categorical cross-entropy from probabilities y (e.g. a softmax output): −Σ t·ln y, y clamped
- * to [eps, 1] (eps 1e-7). The lectures' TensorFlow program uses this form; from logits prefer
- * softmaxCrossEntropy.
+ * to [eps, 1] (eps 1e-7, in (0, 1)). The lectures' TensorFlow program uses this form; from logits
+ * prefer softmaxCrossEntropy. Labels are checked as in softmaxCrossEntropy.
  */
 export function crossEntropy(y: Tensor, targets: Tensor, opts: LossOptions & { eps?: number } = {}): Tensor {
-  const t = targetDistribution('crossEntropy', y, targets);
-  const eps = opts.eps ?? 1e-7;
-  return reduceSamples('crossEntropy', ops.mul(t, ops.log(ops.clip(y, eps, 1))), opts.reduction ?? 'mean', -1);
+  const op = 'crossEntropy';
+  tensorArg(op, 'predictions', y);
+  tensorArg(op, 'targets', targets);
+  const { reduction, opts: o } = lossOptions(op, opts, 'mean', ['eps']);
+  const eps = o.eps === undefined ? 1e-7 : checkNumber(op, 'eps', o.eps, { above: 0, below: 1 });
+  return scoped(() => {
+    const t = classTargets(op, 'predictions', y, targets);
+    if (t.flat) return reduceSamples(ops.log(ops.clip(pickPerRow(y, t.flat), eps, 1)), reduction, -1);
+    return reduceSamples(ops.mul(t.rows, ops.log(ops.clip(y, eps, 1))), reduction, -1);
+  });
 }
 
-/** Fraction of rows whose arg-max matches the label (int32 [N]) or the target row's arg-max ([N, C]). */
+/**
+ * Fraction of rows whose arg-max matches the label (int32 [N], or floats holding integers; checked
+ * like the losses' labels) or the target row's arg-max ([N, C]). Reads values synchronously (cpu, wasm).
+ */
 export function accuracy(logits: Tensor, targets: Tensor): number {
+  tensorArg('accuracy', 'predictions', logits);
+  tensorArg('accuracy', 'targets', targets);
   if (logits.rank !== 2) throw new Error(`accuracy: predictions must be [batch, classes], got ${fmt(logits.shape)}`);
+  const [n, c] = logits.shape as [number, number];
+  if (targets.rank === 2 && targets.shape[1] !== c) throw new Error(`accuracy: targets ${fmt(targets.shape)} do not match predictions ${fmt(logits.shape)}`);
+  if (targets.rank !== 1 && targets.rank !== 2) throw new Error(`accuracy: targets must be labels [${n}] or rows [${n}, ${c}], got ${fmt(targets.shape)}`);
+  if (targets.shape[0] !== n) throw new Error(`accuracy: ${targets.shape[0]} targets for ${n} predictions`);
+  if (targets.rank === 1 && !isFloat(targets.dtype) && targets.dtype !== 'int32') throw new Error(`accuracy: integer labels must be int32 (or float holding integers), got ${targets.dtype}`);
   const pred = ops.argmax(logits, -1);
   const labels = targets.rank === 2 ? ops.argmax(targets, -1) : targets;
-  if (labels.shape[0] !== pred.shape[0]) throw new Error(`accuracy: ${labels.shape[0]} targets for ${pred.shape[0]} predictions`);
-  const p = pred.dataSync();
-  const l = labels.dataSync();
-  let ok = 0;
-  for (let i = 0; i < p.length; i++) if (p[i] === Math.round(Number(l[i]))) ok++;
-  pred.dispose();
-  if (labels !== targets) labels.dispose();
-  return p.length ? ok / p.length : 0;
+  try {
+    const p = pred.dataSync();
+    const l = labels.dataSync() as ArrayLike<number>;
+    if (labels === targets) {
+      const i = firstBadLabel(l, c);
+      if (i >= 0) throw labelError('accuracy', `targets[${i}]`, l[i] as number, c, `predictions ${fmt(logits.shape)}`, targets.dtype);
+    }
+    let ok = 0;
+    for (let i = 0; i < p.length; i++) if (p[i] === l[i]) ok++;
+    return p.length ? ok / p.length : 0;
+  } finally {
+    pred.dispose();
+    if (labels !== targets) labels.dispose();
+  }
 }

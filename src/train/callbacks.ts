@@ -5,10 +5,11 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { keep, noGrad, tidy } from '../engine.js';
-import type { BatchLogs, EpochLogs, History, Model, OptimizerLike } from './types.js';
+import type { BatchLogs, EpochLogs, History, Model, NaNStop, OptimizerLike } from './types.js';
 import type { LRSchedule } from '../optim/schedules.js';
 import type { Module } from '../nn/module.js';
 import { save } from '../io/file.js';
+import { checkOneOf, checkOptions, fail, optBoolean, optInt, optNumber } from '../validate.js';
 
 /** What callbacks can see and do during `fit`. */
 export interface TrainContext {
@@ -18,6 +19,12 @@ export interface TrainContext {
   readonly epochs: number;
   /** The history so far. */
   readonly history: History;
+  /**
+   * Set from the batch whose loss became NaN or infinite (with `stopOnNaN`, the default): that
+   * epoch ends there, without validation, and its `onEpochEnd` is the last. The built-in callbacks
+   * then neither save nor compare (the epoch's loss is NaN and it has no `val_` metrics).
+   */
+  readonly nanStop?: NaNStop;
   /** Ends training after the current batch (or epoch); `reason` goes to `history.stopReason`. */
   stop(reason: string): void;
   /** Prints a message through fit's progress output (nothing when `verbose: 0`). */
@@ -34,6 +41,40 @@ export interface Callback {
   onBatchEnd?: Hook<[logs: BatchLogs, ctx: TrainContext]>;
   onEpochEnd?: Hook<[logs: EpochLogs, ctx: TrainContext]>;
   onTrainEnd?: Hook<[history: History, ctx: TrainContext]>;
+}
+
+const HOOKS = ['onTrainBegin', 'onEpochBegin', 'onBatchBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd'] as const;
+const MODES = ['min', 'max', 'auto'] as const;
+
+/**
+ * A callback: an object (a literal or a class instance) whose hooks, where present, are
+ * functions; an own key that looks like a hook but is none (`onEpochStart`) is refused.
+ */
+export function checkCallback(op: string, arg: string, v: unknown): Callback {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(op, arg, 'a callback (an object with hook functions)', v);
+  const c = v as Record<string, unknown>;
+  for (const k of Object.keys(c)) {
+    if (/^on[A-Z]/.test(k) && !(HOOKS as readonly string[]).includes(k)) throw new Error(`${op}: unknown hook '${k}' in ${arg}; known hooks: ${HOOKS.join(', ')}`);
+  }
+  for (const h of HOOKS) if (c[h] !== undefined && typeof c[h] !== 'function') fail(op, `${arg}.${h}`, 'a function', c[h]);
+  return v as Callback;
+}
+
+/** An `nb.optim` schedule: `lrAt(t)` and `per` 'epoch' or 'step'. */
+export function checkSchedule(op: string, arg: string, v: unknown, what = "an nb.optim schedule (with lrAt(t) and per 'epoch' or 'step')"): LRSchedule {
+  const s = v as Partial<LRSchedule> | null;
+  if (s === null || typeof s !== 'object' || typeof s.lrAt !== 'function' || (s.per !== 'epoch' && s.per !== 'step')) fail(op, arg, what, v);
+  return s as LRSchedule;
+}
+
+function optMonitor(op: string, v: unknown): string | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || v === '') fail(op, 'monitor', 'a non-empty string', v);
+  return v;
+}
+
+function optMode(op: string, v: unknown): 'min' | 'max' | 'auto' {
+  return v === undefined ? 'auto' : checkOneOf(op, 'mode', v, MODES);
 }
 
 function monitored(logs: EpochLogs, monitor: string, who: string): number | undefined {
@@ -59,39 +100,64 @@ export interface EarlyStoppingOptions {
   minDelta?: number;
   /** Whether lower ('min') or higher ('max') is better; 'auto' (default) is 'max' for accuracies. */
   mode?: 'min' | 'max' | 'auto';
-  /** Put back the parameters of the best epoch when stopping (default false). */
+  /**
+   * Keep a copy of the weights of the best monitored epoch and put it back when training ends:
+   * when this callback stops it, when a NaN loss stops it, and when the epochs run out with a
+   * later epoch worse than the best (default false). `history.restoredEpoch` says which epoch.
+   */
   restoreBestWeights?: boolean;
 }
 
 /** Stops training when the monitored metric stops improving for `patience` epochs. */
 export function earlyStopping(opts: EarlyStoppingOptions = {}): Callback {
-  const patience = opts.patience ?? 0;
-  const minDelta = Math.abs(opts.minDelta ?? 0);
-  let monitor = opts.monitor;
+  const op = 'earlyStopping';
+  const o = checkOptions(op, opts, ['monitor', 'patience', 'minDelta', 'mode', 'restoreBestWeights']);
+  const patience = optInt(op, 'patience', o.patience, 0, { min: 0 });
+  const minDelta = optNumber(op, 'minDelta', o.minDelta, 0, { min: 0 });
+  const mode = optMode(op, o.mode);
+  const restoreBest = optBoolean(op, 'restoreBestWeights', o.restoreBestWeights, false);
+  let monitor = optMonitor(op, o.monitor);
   let best = NaN;
   let bestEpoch = -1;
   let wait = 0;
   let snapshot: Tensor[] | null = null;
+  let restored = false;
   const dropSnapshot = (): void => {
     snapshot?.forEach((t) => t.dispose());
     snapshot = null;
   };
+  /** Puts the best epoch's weights back (once); returns whether it did. */
+  const restore = (ctx: TrainContext): boolean => {
+    if (!restoreBest || !snapshot || restored) return false;
+    const snap = snapshot;
+    noGrad(() => tidy(() => ctx.model.parameters().forEach((p, i) => p.assign(snap[i]!))));
+    restored = true;
+    ctx.history.restoredEpoch = bestEpoch;
+    return true;
+  };
+  const restoredLine = (): string => `earlyStopping: restored the weights of epoch ${bestEpoch + 1} (${monitor} ${best.toPrecision(4)})`;
   return {
     onTrainBegin(): void {
       best = NaN;
       bestEpoch = -1;
       wait = 0;
+      restored = false;
       dropSnapshot();
     },
     onEpochEnd(logs, ctx): void {
+      if (ctx.nanStop) {
+        // the epoch ended on a NaN loss: nothing to compare; the best weights go back now
+        if (restore(ctx)) ctx.log(restoredLine());
+        return;
+      }
       monitor ??= logs.val_loss !== undefined ? 'val_loss' : 'loss';
-      const v = monitored(logs, monitor, 'earlyStopping');
+      const v = monitored(logs, monitor, op);
       if (v === undefined || Number.isNaN(v)) return;
-      if (bestEpoch < 0 || better(opts.mode ?? 'auto', monitor)(v, best, minDelta)) {
+      if (bestEpoch < 0 || better(mode, monitor)(v, best, minDelta)) {
         best = v;
         bestEpoch = logs.epoch;
         wait = 0;
-        if (opts.restoreBestWeights) {
+        if (restoreBest) {
           dropSnapshot();
           snapshot = noGrad(() => ctx.model.parameters().map((p) => keep(p.clone())));
         }
@@ -100,15 +166,13 @@ export function earlyStopping(opts: EarlyStoppingOptions = {}): Callback {
       wait++;
       if (wait > patience) {
         let msg = `early stopping: ${monitor} has not improved for ${wait} epoch${wait > 1 ? 's' : ''} (best ${best.toPrecision(4)} at epoch ${bestEpoch + 1})`;
-        if (opts.restoreBestWeights && snapshot) {
-          const snap = snapshot;
-          noGrad(() => tidy(() => ctx.model.parameters().forEach((p, i) => p.assign(snap[i]!))));
-          msg += '; restored its weights';
-        }
+        if (restore(ctx)) msg += '; restored its weights';
         ctx.stop(msg);
       }
     },
-    onTrainEnd(): void {
+    onTrainEnd(history, ctx): void {
+      // the epochs ran out (or another callback stopped training) after the best epoch
+      if (bestEpoch >= 0 && history.epochs.at(-1)?.epoch !== bestEpoch && restore(ctx)) ctx.log(restoredLine());
       dropSnapshot();
     },
   };
@@ -122,22 +186,42 @@ export function earlyStopping(opts: EarlyStoppingOptions = {}): Callback {
  */
 export function lrScheduler(schedule: LRSchedule | ((epoch: number, lr: number) => number)): Callback {
   const set = (lr: number, at: string, ctx: TrainContext): void => {
-    if (!(Number.isFinite(lr) && lr >= 0)) throw new Error(`lrScheduler: the schedule gave ${lr} at ${at}; a learning rate must be a finite number ≥ 0`);
+    if (!(typeof lr === 'number' && Number.isFinite(lr) && lr >= 0)) throw new Error(`lrScheduler: the schedule gave ${String(lr)} at ${at}; a learning rate must be a finite number ≥ 0`);
     ctx.optimizer.lr = lr;
   };
   if (typeof schedule === 'function') {
     return { onEpochBegin: (epoch, ctx) => set(schedule(epoch, ctx.optimizer.lr), `epoch ${epoch}`, ctx) };
   }
-  if (schedule.per === 'step') return { onBatchBegin: (_b, step, ctx) => set(schedule.lrAt(step), `step ${step}`, ctx) };
-  return { onEpochBegin: (epoch, ctx) => set(schedule.lrAt(epoch), `epoch ${epoch}`, ctx) };
+  const s = checkSchedule('lrScheduler', 'schedule', schedule, "a function (epoch, lr) => lr or an nb.optim schedule (with lrAt(t) and per 'epoch' or 'step')");
+  if (s.per === 'step') return { onBatchBegin: (_b, step, ctx) => set(s.lrAt(step), `step ${step}`, ctx) };
+  return { onEpochBegin: (epoch, ctx) => set(s.lrAt(epoch), `epoch ${epoch}`, ctx) };
+}
+
+/** Options of `reduceLROnPlateau`. */
+export interface ReduceLROnPlateauOptions {
+  /** The metric to watch (default 'val_loss'; 'loss' when there is no validation data). */
+  monitor?: string;
+  /** The factor in (0, 1) the learning rate is multiplied by (default 0.1). */
+  factor?: number;
+  /** Epochs without improvement before reducing (default 2). */
+  patience?: number;
+  /** The least learning rate (default 0). */
+  minLr?: number;
+  /** The least change that counts as an improvement (default 0). */
+  minDelta?: number;
+  mode?: 'min' | 'max' | 'auto';
 }
 
 /** Multiplies the learning rate by `factor` when the monitored metric has not improved for `patience` epochs. */
-export function reduceLROnPlateau(opts: { monitor?: string; factor?: number; patience?: number; minLr?: number; minDelta?: number; mode?: 'min' | 'max' | 'auto' } = {}): Callback {
-  const factor = opts.factor ?? 0.1;
-  if (!(factor > 0 && factor < 1)) throw new Error(`reduceLROnPlateau: factor must be in (0, 1), got ${factor}`);
-  const patience = opts.patience ?? 2;
-  let monitor = opts.monitor;
+export function reduceLROnPlateau(opts: ReduceLROnPlateauOptions = {}): Callback {
+  const op = 'reduceLROnPlateau';
+  const o = checkOptions(op, opts, ['monitor', 'factor', 'patience', 'minLr', 'minDelta', 'mode']);
+  const factor = optNumber(op, 'factor', o.factor, 0.1, { above: 0, below: 1 });
+  const patience = optInt(op, 'patience', o.patience, 2, { min: 0 });
+  const minLr = optNumber(op, 'minLr', o.minLr, 0, { min: 0 });
+  const minDelta = optNumber(op, 'minDelta', o.minDelta, 0, { min: 0 });
+  const mode = optMode(op, o.mode);
+  let monitor = optMonitor(op, o.monitor);
   let best = NaN;
   let wait = 0;
   return {
@@ -146,16 +230,17 @@ export function reduceLROnPlateau(opts: { monitor?: string; factor?: number; pat
       wait = 0;
     },
     onEpochEnd(logs, ctx): void {
+      if (ctx.nanStop) return; // a NaN epoch is no plateau
       monitor ??= logs.val_loss !== undefined ? 'val_loss' : 'loss';
-      const v = monitored(logs, monitor, 'reduceLROnPlateau');
+      const v = monitored(logs, monitor, op);
       if (v === undefined || Number.isNaN(v)) return;
-      if (Number.isNaN(best) || better(opts.mode ?? 'auto', monitor)(v, best, Math.abs(opts.minDelta ?? 0))) {
+      if (Number.isNaN(best) || better(mode, monitor)(v, best, minDelta)) {
         best = v;
         wait = 0;
         return;
       }
       if (++wait > patience) {
-        const lr = Math.max(opts.minLr ?? 0, ctx.optimizer.lr * factor);
+        const lr = Math.max(minLr, ctx.optimizer.lr * factor);
         if (lr < ctx.optimizer.lr) ctx.log(`reduceLROnPlateau: ${monitor} stalled; learning rate ${ctx.optimizer.lr} → ${lr}`);
         ctx.optimizer.lr = lr;
         wait = 0;
@@ -164,44 +249,81 @@ export function reduceLROnPlateau(opts: { monitor?: string; factor?: number; pat
   };
 }
 
+/** Options of `modelCheckpoint`. */
+export interface ModelCheckpointOptions {
+  /** The metric `saveBestOnly` watches (default 'val_loss'; 'loss' when there is no validation data). */
+  monitor?: string;
+  /** Save only when the monitored metric improved (default false: after every epoch). */
+  saveBestOnly?: boolean;
+  mode?: 'min' | 'max' | 'auto';
+}
+
+/** The name of the first state tensor holding NaN or ±Infinity, or null. */
+async function firstNonFinite(state: Record<string, Tensor>): Promise<string | null> {
+  for (const [name, t] of Object.entries(state)) {
+    if (t.dtype !== 'float32' && t.dtype !== 'float64') continue;
+    const v = (await t.data()) as ArrayLike<number>;
+    for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) return name;
+  }
+  return null;
+}
+
 /**
  * Saves the model (`nb.io.save`, Node only) after every epoch, or with `saveBestOnly` only when
  * the monitored metric improved. `path` may be a function of the epoch (0-based) and its logs,
  * e.g. `(e) => \`ckpt-\${e + 1}.nabla\``. The epoch's logs are stored as the file's metadata.
+ *
+ * It never writes non-finite weights: an epoch ended by a NaN loss is not saved, nor one whose
+ * weights hold NaN or ±Infinity (it says so through `ctx.log`), so the last file written stays
+ * the last good model. Every file written is listed in `history.checkpoints`; on a NaN stop
+ * `fit` names the last one in its message and in `history.lastGoodCheckpoint`.
  */
-export function modelCheckpoint(
-  path: string | ((epoch: number, logs: EpochLogs) => string),
-  opts: { monitor?: string; saveBestOnly?: boolean; mode?: 'min' | 'max' | 'auto' } = {},
-): Callback {
-  let monitor = opts.monitor;
+export function modelCheckpoint(path: string | ((epoch: number, logs: EpochLogs) => string), opts: ModelCheckpointOptions = {}): Callback {
+  const op = 'modelCheckpoint';
+  if (!((typeof path === 'string' && path !== '') || typeof path === 'function')) fail(op, 'path', 'a non-empty string or a function (epoch, logs) => path', path);
+  const o = checkOptions(op, opts, ['monitor', 'saveBestOnly', 'mode']);
+  const saveBestOnly = optBoolean(op, 'saveBestOnly', o.saveBestOnly, false);
+  const mode = optMode(op, o.mode);
+  let monitor = optMonitor(op, o.monitor);
   let best = NaN;
   return {
-    onTrainBegin(): void {
+    onTrainBegin(ctx): void {
       best = NaN;
+      ctx.history.checkpoints ??= [];
     },
     async onEpochEnd(logs, ctx): Promise<void> {
       const model = ctx.model as Partial<Module>;
       if (typeof model.config !== 'function' || typeof model.stateDict !== 'function') {
         throw new Error('modelCheckpoint: the model must be an nb.nn.Module (with config() and stateDict()) to be saved');
       }
-      if (opts.saveBestOnly) {
+      if (ctx.nanStop) return; // never overwrite a good checkpoint with a NaN model
+      if (saveBestOnly) {
         monitor ??= logs.val_loss !== undefined ? 'val_loss' : 'loss';
-        const v = monitored(logs, monitor, 'modelCheckpoint');
+        const v = monitored(logs, monitor, op);
         if (v === undefined || Number.isNaN(v)) return;
-        if (!Number.isNaN(best) && !better(opts.mode ?? 'auto', monitor)(v, best, 0)) return;
-        best = v;
+        if (!Number.isNaN(best) && !better(mode, monitor)(v, best, 0)) return;
       }
-      const file = typeof path === 'function' ? path(logs.epoch, logs) : path;
+      const bad = await firstNonFinite(model.stateDict());
+      if (bad !== null) {
+        ctx.log(`modelCheckpoint: not saving epoch ${logs.epoch + 1}: the weights are not finite (${bad} holds NaN or ±Infinity)`);
+        return;
+      }
+      if (saveBestOnly) best = logs[monitor!]!;
+      const file: unknown = typeof path === 'function' ? path(logs.epoch, logs) : path;
+      if (typeof file !== 'string' || file === '') fail(op, 'path(epoch, logs)', 'a non-empty string', file);
       const metadata: { [k: string]: number } = {};
       for (const [k, v] of Object.entries(logs)) if (typeof v === 'number' && Number.isFinite(v)) metadata[k] = v;
       await save(model as Module, file, { metadata });
+      (ctx.history.checkpoints ??= []).push({ path: file, epoch: logs.epoch });
     },
   };
 }
 
-/** A callback from plain functions (sugar for an object literal). */
+/** A callback from plain functions (sugar for an object literal); the hooks are checked. */
 export function callback(hooks: Callback): Callback {
-  return hooks;
+  const op = 'callback';
+  checkOptions(op, hooks, HOOKS, 'hooks');
+  return checkCallback(op, 'hooks', hooks);
 }
 
 /** Re-export for hooks' argument types. */

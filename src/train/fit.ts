@@ -7,21 +7,24 @@
  */
 import { noGrad, tidy } from '../engine.js';
 import { Random, globalRandom } from '../tensor/random.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { fmt } from '../tensor/shape.js';
+import { isFloat } from '../tensor/dtype.js';
 import { add, cast, eq, gt } from '../ops/elementwise.js';
 import { argmax, sum } from '../ops/reduce.js';
 import { square } from '../ops/elementwise.js';
 import { concat, flatten } from '../ops/shape.js';
-import { softmaxCrossEntropy } from '../nn/losses.js';
+import { crossEntropy, firstBadLabel, labelError, softmaxCrossEntropy } from '../nn/losses.js';
 import { adam } from '../optim/index.js';
 import { batchIndices, numSamples, takeRows } from '../data/batch.js';
-import { createProgress, fmtMetric, type Verbosity } from './progress.js';
-import { lrScheduler, type Callback, type TrainContext } from './callbacks.js';
+import { checkVerbosity, createProgress, fmtMetric, type Verbosity } from './progress.js';
+import { checkCallback, checkSchedule, lrScheduler, type Callback, type TrainContext } from './callbacks.js';
 import type { LRSchedule } from '../optim/schedules.js';
-import type { BatchLogs, Data, EpochLogs, History, LossFn, Model, OptimizerLike } from './types.js';
+import type { BatchLogs, Data, EpochLogs, History, LossFn, Model, NaNStop, OptimizerLike } from './types.js';
+import { checkArrayOf, checkFunction, checkInt, checkNumber, checkOneOf, checkOptions, fail, optBoolean, optInt, optNumber } from '../validate.js';
 
 export type Metric = 'accuracy';
+const METRICS: readonly Metric[] = ['accuracy'];
 
 export interface FitOptions {
   /** Passes over the training data (default 1). */
@@ -75,18 +78,112 @@ export interface Evaluation {
   samples: number;
 }
 
-function checkData(d: Data, what: string): number {
-  if (!d || typeof d !== 'object' || !d.x || !d.y) throw new Error(`${what}: expected { x, y } tensors`);
-  const n = numSamples(d.x);
-  const ny = numSamples(d.y);
-  if (n !== ny) throw new Error(`${what}: x ${fmt(d.x.shape)} has ${n} samples but y ${fmt(d.y.shape)} has ${ny}`);
-  if (n === 0) throw new Error(`${what}: the data set is empty`);
+const FIT_OPTIONS = [
+  'epochs', 'batchSize', 'optimizer', 'schedule', 'loss', 'metrics', 'validation', 'shuffle', 'seed', 'callbacks',
+  'verbose', 'log', 'recordGradNorms', 'stopOnNaN', 'validationBatchSize', 'threshold',
+] as const;
+const EVALUATE_OPTIONS = ['batchSize', 'loss', 'metrics', 'threshold'] as const;
+
+/** A live Tensor, or `<op>: <arg> must be a Tensor, got …`. */
+function tensorArg(op: string, arg: string, v: unknown): Tensor {
+  if (!(v instanceof Tensor)) fail(op, arg, 'a Tensor', v);
+  if (v.isDisposed) v.assertAlive(`${op}: ${arg}`);
+  return v;
+}
+
+/** A tensor with a sample axis (rank ≥ 1). */
+function samplesArg(op: string, arg: string, v: unknown): Tensor {
+  const t = tensorArg(op, arg, v);
+  if (t.rank === 0) throw new Error(`${op}: ${arg} must have a sample axis (rank ≥ 1), got a scalar`);
+  return t;
+}
+
+function checkModel(op: string, v: unknown): Model {
+  const m = v as Partial<Model> | null;
+  if (m === null || (typeof m !== 'object' && typeof m !== 'function') || typeof m.call !== 'function' || typeof m.parameters !== 'function') {
+    fail(op, 'model', 'an nb.nn.Module or an object with call(x) and parameters()', v);
+  }
+  return m as Model;
+}
+
+/** The model's parameters: an array of Tensors. */
+function parametersOf(op: string, model: Model): Tensor[] {
+  const ps: unknown = model.parameters();
+  if (!Array.isArray(ps)) fail(op, 'model.parameters()', 'an array of Tensors', ps);
+  ps.forEach((p, i) => tensorArg(op, `model.parameters()[${i}]`, p));
+  return ps as Tensor[];
+}
+
+/** model.call(x), which must give a Tensor. */
+function callModel(op: string, model: Model, x: Tensor): Tensor {
+  const y: unknown = model.call(x);
+  if (!(y instanceof Tensor)) fail(op, 'model.call(x)', 'a Tensor', y);
+  return y;
+}
+
+/** The loss of a batch: a one-element Tensor. */
+function lossOf(op: string, lossFn: LossFn, pred: Tensor, y: Tensor): Tensor {
+  const l: unknown = lossFn(pred, y);
+  if (!(l instanceof Tensor)) fail(op, 'loss(prediction, target)', 'a scalar Tensor', l);
+  if (l.size !== 1) throw new Error(`${op}: the loss must be a scalar, got ${fmt(l.shape)}; use a 'mean' or 'sum' reduction`);
+  return l;
+}
+
+/** `{ x, y }` with as many samples in x as in y, not empty; `name` is 'data' or 'validation'. */
+function checkData(op: string, d: unknown, name: string): number {
+  if (d === null || typeof d !== 'object' || Array.isArray(d) || d instanceof Tensor) fail(op, name, 'an object { x, y } of Tensors', d);
+  const { x: xv, y: yv } = d as { x?: unknown; y?: unknown };
+  const x = samplesArg(op, `${name}.x`, xv);
+  const y = samplesArg(op, `${name}.y`, yv);
+  const n = numSamples(x);
+  const ny = numSamples(y);
+  const pre = name === 'data' ? '' : `${name}.`;
+  if (n !== ny) throw new Error(`${op}: ${pre}x ${fmt(x.shape)} has ${n} samples but ${pre}y ${fmt(y.shape)} has ${ny}`);
+  if (n === 0) throw new Error(`${op}: ${name === 'data' ? 'the data set' : name} is empty`);
   return n;
 }
 
-function positiveInt(v: number, what: string): number {
-  if (!Number.isInteger(v) || v < 1) throw new Error(`${what} must be a positive integer, got ${v}`);
-  return v;
+function checkOptimizer(op: string, v: unknown): OptimizerLike {
+  const o = v as Partial<OptimizerLike> | null;
+  if (o === null || typeof o !== 'object' || typeof o.step !== 'function' || typeof o.lr !== 'number') {
+    fail(op, 'optimizer', 'an optimizer (an object with lr and step(params))', v);
+  }
+  return o as OptimizerLike;
+}
+
+function checkMetrics(op: string, v: unknown): Metric[] | undefined {
+  return v === undefined ? undefined : checkArrayOf(op, 'metrics', v, (name, m) => checkOneOf(op, name, m, METRICS));
+}
+
+/**
+ * Labels of a data set to check once, before the first step: read once (asynchronously, so on
+ * every backend) when `y` holds class labels [N] for a class-label loss or the accuracy metric.
+ */
+interface LabelSet {
+  name: string;
+  values: ArrayLike<number>;
+  dtype: string;
+}
+
+async function labelSet(y: Tensor, name: string, wanted: boolean): Promise<LabelSet | null> {
+  if (!wanted || y.rank !== 1 || !(isFloat(y.dtype) || y.dtype === 'int32')) return null;
+  return { name, values: (await y.data()) as ArrayLike<number>, dtype: y.dtype };
+}
+
+/** Checks the label sets against the model's first output (class labels only for outputs [N, C > 1]). */
+function checkLabelSets(op: string, sets: readonly (LabelSet | null)[], pred: Tensor): void {
+  if (pred.rank !== 2 || (pred.shape[1] as number) < 2) return;
+  const c = pred.shape[1] as number;
+  for (const s of sets) {
+    if (!s) continue;
+    const i = firstBadLabel(s.values, c);
+    if (i >= 0) throw labelError(op, `${s.name}[${i}]`, s.values[i] as number, c, "the model's outputs", s.dtype);
+  }
+}
+
+/** Whether labels of rank 1 are class indices: for the class-label losses and the accuracy metric. */
+function classLabels(lossFn: LossFn, wantAcc: boolean): boolean {
+  return wantAcc || lossFn === softmaxCrossEntropy || lossFn === crossEntropy;
 }
 
 /**
@@ -94,16 +191,32 @@ function positiveInt(v: number, what: string): number {
  * [N]) or one-hot rows [N, C]; a single output per sample is thresholded.
  */
 export function correctCount(pred: Tensor, y: Tensor, threshold = 0.5): Tensor {
+  tensorArg('correctCount', 'pred', pred);
+  tensorArg('correctCount', 'y', y);
+  checkNumber('correctCount', 'threshold', threshold);
   if (pred.rank === 2 && pred.shape[1]! > 1) {
     const p = argmax(pred, -1);
     const labels = y.rank === 2 ? argmax(y, -1) : y.dtype === 'int32' ? y : cast(y, 'int32');
-    if (labels.rank !== 1) throw new Error(`accuracy: targets ${fmt(y.shape)} do not match predictions ${fmt(pred.shape)}`);
+    if (labels.rank !== 1 || labels.shape[0] !== pred.shape[0]) throw new Error(`correctCount: targets ${fmt(y.shape)} do not match predictions ${fmt(pred.shape)}`);
     return sum(cast(eq(p, labels), 'float32'));
   }
   const p = gt(flatten(pred), threshold);
   const t = gt(flatten(y), 0.5);
-  if (p.size !== t.size) throw new Error(`accuracy: ${t.size} targets for ${p.size} predictions`);
+  if (p.size !== t.size) throw new Error(`correctCount: ${t.size} targets for ${p.size} predictions`);
   return sum(cast(eq(p, t), 'float32'));
+}
+
+/**
+ * Runs one step of a loop; an Error from inside it (the model, the loss, a shape mismatch) gets
+ * `<op>: <where>: ` in front of its message, so it names the function called and the batch.
+ */
+function inStep<T>(op: string, where: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof Error && !e.message.startsWith(`${op}:`)) e.message = `${op}: ${where}: ${e.message}`;
+    throw e;
+  }
 }
 
 async function scalarOf(t: Tensor): Promise<number> {
@@ -127,6 +240,7 @@ function onModelBackend(t: Tensor, model: Model): Tensor {
 
 /** The layer a parameter belongs to: its dotted name without the last part ("0.weight" → "0"). */
 export function layerOf(paramName: string): string {
+  if (typeof paramName !== 'string') fail('layerOf', 'paramName', 'a string', paramName);
   const i = paramName.lastIndexOf('.');
   return i < 0 ? '(root)' : paramName.slice(0, i);
 }
@@ -136,25 +250,39 @@ export function layerOf(paramName: string): string {
  * for the defaults (1 epoch, batches of 32, Adam 1e-3, softmax cross-entropy, shuffled).
  */
 export async function fit(model: Model, data: Data, opts: FitOptions = {}): Promise<History> {
-  const n = checkData(data, 'fit');
-  const epochs = opts.epochs ?? 1;
-  if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`fit: epochs must be a non-negative integer, got ${epochs}`);
-  const batchSize = positiveInt(opts.batchSize ?? 32, 'fit: batchSize');
-  if (opts.validation) checkData(opts.validation, 'fit: validation');
-  const lossFn = opts.loss ?? softmaxCrossEntropy;
-  const metrics = opts.metrics ?? (opts.loss ? [] : ['accuracy']);
+  const op = 'fit';
+  checkModel(op, model);
+  const n = checkData(op, data, 'data');
+  const o = checkOptions(op, opts, FIT_OPTIONS);
+  const epochs = optInt(op, 'epochs', o.epochs, 1, { min: 0 });
+  const batchSize = optInt(op, 'batchSize', o.batchSize, 32, { min: 1 });
+  const optimizer = o.optimizer === undefined ? adam(1e-3) : checkOptimizer(op, o.optimizer);
+  const schedule = o.schedule === undefined ? undefined : checkSchedule(op, 'schedule', o.schedule);
+  const lossFn = o.loss === undefined ? softmaxCrossEntropy : checkFunction<LossFn>(op, 'loss', o.loss);
+  const metrics = checkMetrics(op, o.metrics) ?? (o.loss ? [] : ['accuracy']);
+  if (o.validation !== undefined) checkData(op, o.validation, 'validation');
+  const shuffle = optBoolean(op, 'shuffle', o.shuffle, true);
+  const seed = o.seed === undefined ? globalRandom.nextUint32() : checkInt(op, 'seed', o.seed);
+  const userCallbacks = o.callbacks === undefined ? [] : checkArrayOf(op, 'callbacks', o.callbacks, (name, c) => checkCallback(op, name, c));
+  const verbose = o.verbose === undefined ? 1 : checkVerbosity(op, o.verbose);
+  const log = o.log === undefined ? undefined : checkFunction<(line: string) => void>(op, 'log', o.log);
+  const recordGradNorms = optBoolean(op, 'recordGradNorms', o.recordGradNorms, false);
+  const stopOnNaN = optBoolean(op, 'stopOnNaN', o.stopOnNaN, true);
+  const validationBatchSize = optInt(op, 'validationBatchSize', o.validationBatchSize, Math.max(batchSize, 256), { min: 1 });
+  const threshold = optNumber(op, 'threshold', o.threshold, 0.5);
   const wantAcc = metrics.includes('accuracy');
-  const threshold = opts.threshold ?? 0.5;
-  const optimizer = opts.optimizer ?? adam(1e-3);
-  const params = model.parameters();
-  const named = opts.recordGradNorms ? (model.namedParameters?.() ?? params.map((p, i): [string, Tensor] => [p.name ?? `param${i}`, p])) : [];
-  const rng = new Random(opts.seed ?? globalRandom.nextUint32());
-  const progress = await createProgress(opts.verbose ?? 1, opts.log);
-  const callbacks = [...(opts.schedule ? [lrScheduler(opts.schedule)] : []), ...(opts.callbacks ?? [])];
+  const params = parametersOf(op, model);
+  const named = recordGradNorms ? (model.namedParameters?.() ?? params.map((p, i): [string, Tensor] => [p.name ?? `param${i}`, p])) : [];
+  // class labels of both data sets, read once and checked against the first batch's outputs
+  const wantLabels = classLabels(lossFn, wantAcc);
+  let labelSets: (LabelSet | null)[] | null = [await labelSet(data.y, 'y', wantLabels), o.validation ? await labelSet(o.validation.y, 'validation.y', wantLabels) : null];
+  const rng = new Random(seed);
+  const progress = await createProgress(verbose, log);
+  const callbacks = [...(schedule ? [lrScheduler(schedule)] : []), ...userCallbacks];
   const wasTraining = model.training;
 
   const history: History = { epochs: [], metrics: {}, stepLoss: [], seconds: 0 };
-  if (opts.recordGradNorms) {
+  if (recordGradNorms) {
     history.gradNorms = { layers: {}, parameters: {} };
     for (const [name] of named) {
       history.gradNorms.parameters[name] = [];
@@ -162,11 +290,15 @@ export async function fit(model: Model, data: Data, opts: FitOptions = {}): Prom
     }
   }
   let stopReason: string | undefined;
+  let nanStop: NaNStop | undefined;
   const ctx: TrainContext = {
     model,
     optimizer,
     epochs,
     history,
+    get nanStop() {
+      return nanStop;
+    },
     stop(reason: string) {
       stopReason ??= reason;
     },
@@ -182,7 +314,7 @@ export async function fit(model: Model, data: Data, opts: FitOptions = {}): Prom
       for (const cb of callbacks) await cb.onEpochBegin?.(epoch, ctx);
       const lr = optimizer.lr;
       const tEpoch = performance.now();
-      const plan = batchIndices(n, { batchSize, shuffle: opts.shuffle ?? true, random: rng });
+      const plan = batchIndices(n, { batchSize, shuffle, random: rng });
       progress.epochBegin(epoch, epochs, plan.length);
       setTraining(model, true);
       let lossSum = 0;
@@ -191,20 +323,27 @@ export async function fit(model: Model, data: Data, opts: FitOptions = {}): Prom
       for (let b = 0; b < plan.length && stopReason === undefined; b++) {
         const idx = plan[b]!;
         for (const cb of callbacks) await cb.onBatchBegin?.(b, history.stepLoss.length, ctx);
-        const step = tidy(() => {
+        const step = inStep(op, `epoch ${epoch + 1}, batch ${b + 1}`, () => tidy(() => {
           const xb = onModelBackend(takeRows(data.x, idx), model);
           const yb = onModelBackend(takeRows(data.y, idx), model);
-          const pred = model.call(xb);
-          const loss = lossFn(pred, yb);
-          if (loss.size !== 1) throw new Error(`fit: the loss must be a scalar, got ${fmt(loss.shape)}; use a 'mean' or 'sum' reduction`);
+          const pred = callModel(op, model, xb);
+          if (labelSets) {
+            // before the first step changes anything
+            checkLabelSets(op, labelSets, pred);
+            labelSets = null;
+          }
+          const loss = lossOf(op, lossFn, pred, yb);
           const reg = model.regularization?.() ?? null;
+          if (!loss.requiresGrad && !reg?.requiresGrad) {
+            throw new Error(`${op}: the loss does not depend on any parameter that requires a gradient (model.parameters() gave ${params.length}); nothing to train`);
+          }
           (reg ? add(loss, reg) : loss).backward();
           const norms = named.map(([, p]) => (p.grad ? sum(square(p.grad)) : null));
           optimizer.step(params);
           for (const p of params) p.zeroGrad();
           const right = wantAcc ? noGrad(() => correctCount(pred, yb, threshold)) : null;
           return { loss: loss.detach(), right, norms };
-        });
+        }));
         const lossValue = await scalarOf(step.loss);
         const rightValue = step.right ? await scalarOf(step.right) : undefined;
         if (history.gradNorms) {
@@ -226,16 +365,19 @@ export async function fit(model: Model, data: Data, opts: FitOptions = {}): Prom
         const logs: BatchLogs = { batch: b, size, loss: lossValue };
         if (rightValue !== undefined) logs.accuracy = rightValue / size;
         progress.batchEnd({ batch: b, batches: plan.length, loss: lossSum / seen, accuracy: wantAcc ? correct / seen : undefined });
-        if ((opts.stopOnNaN ?? true) && !Number.isFinite(lossValue)) {
-          ctx.stop(`stopped: the loss became ${Number.isNaN(lossValue) ? 'NaN' : lossValue} at epoch ${epoch + 1}, batch ${b + 1}; try a smaller learning rate`);
+        if (stopOnNaN && !Number.isFinite(lossValue) && nanStop === undefined) {
+          nanStop = { epoch, batch: b, step: history.stepLoss.length - 1, loss: lossValue };
+          history.nanStop = nanStop;
+          ctx.stop(nanMessage(nanStop, history));
         }
         for (const cb of callbacks) await cb.onBatchEnd?.(logs, ctx);
       }
       const trainSeconds = (performance.now() - tEpoch) / 1000;
       const logs: EpochLogs = { epoch, loss: lossSum / Math.max(seen, 1), lr, seconds: 0, samplesPerSecond: seen / Math.max(trainSeconds, 1e-9), samples: seen };
       if (wantAcc) logs.accuracy = correct / Math.max(seen, 1);
-      if (opts.validation && seen === n) {
-        const v = await evaluate(model, opts.validation, { batchSize: opts.validationBatchSize ?? Math.max(batchSize, 256), loss: lossFn, metrics, threshold });
+      // no validation of a model that has just produced a NaN loss: its weights are not worth it
+      if (o.validation && seen === n && nanStop === undefined) {
+        const v = await evaluateWith(op, model, o.validation, { batchSize: validationBatchSize, lossFn, wantAcc, threshold, labels: null, where: `epoch ${epoch + 1}, validation ` });
         logs.val_loss = v.loss;
         if (v.accuracy !== undefined) logs.val_accuracy = v.accuracy;
       }
@@ -258,6 +400,26 @@ export async function fit(model: Model, data: Data, opts: FitOptions = {}): Prom
   return history;
 }
 
+/**
+ * The NaN stop message: where it happened, and — when a modelCheckpoint runs — the last
+ * checkpoint written before it (every one written holds finite weights), also kept in
+ * `history.lastGoodCheckpoint`.
+ */
+function nanMessage(s: NaNStop, history: History): string {
+  const what = Number.isNaN(s.loss) ? 'NaN' : String(s.loss);
+  let msg = `stopped: the loss became ${what} at epoch ${s.epoch + 1}, batch ${s.batch + 1}; try a smaller learning rate`;
+  if (history.checkpoints) {
+    const last = history.checkpoints.at(-1);
+    if (last) {
+      history.lastGoodCheckpoint = { ...last };
+      msg += `; the last good checkpoint is ${last.path} (epoch ${last.epoch + 1})`;
+    } else {
+      msg += '; no checkpoint was saved before it';
+    }
+  }
+  return msg;
+}
+
 function epochLine(l: EpochLogs, epochs: number, batches: number): string {
   const w = String(epochs).length;
   const parts = [
@@ -275,27 +437,49 @@ function epochLine(l: EpochLogs, epochs: number, batches: number): string {
 
 /** The mean loss (and accuracy) of `model` on `data`, in batches, without gradients, in eval mode. */
 export async function evaluate(model: Model, data: Data, opts: EvaluateOptions = {}): Promise<Evaluation> {
-  const n = checkData(data, 'evaluate');
-  const batchSize = positiveInt(opts.batchSize ?? 256, 'evaluate: batchSize');
-  const lossFn = opts.loss ?? softmaxCrossEntropy;
-  const metrics = opts.metrics ?? (opts.loss ? [] : ['accuracy']);
+  const op = 'evaluate';
+  checkModel(op, model);
+  checkData(op, data, 'data');
+  const o = checkOptions(op, opts, EVALUATE_OPTIONS);
+  const batchSize = optInt(op, 'batchSize', o.batchSize, 256, { min: 1 });
+  const lossFn = o.loss === undefined ? softmaxCrossEntropy : checkFunction<LossFn>(op, 'loss', o.loss);
+  const metrics = checkMetrics(op, o.metrics) ?? (o.loss ? [] : ['accuracy']);
+  const threshold = optNumber(op, 'threshold', o.threshold, 0.5);
   const wantAcc = metrics.includes('accuracy');
+  parametersOf(op, model);
+  const labels = await labelSet(data.y, 'y', classLabels(lossFn, wantAcc));
+  return evaluateWith(op, model, data, { batchSize, lossFn, wantAcc, threshold, labels, where: '' });
+}
+
+/** evaluate's loop, with checked arguments; `labels` (when given) are checked against the first batch's outputs. */
+async function evaluateWith(
+  op: string,
+  model: Model,
+  data: Data,
+  o: { batchSize: number; lossFn: LossFn; wantAcc: boolean; threshold: number; labels: LabelSet | null; where: string },
+): Promise<Evaluation> {
+  const n = numSamples(data.x);
   const wasTraining = model.training;
   setTraining(model, false);
   let lossSum = 0;
   let correct = 0;
+  let labels = o.labels;
   try {
-    for (const idx of batchIndices(n, { batchSize })) {
-      const r = noGrad(() =>
+    let k = 0;
+    for (const idx of batchIndices(n, { batchSize: o.batchSize })) {
+      const r = inStep(op, `${o.where}batch ${++k}`, () => noGrad(() =>
         tidy(() => {
           const xb = onModelBackend(takeRows(data.x, idx), model);
           const yb = onModelBackend(takeRows(data.y, idx), model);
-          const pred = model.call(xb);
-          const loss = lossFn(pred, yb);
-          if (loss.size !== 1) throw new Error(`evaluate: the loss must be a scalar, got ${fmt(loss.shape)}`);
-          return { loss, right: wantAcc ? correctCount(pred, yb, opts.threshold ?? 0.5) : null };
+          const pred = callModel(op, model, xb);
+          if (labels) {
+            checkLabelSets(op, [labels], pred);
+            labels = null;
+          }
+          const loss = lossOf(op, o.lossFn, pred, yb);
+          return { loss, right: o.wantAcc ? correctCount(pred, yb, o.threshold) : null };
         }),
-      );
+      ));
       lossSum += (await scalarOf(r.loss)) * idx.length;
       if (r.right) correct += await scalarOf(r.right);
     }
@@ -303,21 +487,27 @@ export async function evaluate(model: Model, data: Data, opts: EvaluateOptions =
     if (wasTraining !== undefined) setTraining(model, wasTraining);
   }
   const out: Evaluation = { loss: lossSum / n, samples: n };
-  if (wantAcc) out.accuracy = correct / n;
+  if (o.wantAcc) out.accuracy = correct / n;
   return out;
 }
 
 /** The model's outputs for every sample of `x`, computed in batches without gradients, in eval mode. */
 export function predict(model: Model, x: Tensor, opts: { batchSize?: number } = {}): Tensor {
+  const op = 'predict';
+  checkModel(op, model);
+  samplesArg(op, 'x', x);
+  const o = checkOptions(op, opts, ['batchSize']);
+  const batchSize = optInt(op, 'batchSize', o.batchSize, 256, { min: 1 });
   const n = numSamples(x);
-  const batchSize = positiveInt(opts.batchSize ?? 256, 'predict: batchSize');
+  parametersOf(op, model);
   const wasTraining = model.training;
   setTraining(model, false);
   try {
     return noGrad(() =>
       tidy(() => {
         // each batch's intermediates go at once; the outputs live until they are concatenated
-        const outs = batchIndices(n, { batchSize }).map((idx) => tidy(() => model.call(onModelBackend(takeRows(x, idx), model))));
+        if (n === 0) return callModel(op, model, onModelBackend(x, model));
+        const outs = batchIndices(n, { batchSize }).map((idx, k) => inStep(op, `batch ${k + 1}`, () => tidy(() => callModel(op, model, onModelBackend(takeRows(x, idx), model)))));
         return outs.length === 1 ? outs[0]! : concat(outs, 0);
       }),
     );

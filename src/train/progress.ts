@@ -3,6 +3,7 @@
  * per epoch otherwise, nothing with `verbose: 0`. `cli-progress` is imported only when a bar is
  * actually shown, so browser bundles never load it.
  */
+import { checkFunction, fail } from '../validate.js';
 
 /** What a reporter sees at the end of each batch. */
 export interface BatchProgress {
@@ -24,8 +25,15 @@ export interface ProgressReporter {
 
 export type Verbosity = 0 | 1 | 2;
 
+/** 0, 1 or 2, else `<op>: verbose must be 0, 1 or 2, got …`. */
+export function checkVerbosity(op: string, v: unknown): Verbosity {
+  if (v !== 0 && v !== 1 && v !== 2) fail(op, 'verbose', '0, 1 or 2', v);
+  return v;
+}
+
 /** Formats a metric for display: 4 significant decimals, NaN as "nan". */
 export function fmtMetric(v: number): string {
+  if (typeof v !== 'number') fail('fmtMetric', 'v', 'a number', v);
   if (Number.isNaN(v)) return 'nan';
   if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
   return Math.abs(v) >= 1000 ? v.toFixed(1) : v.toFixed(4);
@@ -112,6 +120,8 @@ interface Stream {
  * otherwise; 2 → plain epoch lines. `log` receives the plain lines (default: console.log).
  */
 export async function createProgress(verbose: Verbosity, log?: (line: string) => void): Promise<ProgressReporter> {
+  checkVerbosity('createProgress', verbose);
+  if (log !== undefined) checkFunction('createProgress', 'log', log);
   if (verbose === 0) return new Silent();
   const out = log ?? ((line: string) => console.log(line));
   const stderr = (globalThis as { process?: { stderr?: Stream } }).process?.stderr;

@@ -68,6 +68,24 @@ export interface BatchLogs {
   accuracy?: number;
 }
 
+/** Where a NaN (or infinite) loss stopped `fit`; indices are 0-based. */
+export interface NaNStop {
+  epoch: number;
+  /** The batch within the epoch. */
+  batch: number;
+  /** The step over all epochs (the index into `history.stepLoss`). */
+  step: number;
+  /** The loss value read: NaN or ±Infinity. */
+  loss: number;
+}
+
+/** A model file written by `modelCheckpoint` (only finite weights are ever written). */
+export interface Checkpoint {
+  path: string;
+  /** The 0-based epoch whose weights it holds. */
+  epoch: number;
+}
+
 /** What `fit` returns. */
 export interface History {
   /** One record per finished epoch. */
@@ -83,6 +101,14 @@ export interface History {
   gradNorms?: { layers: Record<string, number[]>; parameters: Record<string, number[]> };
   /** Why training ended before `epochs` (early stopping, NaN loss, a callback), else undefined. */
   stopReason?: string;
+  /** Set when a NaN or infinite loss stopped training (with `stopOnNaN`, the default). */
+  nanStop?: NaNStop;
+  /** The files `modelCheckpoint` wrote, in order (present when a modelCheckpoint ran). */
+  checkpoints?: Checkpoint[];
+  /** On a NaN stop with a modelCheckpoint: the last file written before it, which holds finite weights. */
+  lastGoodCheckpoint?: Checkpoint;
+  /** The 0-based epoch whose weights `earlyStopping({ restoreBestWeights: true })` put back, if it did. */
+  restoredEpoch?: number;
   /** Total wall-clock seconds. */
   seconds: number;
 }

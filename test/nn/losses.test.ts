@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as nb from '../../src/index.js';
-import { expectClose, f64, pinBackend, values } from './helpers.js';
+import { expectClose, f64, onBackend, pinBackend, values } from './helpers.js';
 
 // Exact float64 losses and gradients: on the reference backend whatever the default is.
 pinBackend('cpu');
@@ -23,7 +23,7 @@ describe('squared error', () => {
     expect(gradOf((p) => nb.nn.squaredError(p, t), y)).toEqual([-0.5, 0, 2, 0]);
   });
   it('rejects an unknown reduction', () => {
-    expect(() => nb.nn.squaredError(y, t, { reduction: 'avg' as nb.nn.Reduction })).toThrow("squaredError: reduction must be 'mean', 'sum' or 'none', got 'avg'");
+    expect(() => nb.nn.squaredError(y, t, { reduction: 'avg' as nb.nn.Reduction })).toThrow('squaredError: reduction must be one of \'mean\', \'sum\', \'none\', got string "avg"');
   });
   it('mse is the mean over every element', () => {
     expectClose(nb.nn.mse(y, t), 4.25 / 4, 1e-12);
@@ -95,5 +95,115 @@ describe('softmax cross-entropy', () => {
     expectClose(nb.nn.crossEntropy(nb.softmax(z), t), expected, 1e-12);
     expect(nb.nn.accuracy(z, t)).toBe(0.5);
     expect(nb.nn.accuracy(z, f64([[1, 0, 0], [0, 1, 0]]))).toBe(1);
+  });
+});
+
+describe('class labels are checked (integers in [0, classes))', () => {
+  const z = f64([[2, 1, 0.1], [0.5, 2.5, 0.3], [0, 0, 0], [1, 1, 1]]);
+  const i32 = (v: number[]): nb.Tensor => nb.tensor(v, { dtype: 'int32' });
+  it('softmaxCrossEntropy rejects a label ≥ the class count or negative, naming the value and its index', () => {
+    expect(() => nb.nn.softmaxCrossEntropy(z, i32([0, 1, 2, 3]))).toThrow('softmaxCrossEntropy: targets[3] is 3, but logits [4,3] have 3 classes (labels must be integers in [0, 3))');
+    expect(() => nb.nn.softmaxCrossEntropy(z, i32([0, -1, 2, 0]))).toThrow('softmaxCrossEntropy: targets[1] is -1, but logits [4,3] have 3 classes (labels must be integers in [0, 3))');
+    expect(() => nb.nn.softmaxCrossEntropy(f64([[1, 2]]), i32([10]))).toThrow('softmaxCrossEntropy: targets[0] is 10, but logits [1,2] have 2 classes');
+  });
+  it('float labels must hold integers (no silent truncation of 0.9 to 0)', () => {
+    expect(() => nb.nn.softmaxCrossEntropy(z, f64([0.9, 2.9, 0, 1]))).toThrow('softmaxCrossEntropy: targets[0] is 0.9, not an integer (labels must be integers in [0, 3))');
+    expect(() => nb.nn.softmaxCrossEntropy(z, f64([0, 1, NaN, 1]))).toThrow('softmaxCrossEntropy: targets[2] is NaN, not an integer');
+    expect(() => nb.nn.crossEntropy(nb.softmax(z), f64([0, 1, 2, 2.5]))).toThrow('crossEntropy: targets[3] is 2.5, not an integer (labels must be integers in [0, 3))');
+  });
+  it('crossEntropy and accuracy check labels the same way', () => {
+    expect(() => nb.nn.crossEntropy(nb.softmax(z), i32([0, 1, 3, 0]))).toThrow('crossEntropy: targets[2] is 3, but predictions [4,3] have 3 classes (labels must be integers in [0, 3))');
+    expect(() => nb.nn.accuracy(z, i32([0, 1, 2, 7]))).toThrow('accuracy: targets[3] is 7, but predictions [4,3] have 3 classes (labels must be integers in [0, 3))');
+    expect(() => nb.nn.accuracy(z, f64([0, 0.5, 2, 1]))).toThrow('accuracy: targets[1] is 0.5, not an integer');
+    expect(nb.nn.accuracy(z, f64([0, 1, 2, 1]))).toBe(0.5);
+  });
+  it('also on the wasm backend (synchronous read of the label vector)', () => {
+    onBackend('wasm', () => {
+      const zz = nb.tensor([[2, 1], [0, 3]]);
+      expect(() => nb.nn.softmaxCrossEntropy(zz, nb.tensor([1, 2], { dtype: 'int32' }))).toThrow('softmaxCrossEntropy: targets[1] is 2, but logits [2,2] have 2 classes');
+      expect(nb.nn.softmaxCrossEntropy(zz, nb.tensor([0, 1], { dtype: 'int32' })).item()).toBeCloseTo(Math.log(1 + Math.exp(-1)) / 2 + Math.log(1 + Math.exp(-3)) / 2, 5);
+    });
+  });
+  it('one-hot/probability rows that do not match the class count keep failing clearly', () => {
+    expect(() => nb.nn.softmaxCrossEntropy(z, f64([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [1, 0, 0, 0]]))).toThrow('softmaxCrossEntropy: targets must be int32 labels [4] or one-hot/probabilities [4, 3], got [4,4]');
+    expect(() => nb.nn.crossEntropy(z, f64([[1, 0], [0, 1], [1, 0], [0, 1]]))).toThrow('crossEntropy: targets must be int32 labels [4] or one-hot/probabilities [4, 3], got [4,2]');
+    expect(() => nb.nn.accuracy(z, f64([[1, 0], [0, 1], [1, 0], [0, 1]]))).toThrow('accuracy: targets [4,2] do not match predictions [4,3]');
+  });
+});
+
+describe('−∞ logits (masking) give a finite loss and gradient', () => {
+  const z = f64([[-Infinity, 1, 2], [0, -Infinity, 3]]);
+  const e = (v: number): number => Math.exp(v);
+  // by hand: row 0 keeps classes 1 and 2; row 1 classes 0 and 2
+  const ls0 = [-Infinity, 1 - Math.log(e(1) + e(2)), 2 - Math.log(e(1) + e(2))];
+  const ls1 = [0 - Math.log(e(0) + e(3)), -Infinity, 3 - Math.log(e(0) + e(3))];
+  const sm = [[0, e(1) / (e(1) + e(2)), e(2) / (e(1) + e(2))], [e(0) / (e(0) + e(3)), 0, e(3) / (e(0) + e(3))]];
+  // expectClose lets NaN through (NaN compares false), so finiteness is asserted on its own
+  const finite = (t: nb.Tensor): void => values(t).forEach((v, i) => expect(Number.isFinite(v), `element ${i} is ${v}`).toBe(true));
+  it('class-index targets: the loss gathers the target log-probability', () => {
+    const t = nb.tensor([2, 0], { dtype: 'int32' });
+    finite(nb.nn.softmaxCrossEntropy(z, t));
+    finite(nb.nn.softmaxCrossEntropy(z, t, { reduction: 'none' }));
+    expectClose(nb.nn.softmaxCrossEntropy(z, t), -(ls0[2]! + ls1[0]!) / 2, 1e-12);
+    expectClose(nb.nn.softmaxCrossEntropy(z, t, { reduction: 'none' }), [-ls0[2]!, -ls1[0]!], 1e-12, [2]);
+    const oneHot = [[0, 0, 1], [1, 0, 0]];
+    const g = gradOf((q) => nb.nn.softmaxCrossEntropy(q, t), z);
+    expect(g.every(Number.isFinite)).toBe(true);
+    g.forEach((v, i) => expect(v).toBeCloseTo((sm[Math.floor(i / 3)]![i % 3]! - oneHot[Math.floor(i / 3)]![i % 3]!) / 2, 12));
+  });
+  it('probability targets: 0·(−∞) counts as 0', () => {
+    const t = f64([[0, 0.25, 0.75], [1, 0, 0]]);
+    finite(nb.nn.softmaxCrossEntropy(z, t));
+    finite(nb.nn.softmaxCrossEntropy(z, t, { reduction: 'none' }));
+    expectClose(nb.nn.softmaxCrossEntropy(z, t), -(0.25 * ls0[1]! + 0.75 * ls0[2]! + ls1[0]!) / 2, 1e-12);
+    const tv = [[0, 0.25, 0.75], [1, 0, 0]];
+    const g = gradOf((q) => nb.nn.softmaxCrossEntropy(q, t), z);
+    expect(g.every(Number.isFinite)).toBe(true);
+    g.forEach((v, i) => expect(v).toBeCloseTo((sm[Math.floor(i / 3)]![i % 3]! - tv[Math.floor(i / 3)]![i % 3]!) / 2, 12));
+  });
+  it('a −∞ logit on the target class gives an infinite loss (the true value), not NaN', () => {
+    expect(nb.nn.softmaxCrossEntropy(z, nb.tensor([0, 2], { dtype: 'int32' })).item()).toBe(Infinity);
+  });
+});
+
+describe('binaryCrossEntropy saturates; the logits form does not', () => {
+  it('a confidently wrong probability gets a zero gradient through the clamp, the logits form a full one', () => {
+    // prediction 1 (σ(40) rounds to 1 in float64) for target 0
+    const p = f64([[1]]);
+    const t = f64([[0]]);
+    expect(gradOf((q) => nb.nn.binaryCrossEntropy(q, t), p)).toEqual([0]);
+    const g = gradOf((q) => nb.nn.binaryCrossEntropyWithLogits(q, t), f64([[40]]));
+    expect(g[0]).toBeCloseTo(1, 12); // σ(40) − 0
+    // through a sigmoid the probability form's gradient vanishes as well
+    expect(gradOf((q) => nb.nn.binaryCrossEntropy(nb.sigmoid(q), t), f64([[40]]))).toEqual([0]);
+  });
+});
+
+describe('loss arguments are checked at run time', () => {
+  const bad = <T>(v: unknown): T => v as T;
+  const z = f64([[1, 2], [3, 4]]);
+  const lab = nb.tensor([0, 1], { dtype: 'int32' });
+  const cases: [string, () => unknown, string][] = [
+    ['mse null', () => nb.nn.mse(bad(null), z), 'mse: prediction must be a Tensor, got null'],
+    ['mse array', () => nb.nn.mse(z, bad([[1, 2], [3, 4]])), 'mse: target must be a Tensor, got an array'],
+    ['squaredError string', () => nb.nn.squaredError(bad('y'), z), 'squaredError: prediction must be a Tensor, got string "y"'],
+    ['squaredError options', () => nb.nn.squaredError(z, z, bad(null)), 'squaredError: options must be an object, got null'],
+    ['squaredError reduction', () => nb.nn.squaredError(z, z, { reduction: bad('avg') }), "squaredError: reduction must be one of 'mean', 'sum', 'none', got string \"avg\""],
+    ['binaryCrossEntropy number', () => nb.nn.binaryCrossEntropy(bad(0.5), z), 'binaryCrossEntropy: prediction must be a Tensor, got 0.5'],
+    ['binaryCrossEntropy eps', () => nb.nn.binaryCrossEntropy(z, z, { eps: -1 }), 'binaryCrossEntropy: eps must be a finite number > 0 and < 0.5, got -1'],
+    ['binaryCrossEntropy unknown option', () => nb.nn.binaryCrossEntropy(z, z, bad({ epsilon: 1e-3 })), "binaryCrossEntropy: unknown option 'epsilon'"],
+    ['binaryCrossEntropyWithLogits undefined', () => nb.nn.binaryCrossEntropyWithLogits(z, bad(undefined)), 'binaryCrossEntropyWithLogits: target must be a Tensor, got undefined'],
+    ['softmaxCrossEntropy null', () => nb.nn.softmaxCrossEntropy(bad(null), lab), 'softmaxCrossEntropy: logits must be a Tensor, got null'],
+    ['softmaxCrossEntropy array targets', () => nb.nn.softmaxCrossEntropy(z, bad([0, 1])), 'softmaxCrossEntropy: targets must be a Tensor, got an array'],
+    ['softmaxCrossEntropy bool targets', () => nb.nn.softmaxCrossEntropy(z, nb.tensor([true, false])), 'softmaxCrossEntropy: integer labels must be int32 (or float holding integers), got bool'],
+    ['softmaxCrossEntropy reduction', () => nb.nn.softmaxCrossEntropy(z, lab, { reduction: bad(1) }), "softmaxCrossEntropy: reduction must be one of 'mean', 'sum', 'none', got 1"],
+    ['crossEntropy string', () => nb.nn.crossEntropy(bad('p'), lab), 'crossEntropy: predictions must be a Tensor, got string "p"'],
+    ['crossEntropy eps', () => nb.nn.crossEntropy(z, lab, { eps: 2 }), 'crossEntropy: eps must be a finite number > 0 and < 1, got 2'],
+    ['accuracy null', () => nb.nn.accuracy(bad(null), lab), 'accuracy: predictions must be a Tensor, got null'],
+    ['accuracy number targets', () => nb.nn.accuracy(z, bad(1)), 'accuracy: targets must be a Tensor, got 1'],
+    ['accuracy label count', () => nb.nn.accuracy(z, nb.tensor([0], { dtype: 'int32' })), 'accuracy: 1 targets for 2 predictions'],
+  ];
+  it.each(cases)('%s', (_name, call, message) => {
+    expect(call).toThrow(message);
   });
 });

@@ -167,7 +167,7 @@ describe('fit', () => {
   it('rejects bad data and options with clear errors', async () => {
     const model = mlp(2);
     await expect(fit(model, { x: nb.zeros([4, 2]), y: nb.zeros([3], { dtype: 'int32' }) })).rejects.toThrow(/fit: x \[4,2\] has 4 samples but y \[3\] has 3/);
-    await expect(fit(model, { x: nb.zeros([4, 2]), y: nb.zeros([4], { dtype: 'int32' }) }, { batchSize: 0 })).rejects.toThrow(/batchSize must be a positive integer/);
+    await expect(fit(model, { x: nb.zeros([4, 2]), y: nb.zeros([4], { dtype: 'int32' }) }, { batchSize: 0 })).rejects.toThrow('fit: batchSize must be an integer ≥ 1, got 0');
     await expect(fit(model, { x: nb.zeros([4, 2]), y: nb.zeros([4], { dtype: 'int32' }) }, { loss: (p) => p, verbose: 0 })).rejects.toThrow(/the loss must be a scalar/);
     model.dispose();
   });
