@@ -18,7 +18,9 @@ export function expectClose(t: nb.Tensor, expected: number[] | number, tol = 1e-
   const got = values(t);
   expect(got.length).toBe(exp.length);
   got.forEach((v, i) => {
-    if (Math.abs(v - (exp[i] as number)) > tol) throw new Error(`element ${i}: got ${v}, expected ${exp[i]} (tol ${tol}); all: [${got.join(', ')}]`);
+    // Written so that NaN fails (NaN > tol is false): equal values (±Infinity too) pass, else |v - e| ≤ tol.
+    const e = exp[i] as number;
+    if (!(v === e || Math.abs(v - e) <= tol)) throw new Error(`element ${i}: got ${v}, expected ${exp[i]} (tol ${tol}); all: [${got.join(', ')}]`);
   });
 }
 
