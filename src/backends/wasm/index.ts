@@ -266,8 +266,8 @@ export class WasmBackend implements Backend {
     if (dtype === 'float64') throw noF64();
     const p = this.alloc(dtype, values.length);
     if (dtype === 'bool') this.u8.set(values as Uint8Array, p);
-    else if (dtype === 'int32') this.i32.set(values as Int32Array, p >> 2);
-    else this.f32.set(values as Float32Array, p >> 2);
+    else if (dtype === 'int32') this.i32.set(values as Int32Array, p >>> 2);
+    else this.f32.set(values as Float32Array, p >>> 2);
     return p;
   }
 
@@ -518,7 +518,7 @@ export class WasmBackend implements Backend {
   private strided(dst: number, src: number, es: number, shape: readonly number[], dstStr: readonly number[], srcStr: readonly number[]): void {
     const r = shape.length;
     if (r * 4 > 1000) throw new Error(`wasm backend: rank ${r} is too large`);
-    const base = this.params >> 2;
+    const base = this.params >>> 2;
     for (let i = 0; i < r; i++) {
       this.i32[base + i] = shape[i]!;
       this.i32[base + r + i] = dstStr[i]!;
@@ -623,7 +623,7 @@ export class WasmBackend implements Backend {
     const [O, , KH, KW] = p.filterShape;
     const [, , OH, OW] = p.outShape;
     const g = [N, C, H, W, O, KH, KW, OH, OW, p.strides[0], p.strides[1], p.pads[0], p.pads[2], p.dilations[0], p.dilations[1], perImageCols ? 1 : 0, transposedFilter ? 1 : 0];
-    this.i32.set(g, this.params >> 2);
+    this.i32.set(g, this.params >>> 2);
     return this.params;
   }
 
@@ -716,7 +716,7 @@ export class WasmBackend implements Backend {
     const [N, C, H, W] = p.inShape;
     const [, , OH, OW] = p.outShape;
     const g = [N, C, H, W, OH, OW, p.kernel[0], p.kernel[1], p.strides[0], p.strides[1], p.pads[0], p.pads[1], p.pads[2], p.pads[3], p.countIncludePad ? 1 : 0];
-    this.i32.set(g, this.params >> 2);
+    this.i32.set(g, this.params >>> 2);
     return this.params;
   }
 
