@@ -33,6 +33,24 @@ describe('wasm arena', () => {
     expect(grown.length).toBe(2);
   });
 
+  it('zeros on reused memory are zeros (only never-used memory is known to be zero)', () => {
+    const n = 300_000;
+    for (let round = 0; round < 3; round++) {
+      const ones = be.fill([n], 1, 'float32');
+      be.free(ones, 'float32', n);
+      const z = be.fill([n], 0, 'float32');
+      const got = be.downloadSync({ data: z, shape: [n], dtype: 'float32', size: n });
+      expect(got.every((v) => v === 0)).toBe(true);
+      const i = be.fill([n + 7], 0, 'int32');
+      const b = be.fill([4 * n + 3], 0, 'bool');
+      expect(be.downloadSync({ data: i, shape: [n + 7], dtype: 'int32', size: n + 7 }).every((v) => v === 0)).toBe(true);
+      expect(be.downloadSync({ data: b, shape: [4 * n + 3], dtype: 'bool', size: 4 * n + 3 }).every((v) => v === 0)).toBe(true);
+      be.free(z, 'float32', n);
+      be.free(i, 'int32', n + 7);
+      be.free(b, 'bool', 4 * n + 3);
+    }
+  });
+
   it('keeps memory flat over many training steps (no growth after the first)', () => {
     nb.setBackend('wasm-mem');
     nb.seed(3);

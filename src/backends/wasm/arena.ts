@@ -10,6 +10,8 @@ export class Arena {
   private readonly lists = new Map<number, number[]>();
   private pooledBytes = 0;
   private pooledBuffers = 0;
+  /** Where the block last handed out stops being known zero (its end when none of it is). */
+  private zeroFrom = 0;
 
   /** `ensure(end)` must make the memory at least `end` bytes long. */
   constructor(
@@ -32,13 +34,24 @@ export class Arena {
     if (list && list.length > 0) {
       this.pooledBytes -= cls;
       this.pooledBuffers--;
-      return list.pop()!;
+      const q = list.pop()!;
+      this.zeroFrom = q + cls;
+      return q;
     }
     const p = this.top;
     if (p + cls > 2 ** 32) throw new Error(`wasm backend: out of memory allocating ${bytes} bytes (4 GiB address space)`);
     this.ensure(p + cls);
     this.top = p + cls;
+    this.zeroFrom = p; // memory at the top was never handed out: still zero from growing
     return p;
+  }
+
+  /**
+   * Where the block that \`alloc\` just returned stops being known zero: bytes from there to its
+   * end were never handed out since the memory grew, so they still read zero.
+   */
+  lastZeroFrom(): number {
+    return this.zeroFrom;
   }
 
   release(p: number, bytes: number): void {

@@ -232,6 +232,17 @@ export class WasmBackend implements Backend {
     return this.arena.alloc(bytes);
   }
 
+  /** An output buffer filled with \`value\`; memory never used since it grew is zero already and is not written. */
+  private allocFilled(dtype: DType, n: number, value: number): number {
+    const p = this.alloc(dtype, n);
+    const bits = dtype === 'float32' ? f32Bits(value) : dtype === 'bool' ? (value ? 1 : 0) : value | 0;
+    const es = esize(dtype);
+    const m = bits === 0 ? Math.min(n, Math.ceil((this.arena.lastZeroFrom() - p) / es)) : n;
+    if (dtype === 'bool') this.k.fill8(p, m, bits);
+    else this.k.fill32(p, m, bits);
+    return p;
+  }
+
   private scratch(bytes: number): number {
     return this.arena.alloc(bytes);
   }
@@ -321,16 +332,7 @@ export class WasmBackend implements Backend {
 
   fill(shape: Shape, value: number, dtype: DType): unknown {
     if (dtype === 'float64') throw noF64();
-    const n = sizeOf(shape);
-    const p = this.alloc(dtype, n);
-    this.fillAt(p, n, value, dtype);
-    return p;
-  }
-
-  private fillAt(p: number, n: number, value: number, dtype: DType): void {
-    if (dtype === 'bool') this.k.fill8(p, n, value ? 1 : 0);
-    else if (dtype === 'int32') this.k.fill32(p, n, value | 0);
-    else this.k.fill32(p, n, f32Bits(value));
+    return this.allocFilled(dtype, sizeOf(shape), value);
   }
 
   cast(x: KTensor, dtype: DType): unknown {
@@ -550,9 +552,7 @@ export class WasmBackend implements Backend {
 
   pad(x: KTensor, pads: readonly (readonly [number, number])[], value: number): unknown {
     const outShape = x.shape.map((d, i) => d + pads[i]![0] + pads[i]![1]);
-    const n = sizeOf(outShape);
-    const p = this.alloc(x.dtype, n);
-    this.fillAt(p, n, value, x.dtype);
+    const p = this.allocFilled(x.dtype, sizeOf(outShape), value);
     const es = esize(x.dtype);
     const outStr = stridesOf(outShape);
     let start = 0;
@@ -609,9 +609,7 @@ export class WasmBackend implements Backend {
 
   oneHot(indices: KTensor, depth: number, onValue: number, offValue: number, dtype: DType): unknown {
     if (dtype === 'float64') throw noF64();
-    const n = indices.size * depth;
-    const p = this.alloc(dtype, n);
-    this.fillAt(p, n, offValue, dtype);
+    const p = this.allocFilled(dtype, indices.size * depth, offValue);
     this.k.oneHot(indices.data as number, p, DT_CODE[dtype], indices.size, depth, onValue);
     return p;
   }
