@@ -1,6 +1,8 @@
 /**
- * The wasm backend past 2 GiB: tensors at byte offsets above 2³¹. These tests reserve real
- * memory; they are skipped where the machine lacks it.
+ * The wasm backend near its 4 GiB limit: tensors at byte offsets above 2³¹, an allocation next to
+ * a 3.3 GB tensor, clean failures past the limit, and reuse of freed memory. These tests reserve
+ * real memory (zeros on fresh memory is not written, so most of it is never touched); they are
+ * skipped where the machine lacks it.
  */
 import os from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -70,5 +72,41 @@ describe('wasm backend above 2 GiB', () => {
     same(nb.maxPool2d(x, 2), nb.maxPool2d(ac.reshape([1, 4, 32, 32]), 2), 'maxPool2d');
     same(nb.exp(a), nb.exp(ac), 'exp');
     spacer.dispose();
+  });
+
+  it('fits what fits next to a 3.3 GB tensor, fails cleanly past 4 GiB, and reuses freed memory', (ctx) => {
+    if (!enough) ctx.skip(why);
+    const w = backend('wasm-4g', 1);
+    const opts = { backend: 'wasm-4g' };
+    const start = w.arenaStats().heapBytes;
+    const big = nb.zeros([3.3e9 / 4], opts);
+    const mid = nb.zeros([0.3e9 / 4], opts); // fits, though 25% more memory would not
+    const last = (t: nb.Tensor, k: number): number[] => nb.tidy(() => Array.from(t.slice([t.size - k], [k]).dataSync()));
+    expect(last(mid, 2)).toEqual([0, 0]);
+    const before = nb.memory();
+    const backendBytes = w.memory();
+    for (let i = 0; i < 5; i++) {
+      expect(() => nb.zeros([0.6e9 / 4], opts)).toThrow(/^fill: out of memory .*600000000 bytes.*4 GiB/);
+      expect(() => nb.concat([mid, mid])).toThrow(/^concat: out of memory .*600000000 bytes.*4 GiB/);
+    }
+    // nothing was counted, and the backend still works
+    expect(nb.memory()).toEqual(before);
+    expect(w.memory()).toEqual(backendBytes);
+    const s = nb.tensor([1, 2, 3], opts);
+    const s1 = s.add(1);
+    expect(Array.from(s1.dataSync())).toEqual([2, 3, 4]);
+
+    // freed, the big tensor's memory serves a request that did not fit before
+    big.dispose();
+    const again = nb.zeros([0.6e9 / 4], opts);
+    expect(last(again, 3)).toEqual([0, 0, 0]);
+    again.dispose();
+    mid.dispose();
+    s.dispose();
+    s1.dispose();
+    // all freed: everything above what the backend itself holds is free
+    const end = w.arenaStats();
+    expect(end.heapBytes - end.pooledBytes).toBe(start);
+    expect(w.memory().numBuffers).toBe(0);
   });
 });
