@@ -14,7 +14,7 @@ import type { AdamHyper, ArgReduceOp, Backend, BinaryOp, Conv2dParams, KTensor, 
 import { createCpuBackend } from '../cpu/index.js';
 import type { DType, TypedArray } from '../../tensor/dtype.js';
 import { sizeOf, stridesOf, type Shape } from '../../tensor/shape.js';
-import { Arena } from './arena.js';
+import { Arena, type ArenaStats } from './arena.js';
 import { THREADED_KERNELS, ThreadPool, type ThreadedKernel } from './threads.js';
 
 export interface WasmBackendOptions {
@@ -46,6 +46,34 @@ const KERNEL_INDEX = Object.fromEntries(THREADED_KERNELS.map((k, i) => [k, i])) 
 const UNARY_CODE = Object.fromEntries(UNARY_OPS.map((k, i) => [k, i])) as Record<UnaryOp, number>;
 const BINARY_CODE = Object.fromEntries(BINARY_OPS.map((k, i) => [k, i])) as Record<BinaryOp, number>;
 const DT_CODE: Record<DType, number> = { float32: 0, int32: 1, bool: 2, float64: -1 };
+
+/** wasm32's address space: 65536 pages of 64 KiB, 4 GiB. */
+const MAX_PAGES = 65536;
+const PAGE = 65536;
+
+/**
+ * The kernels that allocate. Each runs as one transaction: if it throws (out of memory, or any
+ * other error) after allocating, everything it allocated is released and nothing stays counted.
+ */
+const ALLOCATING_KERNELS = [
+  'upload', 'fill', 'cast', 'unary', 'binary', 'where', 'reduce', 'argReduce', 'matmul', 'transpose', 'broadcastTo',
+  'slice', 'pad', 'concat', 'gather', 'scatterAdd', 'oneHot', 'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter',
+  'maxPool2d', 'maxPool2dBackward', 'avgPool2d', 'avgPool2dBackward', 'adamStep',
+] as const satisfies readonly (keyof Backend)[];
+
+/** Thrown when a wasm allocation cannot be met: WebAssembly memory is limited to 4 GiB. */
+export class WasmOutOfMemoryError extends Error {
+  constructor(
+    /** The op (or kernel) that asked. */
+    readonly op: string,
+    /** The bytes it asked for. */
+    readonly bytes: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'WasmOutOfMemoryError';
+  }
+}
 
 /** The built kernel modules: threaded SIMD, threaded relaxed SIMD, single-threaded SIMD on unshared memory. */
 export interface WasmModules {
@@ -143,6 +171,12 @@ export class WasmBackend implements Backend {
   private readonly colsCache = new Map<number, { key: string; ptr: number; bytes: number }>();
   private liveBytes = 0;
   private disposed = false;
+  /** Nesting of allocating kernels (they call each other), the op of the outermost, and what it allocated: (offset, bytes, live) triples. */
+  private depth = 0;
+  private op = '';
+  private readonly journal: number[] = [];
+  /** Why the last growth failed, when the host refused it below 4 GiB. */
+  private growFailure: string | null = null;
 
   constructor(opts: WasmBackendOptions = {}) {
     this.name = opts.name ?? 'wasm';
@@ -153,7 +187,7 @@ export class WasmBackend implements Backend {
     let useRelaxed = false;
     if (canShare) {
       try {
-        mem = new WebAssembly.Memory({ initial: 256, maximum: 65536, shared: true });
+        mem = new WebAssembly.Memory({ initial: 256, maximum: MAX_PAGES, shared: true });
       } catch {
         mem = null; // shared memory refused (e.g. no cross-origin isolation)
       }
@@ -164,7 +198,7 @@ export class WasmBackend implements Backend {
     } else {
       if (!mods.singleThreaded) throw new Error('no shared memory here and no single-threaded kernel module (nabla-simd-st.wasm)');
       module = new WebAssembly.Module(mods.singleThreaded);
-      mem = new WebAssembly.Memory({ initial: 256, maximum: 65536 });
+      mem = new WebAssembly.Memory({ initial: 256, maximum: MAX_PAGES });
     }
     this.relaxedSimd = useRelaxed;
     this.shared = typeof SharedArrayBuffer === 'function' && mem.buffer instanceof SharedArrayBuffer;
@@ -174,8 +208,9 @@ export class WasmBackend implements Backend {
     const ex = inst.exports as Record<string, unknown>;
     this.fns = THREADED_KERNELS.map((n) => ex[n] as Fn);
     this.refreshViews();
-    this.arena = new Arena(this.k.heapBase(), (bytes) => this.ensure(bytes));
-    this.params = this.arena.alloc(4096);
+    this.arena = new Arena(this.k.heapBase() >>> 0, this.u8.length, (end) => this.grow(end), MAX_PAGES * PAGE);
+    for (const name of ALLOCATING_KERNELS) this.transactional(name);
+    this.params = this.take(4096);
     let threads = this.shared ? Math.max(1, Math.floor(opts.threads ?? defaultThreads())) : 1;
     let pool: ThreadPool | null = null;
     if (threads > 1) {
@@ -189,7 +224,7 @@ export class WasmBackend implements Backend {
     this.threads = threads;
     this.gemmScratchBytes = this.k.GEMM_SCRATCH.value as number;
     this.filterChunk = this.k.FILTER_CHUNK.value as number;
-    this.gemmScratch = this.arena.alloc(this.gemmScratchBytes * threads);
+    this.gemmScratch = this.take(this.gemmScratchBytes * threads);
   }
 
   /** Resolves once the worker threads are up (kernels called earlier run on one thread). */
@@ -197,8 +232,8 @@ export class WasmBackend implements Backend {
     return this.pool ? this.pool.ready() : Promise.resolve();
   }
 
-  /** Arena statistics: bytes handed out from the top of the heap, and bytes waiting in free lists. */
-  arenaStats(): { heapBytes: number; pooledBytes: number; pooledBuffers: number } {
+  /** Arena statistics: the heap's extent now and at its peak, and the free blocks below its top (see Arena.stats). */
+  arenaStats(): ArenaStats {
     return this.arena.stats();
   }
 
@@ -210,12 +245,34 @@ export class WasmBackend implements Backend {
 
   // ---- memory ----
 
-  private ensure(end: number): void {
+  /**
+   * Makes the memory at least `end` bytes long and returns its new size: grows by at least 25%
+   * (fewer, larger steps), but never past the 4 GiB limit, and by exactly what is needed when
+   * the host refuses more. Returns -1 when even that fails. Workers see the growth by
+   * themselves: they run the same WebAssembly.Memory, and only this thread keeps typed-array
+   * views over it.
+   */
+  private grow(end: number): number {
     const have = this.mem.buffer.byteLength;
-    if (end <= have) return;
-    const pages = Math.ceil((end - have) / 65536);
-    this.mem.grow(Math.max(pages, Math.ceil(have / 65536 / 4))); // grow by >= 25%
+    if (end <= have) return have;
+    const havePages = have / PAGE;
+    const need = Math.ceil((end - have) / PAGE);
+    const room = MAX_PAGES - havePages;
+    if (need > room) return -1;
+    const want = Math.min(room, Math.max(need, Math.ceil(havePages / 4)));
+    try {
+      this.mem.grow(want);
+    } catch (e) {
+      try {
+        if (want === need) throw e;
+        this.mem.grow(need);
+      } catch (e2) {
+        this.growFailure = `the host refused to grow WebAssembly memory to ${formatBytes(have + need * PAGE)} (${e2 instanceof Error ? e2.message : String(e2)})`;
+        return -1;
+      }
+    }
     this.refreshViews();
+    return this.mem.buffer.byteLength;
   }
 
   private refreshViews(): void {
@@ -225,18 +282,97 @@ export class WasmBackend implements Backend {
     this.f32 = new Float32Array(buf);
   }
 
-  private alloc(dtype: DType, n: number): number {
-    const bytes = n * esize(dtype);
-    this.liveBuffers++;
-    this.liveBytes += bytes;
-    return this.arena.alloc(bytes);
+  /** Wraps kernel `name` so that a failure releases what it allocated (see ALLOCATING_KERNELS). */
+  private transactional(name: (typeof ALLOCATING_KERNELS)[number]): void {
+    const self = this as unknown as Record<string, (...a: unknown[]) => unknown>;
+    const kernel = self[name]!;
+    self[name] = (...a: unknown[]): unknown => {
+      if (this.depth++ === 0) this.op = typeof a[0] === 'string' ? a[0] : name; // unary/binary/reduce/argReduce: the op
+      try {
+        return kernel.apply(this, a);
+      } catch (e) {
+        if (this.depth === 1) this.rollback();
+        throw e;
+      } finally {
+        if (--this.depth === 0) this.journal.length = 0;
+      }
+    };
   }
 
+  /** Releases everything the failed kernel allocated and uncounts its outputs. */
+  private rollback(): void {
+    const j = this.journal;
+    for (let i = j.length - 3; i >= 0; i -= 3) {
+      this.arena.release(j[i]!, j[i + 1]!);
+      if (j[i + 2] === 1) {
+        this.liveBuffers--;
+        this.liveBytes -= j[i + 1]!;
+      }
+    }
+    j.length = 0;
+  }
+
+  /** Forgets a block released during the kernel (it must not be released again on failure). */
+  private unjournal(p: number): void {
+    const j = this.journal;
+    for (let i = j.length - 3; i >= 0; i -= 3) {
+      if (j[i] === p) {
+        j.splice(i, 3);
+        return;
+      }
+    }
+  }
+
+  /** A block of `bytes` from the arena, or a WasmOutOfMemoryError. */
+  private take(bytes: number): number {
+    const p = this.arena.alloc(bytes);
+    if (p < 0) throw this.outOfMemory(bytes);
+    return p;
+  }
+
+  private outOfMemory(bytes: number): WasmOutOfMemoryError {
+    const why = this.growFailure ?? 'WebAssembly memory is limited to 4 GiB';
+    this.growFailure = null;
+    const op = this.op || 'wasm backend';
+    return new WasmOutOfMemoryError(op, bytes,
+      `${op}: out of memory on the wasm backend: cannot allocate ${bytes} bytes (${formatBytes(bytes)}); ${why}, ` +
+      `${formatBytes(this.liveBytes)} is held by ${this.liveBuffers} live buffers and the largest block left is ` +
+      `${formatBytes(this.arena.largestFit())}. Dispose tensors you no longer need (t.dispose(), nb.tidy) or use smaller batches`);
+  }
+
+  /** An output buffer of `n` elements, counted as live. */
+  private alloc(dtype: DType, n: number): number {
+    if (n > 0x7fffffff) {
+      throw new Error(`${this.op || 'wasm backend'}: ${n} elements is more than the wasm kernels index (2³¹ − 1); use fewer elements or the cpu backend`);
+    }
+    const bytes = n * esize(dtype);
+    const p = this.take(bytes);
+    this.liveBuffers++;
+    this.liveBytes += bytes;
+    if (this.depth > 0) this.journal.push(p, bytes, 1);
+    return p;
+  }
+
+  /** An output buffer filled with `value`; memory never used since it grew is zero already and is not written. */
+  private allocFilled(dtype: DType, n: number, value: number): number {
+    const p = this.alloc(dtype, n);
+    const bits = dtype === 'float32' ? f32Bits(value) : dtype === 'bool' ? (value ? 1 : 0) : value | 0;
+    const es = esize(dtype);
+    const m = bits === 0 ? Math.min(n, Math.ceil((this.arena.lastZeroFrom() - p) / es)) : n;
+    if (dtype === 'bool') this.k.fill8(p, m, bits);
+    else this.k.fill32(p, m, bits);
+    return p;
+  }
+
+  /** Scratch memory for one kernel call (not counted as live). */
   private scratch(bytes: number): number {
-    return this.arena.alloc(bytes);
+    const p = this.take(bytes);
+    if (this.depth > 0) this.journal.push(p, bytes, 0);
+    return p;
   }
 
   private release(p: number, bytes: number): void {
+    if (this.depth > 0) this.unjournal(p);
     this.arena.release(p, bytes);
   }
 
@@ -266,8 +402,8 @@ export class WasmBackend implements Backend {
     if (dtype === 'float64') throw noF64();
     const p = this.alloc(dtype, values.length);
     if (dtype === 'bool') this.u8.set(values as Uint8Array, p);
-    else if (dtype === 'int32') this.i32.set(values as Int32Array, p >> 2);
-    else this.f32.set(values as Float32Array, p >> 2);
+    else if (dtype === 'int32') this.i32.set(values as Int32Array, p >>> 2);
+    else this.f32.set(values as Float32Array, p >>> 2);
     return p;
   }
 
@@ -321,16 +457,7 @@ export class WasmBackend implements Backend {
 
   fill(shape: Shape, value: number, dtype: DType): unknown {
     if (dtype === 'float64') throw noF64();
-    const n = sizeOf(shape);
-    const p = this.alloc(dtype, n);
-    this.fillAt(p, n, value, dtype);
-    return p;
-  }
-
-  private fillAt(p: number, n: number, value: number, dtype: DType): void {
-    if (dtype === 'bool') this.k.fill8(p, n, value ? 1 : 0);
-    else if (dtype === 'int32') this.k.fill32(p, n, value | 0);
-    else this.k.fill32(p, n, f32Bits(value));
+    return this.allocFilled(dtype, sizeOf(shape), value);
   }
 
   cast(x: KTensor, dtype: DType): unknown {
@@ -404,7 +531,7 @@ export class WasmBackend implements Backend {
   private freeTemp(p: number, bytes: number): void {
     this.liveBuffers--;
     this.liveBytes -= bytes;
-    this.arena.release(p, bytes);
+    this.release(p, bytes);
   }
 
   where(cond: KTensor, a: KTensor, b: KTensor, outShape: Shape): unknown {
@@ -518,7 +645,7 @@ export class WasmBackend implements Backend {
   private strided(dst: number, src: number, es: number, shape: readonly number[], dstStr: readonly number[], srcStr: readonly number[]): void {
     const r = shape.length;
     if (r * 4 > 1000) throw new Error(`wasm backend: rank ${r} is too large`);
-    const base = this.params >> 2;
+    const base = this.params >>> 2;
     for (let i = 0; i < r; i++) {
       this.i32[base + i] = shape[i]!;
       this.i32[base + r + i] = dstStr[i]!;
@@ -550,9 +677,7 @@ export class WasmBackend implements Backend {
 
   pad(x: KTensor, pads: readonly (readonly [number, number])[], value: number): unknown {
     const outShape = x.shape.map((d, i) => d + pads[i]![0] + pads[i]![1]);
-    const n = sizeOf(outShape);
-    const p = this.alloc(x.dtype, n);
-    this.fillAt(p, n, value, x.dtype);
+    const p = this.allocFilled(x.dtype, sizeOf(outShape), value);
     const es = esize(x.dtype);
     const outStr = stridesOf(outShape);
     let start = 0;
@@ -609,9 +734,7 @@ export class WasmBackend implements Backend {
 
   oneHot(indices: KTensor, depth: number, onValue: number, offValue: number, dtype: DType): unknown {
     if (dtype === 'float64') throw noF64();
-    const n = indices.size * depth;
-    const p = this.alloc(dtype, n);
-    this.fillAt(p, n, offValue, dtype);
+    const p = this.allocFilled(dtype, indices.size * depth, offValue);
     this.k.oneHot(indices.data as number, p, DT_CODE[dtype], indices.size, depth, onValue);
     return p;
   }
@@ -623,7 +746,7 @@ export class WasmBackend implements Backend {
     const [O, , KH, KW] = p.filterShape;
     const [, , OH, OW] = p.outShape;
     const g = [N, C, H, W, O, KH, KW, OH, OW, p.strides[0], p.strides[1], p.pads[0], p.pads[2], p.dilations[0], p.dilations[1], perImageCols ? 1 : 0, transposedFilter ? 1 : 0];
-    this.i32.set(g, this.params >> 2);
+    this.i32.set(g, this.params >>> 2);
     return this.params;
   }
 
@@ -716,7 +839,7 @@ export class WasmBackend implements Backend {
     const [N, C, H, W] = p.inShape;
     const [, , OH, OW] = p.outShape;
     const g = [N, C, H, W, OH, OW, p.kernel[0], p.kernel[1], p.strides[0], p.strides[1], p.pads[0], p.pads[1], p.pads[2], p.pads[3], p.countIncludePad ? 1 : 0];
-    this.i32.set(g, this.params >> 2);
+    this.i32.set(g, this.params >>> 2);
     return this.params;
   }
 
@@ -756,6 +879,14 @@ const COLS_CACHE_LIMIT = 64 << 20;
 
 function convKey(p: Conv2dParams): string {
   return `${p.inShape}|${p.filterShape}|${p.strides}|${p.pads}|${p.dilations}|${p.groups}`;
+}
+
+/** Bytes in decimal units, as `nb.memory()` users read them: 600 MB, 3.49 GB. */
+function formatBytes(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} kB`;
+  return `${n} B`;
 }
 
 function noF64(): Error {
