@@ -6,6 +6,7 @@
 import { findBackend, registerBackend } from './engine.js';
 import { createCpuBackend } from './backends/cpu/index.js';
 import { createWasmBackend, wasmAvailable } from './backends/wasm/index.js';
+export { WasmOutOfMemoryError } from './backends/wasm/index.js';
 
 // 'cpu' is the reference backend; 'wasm' runs SIMD kernels on all cores and is the default
 // wherever it is available (it stores no float64: code that creates float64 tensors pins 'cpu').
