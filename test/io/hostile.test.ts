@@ -123,7 +123,13 @@ describe('hostile model files are rejected before anything is allocated', () => 
       layers(h)[0]!.outFeatures = 8192;
     });
     expect(bytes.length).toBeLessThan(8 * 1024);
-    expectRejected(bytes, /architecture/);
+    expectRejected(bytes, /the architecture needs more parameter values than the file stores \(26\): in architecture\.layers\[0\] \(Linear\), a parameter of shape \[4096,8192\]/);
+    // The size of the reported file: a 40000×41000 weight (6.6 GB of float32) is refused just as fast.
+    expectRejected(craft((h) => {
+      layers(h)[0]!.inFeatures = 40_000;
+      layers(h)[0]!.outFeatures = 41_000;
+      layers(h)[2]!.inFeatures = 41_000;
+    }), /needs more parameter values than the file stores.*\[40000,41000\]/);
   });
 
   it('a tensor entry with a huge shape', () => {
@@ -160,16 +166,18 @@ describe('hostile model files are rejected before anything is allocated', () => 
   });
 
   it('too many tensor entries', () => {
-    const n = 200_000;
-    const many: Json[] = [];
-    for (let i = 0; i < n; i++) many.push({ name: `t${i}`, dtype: 'bool', shape: [0], offset: 0, byteLength: 0 });
+    const entry = (i: number): Json => ({ name: `t${i}`, dtype: 'bool', shape: [0], offset: 0, byteLength: 0 });
+    const limit = nb.io.MODEL_FILE_LIMITS.tensors;
     expectRejected(craft((h) => {
-      h.tensors = many;
-    }), /tensors: 200000 entries/);
+      h.tensors = Array.from({ length: limit + 1 }, (_, i) => entry(i));
+    }), new RegExp(`tensors: ${limit + 1} entries, more than the ${limit}`));
+    // The issue's million entries: the header alone is larger than a model file may have.
+    const million = assemble(`{"format":"nabla-model","version":1,"architecture":{"type":"Flatten"},"metadata":{},"tensors":[${`${JSON.stringify(entry(0))},`.repeat(999_999)}${JSON.stringify(entry(0))}]}`, new Uint8Array(0));
+    expectRejected(million, /the header has \d+ bytes, more than the \d+ a model file may have/);
   });
 
   it('wrong JSON types anywhere in the header name the field', () => {
-    const cases: [(h: Header) => void, RegExp][] = [
+    const cases: [(h: Header) => void, RegExp, Uint8Array?][] = [
       [(h) => { entries(h)[0]!.shape = null; }, /tensors\[0\]\.shape must be an array of non-negative integers, got null/],
       [(h) => { entries(h)[1]!.shape = '4'; }, /tensors\[1\]\.shape must be an array/],
       [(h) => { entries(h)[1]!.shape = [2.5]; }, /tensors\[1\]\.shape/],
@@ -192,21 +200,18 @@ describe('hostile model files are rejected before anything is allocated', () => 
       [(h) => { h.version = 'one'; }, /version/],
       [(h) => { layers(h)[0]!.outFeatures = null; }, /architecture\.layers\[0\]/],
       [(h) => { layers(h)[0]!.inFeatures = '3'; }, /architecture\.layers\[0\]/],
-      [(h) => { h.architecture = { type: 'Sequential', layers: [{ type: 'Reshape', shape: null }] }; h.tensors = []; }, /architecture\.layers\[0\]\.shape/],
-      [(h) => { h.architecture = { type: 'Sequential', layers: [{ type: 'Conv2d', inChannels: 1, outChannels: 1, kernel: null }] }; h.tensors = []; }, /architecture\.layers\[0\]\.kernel/],
-      [(h) => { h.architecture = { type: 'Sequential', layers: null }; h.tensors = []; }, /architecture\.layers/],
+      [(h) => { h.architecture = { type: 'Sequential', layers: [{ type: 'Reshape', shape: null }] }; h.tensors = []; }, /architecture\.layers\[0\]\.shape/, new Uint8Array(0)],
+      [(h) => { h.architecture = { type: 'Sequential', layers: [{ type: 'Conv2d', inChannels: 1, outChannels: 1, kernel: null }] }; h.tensors = []; }, /architecture\.layers\[0\]\.kernel/, new Uint8Array(0)],
+      [(h) => { h.architecture = { type: 'Sequential', layers: null }; h.tensors = []; }, /architecture \(Sequential\).*'layers'/, new Uint8Array(0)],
     ];
-    for (const [edit, pattern] of cases) expectRejected(craft(edit), pattern);
+    for (const [edit, pattern, payload] of cases) expectRejected(craft(edit, payload), pattern);
     for (const text of ['null', '[]', '5', '"nabla-model"']) expectRejected(assemble(text, new Uint8Array(0)), /header must be a JSON object/);
   });
 
   it('an architecture nested too deeply', () => {
-    let arch: Json = { type: 'Flatten' };
-    for (let i = 0; i < 100_000; i++) arch = { type: 'Residual', body: arch };
-    expectRejected(craft((h) => {
-      h.architecture = arch;
-      h.tensors = [];
-    }, new Uint8Array(0)), /architecture nests deeper than \d+ levels/);
+    const n = 10_000;
+    const arch = `${'{"type":"Residual","body":'.repeat(n)}{"type":"Flatten"}${'}'.repeat(n)}`;
+    expectRejected(assemble(`{"format":"nabla-model","version":1,"architecture":${arch},"metadata":{},"tensors":[]}`, new Uint8Array(0)), /architecture nests deeper than \d+ levels/);
   });
 
   it('nonzero reserved bytes 28–31', () => {
