@@ -20,6 +20,7 @@ import type { Module, LayerConfig, JsonValue } from '../nn/module.js';
 import { fromConfig } from '../nn/index.js';
 import { ParameterBudgetError, withoutInitialization } from '../nn/init.js';
 import { fromArray } from '../tensor/creation.js';
+import { globalRandom } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { DType, TypedArray } from '../tensor/dtype.js';
 import { dispose } from '../engine.js';
@@ -316,6 +317,9 @@ function checkArchitecture(arch: unknown, fail: (problem: string) => never): voi
  * for an error of JavaScript's own such as a TypeError, the field) it happened in.
  */
 function rebuild(architecture: LayerConfig, storedValues: number, file: string): Module {
+  // No initializer draws random values here; a custom layer that draws some itself still leaves
+  // the caller's seeded stream where it was.
+  const rngState = globalRandom.getState();
   try {
     return withoutInitialization(storedValues, () => fromConfig(architecture));
   } catch (e) {
@@ -324,6 +328,8 @@ function rebuild(architecture: LayerConfig, storedValues: number, file: string):
       throw new ModelFileError(file, `damaged: the architecture needs more parameter values than the file stores (${storedValues}): ${where}a parameter of shape [${e.shape.join(',')}] with ${e.maxElements - e.used} values left`);
     }
     throw new ModelFileError(file, `damaged: cannot rebuild the architecture: ${locate(architecture, storedValues)}${(e as Error).message}`);
+  } finally {
+    globalRandom.setState(rngState);
   }
 }
 
