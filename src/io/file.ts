@@ -9,13 +9,64 @@ import { nodeBuiltin } from './node.js';
 import { decodeModel, encodeModel, readModelBytes, type ModelHeader } from './format.js';
 
 /**
+ * The name of writeFileAtomic's temporary files: `.<target name>.<pid>.<random>.tmp`, the random
+ * part being up to 8 lower-case base-36 digits. Nothing else in a folder is ever removed as stale.
+ */
+const TEMP_NAME = /^\..+\.([0-9]+)\.[0-9a-z]{1,8}\.tmp$/;
+
+/** Whether process `pid` exists (on this machine): only ESRCH from a signal-0 probe says it does not. */
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code !== 'ESRCH';
+  }
+}
+
+/**
+ * Removes from `dir` the temporary files of writeFileAtomic calls whose process no longer exists
+ * (a save killed mid-way): regular files named by TEMP_NAME whose pid is not this process and
+ * does not answer a signal-0 probe. Best effort: errors are ignored. Returns the removed names.
+ */
+export async function removeStaleTemps(dir: string): Promise<string[]> {
+  const fs = nodeBuiltin('node:fs/promises', 'nb.io.writeFileAtomic');
+  const p = nodeBuiltin('node:path', 'nb.io.writeFileAtomic');
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = TEMP_NAME.exec(name);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    // pid 0 and 1 are never a killed save's (0 would probe the process group).
+    if (!Number.isSafeInteger(pid) || pid <= 1 || pid === process.pid || processExists(pid)) continue;
+    const file = p.join(dir, name);
+    try {
+      if (!(await fs.lstat(file)).isFile()) continue;
+      await fs.unlink(file);
+      removed.push(name);
+    } catch {
+      /* gone already, or not ours to remove */
+    }
+  }
+  return removed;
+}
+
+/**
  * Writes `data` to `path` atomically: temp file in the same folder → write → fsync → rename →
- * fsync of the folder (where the platform allows). On failure the temp file is removed.
+ * fsync of the folder (where the platform allows). On failure the temp file is removed. Temp
+ * files that earlier, killed processes left in the folder are removed first (removeStaleTemps).
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
   const fs = nodeBuiltin('node:fs/promises', 'nb.io.writeFileAtomic');
   const p = nodeBuiltin('node:path', 'nb.io.writeFileAtomic');
   const dir = p.dirname(p.resolve(path));
+  await removeStaleTemps(dir);
   const tmp = p.join(dir, `.${p.basename(path)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
   let handle: Awaited<ReturnType<typeof fs.open>> | null = null;
   try {
