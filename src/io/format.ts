@@ -372,12 +372,15 @@ function locate(architecture: LayerConfig, storedValues: number): string {
   const last = lastRead as Read | null;
   if (error === null || last === null) return '';
   const where = `in ${last.layer} (${last.type})`;
+  // The latest null read in the failing layer is most often the field at fault.
+  const nullRead = [...reads].reverse().find((r) => r.layer === last.layer && r.value === null);
   if (error instanceof TypeError || error instanceof RangeError) {
-    // JavaScript's own errors come from a field of the wrong JSON type: most often a null.
-    const suspect = reads.find((r) => r.layer === last.layer && r.value === null) ?? last;
+    // JavaScript's own errors come from a field of the wrong JSON type.
+    const suspect = nullRead ?? last;
     return `${where}, field ${suspect.field} (${show(suspect.value)}) has the wrong type or value: `;
   }
-  return `${where}: `;
+  // nabla's own message says what is wrong; name the null field it is most likely about.
+  return nullRead ? `${where}, field ${nullRead.field} (null): ` : `${where}: `;
 }
 
 function tensorFrom(e: TensorEntry, payload: Uint8Array): Tensor {

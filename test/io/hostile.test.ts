@@ -198,11 +198,12 @@ describe('hostile model files are rejected before anything is allocated', () => 
       [(h) => { h.metadata = 5; }, /metadata must be an object/],
       [(h) => { h.format = 'other'; }, /format/],
       [(h) => { h.version = 'one'; }, /version/],
-      [(h) => { layers(h)[0]!.outFeatures = null; }, /architecture\.layers\[0\]/],
+      [(h) => { layers(h)[0]!.outFeatures = null; }, /in architecture\.layers\[0\] \(Linear\), field architecture\.layers\[0\]\.outFeatures \(null\)/],
       [(h) => { layers(h)[0]!.inFeatures = '3'; }, /architecture\.layers\[0\]/],
       [(h) => { h.architecture = { type: 'Sequential', layers: [{ type: 'Reshape', shape: null }] }; h.tensors = []; }, /architecture\.layers\[0\]\.shape/, new Uint8Array(0)],
       [(h) => { h.architecture = { type: 'Sequential', layers: [{ type: 'Conv2d', inChannels: 1, outChannels: 1, kernel: null }] }; h.tensors = []; }, /architecture\.layers\[0\]\.kernel/, new Uint8Array(0)],
-      [(h) => { h.architecture = { type: 'Sequential', layers: null }; h.tensors = []; }, /architecture \(Sequential\).*'layers'/, new Uint8Array(0)],
+      [(h) => { h.architecture = { type: 'Sequential', layers: null }; h.tensors = []; }, /field architecture\.layers \(null\)/, new Uint8Array(0)],
+      [(h) => { h.architecture = { type: 'Residual', body: null }; h.tensors = []; }, /field architecture\.body \(null\)/, new Uint8Array(0)],
     ];
     for (const [edit, pattern, payload] of cases) expectRejected(craft(edit, payload), pattern);
     for (const text of ['null', '[]', '5', '"nabla-model"']) expectRejected(assemble(text, new Uint8Array(0)), /header must be a JSON object/);
