@@ -28,6 +28,8 @@ import { dispose } from '../engine.js';
 export const MAGIC = Uint8Array.from([0x89, 0x4e, 0x41, 0x42, 0x4c, 0x41, 0x0d, 0x0a]);
 export const FORMAT_VERSION = 1;
 const PREFIX = 32;
+/** Bytes before the JSON header. */
+export const PREFIX_BYTES = PREFIX;
 
 /** One stored tensor, as the header lists it. */
 export interface TensorEntry {
@@ -159,29 +161,43 @@ export const MODEL_FILE_LIMITS = Object.freeze({
   /** Nesting of JSON objects and arrays in the architecture. */
   architectureDepth: 100,
   /** JSON objects and arrays in the architecture. */
-  architectureNodes: 1_000_000,
+  architectureNodes: 20_000,
 });
 
-/** Checks the bytes of a model file and returns its header and payload; throws ModelFileError naming `file`. */
-export function readModelBytes(bytes: Uint8Array, file = 'model'): { header: ModelHeader; payload: Uint8Array } {
+/**
+ * Checks a model file's 32-byte prefix against the file's length: magic bytes, format version,
+ * reserved bytes, header and payload lengths (the header within MODEL_FILE_LIMITS). `file` names
+ * it in errors. Reading a file, `load` calls this before reading more than the prefix.
+ */
+export function checkPrefix(prefix: Uint8Array, fileLength: number, file = 'model'): { headerLength: number; payloadLength: number } {
   const fail = (problem: string): never => {
     throw new ModelFileError(file, problem);
   };
-  if (bytes.length < PREFIX) fail(`not a nabla model file: only ${bytes.length} bytes (a model file starts with a ${PREFIX}-byte prefix)`);
-  for (let i = 0; i < MAGIC.length; i++) if (bytes[i] !== MAGIC[i]) fail('not a nabla model file (bad magic bytes)');
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (fileLength < PREFIX || prefix.length < PREFIX) fail(`not a nabla model file: only ${fileLength} bytes (a model file starts with a ${PREFIX}-byte prefix)`);
+  for (let i = 0; i < MAGIC.length; i++) if (prefix[i] !== MAGIC[i]) fail('not a nabla model file (bad magic bytes)');
+  const dv = new DataView(prefix.buffer, prefix.byteOffset, PREFIX);
   const version = dv.getUint32(8, true);
   if (version > FORMAT_VERSION) fail(`format version ${version} was written by a newer nabla (this one reads version ${FORMAT_VERSION})`);
   if (version < 1) fail(`invalid format version ${version}`);
   // Bytes 28–31 are outside the checksum: only zero is accepted, so no byte of a file goes unchecked.
   const reserved = dv.getUint32(28, true);
   if (reserved !== 0) fail(`damaged: reserved bytes 28–31 must be zero, found ${hex(reserved)}`);
-  const headerLen = dv.getUint32(12, true);
-  const payloadLen = Number(dv.getBigUint64(16, true));
-  const expected = PREFIX + headerLen + payloadLen;
-  if (bytes.length < expected) fail(`truncated: expected ${expected} bytes, the file has ${bytes.length} (missing ${expected - bytes.length})`);
-  if (bytes.length > expected) fail(`damaged: ${bytes.length - expected} unexpected bytes after the end of the model (expected ${expected} bytes)`);
-  if (headerLen > MODEL_FILE_LIMITS.headerBytes) fail(`damaged: the header has ${headerLen} bytes, more than the ${MODEL_FILE_LIMITS.headerBytes} a model file may have`);
+  const headerLength = dv.getUint32(12, true);
+  const payloadLength = Number(dv.getBigUint64(16, true));
+  const expected = PREFIX + headerLength + payloadLength;
+  if (fileLength < expected) fail(`truncated: expected ${expected} bytes, the file has ${fileLength} (missing ${expected - fileLength})`);
+  if (fileLength > expected) fail(`damaged: ${fileLength - expected} unexpected bytes after the end of the model (expected ${expected} bytes)`);
+  if (headerLength > MODEL_FILE_LIMITS.headerBytes) fail(`damaged: the header has ${headerLength} bytes, more than the ${MODEL_FILE_LIMITS.headerBytes} a model file may have`);
+  return { headerLength, payloadLength };
+}
+
+/** Checks the bytes of a model file and returns its header and payload; throws ModelFileError naming `file`. */
+export function readModelBytes(bytes: Uint8Array, file = 'model'): { header: ModelHeader; payload: Uint8Array } {
+  const fail = (problem: string): never => {
+    throw new ModelFileError(file, problem);
+  };
+  const { headerLength: headerLen, payloadLength: payloadLen } = checkPrefix(bytes, bytes.length, file);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const stored = dv.getUint32(24, true);
   const actual = crc32(bytes.subarray(PREFIX));
   if (stored !== actual) fail(`damaged: checksum mismatch (stored CRC-32 ${hex(stored)}, computed ${hex(actual)}); the file was modified or corrupted`);
