@@ -5,7 +5,7 @@
  * anything big and without leaking tensors.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as nb from '../../src/index.js';
@@ -244,6 +244,21 @@ describe('hostile model files are rejected before anything is allocated', () => 
     const q = join(dir, 'shape.nabla');
     writeFileSync(q, craft((h) => { entries(h)[0]!.shape = null; }));
     await expect(nb.io.inspect(q)).rejects.toThrow(/shape\.nabla: .*tensors\[0\]\.shape/);
+    // A (sparse) 3 GiB file whose prefix announces a 3 GiB header is refused from its first 32
+    // bytes: the rest is never read.
+    const big = join(dir, 'big.nabla');
+    const prefix = new Uint8Array(32);
+    prefix.set(nb.io.MAGIC);
+    const dv = new DataView(prefix.buffer);
+    dv.setUint32(8, 1, true);
+    dv.setUint32(12, 3 * 2 ** 30, true);
+    writeFileSync(big, prefix);
+    truncateSync(big, 32 + 3 * 2 ** 30);
+    const t0 = performance.now();
+    await expect(nb.io.load(big)).rejects.toThrow(/big\.nabla: damaged: the header has 3221225472 bytes, more than the 4194304/);
+    await expect(nb.io.inspect(big)).rejects.toThrow(/the header has 3221225472 bytes/);
+    expect(performance.now() - t0).toBeLessThan(500);
+    rmSync(big);
   });
 });
 
