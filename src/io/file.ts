@@ -6,7 +6,7 @@
  */
 import type { JsonValue, Module } from '../nn/module.js';
 import { nodeBuiltin } from './node.js';
-import { decodeModel, encodeModel, readModelBytes, type ModelHeader } from './format.js';
+import { checkPrefix, decodeModel, encodeModel, PREFIX_BYTES, readModelBytes, type ModelHeader } from './format.js';
 
 /**
  * The name of writeFileAtomic's temporary files: `.<target name>.<pid>.<random>.tmp`, the random
@@ -108,12 +108,45 @@ export async function save(model: Module, path: string, opts: SaveOptions = {}):
   await writeFileAtomic(path, bytes);
 }
 
+/**
+ * Reads a model file: its 32-byte prefix first, checked against the file's size (checkPrefix),
+ * and the rest only if that passes, so a foreign, truncated or oversized file is refused without
+ * reading (or allocating) more than its first bytes.
+ */
 async function readBytes(path: string): Promise<Uint8Array> {
   const fs = nodeBuiltin('node:fs/promises', 'nb.io.load');
+  const cannot = (e: unknown): Error => new Error(`nb.io.load: cannot read ${path}: ${(e as Error).message}`);
+  let handle: Awaited<ReturnType<typeof fs.open>>;
   try {
-    return await fs.readFile(path);
+    handle = await fs.open(path, 'r');
   } catch (e) {
-    throw new Error(`nb.io.load: cannot read ${path}: ${(e as Error).message}`);
+    throw cannot(e);
+  }
+  try {
+    let size: number;
+    const prefix = new Uint8Array(PREFIX_BYTES);
+    let got: number;
+    try {
+      size = (await handle.stat()).size;
+      got = (await handle.read(prefix, 0, PREFIX_BYTES, 0)).bytesRead;
+    } catch (e) {
+      throw cannot(e);
+    }
+    checkPrefix(prefix.subarray(0, got), size, path);
+    const bytes = new Uint8Array(size);
+    let off = 0;
+    try {
+      while (off < size) {
+        const { bytesRead } = await handle.read(bytes, off, size - off, off);
+        if (bytesRead === 0) break;
+        off += bytesRead;
+      }
+    } catch (e) {
+      throw cannot(e);
+    }
+    return off === size ? bytes : bytes.subarray(0, off);
+  } finally {
+    await handle.close().catch(() => undefined);
   }
 }
 
