@@ -215,6 +215,12 @@ describe('hostile model files are rejected before anything is allocated', () => 
     expectRejected(assemble(`{"format":"nabla-model","version":1,"architecture":${arch},"metadata":{},"tensors":[]}`, new Uint8Array(0)), /architecture nests deeper than \d+ levels/);
   });
 
+  it('an architecture with too many layers', () => {
+    const n = nb.io.MODEL_FILE_LIMITS.architectureNodes + 1;
+    const arch = `{"type":"Sequential","layers":[${'{"type":"Flatten"},'.repeat(n - 1)}{"type":"Flatten"}]}`;
+    expectRejected(assemble(`{"format":"nabla-model","version":1,"architecture":${arch},"metadata":{},"tensors":[]}`, new Uint8Array(0)), /the architecture has more than \d+ objects and arrays/);
+  });
+
   it('nonzero reserved bytes 28–31', () => {
     const { header, payload } = parts(good);
     for (const reserved of [1, 0x100, 0xff000000]) {
