@@ -39,6 +39,51 @@ const TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
+/**
+ * Headers sent with every response.
+ * - nosniff: browsers use the Content-Type given, never a guessed one.
+ * - The content security policy fits the built page: its script and style sheet come from this
+ *   server; the page sets inline style attributes (legend swatches, tooltip and layout positions),
+ *   so styles allow 'unsafe-inline' (scripts never do); the favicon is a data: image; WebAssembly
+ *   compilation ('wasm-unsafe-eval') is allowed for nabla's wasm backend, JavaScript eval is not.
+ *   Nothing may be framed, embedded as an object or posted to another site.
+ * - COOP same-origin and COEP require-corp make the page cross-origin isolated, which browsers
+ *   require before they offer SharedArrayBuffer (threads for the wasm backend).
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'X-Content-Type-Options': 'nosniff',
+  'Content-Security-Policy': [
+    "default-src 'self'",
+    "script-src 'self' 'wasm-unsafe-eval'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; '),
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'Referrer-Policy': 'no-referrer',
+});
+
+/**
+ * The Host header values the server answers: the loopback names and the exact host it was bound
+ * to, each with its port (and without it when the port is 80, where browsers leave it out). Any
+ * other name — such as an attacker's domain re-pointed at 127.0.0.1 (DNS rebinding) — is refused.
+ */
+export function allowedHosts(boundHost: string, port: number): Set<string> {
+  const bound = boundHost.includes(':') && !boundHost.startsWith('[') ? `[${boundHost}]` : boundHost;
+  const names = ['localhost', '127.0.0.1', '[::1]', bound.toLowerCase()];
+  const out = new Set<string>();
+  for (const n of names) {
+    out.add(`${n}:${port}`);
+    if (port === 80) out.add(n);
+  }
+  return out;
+}
+
 /** The default location of the built page: <package>/playground/dist (from src/cli or dist/cli alike). */
 export function defaultPlaygroundRoot(): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'playground', 'dist');
@@ -54,8 +99,16 @@ export async function servePlayground(opts: PlaygroundServerOptions = {}): Promi
   const port = opts.port ?? 8080;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`nabla playground: port must be an integer in [0, 65535], got ${port}`);
 
+  let hosts = new Set<string>();
   const server: Server = createServer((req, res) => {
     void (async () => {
+      for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
+      const hostHeader = req.headers.host;
+      if (hostHeader === undefined || !hosts.has(hostHeader.toLowerCase())) {
+        res.writeHead(421, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end(`misdirected request: Host ${JSON.stringify(hostHeader ?? null)} is not this server; open ${[...hosts][0] ?? 'it'} instead\n`);
+        return;
+      }
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.writeHead(405, { Allow: 'GET, HEAD' }).end();
         return;
@@ -99,6 +152,7 @@ export async function servePlayground(opts: PlaygroundServerOptions = {}): Promi
   });
   const addr = server.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
+  hosts = allowedHosts(host, actualPort);
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
   const url = `http://${shownHost}:${actualPort}/`;
   if (opts.open) openBrowser(url);

@@ -12,12 +12,13 @@
  *       12     4  header length H (bytes of UTF-8 JSON)
  *       16     8  payload length P (bytes of tensor data)
  *       24     4  CRC-32 of the header and payload bytes
- *       28     4  reserved (0)
+ *       28     4  reserved: zero (readers reject anything else, as the CRC does not cover them)
  *       32     H  header: { format, version, architecture, tensors: [{ name, dtype, shape, offset, byteLength }], metadata }
  *   32 + H     P  payload: each tensor's values, little-endian, starting on an 8-byte boundary
  */
 import type { Module, LayerConfig, JsonValue } from '../nn/module.js';
 import { fromConfig } from '../nn/index.js';
+import { ParameterBudgetError, withoutInitialization } from '../nn/init.js';
 import { fromArray } from '../tensor/creation.js';
 import { globalRandom } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -27,6 +28,8 @@ import { dispose } from '../engine.js';
 export const MAGIC = Uint8Array.from([0x89, 0x4e, 0x41, 0x42, 0x4c, 0x41, 0x0d, 0x0a]);
 export const FORMAT_VERSION = 1;
 const PREFIX = 32;
+/** Bytes before the JSON header. */
+export const PREFIX_BYTES = PREFIX;
 
 /** One stored tensor, as the header lists it. */
 export interface TensorEntry {
@@ -142,45 +145,259 @@ export async function encodeModel(model: Module, metadata: { [key: string]: Json
   return out;
 }
 
+/**
+ * Bounds on what a model file may declare. A reader checks them before allocating anything, so a
+ * small crafted file cannot make it allocate or work in proportion to numbers it merely states.
+ */
+export const MODEL_FILE_LIMITS = Object.freeze({
+  /** Bytes of JSON header (architecture, tensor list and metadata together). */
+  headerBytes: 4 * 1024 * 1024,
+  /** Tensor entries. */
+  tensors: 16_384,
+  /** Dimensions of one tensor. */
+  rank: 16,
+  /** Characters of a tensor name. */
+  nameLength: 1024,
+  /** Nesting of JSON objects and arrays in the architecture. */
+  architectureDepth: 100,
+  /** JSON objects and arrays in the architecture. */
+  architectureNodes: 20_000,
+});
+
+/**
+ * Checks a model file's 32-byte prefix against the file's length: magic bytes, format version,
+ * reserved bytes, header and payload lengths (the header within MODEL_FILE_LIMITS). `file` names
+ * it in errors. Reading a file, `load` calls this before reading more than the prefix.
+ */
+export function checkPrefix(prefix: Uint8Array, fileLength: number, file = 'model'): { headerLength: number; payloadLength: number } {
+  const fail = (problem: string): never => {
+    throw new ModelFileError(file, problem);
+  };
+  if (fileLength < PREFIX || prefix.length < PREFIX) fail(`not a nabla model file: only ${fileLength} bytes (a model file starts with a ${PREFIX}-byte prefix)`);
+  for (let i = 0; i < MAGIC.length; i++) if (prefix[i] !== MAGIC[i]) fail('not a nabla model file (bad magic bytes)');
+  const dv = new DataView(prefix.buffer, prefix.byteOffset, PREFIX);
+  const version = dv.getUint32(8, true);
+  if (version > FORMAT_VERSION) fail(`format version ${version} was written by a newer nabla (this one reads version ${FORMAT_VERSION})`);
+  if (version < 1) fail(`invalid format version ${version}`);
+  // Bytes 28–31 are outside the checksum: only zero is accepted, so no byte of a file goes unchecked.
+  const reserved = dv.getUint32(28, true);
+  if (reserved !== 0) fail(`damaged: reserved bytes 28–31 must be zero, found ${hex(reserved)}`);
+  const headerLength = dv.getUint32(12, true);
+  const payloadLength = Number(dv.getBigUint64(16, true));
+  const expected = PREFIX + headerLength + payloadLength;
+  if (fileLength < expected) fail(`truncated: expected ${expected} bytes, the file has ${fileLength} (missing ${expected - fileLength})`);
+  if (fileLength > expected) fail(`damaged: ${fileLength - expected} unexpected bytes after the end of the model (expected ${expected} bytes)`);
+  if (headerLength > MODEL_FILE_LIMITS.headerBytes) fail(`damaged: the header has ${headerLength} bytes, more than the ${MODEL_FILE_LIMITS.headerBytes} a model file may have`);
+  return { headerLength, payloadLength };
+}
+
 /** Checks the bytes of a model file and returns its header and payload; throws ModelFileError naming `file`. */
 export function readModelBytes(bytes: Uint8Array, file = 'model'): { header: ModelHeader; payload: Uint8Array } {
   const fail = (problem: string): never => {
     throw new ModelFileError(file, problem);
   };
-  if (bytes.length < PREFIX) fail(`not a nabla model file: only ${bytes.length} bytes (a model file starts with a ${PREFIX}-byte prefix)`);
-  for (let i = 0; i < MAGIC.length; i++) if (bytes[i] !== MAGIC[i]) fail('not a nabla model file (bad magic bytes)');
+  const { headerLength: headerLen, payloadLength: payloadLen } = checkPrefix(bytes, bytes.length, file);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const version = dv.getUint32(8, true);
-  if (version > FORMAT_VERSION) fail(`format version ${version} was written by a newer nabla (this one reads version ${FORMAT_VERSION})`);
-  if (version < 1) fail(`invalid format version ${version}`);
-  const headerLen = dv.getUint32(12, true);
-  const payloadLen = Number(dv.getBigUint64(16, true));
-  const expected = PREFIX + headerLen + payloadLen;
-  if (bytes.length < expected) fail(`truncated: expected ${expected} bytes, the file has ${bytes.length} (missing ${expected - bytes.length})`);
-  if (bytes.length > expected) fail(`damaged: ${bytes.length - expected} unexpected bytes after the end of the model (expected ${expected} bytes)`);
   const stored = dv.getUint32(24, true);
   const actual = crc32(bytes.subarray(PREFIX));
   if (stored !== actual) fail(`damaged: checksum mismatch (stored CRC-32 ${hex(stored)}, computed ${hex(actual)}); the file was modified or corrupted`);
-  let header: ModelHeader;
+  let json: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(PREFIX, PREFIX + headerLen))) as ModelHeader;
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(PREFIX, PREFIX + headerLen)));
   } catch (e) {
     return fail(`damaged: the header is not valid JSON (${(e as Error).message})`);
   }
-  if (header?.format !== 'nabla-model' || !Array.isArray(header.tensors) || typeof header.architecture !== 'object') {
-    fail('damaged: the header lacks format, architecture or tensors');
-  }
-  const payload = bytes.subarray(PREFIX + headerLen);
-  for (const e of header.tensors) {
-    const count = e.shape.reduce((a, b) => a * b, 1);
-    if (!(e.dtype in BYTES) || e.byteLength !== count * BYTES[e.dtype] || e.offset < 0 || e.offset + e.byteLength > payloadLen) {
-      fail(`damaged: tensor '${e.name}' (${e.dtype} [${e.shape.join(',')}]) does not fit the payload`);
-    }
-  }
-  return { header, payload };
+  const header = validateHeader(json, payloadLen, file);
+  return { header, payload: bytes.subarray(PREFIX + headerLen) };
 }
 
 const hex = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`;
+
+type JsonObject = { [key: string]: JsonValue };
+
+function isObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A JSON value shown in an error message: its JSON, cut short. */
+function show(v: unknown): string {
+  let s: string;
+  try {
+    s = v === undefined ? 'nothing' : JSON.stringify(v);
+  } catch {
+    s = String(v);
+  }
+  return s.length > 60 ? `${s.slice(0, 57)}…` : s;
+}
+
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const align8 = (n: number): number => Math.ceil(n / 8) * 8;
+
+/**
+ * The one validator of a model file's JSON header, used by every loading path (`load`,
+ * `loadFile`, `inspect`, `decodeModel`, `readModelBytes`). It checks every field's JSON type;
+ * each tensor's name, dtype, shape, offset and byte length; that the tensors lie inside the
+ * payload without overlapping and account for all of it (up to the 8-byte alignment); and the
+ * bounds in MODEL_FILE_LIMITS. It allocates nothing in proportion to the numbers it reads.
+ * Throws a ModelFileError naming `file` and the field.
+ */
+export function validateHeader(value: unknown, payloadLength: number, file = 'model'): ModelHeader {
+  const fail = (problem: string): never => {
+    throw new ModelFileError(file, `damaged: ${problem}`);
+  };
+  if (!isObject(value)) return fail(`the header must be a JSON object, got ${show(value)}`);
+  if (value.format !== 'nabla-model') fail(`format must be "nabla-model", got ${show(value.format)}`);
+  if (value.version !== FORMAT_VERSION) fail(`version must be ${FORMAT_VERSION}, got ${show(value.version)}`);
+  const metadata = value.metadata ?? {};
+  if (!isObject(metadata)) fail(`metadata must be an object, got ${show(value.metadata)}`);
+  checkArchitecture(value.architecture, fail);
+
+  const list = value.tensors;
+  if (!Array.isArray(list)) return fail(`tensors must be an array, got ${show(list)}`);
+  if (list.length > MODEL_FILE_LIMITS.tensors) fail(`tensors: ${list.length} entries, more than the ${MODEL_FILE_LIMITS.tensors} a model file may hold`);
+  const tensors: TensorEntry[] = [];
+  const names = new Map<string, number>();
+  list.forEach((e, i) => {
+    const at = `tensors[${i}]`;
+    if (!isObject(e)) return fail(`${at} must be an object, got ${show(e)}`);
+    const { name, dtype, shape, offset, byteLength } = e;
+    if (typeof name !== 'string' || name.length === 0 || name.length > MODEL_FILE_LIMITS.nameLength) {
+      fail(`${at}.name must be a string of 1 to ${MODEL_FILE_LIMITS.nameLength} characters, got ${show(name)}`);
+    }
+    const n = name as string;
+    const first = names.get(n);
+    if (first !== undefined) fail(`${at}.name '${n}' appears more than once (also tensors[${first}])`);
+    names.set(n, i);
+    if (typeof dtype !== 'string' || !Object.hasOwn(BYTES, dtype)) fail(`${at}.dtype must be one of ${Object.keys(BYTES).join(', ')}, got ${show(dtype)}`);
+    const dt = dtype as DType;
+    if (!Array.isArray(shape) || !shape.every(isCount)) fail(`${at}.shape must be an array of non-negative integers, got ${show(shape)}`);
+    if ((shape as number[]).length > MODEL_FILE_LIMITS.rank) fail(`${at}.shape has ${(shape as number[]).length} dimensions, more than ${MODEL_FILE_LIMITS.rank}`);
+    const dims = shape as number[];
+    // The count, stopping as soon as it cannot fit the payload (no overflow, no huge numbers).
+    let count = 1;
+    for (const d of dims) {
+      count *= d;
+      if (count * BYTES[dt] > payloadLength) {
+        count = dims.includes(0) ? 0 : Infinity;
+        break;
+      }
+    }
+    if (count === Infinity) fail(`${at}.shape [${dims.join(',')}] of ${dt} ('${n}') needs more bytes than the whole payload (${payloadLength})`);
+    if (!isCount(offset) || offset % 8 !== 0) fail(`${at}.offset must be a non-negative multiple of 8, got ${show(offset)}`);
+    if (!isCount(byteLength)) fail(`${at}.byteLength must be a non-negative integer, got ${show(byteLength)}`);
+    if (byteLength !== count * BYTES[dt]) fail(`${at}.byteLength is ${show(byteLength)}, but '${n}' (${dt} [${dims.join(',')}]) has ${count * BYTES[dt]} bytes`);
+    const start = offset as number;
+    if (start + count * BYTES[dt] > payloadLength) {
+      fail(`${at} ('${n}') ends at byte ${start + count * BYTES[dt]}, beyond the end of the payload (${payloadLength} bytes)`);
+    }
+    tensors.push({ name: n, dtype: dt, shape: dims, offset: start, byteLength: count * BYTES[dt] });
+  });
+
+  // Laid out in offset order, the tensors must neither overlap nor leave bytes unaccounted for.
+  const order = tensors.map((_, i) => i).sort((a, b) => tensors[a]!.offset - tensors[b]!.offset || tensors[a]!.byteLength - tensors[b]!.byteLength);
+  let end = 0;
+  let last = -1;
+  for (const i of order) {
+    const t = tensors[i]!;
+    if (t.offset < end) fail(`tensors[${i}] ('${t.name}', bytes ${t.offset}–${t.offset + t.byteLength}) overlaps tensors[${last}] ('${tensors[last]!.name}', which ends at byte ${end})`);
+    if (t.offset > align8(end)) fail(`the payload has ${t.offset - end} bytes no tensor accounts for before tensors[${i}] ('${t.name}') at byte ${t.offset}`);
+    end = t.offset + t.byteLength;
+    last = i;
+  }
+  if (payloadLength !== end) fail(`the payload has ${payloadLength} bytes, but its tensors end at byte ${end}`);
+  return { format: 'nabla-model', version: FORMAT_VERSION, architecture: value.architecture as LayerConfig, tensors, metadata: metadata as JsonObject };
+}
+
+/** The architecture: an object with a string `type`, nested at most architectureDepth deep (checked without recursion). */
+function checkArchitecture(arch: unknown, fail: (problem: string) => never): void {
+  if (!isObject(arch)) fail(`architecture must be an object with a string 'type', got ${show(arch)}`);
+  const a = arch as JsonObject;
+  if (typeof a.type !== 'string') fail(`architecture.type must be a string, got ${show(a.type)}`);
+  const stack: [JsonValue, number][] = [[a, 1]];
+  let nodes = 0;
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > MODEL_FILE_LIMITS.architectureDepth) fail(`the architecture nests deeper than ${MODEL_FILE_LIMITS.architectureDepth} levels`);
+    if (++nodes > MODEL_FILE_LIMITS.architectureNodes) fail(`the architecture has more than ${MODEL_FILE_LIMITS.architectureNodes} objects and arrays`);
+    for (const c of Array.isArray(v) ? v : Object.values(v)) if (typeof c === 'object' && c !== null) stack.push([c, depth + 1]);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rebuilding the architecture.
+
+/**
+ * Rebuilds the architecture without initializing its weights (they are overwritten at once) and
+ * with no more parameter values than the file stores. A failure is reported with the layer (and,
+ * for an error of JavaScript's own such as a TypeError, the field) it happened in.
+ */
+function rebuild(architecture: LayerConfig, storedValues: number, file: string): Module {
+  // No initializer draws random values here; a custom layer that draws some itself still leaves
+  // the caller's seeded stream where it was.
+  const rngState = globalRandom.getState();
+  try {
+    return withoutInitialization(storedValues, () => fromConfig(architecture));
+  } catch (e) {
+    if (e instanceof ParameterBudgetError) {
+      const where = locate(architecture, storedValues).replace(/: $/, ', ');
+      throw new ModelFileError(file, `damaged: the architecture needs more parameter values than the file stores (${storedValues}): ${where}a parameter of shape [${e.shape.join(',')}] with ${e.maxElements - e.used} values left`);
+    }
+    throw new ModelFileError(file, `damaged: cannot rebuild the architecture: ${locate(architecture, storedValues)}${(e as Error).message}`);
+  } finally {
+    globalRandom.setState(rngState);
+  }
+}
+
+/**
+ * Builds `architecture` again through proxies that record which fields are read, to say where
+ * the build fails: "in architecture.layers[2] (Conv2d), field kernel (null): ". Only used once a
+ * build has failed, so the proxies never reach a model that is returned.
+ */
+function locate(architecture: LayerConfig, storedValues: number): string {
+  interface Read { layer: string; type: string; field: string; value: unknown }
+  let lastRead: Read | null = null;
+  const reads: Read[] = [];
+  const proxies = new WeakMap<object, object>();
+  const wrap = (target: object, path: string, layer: string, type: string): object => {
+    const known = proxies.get(target);
+    if (known) return known;
+    const own = target as Record<string, unknown>;
+    const isLayer = !Array.isArray(target) && typeof own.type === 'string';
+    const layerPath = isLayer ? path : layer;
+    const layerType = isLayer ? (own.type as string) : type;
+    const p = new Proxy(target, {
+      get(t, key, receiver) {
+        const v: unknown = Reflect.get(t, key, receiver);
+        if (typeof key !== 'string' || !Object.hasOwn(t, key) || (Array.isArray(t) && key === 'length')) return v;
+        const field = Array.isArray(t) ? `${path}[${key}]` : `${path}.${key}`;
+        lastRead = { layer: layerPath, type: layerType, field, value: v };
+        reads.push(lastRead);
+        return typeof v === 'object' && v !== null ? wrap(v, field, layerPath, layerType) : v;
+      },
+    });
+    proxies.set(target, p);
+    return p;
+  };
+  let error: unknown = null;
+  try {
+    withoutInitialization(storedValues, () => fromConfig(wrap(architecture, 'architecture', 'architecture', architecture.type) as LayerConfig)).dispose();
+  } catch (e) {
+    error = e;
+  }
+  const last = lastRead as Read | null;
+  if (error === null || last === null) return '';
+  const where = `in ${last.layer} (${last.type})`;
+  // The latest null read in the failing layer is most often the field at fault.
+  const nullRead = [...reads].reverse().find((r) => r.layer === last.layer && r.value === null);
+  if (error instanceof TypeError || error instanceof RangeError) {
+    // JavaScript's own errors come from a field of the wrong JSON type.
+    const suspect = nullRead ?? last;
+    return `${where}, field ${suspect.field} (${show(suspect.value)}) has the wrong type or value: `;
+  }
+  // nabla's own message says what is wrong; name the null field it is most likely about.
+  return nullRead ? `${where}, field ${nullRead.field} (null): ` : `${where}: `;
+}
 
 function tensorFrom(e: TensorEntry, payload: Uint8Array): Tensor {
   // copy into a fresh, aligned buffer (Node's Buffer.slice would share memory instead)
@@ -196,31 +413,49 @@ function tensorFrom(e: TensorEntry, payload: Uint8Array): Tensor {
   return fromArray(arr, e.shape, { dtype: e.dtype });
 }
 
-/** Rebuilds the model stored in `bytes` (from `encodeModel`); `file` names it in errors. */
+/** Throws unless the stored tensors are exactly the architecture's parameters, with their shapes. */
+function checkWeights(model: Module, tensors: readonly TensorEntry[], file: string): void {
+  const own = new Map(model.namedParameters());
+  const fail = (problem: string): never => {
+    throw new ModelFileError(file, `the weights do not fit the architecture: ${problem}`);
+  };
+  tensors.forEach((e, i) => {
+    const p = own.get(e.name);
+    if (!p) fail(`tensors[${i}] ('${e.name}') is not a parameter of the architecture (${model.typeName} has ${[...own.keys()].join(', ') || 'no parameters'})`);
+    const ps = p!.shape;
+    if (ps.length !== e.shape.length || ps.some((d, k) => d !== e.shape[k])) {
+      fail(`tensors[${i}] ('${e.name}') has shape [${e.shape.join(',')}], the architecture's parameter has [${ps.join(',')}]`);
+    }
+  });
+  const stored = new Set(tensors.map((e) => e.name));
+  const missing = [...own.keys()].filter((k) => !stored.has(k));
+  if (missing.length) fail(`the file stores no value for the architecture's parameter${missing.length > 1 ? 's' : ''} ${missing.map((k) => `'${k}'`).join(', ')}`);
+}
+
+/**
+ * Rebuilds the model stored in `bytes` (from `encodeModel`); `file` names it in errors. The header
+ * is validated first (see validateHeader); the architecture is then built with zero-filled
+ * parameters, no more values than the file stores, and no random draws; the stored tensors are
+ * checked against its parameters before any is created.
+ */
 export function decodeModel(bytes: Uint8Array, file = 'model'): { model: Module; metadata: { [key: string]: JsonValue }; header: ModelHeader } {
   assertLittleEndian();
   const { header, payload } = readModelBytes(bytes, file);
-  let model: Module;
-  // Rebuilding draws initial weights that the stored ones replace at once: leave the caller's
-  // seeded random stream where it was, so loading a model does not change what comes next.
-  const rngState = globalRandom.getState();
+  let storedValues = 0;
+  for (const e of header.tensors) storedValues += e.byteLength / BYTES[e.dtype];
+  const model = rebuild(header.architecture, storedValues, file);
+  const sd: Record<string, Tensor> = Object.create(null) as Record<string, Tensor>;
   try {
-    model = fromConfig(header.architecture);
-  } catch (e) {
-    throw new ModelFileError(file, `cannot rebuild the architecture: ${(e as Error).message}`);
-  } finally {
-    globalRandom.setState(rngState);
-  }
-  const sd: Record<string, Tensor> = {};
-  try {
+    checkWeights(model, header.tensors, file);
     for (const e of header.tensors) sd[e.name] = tensorFrom(e, payload);
     model.loadStateDict(sd);
   } catch (e) {
     model.dispose();
+    if (e instanceof ModelFileError) throw e;
     throw new ModelFileError(file, `the weights do not fit the architecture: ${(e as Error).message}`);
   } finally {
-    dispose(sd);
+    dispose(Object.values(sd));
   }
   model.eval();
-  return { model, metadata: header.metadata ?? {}, header };
+  return { model, metadata: header.metadata, header };
 }

@@ -9,5 +9,5 @@
  */
 export { save, load, loadFile, inspect, writeFileAtomic } from './file.js';
 export type { SaveOptions } from './file.js';
-export { encodeModel, decodeModel, readModelBytes, crc32, ModelFileError, FORMAT_VERSION, MAGIC } from './format.js';
+export { encodeModel, decodeModel, readModelBytes, validateHeader, crc32, ModelFileError, FORMAT_VERSION, MAGIC, MODEL_FILE_LIMITS } from './format.js';
 export type { ModelHeader, TensorEntry } from './format.js';

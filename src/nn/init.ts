@@ -8,6 +8,7 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { full, rand, randn } from '../tensor/creation.js';
+import { fmt } from '../tensor/shape.js';
 
 export type FloatDType = 'float32' | 'float64';
 
@@ -30,6 +31,68 @@ export interface Initializer {
   create(shape: readonly number[], fans: Fans, dtype?: FloatDType): Tensor;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Building modules whose weights are about to be overwritten (loading a saved model).
+
+interface SkipScope {
+  readonly maxElements: number;
+  used: number;
+  readonly created: Tensor[];
+}
+let skipping: SkipScope | null = null;
+
+/** Thrown inside `withoutInitialization` when the parameters would exceed its `maxElements`. */
+export class ParameterBudgetError extends Error {
+  constructor(
+    readonly shape: readonly number[],
+    readonly maxElements: number,
+    readonly used: number,
+  ) {
+    super(`init: a parameter of shape ${fmt(shape)} would bring the parameters to more than the ${maxElements} values allowed here (${used} created so far)`);
+    this.name = 'ParameterBudgetError';
+  }
+}
+
+/**
+ * Runs `fn` (typically `nn.fromConfig`) so that every parameter it creates is zero-filled instead
+ * of initialized (no random values are drawn), and so that the parameters together hold at most
+ * `maxElements` values: a parameter that would exceed it throws a ParameterBudgetError before
+ * anything is allocated. `nb.io` builds a stored architecture this way, with the stored values'
+ * count as the limit, then overwrites the parameters. If `fn` throws, the parameters created so
+ * far are disposed.
+ */
+export function withoutInitialization<T>(maxElements: number, fn: () => T): T {
+  if (!(maxElements >= 0)) throw new Error(`init.withoutInitialization: maxElements must be a non-negative number, got ${maxElements}`);
+  const outer = skipping;
+  const scope: SkipScope = { maxElements, used: 0, created: [] };
+  skipping = scope;
+  try {
+    return fn();
+  } catch (e) {
+    for (const t of scope.created) if (!t.isDisposed) t.dispose();
+    throw e;
+  } finally {
+    skipping = outer;
+  }
+}
+
+/**
+ * A new parameter's initial value: `make()`, or zeros of `shape` inside `withoutInitialization`
+ * (after checking its budget). Initializers and layers that fill their parameters themselves
+ * create them through this.
+ */
+export function initialValue(shape: readonly number[], dtype: FloatDType, make: () => Tensor): Tensor {
+  const scope = skipping;
+  if (!scope) return make();
+  let n = 1;
+  for (const d of shape) n *= d;
+  if (!(n <= scope.maxElements - scope.used)) throw new ParameterBudgetError(shape, scope.maxElements, scope.used);
+  scope.used += n;
+  const t = full(shape, 0, { dtype });
+  scope.created.push(t);
+  return t;
+}
+
 function check(name: string, v: number, positive = false): void {
   if (!Number.isFinite(v) || (positive && !(v > 0))) throw new Error(`init.${name}: expected a ${positive ? 'positive ' : ''}finite number, got ${v}`);
 }
@@ -37,7 +100,7 @@ function check(name: string, v: number, positive = false): void {
 /** Every value = `value` (e.g. 0 for biases, or the lectures' 0.1). */
 export function constant(value: number): Initializer {
   check('constant', value);
-  return { config: { kind: 'constant', value }, create: (shape, _f, dtype = 'float32') => full(shape, value, { dtype }) };
+  return { config: { kind: 'constant', value }, create: (shape, _f, dtype = 'float32') => initialValue(shape, dtype, () => full(shape, value, { dtype })) };
 }
 export const zeros = (): Initializer => constant(0);
 export const ones = (): Initializer => constant(1);
@@ -46,13 +109,13 @@ export const ones = (): Initializer => constant(1);
 export function normal(std = 0.05, mean = 0): Initializer {
   check('normal', std, true);
   check('normal', mean);
-  return { config: { kind: 'normal', mean, std }, create: (shape, _f, dtype = 'float32') => randn(shape, { dtype, mean, std }) };
+  return { config: { kind: 'normal', mean, std }, create: (shape, _f, dtype = 'float32') => initialValue(shape, dtype, () => randn(shape, { dtype, mean, std })) };
 }
 
 /** Uniform on [low, high). */
 export function uniform(low = -0.05, high = 0.05): Initializer {
   if (!(high > low)) throw new Error(`init.uniform: high (${high}) must exceed low (${low})`);
-  return { config: { kind: 'uniform', low, high }, create: (shape, _f, dtype = 'float32') => rand(shape, { dtype, low, high }) };
+  return { config: { kind: 'uniform', low, high }, create: (shape, _f, dtype = 'float32') => initialValue(shape, dtype, () => rand(shape, { dtype, low, high })) };
 }
 
 function xavierVariance(mode: 'fanIn' | 'fanAvg', f: Fans, gain: number): number {
@@ -69,7 +132,7 @@ export function xavierNormal(opts: { mode?: 'fanIn' | 'fanAvg'; gain?: number } 
   check('xavierNormal', gain, true);
   return {
     config: { kind: 'xavierNormal', mode, gain },
-    create: (shape, f, dtype = 'float32') => randn(shape, { dtype, std: Math.sqrt(xavierVariance(mode, f, gain)) }),
+    create: (shape, f, dtype = 'float32') => initialValue(shape, dtype, () => randn(shape, { dtype, std: Math.sqrt(xavierVariance(mode, f, gain)) })),
   };
 }
 
@@ -82,7 +145,7 @@ export function xavierUniform(opts: { mode?: 'fanIn' | 'fanAvg'; gain?: number }
     config: { kind: 'xavierUniform', mode, gain },
     create: (shape, f, dtype = 'float32') => {
       const a = Math.sqrt(3 * xavierVariance(mode, f, gain));
-      return rand(shape, { dtype, low: -a, high: a });
+      return initialValue(shape, dtype, () => rand(shape, { dtype, low: -a, high: a }));
     },
   };
 }
@@ -93,7 +156,7 @@ export const glorotUniform = (): Initializer => xavierUniform();
 export function heNormal(opts: { gain?: number } = {}): Initializer {
   const gain = opts.gain ?? 1;
   check('heNormal', gain, true);
-  return { config: { kind: 'heNormal', gain }, create: (shape, f, dtype = 'float32') => randn(shape, { dtype, std: gain * Math.sqrt(2 / f.fanIn) }) };
+  return { config: { kind: 'heNormal', gain }, create: (shape, f, dtype = 'float32') => initialValue(shape, dtype, () => randn(shape, { dtype, std: gain * Math.sqrt(2 / f.fanIn) })) };
 }
 
 /** He/MSRA uniform: U(−a, a) with a = √(6/fanIn) (variance 2/fanIn), times gain. */
@@ -104,7 +167,7 @@ export function heUniform(opts: { gain?: number } = {}): Initializer {
     config: { kind: 'heUniform', gain },
     create: (shape, f, dtype = 'float32') => {
       const a = gain * Math.sqrt(6 / f.fanIn);
-      return rand(shape, { dtype, low: -a, high: a });
+      return initialValue(shape, dtype, () => rand(shape, { dtype, low: -a, high: a }));
     },
   };
 }

@@ -6,7 +6,8 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { fmt } from '../tensor/shape.js';
-import { tensor } from '../tensor/creation.js';
+import { tensor, zeros } from '../tensor/creation.js';
+import { initialValue } from './init.js';
 import { noGrad, tidy } from '../engine.js';
 import * as ops from '../ops/index.js';
 import { cfgNumber, Module, registerLayer, type LayerConfig } from './module.js';
@@ -56,18 +57,17 @@ export class Perceptron extends Module {
     checkPositiveInt('perceptron', 'outFeatures', outFeatures);
     const act = opts.activation ?? 'sign';
     if (act !== 'sign' && act !== 'step') throw new Error(`perceptron: activation must be 'sign' or 'step', got '${String(act)}'`);
-    let w: number[][] = Array.from({ length: inFeatures }, () => new Array<number>(outFeatures).fill(0));
-    if (opts.weights) {
-      w = opts.weights.map((r) => (typeof r === 'number' ? [r] : r));
-      if (w.length !== inFeatures || !w.every((r) => r.length === outFeatures)) {
-        throw new Error(`perceptron: weights must be [${inFeatures}][${outFeatures}] (in × out), got ${JSON.stringify(opts.weights)}`);
-      }
+    const w = opts.weights?.map((r) => (typeof r === 'number' ? [r] : r));
+    if (w && (w.length !== inFeatures || !w.every((r) => r.length === outFeatures))) {
+      throw new Error(`perceptron: weights must be [${inFeatures}][${outFeatures}] (in × out), got ${JSON.stringify(opts.weights)}`);
     }
-    const b = opts.bias === undefined ? new Array<number>(outFeatures).fill(0) : typeof opts.bias === 'number' ? [opts.bias] : opts.bias;
-    if (b.length !== outFeatures) throw new Error(`perceptron: bias must have ${outFeatures} values, got ${JSON.stringify(opts.bias)}`);
+    const b = opts.bias === undefined ? undefined : typeof opts.bias === 'number' ? [opts.bias] : opts.bias;
+    if (b && b.length !== outFeatures) throw new Error(`perceptron: bias must have ${outFeatures} values, got ${JSON.stringify(opts.bias)}`);
     const trainable = opts.trainable ?? false;
-    this.weight = this.registerParameter('weight', tensor(w, { shape: [inFeatures, outFeatures] }), { trainable });
-    this.bias = this.registerParameter('bias', tensor(b, { shape: [outFeatures] }), { trainable });
+    // Zeros unless given; created through initialValue, so loading a saved perceptron allocates nothing extra.
+    const wShape = [inFeatures, outFeatures];
+    this.weight = this.registerParameter('weight', initialValue(wShape, 'float32', () => (w ? tensor(w, { shape: wShape }) : zeros(wShape))), { trainable });
+    this.bias = this.registerParameter('bias', initialValue([outFeatures], 'float32', () => (b ? tensor(b, { shape: [outFeatures] }) : zeros([outFeatures]))), { trainable });
   }
 
   get activation(): ThresholdActivation {

@@ -9,7 +9,7 @@ import { fmt } from '../../tensor/shape.js';
 import * as ops from '../../ops/index.js';
 import { cfgNumber, Module, registerLayer, type LayerConfig } from '../module.js';
 import { checkPositiveInt } from './common.js';
-import type { FloatDType } from '../init.js';
+import { initialValue, type FloatDType } from '../init.js';
 import { full } from '../../tensor/creation.js';
 
 export type ActivationName =
@@ -130,7 +130,7 @@ export class PReLU extends Module {
   constructor(readonly numSlopes: number = 1, readonly initSlope = 0.25, dtype: FloatDType = 'float32') {
     super();
     checkPositiveInt('prelu', 'numParameters', numSlopes);
-    this.alpha = this.registerParameter('alpha', full([numSlopes], initSlope, { dtype }));
+    this.alpha = this.registerParameter('alpha', initialValue([numSlopes], dtype, () => full([numSlopes], initSlope, { dtype })));
   }
 
   forward(x: Tensor): Tensor {

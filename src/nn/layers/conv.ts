@@ -9,7 +9,7 @@ import type { Conv2dOptions, Conv2dTransposeOptions, Pair, Padding } from '../..
 import { cfgNumber, Module, registerLayer, type JsonValue, type LayerConfig } from '../module.js';
 import { checkNCHW, checkPositiveInt, matchDtype, resolveWeightOptions, weightConfig, weightOptionsFrom, type ResolvedWeightOptions, type WeightOptions } from './common.js';
 import { Activation, type ActivationName } from './activation.js';
-import type { FloatDType } from '../init.js';
+import { initialValue, type FloatDType } from '../init.js';
 import { keep, noGrad } from '../../engine.js';
 
 function pairOf(layer: string, arg: string, v: Pair): [number, number] {
@@ -202,8 +202,8 @@ export class Subsampling extends Module {
     super();
     checkPositiveInt('subsampling', 'channels', channels);
     checkPositiveInt('subsampling', 'kernel', kernel);
-    this.coefficient = this.registerParameter('coefficient', full([channels, 1, 1], 1, { dtype }));
-    this.bias = this.registerParameter('bias', full([channels, 1, 1], 0, { dtype }));
+    this.coefficient = this.registerParameter('coefficient', initialValue([channels, 1, 1], dtype, () => full([channels, 1, 1], 1, { dtype })));
+    this.bias = this.registerParameter('bias', initialValue([channels, 1, 1], dtype, () => full([channels, 1, 1], 0, { dtype })));
     this.act = new Activation(activationName);
   }
 
