@@ -34,7 +34,7 @@ function reluGrad(dy: Tensor, x: Tensor): Tensor {
 const Relu = unaryDef('relu', 'rule', F);
 /** max(0, x); derivative 1 for x > 0, else 0. */
 export function relu(x: TensorLike): Tensor {
-  return unaryOp(Relu, 'relu', x, (dy, [t]) => [reluGrad(dy, t!)], false);
+  return unaryOp(Relu, 'relu', x, (dy, [t]) => [reluGrad(dy, t!)], 'arith');
 }
 
 const Softplus = unaryDef('softplus', 'rule', F);
@@ -46,14 +46,14 @@ export function softplus(x: TensorLike): Tensor {
 const Step = unaryDef('step', 'rule', F);
 /** Unit step: 1 where x > 0, else 0. Its gradient is zero: for hand-built and perceptron networks. */
 export function step(x: TensorLike): Tensor {
-  return unaryOp(Step, 'step', x, (dy) => [mul(dy, 0)], false);
+  return unaryOp(Step, 'step', x, (dy) => [mul(dy, 0)], 'arith');
 }
 
 const Elu = unaryDef('elu', 'rule', F);
 /** x for x > 0, α(eˣ − 1) otherwise; derivative 1 or y + α. */
 export function elu(x: TensorLike, alpha = 1): Tensor {
   if (!Number.isFinite(alpha)) throw new Error(`elu: alpha must be a finite number, got ${alpha}`);
-  return unaryOp(Elu, 'elu', x, (dy, [xi], y) => [where(gt(xi!, 0), dy, mul(dy, add(y, alpha)))], true, alpha);
+  return unaryOp(Elu, 'elu', x, (dy, [xi], y) => [where(gt(xi!, 0), dy, mul(dy, add(y, alpha)))], 'float', alpha);
 }
 
 const Selu = unaryDef('selu', 'rule', F);
@@ -66,7 +66,7 @@ export function selu(x: TensorLike): Tensor {
 export function leakyRelu(x: TensorLike, slope = 0.01): Tensor {
   if (!(slope >= 0 && slope <= 1)) throw new Error(`leakyRelu: slope must be in [0, 1], got ${slope}`);
   return scoped(() => {
-    const t = operand('leakyRelu', x, true);
+    const t = operand('leakyRelu', x, 'float');
     return maximum(t, mul(t, slope));
   });
 }
@@ -75,7 +75,7 @@ defineOp({ name: 'leakyRelu', kernels: [], grad: 'composite', family: F });
 /** x·σ(x). */
 export function swish(x: TensorLike): Tensor {
   return scoped(() => {
-    const t = operand('swish', x, true);
+    const t = operand('swish', x, 'float');
     return mul(t, sigmoid(t));
   });
 }

@@ -3,7 +3,7 @@ import { apply, scoped } from '../engine.js';
 import { defineOp } from '../registry.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { fmt, normAxis, shapesEqual } from '../tensor/shape.js';
-import { assertTensor } from './util.js';
+import { assertTensor, operand } from './util.js';
 import { add } from './elementwise.js';
 
 const F = 'indexing';
@@ -62,7 +62,8 @@ export function scatterAdd(target: Tensor, indices: Tensor, updates: Tensor, axi
     throw new Error(`scatterAdd: updates has shape ${fmt(updates.shape)}, expected ${fmt(expected)} for target ${fmt(target.shape)}, indices ${fmt(idx.shape)}, axis ${a}`);
   }
   if (updates.dtype !== target.dtype) throw new Error(`scatterAdd: updates is ${updates.dtype}, target is ${target.dtype}`);
-  return scoped(() => add(target, scatterAddRaw(updates, idx, a, target.shape)));
+  // Adding is arithmetic: bool targets count as int32.
+  return scoped(() => add(target, scatterAddRaw(operand('scatterAdd', updates, 'arith'), idx, a, target.shape)));
 }
 
 const OneHot = defineOp({ name: 'oneHot', kernels: ['oneHot'], grad: 'none', family: F });

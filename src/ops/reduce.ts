@@ -5,7 +5,7 @@ import type { ReduceOp } from '../backends/interface.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { isFloat } from '../tensor/dtype.js';
 import { fmt, normAxes, normAxis, reducedShape, sizeOf } from '../tensor/shape.js';
-import { assertTensor } from './util.js';
+import { assertTensor, operand } from './util.js';
 import { add, cast, div, eq, gt, log, mul, sqrt, square, sub, where, exp } from './elementwise.js';
 import { broadcastTo, reshape } from './shape.js';
 
@@ -25,7 +25,8 @@ function reduceOp(def: OpDef, kop: ReduceOp, x: Tensor, axes: Axes, keepDims: bo
     throw new Error(`${def.name}: cannot reduce empty axes [${ax.join(',')}] of ${fmt(x.shape)} (no identity for ${kop})`);
   }
   const run = (): Tensor => {
-    const input = kop === 'sum' && x.dtype === 'bool' ? cast(x, 'int32') : x;
+    // sum and prod are arithmetic (bool counts as int32); max and min of bools stay bool.
+    const input = kop === 'sum' || kop === 'prod' ? operand(def.name, x, 'arith') : x;
     const out = apply(def, [input], outShape, input.dtype, (be, [k]) => be.reduce(kop, k!, ax), grad ? (dy, [xi], o) => [grad(dy, xi!, o, ax)] : undefined);
     return keepDims ? reshape(out, reducedShape(x.shape, ax, true)) : out;
   };

@@ -40,8 +40,25 @@ function numberDType(v: number, other: DType): DType {
   return Number.isInteger(v) ? 'int32' : 'float32';
 }
 
+/**
+ * How an op promotes its operands' dtype before its kernel runs — the one place the dtype rule
+ * lives (see docs/ARCHITECTURE.md, "Tensors"):
+ * - `'arith'`: arithmetic; bool computes as int32 (true + true = 2, −true = −1), so no kernel ever
+ *   does arithmetic on bool storage;
+ * - `'float'`: true division and transcendental functions; integers and bool compute as float32;
+ * - `'keep'`: comparisons, logic, where, maximum/minimum: bool stays bool.
+ */
+export type Promotion = 'arith' | 'float' | 'keep';
+
+/** The dtype an operand of dtype `d` computes in under `p`. */
+export function computeDType(d: DType, p: Promotion): DType {
+  if (p === 'float') return isFloat(d) ? d : 'float32';
+  if (p === 'arith' && d === 'bool') return 'int32';
+  return d;
+}
+
 /** Converts two operands to tensors of one promoted dtype (numbers adopt the tensor's dtype where they fit). */
-export function operands(op: string, a: TensorLike, b: TensorLike, floatOnly = false): [Tensor, Tensor] {
+export function operands(op: string, a: TensorLike, b: TensorLike, promotion: Promotion = 'arith'): [Tensor, Tensor] {
   if (typeof a === 'number' && typeof b === 'number') {
     throw new Error(`${op}: at least one operand must be a Tensor, got two numbers`);
   }
@@ -53,18 +70,18 @@ export function operands(op: string, a: TensorLike, b: TensorLike, floatOnly = f
   if (ta && tb) dtype = promote(ta.dtype, tb.dtype);
   else if (ta) dtype = promote(ta.dtype, numberDType(b as number, ta.dtype));
   else dtype = promote((tb as Tensor).dtype, numberDType(a as number, (tb as Tensor).dtype));
-  if (floatOnly && !isFloat(dtype)) dtype = 'float32';
+  dtype = computeDType(dtype, promotion);
   const like = (ta ?? tb) as Tensor;
   const conv = (v: TensorLike): Tensor => (typeof v === 'number' ? constant(v, dtype, like) : v.dtype === dtype ? v : cast(v, dtype));
   return [conv(a), conv(b)];
 }
 
-/** Converts one operand; integer/bool inputs become float32 when `floatOnly`. */
-export function operand(op: string, x: TensorLike, floatOnly = false): Tensor {
-  if (typeof x === 'number') return constant(x, 'float32');
+/** Converts one operand to the dtype it computes in under `promotion` (a plain number becomes float32). */
+export function operand(op: string, x: TensorLike, promotion: Promotion = 'arith'): Tensor {
+  if (typeof x === 'number') return constant(x, computeDType('float32', promotion));
   assertTensorLike(x, op, 'x');
-  if (floatOnly && !isFloat(x.dtype)) return cast(x, 'float32');
-  return x;
+  const d = computeDType(x.dtype, promotion);
+  return d === x.dtype ? x : cast(x, d);
 }
 
 /**
@@ -92,9 +109,9 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
   return r;
 }
 
-/** Runs an elementwise unary kernel; integer inputs are cast to float32 first when `floatOnly`. */
-export function unaryOp(def: OpDef, kop: UnaryOp, x: TensorLike, grad: GradFn | undefined, floatOnly = true, alpha?: number): Tensor {
-  const t = operand(def.name, x, floatOnly);
+/** Runs an elementwise unary kernel on `x` promoted by `promotion` (default `'float'`: integers become float32). */
+export function unaryOp(def: OpDef, kop: UnaryOp, x: TensorLike, grad: GradFn | undefined, promotion: Promotion = 'float', alpha?: number): Tensor {
+  const t = operand(def.name, x, promotion);
   const out = apply(def, [t], t.shape, t.dtype, (be, [k]) => be.unary(kop, k!, alpha), grad);
   return t === x ? out : releaseTemps(out, [t], [x]);
 }
