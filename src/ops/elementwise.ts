@@ -51,10 +51,11 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
 }
 
 const Pow = defineOp({ name: 'pow', kernels: ['binary'], grad: 'rule', family: F });
-/** a ** b. d/da = b·a^(b−1); d/db = a^b·ln a (taken as 0 where a ≤ 0). */
+/** a ** b. d/da = b·a^(b−1) (0 where b = 0, also at 0⁰); d/db = a^b·ln a (taken as 0 where a ≤ 0). */
 export function pow(a: TensorLike, b: TensorLike): Tensor {
   return binary(Pow, 'pow', a, b, (dy, [x, y], out) => {
-    const dx = mul(dy, mul(y!, pow(x!, sub(y!, 1))));
+    // b·a^(b−1) is 0·∞ = NaN at a = 0, b = 0; a^0 is constant, so its derivative is 0 (like PyTorch).
+    const dx = where(eq(y!, 0), 0, mul(dy, mul(y!, pow(x!, sub(y!, 1)))));
     const safeLog = where(gt(x!, 0), log(where(gt(x!, 0), x!, 1)), 0);
     const dyy = mul(dy, mul(out, safeLog));
     return [sumTo(dx, x!.shape), sumTo(dyy, y!.shape)];

@@ -93,9 +93,15 @@ export function variance(x: Tensor, axes?: Axes, keepDims = false, correction = 
 }
 
 defineOp({ name: 'std', kernels: [], grad: 'composite', family: F });
-/** Standard deviation: √variance. */
+/** Standard deviation: √variance. Its gradient is 0 where the variance is 0 (constant input), like PyTorch. */
 export function std(x: Tensor, axes?: Axes, keepDims = false, correction = 0): Tensor {
-  return scoped(() => sqrt(variance(x, axes, keepDims, correction)));
+  return scoped(() => {
+    const v = variance(x, axes, keepDims, correction);
+    // √v has an infinite slope at v = 0, and ∞·0 = NaN would reach x; route v = 0 around the sqrt
+    // (the value is the same: √0 = 0; NaN stays NaN).
+    const zero = eq(v, 0);
+    return where(zero, 0, sqrt(where(zero, 1, v)));
+  });
 }
 
 defineOp({ name: 'logsumexp', kernels: [], grad: 'composite', family: F });
