@@ -265,3 +265,21 @@ describe('moving between backends', () => {
     expect(() => nb.add(nb.tensor([1]), nb.tensor([1], { backend: 'cpu-twin' }))).toThrow(/add: inputs live on different backends \('cpu' and 'cpu-twin'\); move one with x.to\(name\)/);
   });
 });
+
+describe('cpu allocation failures', () => {
+  it('a kernel asked for more than a typed array can hold throws an Error and leaves the accounting as it was', () => {
+    const be = nb.getBackend();
+    expect(be.name).toBe('cpu');
+    const before = be.memory();
+    let err: unknown = null;
+    try {
+      be.fill([1e12], 0, 'float32');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).constructor).toBe(Error);
+    expect((err as Error).message).toBe('cpu: cannot allocate 1000000000000 float32 elements (4000000000000 bytes): Invalid typed array length: 1000000000000');
+    expect(be.memory()).toEqual(before);
+  });
+});
