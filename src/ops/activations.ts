@@ -7,6 +7,7 @@ import { add, div, exp, log, mul, sub, where, gt, maximum, square } from './elem
 import { max, sum } from './reduce.js';
 import { SELU_ALPHA, SELU_SCALE } from '../constants.js';
 import { assertTensor, operand, unaryDef, unaryOp } from './util.js';
+import { checkNumber } from '../validate.js';
 
 const F = 'activations';
 
@@ -52,7 +53,7 @@ export function step(x: TensorLike): Tensor {
 const Elu = unaryDef('elu', 'rule', F);
 /** x for x > 0, α(eˣ − 1) otherwise; derivative 1 or y + α. */
 export function elu(x: TensorLike, alpha = 1): Tensor {
-  if (!Number.isFinite(alpha)) throw new Error(`elu: alpha must be a finite number, got ${alpha}`);
+  checkNumber('elu', 'alpha', alpha);
   return unaryOp(Elu, 'elu', x, (dy, [xi], y) => [where(gt(xi!, 0), dy, mul(dy, add(y, alpha)))], 'float', alpha);
 }
 
@@ -64,7 +65,7 @@ export function selu(x: TensorLike): Tensor {
 
 /** max(x, slope·x) for 0 ≤ slope ≤ 1. */
 export function leakyRelu(x: TensorLike, slope = 0.01): Tensor {
-  if (!(slope >= 0 && slope <= 1)) throw new Error(`leakyRelu: slope must be in [0, 1], got ${slope}`);
+  checkNumber('leakyRelu', 'slope', slope, { min: 0, max: 1 });
   return scoped(() => {
     const t = operand('leakyRelu', x, 'float');
     return maximum(t, mul(t, slope));

@@ -7,9 +7,10 @@ import { fromArray } from '../tensor/creation.js';
 import { defineOp, type OpDef } from '../registry.js';
 import type { BinaryOp } from '../backends/interface.js';
 import type { Tensor, TensorLike } from '../tensor/tensor.js';
-import { DTYPES, isFloat, type DType, type TypedArray } from '../tensor/dtype.js';
+import { isFloat, type DType, type TypedArray } from '../tensor/dtype.js';
+import { checkDType, checkNumber, checkString } from '../validate.js';
 import { broadcastShapes, fmt } from '../tensor/shape.js';
-import { assertTensor, constant, operands, releaseTemps, sumTo, unaryDef, unaryOp, type Promotion } from './util.js';
+import { assertTensor, constant, operand, operands, releaseTemps, sumTo, unaryDef, unaryOp, type Promotion } from './util.js';
 
 const F = 'elementwise';
 
@@ -145,8 +146,9 @@ const Cast = defineOp({ name: 'cast', kernels: ['cast'], grad: 'rule', family: F
 /** Converts to `dtype` (float→int truncates toward zero; to bool tests ≠ 0). Differentiable between float types. */
 export function cast(x: Tensor, dtype: DType): Tensor {
   assertTensor(x, 'cast', 'x');
-  if (!DTYPES.includes(dtype)) throw new Error(`cast: dtype must be one of ${DTYPES.join(', ')}, got ${JSON.stringify(dtype)}`);
   if (x.dtype === dtype) return x.clone();
+  checkDType('cast', 'dtype', dtype);
+  if (dtype === 'float64' && !x.backend.supportsFloat64) throw new Error(`cast: backend '${x.backend.name}' has no float64`);
   const from = x.dtype;
   return apply(Cast, [x], x.shape, dtype, (be, [k]) => be.cast(k!, dtype), isFloat(dtype) && isFloat(from) ? (dy) => [cast(dy, from)] : undefined);
 }
@@ -159,6 +161,7 @@ const To = defineOp({ name: 'to', kernels: [], grad: 'rule', family: F });
  */
 export function to(x: Tensor, name: string): Tensor {
   assertTensor(x, 'to', 'x');
+  checkString('to', 'name', name);
   const target = findBackend(name, 'to');
   if (target === x.backend) return x;
   if (!x.backend.downloadSync) throw new Error(`to: backend '${x.backend.name}' reads asynchronously; use await nb.toAsync(x, '${name}')`);
@@ -168,6 +171,7 @@ export function to(x: Tensor, name: string): Tensor {
 /** Like `to`, reading x asynchronously (works from every backend). */
 export async function toAsync(x: Tensor, name: string): Promise<Tensor> {
   assertTensor(x, 'toAsync', 'x');
+  checkString('toAsync', 'name', name);
   const target = findBackend(name, 'toAsync');
   if (target === x.backend) return x;
   return moved(x, await x.data(), name);
@@ -274,8 +278,10 @@ export function log1p(x: TensorLike): Tensor {
 
 /** clip(x, min, max) = min(max(x, lo), hi); the gradient passes where lo ≤ x ≤ hi. */
 export function clip(x: TensorLike, lo: number, hi: number): Tensor {
+  checkNumber('clip', 'min', lo, { infinite: true });
+  checkNumber('clip', 'max', hi, { infinite: true });
   if (!(lo <= hi)) throw new Error(`clip: min (${lo}) must not exceed max (${hi})`);
-  return scoped(() => minimum(maximum(x, lo), hi));
+  return scoped(() => minimum(maximum(operand('clip', x, 'keep'), lo), hi));
 }
 defineOp({ name: 'clip', kernels: [], grad: 'composite', family: F });
 

@@ -1,21 +1,22 @@
 /** Shared helpers for op definitions: operand conversion, dtype promotion, reducing gradients to a shape. */
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
-import { apply, type GradFn } from '../engine.js';
+import { apply, getBackend, Storage, type GradFn } from '../engine.js';
 import { defineOp, type OpDef } from '../registry.js';
 import type { UnaryOp } from '../backends/interface.js';
-import { fromArray } from '../tensor/creation.js';
-import { allocArray, isFloat, promote, type DType } from '../tensor/dtype.js';
+import { allocArray, INT32_MAX, INT32_MIN, isFloat, promote, storedValue, type DType } from '../tensor/dtype.js';
 import { broadcastedAxes, fmt, shapesEqual, type Shape } from '../tensor/shape.js';
 import { reshape } from './shape.js';
 import { sum } from './reduce.js';
 import { cast } from './elementwise.js';
 
-/** A scalar constant of `dtype` on `like`'s backend. */
+/** A scalar constant of `dtype` on `like`'s backend (the current one without `like`); the value is already checked. */
 export function constant(value: number, dtype: DType, like?: Tensor): Tensor {
   const arr = allocArray(dtype, 1);
-  arr[0] = value;
-  return fromArray(arr, [], like ? { dtype, backend: like.backend.name } : { dtype });
+  arr[0] = storedValue(value, dtype);
+  const be = like ? like.backend : getBackend();
+  return Tensor.fromStorage(new Storage(be, be.upload(arr, dtype), dtype, 1), EMPTY);
 }
+const EMPTY: Shape = Object.freeze([]);
 
 export function assertTensor(x: unknown, op: string, arg: string): Tensor {
   if (x instanceof Tensor) {
@@ -23,6 +24,11 @@ export function assertTensor(x: unknown, op: string, arg: string): Tensor {
     return x;
   }
   throw new Error(`${op}: ${arg} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
+}
+
+/** Composite ops check this themselves, so that the error names them rather than an inner op. */
+export function assertSameBackend(op: string, a: Tensor, b: Tensor): void {
+  if (a.backend !== b.backend) throw new Error(`${op}: inputs live on different backends ('${a.backend.name}' and '${b.backend.name}'); move one with x.to(name)`);
 }
 
 /** For arguments that also accept a plain number. */
@@ -34,10 +40,10 @@ function assertTensorLike(x: unknown, op: string, arg: string): void {
   throw new Error(`${op}: ${arg} must be a Tensor or a number, got ${x === null ? 'null' : typeof x}`);
 }
 
-/** The dtype a plain number takes beside a tensor of dtype `other`: the same float type, int32 for integers, else float32. */
+/** The dtype a plain number takes beside a tensor of dtype `other`: the same float type, int32 for integers int32 holds, else float32. */
 function numberDType(v: number, other: DType): DType {
   if (isFloat(other)) return other;
-  return Number.isInteger(v) ? 'int32' : 'float32';
+  return Number.isInteger(v) && v >= INT32_MIN && v <= INT32_MAX ? 'int32' : 'float32';
 }
 
 /**

@@ -159,4 +159,34 @@ forEachBackend('dtype rules', () => {
       }
     });
   });
+
+  describe('creation stores only values the dtype can hold', () => {
+    it('bool from numbers: nonzero (NaN too) is true, like NumPy', () => {
+      const a = nb.tensor([2, 0, -1, NaN, 0.5], { dtype: 'bool' });
+      expect(Array.from(a.dataSync())).toEqual([1, 0, 1, 1, 1]);
+      expect(a.arraySync()).toEqual([true, false, true, true, true]);
+      expect(Array.from(nb.fromArray(new Uint8Array([0, 2, 255, 1])).dataSync())).toEqual([0, 1, 1, 1]);
+      expect(Array.from(nb.fromArray(new Float32Array([3, 0]), [2], { dtype: 'bool' }).dataSync())).toEqual([1, 0]);
+      expect(Array.from(nb.full([2], 5, { dtype: 'bool' }).dataSync())).toEqual([1, 1]);
+      expect(Array.from(nb.full([2], NaN, { dtype: 'bool' }).dataSync())).toEqual([1, 1]);
+      expect(Array.from(nb.arange(0, 3, 1, { dtype: 'bool' }).dataSync())).toEqual([0, 1, 1]);
+      expect(Array.from(nb.pad(nb.tensor([true]), [[1, 0]], 7).dataSync())).toEqual([1, 1]);
+      // arithmetic on what was created stays consistent
+      expect(nb.sum(nb.tensor([2, 3], { dtype: 'bool' })).item()).toBe(2);
+    });
+
+    it('int32 truncates fractions toward zero and holds its whole range', () => {
+      expect(nb.tensor([1.9, -1.9, 2147483647.5, -2147483648], { dtype: 'int32' }).arraySync()).toEqual([1, -1, 2147483647, -2147483648]);
+      expect(nb.full([1], -2.5, { dtype: 'int32' }).arraySync()).toEqual([-2]);
+      expect(nb.randint(-(2 ** 31), 2 ** 31, [64], { random: new nb.Random(3) }).dtype).toBe('int32');
+      const r = nb.randint(2 ** 31 - 3, 2 ** 31, [64], { random: new nb.Random(3) }).dataSync();
+      for (const v of r) expect(v >= 2 ** 31 - 3).toBe(true);
+    });
+
+    it('a number beside an int32 tensor that int32 cannot hold computes in float32', () => {
+      const y = nb.add(nb.tensor([0], { dtype: 'int32' }), 2 ** 32); // stored as int32 it would wrap to 0
+      expect(y.dtype).toBe('float32');
+      expect(y.item()).toBe(2 ** 32);
+    });
+  });
 });
