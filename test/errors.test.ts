@@ -207,6 +207,7 @@ const cases: [string, () => unknown, string | RegExp][] = [
   ['Random.seed', () => new nb.Random(1).seed(bad(null)), 'Random.seed: n must be a finite number, got null'],
   ['Random.setState', () => new nb.Random(1).setState(bad({ words: [1, 2], spare: null })), 'Random.setState: state.words must be an array of four 32-bit integers, got an array [1,2] of length 2'],
   ['Random.permutation', () => new nb.Random(1).permutation(-1), 'Random.permutation: n must be an integer ≥ 0 and ≤ 2147483647, got -1'],
+  ['Random.int', () => new nb.Random(1).int(bad('0'), 5), 'Random.int: need integers low < high, got low=string "0", high=5'],
   // ops: types of tensors, numbers and options
   ['sum keepDims', () => nb.sum(t([2, 2]), 0, bad('yes')), 'sum: keepDims must be true or false, got string "yes"'],
   ['mean keepDims', () => nb.mean(t([2, 2]), 0, bad(1)), 'mean: keepDims must be true or false, got 1'],

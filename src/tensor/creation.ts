@@ -294,7 +294,7 @@ export function randint(low: number, high: number, shape: readonly number[], opt
   if (r.dtype !== 'int32') throw new Error(`randint: dtype must be int32, got ${r.dtype}`);
   const rng = generator(op, opts.random);
   const arr = new Int32Array(sizeOf(shape));
-  for (let i = 0; i < arr.length; i++) arr[i] = rng.int(low, high);
+  for (let i = 0; i < arr.length; i++) arr[i] = rng.intIn(low, high);
   return make(arr, shape, r);
 }
 

@@ -2,7 +2,7 @@
  * The seeded random generator behind rand/randn/randint, initializers, dropout and shuffling.
  * xoshiro128** (32-bit state words, fast in JS); `seed(n)` makes every run repeat exactly.
  */
-import { checkInt, checkNumber, checkOptions, fail } from '../validate.js';
+import { checkInt, checkNumber, checkOptions, describe, fail } from '../validate.js';
 import { MAX_SIZE } from './shape.js';
 
 export interface RandomState {
@@ -91,6 +91,14 @@ export class Random {
 
   /** Uniform integer in [low, high). */
   int(low: number, high: number): number {
+    if (!Number.isSafeInteger(low) || !Number.isSafeInteger(high) || high <= low) {
+      throw new Error(`Random.int: need integers low < high, got low=${describe(low)}, high=${describe(high)}`);
+    }
+    return this.intIn(low, high);
+  }
+
+  /** Internal: `int` without the argument check, for loops that checked their bounds once. */
+  intIn(low: number, high: number): number {
     return low + Math.floor(this.uniform() * (high - low));
   }
 
@@ -100,7 +108,7 @@ export class Random {
     const p = new Int32Array(n);
     for (let i = 0; i < n; i++) p[i] = i;
     for (let i = n - 1; i > 0; i--) {
-      const j = this.int(0, i + 1);
+      const j = this.intIn(0, i + 1);
       const t = p[i] as number;
       p[i] = p[j] as number;
       p[j] = t;
