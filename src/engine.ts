@@ -8,6 +8,7 @@ import type { DType } from './tensor/dtype.js';
 import { bytesPerElement } from './tensor/dtype.js';
 import type { Shape } from './tensor/shape.js';
 import { Tensor } from './tensor/tensor.js';
+import { checkFunction, checkOptions, checkString, fail, optBoolean } from './validate.js';
 
 import type { OpDef } from './registry.js';
 export { defineOp, listOps, type OpDef } from './registry.js';
@@ -77,8 +78,12 @@ let defaultName = 'cpu';
 
 /** Registers a backend factory under `name`; `priority` picks the default (highest available wins). */
 export function registerBackend(name: string, factory: BackendFactory, opts: { isDefault?: boolean } = {}): void {
+  checkString('registerBackend', 'name', name);
+  checkFunction('registerBackend', 'factory', factory);
+  const o = checkOptions('registerBackend', opts, ['isDefault']);
+  const isDefault = optBoolean('registerBackend', 'options.isDefault', o.isDefault, false);
   factories.set(name, factory);
-  if (opts.isDefault) defaultName = name;
+  if (isDefault) defaultName = name;
 }
 
 export function backendNames(): string[] {
@@ -86,6 +91,7 @@ export function backendNames(): string[] {
 }
 
 export function findBackend(name: string, op = 'setBackend'): Backend {
+  if (typeof name !== 'string') fail(op, 'name', `a backend name (one of ${backendNames().map((n) => `'${n}'`).join(', ')})`, name);
   let b = instances.get(name);
   if (b) return b;
   const f = factories.get(name);
@@ -118,11 +124,14 @@ export function isGradEnabled(): boolean {
 
 /** Runs `fn` (sync or async) without recording operations for autograd (like `torch.no_grad()`). */
 export function noGrad<T>(fn: () => T): T {
+  checkFunction('noGrad', 'fn', fn);
   return gradMode.run(false, fn);
 }
 
 /** Runs `fn` (sync or async) with gradient recording switched on or off. */
 export function withGrad<T>(enabled: boolean, fn: () => T): T {
+  if (typeof enabled !== 'boolean') fail('withGrad', 'enabled', 'true or false', enabled);
+  if (typeof fn !== 'function') fail('withGrad', 'fn', 'a function', fn);
   return gradMode.run(enabled, fn);
 }
 
@@ -193,6 +202,8 @@ export function trackTensor(t: Tensor): boolean {
 
 /** Exempts `t` from disposal by every enclosing `tidy` (it must then be disposed by hand). Returns `t`. */
 export function keep<T extends Tensor>(t: T): T {
+  if (!(t instanceof Tensor)) fail('keep', 't', 'a Tensor', t);
+  t.assertAlive('keep: t');
   t.markKept();
   return t;
 }
@@ -298,6 +309,7 @@ export function tidyUnless<T>(fn: () => T, keepAll: (result: T) => boolean): T {
 export function tidy<T>(fn: () => Promise<T>): Promise<T>;
 export function tidy<T>(fn: () => T): T;
 export function tidy<T>(fn: () => T | Promise<T>): T | Promise<T> {
+  checkFunction('tidy', 'fn', fn);
   const scope = new Scope(scopes.get() ?? null);
   let result: T | Promise<T>;
   try {

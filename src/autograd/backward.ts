@@ -7,6 +7,7 @@ import { fmt, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { onesLike, zerosLike } from '../tensor/creation.js';
 import { add, cast } from '../ops/elementwise.js';
+import { checkOptions, fail, optBoolean } from '../validate.js';
 
 /** Nodes reachable from `root` through recorded ops, in reverse topological order (root first), not crossing `stops`. */
 function reverseTopo(root: Tensor, stops: ReadonlySet<Tensor>): Tensor[] {
@@ -80,7 +81,7 @@ function seedGrad(op: string, output: Tensor, gradient: Tensor | undefined): Ten
     }
     return onesLike(output);
   }
-  if (!(gradient instanceof Tensor)) throw new Error(`${op}: gradient must be a Tensor, got ${gradient === null ? 'null' : typeof gradient}`);
+  if (!(gradient instanceof Tensor)) fail(op, 'gradient', 'a Tensor (or omitted)', gradient);
   if (!shapesEqual(gradient.shape, output.shape)) {
     throw new Error(`${op}: gradient has shape ${fmt(gradient.shape)}, output has shape ${fmt(output.shape)}`);
   }
@@ -89,8 +90,10 @@ function seedGrad(op: string, output: Tensor, gradient: Tensor | undefined): Ten
 }
 
 /** `t.backward()`: accumulates d(output)/d(leaf) into every reachable leaf's `.grad`. */
-export function backward(output: Tensor, gradient: Tensor | undefined, opts: { createGraph?: boolean }): void {
-  const createGraph = opts.createGraph ?? false;
+export function backward(output: Tensor, gradient: Tensor | undefined, opts: { createGraph?: boolean } | undefined): void {
+  output.assertAlive('backward');
+  const o = checkOptions('backward', opts, ['createGraph']);
+  const createGraph = optBoolean('backward', 'options.createGraph', o.createGraph, false);
   // Intermediate gradients are disposed on the way unless a graph of them is being built.
   const run = (): [Tensor, Tensor][] => [...propagate(output, null, seedGrad('backward', output, gradient), createGraph)];
   const leafGrads = createGraph ? run() : engine.tidy(run);
@@ -116,9 +119,9 @@ export function backward(output: Tensor, gradient: Tensor | undefined, opts: { c
 }
 
 /** Gradients of `output` with respect to each of `inputs` (zeros where unreachable). */
-export function gradients(output: Tensor, inputs: readonly Tensor[], gradient?: Tensor, createGraph = false): Tensor[] {
+export function gradients(output: Tensor, inputs: readonly Tensor[], gradient?: Tensor, createGraph = false, op = 'grad'): Tensor[] {
   const run = (): Tensor[] => {
-    const m = propagate(output, inputs, seedGrad('grad', output, gradient), createGraph);
+    const m = propagate(output, inputs, seedGrad(op, output, gradient), createGraph);
     return inputs.map((x) => {
       const g = m.get(x);
       if (!g) return engine.noGrad(() => zerosLike(x));

@@ -4,7 +4,8 @@
  * that store it, such as `cpu`).
  */
 import * as engine from '../engine.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
+import { checkFunction, checkOptions, fail, optBoolean, optNumber } from '../validate.js';
 import { fromArray } from '../tensor/creation.js';
 import { cast } from '../ops/elementwise.js';
 import { sum, } from '../ops/reduce.js';
@@ -41,7 +42,23 @@ export interface GradcheckReport {
  * with fixed random weights, so every output element is tested.
  */
 export function gradcheck(f: (...xs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts: GradcheckOptions = {}): GradcheckReport {
-  const be = inputs[0]?.backend ?? engine.getBackend();
+  const op = 'gradcheck';
+  checkFunction(op, 'f', f);
+  if (!Array.isArray(inputs) || inputs.length === 0) fail(op, 'inputs', 'a non-empty array of Tensors', inputs);
+  inputs.forEach((x, i) => {
+    if (!(x instanceof Tensor)) fail(op, `inputs[${i}]`, 'a Tensor', x);
+    x.assertAlive(`${op}: inputs[${i}]`);
+  });
+  opts = checkOptions(op, opts, ['eps', 'atol', 'rtol', 'float64', 'check', 'raiseOnFailure']);
+  optNumber(op, 'options.eps', opts.eps, 1, { above: 0 });
+  optNumber(op, 'options.atol', opts.atol, 0, { min: 0 });
+  optNumber(op, 'options.rtol', opts.rtol, 0, { min: 0 });
+  optBoolean(op, 'options.float64', opts.float64, true);
+  optBoolean(op, 'options.raiseOnFailure', opts.raiseOnFailure, true);
+  if (opts.check !== undefined && (!Array.isArray(opts.check) || opts.check.length !== inputs.length)) {
+    fail(op, 'options.check', `an array of ${inputs.length} booleans (one per input)`, opts.check);
+  }
+  const be = (inputs[0] as Tensor).backend;
   const use64 = (opts.float64 ?? true) && be.supportsFloat64;
   const dtype = use64 ? 'float64' : 'float32';
   const eps = opts.eps ?? (use64 ? 1e-6 : 1e-2);

@@ -7,6 +7,7 @@ import { add, div, exp, log, mul, sub, where, gt, maximum, square } from './elem
 import { max, sum } from './reduce.js';
 import { SELU_ALPHA, SELU_SCALE } from '../constants.js';
 import { assertTensor, operand, unaryDef, unaryOp } from './util.js';
+import { checkNumber } from '../validate.js';
 
 const F = 'activations';
 
@@ -34,7 +35,7 @@ function reluGrad(dy: Tensor, x: Tensor): Tensor {
 const Relu = unaryDef('relu', 'rule', F);
 /** max(0, x); derivative 1 for x > 0, else 0. */
 export function relu(x: TensorLike): Tensor {
-  return unaryOp(Relu, 'relu', x, (dy, [t]) => [reluGrad(dy, t!)], false);
+  return unaryOp(Relu, 'relu', x, (dy, [t]) => [reluGrad(dy, t!)], 'arith');
 }
 
 const Softplus = unaryDef('softplus', 'rule', F);
@@ -46,14 +47,14 @@ export function softplus(x: TensorLike): Tensor {
 const Step = unaryDef('step', 'rule', F);
 /** Unit step: 1 where x > 0, else 0. Its gradient is zero: for hand-built and perceptron networks. */
 export function step(x: TensorLike): Tensor {
-  return unaryOp(Step, 'step', x, (dy) => [mul(dy, 0)], false);
+  return unaryOp(Step, 'step', x, (dy) => [mul(dy, 0)], 'arith');
 }
 
 const Elu = unaryDef('elu', 'rule', F);
 /** x for x > 0, α(eˣ − 1) otherwise; derivative 1 or y + α. */
 export function elu(x: TensorLike, alpha = 1): Tensor {
-  if (!Number.isFinite(alpha)) throw new Error(`elu: alpha must be a finite number, got ${alpha}`);
-  return unaryOp(Elu, 'elu', x, (dy, [xi], y) => [where(gt(xi!, 0), dy, mul(dy, add(y, alpha)))], true, alpha);
+  checkNumber('elu', 'alpha', alpha);
+  return unaryOp(Elu, 'elu', x, (dy, [xi], y) => [where(gt(xi!, 0), dy, mul(dy, add(y, alpha)))], 'float', alpha);
 }
 
 const Selu = unaryDef('selu', 'rule', F);
@@ -64,9 +65,9 @@ export function selu(x: TensorLike): Tensor {
 
 /** max(x, slope·x) for 0 ≤ slope ≤ 1. */
 export function leakyRelu(x: TensorLike, slope = 0.01): Tensor {
-  if (!(slope >= 0 && slope <= 1)) throw new Error(`leakyRelu: slope must be in [0, 1], got ${slope}`);
+  checkNumber('leakyRelu', 'slope', slope, { min: 0, max: 1 });
   return scoped(() => {
-    const t = operand('leakyRelu', x, true);
+    const t = operand('leakyRelu', x, 'float');
     return maximum(t, mul(t, slope));
   });
 }
@@ -75,7 +76,7 @@ defineOp({ name: 'leakyRelu', kernels: [], grad: 'composite', family: F });
 /** x·σ(x). */
 export function swish(x: TensorLike): Tensor {
   return scoped(() => {
-    const t = operand('swish', x, true);
+    const t = operand('swish', x, 'float');
     return mul(t, sigmoid(t));
   });
 }

@@ -6,7 +6,8 @@ import { apply } from '../engine.js';
 import { defineOp } from '../registry.js';
 import type { Conv2dParams } from '../backends/interface.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { fmt } from '../tensor/shape.js';
+import { checkSize, fmt } from '../tensor/shape.js';
+import { checkOptions, describe, fail, optInt } from '../validate.js';
 import { isFloat } from '../tensor/dtype.js';
 import { assertTensor } from './util.js';
 
@@ -24,8 +25,11 @@ export interface Conv2dOptions {
 }
 
 export function pair(op: string, arg: string, v: Pair | undefined, dflt: number, min = 1): [number, number] {
+  if (v !== undefined && typeof v !== 'number' && !Array.isArray(v)) fail(op, arg, `integers ≥ ${min} (a number or [h, w])`, v);
   const p: [number, number] = v === undefined ? [dflt, dflt] : typeof v === 'number' ? [v, v] : [v[0], v[1]];
-  if (!p.every((x) => Number.isInteger(x) && x >= min)) throw new Error(`${op}: ${arg} must be integers ≥ ${min}, got ${JSON.stringify(v)}`);
+  if (!p.every((x) => Number.isInteger(x) && x >= min) || (Array.isArray(v) && v.length !== 2)) {
+    throw new Error(`${op}: ${arg} must be integers ≥ ${min}, got ${typeof v === 'number' || Array.isArray(v) ? JSON.stringify(v) : describe(v)}`);
+  }
   return p;
 }
 
@@ -42,13 +46,15 @@ export function resolvePadding(op: string, padding: Padding | undefined, inH: nu
   let p: number[];
   if (typeof padding === 'number') p = [padding, padding, padding, padding];
   else if (!Array.isArray(padding)) {
-    throw new Error(`${op}: padding must be a number, [h, w], [top, bottom, left, right], 'same' or 'valid', got ${JSON.stringify(padding)}`);
+    throw new Error(`${op}: padding must be a number, [h, w], [top, bottom, left, right], 'same' or 'valid', got ${typeof padding === 'string' ? JSON.stringify(padding) : describe(padding)}`);
   } else if (padding.length === 2) p = [padding[0], padding[0], padding[1], padding[1]];
   else if (padding.length === 4) p = padding.slice();
-  else throw new Error(`${op}: padding must be a number, [h, w], [top, bottom, left, right], 'same' or 'valid'`);
+  else throw new Error(`${op}: padding must be a number, [h, w], [top, bottom, left, right], 'same' or 'valid', got ${describe(padding)}`);
   if (!p.every((x) => Number.isInteger(x) && x >= 0)) throw new Error(`${op}: padding must be non-negative integers, got ${JSON.stringify(padding)}`);
   return p as [number, number, number, number];
 }
+
+const CONV_KEYS = ['stride', 'padding', 'dilation', 'groups'];
 
 const Conv2d = defineOp({ name: 'conv2d', kernels: ['conv2d'], grad: 'rule', family: F });
 const Conv2dBackpropInput = defineOp({ name: 'conv2dBackpropInput', kernels: ['conv2dBackpropInput'], grad: 'rule', family: F });
@@ -85,8 +91,7 @@ export function conv2dParams(op: string, xShape: readonly number[], wShape: read
   if (wShape.length !== 4) throw new Error(`${op}: filter must be 4-D [outChannels, inChannels/groups, kH, kW], got ${fmt(wShape)}`);
   const [N, C, H, W] = xShape as [number, number, number, number];
   const [O, Cg, KH, KW] = wShape as [number, number, number, number];
-  const groups = opts.groups ?? 1;
-  if (!Number.isInteger(groups) || groups < 1) throw new Error(`${op}: groups must be a positive integer, got ${groups}`);
+  const groups = optInt(op, 'groups', opts.groups, 1, { min: 1 });
   if (C % groups !== 0 || O % groups !== 0) {
     throw new Error(`${op}: groups ${groups} must divide input channels (x is ${fmt(xShape)}) and output channels (filter is ${fmt(wShape)})`);
   }
@@ -103,6 +108,7 @@ export function conv2dParams(op: string, xShape: readonly number[], wShape: read
   if (OH <= 0 || OW <= 0) {
     throw new Error(`${op}: kernel ${KH}×${KW} (dilation ${dh}×${dw}) is larger than the padded input: x is ${fmt(xShape)}, filter is ${fmt(wShape)}`);
   }
+  checkSize(op, [N, O, OH, OW]);
   return { strides: [sh, sw], pads, dilations: [dh, dw], groups, inShape: [N, C, H, W], filterShape: [O, Cg, KH, KW], outShape: [N, O, OH, OW] };
 }
 
@@ -114,6 +120,7 @@ export function conv2dParams(op: string, xShape: readonly number[], wShape: read
 export function conv2d(x: Tensor, filter: Tensor, opts: Conv2dOptions = {}): Tensor {
   assertTensor(x, 'conv2d', 'x');
   assertTensor(filter, 'conv2d', 'filter');
+  opts = checkOptions('conv2d', opts, CONV_KEYS);
   checkFloat('conv2d', x, 'x');
   if (x.dtype !== filter.dtype) throw new Error(`conv2d: dtypes differ: x is ${x.dtype}, filter is ${filter.dtype}`);
   return convRaw(x, filter, conv2dParams('conv2d', x.shape, filter.shape, opts));
@@ -137,13 +144,14 @@ export function conv2dTranspose(x: Tensor, filter: Tensor, opts: Conv2dTranspose
   const op = 'conv2dTranspose';
   assertTensor(x, op, 'x');
   assertTensor(filter, op, 'filter');
+  opts = checkOptions(op, opts, [...CONV_KEYS, 'outputPadding']);
   checkFloat(op, x, 'x');
   if (x.dtype !== filter.dtype) throw new Error(`${op}: dtypes differ: x is ${x.dtype}, filter is ${filter.dtype}`);
   if (x.rank !== 4) throw new Error(`${op}: x must be 4-D NCHW, got ${fmt(x.shape)}`);
   if (filter.rank !== 4) throw new Error(`${op}: filter must be 4-D [inChannels, outChannels/groups, kH, kW], got ${fmt(filter.shape)}`);
   const [N, Cin, H, W] = x.shape as [number, number, number, number];
   const [Fi, Cog, KH, KW] = filter.shape as [number, number, number, number];
-  const groups = opts.groups ?? 1;
+  const groups = optInt(op, 'groups', opts.groups, 1, { min: 1 });
   if (Fi !== Cin) throw new Error(`${op}: filter has ${Fi} input channels, x has ${Cin}: x is ${fmt(x.shape)}, filter is ${fmt(filter.shape)}`);
   if (!Number.isInteger(groups) || groups < 1 || Cin % groups !== 0) throw new Error(`${op}: groups ${groups} must divide the ${Cin} input channels`);
   const [sh, sw] = pair(op, 'stride', opts.stride, 1);
@@ -154,6 +162,7 @@ export function conv2dTranspose(x: Tensor, filter: Tensor, opts: Conv2dTranspose
   const OH = (H - 1) * sh - pads[0] - pads[1] + dh * (KH - 1) + oph + 1;
   const OW = (W - 1) * sw - pads[2] - pads[3] + dw * (KW - 1) + opw + 1;
   if (OH <= 0 || OW <= 0) throw new Error(`${op}: padding ${JSON.stringify(opts.padding)} leaves an empty output for x ${fmt(x.shape)}`);
+  checkSize(op, [N, Cog * groups, OH, OW]);
   // The equivalent convolution maps [N, Cout, OH, OW] → x's shape; bottom/right padding absorbs outputPadding.
   const p: Conv2dParams = {
     strides: [sh, sw],

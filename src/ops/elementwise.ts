@@ -7,16 +7,17 @@ import { fromArray } from '../tensor/creation.js';
 import { defineOp, type OpDef } from '../registry.js';
 import type { BinaryOp } from '../backends/interface.js';
 import type { Tensor, TensorLike } from '../tensor/tensor.js';
-import { DTYPES, isFloat, type DType, type TypedArray } from '../tensor/dtype.js';
+import { isFloat, type DType, type TypedArray } from '../tensor/dtype.js';
+import { checkDType, checkNumber, checkString } from '../validate.js';
 import { broadcastShapes, fmt } from '../tensor/shape.js';
-import { assertTensor, constant, operands, releaseTemps, sumTo, unaryDef, unaryOp } from './util.js';
+import { assertTensor, constant, operand, operands, releaseTemps, sumTo, unaryDef, unaryOp, type Promotion } from './util.js';
 
 const F = 'elementwise';
 
 // ---- binary arithmetic ----------------------------------------------------------------------
 
-function binary(def: OpDef, kop: BinaryOp, a: TensorLike, b: TensorLike, grad: GradFn | undefined, floatOnly = false, outDtype?: DType): Tensor {
-  const [x, y] = operands(def.name, a, b, floatOnly);
+function binary(def: OpDef, kop: BinaryOp, a: TensorLike, b: TensorLike, grad: GradFn | undefined, promotion: Promotion = 'arith', outDtype?: DType): Tensor {
+  const [x, y] = operands(def.name, a, b, promotion);
   const outShape = broadcastShapes(x.shape, y.shape, def.name);
   const dtype = outDtype ?? x.dtype;
   const out = apply(def, [x, y], outShape, dtype, (be, [ka, kb]) => be.binary(kop, ka!, kb!, outShape, dtype), grad);
@@ -47,18 +48,19 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
   return binary(Div, 'div', a, b, (dy, [x, y]) => [
     sumTo(div(dy, y!), x!.shape),
     sumTo(neg(div(mul(dy, x!), square(y!))), y!.shape),
-  ], true);
+  ], 'float');
 }
 
 const Pow = defineOp({ name: 'pow', kernels: ['binary'], grad: 'rule', family: F });
-/** a ** b. d/da = b·a^(b−1); d/db = a^b·ln a (taken as 0 where a ≤ 0). */
+/** a ** b. d/da = b·a^(b−1) (0 where b = 0, also at 0⁰); d/db = a^b·ln a (taken as 0 where a ≤ 0). */
 export function pow(a: TensorLike, b: TensorLike): Tensor {
   return binary(Pow, 'pow', a, b, (dy, [x, y], out) => {
-    const dx = mul(dy, mul(y!, pow(x!, sub(y!, 1))));
+    // b·a^(b−1) is 0·∞ = NaN at a = 0, b = 0; a^0 is constant, so its derivative is 0 (like PyTorch).
+    const dx = where(eq(y!, 0), 0, mul(dy, mul(y!, pow(x!, sub(y!, 1)))));
     const safeLog = where(gt(x!, 0), log(where(gt(x!, 0), x!, 1)), 0);
     const dyy = mul(dy, mul(out, safeLog));
     return [sumTo(dx, x!.shape), sumTo(dyy, y!.shape)];
-  }, true);
+  }, 'float');
 }
 
 const Maximum = defineOp({ name: 'maximum', kernels: ['binary'], grad: 'rule', family: F });
@@ -67,7 +69,7 @@ export function maximum(a: TensorLike, b: TensorLike): Tensor {
   return binary(Maximum, 'maximum', a, b, (dy, [x, y]) => {
     const m = ge(x!, y!);
     return [sumTo(where(m, dy, 0), x!.shape), sumTo(where(m, 0, dy), y!.shape)];
-  });
+  }, 'keep');
 }
 
 const Minimum = defineOp({ name: 'minimum', kernels: ['binary'], grad: 'rule', family: F });
@@ -76,7 +78,7 @@ export function minimum(a: TensorLike, b: TensorLike): Tensor {
   return binary(Minimum, 'minimum', a, b, (dy, [x, y]) => {
     const m = le(x!, y!);
     return [sumTo(where(m, dy, 0), x!.shape), sumTo(where(m, 0, dy), y!.shape)];
-  });
+  }, 'keep');
 }
 
 const Mod = defineOp({ name: 'mod', kernels: ['binary'], grad: 'rule', family: F });
@@ -89,7 +91,7 @@ export function mod(a: TensorLike, b: TensorLike): Tensor {
 
 function compare(name: BinaryOp): [OpDef, (a: TensorLike, b: TensorLike) => Tensor] {
   const def = defineOp({ name, kernels: ['binary'], grad: 'none', family: F });
-  return [def, (a, b) => binary(def, name, a, b, undefined, false, 'bool')];
+  return [def, (a, b) => binary(def, name, a, b, undefined, 'keep', 'bool')];
 }
 /** a == b (bool). */ export const eq = compare('eq')[1];
 /** a != b (bool). */ export const ne = compare('ne')[1];
@@ -130,7 +132,7 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   // Two plain numbers take float32 on cond's backend (like `where(mask, 1, 0)` in NumPy).
   const [x, y] = typeof a === 'number' && typeof b === 'number'
     ? [constant(a, 'float32', cond), constant(b, 'float32', cond)]
-    : operands('where', a, b);
+    : operands('where', a, b, 'keep');
   const outShape = broadcastShapes(broadcastShapes(c.shape, x.shape, 'where', ['cond', 'a']), y.shape, 'where', ['cond/a', 'b']);
   const out = apply(Where, [c, x, y], outShape, x.dtype, (be, [kc, ka, kb]) => be.where(kc!, ka!, kb!, outShape), (dy, [cc, xx, yy]) => [
     null,
@@ -144,8 +146,9 @@ const Cast = defineOp({ name: 'cast', kernels: ['cast'], grad: 'rule', family: F
 /** Converts to `dtype` (float→int truncates toward zero; to bool tests ≠ 0). Differentiable between float types. */
 export function cast(x: Tensor, dtype: DType): Tensor {
   assertTensor(x, 'cast', 'x');
-  if (!DTYPES.includes(dtype)) throw new Error(`cast: dtype must be one of ${DTYPES.join(', ')}, got ${JSON.stringify(dtype)}`);
   if (x.dtype === dtype) return x.clone();
+  checkDType('cast', 'dtype', dtype);
+  if (dtype === 'float64' && !x.backend.supportsFloat64) throw new Error(`cast: backend '${x.backend.name}' has no float64`);
   const from = x.dtype;
   return apply(Cast, [x], x.shape, dtype, (be, [k]) => be.cast(k!, dtype), isFloat(dtype) && isFloat(from) ? (dy) => [cast(dy, from)] : undefined);
 }
@@ -158,6 +161,7 @@ const To = defineOp({ name: 'to', kernels: [], grad: 'rule', family: F });
  */
 export function to(x: Tensor, name: string): Tensor {
   assertTensor(x, 'to', 'x');
+  checkString('to', 'name', name);
   const target = findBackend(name, 'to');
   if (target === x.backend) return x;
   if (!x.backend.downloadSync) throw new Error(`to: backend '${x.backend.name}' reads asynchronously; use await nb.toAsync(x, '${name}')`);
@@ -167,6 +171,7 @@ export function to(x: Tensor, name: string): Tensor {
 /** Like `to`, reading x asynchronously (works from every backend). */
 export async function toAsync(x: Tensor, name: string): Promise<Tensor> {
   assertTensor(x, 'toAsync', 'x');
+  checkString('toAsync', 'name', name);
   const target = findBackend(name, 'toAsync');
   if (target === x.backend) return x;
   return moved(x, await x.data(), name);
@@ -193,7 +198,7 @@ export function clone(x: Tensor): Tensor {
 const Neg = unaryDef('neg');
 /** −x. */
 export function neg(x: TensorLike): Tensor {
-  return unaryOp(Neg, 'neg', x, (dy) => [neg(dy)], false);
+  return unaryOp(Neg, 'neg', x, (dy) => [neg(dy)], 'arith');
 }
 const Exp = unaryDef('exp');
 /** eˣ; d/dx = eˣ. */
@@ -218,17 +223,17 @@ export function rsqrt(x: TensorLike): Tensor {
 const Abs = unaryDef('abs');
 /** |x|; d/dx = sign(x) (0 at 0). */
 export function abs(x: TensorLike): Tensor {
-  return unaryOp(Abs, 'abs', x, (dy, [t]) => [mul(dy, sign(t!))], false);
+  return unaryOp(Abs, 'abs', x, (dy, [t]) => [mul(dy, sign(t!))], 'arith');
 }
 const Sign = unaryDef('sign');
 /** −1, 0 or 1; gradient zero. */
 export function sign(x: TensorLike): Tensor {
-  return unaryOp(Sign, 'sign', x, (dy) => [mul(dy, 0)], false);
+  return unaryOp(Sign, 'sign', x, (dy) => [mul(dy, 0)], 'arith');
 }
 const Square = unaryDef('square');
 /** x²; d/dx = 2x. */
 export function square(x: TensorLike): Tensor {
-  return unaryOp(Square, 'square', x, (dy, [t]) => [mul(dy, mul(t!, 2))], false);
+  return unaryOp(Square, 'square', x, (dy, [t]) => [mul(dy, mul(t!, 2))], 'arith');
 }
 const Reciprocal = unaryDef('reciprocal');
 /** 1/x; d/dx = −1/x². */
@@ -238,17 +243,17 @@ export function reciprocal(x: TensorLike): Tensor {
 const Floor = unaryDef('floor');
 /** ⌊x⌋; gradient zero. */
 export function floor(x: TensorLike): Tensor {
-  return unaryOp(Floor, 'floor', x, (dy) => [mul(dy, 0)], false);
+  return unaryOp(Floor, 'floor', x, (dy) => [mul(dy, 0)], 'arith');
 }
 const Ceil = unaryDef('ceil');
 /** ⌈x⌉; gradient zero. */
 export function ceil(x: TensorLike): Tensor {
-  return unaryOp(Ceil, 'ceil', x, (dy) => [mul(dy, 0)], false);
+  return unaryOp(Ceil, 'ceil', x, (dy) => [mul(dy, 0)], 'arith');
 }
 const Round = unaryDef('round');
 /** Rounds half to even (like NumPy); gradient zero. */
 export function round(x: TensorLike): Tensor {
-  return unaryOp(Round, 'round', x, (dy) => [mul(dy, 0)], false);
+  return unaryOp(Round, 'round', x, (dy) => [mul(dy, 0)], 'arith');
 }
 const Sin = unaryDef('sin');
 /** sin x; d/dx = cos x. */
@@ -273,8 +278,10 @@ export function log1p(x: TensorLike): Tensor {
 
 /** clip(x, min, max) = min(max(x, lo), hi); the gradient passes where lo ≤ x ≤ hi. */
 export function clip(x: TensorLike, lo: number, hi: number): Tensor {
+  checkNumber('clip', 'min', lo, { infinite: true });
+  checkNumber('clip', 'max', hi, { infinite: true });
   if (!(lo <= hi)) throw new Error(`clip: min (${lo}) must not exceed max (${hi})`);
-  return scoped(() => minimum(maximum(x, lo), hi));
+  return scoped(() => minimum(maximum(operand('clip', x, 'keep'), lo), hi));
 }
 defineOp({ name: 'clip', kernels: [], grad: 'composite', family: F });
 

@@ -9,6 +9,9 @@ import { Tensor } from '../tensor/tensor.js';
 import { isFloat } from '../tensor/dtype.js';
 import { fmt, shapesEqual } from '../tensor/shape.js';
 import { assertTensor } from './util.js';
+import { fail } from '../validate.js';
+
+const HYPER = ['beta1', 'beta2', 'lrT', 'epsT', 'l2', 'decay'] as const;
 
 defineOp({ name: 'adamStep', kernels: ['adamStep'], grad: 'none', family: 'fused' });
 
@@ -26,6 +29,8 @@ export function adamStep(p: Tensor, g: Tensor, m: Tensor, v: Tensor, h: AdamHype
     }
   }
   if (!isFloat(p.dtype)) throw new Error(`adamStep: p must be float32 or float64, got ${p.dtype}`);
+  if (h === null || typeof h !== 'object') fail('adamStep', 'h', 'an object of Adam hyper-parameters', h);
+  for (const k of HYPER) if (typeof h[k] !== 'number' || Number.isNaN(h[k])) fail('adamStep', `h.${k}`, 'a number', h[k]);
   const be = p.backend;
   const outs = be.adamStep(p.kernelView(), g.kernelView(), m.kernelView(), v.kernelView(), h);
   return outs.map((data) => Tensor.fromStorage(new Storage(be, data, p.dtype, p.size), p.shape)) as [Tensor, Tensor, Tensor];

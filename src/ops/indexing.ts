@@ -2,8 +2,10 @@
 import { apply, scoped } from '../engine.js';
 import { defineOp } from '../registry.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { fmt, normAxis, shapesEqual } from '../tensor/shape.js';
-import { assertTensor } from './util.js';
+import { checkSize, fmt, normAxis, shapesEqual } from '../tensor/shape.js';
+import { checkStorable } from '../tensor/dtype.js';
+import { checkOneOf, checkOptions, describe, optNumber } from '../validate.js';
+import { assertSameBackend, assertTensor, operand } from './util.js';
 import { add } from './elementwise.js';
 
 const F = 'indexing';
@@ -33,9 +35,17 @@ export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
 
 /** Rows (or slices along `axis`) of `x` picked by a 1-D index vector (PyTorch's index_select). */
 export function indexSelect(x: Tensor, axis: number, indices: Tensor): Tensor {
-  assertTensor(indices, 'indexSelect', 'indices');
+  assertTensor(x, 'indexSelect', 'x');
+  normAxis(axis, x.rank, 'indexSelect');
+  checkIndices('indexSelect', indices);
   if (indices.rank !== 1) throw new Error(`indexSelect: indices must be 1-D, got ${fmt(indices.shape)}`);
-  return gather(x, indices, axis);
+  try {
+    return gather(x, indices, axis);
+  } catch (e) {
+    // an out-of-range index, found by the kernel: name this op
+    if (e instanceof Error && e.message.startsWith('gather: ')) throw new Error(`indexSelect: ${e.message.slice(8)}`);
+    throw e;
+  }
 }
 defineOp({ name: 'indexSelect', kernels: [], grad: 'composite', family: F });
 
@@ -62,15 +72,24 @@ export function scatterAdd(target: Tensor, indices: Tensor, updates: Tensor, axi
     throw new Error(`scatterAdd: updates has shape ${fmt(updates.shape)}, expected ${fmt(expected)} for target ${fmt(target.shape)}, indices ${fmt(idx.shape)}, axis ${a}`);
   }
   if (updates.dtype !== target.dtype) throw new Error(`scatterAdd: updates is ${updates.dtype}, target is ${target.dtype}`);
-  return scoped(() => add(target, scatterAddRaw(updates, idx, a, target.shape)));
+  assertSameBackend('scatterAdd', target, updates);
+  // Adding is arithmetic: bool targets count as int32.
+  return scoped(() => add(target, scatterAddRaw(operand('scatterAdd', updates, 'arith'), idx, a, target.shape)));
 }
 
 const OneHot = defineOp({ name: 'oneHot', kernels: ['oneHot'], grad: 'none', family: F });
 /** One-hot rows: indices [...] → [..., depth], float32 by default. Indices outside [0, depth) give all-off rows. */
 export function oneHot(indices: Tensor, depth: number, opts: { onValue?: number; offValue?: number; dtype?: 'float32' | 'float64' | 'int32' } = {}): Tensor {
   const idx = checkIndices('oneHot', indices);
-  if (!Number.isInteger(depth) || depth < 1) throw new Error(`oneHot: depth must be a positive integer, got ${depth}`);
-  const dtype = opts.dtype ?? 'float32';
+  if (!Number.isInteger(depth) || depth < 1) throw new Error(`oneHot: depth must be a positive integer, got ${describe(depth)}`);
+  const o = checkOptions('oneHot', opts, ['onValue', 'offValue', 'dtype']);
+  const dtype = o.dtype === undefined ? 'float32' : checkOneOf('oneHot', 'options.dtype', o.dtype, ['float32', 'float64', 'int32'] as const);
+  if (dtype === 'float64' && !idx.backend.supportsFloat64) throw new Error(`oneHot: backend '${idx.backend.name}' has no float64`);
+  const on = optNumber('oneHot', 'options.onValue', o.onValue, 1, { infinite: true });
+  const off = optNumber('oneHot', 'options.offValue', o.offValue, 0, { infinite: true });
+  checkStorable('oneHot', on, dtype, 'options.onValue');
+  checkStorable('oneHot', off, dtype, 'options.offValue');
   const outShape = [...idx.shape, depth];
-  return apply(OneHot, [idx], outShape, dtype, (be, [k]) => be.oneHot(k!, depth, opts.onValue ?? 1, opts.offValue ?? 0, dtype));
+  checkSize('oneHot', outShape);
+  return apply(OneHot, [idx], outShape, dtype, (be, [k]) => be.oneHot(k!, depth, on, off, dtype));
 }

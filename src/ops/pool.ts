@@ -8,7 +8,8 @@ import { pad, reshape } from './shape.js';
 import { defineOp } from '../registry.js';
 import type { Pool2dParams } from '../backends/interface.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { fmt } from '../tensor/shape.js';
+import { checkSize, fmt } from '../tensor/shape.js';
+import { checkOptions, fail, optBoolean } from '../validate.js';
 import { isFloat } from '../tensor/dtype.js';
 import { assertTensor } from './util.js';
 import { pair, resolvePadding, type Padding, type Pair } from './conv.js';
@@ -28,16 +29,20 @@ function poolParams(op: string, x: Tensor, kernel: Pair, opts: Pool2dOptions): P
   if (x.rank !== 4) throw new Error(`${op}: x must be 4-D NCHW [batch, channels, height, width], got ${fmt(x.shape)}`);
   if (!isFloat(x.dtype)) throw new Error(`${op}: x must be float32 or float64, got ${x.dtype}`);
   const [N, C, H, W] = x.shape as [number, number, number, number];
+  if (kernel === undefined) fail(op, 'kernel', 'an integer ≥ 1 or [kH, kW]', kernel);
+  const o = checkOptions(op, opts, ['stride', 'padding', 'countIncludePad']);
+  const countIncludePad = optBoolean(op, 'countIncludePad', o.countIncludePad, false);
   const [kh, kw] = pair(op, 'kernel', kernel, 1);
-  const [sh, sw] = pair(op, 'stride', opts.stride ?? [kh, kw], 1);
-  const pads = resolvePadding(op, opts.padding, H, W, kh, kw, sh, sw);
+  const [sh, sw] = pair(op, 'stride', o.stride ?? [kh, kw], 1);
+  const pads = resolvePadding(op, o.padding, H, W, kh, kw, sh, sw);
   if (pads[0] >= kh || pads[1] >= kh || pads[2] >= kw || pads[3] >= kw) {
     throw new Error(`${op}: padding [${pads.join(',')}] must be smaller than the kernel ${kh}×${kw}`);
   }
   const OH = Math.floor((H + pads[0] + pads[1] - kh) / sh) + 1;
   const OW = Math.floor((W + pads[2] + pads[3] - kw) / sw) + 1;
   if (OH <= 0 || OW <= 0) throw new Error(`${op}: kernel ${kh}×${kw} is larger than the padded input ${fmt(x.shape)}`);
-  return { kernel: [kh, kw], strides: [sh, sw], pads, countIncludePad: opts.countIncludePad ?? false, inShape: [N, C, H, W], outShape: [N, C, OH, OW] };
+  checkSize(op, [N, C, OH, OW]);
+  return { kernel: [kh, kw], strides: [sh, sw], pads, countIncludePad, inShape: [N, C, H, W], outShape: [N, C, OH, OW] };
 }
 
 const MaxPool = defineOp({ name: 'maxPool2d', kernels: ['maxPool2d', 'maxPool2dBackward'], grad: 'rule', family: F });

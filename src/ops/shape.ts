@@ -2,7 +2,9 @@
 import { apply, record, scoped } from '../engine.js';
 import { defineOp } from '../registry.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { assertIntArray, assertShape, fmt, normAxis, shapesEqual, sizeOf, broadcastShapes } from '../tensor/shape.js';
+import { assertIntArray, assertShape, checkSize, fmt, normAxis, shapesEqual, sizeOf, broadcastShapes } from '../tensor/shape.js';
+import { checkStorable, storedValue } from '../tensor/dtype.js';
+import { describe, fail } from '../validate.js';
 import { assertTensor, sumTo } from './util.js';
 
 const F = 'shape';
@@ -45,6 +47,7 @@ export function squeeze(x: Tensor, axes?: number | readonly number[]): Tensor {
   let drop: number[];
   if (axes === undefined) drop = x.shape.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0);
   else {
+    if (typeof axes !== 'number' && !Array.isArray(axes)) fail('squeeze', 'axes', 'an integer or an array of integers', axes);
     drop = (typeof axes === 'number' ? [axes] : axes).map((a) => normAxis(a, x.rank, 'squeeze'));
     for (const a of drop) if (x.shape[a] !== 1) throw new Error(`squeeze: axis ${a} of ${fmt(x.shape)} has size ${x.shape[a]}, not 1`);
   }
@@ -66,11 +69,15 @@ export const expandDims = unsqueeze;
 const Transpose = defineOp({ name: 'transpose', kernels: ['transpose'], grad: 'rule', family: F });
 /** Permutes axes: output axis i is input axis perm[i]. Without `perm`, reverses the axes (like NumPy). */
 export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
-  assertTensor(x, 'transpose', 'x');
-  if (perm !== undefined) assertIntArray(perm, 'transpose', 'perm');
-  const p = perm ? perm.map((a) => normAxis(a, x.rank, 'transpose', 'perm')) : x.shape.map((_, i) => x.rank - 1 - i);
+  return transposeAs('transpose', x, perm);
+}
+
+function transposeAs(op: string, x: Tensor, perm: readonly number[] | undefined): Tensor {
+  assertTensor(x, op, 'x');
+  if (perm !== undefined) assertIntArray(perm, op, 'perm');
+  const p = perm ? perm.map((a) => normAxis(a, x.rank, op, 'perm')) : x.shape.map((_, i) => x.rank - 1 - i);
   if (p.length !== x.rank || new Set(p).size !== p.length) {
-    throw new Error(`transpose: perm [${perm?.join(',')}] is not a permutation of the ${x.rank} axes of ${fmt(x.shape)}`);
+    throw new Error(`${op}: perm [${perm?.join(',')}] is not a permutation of the ${x.rank} axes of ${fmt(x.shape)}`);
   }
   const outShape = p.map((a) => x.shape[a] as number);
   if (p.every((a, i) => a === i) || x.size <= 1) return reshape(x, outShape);
@@ -80,7 +87,9 @@ export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
 }
 /** Alias of transpose with an explicit permutation. */
 export function permute(x: Tensor, perm: readonly number[]): Tensor {
-  return transpose(x, perm);
+  assertTensor(x, 'permute', 'x');
+  assertIntArray(perm, 'permute', 'perm');
+  return transposeAs('permute', x, perm);
 }
 defineOp({ name: 'permute', kernels: [], grad: 'composite', family: F });
 /** Swaps the last two axes (matrix transpose of a batch). */
@@ -142,17 +151,20 @@ const Pad = defineOp({ name: 'pad', kernels: ['pad'], grad: 'rule', family: F })
 /** Pads with a constant: `pads[i] = [before, after]` for each axis. */
 export function pad(x: Tensor, pads: readonly (readonly [number, number])[], value = 0): Tensor {
   assertTensor(x, 'pad', 'x');
-  if (!Array.isArray(pads)) throw new Error(`pad: pads must be an array of [before, after] pairs, one per axis of x ${fmt(x.shape)}`);
-  if (typeof value !== 'number') throw new Error(`pad: value must be a number, got ${typeof value}`);
+  if (!Array.isArray(pads)) throw new Error(`pad: pads must be an array of [before, after] pairs, one per axis of x ${fmt(x.shape)}, got ${describe(pads)}`);
+  if (typeof value !== 'number') fail('pad', 'value', 'a number', value);
+  checkStorable('pad', value, x.dtype);
   if (pads.length !== x.rank) throw new Error(`pad: pads has ${pads.length} entries, x ${fmt(x.shape)} has ${x.rank} axes`);
   for (const p of pads) {
     if (!Array.isArray(p) || p.length !== 2 || !p.every((v) => Number.isInteger(v) && v >= 0)) {
-      throw new Error(`pad: each pad must be [before, after] with non-negative integers, got [${p.join(',')}]`);
+      throw new Error(`pad: each pad must be [before, after] with non-negative integers, got ${Array.isArray(p) ? `[${p.join(',')}]` : describe(p)}`);
     }
   }
   const outShape = x.shape.map((d, i) => d + (pads[i]![0]) + (pads[i]![1]));
+  checkSize('pad', outShape);
+  const v = storedValue(value, x.dtype);
   if (pads.every((p) => p[0] === 0 && p[1] === 0)) return reshape(x, outShape);
-  return apply(Pad, [x], outShape, x.dtype, (be, [k]) => be.pad(k!, pads, value), (dy, [xi]) => [
+  return apply(Pad, [x], outShape, x.dtype, (be, [k]) => be.pad(k!, pads, v), (dy, [xi]) => [
     slice(dy, pads.map((p) => p[0]), xi!.shape),
   ]);
 }
@@ -160,7 +172,7 @@ export function pad(x: Tensor, pads: readonly (readonly [number, number])[], val
 const Concat = defineOp({ name: 'concat', kernels: ['concat'], grad: 'rule', family: F });
 /** Joins tensors along an existing axis; all other axes must match. */
 export function concat(xs: readonly Tensor[], axis = 0): Tensor {
-  if (!Array.isArray(xs) || xs.length === 0) throw new Error('concat: needs a non-empty array of tensors');
+  if (!Array.isArray(xs) || xs.length === 0) throw new Error(`concat: needs a non-empty array of tensors, got ${describe(xs)}`);
   xs.forEach((t, i) => assertTensor(t, 'concat', `xs[${i}]`));
   const first = xs[0] as Tensor;
   const a = normAxis(axis, first.rank, 'concat');
@@ -180,11 +192,13 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
 
 /** Joins tensors of one shape along a new axis. */
 export function stack(xs: readonly Tensor[], axis = 0): Tensor {
-  if (!Array.isArray(xs) || xs.length === 0) throw new Error('stack: needs a non-empty array of tensors');
+  if (!Array.isArray(xs) || xs.length === 0) throw new Error(`stack: needs a non-empty array of tensors, got ${describe(xs)}`);
   const first = xs[0] as Tensor;
   xs.forEach((t, i) => {
     assertTensor(t, 'stack', `xs[${i}]`);
     if (!shapesEqual(t.shape, first.shape)) throw new Error(`stack: xs[${i}] has shape ${fmt(t.shape)}, xs[0] has ${fmt(first.shape)}`);
+    if (t.dtype !== first.dtype) throw new Error(`stack: xs[${i}] is ${t.dtype}, xs[0] is ${first.dtype}`);
+    if (t.backend !== first.backend) throw new Error(`stack: inputs live on different backends ('${first.backend.name}' and '${t.backend.name}'); move one with x.to(name)`);
   });
   const a = normAxis(axis, first.rank + 1, 'stack');
   return scoped(() => concat(xs.map((t) => unsqueeze(t, a)), a));
@@ -203,7 +217,7 @@ export function split(x: Tensor, sections: number | readonly number[], axis = 0)
     }
     sizes = new Array<number>(sections).fill(dim / sections);
   } else {
-    if (!Array.isArray(sections)) throw new Error(`split: sections must be a number of equal parts or an array of sizes, got ${JSON.stringify(sections)}`);
+    if (!Array.isArray(sections)) throw new Error(`split: sections must be a number of equal parts or an array of sizes, got ${describe(sections)}`);
     sizes = sections.slice();
     if (sizes.some((s) => !Number.isInteger(s) || s < 0) || sizes.reduce((p, s) => p + s, 0) !== dim) {
       throw new Error(`split: sizes [${sizes.join(',')}] must be non-negative and sum to ${dim} (axis ${a} of ${fmt(x.shape)})`);
@@ -227,6 +241,7 @@ export function tile(x: Tensor, reps: readonly number[]): Tensor {
   const rank = Math.max(x.rank, reps.length);
   const shape = [...new Array<number>(rank - x.rank).fill(1), ...x.shape];
   const r = [...new Array<number>(rank - reps.length).fill(1), ...reps];
+  checkSize('tile', shape.map((d, i) => d * (r[i] as number)));
   const interleaved: number[] = [];
   const target: number[] = [];
   shape.forEach((d, i) => {
@@ -240,12 +255,13 @@ defineOp({ name: 'tile', kernels: [], grad: 'composite', family: F });
 /** Repeats each element `repeats` times along `axis` (like NumPy's repeat / torch.repeat_interleave). */
 export function repeat(x: Tensor, repeats: number, axis = 0): Tensor {
   assertTensor(x, 'repeat', 'x');
-  if (!Number.isInteger(repeats) || repeats < 0) throw new Error(`repeat: repeats must be a non-negative integer, got ${repeats}`);
+  if (!Number.isInteger(repeats) || repeats < 0) throw new Error(`repeat: repeats must be a non-negative integer, got ${describe(repeats)}`);
   const a = normAxis(axis, x.rank, 'repeat');
   const target = x.shape.slice();
   target.splice(a + 1, 0, repeats);
   const out = x.shape.slice();
   out[a] = (out[a] as number) * repeats;
+  checkSize('repeat', out);
   return scoped(() => reshape(broadcastTo(unsqueeze(x, a + 1), target), out));
 }
 defineOp({ name: 'repeat', kernels: [], grad: 'composite', family: F });

@@ -44,12 +44,43 @@ export function promote(a: DType, b: DType): DType {
   return RANK[a] >= RANK[b] ? a : b;
 }
 
-/** Converts an array of numbers to a typed array of `dtype` (bools become 0/1, int32 truncates toward zero). */
-export function toTypedArray(values: ArrayLike<number | boolean>, dtype: DType): TypedArray {
+export const INT32_MIN = -2147483648;
+export const INT32_MAX = 2147483647;
+
+/**
+ * Throws unless the number `v` can be stored as `dtype`: int32 takes finite values whose integer
+ * part fits in 32 bits (a fraction is truncated toward zero); NaN, ±Infinity or 3e9 would silently
+ * become 0 or wrap around. Floats and bools take every number (bool: nonzero is true, like NumPy).
+ */
+export function checkStorable(op: string, v: number, dtype: DType, label = 'value', at = ''): void {
+  if (dtype !== 'int32') return;
+  const t = Math.trunc(v);
+  if (!(t >= INT32_MIN && t <= INT32_MAX)) {
+    throw new Error(`${op}: ${label} ${Number.isNaN(v) ? 'NaN' : v}${at} does not fit in int32 (finite values from ${INT32_MIN} to ${INT32_MAX})`);
+  }
+}
+
+/** A number or boolean as stored in `dtype`: bools become 0/1 (nonzero, NaN included, is true, like NumPy). */
+export function storedValue(v: number | boolean, dtype: DType): number {
+  if (dtype === 'bool') return v === true || (typeof v === 'number' && v !== 0) ? 1 : 0;
+  return Number(v);
+}
+
+/**
+ * Converts an array of numbers to a typed array of `dtype` (bools become 0/1 — nonzero is true;
+ * int32 truncates toward zero and refuses values outside its range, naming `op` and the index).
+ */
+export function toTypedArray(values: ArrayLike<number | boolean>, dtype: DType, op = 'tensor'): TypedArray {
   const out = allocArray(dtype, values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i] as number | boolean;
-    out[i] = dtype === 'bool' ? (v ? 1 : 0) : Number(v);
+    if (dtype === 'int32' && typeof v === 'number') checkStorable(op, v, dtype, 'value', ` at index ${i}`);
+    out[i] = storedValue(v, dtype);
   }
   return out;
+}
+
+/** Makes a bool storage array hold only 0 and 1 (nonzero bytes become 1), in place. */
+export function normalizeBool(a: Uint8Array): void {
+  for (let i = 0; i < a.length; i++) if ((a[i] as number) > 1) a[i] = 1;
 }

@@ -2,6 +2,9 @@
  * The seeded random generator behind rand/randn/randint, initializers, dropout and shuffling.
  * xoshiro128** (32-bit state words, fast in JS); `seed(n)` makes every run repeat exactly.
  */
+import { checkInt, checkNumber, checkOptions, describe, fail } from '../validate.js';
+import { MAX_SIZE } from './shape.js';
+
 export interface RandomState {
   readonly words: readonly [number, number, number, number];
   readonly spare: number | null;
@@ -15,10 +18,12 @@ export class Random {
   private spare: number | null = null;
 
   constructor(seed: number = Date.now()) {
+    checkNumber('Random', 'seed', seed);
     this.seed(seed);
   }
 
   seed(n: number): void {
+    checkNumber('Random.seed', 'n', n);
     // splitmix32 expands the seed into the four state words.
     let x = n >>> 0;
     const next = (): number => {
@@ -41,8 +46,14 @@ export class Random {
   }
 
   setState(state: RandomState): void {
-    [this.s0, this.s1, this.s2, this.s3] = state.words;
-    this.spare = state.spare;
+    const st = checkOptions('Random.setState', state, ['words', 'spare'], 'state');
+    const words = st.words as unknown;
+    if (!Array.isArray(words) || words.length !== 4 || !words.every((w) => Number.isInteger(w) && w >= -0x80000000 && w <= 0xffffffff)) {
+      fail('Random.setState', 'state.words', 'an array of four 32-bit integers', words);
+    }
+    if (st.spare !== null && (typeof st.spare !== 'number' || !Number.isFinite(st.spare))) fail('Random.setState', 'state.spare', 'a finite number or null', st.spare);
+    [this.s0, this.s1, this.s2, this.s3] = words as [number, number, number, number];
+    this.spare = st.spare;
   }
 
   /** A uniform 32-bit unsigned integer. */
@@ -80,15 +91,24 @@ export class Random {
 
   /** Uniform integer in [low, high). */
   int(low: number, high: number): number {
+    if (!Number.isSafeInteger(low) || !Number.isSafeInteger(high) || high <= low) {
+      throw new Error(`Random.int: need integers low < high, got low=${describe(low)}, high=${describe(high)}`);
+    }
+    return this.intIn(low, high);
+  }
+
+  /** Internal: `int` without the argument check, for loops that checked their bounds once. */
+  intIn(low: number, high: number): number {
     return low + Math.floor(this.uniform() * (high - low));
   }
 
   /** Fisher–Yates shuffle of 0..n-1. */
   permutation(n: number): Int32Array {
+    checkInt('Random.permutation', 'n', n, { min: 0, max: MAX_SIZE });
     const p = new Int32Array(n);
     for (let i = 0; i < n; i++) p[i] = i;
     for (let i = n - 1; i > 0; i--) {
-      const j = this.int(0, i + 1);
+      const j = this.intIn(0, i + 1);
       const t = p[i] as number;
       p[i] = p[j] as number;
       p[j] = t;
@@ -106,6 +126,6 @@ export const globalRandom = new Random(0x5eed);
 
 /** Seeds the global generator: runs then repeat exactly (on the same backend). */
 export function seed(n: number): void {
-  if (typeof n !== 'number' || !Number.isFinite(n)) throw new Error(`seed: n must be a finite number, got ${JSON.stringify(n) ?? typeof n}`);
+  checkNumber('seed', 'n', n);
   globalRandom.seed(n);
 }

@@ -1,5 +1,16 @@
 /** Shape helpers: sizes, strides, NumPy broadcasting and axis normalisation. All checks throw errors naming the op. */
+import { describe } from '../validate.js';
+
 export type Shape = readonly number[];
+
+/** The most elements one tensor may hold (the largest int32: kernels index with 32-bit integers). */
+export const MAX_SIZE = 2 ** 31 - 1;
+
+/** Throws `<op>: shape [..] has N elements, more than a tensor can hold (…)` for shapes too large to allocate. */
+export function checkSize(op: string, shape: Shape): void {
+  const n = sizeOf(shape);
+  if (n > MAX_SIZE) throw new Error(`${op}: shape ${fmt(shape)} has ${n} elements, more than a tensor can hold (${MAX_SIZE})`);
+}
 
 export function sizeOf(shape: Shape): number {
   let n = 1;
@@ -56,7 +67,7 @@ export function broadcastedAxes(inShape: Shape, outShape: Shape): number[] {
 
 /** Normalises one possibly negative axis against `rank`. */
 export function normAxis(axis: number, rank: number, op: string, arg = 'axis'): number {
-  if (!Number.isInteger(axis)) throw new Error(`${op}: ${arg} must be an integer, got ${JSON.stringify(axis)}`);
+  if (!Number.isInteger(axis)) throw new Error(`${op}: ${arg} must be an integer, got ${describe(axis)}`);
   if (axis < -rank || axis >= rank) {
     throw new Error(`${op}: ${arg} ${axis} is out of range for a tensor of rank ${rank} (valid: ${-rank}..${rank - 1})`);
   }
@@ -67,7 +78,7 @@ export function normAxis(axis: number, rank: number, op: string, arg = 'axis'): 
 export function normAxes(axes: number | readonly number[] | undefined | null, rank: number, op: string): number[] {
   if (axes === undefined || axes === null) return Array.from({ length: rank }, (_, i) => i);
   if (typeof axes !== 'number' && !Array.isArray(axes)) {
-    throw new Error(`${op}: axes must be a number or an array of numbers, got ${JSON.stringify(axes)}`);
+    throw new Error(`${op}: axes must be a number or an array of numbers, got ${describe(axes)}`);
   }
   const list: readonly number[] = typeof axes === 'number' ? [axes] : axes;
   const out = list.map((a) => normAxis(a, rank, op));
@@ -89,17 +100,24 @@ export function reducedShape(shape: Shape, axes: readonly number[], keepDims: bo
 
 /** Throws unless `v` is an array of integers (each ≥ `min` when given). */
 export function assertIntArray(v: unknown, op: string, arg: string, min?: number): asserts v is readonly number[] {
-  if (!Array.isArray(v)) throw new Error(`${op}: ${arg} must be an array of integers, got ${JSON.stringify(v) ?? typeof v}`);
+  if (!Array.isArray(v)) throw new Error(`${op}: ${arg} must be an array of integers, got ${describe(v)}`);
   for (const d of v) {
     if (!Number.isInteger(d) || (min !== undefined && d < min)) {
-      throw new Error(`${op}: ${arg} ${JSON.stringify(v)} must hold integers${min !== undefined ? ` ≥ ${min}` : ''}`);
+      throw new Error(`${op}: ${arg} ${listText(v)} must hold integers${min !== undefined ? ` ≥ ${min}` : ''}`);
     }
   }
 }
 
+/** Throws unless `shape` is an array of non-negative integers with at most MAX_SIZE elements in all. */
 export function assertShape(shape: readonly number[], op: string, arg = 'shape'): void {
-  if (!Array.isArray(shape)) throw new Error(`${op}: ${arg} must be an array of non-negative integers, got ${JSON.stringify(shape) ?? typeof shape}`);
+  if (!Array.isArray(shape)) throw new Error(`${op}: ${arg} must be an array of non-negative integers, got ${describe(shape)}`);
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new Error(`${op}: ${arg} ${fmt(shape)} must hold non-negative integers`);
+    if (!Number.isInteger(d) || d < 0) throw new Error(`${op}: ${arg} ${listText(shape)} must hold non-negative integers`);
   }
+  checkSize(op, shape);
+}
+
+/** `[1,2,3]` for an array of numbers; other items (strings, null, objects) described briefly. */
+function listText(v: readonly unknown[]): string {
+  return `[${v.map((x) => (typeof x === 'number' ? String(x) : x === null ? 'null' : typeof x === 'string' ? JSON.stringify(x) : typeof x)).join(',')}]`;
 }

@@ -11,6 +11,7 @@ import { fmt, shapesEqual, sizeOf, type Shape } from './shape.js';
 import { formatTensor } from './format.js';
 import * as ops from '../ops/index.js';
 import { backward } from '../autograd/backward.js';
+import { fail } from '../validate.js';
 
 /** Nested arrays of numbers/booleans, as returned by `array()`. */
 export type NestedArray = number | boolean | NestedArray[];
@@ -94,8 +95,8 @@ export class Tensor {
   }
 
   /** Internal: a new tensor sharing this one's storage under another shape (no copy). */
-  shareAs(shape: Shape): Tensor {
-    const s = this.storage(`reshape`);
+  shareAs(shape: Shape, op = 'reshape'): Tensor {
+    const s = this.storage(op);
     s.retain();
     return Tensor.fromStorage(s, shape);
   }
@@ -160,6 +161,7 @@ export class Tensor {
    * Used by optimizers. The tensor stays a leaf; `value` may be disposed afterwards.
    */
   assign(value: Tensor): this {
+    if (!(value instanceof Tensor)) fail('assign', 'value', 'a Tensor', value);
     const s = this.storage('assign');
     const v = value.storage('assign');
     if (!shapesEqual(this.shape, value.shape)) {
@@ -176,6 +178,7 @@ export class Tensor {
 
   /** Reads the values back (asynchronously: GPU backends need it). */
   async data(): Promise<TypedArray> {
+    this.storage('data');
     return this.backend.download(this.kernelView());
   }
 
@@ -183,20 +186,25 @@ export class Tensor {
   dataSync(): TypedArray {
     const be = this.backend;
     if (!be.downloadSync) throw new Error(`dataSync: backend '${be.name}' reads asynchronously; use await t.data()`);
+    this.storage('dataSync');
     return be.downloadSync(this.kernelView());
   }
 
   /** The values as nested arrays (booleans for bool tensors). */
   async array(): Promise<NestedArray> {
+    this.storage('array');
     return nest(await this.data(), this.shape, this.dtype === 'bool');
   }
   arraySync(): NestedArray {
+    this.storage('arraySync');
     return nest(this.dataSync(), this.shape, this.dtype === 'bool');
   }
 
   /** The single value of a one-element tensor (synchronous; CPU backends). */
   item(): number {
     if (this.size !== 1) throw new Error(`item: tensor has ${this.size} elements ${fmt(this.shape)}, expected 1`);
+    this.storage('item');
+    if (!this.backend.downloadSync) throw new Error(`item: backend '${this.backend.name}' reads asynchronously; use (await t.data())[0]`);
     return this.dataSync()[0] as number;
   }
 
@@ -209,6 +217,7 @@ export class Tensor {
 
   /** Marks this tensor as requiring gradients (in place) and returns it. */
   requireGrad(flag = true): this {
+    if (typeof flag !== 'boolean') fail('requireGrad', 'flag', 'true or false', flag);
     if (flag && !isFloat(this.dtype)) throw new Error(`requireGrad: only floating tensors can require gradients, got ${this.dtype}`);
     this.requiresGrad = flag;
     return this;
@@ -227,7 +236,7 @@ export class Tensor {
 
   /** A tensor sharing this value but cut from the autograd graph. */
   detach(): Tensor {
-    return this.shareAs(this.shape);
+    return this.shareAs(this.shape, 'detach');
   }
 
   /** This tensor on backend `name` (a copy; differentiable). See `nb.to`. */

@@ -261,3 +261,14 @@ forEachBackend('elementwise', () => {
     });
   });
 });
+
+forEachBackend('pow gradient at 0^0', () => {
+  it('is 0 for both inputs (like PyTorch), not NaN; elsewhere unchanged', () => {
+    const [gx, gy] = nb.grad((a: nb.Tensor, b: nb.Tensor) => nb.sum(nb.pow(a, b)))(nb.tensor([0, 0, 2, 3]), nb.tensor([0, 2, 0, 2]));
+    expectTensor(gx!, [0, 0, 0, 6], [4], 1e-5);
+    expectTensor(gy!, [0, 0, Math.log(2), 9 * Math.log(3)], [4], 1e-5);
+    // a number exponent of 0 at x = 0
+    const g = nb.grad((a: nb.Tensor) => nb.sum(nb.pow(a, 0)))(nb.tensor([0, 1]));
+    expectTensor(g, [0, 0], [2]);
+  });
+});

@@ -132,3 +132,16 @@ forEachBackend('reduce', () => {
     });
   });
 });
+
+forEachBackend('reduce gradients at constant input', () => {
+  it('std of constant rows has gradient 0 (like PyTorch), not NaN; values unchanged', () => {
+    const x = nb.tensor([[2, 2, 2], [1, 2, 3]]);
+    const g = nb.grad((t: nb.Tensor) => nb.sum(nb.std(t, -1)))(x);
+    const row1 = 1 / (3 * Math.sqrt(2 / 3)); // d std/dx = (x − mean) / (n·std)
+    expectTensor(g, [[0, 0, 0], [-row1, 0, row1]], [2, 3], 1e-4);
+    expectTensor(nb.std(x, -1), [0, Math.sqrt(2 / 3)], [2], 1e-5);
+    const g1 = nb.grad((t: nb.Tensor) => nb.sum(nb.std(t, 1, true, 1)))(nb.tensor([[5, 5]]));
+    expectTensor(g1, [[0, 0]], [1, 2]);
+    expectTensor(nb.std(nb.tensor([NaN, 1])), [NaN], []);
+  });
+});

@@ -123,7 +123,8 @@ describe('dtypes and promotion', () => {
     expect(nb.add(b(), i()).dtype).toBe('int32');
     expect(nb.add(i(), f()).dtype).toBe('float32');
     expect(nb.add(f(), d()).dtype).toBe('float64');
-    expect(nb.add(b(), b()).dtype).toBe('bool');
+    expect(nb.add(b(), b()).dtype).toBe('int32'); // arithmetic on bool computes as int32
+    expect(nb.maximum(b(), b()).dtype).toBe('bool');
     expect(nb.mul(i(), d()).dtype).toBe('float64');
   });
   it('numbers adopt the tensor dtype where they fit', () => {
@@ -262,5 +263,23 @@ describe('moving between backends', () => {
   it('errors name the backend', () => {
     expect(() => nb.tensor([1]).to('nowhere')).toThrow("to: unknown backend 'nowhere'");
     expect(() => nb.add(nb.tensor([1]), nb.tensor([1], { backend: 'cpu-twin' }))).toThrow(/add: inputs live on different backends \('cpu' and 'cpu-twin'\); move one with x.to\(name\)/);
+  });
+});
+
+describe('cpu allocation failures', () => {
+  it('a kernel asked for more than a typed array can hold throws an Error and leaves the accounting as it was', () => {
+    const be = nb.getBackend();
+    expect(be.name).toBe('cpu');
+    const before = be.memory();
+    let err: unknown = null;
+    try {
+      be.fill([1e12], 0, 'float32');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).constructor).toBe(Error);
+    expect((err as Error).message).toBe('cpu: cannot allocate 1000000000000 float32 elements (4000000000000 bytes): Invalid typed array length: 1000000000000');
+    expect(be.memory()).toEqual(before);
   });
 });

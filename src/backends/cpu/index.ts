@@ -143,9 +143,16 @@ class CpuBackend implements Backend {
   private bytes = 0;
 
   private out(dtype: DType, size: number): Arr {
-    this.buffers++;
+    let a: Arr;
+    try {
+      a = allocArray(dtype, size);
+    } catch (e) {
+      // Ops refuse shapes beyond MAX_SIZE; what is left is running out of memory.
+      throw new Error(`cpu: cannot allocate ${size} ${dtype} elements (${size * bytesPerElement(dtype)} bytes): ${(e as Error).message}`);
+    }
+    this.buffers++; // counted once the buffer exists
     this.bytes += size * bytesPerElement(dtype);
-    return allocArray(dtype, size);
+    return a;
   }
 
   upload(values: TypedArray, dtype: DType): unknown {
