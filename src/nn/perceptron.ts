@@ -9,7 +9,7 @@ import { fmt } from '../tensor/shape.js';
 import { tensor } from '../tensor/creation.js';
 import { noGrad, tidy } from '../engine.js';
 import * as ops from '../ops/index.js';
-import { cfgNumber, Module, registerLayer, type LayerConfig } from './module.js';
+import { cfgBool, cfgNumber, Module, registerLayer, type LayerConfig } from './module.js';
 import { checkPositiveInt } from './layers/common.js';
 import { Sequential } from './layers/containers.js';
 
@@ -132,10 +132,12 @@ export class Perceptron extends Module {
   }
 
   override config(): LayerConfig {
-    return { type: 'Perceptron', inFeatures: this.inFeatures, outFeatures: this.outFeatures, activation: this.activation };
+    return { type: 'Perceptron', inFeatures: this.inFeatures, outFeatures: this.outFeatures, activation: this.activation, trainable: this.opts.trainable ?? false };
   }
 }
-registerLayer('Perceptron', (c) => new Perceptron(cfgNumber(c, 'inFeatures'), cfgNumber(c, 'outFeatures', 1), { activation: (c.activation ?? 'sign') as ThresholdActivation }));
+registerLayer('Perceptron', (c) =>
+  new Perceptron(cfgNumber(c, 'inFeatures'), cfgNumber(c, 'outFeatures', 1), { activation: (c.activation ?? 'sign') as ThresholdActivation, trainable: cfgBool(c, 'trainable', false) }),
+);
 
 /** A layer of `outFeatures` threshold units (sign by default) on `inFeatures` inputs. */
 export function perceptron(inFeatures: number, outFeatures = 1, opts: PerceptronOptions = {}): Perceptron {

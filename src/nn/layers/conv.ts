@@ -6,7 +6,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { tensor, full } from '../../tensor/creation.js';
 import * as ops from '../../ops/index.js';
 import type { Conv2dOptions, Conv2dTransposeOptions, Pair, Padding } from '../../ops/index.js';
-import { cfgNumber, Module, registerLayer, type JsonValue, type LayerConfig } from '../module.js';
+import { cfgBool, cfgNumber, Module, registerLayer, type JsonValue, type LayerConfig } from '../module.js';
 import { checkNCHW, checkPositiveInt, matchDtype, resolveWeightOptions, weightConfig, weightOptionsFrom, type ResolvedWeightOptions, type WeightOptions } from './common.js';
 import { Activation, type ActivationName } from './activation.js';
 import type { FloatDType } from '../init.js';
@@ -146,6 +146,8 @@ export interface PoolLayerOptions {
   /** Defaults to the kernel size. */
   stride?: Pair;
   padding?: Padding;
+  /** avgPool2d: whether padded cells count in each window's divisor (default false). */
+  countIncludePad?: boolean;
 }
 
 /** Max or average pooling over NCHW. */
@@ -167,6 +169,7 @@ export class Pool2d extends Module {
     const c: LayerConfig = { type: this.typeName, kernel: this.kernel as JsonValue };
     if (this.opts.stride !== undefined) c.stride = this.opts.stride as JsonValue;
     if (this.opts.padding !== undefined) c.padding = this.opts.padding as JsonValue;
+    if (this.opts.countIncludePad !== undefined) c.countIncludePad = this.opts.countIncludePad;
     return c;
   }
 }
@@ -174,6 +177,7 @@ const poolFrom = (mode: 'max' | 'avg') => (c: LayerConfig): Module => {
   const o: PoolLayerOptions = {};
   if (c.stride !== undefined) o.stride = c.stride as Pair;
   if (c.padding !== undefined) o.padding = c.padding as Padding;
+  if (c.countIncludePad !== undefined) o.countIncludePad = cfgBool(c, 'countIncludePad', false);
   return new Pool2d(mode, c.kernel as Pair, o);
 };
 registerLayer('MaxPool2d', poolFrom('max'));
