@@ -4,9 +4,9 @@
  * Error whose message names the function and the argument — never a raw TypeError/RangeError,
  * and never a silent coercion.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import * as nb from '../../src/index.js';
-import { pinBackend } from './helpers.js';
+import { expectPlainError, pinBackend, type ErrorCase } from './helpers.js';
 
 pinBackend('cpu');
 
@@ -15,9 +15,7 @@ const u = <T>(v: unknown): T => v as T;
 const x2 = (): nb.Tensor => nb.zeros([2, 3]);
 const img = (): nb.Tensor => nb.zeros([1, 1, 4, 4]);
 
-export type Case = [string, () => unknown, string | RegExp];
-
-const CASES: Case[] = [
+const CASES: ErrorCase[] = [
   // linear / maxout and the weight options
   ['linear inFeatures null', () => nb.nn.linear(u(null), 2), 'linear: inFeatures must be a positive integer, got null'],
   ['linear outFeatures string', () => nb.nn.linear(2, u('3')), 'linear: outFeatures must be a positive integer, got string "3"'],
@@ -208,17 +206,5 @@ const CASES: Case[] = [
 ];
 
 describe('nn argument checks: one case per check', () => {
-  it.each(CASES)('%s', (_name, fn, expected) => {
-    let err: unknown;
-    try {
-      fn();
-    } catch (e) {
-      err = e;
-    }
-    expect(err, 'expected an error').toBeInstanceOf(Error);
-    const e = err as Error;
-    expect(e.constructor, `a plain Error, got ${e.constructor.name}: ${e.message}`).toBe(Error);
-    if (typeof expected === 'string') expect(e.message).toContain(expected);
-    else expect(e.message).toMatch(expected);
-  });
+  it.each(CASES)('%s', (_name, fn, expected) => expectPlainError(fn, expected));
 });
