@@ -11,7 +11,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { keep, noGrad, tidy } from '../engine.js';
 import { fullLike, zerosLike } from '../tensor/creation.js';
 import * as ops from '../ops/index.js';
-import { checkInt, checkNumber, checkOneOf, checkOptions, optBoolean, optNumber } from '../validate.js';
+import { checkBoolean, checkInt, checkNumber, checkOneOf, checkOptions, optBoolean, optNumber } from '../validate.js';
 import { checkNamedTensors, checkObject, checkTensorList } from '../nn/checks.js';
 
 export interface Optimizer {
@@ -353,6 +353,7 @@ export class Adam extends BaseOptimizer {
   constructor(lr: number, opts: AdamOptions = {}, readonly decoupled = false) {
     super(decoupled ? 'adamw' : 'adam', lr, 2);
     const n = this.name;
+    checkBoolean(n, 'decoupled', decoupled);
     const o = checkOptions(n, opts, ['beta1', 'beta2', 'eps', 'weightDecay']);
     this.beta1 = optNumber(n, 'beta1', o.beta1, 0.9, DECAY);
     this.beta2 = optNumber(n, 'beta2', o.beta2, 0.999, DECAY);

@@ -47,6 +47,7 @@ const CASES: ErrorCase[] = [
   ['adam beta1 null', () => nb.optim.adam(1e-3, u({ beta1: null })), 'adam: beta1 must be a finite number ≥ 0 and < 1, got null'],
   ['adam weightDecay', () => nb.optim.adam(1e-3, { weightDecay: -1 }), 'adam: weightDecay must be a finite number ≥ 0, got -1'],
   ['adam misspelt', () => nb.optim.adam(1e-3, u({ betas1: 0.9 })), "adam: unknown option 'betas1' in options; known options: beta1, beta2, eps, weightDecay"],
+  ['Adam decoupled', () => new nb.optim.Adam(1e-3, {}, u('yes')), 'adamw: decoupled must be true or false, got string "yes"'],
   ['adamw eps', () => nb.optim.adamw(1e-3, u({ eps: '1e-8' })), 'adamw: eps must be a finite number ≥ 0, got string "1e-8"'],
   ['adamw options array', () => nb.optim.adamw(1e-3, u([0.9])), 'adamw: options must be an object, got an array'],
   // step, zeroGrad, state
