@@ -10,7 +10,7 @@ import { abs, add, mul, square } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
 import { cast, to } from '../ops/elementwise.js';
 import { fmt, shapesEqual } from '../tensor/shape.js';
-import { checkArrayOf, checkBoolean, checkFunction, checkInt, checkOptions, checkString, fail, optNumber } from '../validate.js';
+import { checkArrayOf, checkBoolean, checkFunction, checkInt, checkOptions, checkString, describe, fail, optNumber } from '../validate.js';
 import { checkObject } from './checks.js';
 
 /** A JSON value (what `config()` may contain). */
@@ -364,13 +364,13 @@ export function cfgNumber(cfg: LayerConfig, key: string, dflt?: number): number 
     if (dflt !== undefined) return dflt;
     throw new Error(`fromConfig: ${cfg.type} config needs a number '${key}'`);
   }
-  if (typeof v !== 'number') throw new Error(`fromConfig: ${cfg.type}.${key} must be a number, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number') throw new Error(`fromConfig: ${cfg.type}.${key} must be a number, got ${describe(v)}`);
   return v;
 }
 
 export function cfgBool(cfg: LayerConfig, key: string, dflt: boolean): boolean {
   const v = cfg[key];
   if (v === undefined || v === null) return dflt;
-  if (typeof v !== 'boolean') throw new Error(`fromConfig: ${cfg.type}.${key} must be a boolean, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'boolean') throw new Error(`fromConfig: ${cfg.type}.${key} must be a boolean, got ${describe(v)}`);
   return v;
 }

@@ -4,7 +4,7 @@
  * `per` says whether t counts epochs or optimizer steps.
  */
 import type { Optimizer } from './optimizer.js';
-import { checkFunction, checkInt, checkNumber, checkOneOf, checkOptions, fail } from '../validate.js';
+import { checkFunction, checkInt, checkNumber, checkOneOf, checkOptions, describe, fail } from '../validate.js';
 import { checkPositiveInt } from '../nn/checks.js';
 
 export interface LRSchedule {
@@ -77,7 +77,7 @@ export function lambdaSchedule(fn: (t: number) => number, opts: ScheduleOptions 
     (t) => {
       const lr = fn(t);
       if (!(typeof lr === 'number' && Number.isFinite(lr) && lr >= 0)) {
-        throw new Error(`lambdaSchedule: the function gave ${typeof lr === 'number' ? lr : JSON.stringify(lr)} at t = ${t}; learning rates must be finite numbers ≥ 0`);
+        throw new Error(`lambdaSchedule: the function gave ${describe(lr)} at t = ${t}; learning rates must be finite numbers ≥ 0`);
       }
       return lr;
     },

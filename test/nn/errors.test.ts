@@ -73,6 +73,8 @@ const CASES: ErrorCase[] = [
   ['subsampling.forward null', () => nb.nn.subsampling(1).forward(u(null)), 'subsampling: x must be a Tensor, got null'],
   ['partialConv2d table null', () => nb.nn.partialConv2d(2, 2, 3, u(null)), 'partialConv2d: table must be an array, got null'],
   ['partialConv2d table row', () => nb.nn.partialConv2d(2, 2, 3, u([[0], 1])), 'partialConv2d: table[1] must be an array of input channel indices, got 1'],
+  ['partialConv2d table bigint', () => nb.nn.partialConv2d(2, 2, 3, u([[0], [1n]])), 'partialConv2d: table row 1 names input channel bigint 1n, expected 0..1'],
+  ['fromConfig bigint', () => nb.nn.fromConfig(u({ type: 'Linear', inFeatures: 2n, outFeatures: 2 })), 'fromConfig: Linear.inFeatures must be a number, got bigint 2n'],
   ['partialConv2d table entry', () => nb.nn.partialConv2d(2, 2, 3, u([[0], ['1']])), 'partialConv2d: table row 1 names input channel'],
   ['lenet5C3 options', () => nb.nn.lenet5C3(u(null)), 'lenet5C3: options must be an object, got null'],
 

@@ -86,6 +86,7 @@ const CASES: ErrorCase[] = [
   ['exponentialDecay options', () => nb.optim.exponentialDecay(0.1, 0.1, u(null)), 'exponentialDecay: options must be an object, got null'],
   ['lambdaSchedule fn', () => nb.optim.lambdaSchedule(u(null)), 'lambdaSchedule: fn must be a function, got null'],
   ['lambdaSchedule per', () => nb.optim.lambdaSchedule(() => 1, u({ per: 1 })), "lambdaSchedule: per must be one of 'epoch', 'step', got 1"],
+  ['lambdaSchedule bigint value', () => nb.optim.lambdaSchedule(u(() => 1n)).lrAt(0), 'lambdaSchedule: the function gave bigint 1n at t = 0'],
   ['lambdaSchedule bad value', () => nb.optim.lambdaSchedule(() => NaN).lrAt(0), 'lambdaSchedule: the function gave NaN at t = 0'],
   ['constantSchedule lr', () => nb.optim.constantSchedule(-1), 'constantSchedule: lr must be a finite number ≥ 0, got -1'],
   ['constantSchedule misspelt', () => nb.optim.constantSchedule(0.1, u({ every: 1 })), "constantSchedule: unknown option 'every' in options; known options: per"],

@@ -12,7 +12,7 @@ import {
   type ResolvedWeightOptions, type WeightOptions,
 } from './common.js';
 import { ACTIVATIONS } from './activation.js';
-import { checkArray, checkOneOf, checkOptions, fail, optBoolean } from '../../validate.js';
+import { checkArray, checkOneOf, checkOptions, describe, fail, optBoolean } from '../../validate.js';
 import { Activation, type ActivationName } from './activation.js';
 import type { FloatDType } from '../init.js';
 import { keep, noGrad } from '../../engine.js';
@@ -290,7 +290,7 @@ export class PartialConv2d extends Conv2d {
     this.table = table.map((row, o) => {
       if (row.length === 0) throw new Error(`partialConv2d: output channel ${o} is connected to no input channel`);
       for (const i of row) {
-        if (!Number.isInteger(i) || i < 0 || i >= inChannels) throw new Error(`partialConv2d: table row ${o} names input channel ${JSON.stringify(i)}, expected 0..${inChannels - 1}`);
+        if (!Number.isInteger(i) || i < 0 || i >= inChannels) throw new Error(`partialConv2d: table row ${o} names input channel ${describe(i)}, expected 0..${inChannels - 1}`);
         m[o * inChannels + i] = 1;
       }
       return [...row];
