@@ -8,7 +8,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { fmt } from '../../tensor/shape.js';
 import * as ops from '../../ops/index.js';
 import { cfgNumber, Module, registerLayer, type LayerConfig } from '../module.js';
-import { checkPositiveInt, checkTensor, optFloatDType } from './common.js';
+import { checkPositiveInt, checkTensor, checkWeightCount, optFloatDType } from './common.js';
 import { checkInt, checkNumber, checkOneOf, checkOptions, optNumber } from '../../validate.js';
 import type { FloatDType } from '../init.js';
 import { full } from '../../tensor/creation.js';
@@ -136,6 +136,7 @@ export class PReLU extends Module {
   constructor(readonly numSlopes: number = 1, readonly initSlope = 0.25, dtype: FloatDType = 'float32') {
     super();
     checkPositiveInt('prelu', 'numParameters', numSlopes);
+    checkWeightCount('prelu', [numSlopes]);
     checkNumber('prelu', 'init', initSlope);
     optFloatDType('prelu', dtype);
     this.alpha = this.registerParameter('alpha', full([numSlopes], initSlope, { dtype }));

@@ -230,6 +230,7 @@ export class Subsampling extends Module {
     super();
     checkPositiveInt('subsampling', 'channels', channels);
     checkPositiveInt('subsampling', 'kernel', kernel);
+    checkWeightCount('subsampling', [channels, 1, 1]);
     checkOneOf('subsampling', 'activation', activationName, ACTIVATIONS);
     optFloatDType('subsampling', dtype);
     this.coefficient = this.registerParameter('coefficient', full([channels, 1, 1], 1, { dtype }));
