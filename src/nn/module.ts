@@ -55,6 +55,7 @@ export abstract class Module {
   /** Runs `forward(x)` and then the forward hooks. */
   call(x: Tensor): Tensor {
     if (!(x instanceof Tensor)) fail(`${this.typeName}.call`, 'x', 'a Tensor', x);
+    if (x.isDisposed) throw new Error(`${this.typeName}.call: x (tensor ${fmt(x.shape)}) was disposed`);
     const y = this.forward(x);
     if (this.hooks.length !== 0) for (const h of this.hooks) h(this, x, y);
     return y;

@@ -34,6 +34,7 @@ const CASES: ErrorCase[] = [
   ['linear.call null', () => nb.nn.linear(3, 2).call(u(null)), 'Linear.call: x must be a Tensor, got null'],
   ['linear.call array', () => nb.nn.linear(3, 2).call(u([[1, 2, 3]])), 'Linear.call: x must be a Tensor, got an array'],
   ['linear.forward number', () => nb.nn.linear(3, 2).forward(u(1)), 'linear: x must be a Tensor, got 1'],
+  ['linear.call disposed', () => { const x = x2(); x.dispose(); return nb.nn.linear(3, 2).call(x); }, 'Linear.call: x (tensor [2,3]) was disposed'],
   ['linear.call wrong features', () => nb.nn.linear(4, 2).call(x2()), 'linear: input has 3 features, expected 4: x is [2,3]'],
   ['maxout pieces 0', () => nb.nn.maxout(2, 2, 0), 'maxout: pieces must be a positive integer, got 0'],
   ['maxout options misspelt', () => nb.nn.maxout(2, 2, 2, u({ pieces: 2 })), "maxout: unknown option 'pieces'"],
@@ -104,6 +105,7 @@ const CASES: ErrorCase[] = [
   ['prelu dtype', () => nb.nn.prelu(u({ dtype: 'bool' })), "prelu: dtype must be one of 'float32', 'float64'"],
   ['prelu misspelt', () => nb.nn.prelu(u({ slopes: 3 })), "prelu: unknown option 'slopes' in options; known options: numParameters, init, dtype"],
   ['prelu.forward null', () => nb.nn.prelu().forward(u(null)), 'prelu: x must be a Tensor, got null'],
+  ['prelu.call rank 1', () => nb.nn.prelu({ numParameters: 3 }).call(nb.zeros([3])), 'prelu: input needs a channel axis (axis 1) with 3 channels: x is [3]'],
   ['prelu.call channels', () => nb.nn.prelu({ numParameters: 4 }).call(x2()), 'prelu: input has 3 channels on axis 1, expected 4'],
 
   // shape layers
@@ -120,6 +122,7 @@ const CASES: ErrorCase[] = [
   ['reshape two -1', () => nb.nn.reshape([-1, -1]), 'reshape: shape must be positive integers with at most one -1'],
   ['reshape.forward null', () => nb.nn.reshape([3]).forward(u(null)), 'reshape: x must be a Tensor, got null'],
   ['reshape.call scalar', () => nb.nn.reshape([1]).call(nb.scalar(1)), 'reshape: input needs a batch axis, got a scalar'],
+  ['reshape.call empty batch', () => nb.nn.reshape([4]).call(nb.zeros([0, 3])), 'reshape: a sample of shape [3] (3 values) cannot become [4]: x is [0,3]'],
   ['reshape.call size', () => nb.nn.reshape([4]).call(x2()), 'reshape: a sample of shape [3] (3 values) cannot become [4]'],
 
   // augmentation

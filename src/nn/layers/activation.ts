@@ -147,7 +147,8 @@ export class PReLU extends Module {
     let a = this.alpha;
     const n = this.numSlopes;
     if (n !== 1) {
-      if (x.rank < 2 || x.shape[1] !== n) throw new Error(`prelu: input has ${x.shape[1]} channels on axis 1, expected ${n}: x is ${fmt(x.shape)}`);
+      if (x.rank < 2) throw new Error(`prelu: input needs a channel axis (axis 1) with ${n} channels: x is ${fmt(x.shape)}`);
+      if (x.shape[1] !== n) throw new Error(`prelu: input has ${x.shape[1]} channels on axis 1, expected ${n}: x is ${fmt(x.shape)}`);
       a = ops.reshape(a, [n, ...new Array<number>(x.rank - 2).fill(1)]);
     }
     return ops.add(ops.relu(x), ops.mul(a, ops.minimum(x, 0)));

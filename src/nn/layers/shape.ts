@@ -41,7 +41,7 @@ export class Reshape extends Module {
     checkTensor('reshape', 'x', x);
     if (x.rank < 1) throw new Error(`reshape: input needs a batch axis, got a scalar`);
     const n = x.shape[0] as number;
-    const per = x.size / n;
+    const per = sizeOf(x.shape.slice(1));
     const known = sizeOf(this.targetShape.filter((d) => d !== -1));
     if (this.targetShape.includes(-1) ? per % known !== 0 : known !== per) {
       throw new Error(`reshape: a sample of shape ${fmt(x.shape.slice(1))} (${per} values) cannot become ${fmt(this.targetShape)}: x is ${fmt(x.shape)}`);
