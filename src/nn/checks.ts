@@ -6,9 +6,10 @@
 import { Tensor } from '../tensor/tensor.js';
 import { checkArray, checkInt, fail } from '../validate.js';
 
-/** A Tensor (not a number, array or null). */
+/** A live Tensor (not a number, array or null, and not disposed). */
 export function checkTensor(op: string, arg: string, v: unknown): Tensor {
   if (!(v instanceof Tensor)) fail(op, arg, 'a Tensor', v);
+  if (v.isDisposed) throw new Error(`${op}: ${arg} (tensor [${v.shape.join(',')}]) was disposed`);
   return v;
 }
 

@@ -35,6 +35,7 @@ const CASES: ErrorCase[] = [
   ['numSamples null', () => nb.data.numSamples(u(null)), 'numSamples: t must be a Tensor, got null'],
   ['numSamples scalar', () => nb.data.numSamples(nb.scalar(1)), 'numSamples: t needs a sample axis (the first), got a scalar'],
   ['takeRows t', () => nb.data.takeRows(u([1, 2]), new Int32Array([0])), 'takeRows: t must be a Tensor, got an array'],
+  ['takeRows disposed', () => { const x = x3(); x.dispose(); return nb.data.takeRows(x, [0]); }, 'takeRows: t (tensor [3,2]) was disposed'],
   ['takeRows scalar', () => nb.data.takeRows(nb.scalar(1), new Int32Array([0])), 'takeRows: t needs a sample axis (the first), got a scalar'],
   ['takeRows indices string', () => nb.data.takeRows(x3(), u('abc')), 'takeRows: indices must be an Int32Array or an array of integers, got string "abc"'],
   ['takeRows indices null', () => nb.data.takeRows(x3(), u(null)), 'takeRows: indices must be an Int32Array or an array of integers, got null'],
