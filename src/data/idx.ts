@@ -4,6 +4,7 @@
  *
  * Pure TypeScript (no Node imports): it parses bytes, wherever they came from.
  */
+import { checkArray, checkInt, checkOneOf, checkString, fail } from '../validate.js';
 
 /** The element types IDX can hold, by their type byte. */
 const TYPES = {
@@ -35,6 +36,8 @@ export class IdxError extends Error {
   }
 }
 
+const TYPE_NAMES = ['uint8', 'int8', 'int16', 'int32', 'float32', 'float64'] as const;
+
 const hex = (n: number, width = 2): string => `0x${n.toString(16).padStart(width, '0')}`;
 
 /**
@@ -43,26 +46,28 @@ const hex = (n: number, width = 2): string => `0x${n.toString(16).padStart(width
  * trailing bytes.
  */
 export function parseIdx(bytes: Uint8Array, name = 'IDX data'): IdxArray {
-  const fail = (problem: string): never => {
+  if (!(bytes instanceof Uint8Array)) fail('parseIdx', 'bytes', 'a Uint8Array', bytes);
+  checkString('parseIdx', 'name', name);
+  const bad = (problem: string): never => {
     throw new IdxError(name, problem);
   };
-  if (bytes.length < 4) fail(`too short to be an IDX file (${bytes.length} bytes; the header alone needs at least 4)`);
+  if (bytes.length < 4) bad(`too short to be an IDX file (${bytes.length} bytes; the header alone needs at least 4)`);
   if (bytes[0] !== 0 || bytes[1] !== 0) {
-    fail(`bad magic number ${hex(((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0, 8)}: an IDX file starts with two zero bytes`);
+    bad(`bad magic number ${hex(((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0, 8)}: an IDX file starts with two zero bytes`);
   }
   const typeCode = bytes[2]!;
   const type = (TYPES as Record<number, { name: IdxType; bytes: number } | undefined>)[typeCode];
-  if (!type) fail(`unknown element type byte ${hex(typeCode)} (expected one of 0x08, 0x09, 0x0b, 0x0c, 0x0d, 0x0e)`);
+  if (!type) bad(`unknown element type byte ${hex(typeCode)} (expected one of 0x08, 0x09, 0x0b, 0x0c, 0x0d, 0x0e)`);
   const ndims = bytes[3]!;
-  if (ndims === 0) fail('the header declares 0 dimensions');
+  if (ndims === 0) bad('the header declares 0 dimensions');
   const headerLen = 4 + 4 * ndims;
-  if (bytes.length < headerLen) fail(`truncated header: ${ndims} dimensions need ${headerLen} header bytes, the file has ${bytes.length}`);
+  if (bytes.length < headerLen) bad(`truncated header: ${ndims} dimensions need ${headerLen} header bytes, the file has ${bytes.length}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dims: number[] = [];
   let count = 1;
   for (let i = 0; i < ndims; i++) {
     const d = view.getUint32(4 + 4 * i, false);
-    if (d === 0) fail(`dimension ${i} is 0`);
+    if (d === 0) bad(`dimension ${i} is 0`);
     dims.push(d);
     count *= d;
   }
@@ -70,10 +75,10 @@ export function parseIdx(bytes: Uint8Array, name = 'IDX data'): IdxArray {
   const expected = count * t.bytes;
   const actual = bytes.length - headerLen;
   if (actual < expected) {
-    fail(`truncated: dimensions [${dims.join(', ')}] of ${t.name} need ${expected} data bytes, the file has ${actual} (missing ${expected - actual})`);
+    bad(`truncated: dimensions [${dims.join(', ')}] of ${t.name} need ${expected} data bytes, the file has ${actual} (missing ${expected - actual})`);
   }
   if (actual > expected) {
-    fail(`${actual - expected} unexpected trailing bytes after the ${expected} data bytes that dimensions [${dims.join(', ')}] of ${t.name} need`);
+    bad(`${actual - expected} unexpected trailing bytes after the ${expected} data bytes that dimensions [${dims.join(', ')}] of ${t.name} need`);
   }
   return { type: t.name, dims, data: decode(t.name, view, headerLen, count, bytes) };
 }
@@ -109,6 +114,13 @@ function decode(type: IdxType, view: DataView, off: number, n: number, bytes: Ui
 
 /** Encodes an array as IDX bytes (big-endian), the inverse of `parseIdx`. Useful for tests and for writing data sets. */
 export function encodeIdx(type: IdxType, dims: readonly number[], values: ArrayLike<number>): Uint8Array {
+  checkOneOf('encodeIdx', 'type', type, TYPE_NAMES);
+  checkArray('encodeIdx', 'dims', dims).forEach((d, i) => checkInt('encodeIdx', `dims[${i}]`, d, { min: 1 }));
+  if (!Array.isArray(values) && !(ArrayBuffer.isView(values) && !(values instanceof DataView))) fail('encodeIdx', 'values', 'an array or a typed array of numbers', values);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as unknown;
+    if (typeof v !== 'number' || !Number.isFinite(v)) fail('encodeIdx', `values[${i}]`, 'a finite number', v);
+  }
   const entry = Object.entries(TYPES).find(([, t]) => t.name === type);
   if (!entry) throw new Error(`encodeIdx: unknown type '${type}'`);
   const code = Number(entry[0]);

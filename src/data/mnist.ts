@@ -9,6 +9,15 @@ import { fromArray } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { nodeBuiltin } from '../io/node.js';
 import { IdxError, parseIdx, type IdxArray } from './idx.js';
+import { checkOptions, checkString, fail, optBoolean } from '../validate.js';
+import { checkObject, checkPositiveInt } from '../nn/checks.js';
+
+function checkIdxArray(op: string, arg: string, v: unknown): void {
+  const o = v as Partial<IdxArray> | null;
+  if (o === null || typeof o !== 'object' || typeof o.type !== 'string' || !Array.isArray(o.dims) || !ArrayBuffer.isView(o.data)) {
+    fail(op, arg, 'a parsed IDX array ({ type, dims, data })', v);
+  }
+}
 
 /** A labelled data set: inputs `x` (first axis = samples) and targets `y`. */
 export interface Dataset {
@@ -60,6 +69,18 @@ async function readIdx(file: string): Promise<IdxArray> {
 
 /** Checks that an IDX pair holds MNIST-shaped images and labels, and turns them into tensors. */
 export function mnistTensors(images: IdxArray, labels: IdxArray, files: { images: string; labels: string }, opts: { limit?: number; flatten?: boolean } = {}): Dataset {
+  return tensorsOf('mnistTensors', images, labels, files, opts);
+}
+
+function tensorsOf(op: string, images: IdxArray, labels: IdxArray, files: { images: string; labels: string }, opts: { limit?: number; flatten?: boolean }): Dataset {
+  checkIdxArray(op, 'images', images);
+  checkIdxArray(op, 'labels', labels);
+  checkObject(op, 'files', files);
+  checkString(op, 'files.images', files.images);
+  checkString(op, 'files.labels', files.labels);
+  opts = checkOptions(op, opts, ['limit', 'flatten']);
+  if (opts.limit !== undefined) checkPositiveInt(op, 'limit', opts.limit);
+  optBoolean(op, 'flatten', opts.flatten, false);
   if (images.type !== 'uint8' || images.dims.length !== 3) {
     throw new IdxError(files.images, `expected uint8 images [N, rows, cols], found ${images.type} [${images.dims.join(', ')}]`);
   }
@@ -69,7 +90,6 @@ export function mnistTensors(images: IdxArray, labels: IdxArray, files: { images
   const [n, rows, cols] = images.dims as [number, number, number];
   if (labels.dims[0] !== n) throw new IdxError(files.labels, `${labels.dims[0]} labels for ${n} images in ${files.images}`);
   const limit = opts.limit;
-  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new Error(`nb.data.mnist: limit must be a positive integer, got ${limit}`);
   const m = Math.min(n, limit ?? n);
   const px = rows * cols;
   const src = images.data as Uint8Array;
@@ -93,12 +113,17 @@ export function mnistTensors(images: IdxArray, labels: IdxArray, files: { images
  * corrupt file raises an error naming the file and the problem.
  */
 export async function mnist(opts: MnistOptions = {}): Promise<{ train: Dataset; test: Dataset }> {
+  const op = 'nb.data.mnist';
+  opts = checkOptions(op, opts, ['limit', 'testLimit', 'flatten', 'dir']);
+  if (opts.limit !== undefined) checkPositiveInt(op, 'limit', opts.limit);
+  if (opts.testLimit !== undefined) checkPositiveInt(op, 'testLimit', opts.testLimit);
+  const flatten = optBoolean(op, 'flatten', opts.flatten, false);
+  if (opts.dir !== undefined) checkString(op, 'dir', opts.dir);
   const path = nodeBuiltin('node:path', 'nb.data.mnist');
   const dir = opts.dir ?? mnistDir();
   const f = (k: keyof typeof MNIST_FILES): string => path.join(dir, MNIST_FILES[k]);
   const [ti, tl, vi, vl] = await Promise.all([readIdx(f('trainImages')), readIdx(f('trainLabels')), readIdx(f('testImages')), readIdx(f('testLabels'))]);
-  const flatten = opts.flatten ?? false;
-  const train = mnistTensors(ti, tl, { images: f('trainImages'), labels: f('trainLabels') }, { limit: opts.limit, flatten });
-  const test = mnistTensors(vi, vl, { images: f('testImages'), labels: f('testLabels') }, { limit: opts.testLimit, flatten });
+  const train = tensorsOf(op, ti, tl, { images: f('trainImages'), labels: f('trainLabels') }, { limit: opts.limit, flatten });
+  const test = tensorsOf(op, vi, vl, { images: f('testImages'), labels: f('testLabels') }, { limit: opts.testLimit, flatten });
   return { train, test };
 }

@@ -12,6 +12,7 @@
 import { Random } from '../tensor/random.js';
 import { fromArray } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { checkInt, checkNumber, checkOptions, fail, optNumber } from '../validate.js';
 
 export interface ToyOptions {
   /** Number of points (default 400). */
@@ -49,12 +50,31 @@ interface Resolved {
   rng: Random;
 }
 
-function resolve(name: string, opts: ToyOptions): Resolved {
-  const n = opts.n ?? 400;
-  const noise = opts.noise ?? 0;
-  if (!Number.isInteger(n) || n < 1) throw new Error(`nb.data.${name}: n must be a positive integer, got ${n}`);
-  if (!(noise >= 0 && noise <= 1)) throw new Error(`nb.data.${name}: noise must be in [0, 1], got ${noise}`);
-  return { n, noise, rng: new Random(opts.seed ?? 0) };
+/** The most points a toy set may have. */
+const MAX_POINTS = 10_000_000;
+
+/** Checks a generator's options (`extra`: its own keys beyond n, noise, seed). */
+function resolve(name: string, opts: ToyOptions | undefined, extra: readonly string[] = []): Resolved {
+  const op = `nb.data.${name}`;
+  const o = checkOptions(op, opts, ['n', 'noise', 'seed', ...extra]);
+  const n = o.n === undefined ? 400 : checkInt(op, 'n', o.n, { min: 1, max: MAX_POINTS });
+  const noise = optNumber(op, 'noise', o.noise, 0, { min: 0, max: 1 });
+  return { n, noise, rng: new Random(optNumber(op, 'seed', o.seed, 0)) };
+}
+
+/** The number of classes or arms: 2 by default, at most one per point. */
+function classCount(name: string, arg: string, v: unknown, n: number): number {
+  return v === undefined ? 2 : checkInt(`nb.data.${name}`, arg, v, { min: 2, max: n });
+}
+
+const TOY_WHAT = 'a toy data set (from circle, xor, gaussian, spiral, plane or gaussianMix)';
+
+/** Checks that `d` is a toy set with consistent arrays. */
+function checkToy(op: string, d: unknown): void {
+  const t = d as { task?: unknown; n?: number; points?: unknown; labels?: unknown; targets?: unknown } | null;
+  const ok = t !== null && typeof t === 'object' && Number.isSafeInteger(t.n) && (t.n as number) >= 0 && t.points instanceof Float32Array && t.points.length === 2 * (t.n as number)
+    && (t.task === 'classification' ? t.labels instanceof Int32Array && t.labels.length === t.n : t.task === 'regression' && t.targets instanceof Float32Array && t.targets.length === t.n);
+  if (!ok) fail(op, 'data', TOY_WHAT, d);
 }
 
 const uniform = (rng: Random, lo: number, hi: number): number => lo + (hi - lo) * rng.uniform();
@@ -101,9 +121,8 @@ export function xor(opts: ToyOptions = {}): ClassificationData {
  * The spread grows with `noise`.
  */
 export function gaussian(opts: ToyOptions & { classes?: number } = {}): ClassificationData {
-  const { n, noise, rng } = resolve('gaussian', opts);
-  const k = opts.classes ?? 2;
-  if (!Number.isInteger(k) || k < 2) throw new Error(`nb.data.gaussian: classes must be an integer ≥ 2, got ${k}`);
+  const { n, noise, rng } = resolve('gaussian', opts, ['classes']);
+  const k = classCount('gaussian', 'classes', opts.classes, n);
   const centers: [number, number][] =
     k === 2 ? [[-2, -2], [2, 2]] : Array.from({ length: k }, (_, c) => [3 * Math.cos((2 * Math.PI * c) / k), 3 * Math.sin((2 * Math.PI * c) / k)]);
   const sigma = 0.5 + 3.5 * noise;
@@ -118,9 +137,8 @@ export function gaussian(opts: ToyOptions & { classes?: number } = {}): Classifi
 
 /** Interleaved spirals, one class per arm (default 2 arms; `arms: k` gives a k-class problem). */
 export function spiral(opts: ToyOptions & { arms?: number } = {}): ClassificationData {
-  const { n, noise, rng } = resolve('spiral', opts);
-  const k = opts.arms ?? 2;
-  if (!Number.isInteger(k) || k < 2) throw new Error(`nb.data.spiral: arms must be an integer ≥ 2, got ${k}`);
+  const { n, noise, rng } = resolve('spiral', opts, ['arms']);
+  const k = classCount('spiral', 'arms', opts.arms, n);
   const perArm = Math.ceil(n / k);
   return classification('spiral', n, k, (i, p, l) => {
     const arm = i % k;
@@ -180,6 +198,7 @@ export type ToySetName = keyof typeof toySets;
  * float32 targets [n, 1] for regression.
  */
 export function toyTensors(d: ToyData): { x: Tensor; y: Tensor } {
+  checkToy('nb.data.toyTensors', d);
   const x = fromArray(d.points.slice(), [d.n, 2]);
   const y = d.task === 'classification' ? fromArray(d.labels.slice(), [d.n]) : fromArray(d.targets.slice(), [d.n, 1]);
   return { x, y };
@@ -187,7 +206,9 @@ export function toyTensors(d: ToyData): { x: Tensor; y: Tensor } {
 
 /** Splits a toy set into a training part (the first `ratio` of a seeded shuffle) and a test part. */
 export function splitToy<T extends ToyData>(d: T, ratio = 0.5, seed = 0): { train: T; test: T } {
-  if (!(ratio > 0 && ratio < 1)) throw new Error(`nb.data.splitToy: ratio must be in (0, 1), got ${ratio}`);
+  checkToy('nb.data.splitToy', d);
+  checkNumber('nb.data.splitToy', 'ratio', ratio, { above: 0, below: 1 });
+  checkNumber('nb.data.splitToy', 'seed', seed);
   const perm = new Random(seed).permutation(d.n);
   const nTrain = Math.round(d.n * ratio);
   const pick = (idx: Int32Array): T => {

@@ -10,6 +10,8 @@ import { abs, add, mul, square } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
 import { cast, to } from '../ops/elementwise.js';
 import { fmt, shapesEqual } from '../tensor/shape.js';
+import { checkArrayOf, checkBoolean, checkFunction, checkInt, checkOptions, checkString, describe, fail, optNumber } from '../validate.js';
+import { checkObject } from './checks.js';
 
 /** A JSON value (what `config()` may contain). */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -52,6 +54,8 @@ export abstract class Module {
 
   /** Runs `forward(x)` and then the forward hooks. */
   call(x: Tensor): Tensor {
+    if (!(x instanceof Tensor)) fail(`${this.typeName}.call`, 'x', 'a Tensor', x);
+    if (x.isDisposed) throw new Error(`${this.typeName}.call: x (tensor ${fmt(x.shape)}) was disposed`);
     const y = this.forward(x);
     if (this.hooks.length !== 0) for (const h of this.hooks) h(this, x, y);
     return y;
@@ -59,6 +63,7 @@ export abstract class Module {
 
   /** Adds a hook run after every forward; returns a function that removes it. */
   registerForwardHook(hook: ForwardHook): () => void {
+    checkFunction('registerForwardHook', 'hook', hook);
     this.hooks.push(hook);
     return () => {
       this.hooks = this.hooks.filter((h) => h !== hook);
@@ -72,12 +77,14 @@ export abstract class Module {
 
   /** Registers `t` as a parameter: it requires grad (unless `trainable: false`) and is kept out of `tidy`. */
   protected registerParameter(name: string, t: Tensor, opts: ParameterOptions = {}): Tensor {
+    checkString('registerParameter', 'name', name);
+    if (!(t instanceof Tensor)) fail('registerParameter', 'tensor', 'a Tensor', t);
+    opts = checkOptions('registerParameter', opts, ['l1', 'l2', 'trainable']);
     if (name.includes('.')) throw new Error(`registerParameter: name '${name}' must not contain '.'`);
     if (this.params.has(name) || this.modules.has(name)) throw new Error(`registerParameter: '${name}' is already registered on ${this.typeName}`);
-    const l1 = opts.l1 ?? 0;
-    const l2 = opts.l2 ?? 0;
-    if (!(l1 >= 0) || !(l2 >= 0)) throw new Error(`${this.typeName}: l1 and l2 must be non-negative, got l1=${l1}, l2=${l2}`);
-    const trainable = opts.trainable ?? true;
+    const l1 = optNumber('registerParameter', 'l1', opts.l1, 0, { min: 0 });
+    const l2 = optNumber('registerParameter', 'l2', opts.l2, 0, { min: 0 });
+    const trainable = opts.trainable === undefined ? true : checkBoolean('registerParameter', 'trainable', opts.trainable);
     t.requireGrad(trainable);
     t.name ??= name;
     keep(t);
@@ -87,7 +94,8 @@ export abstract class Module {
 
   /** Registers a child module under `name` (its parameters become `name.<param>`). */
   protected registerModule<M extends Module>(name: string, m: M): M {
-    if (!(m instanceof Module)) throw new Error(`registerModule: '${name}' is not a Module`);
+    checkString('registerModule', 'name', name);
+    if (!(m instanceof Module)) fail('registerModule', `'${name}'`, 'a Module', m);
     if (name.includes('.')) throw new Error(`registerModule: name '${name}' must not contain '.'`);
     if (this.params.has(name) || this.modules.has(name)) throw new Error(`registerModule: '${name}' is already registered on ${this.typeName}`);
     this.modules.set(name, m);
@@ -125,6 +133,7 @@ export abstract class Module {
 
   /** This module and all descendants with dotted names ('' for this one). */
   namedModules(prefix = ''): [string, Module][] {
+    checkString('namedModules', 'prefix', prefix);
     const out: [string, Module][] = [[prefix, this]];
     for (const [n, m] of this.modules) out.push(...m.namedModules(prefix ? `${prefix}.${n}` : n));
     return out;
@@ -149,6 +158,7 @@ export abstract class Module {
    * optimizers skip parameters without a gradient). Fixed weights (trainable: false) stay fixed.
    */
   requireGrad(flag = true): this {
+    checkBoolean('requireGrad', 'flag', flag);
     for (const [, e] of this.params) if (e.trainable) e.tensor.requireGrad(flag);
     for (const [, m] of this.modules) m.requireGrad(flag);
     return this;
@@ -156,6 +166,7 @@ export abstract class Module {
 
   /** Sets training mode here and in every descendant. */
   train(mode = true): this {
+    checkBoolean('train', 'mode', mode);
     this.training = mode;
     for (const [, m] of this.modules) m.train(mode);
     return this;
@@ -182,6 +193,9 @@ export abstract class Module {
 
   /** Copies values into the parameters. Every key must match a parameter of the same shape. */
   loadStateDict(sd: Record<string, Tensor>): void {
+    if (sd === null || typeof sd !== 'object' || Array.isArray(sd) || sd instanceof Tensor || sd instanceof Map) {
+      fail('loadStateDict', 'stateDict', 'an object of tensors by name', sd);
+    }
     const own = this.stateDict();
     const missing = Object.keys(own).filter((k) => !(k in sd));
     const unexpected = Object.keys(sd).filter((k) => !(k in own));
@@ -193,7 +207,7 @@ export abstract class Module {
     }
     for (const [k, p] of Object.entries(own)) {
       const v = sd[k] as Tensor;
-      if (!(v instanceof Tensor)) throw new Error(`loadStateDict: '${k}' is not a Tensor`);
+      if (!(v instanceof Tensor)) fail('loadStateDict', `stateDict['${k}']`, 'a Tensor', v);
       if (!shapesEqual(v.shape, p.shape)) throw new Error(`loadStateDict: '${k}' has shape ${fmt(v.shape)}, the parameter has ${fmt(p.shape)}`);
     }
     noGrad(() =>
@@ -247,6 +261,7 @@ export abstract class Module {
    * batch of one zero sample is run through the network to find the shapes.
    */
   summary(inputShape: readonly number[]): string {
+    checkArrayOf('summary', 'inputShape', inputShape, (n, v) => checkInt('summary', n, v, { min: 0 }));
     const rows: { name: string; type: string; shape: string; params: number }[] = [];
     const named = this.namedModules();
     // Leaves, plus any container with parameters of its own (the root included).
@@ -266,6 +281,8 @@ export abstract class Module {
           outShape = this.call(zeros([1, ...inputShape], { dtype })).shape.slice();
         }),
       );
+    } catch (e) {
+      throw new Error(`summary: a batch of input shape [${inputShape.join(',')}] does not fit the model: ${(e as Error).message}`, { cause: e });
     } finally {
       for (const r of removers) r();
       named.forEach(([, m], i) => {
@@ -315,6 +332,8 @@ const registry = new Map<string, LayerFactory>();
 
 /** Registers how to rebuild a layer type from its `config()` (custom layers call this too). */
 export function registerLayer(type: string, factory: LayerFactory): void {
+  if (typeof type !== 'string' || type === '') fail('registerLayer', 'type', 'a non-empty string', type);
+  checkFunction('registerLayer', 'factory', factory);
   registry.set(type, factory);
 }
 
@@ -325,12 +344,18 @@ export function layerTypes(): string[] {
 
 /** Rebuilds a module from `config()` (weights are freshly initialized: load them with loadStateDict). */
 export function fromConfig(cfg: LayerConfig): Module {
-  if (cfg === null || typeof cfg !== 'object' || typeof cfg.type !== 'string') {
-    throw new Error(`fromConfig: expected an object with a string 'type', got ${JSON.stringify(cfg)}`);
-  }
+  checkObject('fromConfig', 'config', cfg);
+  checkString('fromConfig', 'config.type', cfg.type);
   const f = registry.get(cfg.type);
   if (!f) throw new Error(`fromConfig: unknown layer type '${cfg.type}'; known: ${layerTypes().join(', ')}`);
-  return f(cfg);
+  try {
+    return f(cfg);
+  } catch (e) {
+    // A layer's own check names the layer's factory; say that it came from this config.
+    const msg = e instanceof Error ? e.message : String(e);
+    if (msg.startsWith('fromConfig:')) throw e;
+    throw new Error(`fromConfig: ${cfg.type}: ${msg}`, { cause: e });
+  }
 }
 
 // Small helpers for reading configs with clear errors.
@@ -340,13 +365,13 @@ export function cfgNumber(cfg: LayerConfig, key: string, dflt?: number): number 
     if (dflt !== undefined) return dflt;
     throw new Error(`fromConfig: ${cfg.type} config needs a number '${key}'`);
   }
-  if (typeof v !== 'number') throw new Error(`fromConfig: ${cfg.type}.${key} must be a number, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number') throw new Error(`fromConfig: ${cfg.type}.${key} must be a number, got ${describe(v)}`);
   return v;
 }
 
 export function cfgBool(cfg: LayerConfig, key: string, dflt: boolean): boolean {
   const v = cfg[key];
   if (v === undefined || v === null) return dflt;
-  if (typeof v !== 'boolean') throw new Error(`fromConfig: ${cfg.type}.${key} must be a boolean, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'boolean') throw new Error(`fromConfig: ${cfg.type}.${key} must be a boolean, got ${describe(v)}`);
   return v;
 }

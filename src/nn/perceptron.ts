@@ -10,8 +10,9 @@ import { tensor, zeros } from '../tensor/creation.js';
 import { initialValue } from './init.js';
 import { noGrad, tidy } from '../engine.js';
 import * as ops from '../ops/index.js';
-import { cfgNumber, Module, registerLayer, type LayerConfig } from './module.js';
-import { checkPositiveInt } from './layers/common.js';
+import { cfgBool, cfgNumber, Module, registerLayer, type LayerConfig } from './module.js';
+import { checkPositiveInt, checkTensor, checkWeightCount } from './layers/common.js';
+import { checkArray, checkNumber, checkOneOf, checkOptions, fail, optBoolean } from '../validate.js';
 import { Sequential } from './layers/containers.js';
 
 export type ThresholdActivation = 'sign' | 'step';
@@ -55,8 +56,18 @@ export class Perceptron extends Module {
     super();
     checkPositiveInt('perceptron', 'inFeatures', inFeatures);
     checkPositiveInt('perceptron', 'outFeatures', outFeatures);
-    const act = opts.activation ?? 'sign';
-    if (act !== 'sign' && act !== 'step') throw new Error(`perceptron: activation must be 'sign' or 'step', got '${String(act)}'`);
+    checkWeightCount('perceptron', [inFeatures, outFeatures]);
+    opts = checkOptions('perceptron', opts, ['activation', 'weights', 'bias', 'trainable']);
+    if (opts.activation !== undefined) checkOneOf('perceptron', 'activation', opts.activation, ['sign', 'step'] as const);
+    const finite = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x);
+    const numbers = (x: unknown): boolean => finite(x) || (Array.isArray(x) && x.every(finite));
+    if (opts.weights !== undefined) {
+      checkArray('perceptron', 'weights', opts.weights).forEach((r, i) => {
+        if (!numbers(r)) fail('perceptron', `weights[${i}]`, 'a finite number or an array of them', r);
+      });
+    }
+    if (opts.bias !== undefined && !numbers(opts.bias)) fail('perceptron', 'bias', 'a finite number or an array of them', opts.bias);
+    optBoolean('perceptron', 'trainable', opts.trainable, false);
     const w = opts.weights?.map((r) => (typeof r === 'number' ? [r] : r));
     if (w && (w.length !== inFeatures || !w.every((r) => r.length === outFeatures))) {
       throw new Error(`perceptron: weights must be [${inFeatures}][${outFeatures}] (in × out), got ${JSON.stringify(opts.weights)}`);
@@ -75,6 +86,7 @@ export class Perceptron extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    checkTensor('perceptron', 'x', x);
     if (x.rank !== 2 || x.shape[1] !== this.inFeatures) {
       throw new Error(`perceptron: input has ${x.shape[x.rank - 1] ?? 0} features, expected ${this.inFeatures}: x is ${fmt(x.shape)} (expected [batch, ${this.inFeatures}])`);
     }
@@ -89,8 +101,11 @@ export class Perceptron extends Module {
    * linearly separable data) or after `maxEpochs`. Targets are ±1 for sign units, 1/0 for step units.
    */
   fit(x: Tensor, t: Tensor, opts: PerceptronFitOptions = {}): PerceptronFitResult {
-    const lr = opts.lr ?? 1;
-    const maxEpochs = opts.maxEpochs ?? 100;
+    checkTensor('perceptron.fit', 'x', x);
+    checkTensor('perceptron.fit', 't', t);
+    const o = checkOptions('perceptron.fit', opts, ['lr', 'maxEpochs']);
+    const lr = o.lr === undefined ? 1 : checkNumber('perceptron.fit', 'lr', o.lr, { above: 0 });
+    const maxEpochs = o.maxEpochs === undefined ? 100 : checkPositiveInt('perceptron.fit', 'maxEpochs', o.maxEpochs);
     const [n, d] = x.shape as [number, number];
     const m = this.outFeatures;
     if (x.rank !== 2 || d !== this.inFeatures) throw new Error(`perceptron.fit: x must be [batch, ${this.inFeatures}], got ${fmt(x.shape)}`);
@@ -132,10 +147,12 @@ export class Perceptron extends Module {
   }
 
   override config(): LayerConfig {
-    return { type: 'Perceptron', inFeatures: this.inFeatures, outFeatures: this.outFeatures, activation: this.activation };
+    return { type: 'Perceptron', inFeatures: this.inFeatures, outFeatures: this.outFeatures, activation: this.activation, trainable: this.opts.trainable ?? false };
   }
 }
-registerLayer('Perceptron', (c) => new Perceptron(cfgNumber(c, 'inFeatures'), cfgNumber(c, 'outFeatures', 1), { activation: (c.activation ?? 'sign') as ThresholdActivation }));
+registerLayer('Perceptron', (c) =>
+  new Perceptron(cfgNumber(c, 'inFeatures'), cfgNumber(c, 'outFeatures', 1), { activation: (c.activation ?? 'sign') as ThresholdActivation, trainable: cfgBool(c, 'trainable', false) }),
+);
 
 /** A layer of `outFeatures` threshold units (sign by default) on `inFeatures` inputs. */
 export function perceptron(inFeatures: number, outFeatures = 1, opts: PerceptronOptions = {}): Perceptron {
@@ -147,6 +164,9 @@ export function perceptron(inFeatures: number, outFeatures = 1, opts: Perceptron
  * the constant input x₀ = 1. Use activation 'step' for 1/0 outputs.
  */
 export function mpNeuron(weights: readonly number[], opts: { activation?: ThresholdActivation } = {}): Perceptron {
+  checkArray('mpNeuron', 'weights', weights).forEach((w, i) => checkNumber('mpNeuron', `weights[${i}]`, w));
+  opts = checkOptions('mpNeuron', opts, ['activation']);
+  if (opts.activation !== undefined) checkOneOf('mpNeuron', 'activation', opts.activation, ['sign', 'step'] as const);
   if (weights.length < 2) throw new Error(`mpNeuron: weights are [w₀ (bias), w₁, …, wₙ]: need at least 2, got ${weights.length}`);
   return new Perceptron(weights.length - 1, 1, { activation: opts.activation ?? 'sign', weights: weights.slice(1).map((w) => [w]), bias: [weights[0] as number] });
 }

@@ -2,6 +2,8 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { noGrad, tidy, keep } from '../engine.js';
 import * as ops from '../ops/index.js';
+import { checkNumber } from '../validate.js';
+import { checkNamedTensors, checkTensorList } from '../nn/checks.js';
 
 function gradsOf(params: readonly Tensor[]): Tensor[] {
   return params.filter((p) => p.grad && !p.grad.isDisposed);
@@ -27,7 +29,8 @@ function mapGrads(params: readonly Tensor[], f: (g: Tensor) => Tensor): void {
  * `params` together. Returns that norm (before clipping).
  */
 export function clipGradNorm(params: readonly Tensor[], maxNorm: number): number {
-  if (!(maxNorm > 0)) throw new Error(`clipGradNorm: maxNorm must be positive, got ${maxNorm}`);
+  checkTensorList('clipGradNorm', 'params', params);
+  checkNumber('clipGradNorm', 'maxNorm', maxNorm, { above: 0 });
   const withGrad = gradsOf(params);
   if (withGrad.length === 0) return 0;
   return noGrad(() =>
@@ -46,7 +49,8 @@ export function clipGradNorm(params: readonly Tensor[], maxNorm: number): number
 
 /** Clamps every gradient element to [−maxValue, maxValue]. */
 export function clipGradValue(params: readonly Tensor[], maxValue: number): void {
-  if (!(maxValue > 0)) throw new Error(`clipGradValue: maxValue must be positive, got ${maxValue}`);
+  checkTensorList('clipGradValue', 'params', params);
+  checkNumber('clipGradValue', 'maxValue', maxValue, { above: 0 });
   const withGrad = gradsOf(params);
   noGrad(() => tidy(() => mapGrads(withGrad, (g) => ops.clip(g, -maxValue, maxValue))));
 }
@@ -57,6 +61,7 @@ export function clipGradValue(params: readonly Tensor[], maxValue: number): void
  * lessons. Reads values synchronously (CPU backends).
  */
 export function gradNorms(named: readonly [string, Tensor][]): Record<string, number> {
+  checkNamedTensors('gradNorms', 'named', named);
   const out: Record<string, number> = {};
   noGrad(() =>
     tidy(() => {

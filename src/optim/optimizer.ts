@@ -11,6 +11,8 @@ import type { Tensor } from '../tensor/tensor.js';
 import { keep, noGrad, tidy } from '../engine.js';
 import { fullLike, zerosLike } from '../tensor/creation.js';
 import * as ops from '../ops/index.js';
+import { checkBoolean, checkInt, checkNumber, checkOneOf, checkOptions, optBoolean, optNumber } from '../validate.js';
+import { checkNamedTensors, checkObject, checkTensorList } from '../nn/checks.js';
 
 export interface Optimizer {
   /** The learning rate η used by the next step (schedules set it). */
@@ -37,12 +39,13 @@ export interface OptimizerState {
   params: Record<string, { step: number; slots: Tensor[] }>;
 }
 
-function checkLr(name: string, lr: number): void {
-  if (!(Number.isFinite(lr) && lr >= 0)) throw new Error(`${name}: learning rate must be a non-negative number, got ${lr}`);
+function checkLr(name: string, lr: unknown): number {
+  return checkNumber(name, 'lr', lr, { min: 0 });
 }
-function checkRange(name: string, arg: string, v: number, lo: number, hi: number, hiOpen = true): void {
-  if (!(v >= lo && (hiOpen ? v < hi : v <= hi))) throw new Error(`${name}: ${arg} must be in [${lo}, ${hi}${hiOpen ? ')' : ']'}, got ${v}`);
-}
+/** A decay rate (momentum, β, ρ): in [0, 1). */
+const DECAY = { min: 0, below: 1 } as const;
+/** ε, weight decay, accumulators: ≥ 0 (ε = 0 is the textbook rule, as in PyTorch). */
+const NON_NEGATIVE = { min: 0 } as const;
 
 /** The shared loop: state slots per parameter, update under noGrad + tidy. */
 export abstract class BaseOptimizer implements Optimizer {
@@ -73,6 +76,7 @@ export abstract class BaseOptimizer implements Optimizer {
   protected abstract update(p: Tensor, g: Tensor, s: Tensor[], t: number): Tensor;
 
   step(params: readonly Tensor[]): void {
+    checkTensorList(`${this.name}.step`, 'params', params);
     this.iterations++;
     noGrad(() =>
       tidy(() => {
@@ -102,6 +106,7 @@ export abstract class BaseOptimizer implements Optimizer {
   }
 
   zeroGrad(params: readonly Tensor[]): void {
+    checkTensorList(`${this.name}.zeroGrad`, 'params', params);
     for (const p of params) p.zeroGrad();
   }
 
@@ -117,6 +122,7 @@ export abstract class BaseOptimizer implements Optimizer {
 
   /** The state of the named parameters (e.g. `opt.stateDict(model.namedParameters())`); the slot tensors are live, not copies. */
   stateDict(named: readonly [string, Tensor][]): OptimizerState {
+    checkNamedTensors(`${this.name}.stateDict`, 'named', named);
     const params: OptimizerState['params'] = {};
     for (const [n, p] of named) {
       const s = this.state.get(p);
@@ -127,6 +133,17 @@ export abstract class BaseOptimizer implements Optimizer {
 
   /** Restores state saved by `stateDict` onto the parameters with the same names (copies the tensors). */
   loadStateDict(named: readonly [string, Tensor][], sd: OptimizerState): void {
+    const op = `${this.name}.loadStateDict`;
+    checkNamedTensors(op, 'named', named);
+    checkObject(op, 'state', sd);
+    checkInt(op, 'state.iterations', sd.iterations, { min: 0 });
+    checkObject(op, 'state.params', sd.params);
+    for (const [n, st] of Object.entries(sd.params)) {
+      const e = `state.params['${n}']`;
+      checkObject(op, e, st);
+      checkInt(op, `${e}.step`, st.step, { min: 0 });
+      checkTensorList(op, `${e}.slots`, st.slots);
+    }
     const byName = new Map(named);
     for (const [n, st] of Object.entries(sd.params)) {
       const p = byName.get(n);
@@ -176,15 +193,15 @@ export class SGD extends BaseOptimizer {
   readonly momentum: number;
   readonly nesterov: boolean;
   readonly weightDecay: number;
-  constructor(lr: number, o: SGDOptions = {}) {
-    const momentum = o.momentum ?? 0;
+  constructor(lr: number, opts: SGDOptions = {}) {
+    checkLr('sgd', lr);
+    const o = checkOptions('sgd', opts, ['momentum', 'nesterov', 'weightDecay']);
+    const momentum = optNumber('sgd', 'momentum', o.momentum, 0, DECAY);
     super('sgd', lr, momentum ? 1 : 0);
-    checkRange('sgd', 'momentum', momentum, 0, 1);
     this.momentum = momentum;
-    this.nesterov = o.nesterov ?? false;
+    this.nesterov = optBoolean('sgd', 'nesterov', o.nesterov, false);
     if (this.nesterov && !momentum) throw new Error('sgd: nesterov needs a momentum > 0');
-    this.weightDecay = o.weightDecay ?? 0;
-    checkRange('sgd', 'weightDecay', this.weightDecay, 0, Infinity);
+    this.weightDecay = optNumber('sgd', 'weightDecay', o.weightDecay, 0, NON_NEGATIVE);
   }
   protected update(p: Tensor, g0: Tensor, s: Tensor[], _t: number): Tensor {
     const g = decayed(p, g0, this.weightDecay);
@@ -216,12 +233,12 @@ export class Adagrad extends BaseOptimizer {
   readonly eps: number;
   readonly initialAccumulator: number;
   readonly weightDecay: number;
-  constructor(lr: number, o: AdagradOptions = {}) {
+  constructor(lr: number, opts: AdagradOptions = {}) {
     super('adagrad', lr, 1);
-    this.eps = o.eps ?? 1e-8;
-    this.initialAccumulator = o.initialAccumulator ?? 0;
-    this.weightDecay = o.weightDecay ?? 0;
-    checkRange('adagrad', 'initialAccumulator', this.initialAccumulator, 0, Infinity);
+    const o = checkOptions('adagrad', opts, ['eps', 'initialAccumulator', 'weightDecay']);
+    this.eps = optNumber('adagrad', 'eps', o.eps, 1e-8, NON_NEGATIVE);
+    this.initialAccumulator = optNumber('adagrad', 'initialAccumulator', o.initialAccumulator, 0, NON_NEGATIVE);
+    this.weightDecay = optNumber('adagrad', 'weightDecay', o.weightDecay, 0, NON_NEGATIVE);
   }
   protected override initSlot(p: Tensor): Tensor {
     return fullLike(p, this.initialAccumulator);
@@ -253,12 +270,12 @@ export class RMSprop extends BaseOptimizer {
   readonly rho: number;
   readonly eps: number;
   readonly weightDecay: number;
-  constructor(lr: number, o: RMSpropOptions = {}) {
+  constructor(lr: number, opts: RMSpropOptions = {}) {
     super('rmsprop', lr, 1);
-    this.rho = o.rho ?? 0.9;
-    this.eps = o.eps ?? 1e-8;
-    this.weightDecay = o.weightDecay ?? 0;
-    checkRange('rmsprop', 'rho', this.rho, 0, 1);
+    const o = checkOptions('rmsprop', opts, ['rho', 'eps', 'weightDecay']);
+    this.rho = optNumber('rmsprop', 'rho', o.rho, 0.9, DECAY);
+    this.eps = optNumber('rmsprop', 'eps', o.eps, 1e-8, NON_NEGATIVE);
+    this.weightDecay = optNumber('rmsprop', 'weightDecay', o.weightDecay, 0, NON_NEGATIVE);
   }
   protected update(p: Tensor, g0: Tensor, s: Tensor[]): Tensor {
     const g = decayed(p, g0, this.weightDecay);
@@ -290,12 +307,12 @@ export class Adadelta extends BaseOptimizer {
   readonly rho: number;
   readonly eps: number;
   readonly weightDecay: number;
-  constructor(lr: number, o: AdadeltaOptions = {}) {
+  constructor(lr: number, opts: AdadeltaOptions = {}) {
     super('adadelta', lr, 2);
-    this.rho = o.rho ?? 0.95;
-    this.eps = o.eps ?? 1e-6;
-    this.weightDecay = o.weightDecay ?? 0;
-    checkRange('adadelta', 'rho', this.rho, 0, 1);
+    const o = checkOptions('adadelta', opts, ['rho', 'eps', 'weightDecay']);
+    this.rho = optNumber('adadelta', 'rho', o.rho, 0.95, DECAY);
+    this.eps = optNumber('adadelta', 'eps', o.eps, 1e-6, NON_NEGATIVE);
+    this.weightDecay = optNumber('adadelta', 'weightDecay', o.weightDecay, 0, NON_NEGATIVE);
   }
   protected update(p: Tensor, g0: Tensor, s: Tensor[]): Tensor {
     const g = decayed(p, g0, this.weightDecay);
@@ -333,14 +350,15 @@ export class Adam extends BaseOptimizer {
   readonly beta2: number;
   readonly eps: number;
   readonly weightDecay: number;
-  constructor(lr: number, o: AdamOptions = {}, readonly decoupled = false) {
+  constructor(lr: number, opts: AdamOptions = {}, readonly decoupled = false) {
     super(decoupled ? 'adamw' : 'adam', lr, 2);
-    this.beta1 = o.beta1 ?? 0.9;
-    this.beta2 = o.beta2 ?? 0.999;
-    this.eps = o.eps ?? 1e-8;
-    this.weightDecay = o.weightDecay ?? (decoupled ? 0.01 : 0);
-    checkRange(this.name, 'beta1', this.beta1, 0, 1);
-    checkRange(this.name, 'beta2', this.beta2, 0, 1);
+    const n = this.name;
+    checkBoolean(n, 'decoupled', decoupled);
+    const o = checkOptions(n, opts, ['beta1', 'beta2', 'eps', 'weightDecay']);
+    this.beta1 = optNumber(n, 'beta1', o.beta1, 0.9, DECAY);
+    this.beta2 = optNumber(n, 'beta2', o.beta2, 0.999, DECAY);
+    this.eps = optNumber(n, 'eps', o.eps, 1e-8, NON_NEGATIVE);
+    this.weightDecay = optNumber(n, 'weightDecay', o.weightDecay, decoupled ? 0.01 : 0, NON_NEGATIVE);
   }
   protected update(p: Tensor, g: Tensor, s: Tensor[], t: number): Tensor {
     // η·m̂/(√v̂ + ε) = η_t·m/(√v + ε_t) with η_t = η·√(1 − β₂ᵗ)/(1 − β₁ᵗ) and ε_t = ε·√(1 − β₂ᵗ).
@@ -372,21 +390,27 @@ export function adamw(lr = 0.001, opts: AdamOptions = {}): Adam {
 }
 
 /** Rebuilds an optimizer from `config()`. */
+const FACTORIES = { sgd, adagrad, rmsprop, adadelta, adam, adamw } as const;
+const TYPES = Object.keys(FACTORIES) as (keyof typeof FACTORIES)[];
+
+/** Rebuilds an optimizer from `config()`; a wrong hyper-parameter is reported as the optimizer reports it. */
 export function fromConfig(c: { type: string; lr: number; [k: string]: number | boolean | string }): Optimizer {
-  const o = c as unknown as Record<string, number> & { nesterov?: boolean };
-  switch (c.type) {
-    case 'sgd': return sgd(c.lr, { momentum: o.momentum, nesterov: o.nesterov, weightDecay: o.weightDecay });
-    case 'adagrad': return adagrad(c.lr, { eps: o.eps, initialAccumulator: o.initialAccumulator, weightDecay: o.weightDecay });
-    case 'rmsprop': return rmsprop(c.lr, { rho: o.rho, eps: o.eps, weightDecay: o.weightDecay });
-    case 'adadelta': return adadelta(c.lr, { rho: o.rho, eps: o.eps, weightDecay: o.weightDecay });
-    case 'adam': return adam(c.lr, { beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay });
-    case 'adamw': return adamw(c.lr, { beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay });
-    default: throw new Error(`optim.fromConfig: unknown optimizer '${c.type}'; known: sgd, adagrad, rmsprop, adadelta, adam, adamw`);
+  checkObject('optim.fromConfig', 'config', c);
+  const type = checkOneOf('optim.fromConfig', 'config.type', c.type, TYPES);
+  const { type: _type, lr, ...rest } = c;
+  try {
+    return FACTORIES[type](lr, rest);
+  } catch (e) {
+    throw new Error(`optim.fromConfig: ${(e as Error).message}`, { cause: e });
   }
 }
 
+const NAMES = ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adadelta', 'adam', 'adamw'] as const;
+
 /** An optimizer by name with its default hyper-parameters (for CLIs and the playground). */
 export function byName(name: string, lr?: number): Optimizer {
+  checkOneOf('optim.byName', 'name', name, NAMES);
+  if (lr !== undefined) checkLr('optim.byName', lr);
   switch (name) {
     case 'sgd': return sgd(lr ?? 0.01);
     case 'momentum': return sgd(lr ?? 0.01, { momentum: 0.9 });
@@ -395,7 +419,6 @@ export function byName(name: string, lr?: number): Optimizer {
     case 'rmsprop': return rmsprop(lr);
     case 'adadelta': return adadelta(lr);
     case 'adam': return adam(lr);
-    case 'adamw': return adamw(lr);
-    default: throw new Error(`optim.byName: unknown optimizer '${name}'; known: sgd, momentum, nesterov, adagrad, rmsprop, adadelta, adam, adamw`);
+    default: return adamw(lr);
   }
 }

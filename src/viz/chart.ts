@@ -29,20 +29,63 @@ export interface ChartOptions {
   yMax?: number;
 }
 
+import { checkArray, checkBoolean, checkInt, checkNumber, checkOptions, checkString, fail, optNumber } from '../validate.js';
+
+const SERIES_KEYS = ['name', 'values', 'x', 'color', 'dashed'];
+const CHART_KEYS = ['title', 'xLabel', 'yLabel', 'width', 'height', 'logY', 'yMin', 'yMax'];
+
+/** Checks one series: a name, numbers (NaN/±Infinity allowed: they break the line), optional x, color, dashed. */
+function checkSeries(op: string, arg: string, v: unknown): void {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(op, arg, 'a series { name, values }', v);
+  const s = checkOptions(op, v as Series, SERIES_KEYS, arg);
+  checkString(op, `${arg}.name`, s.name);
+  checkArray(op, `${arg}.values`, s.values).forEach((y, i) => {
+    if (typeof y !== 'number') fail(op, `${arg}.values[${i}]`, 'a number', y);
+  });
+  if (s.x !== undefined) {
+    const xs = checkArray(op, `${arg}.x`, s.x);
+    if (xs.length !== s.values.length) throw new Error(`${op}: ${arg}.x has ${xs.length} values but ${arg}.values has ${s.values.length}`);
+    xs.forEach((x, i) => checkNumber(op, `${arg}.x[${i}]`, x));
+  }
+  if (s.color !== undefined) checkString(op, `${arg}.color`, s.color);
+  if (s.dashed !== undefined) checkBoolean(op, `${arg}.dashed`, s.dashed);
+}
+
+/** Checks chart options (`known`: the keys the function takes). */
+function checkChartOptions(op: string, opts: ChartOptions | undefined, known: readonly string[]): ChartOptions {
+  const o = checkOptions(op, opts, known);
+  for (const k of ['title', 'xLabel', 'yLabel'] as const) if (o[k] !== undefined) checkString(op, k, o[k]);
+  optNumber(op, 'width', o.width, 1, { above: 0 });
+  optNumber(op, 'height', o.height, 1, { above: 0 });
+  if (o.logY !== undefined) checkBoolean(op, 'logY', o.logY);
+  const positive = o.logY ? { above: 0 } : {};
+  optNumber(op, 'yMin', o.yMin, 1, positive);
+  optNumber(op, 'yMax', o.yMax, 2, positive);
+  if (o.yMin !== undefined && o.yMax !== undefined && !(o.yMax > o.yMin)) throw new Error(`${op}: yMax (${o.yMax}) must exceed yMin (${o.yMin})`);
+  return o;
+}
+
 const PALETTE = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#e69f00', '#56b4e9', '#f0e442', '#000000'];
 
 export function escapeXml(s: string): string {
+  checkString('escapeXml', 's', s);
   return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
 }
 
 /** "Nice" tick values covering [lo, hi] (about `count` of them). */
 export function niceTicks(lo: number, hi: number, count = 5): number[] {
+  checkNumber('niceTicks', 'lo', lo);
+  checkNumber('niceTicks', 'hi', hi);
+  checkInt('niceTicks', 'count', count, { min: 1, max: 1000 });
   if (!(hi > lo)) return [lo];
   const raw = (hi - lo) / count;
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
   const out: number[] = [];
-  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
+  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9 && out.length <= 2 * count + 2; v += step) {
+    out.push(Number(v.toPrecision(12)));
+    if (v + step === v) break; // a step below the values' precision
+  }
   return out;
 }
 
@@ -55,6 +98,8 @@ function fmtTick(v: number): string {
 
 /** A line chart of one or more series, as a standalone SVG document. */
 export function lineChart(series: readonly Series[], opts: ChartOptions = {}): string {
+  checkArray('lineChart', 'series', series).forEach((s, i) => checkSeries('lineChart', `series[${i}]`, s));
+  opts = checkChartOptions('lineChart', opts, CHART_KEYS);
   const W = opts.width ?? 640;
   const H = opts.height ?? 360;
   const m = { top: opts.title ? 36 : 16, right: 16, bottom: opts.xLabel ? 48 : 32, left: opts.yLabel ? 72 : 56 };
@@ -158,6 +203,15 @@ export interface HistoryLike {
  * in a second, stacked into one SVG.
  */
 export function historyChart(history: HistoryLike, opts: { title?: string; width?: number } = {}): string {
+  if (history === null || typeof history !== 'object' || Array.isArray(history)) fail('historyChart', 'history', 'a fit history ({ epochs: [...] })', history);
+  checkArray('historyChart', 'history.epochs', history.epochs).forEach((e, i) => {
+    if (e === null || typeof e !== 'object' || Array.isArray(e)) fail('historyChart', `history.epochs[${i}]`, 'an object of numbers by name', e);
+    for (const k of ['loss', 'val_loss', 'accuracy', 'val_accuracy']) {
+      const v = (e as Record<string, unknown>)[k];
+      if (v !== undefined && typeof v !== 'number') fail('historyChart', `history.epochs[${i}].${k}`, 'a number', v);
+    }
+  });
+  opts = checkChartOptions('historyChart', opts, ['title', 'width']);
   const W = opts.width ?? 640;
   const pick = (key: string): number[] => history.epochs.map((e) => e[key] ?? NaN);
   const has = (key: string): boolean => history.epochs.some((e) => Number.isFinite(e[key]));

@@ -52,9 +52,9 @@ describe('2-D toy sets', () => {
   });
 
   it('rejects bad options clearly', () => {
-    expect(() => circle({ n: 0 })).toThrow(/circle: n must be a positive integer/);
-    expect(() => xor({ noise: 2 })).toThrow(/xor: noise must be in \[0, 1\]/);
-    expect(() => spiral({ arms: 1 })).toThrow(/arms must be an integer ≥ 2/);
+    expect(() => circle({ n: 0 })).toThrow('nb.data.circle: n must be an integer ≥ 1 and ≤ 10000000, got 0');
+    expect(() => xor({ noise: 2 })).toThrow('nb.data.xor: noise must be a finite number ≥ 0 and ≤ 1, got 2');
+    expect(() => spiral({ arms: 1 })).toThrow('nb.data.spiral: arms must be an integer ≥ 2 and ≤ 400, got 1');
   });
 
   it('converts to tensors and splits', () => {

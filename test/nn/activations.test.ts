@@ -58,7 +58,7 @@ describe('activation layers', () => {
 
   it('activation(name) builds any of them and rejects unknown names', () => {
     for (const n of nb.nn.ACTIVATIONS) expect(nb.nn.activation(n).config().activation).toBe(n);
-    expect(() => nb.nn.activation('gelu' as nb.nn.ActivationName)).toThrow(/unknown activation 'gelu'/);
+    expect(() => nb.nn.activation('gelu' as nb.nn.ActivationName)).toThrow(/activation: name must be one of 'step', .*, got string "gelu"/);
   });
 });
 

@@ -108,3 +108,24 @@ export function f64(v: nb.NestedArray | number[] | number[][]): nb.Tensor {
 export function randn64(shape: number[], seed = 1): nb.Tensor {
   return nb.randn(shape, { dtype: 'float64', random: new nb.Random(seed), backend: 'cpu' });
 }
+
+/** A table row for argument-check tests: a name, a call that must throw, the message (or a pattern). */
+export type ErrorCase = [string, () => unknown, string | RegExp];
+
+/**
+ * Expects `fn` to throw a plain Error (not a TypeError/RangeError or other subclass) whose
+ * message contains `expected` (or matches it).
+ */
+export function expectPlainError(fn: () => unknown, expected: string | RegExp): void {
+  let err: unknown;
+  try {
+    fn();
+  } catch (e) {
+    err = e;
+  }
+  expect(err, 'expected an error').toBeInstanceOf(Error);
+  const e = err as Error;
+  expect(e.constructor, `a plain Error, got ${e.constructor.name}: ${e.message}`).toBe(Error);
+  if (typeof expected === 'string') expect(e.message).toContain(expected);
+  else expect(e.message).toMatch(expected);
+}

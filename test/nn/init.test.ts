@@ -63,8 +63,8 @@ describe('initializers', () => {
     for (const i of [nb.nn.init.normal(0.3, 1), nb.nn.init.heNormal({ gain: 2 }), nb.nn.init.uniform(0, 1), nb.nn.init.xavierUniform({ mode: 'fanIn' })]) {
       expect(nb.nn.init.fromConfig(i.config).config).toEqual(i.config);
     }
-    expect(() => nb.nn.init.normal(-1)).toThrow(/init.normal: expected a positive finite number, got -1/);
+    expect(() => nb.nn.init.normal(-1)).toThrow('init.normal: std must be a finite number > 0, got -1');
     expect(() => nb.nn.init.uniform(1, 0)).toThrow(/high \(0\) must exceed low \(1\)/);
-    expect(() => nb.nn.linear(2, 2, { init: 'bogus' as nb.nn.InitArg })).toThrow("init: unknown initializer 'bogus'");
+    expect(() => nb.nn.linear(2, 2, { init: 'bogus' as nb.nn.InitArg })).toThrow(/linear: init must be one of 'zeros', .*, got string "bogus"/);
   });
 });

@@ -31,7 +31,7 @@ describe('gradient clipping', () => {
     nb.optim.clipGradValue([a, b], 2);
     expect(vals(a.grad!)).toEqual([2, 0]);
     expect(vals(b.grad!)).toEqual([-2]);
-    expect(() => nb.optim.clipGradValue([a], 0)).toThrow('clipGradValue: maxValue must be positive, got 0');
+    expect(() => nb.optim.clipGradValue([a], 0)).toThrow('clipGradValue: maxValue must be a finite number > 0, got 0');
   });
   it('gradNorms reports each named parameter', () => {
     const [a, b] = params();

@@ -19,7 +19,7 @@ describe('learning-rate schedules', () => {
     const s = nb.optim.lambdaSchedule((t) => 1 / (1 + t));
     expect(s.lrAt(3)).toBe(0.25);
     expect(() => nb.optim.lambdaSchedule(() => Number.NaN).lrAt(0)).toThrow(/the function gave NaN at t = 0/);
-    expect(() => s.lrAt(-1)).toThrow(/non-negative integer/);
+    expect(() => s.lrAt(-1)).toThrow(/lrAt: t must be an integer ≥ 0, got -1/);
   });
   it('apply() sets the optimizer learning rate that the next step uses', () => onBackend('cpu', () => {
     // float64 weight checked to 12 digits: on the reference backend.
@@ -34,8 +34,8 @@ describe('learning-rate schedules', () => {
     expect(nb.optim.constantSchedule(0.3).lrAt(10)).toBe(0.3);
   }));
   it('rejects bad arguments', () => {
-    expect(() => nb.optim.stepDecay(0.1, { factor: 0, every: 1 })).toThrow('stepDecay: factor must be positive, got 0');
+    expect(() => nb.optim.stepDecay(0.1, { factor: 0, every: 1 })).toThrow('stepDecay: factor must be a finite number > 0, got 0');
     expect(() => nb.optim.stepDecay(0.1, { factor: 0.5, every: 0 })).toThrow('stepDecay: every must be a positive integer, got 0');
-    expect(() => nb.optim.exponentialDecay(0.1, -1)).toThrow('exponentialDecay: k must be non-negative, got -1');
+    expect(() => nb.optim.exponentialDecay(0.1, -1)).toThrow('exponentialDecay: k must be a finite number ≥ 0, got -1');
   });
 });

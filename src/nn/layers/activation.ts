@@ -8,7 +8,8 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { fmt } from '../../tensor/shape.js';
 import * as ops from '../../ops/index.js';
 import { cfgNumber, Module, registerLayer, type LayerConfig } from '../module.js';
-import { checkPositiveInt } from './common.js';
+import { checkPositiveInt, checkTensor, checkWeightCount, optFloatDType } from './common.js';
+import { checkInt, checkNumber, checkOneOf, checkOptions, optNumber } from '../../validate.js';
 import { initialValue, type FloatDType } from '../init.js';
 import { full } from '../../tensor/creation.js';
 
@@ -62,10 +63,14 @@ export class Activation extends Module {
   private readonly fn: Fn;
   private readonly opts: Required<ActivationOptions>;
 
-  constructor(readonly activation: ActivationName, opts: ActivationOptions = {}) {
+  /** `op` names the calling factory in errors (`activation`, `ramp`, …). */
+  constructor(readonly activation: ActivationName, opts: ActivationOptions = {}, op = 'activation', known: readonly string[] = ['alpha', 'axis', 'low', 'high']) {
     super();
-    const alpha = opts.alpha ?? (activation === 'leakyRelu' ? 0.01 : 1);
-    this.opts = { alpha, axis: opts.axis ?? -1, low: opts.low ?? 0, high: opts.high ?? 1 };
+    checkOneOf(op, 'name', activation, ACTIVATIONS);
+    const o = checkOptions(op, opts, known);
+    const alpha = optNumber(op, 'alpha', o.alpha, activation === 'leakyRelu' ? 0.01 : 1, activation === 'leakyRelu' ? { min: 0, max: 1 } : {});
+    const axis = o.axis === undefined ? -1 : checkInt(op, 'axis', o.axis);
+    this.opts = { alpha, axis, low: optNumber(op, 'low', o.low, 0), high: optNumber(op, 'high', o.high, 1) };
     if (activation === 'ramp' && !(this.opts.high > this.opts.low)) throw new Error(`ramp: high (${this.opts.high}) must exceed low (${this.opts.low})`);
     this.fn = makeFn(activation, this.opts);
   }
@@ -75,6 +80,7 @@ export class Activation extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    checkTensor(this.activation === 'linear' ? 'identity' : this.activation, 'x', x);
     return this.fn(x);
   }
 
@@ -103,22 +109,22 @@ export const sign = (): Activation => new Activation('sign');
 /** The identity ("linear" activation). */
 export const identity = (): Activation => new Activation('linear');
 /** Ramp (piecewise linear): x clipped to [low, high] (default [0, 1]); slope 1 between, 0 outside. */
-export const ramp = (opts: { low?: number; high?: number } = {}): Activation => new Activation('ramp', opts);
+export const ramp = (opts: { low?: number; high?: number } = {}): Activation => new Activation('ramp', opts, 'ramp', ['low', 'high']);
 export const sigmoid = (): Activation => new Activation('sigmoid');
 export const tanh = (): Activation => new Activation('tanh');
 export const relu = (): Activation => new Activation('relu');
 /** max(x, αx), α default 0.01. */
-export const leakyRelu = (alpha = 0.01): Activation => new Activation('leakyRelu', { alpha });
+export const leakyRelu = (alpha = 0.01): Activation => new Activation('leakyRelu', { alpha: checkNumber('leakyRelu', 'alpha', alpha, { min: 0, max: 1 }) });
 /** x for x > 0, α(eˣ − 1) otherwise. */
-export const elu = (alpha = 1): Activation => new Activation('elu', { alpha });
+export const elu = (alpha = 1): Activation => new Activation('elu', { alpha: checkNumber('elu', 'alpha', alpha) });
 /** Scaled ELU with α = 1.6732632423543772, scale = 1.0507009873554805. */
 export const selu = (): Activation => new Activation('selu');
 /** x·σ(x). */
 export const swish = (): Activation => new Activation('swish');
 export const softplus = (): Activation => new Activation('softplus');
 /** softmax along `axis` (default −1). For training, prefer logits + softmaxCrossEntropy. */
-export const softmax = (axis = -1): Activation => new Activation('softmax', { axis });
-export const logSoftmax = (axis = -1): Activation => new Activation('logSoftmax', { axis });
+export const softmax = (axis = -1): Activation => new Activation('softmax', { axis: checkInt('softmax', 'axis', axis) });
+export const logSoftmax = (axis = -1): Activation => new Activation('logSoftmax', { axis: checkInt('logSoftmax', 'axis', axis) });
 
 /**
  * PReLU: max(0, x) + a·min(0, x) with a learned slope a: one shared slope (default) or one per
@@ -130,14 +136,19 @@ export class PReLU extends Module {
   constructor(readonly numSlopes: number = 1, readonly initSlope = 0.25, dtype: FloatDType = 'float32') {
     super();
     checkPositiveInt('prelu', 'numParameters', numSlopes);
+    checkWeightCount('prelu', [numSlopes]);
+    checkNumber('prelu', 'init', initSlope);
+    optFloatDType('prelu', dtype);
     this.alpha = this.registerParameter('alpha', initialValue([numSlopes], dtype, () => full([numSlopes], initSlope, { dtype })));
   }
 
   forward(x: Tensor): Tensor {
+    checkTensor('prelu', 'x', x);
     let a = this.alpha;
     const n = this.numSlopes;
     if (n !== 1) {
-      if (x.rank < 2 || x.shape[1] !== n) throw new Error(`prelu: input has ${x.shape[1]} channels on axis 1, expected ${n}: x is ${fmt(x.shape)}`);
+      if (x.rank < 2) throw new Error(`prelu: input needs a channel axis (axis 1) with ${n} channels: x is ${fmt(x.shape)}`);
+      if (x.shape[1] !== n) throw new Error(`prelu: input has ${x.shape[1]} channels on axis 1, expected ${n}: x is ${fmt(x.shape)}`);
       a = ops.reshape(a, [n, ...new Array<number>(x.rank - 2).fill(1)]);
     }
     return ops.add(ops.relu(x), ops.mul(a, ops.minimum(x, 0)));
@@ -151,5 +162,6 @@ registerLayer('PReLU', (c) => new PReLU(cfgNumber(c, 'numParameters', 1), cfgNum
 
 /** PReLU with a learned slope (shared, or `numParameters` = channels for one per channel), initialized to `init` (0.25). */
 export function prelu(opts: { numParameters?: number; init?: number; dtype?: FloatDType } = {}): PReLU {
-  return new PReLU(opts.numParameters ?? 1, opts.init ?? 0.25, opts.dtype ?? 'float32');
+  const o = checkOptions('prelu', opts, ['numParameters', 'init', 'dtype']);
+  return new PReLU(o.numParameters === undefined ? 1 : o.numParameters, o.init === undefined ? 0.25 : o.init, o.dtype === undefined ? 'float32' : o.dtype);
 }

@@ -12,6 +12,8 @@ import { fromArray, zeros } from '../../tensor/creation.js';
 import { globalRandom } from '../../tensor/random.js';
 import * as ops from '../../ops/index.js';
 import { cfgNumber, Module, registerLayer, type LayerConfig } from '../module.js';
+import { checkObject, checkTensor } from '../checks.js';
+import { checkArray, checkNumber, checkOptions } from '../../validate.js';
 
 /** One sample's transform: shift right by `dx` and down by `dy` pixels, rotate by `angle` degrees counter-clockwise (as displayed) about the centre. */
 export interface AffineParams {
@@ -26,6 +28,11 @@ export interface AffineParams {
  * zero outside the image.
  */
 export function affineTransform(x: Tensor, params: readonly AffineParams[]): Tensor {
+  checkTensor('affineTransform', 'x', x);
+  checkArray('affineTransform', 'params', params).forEach((p, i) => {
+    const o = checkObject('affineTransform', `params[${i}]`, p);
+    for (const k of ['dx', 'dy', 'angle'] as const) checkNumber('affineTransform', `params[${i}].${k}`, o[k]);
+  });
   if (x.rank !== 4) throw new Error(`affineTransform: x must be 4-D NCHW [batch, channels, height, width], got ${fmt(x.shape)}`);
   const [N, C, H, W] = x.shape as [number, number, number, number];
   if (params.length !== N) throw new Error(`affineTransform: ${params.length} transforms for a batch of ${N}`);
@@ -84,12 +91,15 @@ export function affineTransform(x: Tensor, params: readonly AffineParams[]): Ten
 
 /** Random shifts (uniform in ±maxShift pixels on each axis) and rotations (uniform in ±maxRotation degrees) while training. */
 export class RandomAffine extends Module {
-  constructor(readonly maxShift: number, readonly maxRotation: number) {
+  /** `op` and the argument names name the calling factory in errors. */
+  constructor(readonly maxShift: number, readonly maxRotation: number, op = 'randomAffine', names: readonly [string, string] = ['maxShift', 'maxRotation']) {
     super();
-    if (!(maxShift >= 0) || !(maxRotation >= 0)) throw new Error(`randomAffine: maxShift and maxRotation must be non-negative, got ${maxShift} and ${maxRotation}`);
+    checkNumber(op, names[0], maxShift, { min: 0 });
+    checkNumber(op, names[1], maxRotation, { min: 0 });
   }
 
   forward(x: Tensor): Tensor {
+    checkTensor('randomAffine', 'x', x);
     if (!this.training || (this.maxShift === 0 && this.maxRotation === 0)) return x;
     if (x.rank !== 4) throw new Error(`randomAffine: input must be 4-D NCHW images, got ${fmt(x.shape)}`);
     const r = globalRandom;
@@ -108,13 +118,14 @@ registerLayer('RandomAffine', (c) => new RandomAffine(cfgNumber(c, 'maxShift', 0
 
 /** Augmentation layer: random shifts up to `maxShift` pixels and rotations up to `maxRotation` degrees (training only). */
 export function randomAffine(opts: { maxShift?: number; maxRotation?: number } = {}): RandomAffine {
-  return new RandomAffine(opts.maxShift ?? 0, opts.maxRotation ?? 0);
+  const o = checkOptions('randomAffine', opts, ['maxShift', 'maxRotation']);
+  return new RandomAffine(o.maxShift === undefined ? 0 : o.maxShift, o.maxRotation === undefined ? 0 : o.maxRotation);
 }
 /** Random shifts up to `maxShift` pixels on each axis (training only). */
 export function randomShift(maxShift: number): RandomAffine {
-  return new RandomAffine(maxShift, 0);
+  return new RandomAffine(maxShift, 0, 'randomShift', ['maxShift', 'maxRotation']);
 }
 /** Random rotations up to `maxDegrees` either way (training only). */
 export function randomRotation(maxDegrees: number): RandomAffine {
-  return new RandomAffine(0, maxDegrees);
+  return new RandomAffine(0, maxDegrees, 'randomRotation', ['maxShift', 'maxDegrees']);
 }

@@ -4,6 +4,26 @@ import { fmt } from '../../tensor/shape.js';
 import * as init from '../init.js';
 import type { FloatDType, InitArg, InitConfig, Initializer } from '../init.js';
 import type { JsonValue, LayerConfig } from '../module.js';
+import { checkOneOf, checkOptions, optBoolean, optNumber } from '../../validate.js';
+
+export { checkPositiveInt, checkTensor, checkPair, checkPadding } from '../checks.js';
+
+/** The option keys every layer with weights accepts. */
+export const WEIGHT_KEYS = ['bias', 'init', 'biasInit', 'l1', 'l2', 'dtype'] as const;
+
+/** The largest number of values one weight tensor may hold. */
+const MAX_WEIGHTS = 2 ** 31 - 1;
+
+/** Throws unless a weight of `shape` can be allocated (names the layer and the shape). */
+export function checkWeightCount(layer: string, shape: readonly number[]): void {
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (n > MAX_WEIGHTS) throw new Error(`${layer}: a weight of shape [${shape.join(',')}] is too many weights (${n.toExponential(2)}; at most ${MAX_WEIGHTS})`);
+}
+
+/** 'float32' or 'float64' (undefined gives the default). */
+export function optFloatDType(op: string, v: unknown, dflt: FloatDType = 'float32'): FloatDType {
+  return v === undefined ? dflt : checkOneOf(op, 'dtype', v, ['float32', 'float64'] as const);
+}
 
 export interface WeightOptions {
   /** Whether the layer adds a bias (default true). */
@@ -29,14 +49,19 @@ export interface ResolvedWeightOptions {
   dtype: FloatDType;
 }
 
-export function resolveWeightOptions(o: WeightOptions): ResolvedWeightOptions {
+/**
+ * Checks a layer's options object (`known` = its keys: WEIGHT_KEYS plus the layer's own) and
+ * resolves the weight options in it.
+ */
+export function resolveWeightOptions(layer: string, opts: WeightOptions | undefined, known: readonly string[] = WEIGHT_KEYS): ResolvedWeightOptions {
+  const o = checkOptions(layer, opts, known);
   return {
-    bias: o.bias ?? true,
-    init: init.resolve(o.init, () => init.heUniform()),
-    biasInit: init.resolve(o.biasInit, () => init.zeros()),
-    l1: o.l1 ?? 0,
-    l2: o.l2 ?? 0,
-    dtype: o.dtype ?? 'float32',
+    bias: optBoolean(layer, 'bias', o.bias, true),
+    init: init.resolve(o.init, () => init.heUniform(), layer, 'init'),
+    biasInit: init.resolve(o.biasInit, () => init.zeros(), layer, 'biasInit'),
+    l1: optNumber(layer, 'l1', o.l1, 0, { min: 0 }),
+    l2: optNumber(layer, 'l2', o.l2, 0, { min: 0 }),
+    dtype: optFloatDType(layer, o.dtype),
   };
 }
 
@@ -67,10 +92,6 @@ export function matchDtype(layer: string, x: Tensor, w: Tensor): Tensor {
     throw new Error(`${layer}: input is ${x.dtype} but the layer's parameters are ${w.dtype}: x is ${fmt(x.shape)}; cast the input (x.cast('${w.dtype}')) or build the layer with { dtype: '${x.dtype}' }`);
   }
   return x.cast(w.dtype);
-}
-
-export function checkPositiveInt(layer: string, arg: string, v: number): void {
-  if (!Number.isInteger(v) || v < 1) throw new Error(`${layer}: ${arg} must be a positive integer, got ${v}`);
 }
 
 /** Throws unless x is NCHW with `channels` channels. */

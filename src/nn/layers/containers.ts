@@ -3,6 +3,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { fmt, shapesEqual } from '../../tensor/shape.js';
 import { add } from '../../ops/index.js';
 import { fromConfig, Module, registerLayer, type LayerConfig } from '../module.js';
+import { checkInt, fail } from '../../validate.js';
 
 /** Runs its layers in order; their parameters are named "0.weight", "1.bias", …. */
 export class Sequential extends Module {
@@ -15,7 +16,7 @@ export class Sequential extends Module {
 
   /** Appends a layer. */
   add(layer: Module): this {
-    if (!(layer instanceof Module)) throw new Error(`sequential: layer ${this.layers.length} is not a Module (got ${typeof layer})`);
+    if (!(layer instanceof Module)) fail('sequential', `layers[${this.layers.length}]`, 'a Module', layer);
     this.registerModule(String(this.layers.length), layer);
     this.layers.push(layer);
     return this;
@@ -23,8 +24,9 @@ export class Sequential extends Module {
 
   /** The layer at `index`. */
   at(index: number): Module {
+    checkInt('sequential.at', 'index', index);
     const l = this.layers[index < 0 ? this.layers.length + index : index];
-    if (!l) throw new Error(`sequential: no layer ${index} (it has ${this.layers.length})`);
+    if (!l) throw new Error(`sequential.at: no layer ${index} (it has ${this.layers.length})`);
     return l;
   }
 
@@ -63,6 +65,8 @@ export class Residual extends Module {
 
   constructor(body: Module, shortcut: Module | null = null) {
     super();
+    if (!(body instanceof Module)) fail('residual', 'body', 'a Module', body);
+    if (shortcut !== null && !(shortcut instanceof Module)) fail('residual', 'shortcut', 'a Module', shortcut);
     this.body = this.registerModule('body', body);
     this.shortcut = shortcut ? this.registerModule('shortcut', shortcut) : null;
   }

@@ -6,16 +6,27 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { tensor, full } from '../../tensor/creation.js';
 import * as ops from '../../ops/index.js';
 import type { Conv2dOptions, Conv2dTransposeOptions, Pair, Padding } from '../../ops/index.js';
-import { cfgNumber, Module, registerLayer, type JsonValue, type LayerConfig } from '../module.js';
-import { checkNCHW, checkPositiveInt, matchDtype, resolveWeightOptions, weightConfig, weightOptionsFrom, type ResolvedWeightOptions, type WeightOptions } from './common.js';
+import { cfgBool, cfgNumber, Module, registerLayer, type JsonValue, type LayerConfig } from '../module.js';
+import {
+  checkNCHW, checkPadding, checkPair, checkPositiveInt, checkTensor, checkWeightCount, matchDtype, optFloatDType, resolveWeightOptions, weightConfig, weightOptionsFrom, WEIGHT_KEYS,
+  type ResolvedWeightOptions, type WeightOptions,
+} from './common.js';
+import { ACTIVATIONS } from './activation.js';
+import { checkArray, checkOneOf, checkOptions, describe, fail, optBoolean } from '../../validate.js';
 import { Activation, type ActivationName } from './activation.js';
 import { initialValue, type FloatDType } from '../init.js';
 import { keep, noGrad } from '../../engine.js';
 
-function pairOf(layer: string, arg: string, v: Pair): [number, number] {
-  const p: [number, number] = typeof v === 'number' ? [v, v] : [v[0], v[1]];
-  for (const d of p) checkPositiveInt(layer, arg, d);
-  return p;
+const CONV_KEYS = [...WEIGHT_KEYS, 'stride', 'padding', 'dilation', 'groups'];
+const CONV_TRANSPOSE_KEYS = [...CONV_KEYS, 'outputPadding'];
+
+/** Checks the geometry options of a convolution layer (padding names are allowed unless transposed). */
+function checkGeometry(op: string, o: Conv2dTransposeLayerOptions | Conv2dLayerOptions, transposed: boolean): void {
+  if (o.stride !== undefined) checkPair(op, 'stride', o.stride);
+  if (o.dilation !== undefined) checkPair(op, 'dilation', o.dilation);
+  if (o.padding !== undefined) checkPadding(op, 'padding', o.padding, !transposed);
+  if (o.groups !== undefined) checkPositiveInt(op, 'groups', o.groups);
+  if (transposed && (o as Conv2dTransposeLayerOptions).outputPadding !== undefined) checkPair(op, 'outputPadding', (o as Conv2dTransposeLayerOptions).outputPadding, 0);
 }
 
 function geometry(o: { stride?: Pair; padding?: Padding; dilation?: Pair; groups?: number }): { [k: string]: JsonValue } {
@@ -42,7 +53,9 @@ function checkConvLayer(op: string, inChannels: number, outChannels: number, ker
   checkPositiveInt(op, 'outChannels', outChannels);
   checkPositiveInt(op, 'groups', groups);
   if (inChannels % groups || outChannels % groups) throw new Error(`${op}: groups ${groups} must divide inChannels ${inChannels} and outChannels ${outChannels}`);
-  return pairOf(op, 'kernel', kernel);
+  const k = checkPair(op, 'kernel', kernel);
+  checkWeightCount(op, [outChannels, inChannels / groups, ...k]);
+  return k;
 }
 
 export interface Conv2dLayerOptions extends WeightOptions, Conv2dOptions {}
@@ -58,12 +71,13 @@ export class Conv2d extends Module {
   protected readonly wopts: ResolvedWeightOptions;
   protected readonly geom: Conv2dOptions;
 
-  constructor(readonly inChannels: number, readonly outChannels: number, kernel: Pair, opts: Conv2dLayerOptions = {}) {
+  constructor(readonly inChannels: number, readonly outChannels: number, kernel: Pair, opts: Conv2dLayerOptions = {}, op = 'conv2d') {
     super();
+    this.wopts = resolveWeightOptions(op, opts, CONV_KEYS);
+    checkGeometry(op, opts, false);
     const groups = opts.groups ?? 1;
-    this.kernelSize = checkConvLayer('conv2d', inChannels, outChannels, kernel, groups);
+    this.kernelSize = checkConvLayer(op, inChannels, outChannels, kernel, groups);
     this.geom = { stride: opts.stride, padding: opts.padding, dilation: opts.dilation, groups: opts.groups };
-    this.wopts = resolveWeightOptions(opts);
     const o = this.wopts;
     const [kh, kw] = this.kernelSize;
     const fans = { fanIn: (inChannels / groups) * kh * kw, fanOut: (outChannels / groups) * kh * kw };
@@ -77,6 +91,7 @@ export class Conv2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    checkTensor('conv2d', 'x', x);
     checkNCHW('conv2d', x, this.inChannels);
     const y = ops.conv2d(matchDtype('conv2d', x, this.weight), this.filter(), this.geom);
     return this.bias ? ops.add(y, ops.reshape(this.bias, [this.outChannels, 1, 1])) : y;
@@ -108,10 +123,11 @@ export class Conv2dTranspose extends Module {
 
   constructor(readonly inChannels: number, readonly outChannels: number, kernel: Pair, opts: Conv2dTransposeLayerOptions = {}) {
     super();
+    this.wopts = resolveWeightOptions('conv2dTranspose', opts, CONV_TRANSPOSE_KEYS);
+    checkGeometry('conv2dTranspose', opts, true);
     const groups = opts.groups ?? 1;
     this.kernelSize = checkConvLayer('conv2dTranspose', inChannels, outChannels, kernel, groups);
     this.geom = { stride: opts.stride, padding: opts.padding, outputPadding: opts.outputPadding, dilation: opts.dilation, groups: opts.groups };
-    this.wopts = resolveWeightOptions(opts);
     const o = this.wopts;
     const [kh, kw] = this.kernelSize;
     const fans = { fanIn: (inChannels / groups) * kh * kw, fanOut: (outChannels / groups) * kh * kw };
@@ -120,6 +136,7 @@ export class Conv2dTranspose extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    checkTensor('conv2dTranspose', 'x', x);
     checkNCHW('conv2dTranspose', x, this.inChannels);
     const y = ops.conv2dTranspose(matchDtype('conv2dTranspose', x, this.weight), this.weight, this.geom);
     return this.bias ? ops.add(y, ops.reshape(this.bias, [this.outChannels, 1, 1])) : y;
@@ -146,13 +163,21 @@ export interface PoolLayerOptions {
   /** Defaults to the kernel size. */
   stride?: Pair;
   padding?: Padding;
+  /** avgPool2d: whether padded cells count in each window's divisor (default false). */
+  countIncludePad?: boolean;
 }
 
 /** Max or average pooling over NCHW. */
 export class Pool2d extends Module {
   constructor(readonly mode: 'max' | 'avg', readonly kernel: Pair, readonly opts: PoolLayerOptions = {}) {
     super();
-    pairOf(mode === 'max' ? 'maxPool2d' : 'avgPool2d', 'kernel', kernel);
+    const op = mode === 'max' ? 'maxPool2d' : 'avgPool2d';
+    checkOneOf('pool2d', 'mode', mode, ['max', 'avg'] as const);
+    const o = checkOptions(op, opts, mode === 'max' ? ['stride', 'padding'] : ['stride', 'padding', 'countIncludePad']);
+    checkPair(op, 'kernel', kernel);
+    if (o.stride !== undefined) checkPair(op, 'stride', o.stride);
+    if (o.padding !== undefined) checkPadding(op, 'padding', o.padding);
+    optBoolean(op, 'countIncludePad', o.countIncludePad, false);
   }
 
   override get typeName(): string {
@@ -160,6 +185,7 @@ export class Pool2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    checkTensor(this.mode === 'max' ? 'maxPool2d' : 'avgPool2d', 'x', x);
     return this.mode === 'max' ? ops.maxPool2d(x, this.kernel, this.opts) : ops.avgPool2d(x, this.kernel, this.opts);
   }
 
@@ -167,6 +193,7 @@ export class Pool2d extends Module {
     const c: LayerConfig = { type: this.typeName, kernel: this.kernel as JsonValue };
     if (this.opts.stride !== undefined) c.stride = this.opts.stride as JsonValue;
     if (this.opts.padding !== undefined) c.padding = this.opts.padding as JsonValue;
+    if (this.opts.countIncludePad !== undefined) c.countIncludePad = this.opts.countIncludePad;
     return c;
   }
 }
@@ -174,6 +201,7 @@ const poolFrom = (mode: 'max' | 'avg') => (c: LayerConfig): Module => {
   const o: PoolLayerOptions = {};
   if (c.stride !== undefined) o.stride = c.stride as Pair;
   if (c.padding !== undefined) o.padding = c.padding as Padding;
+  if (c.countIncludePad !== undefined) o.countIncludePad = cfgBool(c, 'countIncludePad', false);
   return new Pool2d(mode, c.kernel as Pair, o);
 };
 registerLayer('MaxPool2d', poolFrom('max'));
@@ -202,12 +230,16 @@ export class Subsampling extends Module {
     super();
     checkPositiveInt('subsampling', 'channels', channels);
     checkPositiveInt('subsampling', 'kernel', kernel);
+    checkWeightCount('subsampling', [channels, 1, 1]);
+    checkOneOf('subsampling', 'activation', activationName, ACTIVATIONS);
+    optFloatDType('subsampling', dtype);
     this.coefficient = this.registerParameter('coefficient', initialValue([channels, 1, 1], dtype, () => full([channels, 1, 1], 1, { dtype })));
     this.bias = this.registerParameter('bias', initialValue([channels, 1, 1], dtype, () => full([channels, 1, 1], 0, { dtype })));
     this.act = new Activation(activationName);
   }
 
   forward(x: Tensor): Tensor {
+    checkTensor('subsampling', 'x', x);
     checkNCHW('subsampling', x, this.channels);
     const p = ops.avgPool2d(x, this.kernel);
     return this.act.forward(ops.add(ops.mul(p, this.coefficient), this.bias));
@@ -221,7 +253,8 @@ registerLayer('Subsampling', (c) => new Subsampling(cfgNumber(c, 'channels'), cf
 
 /** LeNet-5's trainable subsampling layer: avgPool(k) · coefficient[c] + bias[c], then `activation`. */
 export function subsampling(channels: number, opts: { kernel?: number; activation?: ActivationName; dtype?: FloatDType } = {}): Subsampling {
-  return new Subsampling(channels, opts.kernel ?? 2, opts.activation ?? 'tanh', opts.dtype ?? 'float32');
+  const o = checkOptions('subsampling', opts, ['kernel', 'activation', 'dtype']);
+  return new Subsampling(channels, o.kernel === undefined ? 2 : o.kernel, o.activation === undefined ? 'tanh' : o.activation, o.dtype === undefined ? 'float32' : o.dtype);
 }
 
 /**
@@ -246,15 +279,19 @@ export class PartialConv2d extends Conv2d {
   readonly table: number[][];
   private readonly mask: Tensor;
 
-  constructor(inChannels: number, outChannels: number, kernel: Pair, table: readonly (readonly number[])[], opts: Conv2dLayerOptions = {}) {
-    if (opts.groups !== undefined && opts.groups !== 1) throw new Error('partialConv2d: groups are not supported (the table replaces them)');
-    super(inChannels, outChannels, kernel, opts);
+  constructor(inChannels: number, outChannels: number, kernel: Pair, table: readonly (readonly number[])[], opts: Conv2dLayerOptions = {}, op = 'partialConv2d') {
+    const o = checkOptions(op, opts, CONV_KEYS);
+    if (o.groups !== undefined && o.groups !== 1) throw new Error(`${op}: groups are not supported (the table replaces them)`);
+    checkArray(op, 'table', table).forEach((row, i) => {
+      if (!Array.isArray(row)) fail(op, `table[${i}]`, 'an array of input channel indices', row);
+    });
+    super(inChannels, outChannels, kernel, opts, op);
     if (table.length !== outChannels) throw new Error(`partialConv2d: the table has ${table.length} rows, expected one per output channel (${outChannels})`);
     const m = new Array<number>(outChannels * inChannels).fill(0);
     this.table = table.map((row, o) => {
       if (row.length === 0) throw new Error(`partialConv2d: output channel ${o} is connected to no input channel`);
       for (const i of row) {
-        if (!Number.isInteger(i) || i < 0 || i >= inChannels) throw new Error(`partialConv2d: table row ${o} names input channel ${i}, expected 0..${inChannels - 1}`);
+        if (!Number.isInteger(i) || i < 0 || i >= inChannels) throw new Error(`partialConv2d: table row ${o} names input channel ${describe(i)}, expected 0..${inChannels - 1}`);
         m[o * inChannels + i] = 1;
       }
       return [...row];
@@ -296,5 +333,5 @@ export function partialConv2d(inChannels: number, outChannels: number, kernel: P
 
 /** LeNet-5's C3: 6 → 16 maps, 5×5, with the classic partial connection table. */
 export function lenet5C3(opts: Conv2dLayerOptions = {}): PartialConv2d {
-  return new PartialConv2d(6, 16, 5, LENET5_C3_TABLE, opts);
+  return new PartialConv2d(6, 16, 5, LENET5_C3_TABLE, opts, 'lenet5C3');
 }

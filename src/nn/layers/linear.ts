@@ -3,9 +3,10 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { fmt } from '../../tensor/shape.js';
 import { add, matmul, max, reshape } from '../../ops/index.js';
 import { cfgNumber, Module, registerLayer, type LayerConfig } from '../module.js';
-import { checkPositiveInt, matchDtype, resolveWeightOptions, weightConfig, weightOptionsFrom, type ResolvedWeightOptions, type WeightOptions } from './common.js';
+import { checkPositiveInt, checkTensor, checkWeightCount, matchDtype, resolveWeightOptions, weightConfig, weightOptionsFrom, type ResolvedWeightOptions, type WeightOptions } from './common.js';
 
 function checkFeatures(layer: string, x: Tensor, inFeatures: number): void {
+  checkTensor(layer, 'x', x);
   if (x.rank < 1 || x.shape[x.rank - 1] !== inFeatures) {
     throw new Error(`${layer}: input has ${x.rank ? x.shape[x.rank - 1] : 0} features, expected ${inFeatures}: x is ${fmt(x.shape)}`);
   }
@@ -25,7 +26,8 @@ export class Linear extends Module {
     super();
     checkPositiveInt('linear', 'inFeatures', inFeatures);
     checkPositiveInt('linear', 'outFeatures', outFeatures);
-    this.opts = resolveWeightOptions(opts);
+    checkWeightCount('linear', [inFeatures, outFeatures]);
+    this.opts = resolveWeightOptions('linear', opts);
     const o = this.opts;
     const fans = { fanIn: inFeatures, fanOut: outFeatures };
     this.weight = this.registerParameter('weight', o.init.create([inFeatures, outFeatures], fans, o.dtype), { l1: o.l1, l2: o.l2 });
@@ -63,7 +65,8 @@ export class Maxout extends Module {
     checkPositiveInt('maxout', 'inFeatures', inFeatures);
     checkPositiveInt('maxout', 'outFeatures', outFeatures);
     checkPositiveInt('maxout', 'pieces', pieces);
-    this.opts = resolveWeightOptions(opts);
+    checkWeightCount('maxout', [inFeatures, outFeatures, pieces]);
+    this.opts = resolveWeightOptions('maxout', opts);
     const o = this.opts;
     const fans = { fanIn: inFeatures, fanOut: outFeatures };
     this.weight = this.registerParameter('weight', o.init.create([inFeatures, outFeatures * pieces], fans, o.dtype), { l1: o.l1, l2: o.l2 });

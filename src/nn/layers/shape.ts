@@ -5,10 +5,13 @@ import { fromArray } from '../../tensor/creation.js';
 import { globalRandom } from '../../tensor/random.js';
 import * as ops from '../../ops/index.js';
 import { cfgNumber, Module, registerLayer, type LayerConfig } from '../module.js';
+import { checkTensor } from '../checks.js';
+import { checkArray, checkNumber, fail } from '../../validate.js';
 
 /** Flattens every axis after the batch axis: [N, ...] → [N, ∏...]. No copy. */
 export class Flatten extends Module {
   forward(x: Tensor): Tensor {
+    checkTensor('flatten', 'x', x);
     if (x.rank < 1) throw new Error(`flatten: input needs a batch axis, got a scalar`);
     return x.rank === 2 ? x : ops.reshape(x, [x.shape[0] as number, x.rank === 1 ? 1 : x.size / (x.shape[0] as number)]);
   }
@@ -25,15 +28,20 @@ export function flatten(): Flatten {
 
 /** Reshapes each sample: [N, ...] → [N, ...shape] (one entry of `shape` may be −1). No copy. */
 export class Reshape extends Module {
-  constructor(readonly targetShape: readonly number[]) {
+  readonly targetShape: readonly number[];
+  constructor(targetShape: readonly number[]) {
     super();
-    if (!targetShape.every((d) => Number.isInteger(d) && (d > 0 || d === -1)) || targetShape.filter((d) => d === -1).length > 1) {
-      throw new Error(`reshape: shape must be positive integers with at most one -1, got ${fmt(targetShape)}`);
+    checkArray('reshape', 'shape', targetShape);
+    if (!targetShape.every((d) => Number.isSafeInteger(d) && (d > 0 || d === -1)) || targetShape.filter((d) => d === -1).length > 1) {
+      fail('reshape', 'shape', 'positive integers with at most one -1', targetShape);
     }
+    this.targetShape = [...targetShape];
   }
   forward(x: Tensor): Tensor {
+    checkTensor('reshape', 'x', x);
+    if (x.rank < 1) throw new Error(`reshape: input needs a batch axis, got a scalar`);
     const n = x.shape[0] as number;
-    const per = x.size / n;
+    const per = sizeOf(x.shape.slice(1));
     const known = sizeOf(this.targetShape.filter((d) => d !== -1));
     if (this.targetShape.includes(-1) ? per % known !== 0 : known !== per) {
       throw new Error(`reshape: a sample of shape ${fmt(x.shape.slice(1))} (${per} values) cannot become ${fmt(this.targetShape)}: x is ${fmt(x.shape)}`);
@@ -59,9 +67,10 @@ export function reshape(shape: readonly number[]): Reshape {
 export class Dropout extends Module {
   constructor(readonly rate: number) {
     super();
-    if (!(rate >= 0 && rate < 1)) throw new Error(`dropout: rate must be in [0, 1), got ${rate}`);
+    checkNumber('dropout', 'rate', rate, { min: 0, below: 1 });
   }
   forward(x: Tensor): Tensor {
+    checkTensor('dropout', 'x', x);
     if (!this.training || this.rate === 0) return x;
     const keepScale = 1 / (1 - this.rate);
     const m = x.dtype === 'float64' ? new Float64Array(x.size) : new Float32Array(x.size);
