@@ -352,8 +352,9 @@ export function fromConfig(cfg: LayerConfig): Module {
     return f(cfg);
   } catch (e) {
     // A layer's own check names the layer's factory; say that it came from this config.
+    // Typed errors (e.g. init's ParameterBudgetError, which nb.io reports itself) pass through as they are.
     const msg = e instanceof Error ? e.message : String(e);
-    if (msg.startsWith('fromConfig:')) throw e;
+    if (msg.startsWith('fromConfig:') || (e instanceof Error && e.constructor !== Error)) throw e;
     throw new Error(`fromConfig: ${cfg.type}: ${msg}`, { cause: e });
   }
 }
