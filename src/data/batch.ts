@@ -63,7 +63,12 @@ export function batchIndices(n: number, opts: BatchOptions): Int32Array[] {
 }
 
 /** The number of samples (length of the first axis) of `t`. */
-export function numSamples(t: Tensor, op = 'numSamples', arg = 't'): number {
+export function numSamples(t: Tensor): number {
+  return samplesOf(t, 'numSamples', 't');
+}
+
+/** numSamples for a caller that names itself and its argument in the error. */
+function samplesOf(t: Tensor, op: string, arg: string): number {
   checkTensor(op, arg, t);
   if (t.rank === 0) throw new Error(`${op}: ${arg} needs a sample axis (the first), got a scalar`);
   return t.shape[0]!;
@@ -74,7 +79,7 @@ export function numSamples(t: Tensor, op = 'numSamples', arg = 't'): number {
  * cheap slice; anything else a gather.
  */
 export function takeRows(t: Tensor, indices: Int32Array | readonly number[]): Tensor {
-  const rows = numSamples(t, 'takeRows');
+  const rows = samplesOf(t, 'takeRows', 't');
   if (!(indices instanceof Int32Array) && !Array.isArray(indices)) fail('takeRows', 'indices', 'an Int32Array or an array of integers', indices);
   const n = indices.length;
   for (let i = 0; i < n; i++) {
@@ -105,8 +110,8 @@ export interface Batch {
 export function batches(data: { x: Tensor; y: Tensor }, opts: BatchOptions): Generator<Batch> {
   // Checked here, before the first batch is asked for.
   if (data === null || typeof data !== 'object' || Array.isArray(data) || data instanceof Tensor) fail('batches', 'data', 'an object with tensors x and y', data);
-  const n = numSamples(data.x, 'batches', 'data.x');
-  const ny = numSamples(data.y, 'batches', 'data.y');
+  const n = samplesOf(data.x, 'batches', 'data.x');
+  const ny = samplesOf(data.y, 'batches', 'data.y');
   if (ny !== n) throw new Error(`batches: x has ${n} samples but y has ${ny}`);
   const idx = indicesOf(n, checkBatchOptions('batches', opts));
   return (function* (): Generator<Batch> {

@@ -5,6 +5,7 @@ export * from './matmul.js';
 export * from './shape.js';
 export * from './indexing.js';
 export * from './activations.js';
-export * from './conv.js';
+// The geometry helpers (pair, resolvePadding, conv2dParams) stay internal: ops and layers import them from './conv.js'.
+export { conv2d, conv2dTranspose, type Conv2dOptions, type Conv2dTransposeOptions, type Pair, type Padding } from './conv.js';
 export * from './pool.js';
 export * from './fused.js';

@@ -64,8 +64,10 @@ export class Activation extends Module {
   private readonly opts: Required<ActivationOptions>;
 
   /** `op` names the calling factory in errors (`activation`, `ramp`, …). */
-  constructor(readonly activation: ActivationName, opts: ActivationOptions = {}, op = 'activation', known: readonly string[] = ['alpha', 'axis', 'low', 'high']) {
+  constructor(readonly activation: ActivationName, opts: ActivationOptions = {}) {
     super();
+    const op = 'activation';
+    const known = ['alpha', 'axis', 'low', 'high'];
     checkOneOf(op, 'name', activation, ACTIVATIONS);
     const o = checkOptions(op, opts, known);
     const alpha = optNumber(op, 'alpha', o.alpha, activation === 'leakyRelu' ? 0.01 : 1, activation === 'leakyRelu' ? { min: 0, max: 1 } : {});
@@ -109,7 +111,10 @@ export const sign = (): Activation => new Activation('sign');
 /** The identity ("linear" activation). */
 export const identity = (): Activation => new Activation('linear');
 /** Ramp (piecewise linear): x clipped to [low, high] (default [0, 1]); slope 1 between, 0 outside. */
-export const ramp = (opts: { low?: number; high?: number } = {}): Activation => new Activation('ramp', opts, 'ramp', ['low', 'high']);
+export const ramp = (opts: { low?: number; high?: number } = {}): Activation => {
+  const o = checkOptions('ramp', opts, ['low', 'high']);
+  return new Activation('ramp', { low: optNumber('ramp', 'low', o.low, 0), high: optNumber('ramp', 'high', o.high, 1) });
+};
 export const sigmoid = (): Activation => new Activation('sigmoid');
 export const tanh = (): Activation => new Activation('tanh');
 export const relu = (): Activation => new Activation('relu');
