@@ -79,6 +79,7 @@ export abstract class Module {
   protected registerParameter(name: string, t: Tensor, opts: ParameterOptions = {}): Tensor {
     checkString('registerParameter', 'name', name);
     if (!(t instanceof Tensor)) fail('registerParameter', 'tensor', 'a Tensor', t);
+    if (t.dtype !== 'float32' && t.dtype !== 'float64') fail('registerParameter', 'tensor', 'a float32 or float64 Tensor (parameters take gradients)', t);
     opts = checkOptions('registerParameter', opts, ['l1', 'l2', 'trainable']);
     if (name.includes('.')) throw new Error(`registerParameter: name '${name}' must not contain '.'`);
     if (this.params.has(name) || this.modules.has(name)) throw new Error(`registerParameter: '${name}' is already registered on ${this.typeName}`);

@@ -57,14 +57,20 @@ defineOp({ name: 'squeeze', kernels: [], grad: 'composite', family: F });
 
 /** Inserts a size-1 axis at `axis` (−1 appends). */
 export function unsqueeze(x: Tensor, axis: number): Tensor {
-  assertTensor(x, 'unsqueeze', 'x');
-  const a = normAxis(axis, x.rank + 1, 'unsqueeze');
+  return unsqueezeAs('unsqueeze', x, axis);
+}
+function unsqueezeAs(op: string, x: Tensor, axis: number): Tensor {
+  assertTensor(x, op, 'x');
+  const a = normAxis(axis, x.rank + 1, op);
   const s = x.shape.slice();
   s.splice(a, 0, 1);
   return reshape(x, s);
 }
 defineOp({ name: 'unsqueeze', kernels: [], grad: 'composite', family: F });
-export const expandDims = unsqueeze;
+/** NumPy's name for `unsqueeze`. */
+export function expandDims(x: Tensor, axis: number): Tensor {
+  return unsqueezeAs('expandDims', x, axis);
+}
 
 const Transpose = defineOp({ name: 'transpose', kernels: ['transpose'], grad: 'rule', family: F });
 /** Permutes axes: output axis i is input axis perm[i]. Without `perm`, reverses the axes (like NumPy). */

@@ -6,7 +6,7 @@ import {
 import { assertShape, checkSize, fmt, sizeOf, type Shape } from './shape.js';
 import { checkInt, checkNumber, checkOptions, checkString, describe, fail, optBoolean, optDType, optNumber } from '../validate.js';
 import { Tensor, type NestedArray } from './tensor.js';
-import { globalRandom, Random } from './random.js';
+import { drawInt, globalRandom, Random } from './random.js';
 import type { Backend } from '../backends/interface.js';
 
 export interface CreateOptions {
@@ -294,7 +294,7 @@ export function randint(low: number, high: number, shape: readonly number[], opt
   if (r.dtype !== 'int32') throw new Error(`randint: dtype must be int32, got ${r.dtype}`);
   const rng = generator(op, opts.random);
   const arr = new Int32Array(sizeOf(shape));
-  for (let i = 0; i < arr.length; i++) arr[i] = rng.intIn(low, high);
+  for (let i = 0; i < arr.length; i++) arr[i] = drawInt(rng, low, high);
   return make(arr, shape, r);
 }
 

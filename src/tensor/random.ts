@@ -94,12 +94,7 @@ export class Random {
     if (!Number.isSafeInteger(low) || !Number.isSafeInteger(high) || high <= low) {
       throw new Error(`Random.int: need integers low < high, got low=${describe(low)}, high=${describe(high)}`);
     }
-    return this.intIn(low, high);
-  }
-
-  /** Internal: `int` without the argument check, for loops that checked their bounds once. */
-  intIn(low: number, high: number): number {
-    return low + Math.floor(this.uniform() * (high - low));
+    return drawInt(this, low, high);
   }
 
   /** Fisher–Yates shuffle of 0..n-1. */
@@ -108,7 +103,7 @@ export class Random {
     const p = new Int32Array(n);
     for (let i = 0; i < n; i++) p[i] = i;
     for (let i = n - 1; i > 0; i--) {
-      const j = this.intIn(0, i + 1);
+      const j = drawInt(this, 0, i + 1);
       const t = p[i] as number;
       p[i] = p[j] as number;
       p[j] = t;
@@ -128,4 +123,9 @@ export const globalRandom = new Random(0x5eed);
 export function seed(n: number): void {
   checkNumber('seed', 'n', n);
   globalRandom.seed(n);
+}
+
+/** Internal (not exported by nabla): `r.int` without the argument check, for loops that checked their bounds once. */
+export function drawInt(r: Random, low: number, high: number): number {
+  return low + Math.floor(r.uniform() * (high - low));
 }

@@ -138,7 +138,8 @@ type Fn = (...args: unknown[]) => unknown;
 /** Module-level functions and classes (called with `new` when their name starts with a capital). */
 function functionsOf(prefix: string, ns: Record<string, unknown>, skip: readonly string[] = []): Target[] {
   return Object.keys(ns)
-    .filter((k) => typeof ns[k] === 'function' && !skip.includes(k))
+    // Error classes (IdxError, ModelFileError, …) are what nabla throws, not entry points.
+    .filter((k) => typeof ns[k] === 'function' && !skip.includes(k) && !((ns[k] as Fn).prototype instanceof Error))
     .map((k) => {
       const f = ns[k] as Fn;
       const isClass = /^[A-Z]/.test(k);

@@ -92,10 +92,10 @@ export function affineTransform(x: Tensor, params: readonly AffineParams[]): Ten
 /** Random shifts (uniform in ±maxShift pixels on each axis) and rotations (uniform in ±maxRotation degrees) while training. */
 export class RandomAffine extends Module {
   /** `op` and the argument names name the calling factory in errors. */
-  constructor(readonly maxShift: number, readonly maxRotation: number, op = 'randomAffine', names: readonly [string, string] = ['maxShift', 'maxRotation']) {
+  constructor(readonly maxShift: number, readonly maxRotation: number) {
     super();
-    checkNumber(op, names[0], maxShift, { min: 0 });
-    checkNumber(op, names[1], maxRotation, { min: 0 });
+    checkNumber('randomAffine', 'maxShift', maxShift, { min: 0 });
+    checkNumber('randomAffine', 'maxRotation', maxRotation, { min: 0 });
   }
 
   forward(x: Tensor): Tensor {
@@ -123,9 +123,9 @@ export function randomAffine(opts: { maxShift?: number; maxRotation?: number } =
 }
 /** Random shifts up to `maxShift` pixels on each axis (training only). */
 export function randomShift(maxShift: number): RandomAffine {
-  return new RandomAffine(maxShift, 0, 'randomShift', ['maxShift', 'maxRotation']);
+  return new RandomAffine(checkNumber('randomShift', 'maxShift', maxShift, { min: 0 }), 0);
 }
 /** Random rotations up to `maxDegrees` either way (training only). */
 export function randomRotation(maxDegrees: number): RandomAffine {
-  return new RandomAffine(0, maxDegrees, 'randomRotation', ['maxShift', 'maxDegrees']);
+  return new RandomAffine(0, checkNumber('randomRotation', 'maxDegrees', maxDegrees, { min: 0 }));
 }

@@ -4,6 +4,7 @@ import { fmt, shapesEqual } from '../../tensor/shape.js';
 import { add } from '../../ops/index.js';
 import { fromConfig, Module, registerLayer, type LayerConfig } from '../module.js';
 import { checkInt, fail } from '../../validate.js';
+import { checkTensor } from '../checks.js';
 
 /** Runs its layers in order; their parameters are named "0.weight", "1.bias", …. */
 export class Sequential extends Module {
@@ -39,8 +40,17 @@ export class Sequential extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    let y = x;
-    for (const l of this.layers) y = l.call(y);
+    let y = checkTensor('sequential', 'x', x);
+    for (let i = 0; i < this.layers.length; i++) {
+      const l = this.layers[i]!;
+      try {
+        y = l.call(y);
+      } catch (e) {
+        // Say which layer of the stack refused its input; typed errors (out of memory, …) pass as they are.
+        if (!(e instanceof Error) || e.constructor !== Error) throw e;
+        throw new Error(`sequential: layer ${i} (${l.typeName}): ${e.message}`, { cause: e });
+      }
+    }
     return y;
   }
 
@@ -72,6 +82,7 @@ export class Residual extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    checkTensor('residual', 'x', x);
     const y = this.body.call(x);
     const s = this.shortcut ? this.shortcut.call(x) : x;
     if (!shapesEqual(y.shape, s.shape)) {
