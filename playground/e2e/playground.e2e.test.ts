@@ -77,6 +77,8 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
     });
     page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     page.on('pageerror', (e) => errors.push(e.message));
+    // Console errors too: a Content Security Policy refusal is reported only there.
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   });
 
   afterAll(async () => {
@@ -90,6 +92,9 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
     expect(await page.title()).toContain('nabla playground');
     expect(await num(page, 'epoch')).toBe(0);
     expect(await num(page, 'loss-test')).toBeGreaterThan(0.3);
+    // The server's COOP/COEP headers isolate the page (SharedArrayBuffer is available), and its
+    // Content Security Policy refuses nothing the page needs (a refusal would be a console error).
+    expect(await page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
     expect(errors).toEqual([]);
   });
 
