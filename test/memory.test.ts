@@ -215,6 +215,25 @@ describe('ops leave no temporaries behind, also outside tidy', () => {
       }
     });
   }
+
+  // An op that fails after converting its arguments (a cast, a number constant, a bool mask) releases them too.
+  const int4 = nb.tensor([1, 2, 3, 4], { dtype: 'int32' });
+  const mask4 = nb.tensor([true, false, true, false]);
+  const failing: [string, (t: nb.Tensor) => unknown][] = [
+    ['add of an int32 tensor that does not broadcast (cast first)', (t) => nb.add(t, int4)],
+    ['logicalAnd of floats that do not broadcast (compared with 0 first)', (t) => nb.logicalAnd(t, v2)],
+    ['where with a number branch that does not broadcast', (t) => nb.where(mask4, t, 0)],
+    ['where with a float condition that does not broadcast', (t) => nb.where(v2, t, t)],
+  ];
+  for (const [name, f] of failing) {
+    it(`fails cleanly: ${name}`, () => {
+      for (const input of [x, w]) {
+        const before = live();
+        expect(() => f(input)).toThrow();
+        expect(live(), `${name} on ${input === w ? 'a tensor requiring grad' : 'a constant'}`).toBe(before);
+      }
+    });
+  }
   it('dispose releases the tensor\'s .grad too', () => {
     const before = live();
     const p = nb.tensor([1, 2], { requiresGrad: true });

@@ -10,7 +10,7 @@ import type { Tensor, TensorLike } from '../tensor/tensor.js';
 import { isFloat, type DType, type TypedArray } from '../tensor/dtype.js';
 import { checkDType, checkNumber, checkString } from '../validate.js';
 import { broadcastShapes, fmt } from '../tensor/shape.js';
-import { assertTensor, constant, operand, operands, releaseTemps, sumTo, unaryDef, unaryOp, type Promotion } from './util.js';
+import { assertTensor, constant, operand, operands, releasingOnThrow, sumTo, unaryDef, unaryOp, withTemps, type Promotion } from './util.js';
 
 const F = 'elementwise';
 
@@ -18,10 +18,12 @@ const F = 'elementwise';
 
 function binary(def: OpDef, kop: BinaryOp, a: TensorLike, b: TensorLike, grad: GradFn | undefined, promotion: Promotion = 'arith', outDtype?: DType): Tensor {
   const [x, y] = operands(def.name, a, b, promotion);
-  const outShape = broadcastShapes(x.shape, y.shape, def.name);
-  const dtype = outDtype ?? x.dtype;
-  const out = apply(def, [x, y], outShape, dtype, (be, [ka, kb]) => be.binary(kop, ka!, kb!, outShape, dtype), grad);
-  return x === a && y === b ? out : releaseTemps(out, [x, y], [a, b]);
+  const run = (): Tensor => {
+    const outShape = broadcastShapes(x.shape, y.shape, def.name);
+    const dtype = outDtype ?? x.dtype;
+    return apply(def, [x, y], outShape, dtype, (be, [ka, kb]) => be.binary(kop, ka!, kb!, outShape, dtype), grad);
+  };
+  return x === a && y === b ? run() : withTemps([x, y], [a, b], run);
 }
 
 const Add = defineOp({ name: 'add', kernels: ['binary'], grad: 'rule', family: F });
@@ -106,9 +108,11 @@ function logical(name: 'logicalAnd' | 'logicalOr' | 'logicalXor'): (a: Tensor, b
     assertTensor(a, name, 'a');
     assertTensor(b, name, 'b');
     const x = a.dtype === 'bool' ? a : ne(a, 0);
-    const y = b.dtype === 'bool' ? b : ne(b, 0);
-    const outShape = broadcastShapes(x.shape, y.shape, name);
-    return releaseTemps(apply(def, [x, y], outShape, 'bool', (be, [ka, kb]) => be.binary(name, ka!, kb!, outShape, 'bool')), [x, y], [a, b]);
+    const y = releasingOnThrow([x], [a], () => (b.dtype === 'bool' ? b : ne(b, 0)));
+    return withTemps([x, y], [a, b], () => {
+      const outShape = broadcastShapes(x.shape, y.shape, name);
+      return apply(def, [x, y], outShape, 'bool', (be, [ka, kb]) => be.binary(name, ka!, kb!, outShape, 'bool'));
+    });
   };
 }
 export const logicalAnd = logical('logicalAnd');
@@ -119,7 +123,7 @@ const LogicalNot = defineOp({ name: 'logicalNot', kernels: ['unary'], grad: 'non
 export function logicalNot(a: Tensor): Tensor {
   assertTensor(a, 'logicalNot', 'x');
   const x = a.dtype === 'bool' ? a : ne(a, 0);
-  return releaseTemps(apply(LogicalNot, [x], x.shape, 'bool', (be, [k]) => be.unary('logicalNot', k!)), [x], [a]);
+  return withTemps([x], [a], () => apply(LogicalNot, [x], x.shape, 'bool', (be, [k]) => be.unary('logicalNot', k!)));
 }
 
 // ---- where and cast ---------------------------------------------------------------------------
@@ -130,16 +134,17 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   assertTensor(cond, 'where', 'cond');
   const c = cond.dtype === 'bool' ? cond : ne(cond, 0);
   // Two plain numbers take float32 on cond's backend (like `where(mask, 1, 0)` in NumPy).
-  const [x, y] = typeof a === 'number' && typeof b === 'number'
+  const [x, y] = releasingOnThrow([c], [cond], (): [Tensor, Tensor] => (typeof a === 'number' && typeof b === 'number'
     ? [constant(a, 'float32', cond), constant(b, 'float32', cond)]
-    : operands('where', a, b, 'keep');
-  const outShape = broadcastShapes(broadcastShapes(c.shape, x.shape, 'where', ['cond', 'a']), y.shape, 'where', ['cond/a', 'b']);
-  const out = apply(Where, [c, x, y], outShape, x.dtype, (be, [kc, ka, kb]) => be.where(kc!, ka!, kb!, outShape), (dy, [cc, xx, yy]) => [
-    null,
-    sumTo(where(cc!, dy, 0), xx!.shape),
-    sumTo(where(cc!, 0, dy), yy!.shape),
-  ]);
-  return releaseTemps(out, [c, x, y], [cond, a, b]);
+    : operands('where', a, b, 'keep')));
+  return withTemps([c, x, y], [cond, a, b], () => {
+    const outShape = broadcastShapes(broadcastShapes(c.shape, x.shape, 'where', ['cond', 'a']), y.shape, 'where', ['cond/a', 'b']);
+    return apply(Where, [c, x, y], outShape, x.dtype, (be, [kc, ka, kb]) => be.where(kc!, ka!, kb!, outShape), (dy, [cc, xx, yy]) => [
+      null,
+      sumTo(where(cc!, dy, 0), xx!.shape),
+      sumTo(where(cc!, 0, dy), yy!.shape),
+    ]);
+  });
 }
 
 const Cast = defineOp({ name: 'cast', kernels: ['cast'], grad: 'rule', family: F });

@@ -104,6 +104,31 @@ export function releaseTemps(out: Tensor, made: readonly Tensor[], given: readon
   return out;
 }
 
+/**
+ * Runs `run` while the temporaries in `made` (made from the op's arguments `given`) are alive;
+ * if it throws, releases them before rethrowing. For a step of an op that makes more temporaries.
+ */
+export function releasingOnThrow<T>(made: readonly Tensor[], given: readonly unknown[], run: () => T): T {
+  try {
+    return run();
+  } catch (e) {
+    for (let i = 0; i < made.length; i++) {
+      const t = made[i] as Tensor;
+      if (t !== given[i] && !t.isDisposed) t.dispose();
+    }
+    throw e;
+  }
+}
+
+/**
+ * Runs the rest of an op (`run`: its shape checks and kernel call) on temporaries it made from
+ * its arguments, and releases them as `releaseTemps` does — also when `run` throws, so that a
+ * failing op (shapes that do not broadcast, out of memory) leaves nothing behind.
+ */
+export function withTemps(made: readonly Tensor[], given: readonly unknown[], run: () => Tensor): Tensor {
+  return releaseTemps(releasingOnThrow(made, given, run), made, given);
+}
+
 /** Sums a gradient over broadcast axes so that it has `shape` again. */
 export function sumTo(g: Tensor, shape: Shape): Tensor {
   if (shapesEqual(g.shape, shape)) return g;
@@ -118,8 +143,8 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
 /** Runs an elementwise unary kernel on `x` promoted by `promotion` (default `'float'`: integers become float32). */
 export function unaryOp(def: OpDef, kop: UnaryOp, x: TensorLike, grad: GradFn | undefined, promotion: Promotion = 'float', alpha?: number): Tensor {
   const t = operand(def.name, x, promotion);
-  const out = apply(def, [t], t.shape, t.dtype, (be, [k]) => be.unary(kop, k!, alpha), grad);
-  return t === x ? out : releaseTemps(out, [t], [x]);
+  const run = (): Tensor => apply(def, [t], t.shape, t.dtype, (be, [k]) => be.unary(kop, k!, alpha), grad);
+  return t === x ? run() : withTemps([t], [x], run);
 }
 
 /** Defines an elementwise unary op (one `unary` kernel) of `family`. */
