@@ -14,6 +14,8 @@ nb.setBackend('cpu');
 
 const dir = mkdtempSync(join(tmpdir(), 'nabla-io-errors-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+/** Where a save that should have been refused would write (never the working folder). */
+const M = join(dir, 'm.nabla');
 
 const bad = <T>(v: unknown): T => v as T;
 const mlp = (): nb.nn.Module => nb.nn.sequential(nb.nn.linear(3, 4), nb.nn.relu(), nb.nn.linear(4, 2));
@@ -62,24 +64,24 @@ const big = 'x'.repeat(nb.io.MODEL_FILE_LIMITS.headerBytes);
 /** [what, call, expected message (exact, or a pattern for messages holding paths and OS text)]. */
 const argumentCases: [string, () => unknown, string | RegExp][] = [
   // save
-  ['save model null', () => nb.io.save(bad(null), 'm.nabla'), `save: model must be ${ANY}, got null`],
-  ['save model object', () => nb.io.save(bad({ config: 1 }), 'm.nabla'), `save: model must be ${ANY}, got an object`],
-  ['save model tensor', () => nb.io.save(bad(nb.zeros([2])), 'm.nabla'), `save: model must be ${ANY}, got a Tensor [2] float32`],
+  ['save model null', () => nb.io.save(bad(null), M), `save: model must be ${ANY}, got null`],
+  ['save model object', () => nb.io.save(bad({ config: 1 }), M), `save: model must be ${ANY}, got an object`],
+  ['save model tensor', () => nb.io.save(bad(nb.zeros([2])), M), `save: model must be ${ANY}, got a Tensor [2] float32`],
   ['save model disposed', () => nb.io.save(disposed(), join(dir, 'd.nabla')), "save: model's parameter '0.weight' (tensor [3,4]) was disposed"],
   ['save config missing', () => nb.io.save(new Unsaveable(), join(dir, 'u.nabla')), /^save: cannot save this model: Unsaveable: config\(\) is not defined/],
   ['save config not JSON', () => nb.io.save(new OddConfig(), join(dir, 'o.nabla')), `save: model.config().act must be ${JSON_VALUE}, got a function`],
   ['save path number', () => nb.io.save(model(), bad(3)), 'save: path must be a non-empty string, got 3'],
   ['save path empty', () => nb.io.save(model(), ''), 'save: path must be a non-empty string, got string ""'],
   ['save path NUL', () => nb.io.save(model(), 'a\0b'), 'save: path must not contain NUL characters, got string "a\\u0000b"'],
-  ['save options', () => nb.io.save(model(), 'm.nabla', bad(3)), 'save: options must be an object, got 3'],
-  ['save options key', () => nb.io.save(model(), 'm.nabla', bad({ metadta: {} })), "save: unknown option 'metadta' in options; known options: metadata"],
-  ['save metadata', () => nb.io.save(model(), 'm.nabla', { metadata: bad('note') }), 'save: options.metadata must be a plain object of JSON values, got string "note"'],
-  ['save metadata Map', () => nb.io.save(model(), 'm.nabla', { metadata: bad(new Map()) }), 'save: options.metadata must be a plain object of JSON values, got a Map'],
-  ['save metadata tensor', () => nb.io.save(model(), 'm.nabla', { metadata: bad({ t: nb.ones([2]) }) }), `save: options.metadata.t must be ${JSON_VALUE}, got a Tensor [2] float32`],
-  ['save metadata NaN', () => nb.io.save(model(), 'm.nabla', { metadata: { acc: NaN } }), 'save: options.metadata.acc must be a finite number (JSON has no NaN or Infinity), got NaN'],
-  ['save metadata undefined', () => nb.io.save(model(), 'm.nabla', { metadata: bad({ a: [1, undefined] }) }), `save: options.metadata.a[1] must be ${JSON_VALUE}, got undefined`],
-  ['save metadata odd key', () => nb.io.save(model(), 'm.nabla', { metadata: bad({ 'two words': 1n }) }), `save: options.metadata["two words"] must be ${JSON_VALUE}, got bigint 1n`],
-  ['save metadata cycle', () => nb.io.save(model(), 'm.nabla', { metadata: bad(cyclic()) }), 'save: options.metadata.b.back must be a JSON value, got a reference back to options.metadata (a cycle)'],
+  ['save options', () => nb.io.save(model(), M, bad(3)), 'save: options must be an object, got 3'],
+  ['save options key', () => nb.io.save(model(), M, bad({ metadta: {} })), "save: unknown option 'metadta' in options; known options: metadata"],
+  ['save metadata', () => nb.io.save(model(), M, { metadata: bad('note') }), 'save: options.metadata must be a plain object of JSON values, got string "note"'],
+  ['save metadata Map', () => nb.io.save(model(), M, { metadata: bad(new Map()) }), 'save: options.metadata must be a plain object of JSON values, got a Map'],
+  ['save metadata tensor', () => nb.io.save(model(), M, { metadata: bad({ t: nb.ones([2]) }) }), `save: options.metadata.t must be ${JSON_VALUE}, got a Tensor [2] float32`],
+  ['save metadata NaN', () => nb.io.save(model(), M, { metadata: { acc: NaN } }), 'save: options.metadata.acc must be a finite number (JSON has no NaN or Infinity), got NaN'],
+  ['save metadata undefined', () => nb.io.save(model(), M, { metadata: bad({ a: [1, undefined] }) }), `save: options.metadata.a[1] must be ${JSON_VALUE}, got undefined`],
+  ['save metadata odd key', () => nb.io.save(model(), M, { metadata: bad({ 'two words': 1n }) }), `save: options.metadata["two words"] must be ${JSON_VALUE}, got bigint 1n`],
+  ['save metadata cycle', () => nb.io.save(model(), M, { metadata: bad(cyclic()) }), 'save: options.metadata.b.back must be a JSON value, got a reference back to options.metadata (a cycle)'],
   ['save header too big', () => nb.io.save(model(), join(dir, 'big.nabla'), { metadata: { big } }), /^save: the header would have \d+ bytes \(architecture, tensor list and metadata\), more than the 4194304 a model file may have$/],
   ['save cannot write', () => nb.io.save(model(), join(dir, 'no-such-dir', 'm.nabla')), /^save: cannot write .*no-such-dir.*m\.nabla: ENOENT/],
   // encodeModel
