@@ -6,7 +6,25 @@
  */
 import type { JsonValue, Module } from '../nn/module.js';
 import { nodeBuiltin } from './node.js';
-import { checkPrefix, decodeModel, encodeModel, PREFIX_BYTES, readModelBytes, type ModelHeader } from './format.js';
+import { checkPrefix, checkMetadata, checkModule, decodeWith, encodeWith, PREFIX_BYTES, readModelBytesWith, type ModelHeader } from './format.js';
+import { checkOptions, describe, fail } from '../validate.js';
+
+/** A file path: a non-empty string without NUL characters (which no file system accepts). */
+function checkPath(op: string, v: unknown): string {
+  if (typeof v !== 'string' || v.length === 0) fail(op, 'path', 'a non-empty string', v);
+  if (v.includes('\0')) throw new Error(`${op}: path must not contain NUL characters, got ${describe(v)}`);
+  return v;
+}
+
+/**
+ * `<op>: cannot <verb> <path>: <the system's message>`, keeping the system error's `code`
+ * (ENOENT, EACCES, …) and the error itself as `cause`.
+ */
+function cannot(op: string, verb: string, path: string, e: unknown): Error {
+  const err = new Error(`${op}: cannot ${verb} ${path}: ${e instanceof Error ? e.message : describe(e)}`, { cause: e });
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? Object.assign(err, { code }) : err;
+}
 
 /**
  * The name of writeFileAtomic's temporary files: `.<target name>.<pid>.<random>.tmp`, the random
@@ -63,8 +81,16 @@ export async function removeStaleTemps(dir: string): Promise<string[]> {
  * files that earlier, killed processes left in the folder are removed first (removeStaleTemps).
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const fs = nodeBuiltin('node:fs/promises', 'nb.io.writeFileAtomic');
-  const p = nodeBuiltin('node:path', 'nb.io.writeFileAtomic');
+  const op = 'writeFileAtomic';
+  checkPath(op, path);
+  if (typeof data !== 'string' && !(data instanceof Uint8Array)) fail(op, 'data', 'a string or a Uint8Array', data);
+  await writeAtomic(op, path, data);
+}
+
+/** writeFileAtomic for checked arguments; `op` (the public function called) names it in errors. */
+async function writeAtomic(op: string, path: string, data: Uint8Array | string): Promise<void> {
+  const fs = nodeBuiltin('node:fs/promises', `nb.io.${op}`);
+  const p = nodeBuiltin('node:path', `nb.io.${op}`);
   const dir = p.dirname(p.resolve(path));
   await removeStaleTemps(dir);
   const tmp = p.join(dir, `.${p.basename(path)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
@@ -79,7 +105,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
   } catch (e) {
     await handle?.close().catch(() => undefined);
     await fs.rm(tmp, { force: true }).catch(() => undefined);
-    throw e;
+    throw cannot(op, 'write', path, e);
   }
   // Make the rename itself durable. Opening a folder fails on some platforms (Windows): best effort.
   try {
@@ -104,8 +130,13 @@ export interface SaveOptions {
  * versioned, CRC-32 checked, written atomically.
  */
 export async function save(model: Module, path: string, opts: SaveOptions = {}): Promise<void> {
-  const bytes = await encodeModel(model, opts.metadata);
-  await writeFileAtomic(path, bytes);
+  const op = 'save';
+  checkModule(op, model);
+  checkPath(op, path);
+  opts = checkOptions(op, opts, ['metadata']);
+  const metadata = checkMetadata(op, 'options.metadata', opts.metadata);
+  const bytes = await encodeWith(op, model, metadata);
+  await writeAtomic(op, path, bytes);
 }
 
 /**
@@ -113,14 +144,14 @@ export async function save(model: Module, path: string, opts: SaveOptions = {}):
  * and the rest only if that passes, so a foreign, truncated or oversized file is refused without
  * reading (or allocating) more than its first bytes.
  */
-async function readBytes(path: string): Promise<Uint8Array> {
-  const fs = nodeBuiltin('node:fs/promises', 'nb.io.load');
-  const cannot = (e: unknown): Error => new Error(`nb.io.load: cannot read ${path}: ${(e as Error).message}`);
+async function readBytes(op: string, path: string): Promise<Uint8Array> {
+  const fs = nodeBuiltin('node:fs/promises', `nb.io.${op}`);
+  const cannotRead = (e: unknown): Error => cannot(op, 'read', path, e);
   let handle: Awaited<ReturnType<typeof fs.open>>;
   try {
     handle = await fs.open(path, 'r');
   } catch (e) {
-    throw cannot(e);
+    throw cannotRead(e);
   }
   try {
     let size: number;
@@ -130,9 +161,9 @@ async function readBytes(path: string): Promise<Uint8Array> {
       size = (await handle.stat()).size;
       got = (await handle.read(prefix, 0, PREFIX_BYTES, 0)).bytesRead;
     } catch (e) {
-      throw cannot(e);
+      throw cannotRead(e);
     }
-    checkPrefix(prefix.subarray(0, got), size, path);
+    checkPrefix(prefix.subarray(0, got), size, path, op);
     const bytes = new Uint8Array(size);
     let off = 0;
     try {
@@ -142,7 +173,7 @@ async function readBytes(path: string): Promise<Uint8Array> {
         off += bytesRead;
       }
     } catch (e) {
-      throw cannot(e);
+      throw cannotRead(e);
     }
     return off === size ? bytes : bytes.subarray(0, off);
   } finally {
@@ -152,15 +183,21 @@ async function readBytes(path: string): Promise<Uint8Array> {
 
 /** Loads a model saved by `save`, in eval mode. A damaged, truncated or foreign file is rejected with a ModelFileError. */
 export async function load(path: string): Promise<Module> {
-  return decodeModel(await readBytes(path), path).model;
+  const op = 'load';
+  checkPath(op, path);
+  return decodeWith(op, await readBytes(op, path), path).model;
 }
 
 /** Like `load`, also returning the stored metadata and header. */
 export async function loadFile(path: string): Promise<{ model: Module; metadata: { [key: string]: JsonValue }; header: ModelHeader }> {
-  return decodeModel(await readBytes(path), path);
+  const op = 'loadFile';
+  checkPath(op, path);
+  return decodeWith(op, await readBytes(op, path), path);
 }
 
 /** Reads and checks a model file's header without building the model. */
 export async function inspect(path: string): Promise<ModelHeader> {
-  return readModelBytes(await readBytes(path), path).header;
+  const op = 'inspect';
+  checkPath(op, path);
+  return readModelBytesWith(op, await readBytes(op, path), path).header;
 }

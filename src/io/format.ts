@@ -16,7 +16,7 @@
  *       32     H  header: { format, version, architecture, tensors: [{ name, dtype, shape, offset, byteLength }], metadata }
  *   32 + H     P  payload: each tensor's values, little-endian, starting on an 8-byte boundary
  */
-import type { Module, LayerConfig, JsonValue } from '../nn/module.js';
+import { Module, type LayerConfig, type JsonValue } from '../nn/module.js';
 import { fromConfig } from '../nn/index.js';
 import { ParameterBudgetError, withoutInitialization } from '../nn/init.js';
 import { fromArray } from '../tensor/creation.js';
@@ -24,6 +24,7 @@ import { globalRandom } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { DType, TypedArray } from '../tensor/dtype.js';
 import { dispose } from '../engine.js';
+import { checkInt, checkString, describe, fail } from '../validate.js';
 
 export const MAGIC = Uint8Array.from([0x89, 0x4e, 0x41, 0x42, 0x4c, 0x41, 0x0d, 0x0a]);
 export const FORMAT_VERSION = 1;
@@ -51,15 +52,107 @@ export interface ModelHeader {
   metadata: { [key: string]: JsonValue };
 }
 
-/** Raised for a file that is not a nabla model or is damaged; the message says which and why. */
+/**
+ * Raised for a file that is not a nabla model or is damaged; the message says which and why:
+ * `<op>: <file>: <problem>`, e.g. `load: model.nabla: damaged: checksum mismatch (…)`.
+ */
 export class ModelFileError extends Error {
-  constructor(
-    readonly file: string,
-    readonly problem: string,
-  ) {
-    super(`${file}: ${problem}`);
+  /** The file's name, as the caller gave it. */
+  readonly file: string;
+  /** What is wrong with it. */
+  readonly problem: string;
+  /** The nb.io function that was reading it (`load`, `decodeModel`, …), when known. */
+  readonly op: string | undefined;
+
+  constructor(file: string, problem: string, op?: string) {
+    checkString('ModelFileError', 'file', file);
+    checkString('ModelFileError', 'problem', problem);
+    if (op !== undefined) checkString('ModelFileError', 'op', op);
+    super(`${op === undefined ? '' : `${op}: `}${file}: ${problem}`);
     this.name = 'ModelFileError';
+    this.file = file;
+    this.problem = problem;
+    this.op = op;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Argument checks shared by the public functions here and in file.ts. Each names the public
+// function (`op`) and the argument; every failure is a plain Error.
+
+const MODULE = 'a nabla Module (nn.sequential(...), a layer, …)';
+const JSON_VALUE = 'a JSON value (null, true or false, a finite number, a string, an array or a plain object)';
+
+/** A nabla Module (an instance of nn.Module: a layer, nn.sequential(...), a registered custom layer). */
+export function checkModule(op: string, v: unknown): Module {
+  if (!(v instanceof Module)) fail(op, 'model', MODULE, v);
+  return v;
+}
+
+/** The name a file goes by in messages (`file` arguments): a non-empty string. */
+export function checkFileName(op: string, v: unknown): string {
+  if (typeof v !== 'string' || v.length === 0) fail(op, 'file', 'a non-empty string (the name used in messages)', v);
+  return v;
+}
+
+/** The bytes of a model file: a Uint8Array (a Node Buffer is one) or an ArrayBuffer. */
+function checkBytes(op: string, v: unknown): Uint8Array {
+  if (v instanceof Uint8Array) return v;
+  if (v instanceof ArrayBuffer) return new Uint8Array(v);
+  return fail(op, 'bytes', 'a Uint8Array or ArrayBuffer', v);
+}
+
+function isPlainObject(v: object): boolean {
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/** `at` followed by property `k`: `.k` for a plain identifier, `["k"]` otherwise. */
+const member = (at: string, k: string): string => (/^[A-Za-z_$][\w$]*$/.test(k) ? `${at}.${k}` : `${at}[${JSON.stringify(k)}]`);
+
+/**
+ * Checks that `root` is JSON that survives a round trip unchanged: null, booleans, finite
+ * numbers, strings, arrays and plain objects, without cycles (shared references are fine). The
+ * walk uses its own stack, so deep nesting cannot overflow JavaScript's. Names the offending
+ * value by its path from `arg` (`options.metadata.runs[2].loss`).
+ */
+export function checkJson(op: string, arg: string, root: unknown): void {
+  /** Objects on the path from the root to the value being checked, with their paths. */
+  const onPath = new Map<object, string>();
+  type Item = { v: unknown; at: string } | { leave: object };
+  const stack: Item[] = [{ v: root, at: arg }];
+  while (stack.length) {
+    const item = stack.pop()!;
+    if ('leave' in item) {
+      onPath.delete(item.leave);
+      continue;
+    }
+    const { v, at } = item;
+    if (v === null || typeof v === 'string' || typeof v === 'boolean') continue;
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v)) fail(op, at, 'a finite number (JSON has no NaN or Infinity)', v);
+      continue;
+    }
+    if (typeof v !== 'object' || !(Array.isArray(v) || isPlainObject(v))) fail(op, at, JSON_VALUE, v);
+    const ancestor = onPath.get(v);
+    if (ancestor !== undefined) throw new Error(`${op}: ${at} must be a JSON value, got a reference back to ${ancestor} (a cycle)`);
+    onPath.set(v, at);
+    stack.push({ leave: v });
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i] as unknown, at: `${at}[${i}]` });
+    } else {
+      const keys = Object.keys(v);
+      for (let i = keys.length - 1; i >= 0; i--) stack.push({ v: (v as Record<string, unknown>)[keys[i]!], at: member(at, keys[i]!) });
+    }
+  }
+}
+
+/** Metadata to store: `undefined` becomes `{}`; otherwise a plain object of JSON values (checkJson). */
+export function checkMetadata(op: string, arg: string, v: unknown): { [key: string]: JsonValue } {
+  if (v === undefined) return {};
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || !isPlainObject(v)) fail(op, arg, 'a plain object of JSON values', v);
+  checkJson(op, arg, v);
+  return v as { [key: string]: JsonValue };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -86,6 +179,13 @@ function table(): Uint32Array {
 
 /** CRC-32 of `bytes`, continuing from `crc` (pass the previous result to checksum several pieces). */
 export function crc32(bytes: Uint8Array, crc = 0): number {
+  if (!(bytes instanceof Uint8Array)) fail('crc32', 'bytes', 'a Uint8Array', bytes);
+  checkInt('crc32', 'crc', crc, { min: 0, max: 0xffffffff });
+  return crc32Of(bytes, crc);
+}
+
+/** crc32 without the argument checks, for callers that made the bytes themselves. */
+function crc32Of(bytes: Uint8Array, crc: number): number {
   const t = table();
   let c = ~crc >>> 0;
   let i = 0;
@@ -101,8 +201,8 @@ export function crc32(bytes: Uint8Array, crc = 0): number {
 // ---------------------------------------------------------------------------------------------
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-function assertLittleEndian(): void {
-  if (!LITTLE_ENDIAN) throw new Error('nabla model files: big-endian hosts are not supported');
+function assertLittleEndian(op: string): void {
+  if (!LITTLE_ENDIAN) throw new Error(`${op}: big-endian hosts are not supported (nabla model files are little-endian)`);
 }
 
 const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
@@ -116,9 +216,32 @@ function view(a: TypedArray): Uint8Array {
  * optional JSON `metadata` into the bytes of a `.nabla` file.
  */
 export async function encodeModel(model: Module, metadata: { [key: string]: JsonValue } = {}): Promise<Uint8Array> {
-  assertLittleEndian();
-  const architecture = model.config();
+  const op = 'encodeModel';
+  return encodeWith(op, checkModule(op, model), checkMetadata(op, 'metadata', metadata));
+}
+
+/**
+ * encodeModel for an already checked model and metadata; `op` (the public function called) names
+ * it in errors. Checks what the model itself supplies: a JSON `config()`, live parameters, and a
+ * header that a reader accepts (MODEL_FILE_LIMITS.headerBytes).
+ */
+export async function encodeWith(op: string, model: Module, metadata: { [key: string]: JsonValue }): Promise<Uint8Array> {
+  assertLittleEndian(op);
+  let architecture: LayerConfig;
+  try {
+    architecture = model.config();
+  } catch (e) {
+    throw new Error(`${op}: cannot save this model: ${e instanceof Error ? e.message : describe(e)}`, { cause: e });
+  }
+  const arch: unknown = architecture;
+  if (typeof arch !== 'object' || arch === null || Array.isArray(arch) || typeof (arch as { type?: unknown }).type !== 'string') {
+    fail(op, 'model.config()', "an object with a string 'type'", arch);
+  }
+  checkJson(op, 'model.config()', arch);
   const state = Object.entries(model.stateDict());
+  for (const [name, t] of state) {
+    if (t.isDisposed) throw new Error(`${op}: model's parameter '${name}' (tensor [${t.shape.join(',')}]) was disposed`);
+  }
   const tensors: TensorEntry[] = [];
   const datas: Uint8Array[] = [];
   let offset = 0;
@@ -130,7 +253,16 @@ export async function encodeModel(model: Module, metadata: { [key: string]: Json
     offset += bytes.length;
   }
   const header: ModelHeader = { format: 'nabla-model', version: FORMAT_VERSION, architecture, tensors, metadata };
-  const headerBytes = new TextEncoder().encode(JSON.stringify(header));
+  let headerText: string;
+  try {
+    headerText = JSON.stringify(header);
+  } catch (e) {
+    throw new Error(`${op}: cannot write the header as JSON: ${e instanceof Error ? e.message : describe(e)}`, { cause: e });
+  }
+  const headerBytes = new TextEncoder().encode(headerText);
+  if (headerBytes.length > MODEL_FILE_LIMITS.headerBytes) {
+    throw new Error(`${op}: the header would have ${headerBytes.length} bytes (architecture, tensor list and metadata), more than the ${MODEL_FILE_LIMITS.headerBytes} a model file may have`);
+  }
   const payloadLen = offset;
   const out = new Uint8Array(PREFIX + headerBytes.length + payloadLen);
   out.set(MAGIC, 0);
@@ -141,7 +273,7 @@ export async function encodeModel(model: Module, metadata: { [key: string]: Json
   out.set(headerBytes, PREFIX);
   const payloadStart = PREFIX + headerBytes.length;
   tensors.forEach((e, i) => out.set(datas[i]!, payloadStart + e.offset));
-  dv.setUint32(24, crc32(out.subarray(PREFIX)), true);
+  dv.setUint32(24, crc32Of(out.subarray(PREFIX), 0), true);
   return out;
 }
 
@@ -166,12 +298,13 @@ export const MODEL_FILE_LIMITS = Object.freeze({
 
 /**
  * Checks a model file's 32-byte prefix against the file's length: magic bytes, format version,
- * reserved bytes, header and payload lengths (the header within MODEL_FILE_LIMITS). `file` names
- * it in errors. Reading a file, `load` calls this before reading more than the prefix.
+ * reserved bytes, header and payload lengths (the header within MODEL_FILE_LIMITS). `file` and
+ * `op` (the public function reading it) name it in errors. Reading a file, `load` calls this
+ * before reading more than the prefix. Internal: its callers check their arguments.
  */
-export function checkPrefix(prefix: Uint8Array, fileLength: number, file = 'model'): { headerLength: number; payloadLength: number } {
+export function checkPrefix(prefix: Uint8Array, fileLength: number, file: string, op: string): { headerLength: number; payloadLength: number } {
   const fail = (problem: string): never => {
-    throw new ModelFileError(file, problem);
+    throw new ModelFileError(file, problem, op);
   };
   if (fileLength < PREFIX || prefix.length < PREFIX) fail(`not a nabla model file: only ${fileLength} bytes (a model file starts with a ${PREFIX}-byte prefix)`);
   for (let i = 0; i < MAGIC.length; i++) if (prefix[i] !== MAGIC[i]) fail('not a nabla model file (bad magic bytes)');
@@ -191,15 +324,25 @@ export function checkPrefix(prefix: Uint8Array, fileLength: number, file = 'mode
   return { headerLength, payloadLength };
 }
 
-/** Checks the bytes of a model file and returns its header and payload; throws ModelFileError naming `file`. */
-export function readModelBytes(bytes: Uint8Array, file = 'model'): { header: ModelHeader; payload: Uint8Array } {
+/**
+ * Checks the bytes of a model file (a Uint8Array or an ArrayBuffer) and returns its header and
+ * payload; throws ModelFileError naming `file`.
+ */
+export function readModelBytes(bytes: Uint8Array | ArrayBuffer, file = 'model'): { header: ModelHeader; payload: Uint8Array } {
+  const op = 'readModelBytes';
+  const b = checkBytes(op, bytes);
+  return readModelBytesWith(op, b, checkFileName(op, file));
+}
+
+/** readModelBytes for checked arguments; `op` (the public function called) names it in errors. */
+export function readModelBytesWith(op: string, bytes: Uint8Array, file: string): { header: ModelHeader; payload: Uint8Array } {
   const fail = (problem: string): never => {
-    throw new ModelFileError(file, problem);
+    throw new ModelFileError(file, problem, op);
   };
-  const { headerLength: headerLen, payloadLength: payloadLen } = checkPrefix(bytes, bytes.length, file);
+  const { headerLength: headerLen, payloadLength: payloadLen } = checkPrefix(bytes, bytes.length, file, op);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const stored = dv.getUint32(24, true);
-  const actual = crc32(bytes.subarray(PREFIX));
+  const actual = crc32Of(bytes.subarray(PREFIX), 0);
   if (stored !== actual) fail(`damaged: checksum mismatch (stored CRC-32 ${hex(stored)}, computed ${hex(actual)}); the file was modified or corrupted`);
   let json: unknown;
   try {
@@ -207,7 +350,7 @@ export function readModelBytes(bytes: Uint8Array, file = 'model'): { header: Mod
   } catch (e) {
     return fail(`damaged: the header is not valid JSON (${(e as Error).message})`);
   }
-  const header = validateHeader(json, payloadLen, file);
+  const header = validateHeaderWith(op, json, payloadLen, file);
   return { header, payload: bytes.subarray(PREFIX + headerLen) };
 }
 
@@ -219,14 +362,16 @@ function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** A JSON value shown in an error message: its JSON, cut short. */
+/** A JSON value shown in an error message: its JSON, cut short; anything JSON cannot show, described. */
 function show(v: unknown): string {
-  let s: string;
+  if (v === undefined) return 'nothing';
+  let s: string | undefined;
   try {
-    s = v === undefined ? 'nothing' : JSON.stringify(v);
+    s = JSON.stringify(v) as string | undefined;
   } catch {
-    s = String(v);
+    s = undefined;
   }
+  if (s === undefined) return describe(v);
   return s.length > 60 ? `${s.slice(0, 57)}…` : s;
 }
 
@@ -242,8 +387,14 @@ const align8 = (n: number): number => Math.ceil(n / 8) * 8;
  * Throws a ModelFileError naming `file` and the field.
  */
 export function validateHeader(value: unknown, payloadLength: number, file = 'model'): ModelHeader {
+  const op = 'validateHeader';
+  checkInt(op, 'payloadLength', payloadLength, { min: 0 });
+  return validateHeaderWith(op, value, payloadLength, checkFileName(op, file));
+}
+
+function validateHeaderWith(op: string, value: unknown, payloadLength: number, file: string): ModelHeader {
   const fail = (problem: string): never => {
-    throw new ModelFileError(file, `damaged: ${problem}`);
+    throw new ModelFileError(file, `damaged: ${problem}`, op);
   };
   if (!isObject(value)) return fail(`the header must be a JSON object, got ${show(value)}`);
   if (value.format !== 'nabla-model') fail(`format must be "nabla-model", got ${show(value.format)}`);
@@ -332,7 +483,7 @@ function checkArchitecture(arch: unknown, fail: (problem: string) => never): voi
  * with no more parameter values than the file stores. A failure is reported with the layer (and,
  * for an error of JavaScript's own such as a TypeError, the field) it happened in.
  */
-function rebuild(architecture: LayerConfig, storedValues: number, file: string): Module {
+function rebuild(op: string, architecture: LayerConfig, storedValues: number, file: string): Module {
   // No initializer draws random values here; a custom layer that draws some itself still leaves
   // the caller's seeded stream where it was.
   const rngState = globalRandom.getState();
@@ -341,9 +492,9 @@ function rebuild(architecture: LayerConfig, storedValues: number, file: string):
   } catch (e) {
     if (e instanceof ParameterBudgetError) {
       const where = locate(architecture, storedValues).replace(/: $/, ', ');
-      throw new ModelFileError(file, `damaged: the architecture needs more parameter values than the file stores (${storedValues}): ${where}a parameter of shape [${e.shape.join(',')}] with ${e.maxElements - e.used} values left`);
+      throw new ModelFileError(file, `damaged: the architecture needs more parameter values than the file stores (${storedValues}): ${where}a parameter of shape [${e.shape.join(',')}] with ${e.maxElements - e.used} values left`, op);
     }
-    throw new ModelFileError(file, `damaged: cannot rebuild the architecture: ${locate(architecture, storedValues)}${(e as Error).message}`);
+    throw new ModelFileError(file, `damaged: cannot rebuild the architecture: ${locate(architecture, storedValues)}${(e as Error).message}`, op);
   } finally {
     globalRandom.setState(rngState);
   }
@@ -414,10 +565,10 @@ function tensorFrom(e: TensorEntry, payload: Uint8Array): Tensor {
 }
 
 /** Throws unless the stored tensors are exactly the architecture's parameters, with their shapes. */
-function checkWeights(model: Module, tensors: readonly TensorEntry[], file: string): void {
+function checkWeights(op: string, model: Module, tensors: readonly TensorEntry[], file: string): void {
   const own = new Map(model.namedParameters());
   const fail = (problem: string): never => {
-    throw new ModelFileError(file, `the weights do not fit the architecture: ${problem}`);
+    throw new ModelFileError(file, `the weights do not fit the architecture: ${problem}`, op);
   };
   tensors.forEach((e, i) => {
     const p = own.get(e.name);
@@ -433,26 +584,33 @@ function checkWeights(model: Module, tensors: readonly TensorEntry[], file: stri
 }
 
 /**
- * Rebuilds the model stored in `bytes` (from `encodeModel`); `file` names it in errors. The header
- * is validated first (see validateHeader); the architecture is then built with zero-filled
- * parameters, no more values than the file stores, and no random draws; the stored tensors are
- * checked against its parameters before any is created.
+ * Rebuilds the model stored in `bytes` (from `encodeModel`; a Uint8Array or an ArrayBuffer);
+ * `file` names it in errors. The header is validated first (see validateHeader); the architecture
+ * is then built with zero-filled parameters, no more values than the file stores, and no random
+ * draws; the stored tensors are checked against its parameters before any is created.
  */
-export function decodeModel(bytes: Uint8Array, file = 'model'): { model: Module; metadata: { [key: string]: JsonValue }; header: ModelHeader } {
-  assertLittleEndian();
-  const { header, payload } = readModelBytes(bytes, file);
+export function decodeModel(bytes: Uint8Array | ArrayBuffer, file = 'model'): { model: Module; metadata: { [key: string]: JsonValue }; header: ModelHeader } {
+  const op = 'decodeModel';
+  const b = checkBytes(op, bytes);
+  return decodeWith(op, b, checkFileName(op, file));
+}
+
+/** decodeModel for checked arguments; `op` (the public function called) names it in errors. */
+export function decodeWith(op: string, bytes: Uint8Array, file: string): { model: Module; metadata: { [key: string]: JsonValue }; header: ModelHeader } {
+  assertLittleEndian(op);
+  const { header, payload } = readModelBytesWith(op, bytes, file);
   let storedValues = 0;
   for (const e of header.tensors) storedValues += e.byteLength / BYTES[e.dtype];
-  const model = rebuild(header.architecture, storedValues, file);
+  const model = rebuild(op, header.architecture, storedValues, file);
   const sd: Record<string, Tensor> = Object.create(null) as Record<string, Tensor>;
   try {
-    checkWeights(model, header.tensors, file);
+    checkWeights(op, model, header.tensors, file);
     for (const e of header.tensors) sd[e.name] = tensorFrom(e, payload);
     model.loadStateDict(sd);
   } catch (e) {
     model.dispose();
     if (e instanceof ModelFileError) throw e;
-    throw new ModelFileError(file, `the weights do not fit the architecture: ${(e as Error).message}`);
+    throw new ModelFileError(file, `the weights do not fit the architecture: ${(e as Error).message}`, op);
   } finally {
     dispose(Object.values(sd));
   }

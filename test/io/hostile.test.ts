@@ -75,7 +75,7 @@ function expectRejected(bytes: Uint8Array, pattern: RegExp, maxElements = 64): n
   }
   const ms = performance.now() - t0;
   expect(error).toBeInstanceOf(nb.io.ModelFileError);
-  expect((error as Error).message).toMatch(/^hostile\.nabla: /);
+  expect((error as Error).message).toMatch(/^decodeModel: hostile\.nabla: /);
   expect((error as Error).message).toMatch(pattern);
   expect(ms).toBeLessThan(500);
   expect(probe.largest).toBeLessThanOrEqual(maxElements);
