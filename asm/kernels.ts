@@ -177,7 +177,8 @@ export function unary(op: i32, x: usize, dtx: i32, out: usize, dto: i32, n: i32,
 // 0 = full (index o*inner+i), 1 = scalar, 2 = row (index i), 3 = column (index o).
 
 const B_ADD = 0, B_SUB = 1, B_MUL = 2, B_DIV = 3, B_POW = 4, B_MAX = 5, B_MIN = 6, B_MOD = 7, B_EQ = 8,
-  B_NE = 9, B_LT = 10, B_LE = 11, B_GT = 12, B_GE = 13, B_AND = 14, B_OR = 15, B_XOR = 16, B_RELUGRAD = 17;
+  B_NE = 9, B_LT = 10, B_LE = 11, B_GT = 12, B_GE = 13, B_AND = 14, B_OR = 15, B_XOR = 16, B_RELUGRAD = 17,
+  B_MULNONAN = 18;
 
 function binaryScalar(op: i32, a: f64, b: f64): f64 {
   switch (op) {
@@ -202,6 +203,7 @@ function binaryScalar(op: i32, a: f64, b: f64): f64 {
     case B_OR: return a != 0 || b != 0 ? 1 : 0;
     case B_XOR: return (a != 0) != (b != 0) ? 1 : 0;
     case B_RELUGRAD: return b > 0 ? a : 0;
+    case B_MULNONAN: return a == 0 ? 0 : a * b;
   }
   return NaN;
 }
@@ -214,12 +216,13 @@ function binaryScalar(op: i32, a: f64, b: f64): f64 {
     case B_DIV: return f32x4.div(a, b);
     case B_MAX: return f32x4.max(a, b);
     case B_MIN: return f32x4.min(a, b);
+    case B_MULNONAN: return v128.and(f32x4.mul(a, b), f32x4.ne(a, f32x4.splat(0)));
     default: return v128.and(a, f32x4.gt(b, f32x4.splat(0))); // B_RELUGRAD
   }
 }
 
 function binaryHasVec(op: i32): bool {
-  return op == B_ADD || op == B_SUB || op == B_MUL || op == B_DIV || op == B_MAX || op == B_MIN || op == B_RELUGRAD;
+  return op == B_ADD || op == B_SUB || op == B_MUL || op == B_DIV || op == B_MAX || op == B_MIN || op == B_RELUGRAD || op == B_MULNONAN;
 }
 
 @inline function modeIndex(mode: i32, o: i32, i: i32, inner: i32): i32 {
@@ -281,6 +284,7 @@ export function binary(
       else if (op == B_DIV) i = binRow(B_DIV, pa, sa, streamA, pb, sb, streamB, po, i, i1);
       else if (op == B_MAX) i = binRow(B_MAX, pa, sa, streamA, pb, sb, streamB, po, i, i1);
       else if (op == B_MIN) i = binRow(B_MIN, pa, sa, streamA, pb, sb, streamB, po, i, i1);
+      else if (op == B_MULNONAN) i = binRow(B_MULNONAN, pa, sa, streamA, pb, sb, streamB, po, i, i1);
       else i = binRow(B_RELUGRAD, pa, sa, streamA, pb, sb, streamB, po, i, i1);
     }
     for (; i < i1; i++) {

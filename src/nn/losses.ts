@@ -212,7 +212,7 @@ export function softmaxCrossEntropy(logits: Tensor, targets: Tensor, opts: LossO
     const logp = ops.logSoftmax(logits, -1);
     if (t.flat) return reduceSamples(pickPerRow(logp, t.flat), reduction, -1);
     // 0·(−∞) is 0 here: a class the target gives no weight contributes nothing
-    return reduceSamples(ops.mul(t.rows, ops.where(ops.ne(t.rows, 0), logp, 0)), reduction, -1);
+    return reduceSamples(ops.mulNoNan(t.rows, logp), reduction, -1);
   });
 }
 

@@ -44,6 +44,16 @@ export function mul(a: TensorLike, b: TensorLike): Tensor {
   return binary(Mul, 'mul', a, b, (dy, [x, y]) => [sumTo(mul(dy, y!), x!.shape), sumTo(mul(dy, x!), y!.shape)]);
 }
 
+const MulNoNan = defineOp({ name: 'mulNoNan', kernels: ['binary'], grad: 'rule', family: F });
+/**
+ * w·x, but 0 wherever w is 0 — even where x is ±∞ or NaN (TensorFlow's multiply_no_nan). For
+ * weighted sums of logarithms: a cross-entropy Σ t·log p with t = 0 beside p = 0 gives 0, not NaN.
+ * d/dw = x, d/dx = w.
+ */
+export function mulNoNan(w: TensorLike, x: TensorLike): Tensor {
+  return binary(MulNoNan, 'mulNoNan', w, x, (dy, [a, b]) => [sumTo(mul(dy, b!), a!.shape), sumTo(mul(dy, a!), b!.shape)]);
+}
+
 const Div = defineOp({ name: 'div', kernels: ['binary'], grad: 'rule', family: F });
 /** a / b (true division: integer inputs give float32). */
 export function div(a: TensorLike, b: TensorLike): Tensor {

@@ -29,6 +29,18 @@ forEachBackend('elementwise', () => {
       expectTensor(nb.div(nb.tensor([1, 2]), 4), [0.25, 0.5]);
       expectTensor(nb.tensor([1, 2]).mul(3).add(1), [4, 7]);
     });
+    it('mulNoNan: w·x, and 0 wherever w is 0 even beside ±∞ or NaN (SIMD lanes, scalar tail and broadcasting)', () => {
+      const w = nb.tensor([0, 1, 0, 2, 0, -1, 0.5, 0, 3]);
+      const x = nb.tensor([-Infinity, 2, NaN, -Infinity, Infinity, 3, 4, 5, NaN]);
+      expectTensor(nb.mulNoNan(w, x), [0, 2, 0, -Infinity, 0, -3, 2, 0, NaN]);
+      expectTensor(nb.mulNoNan(nb.tensor([[0], [2]]), nb.tensor([-Infinity, 1, 2, 3, 4])), [[0, 0, 0, 0, 0], [-Infinity, 2, 4, 6, 8]], [2, 5]);
+      expectTensor(nb.mulNoNan(0, nb.tensor([NaN, 1])), [0, 0]);
+      const g = nb.tensor([0, 1], { requiresGrad: true });
+      const y = nb.tensor([-Infinity, 3], { requiresGrad: true });
+      nb.sum(nb.mulNoNan(g, y)).backward();
+      expectTensor(y.grad!, [0, 1]); // d/dx = w: finite where w is 0
+      expectTensor(g.grad!, [-Infinity, 3]); // d/dw = x
+    });
     it('pow, maximum, minimum', () => {
       expectTensor(nb.pow(nb.tensor([2, 3, 4]), nb.tensor([3, 2, 0.5])), [8, 9, 2]);
       expectTensor(nb.pow(nb.tensor([[1], [2]]), 2), [[1], [4]], [2, 1]);
@@ -173,6 +185,7 @@ forEachBackend('elementwise', () => {
         check(nb.sub, [a, b]);
         check(nb.mul, [a, b]);
         check(nb.div, [a, b]);
+        check(nb.mulNoNan, [a, b]);
       });
     });
     it('empty dims give empty gradients', () => {

@@ -107,6 +107,7 @@ function binaryFn(op: BinaryOp): (a: number, b: number) => number {
     case 'logicalOr': return (a, b) => (a || b ? 1 : 0);
     case 'logicalXor': return (a, b) => (!a !== !b ? 1 : 0);
     case 'reluGrad': return (dy, x) => (x > 0 ? dy : 0);
+    case 'mulNoNan': return (w, x) => (w === 0 ? 0 : w * x);
   }
 }
 

@@ -36,7 +36,7 @@ const UNARY_OPS: readonly UnaryOp[] = [
 ];
 const BINARY_OPS: readonly BinaryOp[] = [
   'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'mod', 'eq', 'ne', 'lt', 'le', 'gt', 'ge',
-  'logicalAnd', 'logicalOr', 'logicalXor', 'reluGrad',
+  'logicalAnd', 'logicalOr', 'logicalXor', 'reluGrad', 'mulNoNan',
 ];
 const REDUCE_OPS: readonly ReduceOp[] = ['sum', 'max', 'min', 'prod'];
 
