@@ -10,10 +10,10 @@ import { Random, globalRandom } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { fmt } from '../tensor/shape.js';
 import { isFloat } from '../tensor/dtype.js';
-import { add, cast, eq, gt } from '../ops/elementwise.js';
-import { argmax, sum } from '../ops/reduce.js';
+import { add } from '../ops/elementwise.js';
+import { sum } from '../ops/reduce.js';
 import { square } from '../ops/elementwise.js';
-import { concat, flatten } from '../ops/shape.js';
+import { concat } from '../ops/shape.js';
 import { crossEntropy, firstBadLabel, labelError, softmaxCrossEntropy } from '../nn/losses.js';
 import { adam } from '../optim/index.js';
 import { batchIndices, numSamples, takeRows } from '../data/batch.js';
@@ -21,10 +21,11 @@ import { checkVerbosity, createProgress, fmtMetric, type Verbosity } from './pro
 import { checkCallback, checkSchedule, lrScheduler, type Callback, type TrainContext } from './callbacks.js';
 import type { LRSchedule } from '../optim/schedules.js';
 import type { BatchLogs, Data, EpochLogs, History, LossFn, Model, NaNStop, OptimizerLike } from './types.js';
-import { checkArrayOf, checkFunction, checkInt, checkNumber, checkOneOf, checkOptions, fail, optBoolean, optInt, optNumber } from '../validate.js';
+import { checkArrayOf, checkFunction, checkInt, checkOptions, fail, optBoolean, optInt, optNumber } from '../validate.js';
+import { accuracy as accuracyMetric, type Metric, type MetricSpec } from './metrics.js';
+import { resolveMetrics } from './metric-spec.js';
 
-export type Metric = 'accuracy';
-const METRICS: readonly Metric[] = ['accuracy'];
+export { correctCount } from './metrics.js';
 
 export interface FitOptions {
   /** Passes over the training data (default 1). */
@@ -37,8 +38,13 @@ export interface FitOptions {
   schedule?: LRSchedule;
   /** Default: `nb.nn.softmaxCrossEntropy` (logits and int32 labels or one-hot rows). */
   loss?: LossFn;
-  /** Metrics besides the loss. Default: ['accuracy'] with the default loss, [] with any other. */
-  metrics?: readonly Metric[];
+  /**
+   * Metrics besides the loss, each streamed over the epoch's batches: names ('accuracy',
+   * 'precision', 'recall', 'f1', 'topKAccuracy', 'mae', 'mse', 'r2'), `{ topK: k }`, objects from
+   * `nb.train.metrics` or functions `(pred, target) => number`. Default: ['accuracy'] with the
+   * default loss, [] with any other.
+   */
+  metrics?: readonly MetricSpec[];
   /** Data evaluated after every epoch (metrics prefixed `val_`). */
   validation?: Data;
   /** Shuffle the training samples every epoch (default true). */
@@ -56,7 +62,7 @@ export interface FitOptions {
   stopOnNaN?: boolean;
   /** Batch size for validation (default: max(batchSize, 256)). */
   validationBatchSize?: number;
-  /** Decision threshold of `accuracy` for single-output models (default 0.5). */
+  /** Decision threshold of `accuracy`, `precision`, `recall` and `f1` (given by name) for single-output models (default 0.5). */
   threshold?: number;
 }
 
@@ -65,9 +71,9 @@ export interface EvaluateOptions {
   batchSize?: number;
   /** Default: softmaxCrossEntropy. */
   loss?: LossFn;
-  /** Default: ['accuracy'] with the default loss, [] with any other. */
-  metrics?: readonly Metric[];
-  /** Decision threshold of `accuracy` for single-output models (default 0.5). */
+  /** As in `fit`. Default: ['accuracy'] with the default loss, [] with any other. */
+  metrics?: readonly MetricSpec[];
+  /** Decision threshold of `accuracy`, `precision`, `recall` and `f1` (given by name) for single-output models (default 0.5). */
   threshold?: number;
 }
 
@@ -76,6 +82,8 @@ export interface Evaluation {
   accuracy?: number;
   /** Samples evaluated. */
   samples: number;
+  /** Every other metric, by name. */
+  [metric: string]: number | undefined;
 }
 
 const FIT_OPTIONS = [
@@ -151,8 +159,33 @@ function checkOptimizer(op: string, v: unknown): OptimizerLike {
   return o as OptimizerLike;
 }
 
-function checkMetrics(op: string, v: unknown): Metric[] | undefined {
-  return v === undefined ? undefined : checkArrayOf(op, 'metrics', v, (name, m) => checkOneOf(op, name, m, METRICS));
+/** The metrics option, or the default: accuracy with the default loss. */
+function metricsOf(op: string, v: unknown, customLoss: boolean, threshold: number): Metric[] {
+  return resolveMetrics(op, v, threshold) ?? (customLoss ? [] : [accuracyMetric({ threshold })]);
+}
+
+/** The built-in accuracy among the metrics (its running counts give the batch accuracy), if any. */
+function accuracyOf(metrics: readonly Metric[]): (Metric & { correct: number }) | undefined {
+  const m = metrics.find((x) => x.name === 'accuracy') as (Metric & { correct?: unknown }) | undefined;
+  return m && typeof m.correct === 'number' ? (m as Metric & { correct: number }) : undefined;
+}
+
+/** Whether a metric compares classes, so that rank-1 targets must be class labels. */
+function classMetric(m: Metric): boolean {
+  return ['accuracy', 'precision', 'recall', 'f1'].includes(m.name) || /^top\d+Accuracy$/.test(m.name);
+}
+
+/** Adds a batch to every metric; an Error gets `<op>: <where>: ` in front, as inStep does. */
+async function updateMetrics(op: string, where: string, metrics: readonly Metric[], pred: Tensor, y: Tensor): Promise<void> {
+  try {
+    for (const m of metrics) await m.update(pred, y);
+  } catch (e) {
+    if (e instanceof Error && !e.message.startsWith(`${op}:`)) e.message = `${op}: ${where}: ${e.message}`;
+    throw e;
+  } finally {
+    pred.dispose();
+    y.dispose();
+  }
 }
 
 /**
@@ -184,26 +217,6 @@ function checkLabelSets(op: string, sets: readonly (LabelSet | null)[], pred: Te
 /** Whether labels of rank 1 are class indices: for the class-label losses and the accuracy metric. */
 function classLabels(lossFn: LossFn, wantAcc: boolean): boolean {
   return wantAcc || lossFn === softmaxCrossEntropy || lossFn === crossEntropy;
-}
-
-/**
- * Number of correct predictions in a batch, as a scalar tensor: arg-max against labels (int32
- * [N]) or one-hot rows [N, C]; a single output per sample is thresholded.
- */
-export function correctCount(pred: Tensor, y: Tensor, threshold = 0.5): Tensor {
-  tensorArg('correctCount', 'pred', pred);
-  tensorArg('correctCount', 'y', y);
-  checkNumber('correctCount', 'threshold', threshold);
-  if (pred.rank === 2 && pred.shape[1]! > 1) {
-    const p = argmax(pred, -1);
-    const labels = y.rank === 2 ? argmax(y, -1) : y.dtype === 'int32' ? y : cast(y, 'int32');
-    if (labels.rank !== 1 || labels.shape[0] !== pred.shape[0]) throw new Error(`correctCount: targets ${fmt(y.shape)} do not match predictions ${fmt(pred.shape)}`);
-    return sum(cast(eq(p, labels), 'float32'));
-  }
-  const p = gt(flatten(pred), threshold);
-  const t = gt(flatten(y), 0.5);
-  if (p.size !== t.size) throw new Error(`correctCount: ${t.size} targets for ${p.size} predictions`);
-  return sum(cast(eq(p, t), 'float32'));
 }
 
 /**
@@ -259,7 +272,8 @@ export async function fit(model: Model, data: Data, opts: FitOptions = {}): Prom
   const optimizer = o.optimizer === undefined ? adam(1e-3) : checkOptimizer(op, o.optimizer);
   const schedule = o.schedule === undefined ? undefined : checkSchedule(op, 'schedule', o.schedule);
   const lossFn = o.loss === undefined ? softmaxCrossEntropy : checkFunction<LossFn>(op, 'loss', o.loss);
-  const metrics = checkMetrics(op, o.metrics) ?? (o.loss ? [] : ['accuracy']);
+  const threshold = optNumber(op, 'threshold', o.threshold, 0.5);
+  const metrics = metricsOf(op, o.metrics, o.loss !== undefined, threshold);
   if (o.validation !== undefined) checkData(op, o.validation, 'validation');
   const shuffle = optBoolean(op, 'shuffle', o.shuffle, true);
   const seed = o.seed === undefined ? globalRandom.nextUint32() : checkInt(op, 'seed', o.seed);
@@ -269,12 +283,11 @@ export async function fit(model: Model, data: Data, opts: FitOptions = {}): Prom
   const recordGradNorms = optBoolean(op, 'recordGradNorms', o.recordGradNorms, false);
   const stopOnNaN = optBoolean(op, 'stopOnNaN', o.stopOnNaN, true);
   const validationBatchSize = optInt(op, 'validationBatchSize', o.validationBatchSize, Math.max(batchSize, 256), { min: 1 });
-  const threshold = optNumber(op, 'threshold', o.threshold, 0.5);
-  const wantAcc = metrics.includes('accuracy');
+  const acc = accuracyOf(metrics);
   const params = parametersOf(op, model);
   const named = recordGradNorms ? (model.namedParameters?.() ?? params.map((p, i): [string, Tensor] => [p.name ?? `param${i}`, p])) : [];
   // class labels of both data sets, read once and checked against the first batch's outputs
-  const wantLabels = classLabels(lossFn, wantAcc);
+  const wantLabels = classLabels(lossFn, metrics.some(classMetric));
   let labelSets: (LabelSet | null)[] | null = [await labelSet(data.y, 'y', wantLabels), o.validation ? await labelSet(o.validation.y, 'validation.y', wantLabels) : null];
   const rng = new Random(seed);
   const progress = await createProgress(verbose, log);
@@ -318,8 +331,8 @@ export async function fit(model: Model, data: Data, opts: FitOptions = {}): Prom
       progress.epochBegin(epoch, epochs, plan.length);
       setTraining(model, true);
       let lossSum = 0;
-      let correct = 0;
       let seen = 0;
+      for (const m of metrics) m.reset();
       for (let b = 0; b < plan.length && stopReason === undefined; b++) {
         const idx = plan[b]!;
         for (const cb of callbacks) await cb.onBatchBegin?.(b, history.stepLoss.length, ctx);
@@ -341,11 +354,12 @@ export async function fit(model: Model, data: Data, opts: FitOptions = {}): Prom
           const norms = named.map(([, p]) => (p.grad ? sum(square(p.grad)) : null));
           optimizer.step(params);
           for (const p of params) p.zeroGrad();
-          const right = wantAcc ? noGrad(() => correctCount(pred, yb, threshold)) : null;
-          return { loss: loss.detach(), right, norms };
+          const forMetrics = metrics.length > 0 ? { pred: pred.detach(), y: yb.detach() } : null;
+          return { loss: loss.detach(), forMetrics, norms };
         }));
         const lossValue = await scalarOf(step.loss);
-        const rightValue = step.right ? await scalarOf(step.right) : undefined;
+        const correctBefore = acc?.correct ?? 0;
+        if (step.forMetrics) await updateMetrics(op, `epoch ${epoch + 1}, batch ${b + 1}`, metrics, step.forMetrics.pred, step.forMetrics.y);
         if (history.gradNorms) {
           const layerSq = new Map<string, number>();
           for (let i = 0; i < named.length; i++) {
@@ -361,10 +375,9 @@ export async function fit(model: Model, data: Data, opts: FitOptions = {}): Prom
         history.stepLoss.push(lossValue);
         lossSum += lossValue * size;
         seen += size;
-        if (rightValue !== undefined) correct += rightValue;
         const logs: BatchLogs = { batch: b, size, loss: lossValue };
-        if (rightValue !== undefined) logs.accuracy = rightValue / size;
-        progress.batchEnd({ batch: b, batches: plan.length, loss: lossSum / seen, accuracy: wantAcc ? correct / seen : undefined });
+        if (acc) logs.accuracy = (acc.correct - correctBefore) / size;
+        progress.batchEnd({ batch: b, batches: plan.length, loss: lossSum / seen, accuracy: acc?.result() });
         if (stopOnNaN && !Number.isFinite(lossValue) && nanStop === undefined) {
           nanStop = { epoch, batch: b, step: history.stepLoss.length - 1, loss: lossValue };
           history.nanStop = nanStop;
@@ -374,12 +387,12 @@ export async function fit(model: Model, data: Data, opts: FitOptions = {}): Prom
       }
       const trainSeconds = (performance.now() - tEpoch) / 1000;
       const logs: EpochLogs = { epoch, loss: lossSum / Math.max(seen, 1), lr, seconds: 0, samplesPerSecond: seen / Math.max(trainSeconds, 1e-9), samples: seen };
-      if (wantAcc) logs.accuracy = correct / Math.max(seen, 1);
+      if (seen > 0) for (const m of metrics) logs[m.name] = m.result();
       // no validation of a model that has just produced a NaN loss: its weights are not worth it
       if (o.validation && seen === n && nanStop === undefined) {
-        const v = await evaluateWith(op, model, o.validation, { batchSize: validationBatchSize, lossFn, wantAcc, threshold, labels: null, where: `epoch ${epoch + 1}, validation ` });
+        const v = await evaluateWith(op, model, o.validation, { batchSize: validationBatchSize, lossFn, metrics, labels: null, where: `epoch ${epoch + 1}, validation ` });
         logs.val_loss = v.loss;
-        if (v.accuracy !== undefined) logs.val_accuracy = v.accuracy;
+        for (const m of metrics) logs[`val_${m.name}`] = v[m.name];
       }
       logs.seconds = (performance.now() - tEpoch) / 1000;
       history.epochs.push(logs);
@@ -443,12 +456,11 @@ export async function evaluate(model: Model, data: Data, opts: EvaluateOptions =
   const o = checkOptions(op, opts, EVALUATE_OPTIONS);
   const batchSize = optInt(op, 'batchSize', o.batchSize, 256, { min: 1 });
   const lossFn = o.loss === undefined ? softmaxCrossEntropy : checkFunction<LossFn>(op, 'loss', o.loss);
-  const metrics = checkMetrics(op, o.metrics) ?? (o.loss ? [] : ['accuracy']);
   const threshold = optNumber(op, 'threshold', o.threshold, 0.5);
-  const wantAcc = metrics.includes('accuracy');
+  const metrics = metricsOf(op, o.metrics, o.loss !== undefined, threshold);
   parametersOf(op, model);
-  const labels = await labelSet(data.y, 'y', classLabels(lossFn, wantAcc));
-  return evaluateWith(op, model, data, { batchSize, lossFn, wantAcc, threshold, labels, where: '' });
+  const labels = await labelSet(data.y, 'y', classLabels(lossFn, metrics.some(classMetric)));
+  return evaluateWith(op, model, data, { batchSize, lossFn, metrics, labels, where: '' });
 }
 
 /** evaluate's loop, with checked arguments; `labels` (when given) are checked against the first batch's outputs. */
@@ -456,14 +468,14 @@ async function evaluateWith(
   op: string,
   model: Model,
   data: Data,
-  o: { batchSize: number; lossFn: LossFn; wantAcc: boolean; threshold: number; labels: LabelSet | null; where: string },
+  o: { batchSize: number; lossFn: LossFn; metrics: readonly Metric[]; labels: LabelSet | null; where: string },
 ): Promise<Evaluation> {
   const n = numSamples(data.x);
   const wasTraining = model.training;
   setTraining(model, false);
   let lossSum = 0;
-  let correct = 0;
   let labels = o.labels;
+  for (const m of o.metrics) m.reset();
   try {
     let k = 0;
     for (const idx of batchIndices(n, { batchSize: o.batchSize })) {
@@ -477,17 +489,17 @@ async function evaluateWith(
             labels = null;
           }
           const loss = lossOf(op, o.lossFn, pred, yb);
-          return { loss, right: o.wantAcc ? correctCount(pred, yb, o.threshold) : null };
+          return { loss, forMetrics: o.metrics.length > 0 ? { pred: pred.detach(), y: yb.detach() } : null };
         }),
       ));
       lossSum += (await scalarOf(r.loss)) * idx.length;
-      if (r.right) correct += await scalarOf(r.right);
+      if (r.forMetrics) await updateMetrics(op, `${o.where}batch ${k}`, o.metrics, r.forMetrics.pred, r.forMetrics.y);
     }
   } finally {
     if (wasTraining !== undefined) setTraining(model, wasTraining);
   }
   const out: Evaluation = { loss: lossSum / n, samples: n };
-  if (o.wantAcc) out.accuracy = correct / n;
+  for (const m of o.metrics) out[m.name] = m.result();
   return out;
 }
 

@@ -7,9 +7,11 @@
  * - Callbacks: `earlyStopping`, `lrScheduler`, `reduceLROnPlateau`, `modelCheckpoint`; a NaN loss stops `fit`.
  */
 export { fit, evaluate, predict, correctCount, layerOf } from './fit.js';
-export type { FitOptions, EvaluateOptions, Evaluation, Metric } from './fit.js';
+export type { FitOptions, EvaluateOptions, Evaluation } from './fit.js';
 export { earlyStopping, lrScheduler, reduceLROnPlateau, modelCheckpoint, callback } from './callbacks.js';
 export type { Callback, TrainContext, EarlyStoppingOptions, ReduceLROnPlateauOptions, ModelCheckpointOptions } from './callbacks.js';
 export { createProgress, fmtMetric } from './progress.js';
 export type { ProgressReporter, BatchProgress, Verbosity } from './progress.js';
 export type { Model, OptimizerLike, LossFn, Data, EpochLogs, BatchLogs, History, NaNStop, Checkpoint } from './types.js';
+export * as metrics from './metrics.js';
+export type { Metric, MetricFn, MetricName, MetricSpec, Average, ClassMetricOptions } from './metrics.js';

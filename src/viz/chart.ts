@@ -30,6 +30,7 @@ export interface ChartOptions {
 }
 
 import { checkArray, checkBoolean, checkInt, checkNumber, checkOptions, checkString, fail, optNumber } from '../validate.js';
+import { Tensor } from '../tensor/tensor.js';
 
 const SERIES_KEYS = ['name', 'values', 'x', 'color', 'dashed'];
 const CHART_KEYS = ['title', 'xLabel', 'yLabel', 'width', 'height', 'logY', 'yMin', 'yMax'];
@@ -227,4 +228,70 @@ export function historyChart(history: HistoryLike, opts: { title?: string; width
   // stack the charts: each one's content (without its own <svg> element) in a shifted group
   const inner = charts.map((c, i) => `<g transform="translate(0 ${300 * i})">\n${c.replace(/^<svg[^>]*>\n/, '').replace(/<\/svg>\n?$/, '')}</g>`);
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">\n${inner.join('\n')}\n</svg>\n`;
+}
+
+/**
+ * A confusion matrix as an SVG heat map: rows are targets, columns predictions (as
+ * `nb.train.metrics.confusionMatrix` gives them); each cell shows its count and is shaded by its
+ * share of its row (the recall of that class on the diagonal). `matrix`: square arrays of
+ * counts, or an int32/float Tensor [C, C] on a backend that reads synchronously (cpu, wasm);
+ * `labels`: one name per class (default 0, 1, …).
+ */
+export function confusionMatrixChart(matrix: readonly (readonly number[])[] | Tensor, labels?: readonly string[], opts: { title?: string; cellSize?: number } = {}): string {
+  const op = 'confusionMatrixChart';
+  let rows: readonly unknown[];
+  if (matrix instanceof Tensor) {
+    if (matrix.isDisposed) matrix.assertAlive(`${op}: matrix`);
+    if (matrix.rank !== 2 || matrix.shape[0] !== matrix.shape[1] || matrix.shape[0] === 0) fail(op, 'matrix', 'a square matrix [C, C] with C ≥ 1', matrix);
+    if (!matrix.backend.downloadSync) throw new Error(`${op}: backend '${matrix.backend.name}' reads asynchronously; pass await matrix.array()`);
+    rows = matrix.arraySync() as number[][];
+  } else {
+    rows = checkArray(op, 'matrix', matrix);
+  }
+  const c = rows.length;
+  const square = c > 0 && rows.every((r) => Array.isArray(r) && r.length === c && r.every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0));
+  if (!square) fail(op, 'matrix', 'a square array of C ≥ 1 rows of C finite counts ≥ 0', matrix);
+  const m = rows as readonly (readonly number[])[];
+  let names: string[];
+  if (labels === undefined) names = Array.from({ length: c }, (_, i) => String(i));
+  else {
+    const ls = checkArray(op, 'labels', labels);
+    if (ls.length !== c || !ls.every((l) => typeof l === 'string')) fail(op, 'labels', `an array of ${c} strings (one per class)`, labels);
+    names = ls as string[];
+  }
+  const o = checkOptions(op, opts, ['title', 'cellSize']);
+  if (o.title !== undefined) checkString(op, 'title', o.title);
+  const cell = optNumber(op, 'cellSize', o.cellSize, c > 20 ? 24 : 48, { above: 0 });
+  const longest = Math.max(...names.map((n) => n.length));
+  const left = 40 + Math.min(longest, 24) * 7;
+  const top = (o.title ? 36 : 12) + 24;
+  const bottom = 40 + Math.min(longest, 24) * 7;
+  const W = left + c * cell + 16;
+  const H = top + c * cell + bottom;
+  const font = Math.max(8, Math.min(13, cell / 3.5));
+  const out: string[] = [];
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
+  out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
+  if (o.title) out.push(`<text x="${W / 2}" y="22" text-anchor="middle" font-size="15">${escapeXml(o.title)}</text>`);
+  out.push(`<text x="${left + (c * cell) / 2}" y="${top - 8}" text-anchor="middle">predicted</text>`);
+  out.push(`<text transform="translate(14 ${top + (c * cell) / 2}) rotate(-90)" text-anchor="middle">target</text>`);
+  for (let i = 0; i < c; i++) {
+    const row = m[i]!;
+    const total = row.reduce((a, v) => a + v, 0);
+    for (let j = 0; j < c; j++) {
+      const v = row[j]!;
+      const share = total > 0 ? v / total : 0;
+      // white to the palette's blue
+      const mix = (a: number, b: number): number => Math.round(a + (b - a) * share);
+      const fill = `rgb(${mix(255, 0)},${mix(255, 114)},${mix(255, 178)})`;
+      const x = left + j * cell;
+      const y = top + i * cell;
+      out.push(`<rect class="cell" x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${fill}" stroke="#ccc"><title>target ${escapeXml(names[i]!)}, predicted ${escapeXml(names[j]!)}: ${v}</title></rect>`);
+      out.push(`<text x="${x + cell / 2}" y="${y + cell / 2 + font / 3}" text-anchor="middle" font-size="${font.toFixed(1)}" fill="${share > 0.5 ? 'white' : 'black'}">${v}</text>`);
+    }
+    out.push(`<text x="${left - 6}" y="${top + i * cell + cell / 2 + 4}" text-anchor="end">${escapeXml(names[i]!)}</text>`);
+    out.push(`<text transform="translate(${left + i * cell + cell / 2 + 4} ${top + c * cell + 8}) rotate(-90)" text-anchor="end">${escapeXml(names[i]!)}</text>`);
+  }
+  out.push('</svg>');
+  return out.join('\n');
 }

@@ -186,12 +186,22 @@ const REGISTRIES = ['registerBackend', 'registerLayer'];
 // BaseOptimizer is abstract, and these methods are private or protected.
 const UNREACHABLE = ['Tensor', 'BaseOptimizer', 'visitParams', 'initSlot', 'update'];
 
+// Metric objects' update (a name the optimizers' private update shares, so methodsOf skips it).
+const METRIC_FACTORIES = ['accuracy', 'precision', 'recall', 'f1', 'topKAccuracy', 'mae', 'mse', 'r2'] as const;
+
 function targets(): [string, Target[]][] {
   return [
     ['nb', functionsOf('', nb as unknown as Record<string, unknown>, [...REGISTRIES, ...UNREACHABLE])],
     ['nb.nn', functionsOf('nn.', nb.nn as unknown as Record<string, unknown>, REGISTRIES)],
     ['nb.optim', functionsOf('optim.', nb.optim as unknown as Record<string, unknown>, UNREACHABLE)],
     ['nb.train', functionsOf('train.', nb.train as unknown as Record<string, unknown>)],
+    ['nb.train.metrics', functionsOf('train.metrics.', nb.train.metrics as unknown as Record<string, unknown>)],
+    ['Metric.update', METRIC_FACTORIES.map((k): Target => ({
+      name: k,
+      label: `train.metrics.${k}().update`,
+      maxArgs: 3,
+      call: (a: unknown[]) => (nb.train.metrics[k]() as { update: Fn }).update(...a),
+    }))],
     ['nb.data', functionsOf('data.', nb.data as unknown as Record<string, unknown>)],
     ['nb.io', functionsOf('io.', nb.io as unknown as Record<string, unknown>)],
     ['nb.viz', functionsOf('viz.', nb.viz as unknown as Record<string, unknown>)],

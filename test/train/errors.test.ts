@@ -42,7 +42,7 @@ const cases: Case[] = [
   ['fit validation null', () => fit(model, data, bad({ validation: null })), 'fit: validation must be an object { x, y } of Tensors, got null'],
   ['fit validation.y', () => fit(model, data, bad({ validation: { x: data.x, y: 'y' } })), 'fit: validation.y must be a Tensor, got string "y"'],
   ['fit validation samples', () => fit(model, data, { validation: { x: nb.zeros([2, 2]), y: data.y } }), 'fit: validation.x [2,2] has 2 samples but validation.y [4] has 4'],
-  ['fit metrics name', () => fit(model, data, bad({ metrics: ['acc'] })), "fit: metrics[0] must be one of 'accuracy', got string \"acc\""],
+  ['fit metrics name', () => fit(model, data, bad({ metrics: ['acc'] })), "fit: metrics[0] must be one of 'accuracy', 'precision', 'recall', 'f1', 'topKAccuracy', 'mae', 'mse', 'r2', { topK: k }, a Metric (name, reset, update, result) or a function (pred, target) => number, got string \"acc\""],
   ['fit metrics string', () => fit(model, data, bad({ metrics: 'accuracy' })), 'fit: metrics must be an array, got string "accuracy"'],
   ['fit loss not a function', () => fit(model, data, bad({ loss: 'mse' })), 'fit: loss must be a function, got string "mse"'],
   ['fit optimizer', () => fit(model, data, bad({ optimizer: 'adam' })), 'fit: optimizer must be an optimizer (an object with lr and step(params)), got string "adam"'],
@@ -65,7 +65,7 @@ const cases: Case[] = [
   ['evaluate options', () => evaluate(model, data, bad(5)), 'evaluate: options must be an object, got 5'],
   ['evaluate batchSize', () => evaluate(model, data, { batchSize: 0.5 }), 'evaluate: batchSize must be an integer ≥ 1, got 0.5'],
   ['evaluate loss', () => evaluate(model, data, bad({ loss: {} })), 'evaluate: loss must be a function, got an object'],
-  ['evaluate metrics', () => evaluate(model, data, bad({ metrics: ['f1'] })), "evaluate: metrics[0] must be one of 'accuracy', got string \"f1\""],
+  ['evaluate metrics', () => evaluate(model, data, bad({ metrics: ['auc'] })), "evaluate: metrics[0] must be one of 'accuracy', 'precision', 'recall', 'f1', 'topKAccuracy', 'mae', 'mse', 'r2', { topK: k }, a Metric (name, reset, update, result) or a function (pred, target) => number, got string \"auc\""],
   ['evaluate error inside a batch', () => evaluate(model, { x: nb.zeros([4, 2]), y: nb.zeros([4, 5]) }), 'evaluate: batch 1: softmaxCrossEntropy: targets must be int32 labels [4] or one-hot/probabilities [4, 3], got [4,5]'],
   ['evaluate unknown option', () => evaluate(model, data, bad({ epochs: 1 })), "evaluate: unknown option 'epochs'"],
   // predict
