@@ -397,7 +397,7 @@ export async function fit(model: Model, data: Data, opts: FitOptions = {}): Prom
       logs.seconds = (performance.now() - tEpoch) / 1000;
       history.epochs.push(logs);
       for (const [k, v] of Object.entries(logs)) if (k !== 'epoch' && v !== undefined) (history.metrics[k] ??= []).push(v);
-      progress.epochEnd(epochLine(logs, epochs, plan.length));
+      progress.epochEnd(epochLine(logs, epochs, plan.length, metrics.map((m) => m.name)));
       for (const cb of callbacks) await cb.onEpochEnd?.(logs, ctx);
     }
   } finally {
@@ -433,7 +433,7 @@ function nanMessage(s: NaNStop, history: History): string {
   return msg;
 }
 
-function epochLine(l: EpochLogs, epochs: number, batches: number): string {
+function epochLine(l: EpochLogs, epochs: number, batches: number, metrics: readonly string[]): string {
   const w = String(epochs).length;
   const parts = [
     `epoch ${String(l.epoch + 1).padStart(w)}/${epochs}`,
@@ -442,9 +442,13 @@ function epochLine(l: EpochLogs, epochs: number, batches: number): string {
     `${Math.round(l.samplesPerSecond)} samples/s`,
     `loss ${fmtMetric(l.loss)}`,
   ];
-  if (l.accuracy !== undefined) parts.push(`accuracy ${fmtMetric(l.accuracy)}`);
-  if (l.val_loss !== undefined) parts.push(`val_loss ${fmtMetric(l.val_loss)}`);
-  if (l.val_accuracy !== undefined) parts.push(`val_accuracy ${fmtMetric(l.val_accuracy)}`);
+  for (const k of ['', 'val_']) {
+    if (k && l.val_loss !== undefined) parts.push(`val_loss ${fmtMetric(l.val_loss)}`);
+    for (const m of metrics) {
+      const v = l[k + m];
+      if (v !== undefined) parts.push(`${k}${m} ${fmtMetric(v)}`);
+    }
+  }
   return parts.join(' · ');
 }
 

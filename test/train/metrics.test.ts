@@ -161,6 +161,9 @@ describe('metrics in fit', () => {
       expect(h.metrics[k]!.length, k).toBe(2);
       expect(h.metrics[`val_${k}`]!.length, k).toBe(2);
     }
+    const lines: string[] = [];
+    await fit(model, data, { epochs: 1, verbose: 2, log: (l) => lines.push(l), validation: data, metrics: ['accuracy', 'f1'] });
+    expect(lines[0]).toMatch(/ · loss \d\.\d{4} · accuracy \d\.\d{4} · f1 \d\.\d{4} · val_loss \d\.\d{4} · val_accuracy \d\.\d{4} · val_f1 \d\.\d{4}$/);
     // micro f1 of single-label classes is the accuracy
     expect(h.metrics.f1![1]).toBeCloseTo(h.metrics.accuracy![1]!, 12);
     expect(h.metrics.val_top5Accuracy![1]).toBe(1);
