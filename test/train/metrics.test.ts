@@ -197,6 +197,25 @@ describe('metrics in fit', () => {
     model.dispose();
   });
 
+  it("works by hand in a loop (docs/training.md's snippet), leaving nothing behind", async () => {
+    nb.seed(5);
+    const test = nb.data.toyTensors(nb.data.xor({ n: 50, seed: 3 }));
+    const model = nb.nn.sequential(nb.nn.linear(2, 4), nb.nn.relu(), nb.nn.linear(4, 2));
+    const before = nb.memory().numTensors;
+    const f1 = nb.train.metrics.f1({ average: 'macro' });
+    for (const { x, y } of nb.data.batches(test, { batchSize: 16 })) {
+      const pred = nb.noGrad(() => nb.tidy(() => model.call(x)));
+      await f1.update(pred, y);
+      nb.dispose([pred, x, y]);
+    }
+    expect(nb.memory().numTensors).toBe(before);
+    const ev = await evaluate(model, test, { metrics: ['f1'] });
+    expect(f1.result()).toBeCloseTo(ev.f1!, 12);
+    expect(f1.confusionMatrix().flat().reduce((a, b) => a + b, 0)).toBe(50);
+    nb.dispose(test);
+    model.dispose();
+  });
+
   it('rejects unknown metrics and clashing names', async () => {
     const data = nb.data.toyTensors(nb.data.xor({ n: 8, seed: 1 }));
     const model = nb.nn.sequential(nb.nn.linear(2, 2));
