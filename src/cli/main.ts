@@ -10,8 +10,24 @@
  *   nabla playground [--port N] [--no-open]
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { MODELS } from './models.js';
-import { demo, evaluateFile, train } from './commands.js';
+// The library is loaded in main() (not imported statically) so that an error while it loads,
+// e.g. a bad NABLA_BACKEND, is reported like any other: `nabla: error: …`, exit code 1.
+import type * as modelsModule from './models.js';
+import type * as commandsModule from './commands.js';
+
+/** The parts of nabla the commands use. */
+export interface CliLibrary {
+  MODELS: typeof modelsModule.MODELS;
+  demo: typeof commandsModule.demo;
+  evaluateFile: typeof commandsModule.evaluateFile;
+  train: typeof commandsModule.train;
+}
+
+/** Loads nabla's models and commands. */
+export async function loadLibrary(): Promise<CliLibrary> {
+  const [{ MODELS }, { demo, evaluateFile, train }] = await Promise.all([import('./models.js'), import('./commands.js')]);
+  return { MODELS, demo, evaluateFile, train };
+}
 
 function int(flag: string): (v: string) => number {
   return (v) => {
@@ -52,7 +68,8 @@ interface PlaygroundModule {
   servePlayground(opts: { port?: number; open?: boolean }): Promise<{ url: string; close(): Promise<void> }>;
 }
 
-export function buildProgram(): Command {
+export function buildProgram(lib: CliLibrary): Command {
+  const { MODELS, demo, evaluateFile, train } = lib;
   const program = new Command();
   program
     .name('nabla')
@@ -149,7 +166,12 @@ export function buildProgram(): Command {
 
 /** Runs the CLI; returns the exit code (errors are printed as `nabla: error: …`). */
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
+  let program: Command;
+  try {
+    program = buildProgram(await loadLibrary());
+  } catch (e) {
+    return reportError(e);
+  }
   program.exitOverride();
   for (const c of program.commands) c.exitOverride();
   try {
@@ -165,9 +187,15 @@ export async function main(argv: readonly string[]): Promise<number> {
       // commander has printed its message (unknown option, missing argument, help, version)
       return ce.exitCode ?? 1;
     }
-    process.stderr.write(`nabla: error: ${(e as Error).message}\n`);
-    return 1;
+    return reportError(e);
   }
+}
+
+/** Prints `nabla: error: <message>` (without a second `nabla: ` prefix) and returns exit code 1. */
+function reportError(e: unknown): number {
+  const message = e instanceof Error ? e.message : String(e);
+  process.stderr.write(`nabla: error: ${message.replace(/^nabla: /, '')}\n`);
+  return 1;
 }
 
 const code = await main(process.argv);
