@@ -276,6 +276,9 @@ export async function evaluateFile(file: string, args: EvalArgs = {}): Promise<E
   checkPositive(args.testLimit, '--limit', true);
   checkPositive(args.batchSize, '--batch-size', true);
   const backend = selectBackend(args.backend);
+  // A run's folder is the common mistake: say so rather than pass on the system's EISDIR.
+  const stat = await nodeBuiltin('node:fs/promises', 'nabla eval').stat(file).catch(() => null);
+  if (stat?.isDirectory()) throw new Error(`eval: ${file} is a folder, not a model file (nabla train --out DIR writes DIR/model.nabla)`);
   const { model, metadata } = await nb.io.loadFile(file);
   try {
     const kind = metadata.dataset;

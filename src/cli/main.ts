@@ -9,6 +9,7 @@
  *   nabla models
  *   nabla playground [--port N] [--no-open]
  */
+import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 // The library is loaded in main() (not imported statically) so that an error while it loads,
 // e.g. a bad NABLA_BACKEND, is reported like any other: `nabla: error: …`, exit code 1.
@@ -75,6 +76,7 @@ export function buildProgram(lib: CliLibrary): Command {
     .name('nabla')
     .description('nabla (∇): train the lectures\' neural networks from the command line')
     .showHelpAfterError('(run with --help for usage)')
+    .version(packageVersion(), '-V, --version', 'print nabla\'s version')
     .configureOutput({ outputError: (s, write) => write(s) });
 
   const modelList = Object.values(MODELS)
@@ -164,8 +166,25 @@ export function buildProgram(lib: CliLibrary): Command {
   return program;
 }
 
+/** The version in nabla's package.json (two folders up from src/cli/ and from dist/cli/). */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+}
+
+/**
+ * A reader that stops early (`nabla help train | head -5`) closes the pipe: the next write to
+ * stdout fails with EPIPE. Nothing more can be shown, so the command ends quietly with exit code
+ * 0, as Unix tools do; any other stdout error is rethrown.
+ */
+function exitQuietlyOnEpipe(err: Error & { code?: string }): void {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+}
+
 /** Runs the CLI; returns the exit code (errors are printed as `nabla: error: …`). */
 export async function main(argv: readonly string[]): Promise<number> {
+  if (!process.stdout.listeners('error').includes(exitQuietlyOnEpipe)) process.stdout.on('error', exitQuietlyOnEpipe);
   let program: Command;
   try {
     program = buildProgram(await loadLibrary());
