@@ -31,6 +31,15 @@ const finalizer = new FinalizationRegistry<Held>((held) => {
 
 let nextId = 0;
 
+// `Symbol.dispose` (explicit resource management, `using`) is in TypeScript's `esnext.disposable`
+// lib and in @types/node, but not in a browser project's ES2022 + DOM libs: declaring the symbol
+// here (as @types/node does; identical declarations merge) keeps nabla's declarations checking there.
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+}
+
 /** Node's `util.inspect.custom` (a registered symbol: no `node:util` import, so browsers load this file). */
 const INSPECT: unique symbol = Symbol.for('nodejs.util.inspect.custom');
 
