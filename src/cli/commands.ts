@@ -244,7 +244,7 @@ async function writeOutputs(dir: string, spec: ModelSpec, model: nb.nn.Module, h
 }
 
 /**
- * What `npm start` runs: the best MNIST training that fits in about two minutes. On a fast backend
+ * What `npm start` runs: the best MNIST training that fits in about 20 s. On a fast backend
  * (wasm, picked when registered and available) the MLP for 2 epochs (≈ 97–98%); on the cpu
  * reference backend softmax regression for 5 epochs (≈ 92%). Flags given override the choice.
  */

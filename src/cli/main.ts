@@ -109,7 +109,7 @@ export function buildProgram(lib: CliLibrary): Command {
 
   program
     .command('demo')
-    .description('train on MNIST for about two minutes: the MLP (2 epochs) on the wasm backend, softmax regression (5 epochs) on cpu')
+    .description('train on MNIST for about 20 s: the MLP (2 epochs) on the wasm backend, softmax regression (5 epochs) on cpu')
     .option('--epochs <n>', 'passes over the training data', int('--epochs'))
     .option('--limit <n>', 'train on the first N training samples', int('--limit'))
     .option('--backend <name>', 'compute backend (default: wasm when available)')

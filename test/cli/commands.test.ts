@@ -54,3 +54,17 @@ describe('nabla eval <folder>', () => {
     expect(r.stderr).not.toMatch(/EISDIR/);
   });
 });
+
+describe('the demo (npm start)', () => {
+  it("states one measured duration in the CLI's help, README.md and docs/cli.md", async () => {
+    const duration = 'about 20 s';
+    const help = await nabla('help', 'demo');
+    expect(help.stdout).toContain(`train on MNIST for ${duration}`);
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const docs = readFileSync(join(root, 'docs/cli.md'), 'utf8');
+    for (const text of [readme, docs]) {
+      expect(text).toContain(duration);
+      expect(text).not.toMatch(/about (a|one|two) minutes?\b.*demo|demo.*about (a|one|two) minutes?\b|trains on real MNIST for about a minute/);
+    }
+  });
+});
