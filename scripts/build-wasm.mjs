@@ -3,10 +3,13 @@
 //   nabla-relaxed.wasm  the same with relaxed SIMD (fused multiply-add), used where the engine validates it
 //   nabla-simd-st.wasm  128-bit SIMD on unshared memory, single-threaded (no SharedArrayBuffer needed)
 // Nothing prebuilt is committed; `npm run build` (and so `npm ci`, via prepare) runs this.
-import asc from 'assemblyscript/asc';
+// A module newer than asm/, this script and the installed AssemblyScript is kept (compiling the
+// three takes about a minute); `node scripts/build-wasm.mjs --force` rebuilds them all.
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { forced, isStale, newestInput } from './stale.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'dist', 'wasm');
@@ -27,7 +30,20 @@ const variants = [
   { file: 'nabla-simd-st.wasm', flags: [] },
 ];
 
+const inputs = newestInput([
+  join(root, 'asm'),
+  fileURLToPath(import.meta.url),
+  join(root, 'scripts', 'stale.mjs'),
+  createRequire(import.meta.url).resolve('assemblyscript/package.json'),
+]);
+
+let asc = null; // loaded only when a module is compiled (loading it takes seconds)
 for (const v of variants) {
+  if (!forced && !isStale(join(outDir, v.file), inputs)) {
+    console.log(`build-wasm: dist/wasm/${v.file} is up to date`);
+    continue;
+  }
+  asc ??= (await import('assemblyscript/asc')).default;
   const { error, stderr } = await asc.main([...common, ...v.flags, '--outFile', join(outDir, v.file)]);
   if (error) {
     console.error(stderr.toString());

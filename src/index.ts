@@ -3,7 +3,8 @@
  *
  * Images are NCHW ([batch, channels, height, width]) everywhere; convolution filters are OIHW.
  */
-import { findBackend, registerBackend } from './engine.js';
+import { backendNames, findBackend, registerBackend } from './engine.js';
+import { fail } from './validate.js';
 import { createCpuBackend } from './backends/cpu/index.js';
 import { createWasmBackend, wasmAvailable } from './backends/wasm/index.js';
 export { WasmOutOfMemoryError } from './backends/wasm/index.js';
@@ -22,6 +23,10 @@ registerBackend('wasm', () => {
     return findBackend('cpu');
   }
 }, { isDefault: envBackend ? envBackend === 'wasm' : WASM_IS_DEFAULT && wasmAvailable() });
+// A misspelt name (NABLA_BACKEND=WASM) must not silently run on the default backend.
+if (envBackend && !backendNames().includes(envBackend)) {
+  fail('nabla', 'the environment variable NABLA_BACKEND', `a backend name (${backendNames().map((n) => `'${n}'`).join(' or ')}) or unset`, envBackend);
+}
 
 export { Tensor } from './tensor/tensor.js';
 export type { NestedArray, TensorLike } from './tensor/tensor.js';

@@ -9,9 +9,26 @@
  *   nabla models
  *   nabla playground [--port N] [--no-open]
  */
+import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import { MODELS } from './models.js';
-import { demo, evaluateFile, train } from './commands.js';
+// The library is loaded in main() (not imported statically) so that an error while it loads,
+// e.g. a bad NABLA_BACKEND, is reported like any other: `nabla: error: …`, exit code 1.
+import type * as modelsModule from './models.js';
+import type * as commandsModule from './commands.js';
+
+/** The parts of nabla the commands use. */
+export interface CliLibrary {
+  MODELS: typeof modelsModule.MODELS;
+  demo: typeof commandsModule.demo;
+  evaluateFile: typeof commandsModule.evaluateFile;
+  train: typeof commandsModule.train;
+}
+
+/** Loads nabla's models and commands. */
+export async function loadLibrary(): Promise<CliLibrary> {
+  const [{ MODELS }, { demo, evaluateFile, train }] = await Promise.all([import('./models.js'), import('./commands.js')]);
+  return { MODELS, demo, evaluateFile, train };
+}
 
 function int(flag: string): (v: string) => number {
   return (v) => {
@@ -52,12 +69,14 @@ interface PlaygroundModule {
   servePlayground(opts: { port?: number; open?: boolean }): Promise<{ url: string; close(): Promise<void> }>;
 }
 
-export function buildProgram(): Command {
+export function buildProgram(lib: CliLibrary): Command {
+  const { MODELS, demo, evaluateFile, train } = lib;
   const program = new Command();
   program
     .name('nabla')
     .description('nabla (∇): train the lectures\' neural networks from the command line')
     .showHelpAfterError('(run with --help for usage)')
+    .version(packageVersion(), '-V, --version', 'print nabla\'s version')
     .configureOutput({ outputError: (s, write) => write(s) });
 
   const modelList = Object.values(MODELS)
@@ -90,7 +109,7 @@ export function buildProgram(): Command {
 
   program
     .command('demo')
-    .description('train on MNIST for about two minutes: the MLP (2 epochs) on the wasm backend, softmax regression (5 epochs) on cpu')
+    .description('train on MNIST for about 20 s: the MLP (2 epochs) on the wasm backend, softmax regression (5 epochs) on cpu')
     .option('--epochs <n>', 'passes over the training data', int('--epochs'))
     .option('--limit <n>', 'train on the first N training samples', int('--limit'))
     .option('--backend <name>', 'compute backend (default: wasm when available)')
@@ -147,9 +166,31 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** The version in nabla's package.json (two folders up from src/cli/ and from dist/cli/). */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+}
+
+/**
+ * A reader that stops early (`nabla help train | head -5`) closes the pipe: the next write to
+ * stdout fails with EPIPE. Nothing more can be shown, so the command ends quietly with exit code
+ * 0, as Unix tools do; any other stdout error is rethrown.
+ */
+function exitQuietlyOnEpipe(err: Error & { code?: string }): void {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+}
+
 /** Runs the CLI; returns the exit code (errors are printed as `nabla: error: …`). */
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
+  if (!process.stdout.listeners('error').includes(exitQuietlyOnEpipe)) process.stdout.on('error', exitQuietlyOnEpipe);
+  let program: Command;
+  try {
+    program = buildProgram(await loadLibrary());
+  } catch (e) {
+    return reportError(e);
+  }
   program.exitOverride();
   for (const c of program.commands) c.exitOverride();
   try {
@@ -165,9 +206,15 @@ export async function main(argv: readonly string[]): Promise<number> {
       // commander has printed its message (unknown option, missing argument, help, version)
       return ce.exitCode ?? 1;
     }
-    process.stderr.write(`nabla: error: ${(e as Error).message}\n`);
-    return 1;
+    return reportError(e);
   }
+}
+
+/** Prints `nabla: error: <message>` (without a second `nabla: ` prefix) and returns exit code 1. */
+function reportError(e: unknown): number {
+  const message = e instanceof Error ? e.message : String(e);
+  process.stderr.write(`nabla: error: ${message.replace(/^nabla: /, '')}\n`);
+  return 1;
 }
 
 const code = await main(process.argv);

@@ -39,6 +39,9 @@ interface ParamEntry {
   trainable: boolean;
 }
 
+/** Node's `util.inspect.custom` (a registered symbol: browsers load this file unchanged). */
+const INSPECT: unique symbol = Symbol.for('nodejs.util.inspect.custom');
+
 /** Called after a module's forward: `(module, input, output)`. */
 export type ForwardHook = (module: Module, input: Tensor, output: Tensor) => void;
 
@@ -254,6 +257,36 @@ export abstract class Module {
       e.tensor.dispose();
     }
     for (const [, m] of this.modules) m.dispose();
+  }
+
+  /**
+   * The module's structure, one line per module, children indented under their parent:
+   * `name: Type (N parameters: weight [4,3], bias [3])`. Needs no input shape (see `summary`
+   * for output shapes). What `console.log(module)` shows in Node.
+   */
+  toString(): string {
+    const lines: string[] = [];
+    const visit = (label: string, m: Module, indent: string): void => {
+      const n = m.numParameters();
+      const own = [...m.params].map(([name, e]) => `${name} ${fmt(e.tensor.shape)}`);
+      const count = `${n.toLocaleString('en-US')} parameter${n === 1 ? '' : 's'}`;
+      const detail = own.length !== 0 ? ` (${count}: ${own.join(', ')})` : n !== 0 || m.modules.size !== 0 ? ` (${count})` : '';
+      lines.push(`${indent}${label}${m.typeName}${detail}`);
+      for (const [name, c] of m.modules) visit(`${name}: `, c, `${indent}  `);
+    };
+    visit('', this, '');
+    return lines.join('\n');
+  }
+
+  /** Writes `toString()` (the structure) to the console; returns this module. */
+  print(): this {
+    console.log(this.toString());
+    return this;
+  }
+
+  /** What `console.log(module)` and `util.inspect(module)` show in Node: `toString()`, not internals. */
+  [INSPECT](): string {
+    return this.toString();
   }
 
   /**

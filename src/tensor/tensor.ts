@@ -31,6 +31,18 @@ const finalizer = new FinalizationRegistry<Held>((held) => {
 
 let nextId = 0;
 
+// `Symbol.dispose` (explicit resource management, `using`) is in TypeScript's `esnext.disposable`
+// lib and in @types/node, but not in a browser project's ES2022 + DOM libs: declaring the symbol
+// here (as @types/node does; identical declarations merge) keeps nabla's declarations checking there.
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+}
+
+/** Node's `util.inspect.custom` (a registered symbol: no `node:util` import, so browsers load this file). */
+const INSPECT: unique symbol = Symbol.for('nodejs.util.inspect.custom');
+
 export class Tensor {
   readonly id = nextId++;
   readonly shape: Shape;
@@ -213,6 +225,20 @@ export class Tensor {
     if (this.isDisposed) return `tensor(<disposed> ${fmt(this.shape)})`;
     if (!this.backend.downloadSync) return `tensor(shape=${fmt(this.shape)}, dtype=${this.dtype}, backend=${this.backend.name})`;
     return formatTensor(this.dataSync(), this.shape, this.dtype, this.requiresGrad);
+  }
+
+  /** Writes `toString()` to the console (like PyTorch's `print(t)` and TF.js's `t.print()`); returns this tensor. */
+  print(): this {
+    console.log(this.toString());
+    return this;
+  }
+
+  /**
+   * What `console.log(t)` and `util.inspect(t)` show in Node: `toString()`, not the tensor's
+   * internals. The key is the registry symbol Node looks up, so browsers load this unchanged.
+   */
+  [INSPECT](): string {
+    return this.toString();
   }
 
   /** Marks this tensor as requiring gradients (in place) and returns it. */
