@@ -8,7 +8,7 @@
  * plain SGD is exactly w ← (1 − ηλ)w − η∇ (the L2 penalty (λ/2)‖w‖²). `adamw` decouples it.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { keep, noGrad, tidy } from '../engine.js';
+import { keep, noGrad, noteOptimizerStep, tidy } from '../engine.js';
 import { fullLike, zerosLike } from '../tensor/creation.js';
 import * as ops from '../ops/index.js';
 import { checkArray, checkBoolean, checkInt, checkNumber, checkOneOf, checkOptions, fail, optBoolean, optNumber } from '../validate.js';
@@ -128,6 +128,7 @@ export abstract class BaseOptimizer implements Optimizer {
         this.stepLr = this.lr;
       }),
     );
+    noteOptimizerStep(this);
   }
 
   #stepOne(p: Tensor): void {
