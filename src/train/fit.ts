@@ -13,7 +13,7 @@ import { isFloat } from '../tensor/dtype.js';
 import { add, cast, eq, gt } from '../ops/elementwise.js';
 import { argmax, sum } from '../ops/reduce.js';
 import { square } from '../ops/elementwise.js';
-import { concat, flatten } from '../ops/shape.js';
+import { concat, flatten, slice } from '../ops/shape.js';
 import { crossEntropy, firstBadLabel, labelError, softmaxCrossEntropy } from '../nn/losses.js';
 import { adam } from '../optim/index.js';
 import { batchIndices, numSamples, takeRows } from '../data/batch.js';
@@ -41,6 +41,8 @@ export interface FitOptions {
   metrics?: readonly Metric[];
   /** Data evaluated after every epoch (metrics prefixed `val_`). */
   validation?: Data;
+  /** Hold out this fraction (in (0, 1)) of the samples, the last ones before shuffling, as `validation` (Keras's validation_split). */
+  validationSplit?: number;
   /** Shuffle the training samples every epoch (default true). */
   shuffle?: boolean;
   /** Seed of the shuffling (default: drawn from the global generator, which `nb.seed` sets). */
@@ -80,7 +82,7 @@ export interface Evaluation {
 
 const FIT_OPTIONS = [
   'epochs', 'batchSize', 'optimizer', 'schedule', 'loss', 'metrics', 'validation', 'shuffle', 'seed', 'callbacks',
-  'verbose', 'log', 'recordGradNorms', 'stopOnNaN', 'validationBatchSize', 'threshold',
+  'verbose', 'log', 'recordGradNorms', 'stopOnNaN', 'validationBatchSize', 'threshold', 'validationSplit',
 ] as const;
 const EVALUATE_OPTIONS = ['batchSize', 'loss', 'metrics', 'threshold'] as const;
 
@@ -250,6 +252,7 @@ export function layerOf(paramName: string): string {
  * for the defaults (1 epoch, batches of 32, Adam 1e-3, softmax cross-entropy, shuffled).
  */
 export async function fit(model: Model, data: Data, opts: FitOptions = {}): Promise<History> {
+  if (opts?.validationSplit !== undefined) return fitWithSplit(model, data, opts);
   const op = 'fit';
   checkModel(op, model);
   const n = checkData(op, data, 'data');
@@ -398,6 +401,31 @@ export async function fit(model: Model, data: Data, opts: FitOptions = {}): Prom
   }
   for (const cb of callbacks) await cb.onTrainEnd?.(history, ctx);
   return history;
+}
+
+/**
+ * `fit` with `validationSplit`: the last fraction of the samples (before any shuffling) becomes
+ * the validation set, as in Keras (the first ⌊n·(1 − split)⌋ samples train).
+ */
+async function fitWithSplit(model: Model, data: Data, opts: FitOptions): Promise<History> {
+  const op = 'fit';
+  checkModel(op, model);
+  const n = checkData(op, data, 'data');
+  const { validationSplit, ...rest } = checkOptions(op, opts, FIT_OPTIONS);
+  const split = checkNumber(op, 'validationSplit', validationSplit, { above: 0, below: 1 });
+  if (rest.validation !== undefined) throw new Error(`${op}: give validationSplit or validation, not both (validationSplit holds out the last samples of data as the validation set)`);
+  const nTrain = Math.floor(n * (1 - split));
+  if (nTrain === n) throw new Error(`${op}: validationSplit ${split} of ${n} samples leaves no validation sample`);
+  if (nTrain === 0) throw new Error(`${op}: validationSplit ${split} of ${n} samples leaves no training sample`);
+  const parts = noGrad(() => ({
+    train: { x: slice(data.x, [0], [nTrain]), y: slice(data.y, [0], [nTrain]) },
+    validation: { x: slice(data.x, [nTrain], [n - nTrain]), y: slice(data.y, [nTrain], [n - nTrain]) },
+  }));
+  try {
+    return await fit(model, parts.train, { ...rest, validation: parts.validation });
+  } finally {
+    for (const t of [parts.train.x, parts.train.y, parts.validation.x, parts.validation.y]) if (t !== data.x && t !== data.y) t.dispose();
+  }
 }
 
 /**
