@@ -8,7 +8,7 @@ import type { DType } from './tensor/dtype.js';
 import { bytesPerElement } from './tensor/dtype.js';
 import type { Shape } from './tensor/shape.js';
 import { Tensor } from './tensor/tensor.js';
-import { checkFunction, checkOptions, checkString, fail, optBoolean } from './validate.js';
+import { checkBoolean, checkFunction, checkOptions, checkString, fail, optBoolean } from './validate.js';
 
 import type { OpDef } from './registry.js';
 export { defineOp, listOps, type OpDef } from './registry.js';
@@ -65,6 +65,110 @@ export interface MemoryInfo {
 export function memory(): MemoryInfo {
   const b = getBackend();
   return { numTensors: liveTensors, numBuffers: liveBuffers, numBytes: liveBytes, backend: { name: b.name, ...b.memory() } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The leak watch. Tensors that outlive every tidy scope (made outside any, returned from a
+// top-level tidy, kept) are counted; a count that keeps growing from one optimizer step to the
+// next is the mark of a hand-written training loop without `tidy`, which is warned about once.
+
+let outsideLive = 0;
+/** Optimizer steps compared: the warning needs growth over this many consecutive steps. */
+const LEAK_WINDOW = 12;
+const leakWindows = new WeakMap<object, number[]>();
+let leakWarned = false;
+let leakTracking = readLeakEnv();
+/** Where each tracked tensor was created (debug mode only), by tensor id. */
+const leakSites = new Map<number, string>();
+
+function readLeakEnv(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const v = env?.NABLA_DEBUG_LEAKS;
+  return v !== undefined && v !== '' && v !== '0' && v !== 'false';
+}
+
+/** The folder of nabla's own modules (src/ or dist/), to skip its frames in creation stacks. */
+const ownDir = ((): string | null => {
+  const m = /\(?((?:file:\/\/)?[^\s()]*?)engine\.[cm]?[jt]s:\d+/.exec(new Error().stack ?? '');
+  return m?.[1] || null;
+})();
+
+/** The first stack frame outside nabla: the user's line that created a tensor. */
+function userFrame(stack: string | undefined): string {
+  const lines = (stack ?? '').split('\n').slice(1).map((l) => l.trim().replace(/^at /, ''));
+  const own = (l: string): boolean => (ownDir !== null && l.includes(ownDir)) || /^node:|\(node:/.test(l) || l.includes('node_modules/nabla/');
+  return lines.find((l) => !own(l)) ?? lines[0] ?? '(unknown)';
+}
+
+/** Internal: a tensor now lives outside every scope (tensor.ts calls this once per tensor). */
+export function tensorEscaped(id: number): void {
+  outsideLive++;
+  if (leakTracking) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 40;
+    const stack = new Error().stack;
+    Error.stackTraceLimit = limit;
+    leakSites.set(id, userFrame(stack));
+  }
+}
+
+/** Internal: a tensor counted by `tensorEscaped` was disposed or collected. */
+export function escapedDisposed(id: number): void {
+  outsideLive--;
+  if (leakSites.size) leakSites.delete(id);
+}
+
+/**
+ * Debug mode of the leak watch (also `NABLA_DEBUG_LEAKS=1`): records the line that created each
+ * tensor living outside every tidy scope, so the leak warning names the lines. Costs a stack
+ * trace per such tensor; off by default. Returns the previous setting.
+ */
+export function trackLeaks(on: boolean): boolean {
+  const o = checkBoolean('debug.trackLeaks', 'on', on);
+  const was = leakTracking;
+  leakTracking = o;
+  if (!o) leakSites.clear();
+  return was;
+}
+
+/** The live tensors outside every tidy scope, and (in debug mode) how many each source line created, most first. */
+export function leakReport(): { outsideScopes: number; sites: { site: string; count: number }[] } {
+  const counts = new Map<string, number>();
+  for (const site of leakSites.values()) counts.set(site, (counts.get(site) ?? 0) + 1);
+  const sites = [...counts].map(([site, count]) => ({ site, count })).sort((a, b) => b.count - a.count);
+  return { outsideScopes: outsideLive, sites };
+}
+
+/** Internal, for tests: the warning may be given again. */
+export function resetLeakWatch(): void {
+  leakWarned = false;
+}
+
+/**
+ * Internal: called by every optimizer step. When the tensors outside every tidy scope grew over
+ * the last LEAK_WINDOW steps of `owner` (nearly every step, by at least one a step), warns once.
+ */
+export function noteOptimizerStep(owner: object): void {
+  if (leakWarned) return;
+  let w = leakWindows.get(owner);
+  if (!w) leakWindows.set(owner, (w = []));
+  w.push(outsideLive);
+  if (w.length > LEAK_WINDOW + 1) w.shift();
+  if (w.length <= LEAK_WINDOW) return;
+  let grew = 0;
+  for (let i = 1; i < w.length; i++) if (w[i]! > w[i - 1]!) grew++;
+  const growth = w[LEAK_WINDOW]! - w[0]!;
+  // a garbage collection may free some leaked tensors now and then: most steps growing is enough
+  if (grew < LEAK_WINDOW - 2 || growth < LEAK_WINDOW) return;
+  leakWarned = true;
+  const perStep = Math.round(growth / LEAK_WINDOW);
+  let msg = `nabla: ${outsideLive} tensors live outside any nb.tidy scope, ${growth} more than ${LEAK_WINDOW} optimizer steps ago (about ${perStep} a step): `
+    + 'a training step that runs outside nb.tidy leaks every tensor it creates. Wrap each step in nb.tidy and return numbers: '
+    + 'const loss = nb.tidy(() => { const l = lossFn(model.call(x), y); l.backward(); opt.step(); opt.zeroGrad(); return l.item(); });';
+  const { sites } = leakReport();
+  if (sites.length) msg += `\nLines that created the tensors still alive (count × line):\n${sites.slice(0, 5).map((s) => `  ${s.count} × ${s.site}`).join('\n')}`;
+  else msg += ' (nb.debug.trackLeaks(true) or NABLA_DEBUG_LEAKS=1 names the lines that create them.)';
+  console.warn(msg);
 }
 
 // ---------------------------------------------------------------------------------------------

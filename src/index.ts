@@ -52,3 +52,4 @@ export * as train from './train/index.js';
 export * as data from './data/index.js';
 export * as io from './io/index.js';
 export * as viz from './viz/index.js';
+export * as debug from './debug.js';

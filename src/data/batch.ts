@@ -93,7 +93,19 @@ export function takeRows(t: Tensor, indices: Int32Array | readonly number[]): Te
     // slice returns t itself (shared) when the batch is the whole set; a fresh view is fine either way
     return out;
   }
-  return gather(t, fromArray(Int32Array.from(indices), [n], { backend: t.backend.name }), 0);
+  // The index tensor is a temporary of this call: freed here, or (when the result is recorded for
+  // autograd, whose backward pass reads it) disposed together with the result.
+  const idx = fromArray(Int32Array.from(indices), [n], { backend: t.backend.name });
+  let out: Tensor;
+  try {
+    out = gather(t, idx, 0);
+  } catch (e) {
+    idx.dispose();
+    throw e;
+  }
+  if (out.gradFn) out.own(idx);
+  else idx.dispose();
+  return out;
 }
 
 export interface Batch {

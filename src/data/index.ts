@@ -7,6 +7,7 @@
  * - 2-D toy sets for the playground: `circle`, `xor`, `gaussian`, `spiral`, `plane`, `gaussianMix`
  *   (pure TypeScript, seeded, browser-safe), `toyTensors`, `splitToy`.
  * - Batching: `batchIndices`, `takeRows`, `batches`.
+ * - Streams of batches for `fit`: `shuffleBuffer`, `prefetch`.
  */
 export { parseIdx, encodeIdx, IdxError } from './idx.js';
 export type { IdxArray, IdxType } from './idx.js';
@@ -16,3 +17,5 @@ export { circle, xor, gaussian, spiral, plane, gaussianMix, toySets, toyTensors,
 export type { ToyOptions, ToyData, ClassificationData, RegressionData, ToySetName } from './toy.js';
 export { batches, batchIndices, takeRows, numBatches, numSamples } from './batch.js';
 export type { Batch, BatchOptions } from './batch.js';
+export { shuffleBuffer, prefetch } from './stream.js';
+export type { AnyIterable } from './stream.js';

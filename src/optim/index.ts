@@ -3,7 +3,7 @@
  * and learning-rate schedules. See docs/optim.md.
  */
 export { BaseOptimizer, SGD, Adagrad, RMSprop, Adadelta, Adam, sgd, adagrad, rmsprop, adadelta, adam, adamw, fromConfig, byName } from './optimizer.js';
-export type { Optimizer, OptimizerState, SGDOptions, AdagradOptions, RMSpropOptions, AdadeltaOptions, AdamOptions } from './optimizer.js';
+export type { Optimizer, OptimizerState, ParamGroup, Params, SGDOptions, AdagradOptions, RMSpropOptions, AdadeltaOptions, AdamOptions } from './optimizer.js';
 export { stepDecay, exponentialDecay, lambdaSchedule, constantSchedule } from './schedules.js';
 export type { LRSchedule, ScheduleOptions } from './schedules.js';
 export { clipGradNorm, clipGradValue, gradNorms } from './clip.js';

@@ -8,21 +8,22 @@
  * plain SGD is exactly w ← (1 − ηλ)w − η∇ (the L2 penalty (λ/2)‖w‖²). `adamw` decouples it.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { keep, noGrad, tidy } from '../engine.js';
+import { keep, noGrad, noteOptimizerStep, tidy } from '../engine.js';
 import { fullLike, zerosLike } from '../tensor/creation.js';
 import * as ops from '../ops/index.js';
-import { checkBoolean, checkInt, checkNumber, checkOneOf, checkOptions, optBoolean, optNumber } from '../validate.js';
+import { checkArray, checkBoolean, checkInt, checkNumber, checkOneOf, checkOptions, fail, optBoolean, optNumber } from '../validate.js';
 import { checkNamedTensors, checkObject, checkTensorList } from '../nn/checks.js';
+import { Tensor as TensorClass } from '../tensor/tensor.js';
 
 export interface Optimizer {
   /** The learning rate η used by the next step (schedules set it). */
   lr: number;
   /** Steps taken so far. */
   readonly iterations: number;
-  /** Updates every parameter that has a gradient. */
-  step(params: readonly Tensor[]): void;
-  /** Clears the gradients of `params`. */
-  zeroGrad(params: readonly Tensor[]): void;
+  /** Updates every parameter that has a gradient: `params`, or those given at construction. */
+  step(params?: readonly Tensor[]): void;
+  /** Clears the gradients of `params`, or of those given at construction. */
+  zeroGrad(params?: readonly Tensor[]): void;
   /** The optimizer's name and hyper-parameters (JSON). */
   config(): { type: string; lr: number; [k: string]: number | boolean | string };
   /** Drops all per-parameter state (and disposes it). */
@@ -39,6 +40,15 @@ export interface OptimizerState {
   params: Record<string, { step: number; slots: Tensor[] }>;
 }
 
+/** Parameters with a learning rate of their own (`lr` unset: the optimizer's `lr`). */
+export interface ParamGroup {
+  params: readonly Tensor[];
+  lr?: number;
+}
+
+/** What an optimizer can be given at construction: parameters, or groups of them. */
+export type Params = readonly Tensor[] | readonly ParamGroup[];
+
 function checkLr(name: string, lr: unknown): number {
   return checkNumber(name, 'lr', lr, { min: 0 });
 }
@@ -53,10 +63,34 @@ export abstract class BaseOptimizer implements Optimizer {
   private readonly state = new Map<Tensor, Tensor[]>();
   private readonly steps = new Map<Tensor, number>();
   private _lr: number;
+  /** The learning rate of the update being computed (the group's, or `lr`): what `update` uses. */
+  protected stepLr: number;
+  /** The parameters given at construction (PyTorch style), in groups; empty otherwise. */
+  readonly paramGroups: ParamGroup[] = [];
 
   constructor(readonly name: string, lr: number, protected readonly slots: number) {
     checkLr(name, lr);
     this._lr = lr;
+    this.stepLr = lr;
+  }
+
+  /**
+   * Adds parameters (an array of Tensors, or of `{ params, lr }` groups) to those `step()` and
+   * `zeroGrad()` use when called without any — what the factories' PyTorch form does.
+   */
+  addParams(params: Params): this {
+    const known = new Map<Tensor, string>();
+    this.paramGroups.forEach((g, i) => g.params.forEach((p, j) => known.set(p, `paramGroups[${i}].params[${j}]`)));
+    this.paramGroups.push(...paramGroupsOf(this.name, params, known));
+    return this;
+  }
+
+  /** The bound groups, or an error saying how to give parameters. */
+  #boundGroups(method: string): readonly ParamGroup[] {
+    if (this.paramGroups.length === 0) {
+      throw new Error(`${this.name}.${method}: no parameters: pass them (opt.${method}(model.parameters())) or give them when creating the optimizer (nb.optim.${this.name}(model.parameters(), { lr }))`);
+    }
+    return this.paramGroups;
   }
 
   get lr(): number {
@@ -75,37 +109,55 @@ export abstract class BaseOptimizer implements Optimizer {
   /** Computes the new value of `p` from its gradient `g`, reading/writing its state slots in `s` (replace entries; old ones are disposed). */
   protected abstract update(p: Tensor, g: Tensor, s: Tensor[], t: number): Tensor;
 
-  step(params: readonly Tensor[]): void {
-    checkTensorList(`${this.name}.step`, 'params', params);
+  step(params?: readonly Tensor[]): void {
+    let groups: readonly ParamGroup[];
+    if (params === undefined) {
+      groups = this.#boundGroups('step');
+      groups.forEach((g, i) => {
+        if (g.lr !== undefined) checkLr(this.name, g.lr);
+        checkTensorList(`${this.name}.step`, `paramGroups[${i}].params`, g.params);
+      });
+    } else groups = [{ params: checkTensorList(`${this.name}.step`, 'params', params) }];
     this.iterations++;
     noGrad(() =>
       tidy(() => {
-        for (const p of params) {
-          const g = p.grad;
-          if (!g || g.isDisposed) continue;
-          let s = this.state.get(p);
-          if (!s) {
-            s = [];
-            for (let i = 0; i < this.slots; i++) s.push(keep(this.initSlot(p, i)));
-            this.state.set(p, s);
-          }
-          const t = (this.steps.get(p) ?? 0) + 1;
-          this.steps.set(p, t);
-          const old = s.slice();
-          const next = this.update(p, g, s, t);
-          for (let i = 0; i < s.length; i++) {
-            if (s[i] !== old[i]) {
-              keep(s[i] as Tensor);
-              old[i]!.dispose();
-            }
-          }
-          p.assign(next);
+        for (const group of groups) {
+          this.stepLr = group.lr ?? this.lr;
+          for (const p of group.params) this.#stepOne(p);
         }
+        this.stepLr = this.lr;
       }),
     );
+    noteOptimizerStep(this);
   }
 
-  zeroGrad(params: readonly Tensor[]): void {
+  #stepOne(p: Tensor): void {
+    const g = p.grad;
+    if (!g || g.isDisposed) return;
+    let s = this.state.get(p);
+    if (!s) {
+      s = [];
+      for (let i = 0; i < this.slots; i++) s.push(keep(this.initSlot(p, i)));
+      this.state.set(p, s);
+    }
+    const t = (this.steps.get(p) ?? 0) + 1;
+    this.steps.set(p, t);
+    const old = s.slice();
+    const next = this.update(p, g, s, t);
+    for (let i = 0; i < s.length; i++) {
+      if (s[i] !== old[i]) {
+        keep(s[i] as Tensor);
+        old[i]!.dispose();
+      }
+    }
+    p.assign(next);
+  }
+
+  zeroGrad(params?: readonly Tensor[]): void {
+    if (params === undefined) {
+      for (const g of this.#boundGroups('zeroGrad')) for (const p of g.params) p.zeroGrad();
+      return;
+    }
     checkTensorList(`${this.name}.zeroGrad`, 'params', params);
     for (const p of params) p.zeroGrad();
   }
@@ -174,6 +226,57 @@ export abstract class BaseOptimizer implements Optimizer {
   abstract config(): { type: string; lr: number; [k: string]: number | boolean | string };
 }
 
+/** Checks `params` (Tensors, or `{ params, lr }` groups) into groups; a parameter may appear once (`known` holds those already bound). */
+function paramGroupsOf(op: string, params: unknown, known = new Map<Tensor, string>()): ParamGroup[] {
+  const a = checkArray(op, 'params', params);
+  if (a.length === 0) throw new Error(`${op}: params is an empty array: give the parameters to optimize (model.parameters())`);
+  const seen = (p: Tensor, where: string): void => {
+    const first = known.get(p);
+    if (first !== undefined) throw new Error(`${op}: ${where} is the same tensor as ${first}: a parameter may be given once`);
+    known.set(p, where);
+  };
+  if (a[0] instanceof TensorClass) {
+    const list = checkTensorList(op, 'params', a);
+    list.forEach((p, i) => seen(p, `params[${i}]`));
+    return [{ params: list.slice() }];
+  }
+  return a.map((g, i) => {
+    const name = `params[${i}]`;
+    if (g instanceof TensorClass) fail(op, name, 'a { params, lr } group like the other items', g);
+    if (g === null || typeof g !== 'object' || Array.isArray(g)) fail(op, name, 'a Tensor or a { params, lr } group', g);
+    const o = checkOptions<{ params?: unknown; lr?: unknown }>(op, g, ['params', 'lr'], name);
+    const list = checkTensorList(op, `${name}.params`, o.params);
+    list.forEach((p, j) => seen(p, `${name}.params[${j}]`));
+    const group: ParamGroup = { params: list.slice() };
+    if (o.lr !== undefined) group.lr = checkNumber(op, `${name}.lr`, o.lr, { min: 0 });
+    return group;
+  });
+}
+
+/** The options of the PyTorch form: the optimizer's own, plus `lr`. */
+type WithLr<O> = O & { lr?: number };
+
+/**
+ * The two ways to call a factory: `adam(lr, opts)`, or PyTorch's `adam(params, { lr, ...opts })`
+ * (`defaultLr` undefined: `lr` must be given).
+ */
+function factoryArgs<O extends object>(op: string, first: unknown, opts: WithLr<O> | undefined, defaultLr: number | undefined): { lr: number; opts: O | undefined; params: Params | null } {
+  if (!Array.isArray(first)) {
+    const lr = first === undefined && defaultLr !== undefined ? defaultLr : first;
+    if (lr !== null && typeof lr === 'object') fail(op, 'lr', 'a finite number ≥ 0 (or the parameters to optimize: an array of Tensors or of { params, lr } groups)', lr);
+    return { lr: checkLr(op, lr), opts, params: null };
+  }
+  const o = checkOptions<WithLr<O>>(op, opts);
+  const { lr, ...rest } = o;
+  if (lr === undefined && defaultLr === undefined) fail(op, 'options.lr', `a finite number ≥ 0 (${op} has no default learning rate)`, lr);
+  return { lr: lr === undefined ? (defaultLr as number) : checkNumber(op, 'options.lr', lr, { min: 0 }), opts: rest as O, params: first as Params };
+}
+
+/** Binds the PyTorch form's parameters. */
+function withParams<T extends BaseOptimizer>(opt: T, params: Params | null): T {
+  return params === null ? opt : opt.addParams(params);
+}
+
 /** g + λ·w when weight decay is on. */
 function decayed(p: Tensor, g: Tensor, wd: number): Tensor {
   return wd ? ops.add(g, ops.mul(p, wd)) : g;
@@ -205,7 +308,7 @@ export class SGD extends BaseOptimizer {
   }
   protected update(p: Tensor, g0: Tensor, s: Tensor[], _t: number): Tensor {
     const g = decayed(p, g0, this.weightDecay);
-    const step = ops.mul(g, this.lr);
+    const step = ops.mul(g, this.stepLr);
     if (!this.momentum) return ops.sub(p, step);
     const v = ops.add(ops.mul(s[0]!, this.momentum), step);
     s[0] = v;
@@ -216,9 +319,12 @@ export class SGD extends BaseOptimizer {
   }
 }
 
-/** SGD: w ← w − η∇ (momentum, Nesterov and weight decay optional). */
-export function sgd(lr: number, opts: SGDOptions = {}): SGD {
-  return new SGD(lr, opts);
+/** SGD: w ← w − η∇ (momentum, Nesterov and weight decay optional); `sgd(lr, opts)` or `sgd(params, { lr, ...opts })`. */
+export function sgd(lr: number, opts?: SGDOptions): SGD;
+export function sgd(params: Params, opts?: WithLr<SGDOptions>): SGD;
+export function sgd(first?: number | Params, opts?: WithLr<SGDOptions>): SGD {
+  const a = factoryArgs('sgd', first, opts, undefined);
+  return withParams(new SGD(a.lr, a.opts), a.params);
 }
 
 export interface AdagradOptions {
@@ -247,15 +353,18 @@ export class Adagrad extends BaseOptimizer {
     const g = decayed(p, g0, this.weightDecay);
     const G = ops.add(s[0]!, ops.square(g));
     s[0] = G;
-    return ops.sub(p, ops.div(ops.mul(g, this.lr), ops.add(ops.sqrt(G), this.eps)));
+    return ops.sub(p, ops.div(ops.mul(g, this.stepLr), ops.add(ops.sqrt(G), this.eps)));
   }
   config(): { type: string; lr: number; eps: number; initialAccumulator: number; weightDecay: number } {
     return { type: 'adagrad', lr: this.lr, eps: this.eps, initialAccumulator: this.initialAccumulator, weightDecay: this.weightDecay };
   }
 }
-/** Adagrad (default η = 0.01). */
-export function adagrad(lr = 0.01, opts: AdagradOptions = {}): Adagrad {
-  return new Adagrad(lr, opts);
+/** Adagrad (default η = 0.01); `adagrad(lr, opts)` or `adagrad(params, { lr, ...opts })`. */
+export function adagrad(lr?: number, opts?: AdagradOptions): Adagrad;
+export function adagrad(params: Params, opts?: WithLr<AdagradOptions>): Adagrad;
+export function adagrad(first?: number | Params, opts?: WithLr<AdagradOptions>): Adagrad {
+  const a = factoryArgs('adagrad', first, opts, 0.01);
+  return withParams(new Adagrad(a.lr, a.opts), a.params);
 }
 
 export interface RMSpropOptions {
@@ -281,15 +390,18 @@ export class RMSprop extends BaseOptimizer {
     const g = decayed(p, g0, this.weightDecay);
     const E = ops.add(ops.mul(s[0]!, this.rho), ops.mul(ops.square(g), 1 - this.rho));
     s[0] = E;
-    return ops.sub(p, ops.div(ops.mul(g, this.lr), ops.add(ops.sqrt(E), this.eps)));
+    return ops.sub(p, ops.div(ops.mul(g, this.stepLr), ops.add(ops.sqrt(E), this.eps)));
   }
   config(): { type: string; lr: number; rho: number; eps: number; weightDecay: number } {
     return { type: 'rmsprop', lr: this.lr, rho: this.rho, eps: this.eps, weightDecay: this.weightDecay };
   }
 }
-/** RMSprop (default η = 0.001, ρ = 0.9). */
-export function rmsprop(lr = 0.001, opts: RMSpropOptions = {}): RMSprop {
-  return new RMSprop(lr, opts);
+/** RMSprop (default η = 0.001, ρ = 0.9); `rmsprop(lr, opts)` or `rmsprop(params, { lr, ...opts })`. */
+export function rmsprop(lr?: number, opts?: RMSpropOptions): RMSprop;
+export function rmsprop(params: Params, opts?: WithLr<RMSpropOptions>): RMSprop;
+export function rmsprop(first?: number | Params, opts?: WithLr<RMSpropOptions>): RMSprop {
+  const a = factoryArgs('rmsprop', first, opts, 0.001);
+  return withParams(new RMSprop(a.lr, a.opts), a.params);
 }
 
 export interface AdadeltaOptions {
@@ -322,15 +434,18 @@ export class Adadelta extends BaseOptimizer {
     const Ed = ops.add(ops.mul(s[1]!, rho), ops.mul(ops.square(delta), 1 - rho));
     s[0] = Eg;
     s[1] = Ed;
-    return ops.add(p, ops.mul(delta, this.lr));
+    return ops.add(p, ops.mul(delta, this.stepLr));
   }
   config(): { type: string; lr: number; rho: number; eps: number; weightDecay: number } {
     return { type: 'adadelta', lr: this.lr, rho: this.rho, eps: this.eps, weightDecay: this.weightDecay };
   }
 }
-/** Adadelta (default η = 1, ρ = 0.95, ε = 1e-6). */
-export function adadelta(lr = 1, opts: AdadeltaOptions = {}): Adadelta {
-  return new Adadelta(lr, opts);
+/** Adadelta (default η = 1, ρ = 0.95, ε = 1e-6); `adadelta(lr, opts)` or `adadelta(params, { lr, ...opts })`. */
+export function adadelta(lr?: number, opts?: AdadeltaOptions): Adadelta;
+export function adadelta(params: Params, opts?: WithLr<AdadeltaOptions>): Adadelta;
+export function adadelta(first?: number | Params, opts?: WithLr<AdadeltaOptions>): Adadelta {
+  const a = factoryArgs('adadelta', first, opts, 1);
+  return withParams(new Adadelta(a.lr, a.opts), a.params);
 }
 
 export interface AdamOptions {
@@ -367,10 +482,10 @@ export class Adam extends BaseOptimizer {
     const [next, m, v] = ops.adamStep(p, g, s[0]!, s[1]!, {
       beta1: this.beta1,
       beta2: this.beta2,
-      lrT: (this.lr * c2) / (1 - this.beta1 ** t),
+      lrT: (this.stepLr * c2) / (1 - this.beta1 ** t),
       epsT: this.eps * c2,
       l2: this.decoupled ? 0 : this.weightDecay,
-      decay: this.decoupled && this.weightDecay ? 1 - this.lr * this.weightDecay : 1,
+      decay: this.decoupled && this.weightDecay ? 1 - this.stepLr * this.weightDecay : 1,
     });
     s[0] = m;
     s[1] = v;
@@ -380,17 +495,23 @@ export class Adam extends BaseOptimizer {
     return { type: this.name, lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay };
   }
 }
-/** Adam (default η = 0.001, β₁ = 0.9, β₂ = 0.999, ε = 1e-8). */
-export function adam(lr = 0.001, opts: AdamOptions = {}): Adam {
-  return new Adam(lr, opts);
+/** Adam (default η = 0.001, β₁ = 0.9, β₂ = 0.999, ε = 1e-8); `adam(lr, opts)` or `adam(params, { lr, ...opts })`. */
+export function adam(lr?: number, opts?: AdamOptions): Adam;
+export function adam(params: Params, opts?: WithLr<AdamOptions>): Adam;
+export function adam(first?: number | Params, opts?: WithLr<AdamOptions>): Adam {
+  const a = factoryArgs('adam', first, opts, 0.001);
+  return withParams(new Adam(a.lr, a.opts), a.params);
 }
-/** AdamW: Adam with decoupled weight decay w ← w − ηλw (default λ = 0.01). */
-export function adamw(lr = 0.001, opts: AdamOptions = {}): Adam {
-  return new Adam(lr, opts, true);
+/** AdamW: Adam with decoupled weight decay w ← w − ηλw (default λ = 0.01); `adamw(lr, opts)` or `adamw(params, { lr, ...opts })`. */
+export function adamw(lr?: number, opts?: AdamOptions): Adam;
+export function adamw(params: Params, opts?: WithLr<AdamOptions>): Adam;
+export function adamw(first?: number | Params, opts?: WithLr<AdamOptions>): Adam {
+  const a = factoryArgs('adamw', first, opts, 0.001);
+  return withParams(new Adam(a.lr, a.opts, true), a.params);
 }
 
 /** Rebuilds an optimizer from `config()`. */
-const FACTORIES = { sgd, adagrad, rmsprop, adadelta, adam, adamw } as const;
+const FACTORIES: Record<'sgd' | 'adagrad' | 'rmsprop' | 'adadelta' | 'adam' | 'adamw', (lr: number, opts: never) => Optimizer> = { sgd, adagrad, rmsprop, adadelta, adam, adamw };
 const TYPES = Object.keys(FACTORIES) as (keyof typeof FACTORIES)[];
 
 /** Rebuilds an optimizer from `config()`; a wrong hyper-parameter is reported as the optimizer reports it. */
@@ -399,7 +520,7 @@ export function fromConfig(c: { type: string; lr: number; [k: string]: number | 
   const type = checkOneOf('optim.fromConfig', 'config.type', c.type, TYPES);
   const { type: _type, lr, ...rest } = c;
   try {
-    return FACTORIES[type](lr, rest);
+    return FACTORIES[type](lr, rest as never);
   } catch (e) {
     throw new Error(`optim.fromConfig: ${(e as Error).message}`, { cause: e });
   }

@@ -18,6 +18,8 @@ export type NestedArray = number | boolean | NestedArray[];
 
 interface Held {
   storage: Storage | null;
+  /** The tensor's id, for the leak watch (engine.escapedDisposed). */
+  id: number;
 }
 
 const finalizer = new FinalizationRegistry<Held>((held) => {
@@ -26,6 +28,7 @@ const finalizer = new FinalizationRegistry<Held>((held) => {
     held.storage.release();
     held.storage = null;
     engine.tensorDisposed();
+    engine.escapedDisposed(held.id);
   }
 });
 
@@ -68,7 +71,7 @@ export class Tensor {
   private view: KTensor | null = null;
 
   private constructor(storage: Storage, shape: Shape) {
-    this.held = { storage };
+    this.held = { storage, id: this.id };
     this.shape = shape;
     this.size = storage.size;
     this.dtype = storage.dtype;
@@ -84,6 +87,7 @@ export class Tensor {
     if (this.finalized || this.held.storage === null) return;
     this.finalized = true;
     finalizer.register(this, this.held, this);
+    engine.tensorEscaped(this.id);
   }
 
   /** Internal (see `nb.keep`): never disposed by a tidy scope. */
@@ -147,7 +151,10 @@ export class Tensor {
     const s = this.held.storage;
     if (!s) return;
     this.held.storage = null;
-    if (this.finalized) finalizer.unregister(this);
+    if (this.finalized) {
+      finalizer.unregister(this);
+      engine.escapedDisposed(this.id);
+    }
     s.release();
     engine.tensorDisposed();
     this.gradFn = null;

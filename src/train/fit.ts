@@ -13,15 +13,16 @@ import { isFloat } from '../tensor/dtype.js';
 import { add } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
 import { square } from '../ops/elementwise.js';
-import { concat } from '../ops/shape.js';
+import { concat, slice } from '../ops/shape.js';
 import { crossEntropy, firstBadLabel, labelError, softmaxCrossEntropy } from '../nn/losses.js';
 import { adam } from '../optim/index.js';
-import { batchIndices, numSamples, takeRows } from '../data/batch.js';
+import { batchIndices, numSamples, takeRows, type BatchOptions } from '../data/batch.js';
+import { isIterable, type AnyIterable } from '../data/stream.js';
 import { checkVerbosity, createProgress, fmtMetric, type Verbosity } from './progress.js';
 import { checkCallback, checkSchedule, lrScheduler, type Callback, type TrainContext } from './callbacks.js';
 import type { LRSchedule } from '../optim/schedules.js';
 import type { BatchLogs, Data, EpochLogs, History, LossFn, Model, NaNStop, OptimizerLike } from './types.js';
-import { checkArrayOf, checkFunction, checkInt, checkOptions, fail, optBoolean, optInt, optNumber } from '../validate.js';
+import { checkArrayOf, checkFunction, checkInt, checkNumber, checkOptions, fail, optBoolean, optInt, optNumber } from '../validate.js';
 import { accuracy as accuracyMetric, type Metric, type MetricSpec } from './metrics.js';
 import { resolveMetrics } from './metric-spec.js';
 
@@ -47,6 +48,8 @@ export interface FitOptions {
   metrics?: readonly MetricSpec[];
   /** Data evaluated after every epoch (metrics prefixed `val_`). */
   validation?: Data;
+  /** Hold out this fraction (in (0, 1)) of the samples, the last ones before shuffling, as `validation` (Keras's validation_split). */
+  validationSplit?: number;
   /** Shuffle the training samples every epoch (default true). */
   shuffle?: boolean;
   /** Seed of the shuffling (default: drawn from the global generator, which `nb.seed` sets). */
@@ -88,7 +91,7 @@ export interface Evaluation {
 
 const FIT_OPTIONS = [
   'epochs', 'batchSize', 'optimizer', 'schedule', 'loss', 'metrics', 'validation', 'shuffle', 'seed', 'callbacks',
-  'verbose', 'log', 'recordGradNorms', 'stopOnNaN', 'validationBatchSize', 'threshold',
+  'verbose', 'log', 'recordGradNorms', 'stopOnNaN', 'validationBatchSize', 'threshold', 'validationSplit',
 ] as const;
 const EVALUATE_OPTIONS = ['batchSize', 'loss', 'metrics', 'threshold'] as const;
 
@@ -262,10 +265,13 @@ export function layerOf(paramName: string): string {
  * Trains `model` on `data` and returns the history of every epoch's metrics. See `FitOptions`
  * for the defaults (1 epoch, batches of 32, Adam 1e-3, softmax cross-entropy, shuffled).
  */
-export async function fit(model: Model, data: Data, opts: FitOptions = {}): Promise<History> {
+export async function fit(model: Model, data: Data | AnyIterable<Data>, opts: FitOptions = {}): Promise<History> {
+  if (opts?.validationSplit !== undefined) return fitWithSplit(model, data, opts);
   const op = 'fit';
   checkModel(op, model);
-  const n = checkData(op, data, 'data');
+  const stream = isIterable(data) && !(data instanceof Tensor) ? data : null;
+  const arrays = stream ? null : (data as Data);
+  const n = stream ? 0 : checkData(op, data, 'data');
   const o = checkOptions(op, opts, FIT_OPTIONS);
   const epochs = optInt(op, 'epochs', o.epochs, 1, { min: 0 });
   const batchSize = optInt(op, 'batchSize', o.batchSize, 32, { min: 1 });
@@ -288,7 +294,7 @@ export async function fit(model: Model, data: Data, opts: FitOptions = {}): Prom
   const named = recordGradNorms ? (model.namedParameters?.() ?? params.map((p, i): [string, Tensor] => [p.name ?? `param${i}`, p])) : [];
   // class labels of both data sets, read once and checked against the first batch's outputs
   const wantLabels = classLabels(lossFn, metrics.some(classMetric));
-  let labelSets: (LabelSet | null)[] | null = [await labelSet(data.y, 'y', wantLabels), o.validation ? await labelSet(o.validation.y, 'validation.y', wantLabels) : null];
+  let labelSets: (LabelSet | null)[] | null = [arrays ? await labelSet(arrays.y, 'y', wantLabels) : null, o.validation ? await labelSet(o.validation.y, 'validation.y', wantLabels) : null];
   const rng = new Random(seed);
   const progress = await createProgress(verbose, log);
   const callbacks = [...(schedule ? [lrScheduler(schedule)] : []), ...userCallbacks];
@@ -320,6 +326,8 @@ export async function fit(model: Model, data: Data, opts: FitOptions = {}): Prom
     },
   };
   const t0 = performance.now();
+  let epochData: EpochData | undefined;
+  let lastBatches = 0;
   for (const p of params) p.zeroGrad();
   try {
     for (const cb of callbacks) await cb.onTrainBegin?.(ctx);
@@ -327,18 +335,22 @@ export async function fit(model: Model, data: Data, opts: FitOptions = {}): Prom
       for (const cb of callbacks) await cb.onEpochBegin?.(epoch, ctx);
       const lr = optimizer.lr;
       const tEpoch = performance.now();
-      const plan = batchIndices(n, { batchSize, shuffle, random: rng });
-      progress.epochBegin(epoch, epochs, plan.length);
+      await epochData?.close();
+      epochData = stream ? streamEpoch(op, stream, epoch) : arrayEpoch(arrays as Data, n, { batchSize, shuffle, random: rng });
+      const planned = epochData.batches ?? lastBatches;
+      progress.epochBegin(epoch, epochs, planned);
       setTraining(model, true);
       let lossSum = 0;
       let seen = 0;
       for (const m of metrics) m.reset();
-      for (let b = 0; b < plan.length && stopReason === undefined; b++) {
-        const idx = plan[b]!;
+      let b = 0;
+      for (; stopReason === undefined; b++) {
+        const batch = await epochData.next(b);
+        if (!batch) break;
         for (const cb of callbacks) await cb.onBatchBegin?.(b, history.stepLoss.length, ctx);
         const step = inStep(op, `epoch ${epoch + 1}, batch ${b + 1}`, () => tidy(() => {
-          const xb = onModelBackend(takeRows(data.x, idx), model);
-          const yb = onModelBackend(takeRows(data.y, idx), model);
+          const xb = onModelBackend(batch.x(), model);
+          const yb = onModelBackend(batch.y(), model);
           const pred = callModel(op, model, xb);
           if (labelSets) {
             // before the first step changes anything
@@ -371,13 +383,13 @@ export async function fit(model: Model, data: Data, opts: FitOptions = {}): Prom
           }
           for (const [layer, sq] of layerSq) history.gradNorms.layers[layer]!.push(Math.sqrt(sq));
         }
-        const size = idx.length;
+        const size = batch.size;
         history.stepLoss.push(lossValue);
         lossSum += lossValue * size;
         seen += size;
         const logs: BatchLogs = { batch: b, size, loss: lossValue };
         if (acc) logs.accuracy = (acc.correct - correctBefore) / size;
-        progress.batchEnd({ batch: b, batches: plan.length, loss: lossSum / seen, accuracy: acc?.result() });
+        progress.batchEnd({ batch: b, batches: planned, loss: lossSum / seen, accuracy: acc?.result() });
         if (stopOnNaN && !Number.isFinite(lossValue) && nanStop === undefined) {
           nanStop = { epoch, batch: b, step: history.stepLoss.length - 1, loss: lossValue };
           history.nanStop = nanStop;
@@ -389,7 +401,7 @@ export async function fit(model: Model, data: Data, opts: FitOptions = {}): Prom
       const logs: EpochLogs = { epoch, loss: lossSum / Math.max(seen, 1), lr, seconds: 0, samplesPerSecond: seen / Math.max(trainSeconds, 1e-9), samples: seen };
       if (seen > 0) for (const m of metrics) logs[m.name] = m.result();
       // no validation of a model that has just produced a NaN loss: its weights are not worth it
-      if (o.validation && seen === n && nanStop === undefined) {
+      if (o.validation && epochData.complete(seen) && nanStop === undefined) {
         const v = await evaluateWith(op, model, o.validation, { batchSize: validationBatchSize, lossFn, metrics, labels: null, where: `epoch ${epoch + 1}, validation ` });
         logs.val_loss = v.loss;
         for (const m of metrics) logs[`val_${m.name}`] = v[m.name];
@@ -397,10 +409,12 @@ export async function fit(model: Model, data: Data, opts: FitOptions = {}): Prom
       logs.seconds = (performance.now() - tEpoch) / 1000;
       history.epochs.push(logs);
       for (const [k, v] of Object.entries(logs)) if (k !== 'epoch' && v !== undefined) (history.metrics[k] ??= []).push(v);
-      progress.epochEnd(epochLine(logs, epochs, plan.length, metrics.map((m) => m.name)));
+      lastBatches = epochData.batches ?? b;
+      progress.epochEnd(epochLine(logs, epochs, lastBatches, metrics.map((m) => m.name)));
       for (const cb of callbacks) await cb.onEpochEnd?.(logs, ctx);
     }
   } finally {
+    await epochData?.close();
     setTraining(model, wasTraining ?? true);
     progress.close();
   }
@@ -411,6 +425,107 @@ export async function fit(model: Model, data: Data, opts: FitOptions = {}): Prom
   }
   for (const cb of callbacks) await cb.onTrainEnd?.(history, ctx);
   return history;
+}
+
+/**
+ * One epoch's batches, whatever the data: `x()` and `y()` are called inside the step's `tidy`.
+ * `next(b)` gives batch b (0-based) or null at the end; `batches` is the count when known ahead;
+ * `complete(seen)` says whether the whole epoch ran; `close()` releases what is left.
+ */
+interface EpochData {
+  readonly batches: number | undefined;
+  next(b: number): Promise<{ x(): Tensor; y(): Tensor; size: number } | null>;
+  complete(seen: number): boolean;
+  close(): Promise<void>;
+}
+
+/** Tensors `{ x, y }` in memory: (shuffled) index batches, their rows taken inside the step. */
+function arrayEpoch(data: Data, n: number, opts: BatchOptions): EpochData {
+  const plan = batchIndices(n, opts);
+  return {
+    batches: plan.length,
+    next: (b) => {
+      const idx = plan[b];
+      return Promise.resolve(idx ? { x: () => takeRows(data.x, idx), y: () => takeRows(data.y, idx), size: idx.length } : null);
+    },
+    complete: (seen) => seen === n,
+    close: () => Promise.resolve(),
+  };
+}
+
+/**
+ * An iterable (sync or async) of `{ x, y }` batches, iterated afresh every epoch. Each batch
+ * belongs to `fit`, which disposes it when the next one is asked for (or at the end) — except
+ * when the iterable is an Array: a list of batches in memory is the caller's, reused every epoch.
+ */
+function streamEpoch(op: string, source: AnyIterable<Data>, epoch: number): EpochData {
+  const asyncIt = (source as AsyncIterable<Data>)[Symbol.asyncIterator];
+  const it: AsyncIterator<Data> | Iterator<Data> = typeof asyncIt === 'function' ? asyncIt.call(source) : (source as Iterable<Data>)[Symbol.iterator]();
+  const owns = !Array.isArray(source);
+  let current: Data | null = null;
+  let exhausted = false;
+  const release = (): void => {
+    if (current && owns) {
+      current.x.dispose();
+      current.y.dispose();
+    }
+    current = null;
+  };
+  return {
+    batches: Array.isArray(source) ? source.length : undefined,
+    async next(b) {
+      release();
+      const r = await it.next();
+      if (r.done) {
+        exhausted = true;
+        if (b === 0) {
+          throw new Error(epoch === 0
+            ? `${op}: data gave no batches`
+            : `${op}: data gave no batches in epoch ${epoch + 1}: a generator runs once; pass an iterable that starts over when iterated again (an object with [Symbol.asyncIterator]() or [Symbol.iterator]() making a new generator, as nb.data.shuffleBuffer and nb.data.prefetch return)`);
+        }
+        return null;
+      }
+      const d: unknown = r.value;
+      checkData(op, d, `data[${b}]`);
+      current = d as Data;
+      const cur = current;
+      return { x: () => cur.x, y: () => cur.y, size: numSamples(cur.x) };
+    },
+    complete: () => exhausted,
+    async close() {
+      release();
+      if (!exhausted) {
+        exhausted = true;
+        await it.return?.();
+      }
+    },
+  };
+}
+
+/**
+ * `fit` with `validationSplit`: the last fraction of the samples (before any shuffling) becomes
+ * the validation set, as in Keras (the first ⌊n·(1 − split)⌋ samples train).
+ */
+async function fitWithSplit(model: Model, data: Data | AnyIterable<Data>, opts: FitOptions): Promise<History> {
+  const op = 'fit';
+  checkModel(op, model);
+  if (isIterable(data)) throw new Error(`${op}: validationSplit needs the data as tensors { x, y }; with an iterable of batches, give validation instead`);
+  const n = checkData(op, data, 'data');
+  const { validationSplit, ...rest } = checkOptions(op, opts, FIT_OPTIONS);
+  const split = checkNumber(op, 'validationSplit', validationSplit, { above: 0, below: 1 });
+  if (rest.validation !== undefined) throw new Error(`${op}: give validationSplit or validation, not both (validationSplit holds out the last samples of data as the validation set)`);
+  const nTrain = Math.floor(n * (1 - split));
+  if (nTrain === n) throw new Error(`${op}: validationSplit ${split} of ${n} samples leaves no validation sample`);
+  if (nTrain === 0) throw new Error(`${op}: validationSplit ${split} of ${n} samples leaves no training sample`);
+  const parts = noGrad(() => ({
+    train: { x: slice(data.x, [0], [nTrain]), y: slice(data.y, [0], [nTrain]) },
+    validation: { x: slice(data.x, [nTrain], [n - nTrain]), y: slice(data.y, [nTrain], [n - nTrain]) },
+  }));
+  try {
+    return await fit(model, parts.train, { ...rest, validation: parts.validation });
+  } finally {
+    for (const t of [parts.train.x, parts.train.y, parts.validation.x, parts.validation.y]) if (t !== data.x && t !== data.y) t.dispose();
+  }
 }
 
 /**
