@@ -389,7 +389,7 @@ export async function fit(model: Model, data: Data | AnyIterable<Data>, opts: Fi
         seen += size;
         const logs: BatchLogs = { batch: b, size, loss: lossValue };
         if (acc) logs.accuracy = (acc.correct - correctBefore) / size;
-        progress.batchEnd({ batch: b, batches: planned, loss: lossSum / seen, accuracy: acc?.result() });
+        progress.batchEnd({ batch: b, batches: planned, loss: lossSum / seen, accuracy: acc?.result(), metrics: () => runningMetrics(metrics) });
         if (stopOnNaN && !Number.isFinite(lossValue) && nanStop === undefined) {
           nanStop = { epoch, batch: b, step: history.stepLoss.length - 1, loss: lossValue };
           history.nanStop = nanStop;
@@ -645,4 +645,11 @@ export function predict(model: Model, x: Tensor, opts: { batchSize?: number } = 
   } finally {
     if (wasTraining !== undefined) setTraining(model, wasTraining);
   }
+}
+
+/** Every metric's value over the batches seen so far (for the progress bar). */
+function runningMetrics(metrics: readonly Metric[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of metrics) out[m.name] = m.result();
+  return out;
 }

@@ -11,6 +11,8 @@ export interface BatchProgress {
   batches: number;
   loss: number;
   accuracy?: number;
+  /** The running value of every metric over the epoch so far (computed only by a reporter that shows it). */
+  metrics?: () => Readonly<Record<string, number>>;
 }
 
 export interface ProgressReporter {
@@ -91,8 +93,10 @@ class Bar implements ProgressReporter {
     this.bar.start(batches, 0, { metrics: '' });
   }
   batchEnd(p: BatchProgress): void {
-    const acc = p.accuracy !== undefined ? ` accuracy ${fmtMetric(p.accuracy)}` : '';
-    this.bar?.update(p.batch + 1, { metrics: `loss ${fmtMetric(p.loss)}${acc}` });
+    const values = p.metrics ? p.metrics() : p.accuracy !== undefined ? { accuracy: p.accuracy } : {};
+    const shown = [`loss ${fmtMetric(p.loss)}`];
+    for (const [k, v] of Object.entries(values)) if (!k.startsWith('val_')) shown.push(`${k} ${fmtMetric(v)}`);
+    this.bar?.update(p.batch + 1, { metrics: shown.join(' · ') });
   }
   epochEnd(summary: string): void {
     this.bar?.stop();
