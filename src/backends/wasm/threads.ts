@@ -74,8 +74,12 @@ interface WorkerLike {
   terminate(): Promise<number>;
   on(ev: 'message' | 'error', fn: (v: unknown) => void): void;
 }
+function execArgv(): string[] {
+  return (globalThis as { process?: { execArgv?: string[] } }).process?.execArgv ?? [];
+}
+
 interface WorkerThreadsModule {
-  Worker: new (src: string, opts: { eval: boolean; workerData: unknown }) => WorkerLike;
+  Worker: new (src: string, opts: { eval: boolean; workerData: unknown; execArgv?: string[] }) => WorkerLike;
 }
 
 /** How long (iterations) a waiting thread spins before sleeping. */
@@ -112,6 +116,9 @@ export class ThreadPool {
     for (let tid = 1; tid < size; tid++) {
       const w = new wt.Worker(WORKER_SOURCE, {
         eval: true,
+        // The worker script is CommonJS: a parent run as `node --input-type=module -e …` must not
+        // hand that flag down (workers inherit the parent's execArgv).
+        execArgv: execArgv().filter((a) => !a.startsWith('--input-type')),
         workerData: { module, memory, ctrlBuf: this.ctrl.buffer, argsBuf: this.args.buffer, tid, names: THREADED_KERNELS, spin: SPIN },
       });
       promises.push(
