@@ -8,7 +8,7 @@
  * Run: npx tsx examples/computational-graph.ts   (exits non-zero if a check fails)
  */
 import { pathToFileURL } from 'node:url';
-import * as nb from '../src/index.js';
+import * as nb from 'nabla';
 
 export interface GraphResult {
   f: number;

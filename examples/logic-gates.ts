@@ -10,7 +10,7 @@
  * Run: npx tsx examples/logic-gates.ts   (exits non-zero if a truth table is wrong)
  */
 import { pathToFileURL } from 'node:url';
-import * as nb from '../src/index.js';
+import * as nb from 'nabla';
 
 const PM = [[-1, -1], [-1, 1], [1, -1], [1, 1]];
 const B01 = [[0, 0], [0, 1], [1, 0], [1, 1]];

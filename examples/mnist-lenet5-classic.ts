@@ -7,8 +7,8 @@
  * Same run from the command line: nabla train lenet5-classic --epochs 10
  * Exits non-zero when the accuracy target is missed.
  */
-import * as nb from '../src/index.js';
-import { lenet5Classic } from '../src/cli/models.js';
+import * as nb from 'nabla';
+import { lenet5Classic } from 'nabla/models';
 import { mainMnistExample, type MnistExample } from './shared/mnist-example.js';
 
 export const example: MnistExample = {

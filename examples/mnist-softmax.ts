@@ -10,7 +10,7 @@
  * Exits non-zero when the accuracy target is missed.
  */
 import { pathToFileURL } from 'node:url';
-import * as nb from '../src/index.js';
+import * as nb from 'nabla';
 
 const short = process.env.NABLA_SHORT === '1';
 

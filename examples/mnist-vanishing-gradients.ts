@@ -16,7 +16,7 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import * as nb from '../src/index.js';
+import * as nb from 'nabla';
 
 const short = process.env.NABLA_SHORT === '1';
 

@@ -12,7 +12,7 @@
  * Run: npx tsx examples/perceptron.ts   (NABLA_SHORT=1 for a smaller data set; exits non-zero on failure)
  */
 import { pathToFileURL } from 'node:url';
-import * as nb from '../src/index.js';
+import * as nb from 'nabla';
 
 const short = process.env.NABLA_SHORT === '1';
 

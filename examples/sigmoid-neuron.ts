@@ -13,7 +13,7 @@
  * Run: npx tsx examples/sigmoid-neuron.ts   (exits non-zero if a check fails)
  */
 import { pathToFileURL } from 'node:url';
-import * as nb from '../src/index.js';
+import * as nb from 'nabla';
 
 const sigma = (v: number): number => 1 / (1 + Math.exp(-v));
 

@@ -12,7 +12,7 @@
  * Exits non-zero when a check fails.
  */
 import { pathToFileURL } from 'node:url';
-import * as nb from '../src/index.js';
+import * as nb from 'nabla';
 
 const short = process.env.NABLA_SHORT === '1';
 

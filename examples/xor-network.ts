@@ -10,7 +10,7 @@
  * Run: npx tsx examples/xor-network.ts   (NABLA_SHORT=1 for fewer epochs; exits non-zero on failure)
  */
 import { pathToFileURL } from 'node:url';
-import * as nb from '../src/index.js';
+import * as nb from 'nabla';
 
 const short = process.env.NABLA_SHORT === '1';
 

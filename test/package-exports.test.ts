@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -31,6 +31,8 @@ describe('package exports', () => {
       const nb = await import('nabla');
       const { createWasmBackend } = await import('nabla/backends/wasm');
       const { createCpuBackend } = await import('nabla/backends/cpu');
+      const { lenet5 } = await import('nabla/models');
+      if (lenet5().numParameters() !== 61706) throw new Error('nabla/models: unexpected LeNet-5');
       const be = createWasmBackend({ name: 'wasm-2t', threads: 2 });
       await be.ready();
       nb.registerBackend('wasm-2t', () => be);
@@ -45,6 +47,15 @@ describe('package exports', () => {
       const be = createWasmBackend({ name: 'w2', threads: 2 }); await be.ready(); console.log(be.threads); process.exit(0);`;
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', code], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     expect(out.trim()).toBe('2');
+  });
+  it('examples import nabla by its package name, so a user can copy them as they are', () => {
+    const files = readdirSync(`${root}examples`, { recursive: true }).map(String).filter((f) => f.endsWith('.ts'));
+    expect(files.length).toBeGreaterThan(10);
+    for (const f of files) {
+      const src = readFileSync(`${root}examples/${f}`, 'utf8');
+      expect(src, `examples/${f} imports the sources by path`).not.toMatch(/from '(\.\.\/)+src\//);
+      if (!f.startsWith('shared')) expect(src, `examples/${f}`).toMatch(/from 'nabla(\/models)?'|from '\.\/shared\//);
+    }
   });
   it('internal files stay private: a deep dist/ path is not exported', () => {
     expect(() => importInNode(`await import('nabla/dist/backends/wasm/index.js');`)).toThrow(/ERR_PACKAGE_PATH_NOT_EXPORTED/);

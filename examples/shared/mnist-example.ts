@@ -3,7 +3,7 @@
  * trains with nb.train.fit on the test set as validation, prints the result and exits non-zero
  * when the accuracy target is missed. NABLA_BACKEND picks the backend, NABLA_EPOCHS the epochs.
  */
-import * as nb from '../../src/index.js';
+import * as nb from 'nabla';
 
 export interface MnistExample {
   name: string;
