@@ -46,6 +46,8 @@ const INSPECT: unique symbol = Symbol.for('nodejs.util.inspect.custom');
 export type ForwardHook = (module: Module, input: Tensor, output: Tensor) => void;
 
 export abstract class Module {
+  /** The registered layer type of a built-in layer class (see `typeName`); a subclass may set its own. */
+  static readonly layerType: string = 'Module';
   /** Training mode (dropout active) or evaluation mode. */
   training = true;
   private readonly params = new Map<string, ParamEntry>();
@@ -75,7 +77,10 @@ export abstract class Module {
 
   /** A name for tables and errors (the class name unless a layer says otherwise). */
   get typeName(): string {
-    return this.constructor.name;
+    // A class's own `layerType` (built-in layers set it) survives minification, which renames
+    // classes; a user's subclass without one is named by its class.
+    const c = this.constructor as typeof Module;
+    return Object.hasOwn(c, 'layerType') ? c.layerType : c.name;
   }
 
   /** Registers `t` as a parameter: it requires grad (unless `trainable: false`) and is kept out of `tidy`. */

@@ -49,6 +49,8 @@ export interface PerceptronFitResult {
  * and sign, it is the McCulloch–Pitts neuron. `fit` runs the perceptron learning algorithm.
  */
 export class Perceptron extends Module {
+  /** The registered layer type: names it in summaries and saved files, also in minified bundles. */
+  static override readonly layerType: string = 'Perceptron';
   readonly weight: Tensor;
   readonly bias: Tensor;
 

@@ -136,6 +136,8 @@ export const logSoftmax = (axis = -1): Activation => new Activation('logSoftmax'
  * channel (axis 1: features of [N, C] or channels of NCHW).
  */
 export class PReLU extends Module {
+  /** The registered layer type: names it in summaries and saved files, also in minified bundles. */
+  static override readonly layerType: string = 'PReLU';
   readonly alpha: Tensor;
 
   constructor(readonly numSlopes: number = 1, readonly initSlope = 0.25, dtype: FloatDType = 'float32') {

@@ -91,6 +91,8 @@ export function affineTransform(x: Tensor, params: readonly AffineParams[]): Ten
 
 /** Random shifts (uniform in ±maxShift pixels on each axis) and rotations (uniform in ±maxRotation degrees) while training. */
 export class RandomAffine extends Module {
+  /** The registered layer type: names it in summaries and saved files, also in minified bundles. */
+  static override readonly layerType: string = 'RandomAffine';
   /** `op` and the argument names name the calling factory in errors. */
   constructor(readonly maxShift: number, readonly maxRotation: number) {
     super();

@@ -8,6 +8,8 @@ import { checkTensor } from '../checks.js';
 
 /** Runs its layers in order; their parameters are named "0.weight", "1.bias", …. */
 export class Sequential extends Module {
+  /** The registered layer type: names it in summaries and saved files, also in minified bundles. */
+  static override readonly layerType: string = 'Sequential';
   private readonly layers: Module[] = [];
 
   constructor(...layers: Module[]) {
@@ -70,6 +72,8 @@ export function sequential(...layers: Module[]): Sequential {
 
 /** A residual (skip) block: y = body(x) + shortcut(x), the shortcut being the identity unless given. */
 export class Residual extends Module {
+  /** The registered layer type: names it in summaries and saved files, also in minified bundles. */
+  static override readonly layerType: string = 'Residual';
   readonly body: Module;
   readonly shortcut: Module | null;
 

@@ -65,6 +65,8 @@ export interface Conv2dLayerOptions extends WeightOptions, Conv2dOptions {}
  * bias [outC]. Options: stride, padding (number, [h, w], [t, b, l, r], 'same', 'valid'), dilation, groups.
  */
 export class Conv2d extends Module {
+  /** The registered layer type: names it in summaries and saved files, also in minified bundles. */
+  static override readonly layerType: string = 'Conv2d';
   readonly weight: Tensor;
   readonly bias: Tensor | null;
   readonly kernelSize: [number, number];
@@ -115,6 +117,8 @@ export interface Conv2dTransposeLayerOptions extends WeightOptions, Conv2dTransp
  * filter [inC, outC/groups, kH, kW], bias [outC].
  */
 export class Conv2dTranspose extends Module {
+  /** The registered layer type: names it in summaries and saved files, also in minified bundles. */
+  static override readonly layerType: string = 'Conv2dTranspose';
   readonly weight: Tensor;
   readonly bias: Tensor | null;
   readonly kernelSize: [number, number];
@@ -222,6 +226,8 @@ export function avgPool2d(kernel: Pair, opts: PoolLayerOptions = {}): Pool2d {
  * (default tanh; LeCun et al. used a scaled tanh).
  */
 export class Subsampling extends Module {
+  /** The registered layer type: names it in summaries and saved files, also in minified bundles. */
+  static override readonly layerType: string = 'Subsampling';
   readonly coefficient: Tensor;
   readonly bias: Tensor;
   private readonly act: Activation;
@@ -276,6 +282,8 @@ export const LENET5_C3_TABLE: readonly (readonly number[])[] = [
  * connected weights (LeNet-5's C3: 60·25 + 16 = 1,516).
  */
 export class PartialConv2d extends Conv2d {
+  /** The registered layer type: names it in summaries and saved files, also in minified bundles. */
+  static override readonly layerType: string = 'PartialConv2d';
   readonly table: number[][];
   private readonly mask: Tensor;
 

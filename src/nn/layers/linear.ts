@@ -18,6 +18,8 @@ function checkFeatures(layer: string, x: Tensor, inFeatures: number): void {
  * with each sample a column.
  */
 export class Linear extends Module {
+  /** The registered layer type: names it in summaries and saved files, also in minified bundles. */
+  static override readonly layerType: string = 'Linear';
   readonly weight: Tensor;
   readonly bias: Tensor | null;
   private readonly opts: ResolvedWeightOptions;
@@ -56,6 +58,8 @@ export function linear(inFeatures: number, outFeatures: number, opts: WeightOpti
  * (piece i of unit j in column j·k + i).
  */
 export class Maxout extends Module {
+  /** The registered layer type: names it in summaries and saved files, also in minified bundles. */
+  static override readonly layerType: string = 'Maxout';
   readonly weight: Tensor;
   readonly bias: Tensor | null;
   private readonly opts: ResolvedWeightOptions;

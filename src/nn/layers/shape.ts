@@ -10,6 +10,8 @@ import { checkArray, checkNumber, fail } from '../../validate.js';
 
 /** Flattens every axis after the batch axis: [N, ...] → [N, ∏...]. No copy. */
 export class Flatten extends Module {
+  /** The registered layer type: names it in summaries and saved files, also in minified bundles. */
+  static override readonly layerType: string = 'Flatten';
   forward(x: Tensor): Tensor {
     checkTensor('flatten', 'x', x);
     if (x.rank < 1) throw new Error(`flatten: input needs a batch axis, got a scalar`);
@@ -28,6 +30,8 @@ export function flatten(): Flatten {
 
 /** Reshapes each sample: [N, ...] → [N, ...shape] (one entry of `shape` may be −1). No copy. */
 export class Reshape extends Module {
+  /** The registered layer type: names it in summaries and saved files, also in minified bundles. */
+  static override readonly layerType: string = 'Reshape';
   readonly targetShape: readonly number[];
   constructor(targetShape: readonly number[]) {
     super();
@@ -65,6 +69,8 @@ export function reshape(shape: readonly number[]): Reshape {
  * global seeded generator (`nb.seed`).
  */
 export class Dropout extends Module {
+  /** The registered layer type: names it in summaries and saved files, also in minified bundles. */
+  static override readonly layerType: string = 'Dropout';
   constructor(readonly rate: number) {
     super();
     checkNumber('dropout', 'rate', rate, { min: 0, below: 1 });
