@@ -9,7 +9,7 @@ import type { BatchLogs, EpochLogs, History, Model, NaNStop, OptimizerLike } fro
 import type { LRSchedule } from '../optim/schedules.js';
 import type { Module } from '../nn/module.js';
 import { save } from '../io/file.js';
-import { checkOneOf, checkOptions, fail, optBoolean, optInt, optNumber } from '../validate.js';
+import { checkNumber, checkOneOf, checkOptions, fail, optBoolean, optInt, optNumber } from '../validate.js';
 
 /** What callbacks can see and do during `fit`. */
 export interface TrainContext {
@@ -94,12 +94,20 @@ function better(mode: 'min' | 'max' | 'auto', monitor: string): (a: number, best
 export interface EarlyStoppingOptions {
   /** The metric to watch (default 'val_loss'; 'loss' when there is no validation data). */
   monitor?: string;
-  /** Epochs without improvement before stopping (default 0). */
+  /**
+   * The number of epochs with no improvement after which training stops (default 0: at the first
+   * such epoch), as in Keras: with `patience: 5` the 5th epoch in a row without improvement is the last.
+   */
   patience?: number;
   /** The least change that counts as an improvement (default 0). */
   minDelta?: number;
   /** Whether lower ('min') or higher ('max') is better; 'auto' (default) is 'max' for accuracies. */
   mode?: 'min' | 'max' | 'auto';
+  /**
+   * A value the metric must reach (Keras's `baseline`): the count of epochs without improvement
+   * restarts only on an epoch that improves on the best and beats the baseline (by `minDelta`).
+   */
+  baseline?: number;
   /**
    * Keep a copy of the weights of the best monitored epoch and put it back when training ends:
    * when this callback stops it, when a NaN loss stops it, and when the epochs run out with a
@@ -108,13 +116,19 @@ export interface EarlyStoppingOptions {
   restoreBestWeights?: boolean;
 }
 
-/** Stops training when the monitored metric stops improving for `patience` epochs. */
+/**
+ * Stops training when the monitored metric has not improved for `patience` epochs (Keras's
+ * `EarlyStopping`): every epoch counts one, an improvement (beating the baseline, if any)
+ * restarts the count, and a non-improving epoch that brings it to `patience` stops training.
+ * A NaN value is an epoch without improvement.
+ */
 export function earlyStopping(opts: EarlyStoppingOptions = {}): Callback {
   const op = 'earlyStopping';
-  const o = checkOptions(op, opts, ['monitor', 'patience', 'minDelta', 'mode', 'restoreBestWeights']);
+  const o = checkOptions(op, opts, ['monitor', 'patience', 'minDelta', 'mode', 'baseline', 'restoreBestWeights']);
   const patience = optInt(op, 'patience', o.patience, 0, { min: 0 });
   const minDelta = optNumber(op, 'minDelta', o.minDelta, 0, { min: 0 });
   const mode = optMode(op, o.mode);
+  const baseline = o.baseline === undefined ? undefined : checkNumber(op, 'baseline', o.baseline);
   const restoreBest = optBoolean(op, 'restoreBestWeights', o.restoreBestWeights, false);
   let monitor = optMonitor(op, o.monitor);
   let best = NaN;
@@ -152,20 +166,22 @@ export function earlyStopping(opts: EarlyStoppingOptions = {}): Callback {
       }
       monitor ??= logs.val_loss !== undefined ? 'val_loss' : 'loss';
       const v = monitored(logs, monitor, op);
-      if (v === undefined || Number.isNaN(v)) return;
-      if (bestEpoch < 0 || better(mode, monitor)(v, best, minDelta)) {
+      if (v === undefined) return;
+      const improves = better(mode, monitor);
+      wait++;
+      if (!Number.isNaN(v) && (bestEpoch < 0 || improves(v, best, minDelta))) {
         best = v;
         bestEpoch = logs.epoch;
-        wait = 0;
+        if (baseline === undefined || improves(v, baseline, minDelta)) wait = 0;
         if (restoreBest) {
           dropSnapshot();
           snapshot = noGrad(() => ctx.model.parameters().map((p) => keep(p.clone())));
         }
         return;
       }
-      wait++;
-      if (wait > patience) {
-        let msg = `early stopping: ${monitor} has not improved for ${wait} epoch${wait > 1 ? 's' : ''} (best ${best.toPrecision(4)} at epoch ${bestEpoch + 1})`;
+      if (wait >= patience) {
+        const since = bestEpoch < 0 ? '' : ` (best ${best.toPrecision(4)} at epoch ${bestEpoch + 1}${baseline === undefined ? '' : `, baseline ${baseline}`})`;
+        let msg = `early stopping: ${monitor} has not improved for ${wait} epoch${wait > 1 ? 's' : ''}${since}`;
         if (restore(ctx)) msg += '; restored its weights';
         ctx.stop(msg);
       }
