@@ -284,9 +284,85 @@ async function firstNonFinite(state: Record<string, Tensor>): Promise<string | n
   return null;
 }
 
+/** One piece of a checkpoint path template: literal text, or a field `{key}` / `{key:spec}`. */
+type Piece = string | { key: string; spec: string; zero: boolean; width: number; precision?: number; type: '' | 'd' | 'f' | 'e' };
+
+const SPEC = /^(0?)(\d*)(?:\.(\d+))?([dfe]?)$/;
+const SUPPORTED = '{key}, {key:0Nd}, {key:Nd}, {key:.Nf}, {key:0W.Nf}, {key:.Ne}';
+
+/**
+ * Parses a Keras-style path template (Python's `str.format` fields, as Keras fills them): `{epoch}`,
+ * `{epoch:02d}`, `{val_loss:.4f}`, `{loss:.2e}`; `{{` and `}}` are literal braces.
+ */
+function parseTemplate(op: string, path: string): Piece[] {
+  const pieces: Piece[] = [];
+  let text = '';
+  for (let i = 0; i < path.length; i++) {
+    const ch = path[i]!;
+    if ((ch === '{' || ch === '}') && path[i + 1] === ch) {
+      text += ch;
+      i++;
+      continue;
+    }
+    if (ch === '}') throw new Error(`${op}: path '${path}' has a '}' without its '{' (write '}}' for a literal brace)`);
+    if (ch !== '{') {
+      text += ch;
+      continue;
+    }
+    const end = path.indexOf('}', i);
+    const inner = end < 0 ? '' : path.slice(i + 1, end);
+    if (end < 0 || inner.includes('{')) throw new Error(`${op}: path '${path}' has a '{' without its '}' (write '{{' for a literal brace)`);
+    const colon = inner.indexOf(':');
+    const key = colon < 0 ? inner : inner.slice(0, colon);
+    const spec = colon < 0 ? '' : inner.slice(colon + 1);
+    if (key === '') throw new Error(`${op}: path '${path}' has an empty field '{${inner}}'; name an epoch log key, e.g. {epoch} or {val_loss:.4f}`);
+    const m = SPEC.exec(spec);
+    if (!m || (m[4] === 'd' && m[3] !== undefined)) throw new Error(`${op}: unsupported format '${spec}' for '${key}' in path '${path}'; supported: ${SUPPORTED}`);
+    if (text) pieces.push(text);
+    text = '';
+    pieces.push({ key, spec, zero: m[1] === '0', width: m[2] ? Number(m[2]) : 0, precision: m[3] === undefined ? undefined : Number(m[3]), type: m[4] as '' | 'd' | 'f' | 'e' });
+    i = end;
+  }
+  if (text) pieces.push(text);
+  return pieces;
+}
+
+/** Fills a parsed template from an epoch's logs, `epoch` 1-based as in Keras. */
+function fillTemplate(op: string, pieces: readonly Piece[], logs: EpochLogs): string {
+  const values: Record<string, number> = {};
+  for (const [k, v] of Object.entries(logs)) if (typeof v === 'number') values[k] = v;
+  values.epoch = logs.epoch + 1;
+  return pieces.map((p) => {
+    if (typeof p === 'string') return p;
+    const v = values[p.key];
+    if (v === undefined) throw new Error(`${op}: path names '{${p.key}}', which is not in the epoch logs (available: ${Object.keys(values).join(', ')}); pass validation data for val_ metrics`);
+    const field = `{${p.key}${p.spec ? `:${p.spec}` : ''}}`;
+    let body: string;
+    if (p.type === 'd') {
+      if (!Number.isInteger(v)) throw new Error(`${op}: '${field}' needs an integer, ${p.key} is ${v}`);
+      body = String(Math.abs(v));
+    } else if (p.type === 'f' || (p.type === '' && p.precision !== undefined)) {
+      body = Number.isFinite(v) ? Math.abs(v).toFixed(p.precision ?? 6) : String(Math.abs(v));
+    } else if (p.type === 'e') {
+      body = Number.isFinite(v) ? Math.abs(v).toExponential(p.precision ?? 6).replace(/e([+-])(\d)$/, 'e$10$2') : String(Math.abs(v));
+    } else {
+      body = String(Math.abs(v));
+    }
+    if (body === 'Infinity') body = 'inf';
+    else if (body === 'NaN') body = 'nan';
+    const sign = v < 0 || Object.is(v, -0) ? '-' : '';
+    const pad = Math.max(0, p.width - sign.length - body.length);
+    return p.zero ? sign + '0'.repeat(pad) + body : ' '.repeat(pad) + sign + body;
+  }).join('');
+}
+
 /**
  * Saves the model (`nb.io.save`, Node only) after every epoch, or with `saveBestOnly` only when
- * the monitored metric improved. `path` may be a function of the epoch (0-based) and its logs,
+ * the monitored metric improved. A string `path` is a template filled as Keras fills its
+ * `filepath`: `{epoch}` (1-based), `{epoch:02d}` (zero-padded), any epoch log by its name with an
+ * optional format (`{val_loss:.4f}`, `{loss:.2e}`), `{{`/`}}` for literal braces; a malformed
+ * template throws at once, a key missing from the logs at the first save (naming the available
+ * ones). `path` may also be a function of the epoch (0-based) and its logs,
  * e.g. `(e) => \`ckpt-\${e + 1}.nabla\``. The epoch's logs are stored as the file's metadata.
  *
  * It never writes non-finite weights: an epoch ended by a NaN loss is not saved, nor one whose
@@ -298,6 +374,7 @@ export function modelCheckpoint(path: string | ((epoch: number, logs: EpochLogs)
   const op = 'modelCheckpoint';
   if (!((typeof path === 'string' && path !== '') || typeof path === 'function')) fail(op, 'path', 'a non-empty string or a function (epoch, logs) => path', path);
   const o = checkOptions(op, opts, ['monitor', 'saveBestOnly', 'mode']);
+  const template = typeof path === 'string' ? parseTemplate(op, path) : null;
   const saveBestOnly = optBoolean(op, 'saveBestOnly', o.saveBestOnly, false);
   const mode = optMode(op, o.mode);
   let monitor = optMonitor(op, o.monitor);
@@ -325,7 +402,7 @@ export function modelCheckpoint(path: string | ((epoch: number, logs: EpochLogs)
         return;
       }
       if (saveBestOnly) best = logs[monitor!]!;
-      const file: unknown = typeof path === 'function' ? path(logs.epoch, logs) : path;
+      const file: unknown = template ? fillTemplate(op, template, logs) : (path as (epoch: number, logs: EpochLogs) => string)(logs.epoch, logs);
       if (typeof file !== 'string' || file === '') fail(op, 'path(epoch, logs)', 'a non-empty string', file);
       const metadata: { [k: string]: number } = {};
       for (const [k, v] of Object.entries(logs)) if (typeof v === 'number' && Number.isFinite(v)) metadata[k] = v;

@@ -90,3 +90,75 @@ describe('earlyStopping follows Keras (patience = epochs with no improvement aft
     w.dispose();
   });
 });
+
+describe('modelCheckpoint formats the file name like Keras', () => {
+  const { fit, modelCheckpoint } = nb.train;
+  const mlp = (): nb.nn.Module => nb.nn.sequential(nb.nn.linear(2, 4), nb.nn.relu(), nb.nn.linear(4, 2));
+
+  it('{epoch} (1-based), {epoch:02d}, {epoch:3d}, {loss:.4f}, {val_loss:.2e} and {{ }}', async () => {
+    const { mkdtempSync, rmSync, readdirSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'nabla-ckpt-name-'));
+    try {
+      nb.seed(3);
+      const data = nb.data.toyTensors(nb.data.gaussian({ n: 24, seed: 1 }));
+      const model = mlp();
+      const h = await fit(model, data, {
+        epochs: 3, batchSize: 24, optimizer: nb.optim.adam(0.05), verbose: 0, validation: data,
+        callbacks: [
+          modelCheckpoint(join(dir, 'a-{epoch}.nabla')),
+          modelCheckpoint(join(dir, 'b-{epoch:02d}-{loss:.4f}.nabla')),
+          modelCheckpoint(join(dir, 'c-{epoch:3d}-{val_loss:.2e}-{{x}}.nabla')),
+        ],
+      });
+      const py2e = (v: number): string => v.toExponential(2).replace(/e([+-])(\d)$/, 'e$10$2');
+      const want = h.epochs.flatMap((e) => [
+        `a-${e.epoch + 1}.nabla`,
+        `b-0${e.epoch + 1}-${e.loss.toFixed(4)}.nabla`,
+        `c-  ${e.epoch + 1}-${py2e(e.val_loss!)}-{x}.nabla`,
+      ]);
+      expect(h.checkpoints!.map((c) => c.path)).toEqual(want.map((f) => join(dir, f)));
+      expect(readdirSync(dir).sort()).toEqual([...want].sort());
+      model.dispose();
+      nb.dispose(data);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an unknown key is an error at the first save, naming it and the available keys', async () => {
+    const { mkdtempSync, rmSync, readdirSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'nabla-ckpt-name-'));
+    try {
+      const data = nb.data.toyTensors(nb.data.gaussian({ n: 8, seed: 1 }));
+      const model = mlp();
+      await expect(fit(model, data, { epochs: 2, verbose: 0, callbacks: [modelCheckpoint(join(dir, 'e{epoch}-{val_loss:.3f}.nabla'))] }))
+        .rejects.toThrow(/modelCheckpoint: path names '\{val_loss\}', which is not in the epoch logs \(available: epoch, loss, lr, .*\)/);
+      expect(readdirSync(dir)).toEqual([]);
+      model.dispose();
+      nb.dispose(data);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a malformed template is an error at construction', () => {
+    expect(() => modelCheckpoint('e{epoch.nabla')).toThrow("modelCheckpoint: path 'e{epoch.nabla' has a '{' without its '}' (write '{{' for a literal brace)");
+    expect(() => modelCheckpoint('e}.nabla')).toThrow("modelCheckpoint: path 'e}.nabla' has a '}' without its '{' (write '}}' for a literal brace)");
+    expect(() => modelCheckpoint('e{}.nabla')).toThrow(/modelCheckpoint: path 'e\{\}\.nabla' has an empty field/);
+    expect(() => modelCheckpoint('e{epoch:>5}.nabla')).toThrow(/modelCheckpoint: unsupported format '>5' for 'epoch' in path 'e\{epoch:>5\}\.nabla'; supported: \{key\}, \{key:0Nd\}, \{key:Nd\}, \{key:.Nf\}, \{key:0W.Nf\}, \{key:.Ne\}/);
+    expect(() => modelCheckpoint('e{epoch:.2d}.nabla')).toThrow(/unsupported format '.2d' for 'epoch'/);
+  });
+
+  it("a 'd' format needs an integer value", async () => {
+    const data = nb.data.toyTensors(nb.data.gaussian({ n: 8, seed: 1 }));
+    const model = mlp();
+    await expect(fit(model, data, { epochs: 1, verbose: 0, callbacks: [modelCheckpoint('x-{loss:03d}.nabla')] }))
+      .rejects.toThrow(/modelCheckpoint: '\{loss:03d\}' needs an integer, loss is 0\.\d+/);
+    model.dispose();
+    nb.dispose(data);
+  });
+});
