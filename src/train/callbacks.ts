@@ -9,7 +9,7 @@ import type { BatchLogs, EpochLogs, History, Model, NaNStop, OptimizerLike } fro
 import type { LRSchedule } from '../optim/schedules.js';
 import type { Module } from '../nn/module.js';
 import { save } from '../io/file.js';
-import { checkOneOf, checkOptions, fail, optBoolean, optInt, optNumber } from '../validate.js';
+import { checkNumber, checkOneOf, checkOptions, fail, optBoolean, optInt, optNumber } from '../validate.js';
 
 /** What callbacks can see and do during `fit`. */
 export interface TrainContext {
@@ -94,12 +94,20 @@ function better(mode: 'min' | 'max' | 'auto', monitor: string): (a: number, best
 export interface EarlyStoppingOptions {
   /** The metric to watch (default 'val_loss'; 'loss' when there is no validation data). */
   monitor?: string;
-  /** Epochs without improvement before stopping (default 0). */
+  /**
+   * The number of epochs with no improvement after which training stops (default 0: at the first
+   * such epoch), as in Keras: with `patience: 5` the 5th epoch in a row without improvement is the last.
+   */
   patience?: number;
   /** The least change that counts as an improvement (default 0). */
   minDelta?: number;
   /** Whether lower ('min') or higher ('max') is better; 'auto' (default) is 'max' for accuracies. */
   mode?: 'min' | 'max' | 'auto';
+  /**
+   * A value the metric must reach (Keras's `baseline`): the count of epochs without improvement
+   * restarts only on an epoch that improves on the best and beats the baseline (by `minDelta`).
+   */
+  baseline?: number;
   /**
    * Keep a copy of the weights of the best monitored epoch and put it back when training ends:
    * when this callback stops it, when a NaN loss stops it, and when the epochs run out with a
@@ -108,13 +116,19 @@ export interface EarlyStoppingOptions {
   restoreBestWeights?: boolean;
 }
 
-/** Stops training when the monitored metric stops improving for `patience` epochs. */
+/**
+ * Stops training when the monitored metric has not improved for `patience` epochs (Keras's
+ * `EarlyStopping`): every epoch counts one, an improvement (beating the baseline, if any)
+ * restarts the count, and a non-improving epoch that brings it to `patience` stops training.
+ * A NaN value is an epoch without improvement.
+ */
 export function earlyStopping(opts: EarlyStoppingOptions = {}): Callback {
   const op = 'earlyStopping';
-  const o = checkOptions(op, opts, ['monitor', 'patience', 'minDelta', 'mode', 'restoreBestWeights']);
+  const o = checkOptions(op, opts, ['monitor', 'patience', 'minDelta', 'mode', 'baseline', 'restoreBestWeights']);
   const patience = optInt(op, 'patience', o.patience, 0, { min: 0 });
   const minDelta = optNumber(op, 'minDelta', o.minDelta, 0, { min: 0 });
   const mode = optMode(op, o.mode);
+  const baseline = o.baseline === undefined ? undefined : checkNumber(op, 'baseline', o.baseline);
   const restoreBest = optBoolean(op, 'restoreBestWeights', o.restoreBestWeights, false);
   let monitor = optMonitor(op, o.monitor);
   let best = NaN;
@@ -152,20 +166,22 @@ export function earlyStopping(opts: EarlyStoppingOptions = {}): Callback {
       }
       monitor ??= logs.val_loss !== undefined ? 'val_loss' : 'loss';
       const v = monitored(logs, monitor, op);
-      if (v === undefined || Number.isNaN(v)) return;
-      if (bestEpoch < 0 || better(mode, monitor)(v, best, minDelta)) {
+      if (v === undefined) return;
+      const improves = better(mode, monitor);
+      wait++;
+      if (!Number.isNaN(v) && (bestEpoch < 0 || improves(v, best, minDelta))) {
         best = v;
         bestEpoch = logs.epoch;
-        wait = 0;
+        if (baseline === undefined || improves(v, baseline, minDelta)) wait = 0;
         if (restoreBest) {
           dropSnapshot();
           snapshot = noGrad(() => ctx.model.parameters().map((p) => keep(p.clone())));
         }
         return;
       }
-      wait++;
-      if (wait > patience) {
-        let msg = `early stopping: ${monitor} has not improved for ${wait} epoch${wait > 1 ? 's' : ''} (best ${best.toPrecision(4)} at epoch ${bestEpoch + 1})`;
+      if (wait >= patience) {
+        const since = bestEpoch < 0 ? '' : ` (best ${best.toPrecision(4)} at epoch ${bestEpoch + 1}${baseline === undefined ? '' : `, baseline ${baseline}`})`;
+        let msg = `early stopping: ${monitor} has not improved for ${wait} epoch${wait > 1 ? 's' : ''}${since}`;
         if (restore(ctx)) msg += '; restored its weights';
         ctx.stop(msg);
       }
@@ -268,9 +284,85 @@ async function firstNonFinite(state: Record<string, Tensor>): Promise<string | n
   return null;
 }
 
+/** One piece of a checkpoint path template: literal text, or a field `{key}` / `{key:spec}`. */
+type Piece = string | { key: string; spec: string; zero: boolean; width: number; precision?: number; type: '' | 'd' | 'f' | 'e' };
+
+const SPEC = /^(0?)(\d*)(?:\.(\d+))?([dfe]?)$/;
+const SUPPORTED = '{key}, {key:0Nd}, {key:Nd}, {key:.Nf}, {key:0W.Nf}, {key:.Ne}';
+
+/**
+ * Parses a Keras-style path template (Python's `str.format` fields, as Keras fills them): `{epoch}`,
+ * `{epoch:02d}`, `{val_loss:.4f}`, `{loss:.2e}`; `{{` and `}}` are literal braces.
+ */
+function parseTemplate(op: string, path: string): Piece[] {
+  const pieces: Piece[] = [];
+  let text = '';
+  for (let i = 0; i < path.length; i++) {
+    const ch = path[i]!;
+    if ((ch === '{' || ch === '}') && path[i + 1] === ch) {
+      text += ch;
+      i++;
+      continue;
+    }
+    if (ch === '}') throw new Error(`${op}: path '${path}' has a '}' without its '{' (write '}}' for a literal brace)`);
+    if (ch !== '{') {
+      text += ch;
+      continue;
+    }
+    const end = path.indexOf('}', i);
+    const inner = end < 0 ? '' : path.slice(i + 1, end);
+    if (end < 0 || inner.includes('{')) throw new Error(`${op}: path '${path}' has a '{' without its '}' (write '{{' for a literal brace)`);
+    const colon = inner.indexOf(':');
+    const key = colon < 0 ? inner : inner.slice(0, colon);
+    const spec = colon < 0 ? '' : inner.slice(colon + 1);
+    if (key === '') throw new Error(`${op}: path '${path}' has an empty field '{${inner}}'; name an epoch log key, e.g. {epoch} or {val_loss:.4f}`);
+    const m = SPEC.exec(spec);
+    if (!m || (m[4] === 'd' && m[3] !== undefined)) throw new Error(`${op}: unsupported format '${spec}' for '${key}' in path '${path}'; supported: ${SUPPORTED}`);
+    if (text) pieces.push(text);
+    text = '';
+    pieces.push({ key, spec, zero: m[1] === '0', width: m[2] ? Number(m[2]) : 0, precision: m[3] === undefined ? undefined : Number(m[3]), type: m[4] as '' | 'd' | 'f' | 'e' });
+    i = end;
+  }
+  if (text) pieces.push(text);
+  return pieces;
+}
+
+/** Fills a parsed template from an epoch's logs, `epoch` 1-based as in Keras. */
+function fillTemplate(op: string, pieces: readonly Piece[], logs: EpochLogs): string {
+  const values: Record<string, number> = {};
+  for (const [k, v] of Object.entries(logs)) if (typeof v === 'number') values[k] = v;
+  values.epoch = logs.epoch + 1;
+  return pieces.map((p) => {
+    if (typeof p === 'string') return p;
+    const v = values[p.key];
+    if (v === undefined) throw new Error(`${op}: path names '{${p.key}}', which is not in the epoch logs (available: ${Object.keys(values).join(', ')}); pass validation data for val_ metrics`);
+    const field = `{${p.key}${p.spec ? `:${p.spec}` : ''}}`;
+    let body: string;
+    if (p.type === 'd') {
+      if (!Number.isInteger(v)) throw new Error(`${op}: '${field}' needs an integer, ${p.key} is ${v}`);
+      body = String(Math.abs(v));
+    } else if (p.type === 'f' || (p.type === '' && p.precision !== undefined)) {
+      body = Number.isFinite(v) ? Math.abs(v).toFixed(p.precision ?? 6) : String(Math.abs(v));
+    } else if (p.type === 'e') {
+      body = Number.isFinite(v) ? Math.abs(v).toExponential(p.precision ?? 6).replace(/e([+-])(\d)$/, 'e$10$2') : String(Math.abs(v));
+    } else {
+      body = String(Math.abs(v));
+    }
+    if (body === 'Infinity') body = 'inf';
+    else if (body === 'NaN') body = 'nan';
+    const sign = v < 0 || Object.is(v, -0) ? '-' : '';
+    const pad = Math.max(0, p.width - sign.length - body.length);
+    return p.zero ? sign + '0'.repeat(pad) + body : ' '.repeat(pad) + sign + body;
+  }).join('');
+}
+
 /**
  * Saves the model (`nb.io.save`, Node only) after every epoch, or with `saveBestOnly` only when
- * the monitored metric improved. `path` may be a function of the epoch (0-based) and its logs,
+ * the monitored metric improved. A string `path` is a template filled as Keras fills its
+ * `filepath`: `{epoch}` (1-based), `{epoch:02d}` (zero-padded), any epoch log by its name with an
+ * optional format (`{val_loss:.4f}`, `{loss:.2e}`), `{{`/`}}` for literal braces; a malformed
+ * template throws at once, a key missing from the logs at the first save (naming the available
+ * ones). `path` may also be a function of the epoch (0-based) and its logs,
  * e.g. `(e) => \`ckpt-\${e + 1}.nabla\``. The epoch's logs are stored as the file's metadata.
  *
  * It never writes non-finite weights: an epoch ended by a NaN loss is not saved, nor one whose
@@ -282,6 +374,7 @@ export function modelCheckpoint(path: string | ((epoch: number, logs: EpochLogs)
   const op = 'modelCheckpoint';
   if (!((typeof path === 'string' && path !== '') || typeof path === 'function')) fail(op, 'path', 'a non-empty string or a function (epoch, logs) => path', path);
   const o = checkOptions(op, opts, ['monitor', 'saveBestOnly', 'mode']);
+  const template = typeof path === 'string' ? parseTemplate(op, path) : null;
   const saveBestOnly = optBoolean(op, 'saveBestOnly', o.saveBestOnly, false);
   const mode = optMode(op, o.mode);
   let monitor = optMonitor(op, o.monitor);
@@ -309,7 +402,7 @@ export function modelCheckpoint(path: string | ((epoch: number, logs: EpochLogs)
         return;
       }
       if (saveBestOnly) best = logs[monitor!]!;
-      const file: unknown = typeof path === 'function' ? path(logs.epoch, logs) : path;
+      const file: unknown = template ? fillTemplate(op, template, logs) : (path as (epoch: number, logs: EpochLogs) => string)(logs.epoch, logs);
       if (typeof file !== 'string' || file === '') fail(op, 'path(epoch, logs)', 'a non-empty string', file);
       const metadata: { [k: string]: number } = {};
       for (const [k, v] of Object.entries(logs)) if (typeof v === 'number' && Number.isFinite(v)) metadata[k] = v;

@@ -77,6 +77,7 @@ const cases: Case[] = [
   // callbacks
   ['earlyStopping options', () => earlyStopping(bad(null)), 'earlyStopping: options must be an object, got null'],
   ['earlyStopping patience', () => earlyStopping({ patience: -1 }), 'earlyStopping: patience must be an integer ≥ 0, got -1'],
+  ['earlyStopping baseline', () => earlyStopping(bad({ baseline: '0.5' })), 'earlyStopping: baseline must be a finite number, got string "0.5"'],
   ['earlyStopping minDelta', () => earlyStopping({ minDelta: -0.1 }), 'earlyStopping: minDelta must be a finite number ≥ 0, got -0.1'],
   ['earlyStopping monitor', () => earlyStopping(bad({ monitor: 3 })), 'earlyStopping: monitor must be a non-empty string, got 3'],
   ['earlyStopping mode', () => earlyStopping(bad({ mode: 'lower' })), "earlyStopping: mode must be one of 'min', 'max', 'auto', got string \"lower\""],
@@ -98,6 +99,7 @@ const cases: Case[] = [
   ['modelCheckpoint saveBestOnly', () => modelCheckpoint('m.nabla', bad({ saveBestOnly: 1 })), 'modelCheckpoint: saveBestOnly must be true or false, got 1'],
   ['modelCheckpoint monitor', () => modelCheckpoint('m.nabla', bad({ monitor: null })), 'modelCheckpoint: monitor must be a non-empty string, got null'],
   ['modelCheckpoint mode', () => modelCheckpoint('m.nabla', bad({ mode: 'up' })), "modelCheckpoint: mode must be one of 'min', 'max', 'auto', got string \"up\""],
+  ['modelCheckpoint template', () => modelCheckpoint('m-{epoch.nabla'), "modelCheckpoint: path 'm-{epoch.nabla' has a '{' without its '}' (write '{{' for a literal brace)"],
   ['callback null', () => callback(bad(null)), 'callback: hooks must be an object, got null'],
   ['callback hook', () => callback(bad({ onTrainEnd: 'x' })), 'callback: hooks.onTrainEnd must be a function, got string "x"'],
   ['callback unknown', () => callback(bad({ onStep: () => {} })), "callback: unknown option 'onStep' in hooks"],
