@@ -255,6 +255,11 @@ export async function demo(args: TrainArgs = {}): Promise<TrainResult> {
 }
 
 export interface EvalArgs {
+  /**
+   * The data set whose test split to evaluate on (`mnist`, `xor`, `gates`); default: the one the
+   * file's metadata names (files from `nabla train --out`). Needed for models saved through the API.
+   */
+  dataset?: string;
   testLimit?: number;
   backend?: string;
   batchSize?: number;
@@ -264,6 +269,7 @@ export interface EvalArgs {
 export interface EvalResult {
   file: string;
   model: string;
+  dataset: string;
   backend: string;
   testAccuracy: number;
   testLoss: number;
@@ -271,25 +277,63 @@ export interface EvalResult {
   seconds: number;
 }
 
-/** Evaluates a saved model (from `nabla train --out`) on its data set's test split. */
+/** The data sets `nabla eval --dataset` knows: one sample's shape and the model's output per sample. */
+export const EVAL_DATASETS: Readonly<Record<DataKind, { sample: readonly number[]; outputs: number }>> = {
+  mnist: { sample: [1, 28, 28], outputs: 10 },
+  xor: { sample: [2], outputs: 2 },
+  gates: { sample: [2], outputs: GATE_NAMES.length },
+};
+
+const isDataKind = (v: unknown): v is DataKind => typeof v === 'string' && Object.hasOwn(EVAL_DATASETS, v);
+
+/**
+ * Runs `model` on the first sample of `x`: an error unless it takes the data set's input and
+ * gives one output per class (or gate).
+ */
+function checkFits(file: string, model: nb.nn.Module, kind: DataKind, x: Tensor): void {
+  const { sample, outputs } = EVAL_DATASETS[kind];
+  const want = [1, outputs];
+  let shape: number[];
+  try {
+    shape = nb.tidy(() => nb.noGrad(() => model.call(x.slice([0], [1]))).shape.slice());
+  } catch (e) {
+    throw new Error(`eval: ${file}: the model does not take ${kind} inputs (one sample has shape [${sample.join(',')}], a batch [N,${sample.join(',')}]): ${(e as Error).message}`, { cause: e });
+  }
+  if (shape.length !== 2 || shape[0] !== 1 || shape[1] !== outputs) {
+    throw new Error(`eval: ${file}: the model's output for one ${kind} sample has shape [${shape.join(',')}]; it needs [${want.join(',')}] (one ${kind === 'gates' ? 'output per gate' : 'score per class'})`);
+  }
+}
+
+/**
+ * Evaluates a saved `.nabla` model on a data set's test split: `args.dataset`, or the one its
+ * metadata names (files from `nabla train --out`). The model must take that data set's input.
+ */
 export async function evaluateFile(file: string, args: EvalArgs = {}): Promise<EvalResult> {
   checkPositive(args.testLimit, '--limit', true);
   checkPositive(args.batchSize, '--batch-size', true);
+  if (args.dataset !== undefined && !isDataKind(args.dataset)) {
+    throw new Error(`eval: unknown data set '${args.dataset}' for --dataset; known: ${Object.keys(EVAL_DATASETS).join(', ')}`);
+  }
   const backend = selectBackend(args.backend);
   // A run's folder is the common mistake: say so rather than pass on the system's EISDIR.
   const stat = await nodeBuiltin('node:fs/promises', 'nabla eval').stat(file).catch(() => null);
   if (stat?.isDirectory()) throw new Error(`eval: ${file} is a folder, not a model file (nabla train --out DIR writes DIR/model.nabla)`);
-  const { model, metadata } = await nb.io.loadFile(file);
+  const { model, metadata, header } = await nb.io.loadFile(file);
   try {
-    const kind = metadata.dataset;
-    if (kind !== 'mnist' && kind !== 'gates' && kind !== 'xor') {
-      throw new Error(`${file}: the model's metadata names no data set nabla eval knows (dataset: ${JSON.stringify(kind ?? null)}); it was not saved by 'nabla train --out'`);
+    const stored = metadata.dataset;
+    const kind = args.dataset ?? stored;
+    if (kind === undefined) {
+      throw new Error(`eval: ${file}: the model's metadata names no data set (it was not saved by 'nabla train --out'); choose one with --dataset: ${Object.keys(EVAL_DATASETS).join(', ')}`);
+    }
+    if (!isDataKind(kind)) {
+      throw new Error(`eval: ${file}: the model's metadata names a data set nabla eval does not know (dataset: ${JSON.stringify(kind)}); choose one with --dataset: ${Object.keys(EVAL_DATASETS).join(', ')}`);
     }
     const data = await loadData(kind, { testLimit: args.testLimit });
     const t0 = performance.now();
     let accuracy: number;
     let loss: number;
     try {
+      checkFits(file, model, kind, data.test.x);
       if (kind === 'gates') {
         accuracy = gateAccuracy(model, data.test.x, data.test.y);
         loss = 1 - accuracy;
@@ -303,7 +347,8 @@ export async function evaluateFile(file: string, args: EvalArgs = {}): Promise<E
     }
     const r: EvalResult = {
       file,
-      model: typeof metadata.model === 'string' ? metadata.model : 'unknown',
+      model: typeof metadata.model === 'string' ? metadata.model : header.architecture.type,
+      dataset: kind,
       backend,
       testAccuracy: accuracy,
       testLoss: loss,

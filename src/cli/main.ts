@@ -5,7 +5,7 @@
  *   nabla train <model> [--epochs N] [--batch-size N] [--lr X] [--lr-decay K] [--optimizer NAME] [--seed N]
  *                       [--limit N] [--test-limit N] [--backend NAME] [--out DIR] [--json] [--quiet]
  *   nabla demo [--epochs N] [--backend NAME]     (what npm start runs)
- *   nabla eval <model-file> [--limit N] [--backend NAME] [--json]
+ *   nabla eval <model-file> [--dataset NAME] [--limit N] [--batch-size N] [--backend NAME] [--json]
  *   nabla models
  *   nabla playground [--port N] [--no-open]
  */
@@ -120,14 +120,16 @@ export function buildProgram(lib: CliLibrary): Command {
 
   program
     .command('eval')
-    .description('evaluate a model saved by `nabla train --out` on its test data')
-    .argument('<model-file>', 'a .nabla file')
+    .description('evaluate a saved .nabla model on a data set\'s test split')
+    .argument('<model-file>', 'a .nabla file (from `nabla train --out` or nb.io.save)')
+    .option('--dataset <name>', 'mnist, xor or gates (default: the data set the file\'s metadata names, as `nabla train --out` stores it)')
     .option('--limit <n>', 'evaluate on the first N test samples', int('--limit'))
     .option('--batch-size <n>', 'samples per batch', int('--batch-size'))
     .option('--backend <name>', 'compute backend')
     .option('--json', 'print one JSON line')
-    .action(async (file: string, o: { limit?: number; batchSize?: number; backend?: string; json?: boolean }) => {
-      await evaluateFile(file, { testLimit: o.limit, batchSize: o.batchSize, backend: o.backend, json: o.json });
+    .addHelpText('after', '\nExamples:\n  nabla eval runs/mlp/model.nabla\n  nabla eval my-model.nabla --dataset mnist   # a model saved with nb.io.save')
+    .action(async (file: string, o: { dataset?: string; limit?: number; batchSize?: number; backend?: string; json?: boolean }) => {
+      await evaluateFile(file, { dataset: o.dataset, testLimit: o.limit, batchSize: o.batchSize, backend: o.backend, json: o.json });
     });
 
   program

@@ -6,8 +6,8 @@
  */
 import type { JsonValue, Module } from '../nn/module.js';
 import { nodeBuiltin } from './node.js';
-import { checkPrefix, checkMetadata, checkModule, decodeWith, encodeWith, PREFIX_BYTES, readModelBytesWith, type ModelHeader } from './format.js';
-import { checkOptions, describe, fail } from '../validate.js';
+import { checkPrefix, checkMetadata, checkModule, decodeWeightsWith, decodeWith, encodeWeightsWith, encodeWith, PREFIX_BYTES, readModelBytesWith, type LoadWeightsResult, type ModelHeader } from './format.js';
+import { checkOptions, describe, fail, optBoolean } from '../validate.js';
 
 /** A file path: a non-empty string without NUL characters (which no file system accepts). */
 function checkPath(op: string, v: unknown): string {
@@ -200,4 +200,44 @@ export async function inspect(path: string): Promise<ModelHeader> {
   const op = 'inspect';
   checkPath(op, path);
   return readModelBytesWith(op, await readBytes(op, path), path).header;
+}
+
+/**
+ * Saves `model.stateDict()` — the weights alone, by name, without the architecture — to `path`:
+ * the `.nabla` container (CRC-32 checked, written atomically) with a 'nabla-weights' header.
+ * Works for any Module, including custom subclasses without `config()`; build the model in code
+ * and `loadWeights(model, path)` to restore it (PyTorch's `torch.save(model.state_dict())`).
+ */
+export async function saveWeights(model: Module, path: string): Promise<void> {
+  const op = 'saveWeights';
+  checkModule(op, model);
+  checkPath(op, path);
+  const bytes = await encodeWeightsWith(op, model);
+  await writeAtomic(op, path, bytes);
+}
+
+export interface LoadWeightsOptions {
+  /**
+   * true (default): the file's names must be exactly the model's parameters, or nothing is loaded
+   * and the error names the missing and unexpected ones. false: load the names both have and
+   * report the others. A shape mismatch is an error either way.
+   */
+  strict?: boolean;
+}
+
+/**
+ * Loads weights saved by `saveWeights` (or the weights of a whole `.nabla` model file) into
+ * `model`'s parameters by name. Every name and shape is checked against the model before any
+ * parameter changes, so a failed load leaves the model as it was; values are converted to each
+ * parameter's dtype and moved to its backend as `loadStateDict` does. Returns the names only one
+ * side has (`{ missing: [], unexpected: [] }` after a strict load). A damaged, truncated or foreign
+ * file, or weights that do not fit, are rejected with a ModelFileError.
+ */
+export async function loadWeights(model: Module, path: string, options: LoadWeightsOptions = {}): Promise<LoadWeightsResult> {
+  const op = 'loadWeights';
+  checkModule(op, model);
+  checkPath(op, path);
+  const o = checkOptions(op, options, ['strict']);
+  const strict = optBoolean(op, 'options.strict', o.strict, true);
+  return decodeWeightsWith(op, model, await readBytes(op, path), path, strict);
 }

@@ -24,7 +24,7 @@ import { globalRandom } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { DType, TypedArray } from '../tensor/dtype.js';
 import { dispose } from '../engine.js';
-import { checkInt, checkString, describe, fail } from '../validate.js';
+import { checkInt, checkOptions, checkString, describe, fail, optBoolean } from '../validate.js';
 
 export const MAGIC = Uint8Array.from([0x89, 0x4e, 0x41, 0x42, 0x4c, 0x41, 0x0d, 0x0a]);
 export const FORMAT_VERSION = 1;
@@ -50,6 +50,25 @@ export interface ModelHeader {
   tensors: TensorEntry[];
   /** Free JSON the caller stored (training metrics, data set, …). */
   metadata: { [key: string]: JsonValue };
+}
+
+/**
+ * The JSON header of a weights-only file (`nb.io.saveWeights`): the same container and tensor list
+ * as a model file, with `format: 'nabla-weights'` and no architecture.
+ */
+export interface WeightsHeader {
+  format: 'nabla-weights';
+  version: number;
+  tensors: TensorEntry[];
+  metadata: { [key: string]: JsonValue };
+}
+
+/** What `nb.io.loadWeights` and `decodeWeights` report: the names only one side has. */
+export interface LoadWeightsResult {
+  /** The model's parameters the file stores no value for (these keep their values). */
+  missing: string[];
+  /** The file's tensors the model has no parameter for (these are ignored). */
+  unexpected: string[];
 }
 
 /**
@@ -238,6 +257,27 @@ export async function encodeWith(op: string, model: Module, metadata: { [key: st
     fail(op, 'model.config()', "an object with a string 'type'", arch);
   }
   checkJson(op, 'model.config()', arch);
+  return encodeContainer(op, model, (tensors) => ({ format: 'nabla-model', version: FORMAT_VERSION, architecture, tensors, metadata }));
+}
+
+/**
+ * Serializes `model.stateDict()` alone (no architecture) into the bytes of a weights-only file:
+ * the container of a `.nabla` file with a 'nabla-weights' header. Works for any Module, including
+ * custom ones without `config()`; `decodeWeights` loads the bytes into a model built in code.
+ */
+export async function encodeWeights(model: Module): Promise<Uint8Array> {
+  const op = 'encodeWeights';
+  return encodeWeightsWith(op, checkModule(op, model));
+}
+
+/** encodeWeights for a checked model; `op` (the public function called) names it in errors. */
+export async function encodeWeightsWith(op: string, model: Module): Promise<Uint8Array> {
+  assertLittleEndian(op);
+  return encodeContainer(op, model, (tensors) => ({ format: 'nabla-weights', version: FORMAT_VERSION, tensors, metadata: {} }));
+}
+
+/** The bytes of a file holding `model.stateDict()` under the header `head(tensors)` makes. */
+async function encodeContainer(op: string, model: Module, head: (tensors: TensorEntry[]) => ModelHeader | WeightsHeader): Promise<Uint8Array> {
   const state = Object.entries(model.stateDict());
   for (const [name, t] of state) {
     if (t.isDisposed) throw new Error(`${op}: model's parameter '${name}' (tensor [${t.shape.join(',')}]) was disposed`);
@@ -252,7 +292,7 @@ export async function encodeWith(op: string, model: Module, metadata: { [key: st
     datas.push(bytes);
     offset += bytes.length;
   }
-  const header: ModelHeader = { format: 'nabla-model', version: FORMAT_VERSION, architecture, tensors, metadata };
+  const header = head(tensors);
   let headerText: string;
   try {
     headerText = JSON.stringify(header);
@@ -261,7 +301,7 @@ export async function encodeWith(op: string, model: Module, metadata: { [key: st
   }
   const headerBytes = new TextEncoder().encode(headerText);
   if (headerBytes.length > MODEL_FILE_LIMITS.headerBytes) {
-    throw new Error(`${op}: the header would have ${headerBytes.length} bytes (architecture, tensor list and metadata), more than the ${MODEL_FILE_LIMITS.headerBytes} a model file may have`);
+    throw new Error(`${op}: the header would have ${headerBytes.length} bytes (${header.format === 'nabla-model' ? 'architecture, tensor list and metadata' : 'the tensor list'}), more than the ${MODEL_FILE_LIMITS.headerBytes} a model file may have`);
   }
   const payloadLen = offset;
   const out = new Uint8Array(PREFIX + headerBytes.length + payloadLen);
@@ -336,6 +376,25 @@ export function readModelBytes(bytes: Uint8Array | ArrayBuffer, file = 'model'):
 
 /** readModelBytes for checked arguments; `op` (the public function called) names it in errors. */
 export function readModelBytesWith(op: string, bytes: Uint8Array, file: string): { header: ModelHeader; payload: Uint8Array } {
+  const { header, payload } = readContainer(op, bytes, file);
+  return { header: modelHeaderOnly(op, header, file), payload };
+}
+
+/** `header` if it is a model file's; a weights-only file is refused with a pointer to loadWeights. */
+function modelHeaderOnly(op: string, header: ModelHeader | WeightsHeader, file: string): ModelHeader {
+  if (header.format === 'nabla-model') return header;
+  throw new ModelFileError(
+    file,
+    'this file stores weights only (written by nb.io.saveWeights), no architecture to build a model from: create the model in code and load the weights into it with nb.io.loadWeights(model, path) (decodeWeights for bytes)',
+    op,
+  );
+}
+
+/**
+ * Checks the bytes of a model or weights file (prefix, CRC-32, header) and returns its header and
+ * payload; throws ModelFileError naming `file`.
+ */
+export function readContainer(op: string, bytes: Uint8Array, file: string): { header: ModelHeader | WeightsHeader; payload: Uint8Array } {
   const fail = (problem: string): never => {
     throw new ModelFileError(file, problem, op);
   };
@@ -389,19 +448,23 @@ const align8 = (n: number): number => Math.ceil(n / 8) * 8;
 export function validateHeader(value: unknown, payloadLength: number, file = 'model'): ModelHeader {
   const op = 'validateHeader';
   checkInt(op, 'payloadLength', payloadLength, { min: 0 });
-  return validateHeaderWith(op, value, payloadLength, checkFileName(op, file));
+  const f = checkFileName(op, file);
+  return modelHeaderOnly(op, validateHeaderWith(op, value, payloadLength, f), f);
 }
 
-function validateHeaderWith(op: string, value: unknown, payloadLength: number, file: string): ModelHeader {
+/** validateHeader for both kinds of file: a model's header, or a weights-only file's (no architecture). */
+function validateHeaderWith(op: string, value: unknown, payloadLength: number, file: string): ModelHeader | WeightsHeader {
   const fail = (problem: string): never => {
     throw new ModelFileError(file, `damaged: ${problem}`, op);
   };
   if (!isObject(value)) return fail(`the header must be a JSON object, got ${show(value)}`);
-  if (value.format !== 'nabla-model') fail(`format must be "nabla-model", got ${show(value.format)}`);
+  if (value.format !== 'nabla-model' && value.format !== 'nabla-weights') fail(`format must be "nabla-model" or "nabla-weights", got ${show(value.format)}`);
+  const weightsOnly = value.format === 'nabla-weights';
   if (value.version !== FORMAT_VERSION) fail(`version must be ${FORMAT_VERSION}, got ${show(value.version)}`);
   const metadata = value.metadata ?? {};
   if (!isObject(metadata)) fail(`metadata must be an object, got ${show(value.metadata)}`);
-  checkArchitecture(value.architecture, fail);
+  if (!weightsOnly) checkArchitecture(value.architecture, fail);
+  else if (value.architecture !== undefined) fail('a weights-only file ("nabla-weights") has no architecture, but this header has one');
 
   const list = value.tensors;
   if (!Array.isArray(list)) return fail(`tensors must be an array, got ${show(list)}`);
@@ -456,6 +519,7 @@ function validateHeaderWith(op: string, value: unknown, payloadLength: number, f
     last = i;
   }
   if (payloadLength !== end) fail(`the payload has ${payloadLength} bytes, but its tensors end at byte ${end}`);
+  if (weightsOnly) return { format: 'nabla-weights', version: FORMAT_VERSION, tensors, metadata: metadata as JsonObject };
   return { format: 'nabla-model', version: FORMAT_VERSION, architecture: value.architecture as LayerConfig, tensors, metadata: metadata as JsonObject };
 }
 
@@ -616,4 +680,64 @@ export function decodeWith(op: string, bytes: Uint8Array, file: string): { model
   }
   model.eval();
   return { model, metadata: header.metadata, header };
+}
+
+/**
+ * Loads the tensors stored in `bytes` (from `encodeWeights`, or a whole model from `encodeModel`)
+ * into `model`'s parameters by name; `options.file` names the bytes in errors. See
+ * `nb.io.loadWeights` for what is checked and what `strict` does.
+ */
+export function decodeWeights(model: Module, bytes: Uint8Array | ArrayBuffer, options: { strict?: boolean; file?: string } = {}): LoadWeightsResult {
+  const op = 'decodeWeights';
+  checkModule(op, model);
+  const b = checkBytes(op, bytes);
+  const o = checkOptions(op, options, ['strict', 'file']);
+  const strict = optBoolean(op, 'options.strict', o.strict, true);
+  const file = o.file === undefined ? 'weights' : checkFileName(op, o.file);
+  return decodeWeightsWith(op, model, b, file, strict);
+}
+
+/** decodeWeights for checked arguments; `op` (the public function called) names it in errors. */
+export function decodeWeightsWith(op: string, model: Module, bytes: Uint8Array, file: string, strict: boolean): LoadWeightsResult {
+  assertLittleEndian(op);
+  const { header, payload } = readContainer(op, bytes, file);
+  const own = model.stateDict();
+  const fail = (problem: string): never => {
+    throw new ModelFileError(file, `the weights do not fit the model: ${problem}`, op);
+  };
+  for (const [k, p] of Object.entries(own)) {
+    if (p.isDisposed) throw new Error(`${op}: model's parameter '${k}' (tensor [${p.shape.join(',')}]) was disposed`);
+  }
+  // Every check comes before any tensor is made or any parameter changes.
+  const stored = new Set(header.tensors.map((e) => e.name));
+  const missing = Object.keys(own).filter((k) => !stored.has(k));
+  const unexpected = header.tensors.filter((e) => !Object.hasOwn(own, e.name)).map((e) => e.name);
+  const quote = (names: string[]): string => names.map((k) => `'${k}'`).join(', ');
+  const problems: string[] = [];
+  if (strict && missing.length) problems.push(`the file stores no value for the model's parameter${missing.length > 1 ? 's' : ''} ${quote(missing)}`);
+  if (strict && unexpected.length) problems.push(`the model (${model.typeName}) has no parameter${unexpected.length > 1 ? 's' : ''} ${quote(unexpected)}`);
+  for (const e of header.tensors) {
+    const p = own[e.name];
+    if (p === undefined) continue;
+    if (p.shape.length !== e.shape.length || p.shape.some((d, i) => d !== e.shape[i])) {
+      problems.push(`'${e.name}' has shape [${e.shape.join(',')}] in the file, the model's parameter has [${p.shape.join(',')}]`);
+    }
+  }
+  if (problems.length) fail(`${problems.join('; ')}${strict && (missing.length || unexpected.length) ? ' (pass { strict: false } to load the names both have)' : ''}`);
+  // loadStateDict leaves a parameter given as its own tensor unchanged.
+  const made: Tensor[] = [];
+  const sd: Record<string, Tensor> = Object.create(null) as Record<string, Tensor>;
+  try {
+    for (const e of header.tensors) {
+      if (!Object.hasOwn(own, e.name)) continue;
+      const t = tensorFrom(e, payload);
+      made.push(t);
+      sd[e.name] = t;
+    }
+    for (const k of missing) sd[k] = own[k]!;
+    model.loadStateDict(sd);
+  } finally {
+    dispose(made);
+  }
+  return { missing, unexpected };
 }

@@ -5,9 +5,11 @@
  *   `.nabla` format (architecture + weights, format version, CRC-32), written atomically. Node only;
  *   the file system is reached lazily, so importing nabla in a browser is unaffected.
  * - `encodeModel` / `decodeModel`: the same format as bytes (browser-safe).
+ * - `saveWeights(model, path)` / `loadWeights(model, path, { strict })`: the weights alone, by name,
+ *   for any Module (custom ones without `config()` too); `encodeWeights` / `decodeWeights` as bytes.
  * - `writeFileAtomic(path, data)`: temp file + fsync + rename.
  */
-export { save, load, loadFile, inspect, writeFileAtomic } from './file.js';
-export type { SaveOptions } from './file.js';
-export { encodeModel, decodeModel, readModelBytes, validateHeader, crc32, ModelFileError, FORMAT_VERSION, MAGIC, MODEL_FILE_LIMITS } from './format.js';
-export type { ModelHeader, TensorEntry } from './format.js';
+export { save, load, loadFile, inspect, writeFileAtomic, saveWeights, loadWeights } from './file.js';
+export type { SaveOptions, LoadWeightsOptions } from './file.js';
+export { encodeModel, decodeModel, encodeWeights, decodeWeights, readModelBytes, validateHeader, crc32, ModelFileError, FORMAT_VERSION, MAGIC, MODEL_FILE_LIMITS } from './format.js';
+export type { ModelHeader, WeightsHeader, LoadWeightsResult, TensorEntry } from './format.js';

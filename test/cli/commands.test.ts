@@ -3,6 +3,7 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import * as nb from '../../src/index.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'nabla-cli-commands-'));
@@ -52,6 +53,78 @@ describe('nabla eval <folder>', () => {
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toBe(`nabla: error: eval: ${empty} is a folder, not a model file (nabla train --out DIR writes DIR/model.nabla)`);
     expect(r.stderr).not.toMatch(/EISDIR/);
+  });
+});
+
+describe('nabla eval <model-file> --dataset <name> (a model saved through the API)', () => {
+  const limit = 300;
+  let file = '';
+  let expected: { accuracy: number; loss: number } = { accuracy: NaN, loss: NaN };
+  // A model built and trained in code and saved with nb.io.save: no 'dataset' in its metadata.
+  const ready = (async () => {
+    const { train, test } = await nb.data.mnist({ limit, testLimit: limit });
+    nb.seed(3);
+    const model = nb.nn.sequential(nb.nn.flatten(), nb.nn.linear(784, 32), nb.nn.relu(), nb.nn.linear(32, 10));
+    await nb.train.fit(model, train, { epochs: 1, batchSize: 50, optimizer: nb.optim.adam(1e-2), verbose: 0 });
+    const ev = await nb.train.evaluate(model, test, { batchSize: 256 });
+    expected = { accuracy: ev.accuracy!, loss: ev.loss };
+    file = join(dir, 'api-model.nabla');
+    await nb.io.save(model, file);
+    model.dispose();
+    nb.dispose([train, test]);
+  })();
+
+  it('evaluates it on the MNIST test split: the accuracy and loss evaluate() gives in code', async () => {
+    await ready;
+    expect(expected.accuracy).toBeGreaterThan(0.3);
+    const r = await nabla('eval', file, '--dataset', 'mnist', '--limit', String(limit), '--json');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const e = JSON.parse(r.stdout.trim()) as Record<string, unknown>;
+    expect(e.dataset).toBe('mnist');
+    expect(e.model).toBe('Sequential');
+    expect(e.testSamples).toBe(limit);
+    expect(e.testAccuracy).toBe(expected.accuracy);
+    expect(e.testLoss as number).toBeCloseTo(expected.loss, 5);
+    const human = await nabla('eval', file, '--dataset', 'mnist', '--limit', String(limit));
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(new RegExp(`^Sequential \\(.*api-model\\.nabla\\): test accuracy ${(100 * expected.accuracy).toFixed(2)}% · test loss \\d\\.\\d{4} on ${limit} samples · `));
+  });
+
+  it('without --dataset, says the file names no data set and suggests --dataset', async () => {
+    await ready;
+    const r = await nabla('eval', file);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(`nabla: error: eval: ${file}: the model's metadata names no data set (it was not saved by 'nabla train --out'); choose one with --dataset: mnist, xor, gates`);
+  });
+
+  it('an unknown data set is an error listing the known ones', async () => {
+    await ready;
+    const r = await nabla('eval', file, '--dataset', 'cifar10');
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe("nabla: error: eval: unknown data set 'cifar10' for --dataset; known: mnist, xor, gates");
+  });
+
+  it('a model whose input does not fit the data set is a clear error', async () => {
+    await ready;
+    const r = await nabla('eval', file, '--dataset', 'xor');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^nabla: error: eval: .*api-model\.nabla: the model does not take xor inputs \(one sample has shape \[2\], a batch \[N,2\]\): /);
+    const small = join(dir, 'xor-sized.nabla');
+    const m = nb.nn.sequential(nb.nn.linear(2, 4), nb.nn.tanh(), nb.nn.linear(4, 2));
+    await nb.io.save(m, small);
+    m.dispose();
+    const r2 = await nabla('eval', small, '--dataset', 'mnist', '--limit', '10');
+    expect(r2.code).toBe(1);
+    expect(r2.stderr).toMatch(/^nabla: error: eval: .*xor-sized\.nabla: the model does not take mnist inputs \(one sample has shape \[1,28,28\], a batch \[N,1,28,28\]\): /);
+    // input fits, output does not: 2 outputs for 10 classes
+    const narrow = join(dir, 'narrow.nabla');
+    const m2 = nb.nn.sequential(nb.nn.flatten(), nb.nn.linear(784, 2));
+    await nb.io.save(m2, narrow);
+    m2.dispose();
+    const r3 = await nabla('eval', narrow, '--dataset', 'mnist', '--limit', '10');
+    expect(r3.code).toBe(1);
+    expect(r3.stderr.trim()).toBe(`nabla: error: eval: ${narrow}: the model's output for one mnist sample has shape [1,2]; it needs [1,10] (one score per class)`);
   });
 });
 

@@ -180,8 +180,8 @@ const damagedCases: [string, () => unknown, string][] = [
   ['readModelBytes short', () => nb.io.readModelBytes(new Uint8Array(3)), 'readModelBytes: model: not a nabla model file: only 3 bytes (a model file starts with a 32-byte prefix)'],
   ['validateHeader not an object', () => nb.io.validateHeader(null, 0), 'validateHeader: model: damaged: the header must be a JSON object, got null'],
   ['validateHeader symbol', () => nb.io.validateHeader(Symbol('h'), 0, 'h.nabla'), 'validateHeader: h.nabla: damaged: the header must be a JSON object, got a symbol'],
-  ['validateHeader bigint field', () => nb.io.validateHeader({ format: 1n }, 0), 'validateHeader: model: damaged: format must be "nabla-model", got bigint 1n'],
-  ['validateHeader symbol field', () => nb.io.validateHeader({ format: Symbol('f') }, 0), 'validateHeader: model: damaged: format must be "nabla-model", got a symbol'],
+  ['validateHeader bigint field', () => nb.io.validateHeader({ format: 1n }, 0), 'validateHeader: model: damaged: format must be "nabla-model" or "nabla-weights", got bigint 1n'],
+  ['validateHeader symbol field', () => nb.io.validateHeader({ format: Symbol('f') }, 0), 'validateHeader: model: damaged: format must be "nabla-model" or "nabla-weights", got a symbol'],
   ['validateHeader function field', () => nb.io.validateHeader({ format: 'nabla-model', version: () => 1 }, 0), 'validateHeader: model: damaged: version must be 1, got a function'],
 ];
 
