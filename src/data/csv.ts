@@ -245,6 +245,11 @@ export async function csv(pathOrText: string | Uint8Array, options?: CsvOptions)
       if (features.indexOf(j) !== i) throw new Error(`${OP}: ${where}columns[${i}]: column ${JSON.stringify(names[j])} is selected twice`);
     });
   }
+  if (features.length === 0) {
+    throw new Error(wanted === undefined
+      ? `${OP}: ${where}no feature columns (the table has only the label column ${JSON.stringify(names[labelCol])})`
+      : `${OP}: ${where}columns: no feature columns selected`);
+  }
   const colName = (j: number): string => (header ? `column ${JSON.stringify(names[j])}` : `column ${j}`);
   const bad = (r: Row, j: number, problem: string): never => {
     throw new Error(`${OP}: ${where}line ${lineOf(r)}, ${colName(j)}: ${JSON.stringify(r.fields[j])} ${problem}`);

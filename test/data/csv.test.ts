@@ -173,6 +173,8 @@ describe('nb.data.csv: errors name the file, the line and the column', () => {
     expect(await message(nb.data.csv(IRIS, { label: 'species', categories: ['setosa', 'virginica'] }))).toBe(
       'nb.data.csv: line 3, column "species": "versicolor" is not one of the categories "setosa", "virginica"');
     expect(await message(nb.data.csv('a,b\n'))).toBe('nb.data.csv: no data rows');
+    expect(await message(nb.data.csv('y\n1\n', { label: 'y' }))).toBe('nb.data.csv: no feature columns (the table has only the label column "y")');
+    expect(await message(nb.data.csv('a,y\n1,2\n', { label: 'y', columns: [] }))).toBe('nb.data.csv: columns: no feature columns selected');
     expect(await message(nb.data.csv(IRIS, { label: 'species', normalize: 'z' as 'standard' }))).toBe(
       "nb.data.csv: options.normalize must be 'standard', 'minmax', { mean, std } or { min, max }, got string \"z\"");
     expect(await message(nb.data.csv('a,b\n1,2\n', { normalize: { mean: [0], std: [1] } }))).toBe(
