@@ -11,7 +11,7 @@ export type { WeightOptions } from './layers/common.js';
 export { Linear, linear, Maxout, maxout } from './layers/linear.js';
 export {
   Activation, activation, ACTIVATIONS, step, sign, identity, ramp, sigmoid, tanh, relu, leakyRelu, elu, selu, swish, softplus,
-  softmax, logSoftmax, PReLU, prelu,
+  softmax, logSoftmax, gelu, hardtanh, relu6, softsign, mish, hardswish, logSigmoid, softmin, PReLU, prelu,
 } from './layers/activation.js';
 export type { ActivationName, ActivationOptions } from './layers/activation.js';
 export {
