@@ -25,7 +25,8 @@ export { RandomAffine, randomAffine, randomShift, randomRotation, affineTransfor
 export type { AffineParams } from './layers/augment.js';
 export {
   mse, squaredError, binaryCrossEntropy, binaryCrossEntropyWithLogits, softmaxCrossEntropy, crossEntropy, accuracy,
+  l1Loss, huberLoss, smoothL1Loss, hingeLoss, klDiv, nllLoss,
 } from './losses.js';
-export type { Loss, LossOptions, Reduction } from './losses.js';
+export type { Loss, LossOptions, Reduction, KlReduction } from './losses.js';
 export { Perceptron, perceptron, mpNeuron, gates } from './perceptron.js';
 export type { PerceptronOptions, PerceptronFitOptions, PerceptronFitResult, ThresholdActivation } from './perceptron.js';

@@ -2,10 +2,14 @@
  * Losses (SCOPE §4), written to be numerically stable. Every loss takes (prediction, target) and
  * returns a scalar unless `reduction: 'none'`.
  *
- * Reductions: 'mean' averages over the batch (the first axis), 'sum' adds over the batch, 'none'
- * gives one value per sample. Squared error and binary cross-entropy sum over the remaining
- * (feature) axes first, so 'mean' is the per-sample loss averaged over the batch — except `mse`,
- * the mean over every element (Keras/PyTorch `MSELoss`).
+ * Reductions, as PyTorch: the elementwise losses (`mse`, `l1Loss`, `huberLoss`, `smoothL1Loss`,
+ * `hingeLoss`, `klDiv`) average over every element with 'mean', add every element with 'sum' and
+ * return the elementwise loss with 'none'; `klDiv` also takes 'batchmean' (the sum divided by the
+ * batch size, the true KL divergence per sample). Binary cross-entropy averages over every element
+ * with 'mean' too (PyTorch, Keras), while its 'none' gives one value per sample (the sum over the
+ * feature axes). The class losses (`softmaxCrossEntropy`, `crossEntropy`, `nllLoss`) have one value
+ * per sample and average or add those. `squaredError` keeps the lectures' form: 'sum' by default,
+ * 'mean' per sample.
  */
 import { Tensor } from '../tensor/tensor.js';
 import { fmt, shapesEqual } from '../tensor/shape.js';
@@ -13,7 +17,7 @@ import { isFloat } from '../tensor/dtype.js';
 import { arange, fromArray } from '../tensor/creation.js';
 import { scoped } from '../engine.js';
 import * as ops from '../ops/index.js';
-import { checkNumber, checkOneOf, checkOptions, fail } from '../validate.js';
+import { checkBoolean, checkNumber, checkOneOf, checkOptions, fail } from '../validate.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -34,9 +38,23 @@ function tensorArg(op: string, arg: string, v: unknown): Tensor {
 }
 
 /** The options object (known keys only) and its reduction. */
-function lossOptions(op: string, opts: unknown, fallback: Reduction, extra: readonly string[] = []): { reduction: Reduction; opts: { eps?: unknown } } {
-  const o = checkOptions(op, opts as object | undefined, ['reduction', ...extra]) as { reduction?: unknown; eps?: unknown };
+function lossOptions(op: string, opts: unknown, fallback: Reduction, extra: readonly string[] = []): { reduction: Reduction; opts: Record<string, unknown> } {
+  const o = checkOptions(op, opts as object | undefined, ['reduction', ...extra]) as Record<string, unknown>;
   return { reduction: o.reduction === undefined ? fallback : checkOneOf(op, 'reduction', o.reduction, REDUCTIONS), opts: o };
+}
+
+/** 'mean' over every element, 'sum' of every element, or the elementwise loss ('none'), as PyTorch. */
+function reduceElements(l: Tensor, reduction: Reduction): Tensor {
+  return reduction === 'mean' ? ops.mean(l) : reduction === 'sum' ? ops.sum(l) : l;
+}
+
+/** The checked prediction and target of an elementwise loss, with its options. */
+function elementwiseArgs(op: string, y: unknown, t: unknown, opts: unknown, extra: readonly string[] = []): { y: Tensor; t: Tensor; reduction: Reduction; opts: Record<string, unknown> } {
+  const yy = tensorArg(op, 'prediction', y);
+  const tt = tensorArg(op, 'target', t);
+  const { reduction, opts: o } = lossOptions(op, opts, 'mean', extra);
+  sameShape(op, yy, tt);
+  return { y: yy, t: tt, reduction, opts: o };
 }
 
 function sameShape(op: string, y: Tensor, t: Tensor): void {
@@ -137,12 +155,87 @@ function pickPerRow(x: Tensor, flat: Tensor): Tensor {
 
 // ---- the losses ----------------------------------------------------------------------------------
 
-/** Mean squared error over every element: mean((y − t)²). */
-export function mse(y: Tensor, t: Tensor): Tensor {
-  tensorArg('mse', 'prediction', y);
-  tensorArg('mse', 'target', t);
-  sameShape('mse', y, t);
-  return scoped(() => ops.mean(ops.square(ops.sub(y, t))));
+/** Mean squared error over every element: mean((y − t)²); 'sum' or 'none' (elementwise) as PyTorch's MSELoss. */
+export function mse(y: Tensor, t: Tensor, opts: LossOptions = {}): Tensor {
+  const a = elementwiseArgs('mse', y, t, opts);
+  return scoped(() => reduceElements(ops.square(ops.sub(a.y, a.t)), a.reduction));
+}
+
+/** L1 loss |y − t| (PyTorch's L1Loss); mean over every element by default. */
+export function l1Loss(y: Tensor, t: Tensor, opts: LossOptions = {}): Tensor {
+  const a = elementwiseArgs('l1Loss', y, t, opts);
+  return scoped(() => reduceElements(ops.abs(ops.sub(a.y, a.t)), a.reduction));
+}
+
+/** ½q² + δ(|d| − q) with q = min(|d|, δ): ½d² for |d| ≤ δ, δ(|d| − ½δ) beyond. Smooth, no branch. */
+function huber(d: Tensor, delta: number): Tensor {
+  const a = ops.abs(d);
+  const q = ops.minimum(a, delta);
+  return ops.add(ops.mul(ops.square(q), 0.5), ops.mul(ops.sub(a, q), delta));
+}
+
+/**
+ * Huber loss (PyTorch's HuberLoss) of d = y − t: ½d² for |d| ≤ δ, δ(|d| − ½δ) beyond; `delta` δ > 0
+ * (default 1). Mean over every element by default.
+ */
+export function huberLoss(y: Tensor, t: Tensor, opts: LossOptions & { delta?: number } = {}): Tensor {
+  const a = elementwiseArgs('huberLoss', y, t, opts, ['delta']);
+  const delta = a.opts.delta === undefined ? 1 : checkNumber('huberLoss', 'delta', a.opts.delta, { above: 0 });
+  return scoped(() => reduceElements(huber(ops.sub(a.y, a.t), delta), a.reduction));
+}
+
+/**
+ * Smooth L1 loss (PyTorch's SmoothL1Loss) of d = y − t: ½d²/β for |d| < β, |d| − ½β beyond;
+ * `beta` β ≥ 0 (default 1; 0 is the L1 loss). It is the Huber loss with δ = β, divided by β.
+ */
+export function smoothL1Loss(y: Tensor, t: Tensor, opts: LossOptions & { beta?: number } = {}): Tensor {
+  const a = elementwiseArgs('smoothL1Loss', y, t, opts, ['beta']);
+  const beta = a.opts.beta === undefined ? 1 : checkNumber('smoothL1Loss', 'beta', a.opts.beta, { min: 0 });
+  return scoped(() => {
+    const d = ops.sub(a.y, a.t);
+    return reduceElements(beta === 0 ? ops.abs(d) : ops.div(huber(d, beta), beta), a.reduction);
+  });
+}
+
+/**
+ * Hinge loss max(0, 1 − t·y) for targets t of −1 or +1 (checked, naming the first other value, on
+ * backends that read synchronously). Mean over every element by default.
+ */
+export function hingeLoss(y: Tensor, t: Tensor, opts: LossOptions = {}): Tensor {
+  const a = elementwiseArgs('hingeLoss', y, t, opts);
+  if (a.t.backend.downloadSync) {
+    const v = a.t.dataSync() as ArrayLike<number>;
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i] as number;
+      if (x !== 1 && x !== -1) throw new Error(`hingeLoss: targets[${i}] is ${Number.isNaN(x) ? 'NaN' : x}; hinge targets must be −1 or +1`);
+    }
+  }
+  return scoped(() => reduceElements(ops.relu(ops.sub(1, ops.mul(a.t, a.y))), a.reduction));
+}
+
+export type KlReduction = Reduction | 'batchmean';
+
+/**
+ * Kullback–Leibler divergence with PyTorch's convention (KLDivLoss): `input` holds
+ * log-probabilities ln q, `target` probabilities p (or log-probabilities with `logTarget: true`);
+ * pointwise p·(ln p − ln q), 0 where p = 0. Reduction 'mean' (default, over every element, as
+ * PyTorch), 'sum', 'none', or 'batchmean' — the sum divided by the batch size (the first axis),
+ * which is the KL divergence per sample.
+ */
+export function klDiv(input: Tensor, target: Tensor, opts: { reduction?: KlReduction; logTarget?: boolean } = {}): Tensor {
+  const op = 'klDiv';
+  const x = tensorArg(op, 'prediction', input);
+  const t = tensorArg(op, 'target', target);
+  const o = checkOptions(op, opts as object | undefined, ['reduction', 'logTarget']) as Record<string, unknown>;
+  const reduction = o.reduction === undefined ? 'mean' : checkOneOf(op, 'reduction', o.reduction, [...REDUCTIONS, 'batchmean'] as const);
+  const logTarget = o.logTarget === undefined ? false : checkBoolean(op, 'logTarget', o.logTarget);
+  sameShape(op, x, t);
+  return scoped(() => {
+    // p·(ln p − ln q); with p = 0 the product counts 0 (mulNoNan), also where ln p is −∞
+    const pw = logTarget ? ops.mulNoNan(ops.exp(t), ops.sub(t, x)) : ops.mulNoNan(t, ops.sub(ops.log(t), x));
+    if (reduction === 'batchmean') return ops.div(ops.sum(pw), x.rank ? (x.shape[0] as number) : 1);
+    return reduceElements(pw, reduction);
+  });
 }
 
 /**
@@ -175,7 +268,7 @@ export function binaryCrossEntropy(y: Tensor, t: Tensor, opts: LossOptions & { e
   return scoped(() => {
     const p = ops.clip(y, eps, 1 - eps);
     const l = ops.add(ops.mul(t, ops.log(p)), ops.mul(ops.sub(1, t), ops.log(ops.sub(1, p))));
-    return reduceSamples(l, reduction, -1);
+    return reduction === 'mean' ? ops.neg(ops.mean(l)) : reduceSamples(l, reduction, -1);
   });
 }
 
@@ -189,7 +282,10 @@ export function binaryCrossEntropyWithLogits(z: Tensor, t: Tensor, opts: LossOpt
   tensorArg('binaryCrossEntropyWithLogits', 'target', t);
   const { reduction } = lossOptions('binaryCrossEntropyWithLogits', opts, 'mean');
   sameShape('binaryCrossEntropyWithLogits', z, t);
-  return scoped(() => reduceSamples(ops.sub(ops.softplus(z), ops.mul(t, z)), reduction));
+  return scoped(() => {
+    const l = ops.sub(ops.softplus(z), ops.mul(t, z));
+    return reduction === 'mean' ? ops.mean(l) : reduceSamples(l, reduction);
+  });
 }
 
 /**
@@ -213,6 +309,23 @@ export function softmaxCrossEntropy(logits: Tensor, targets: Tensor, opts: LossO
     if (t.flat) return reduceSamples(pickPerRow(logp, t.flat), reduction, -1);
     // 0·(−∞) is 0 here: a class the target gives no weight contributes nothing
     return reduceSamples(ops.mulNoNan(t.rows, logp), reduction, -1);
+  });
+}
+
+/**
+ * Negative log-likelihood (PyTorch's NLLLoss): −input[i, label i] for log-probabilities `input`
+ * [N, C] (e.g. a logSoftmax output) and int32 labels [N] (or floats holding integers), checked as
+ * in softmaxCrossEntropy. nllLoss(logSoftmax(z), labels) equals softmaxCrossEntropy(z, labels).
+ */
+export function nllLoss(input: Tensor, targets: Tensor, opts: LossOptions = {}): Tensor {
+  const op = 'nllLoss';
+  tensorArg(op, 'input', input);
+  tensorArg(op, 'targets', targets);
+  const { reduction } = lossOptions(op, opts, 'mean');
+  if (input.rank === 2 && targets.rank !== 1) throw new Error(`${op}: targets must be int32 labels [${input.shape[0]}], got ${fmt(targets.shape)}`);
+  return scoped(() => {
+    const t = classTargets(op, 'input', input, targets);
+    return reduceSamples(pickPerRow(input, t.flat as Tensor), reduction, -1);
   });
 }
 
