@@ -27,6 +27,6 @@ export {
   mse, squaredError, binaryCrossEntropy, binaryCrossEntropyWithLogits, softmaxCrossEntropy, crossEntropy, accuracy,
   l1Loss, huberLoss, smoothL1Loss, hingeLoss, klDiv, nllLoss,
 } from './losses.js';
-export type { Loss, LossOptions, Reduction, KlReduction } from './losses.js';
+export type { Loss, LossOptions, Reduction, KlReduction, SoftmaxCrossEntropyOptions } from './losses.js';
 export { Perceptron, perceptron, mpNeuron, gates } from './perceptron.js';
 export type { PerceptronOptions, PerceptronFitOptions, PerceptronFitResult, ThresholdActivation } from './perceptron.js';

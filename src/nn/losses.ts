@@ -17,7 +17,7 @@ import { isFloat } from '../tensor/dtype.js';
 import { arange, fromArray } from '../tensor/creation.js';
 import { scoped } from '../engine.js';
 import * as ops from '../ops/index.js';
-import { checkBoolean, checkNumber, checkOneOf, checkOptions, fail } from '../validate.js';
+import { checkBoolean, checkInt, checkNumber, checkOneOf, checkOptions, fail } from '../validate.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -79,10 +79,10 @@ function reduceSamples(per: Tensor, reduction: Reduction, scale = 1): Tensor {
  * The index of the first value that is not a class label for `classes` classes (an integer in
  * [0, classes)), or −1 when all are.
  */
-export function firstBadLabel(values: ArrayLike<number>, classes: number): number {
+export function firstBadLabel(values: ArrayLike<number>, classes: number, ignoreIndex?: number): number {
   for (let i = 0; i < values.length; i++) {
     const v = values[i] as number;
-    if (!(Number.isInteger(v) && v >= 0 && v < classes)) return i;
+    if (!(Number.isInteger(v) && v >= 0 && v < classes) && v !== ignoreIndex) return i;
   }
   return -1;
 }
@@ -114,10 +114,10 @@ function shortestFloat32(v: number): string {
  * asynchronously (a GPU) is not read back in every step; `fit` and `evaluate` check the labels of
  * whole data sets once, before the first step, instead.
  */
-function checkLabels(op: string, labels: Tensor, classes: number, against: string): ArrayLike<number> | null {
+function checkLabels(op: string, labels: Tensor, classes: number, against: string, ignoreIndex?: number): ArrayLike<number> | null {
   if (!labels.backend.downloadSync) return null;
   const v = labels.dataSync() as ArrayLike<number>;
-  const i = firstBadLabel(v, classes);
+  const i = firstBadLabel(v, classes, ignoreIndex);
   if (i >= 0) throw labelError(op, `targets[${i}]`, v[i] as number, classes, against, labels.dtype);
   return v;
 }
@@ -126,25 +126,46 @@ function checkLabels(op: string, labels: Tensor, classes: number, against: strin
  * Class targets: the flat indices i·C + label of each row's target class (labels checked), or
  * one-hot/probability rows [N, C].
  */
-type ClassTargets = { flat: Tensor; rows?: undefined } | { rows: Tensor; flat?: undefined };
+type ClassTargets =
+  | { flat: Tensor; labels: Tensor; mask?: Tensor; rows?: undefined }
+  | { rows: Tensor; flat?: undefined; labels?: undefined; mask?: undefined };
 
-function classTargets(op: string, predName: string, pred: Tensor, targets: Tensor): ClassTargets {
+function classTargets(op: string, predName: string, pred: Tensor, targets: Tensor, ignoreIndex?: number): ClassTargets {
   if (pred.rank !== 2) throw new Error(`${op}: ${predName} must be [batch, classes], got ${fmt(pred.shape)}`);
   const [n, c] = pred.shape as [number, number];
   if (targets.rank === 1) {
     if (targets.shape[0] !== n) throw new Error(`${op}: ${targets.shape[0]} labels for a batch of ${n}: ${predName} are ${fmt(pred.shape)}, targets ${fmt(targets.shape)}`);
     if (!isFloat(targets.dtype) && targets.dtype !== 'int32') throw new Error(`${op}: integer labels must be int32 (or float holding integers), got ${targets.dtype}`);
-    const values = checkLabels(op, targets, c, `${predName} ${fmt(pred.shape)}`);
+    const be = pred.backend.name;
+    const values = checkLabels(op, targets, c, `${predName} ${fmt(pred.shape)}`, ignoreIndex);
     if (values) {
-      // read already: the flat indices are built here and uploaded once
+      // read already: the flat indices (and the labels, ignored ones as class 0) are built here and uploaded once
       const flat = new Int32Array(n);
-      for (let i = 0; i < n; i++) flat[i] = i * c + (values[i] as number);
-      return { flat: fromArray(flat, [n], { dtype: 'int32', backend: pred.backend.name }) };
+      const lab = new Int32Array(n);
+      let ignored = false;
+      for (let i = 0; i < n; i++) {
+        const v = values[i] as number;
+        const skip = v === ignoreIndex;
+        ignored ||= skip;
+        lab[i] = skip ? 0 : v;
+        flat[i] = i * c + lab[i]!;
+      }
+      const mask = ignored ? fromArray(Float64Array.from(values, (v) => (v === ignoreIndex ? 0 : 1)), [n], { dtype: pred.dtype, backend: be }) : undefined;
+      return { flat: fromArray(flat, [n], { dtype: 'int32', backend: be }), labels: fromArray(lab, [n], { dtype: 'int32', backend: be }), mask };
     }
-    const labels = targets.dtype === 'int32' ? targets : ops.cast(targets, 'int32');
-    return { flat: ops.add(arange(0, n * c, c, { backend: pred.backend.name }), labels) };
+    let labels = targets.dtype === 'int32' ? targets : ops.cast(targets, 'int32');
+    let mask: Tensor | undefined;
+    if (ignoreIndex !== undefined) {
+      const keep = ops.ne(labels, ignoreIndex);
+      mask = ops.cast(keep, pred.dtype);
+      labels = ops.where(keep, labels, 0);
+    }
+    return { flat: ops.add(arange(0, n * c, c, { backend: be }), labels), labels, mask };
   }
-  if (targets.rank === 2 && targets.shape[0] === n && targets.shape[1] === c) return { rows: targets };
+  if (targets.rank === 2 && targets.shape[0] === n && targets.shape[1] === c) {
+    if (ignoreIndex !== undefined) throw new Error(`${op}: ignoreIndex applies to integer labels, not to probability rows`);
+    return { rows: targets };
+  }
   throw new Error(`${op}: targets must be int32 labels [${n}] or one-hot/probabilities [${n}, ${c}], got ${fmt(targets.shape)}`);
 }
 
@@ -277,15 +298,37 @@ export function binaryCrossEntropy(y: Tensor, t: Tensor, opts: LossOptions & { e
  * −[t ln σ(z) + (1 − t) ln(1 − σ(z))] without overflow for large |z|; its gradient is σ(z) − t
  * (per sample), which does not vanish for a confidently wrong logit.
  */
-export function binaryCrossEntropyWithLogits(z: Tensor, t: Tensor, opts: LossOptions = {}): Tensor {
-  tensorArg('binaryCrossEntropyWithLogits', 'prediction', z);
-  tensorArg('binaryCrossEntropyWithLogits', 'target', t);
-  const { reduction } = lossOptions('binaryCrossEntropyWithLogits', opts, 'mean');
-  sameShape('binaryCrossEntropyWithLogits', z, t);
+export function binaryCrossEntropyWithLogits(z: Tensor, t: Tensor, opts: LossOptions & { posWeight?: number | Tensor } = {}): Tensor {
+  const op = 'binaryCrossEntropyWithLogits';
+  tensorArg(op, 'prediction', z);
+  tensorArg(op, 'target', t);
+  const { reduction, opts: o } = lossOptions(op, opts, 'mean', ['posWeight']);
+  sameShape(op, z, t);
+  let pw: number | Tensor | undefined;
+  if (o.posWeight instanceof Tensor) {
+    pw = tensorArg(op, 'posWeight', o.posWeight);
+    const last = z.rank ? z.shape[z.rank - 1] : 1;
+    if (pw.rank > 1 || (pw.rank === 1 && pw.shape[0] !== last && pw.shape[0] !== 1)) throw new Error(`${op}: posWeight must be a number or a Tensor [${last}] (one per feature), got ${fmt(pw.shape)}`);
+    if (pw.backend !== z.backend) throw new Error(`${op}: posWeight lives on '${pw.backend.name}' but the prediction on '${z.backend.name}'; move one with x.to(name)`);
+  } else if (o.posWeight !== undefined) {
+    pw = checkNumber(op, 'posWeight', o.posWeight, { min: 0 });
+  }
   return scoped(() => {
-    const l = ops.sub(ops.softplus(z), ops.mul(t, z));
+    // softplus(z) − t·z; with a positive-class weight w: (1 − t)·z + (1 + (w − 1)·t)·softplus(−z)
+    const l = pw === undefined
+      ? ops.sub(ops.softplus(z), ops.mul(t, z))
+      : ops.add(ops.mul(ops.sub(1, t), z), ops.mul(ops.add(ops.mul(typeof pw === 'number' ? pw - 1 : ops.sub(pw, 1), t), 1), ops.softplus(ops.neg(z))));
     return reduction === 'mean' ? ops.mean(l) : reduceSamples(l, reduction);
   });
+}
+
+export interface SoftmaxCrossEntropyOptions extends LossOptions {
+  /** One weight per class, a float Tensor [C] (PyTorch's `weight`). */
+  weight?: Tensor;
+  /** Samples with this label count 0 and leave the mean (labels only). */
+  ignoreIndex?: number;
+  /** ε in [0, 1]: the target becomes (1 − ε)·target + ε/C. */
+  labelSmoothing?: number;
 }
 
 /**
@@ -297,18 +340,51 @@ export function binaryCrossEntropyWithLogits(z: Tensor, t: Tensor, opts: LossOpt
  * throws, naming the first bad label and its index. For labels the loss gathers each row's target
  * log-probability, and for probability rows a zero target weight counts 0 whatever the
  * log-probability, so logits masked with −∞ on other classes give a finite loss and gradient.
+ *
+ * As PyTorch's CrossEntropyLoss: `weight` [C] weighs each class (with labels, 'mean' divides by
+ * the sum of the samples' weights), `ignoreIndex` drops samples with that label (labels only),
+ * `labelSmoothing` ε mixes the target with the uniform distribution, (1 − ε)·t + ε/C.
  */
-export function softmaxCrossEntropy(logits: Tensor, targets: Tensor, opts: LossOptions = {}): Tensor {
+export function softmaxCrossEntropy(logits: Tensor, targets: Tensor, opts: SoftmaxCrossEntropyOptions = {}): Tensor {
   const op = 'softmaxCrossEntropy';
   tensorArg(op, 'logits', logits);
   tensorArg(op, 'targets', targets);
-  const { reduction } = lossOptions(op, opts, 'mean');
+  const { reduction, opts: o } = lossOptions(op, opts, 'mean', ['weight', 'ignoreIndex', 'labelSmoothing']);
+  const weight = o.weight === undefined ? undefined : tensorArg(op, 'weight', o.weight);
+  const ignoreIndex = o.ignoreIndex === undefined ? undefined : checkInt(op, 'ignoreIndex', o.ignoreIndex);
+  const eps = o.labelSmoothing === undefined ? 0 : checkNumber(op, 'labelSmoothing', o.labelSmoothing, { min: 0, max: 1 });
+  if (weight) {
+    const c = logits.rank === 2 ? (logits.shape[1] as number) : -1;
+    if (weight.rank !== 1 || weight.shape[0] !== c) throw new Error(`${op}: weight must be [${c}] (one per class), got ${fmt(weight.shape)}`);
+    if (!isFloat(weight.dtype)) throw new Error(`${op}: weight must be a float Tensor, got ${weight.dtype}`);
+    if (weight.backend !== logits.backend) throw new Error(`${op}: weight lives on '${weight.backend.name}' but logits on '${logits.backend.name}'; move one with x.to(name)`);
+  }
   return scoped(() => {
-    const t = classTargets(op, 'logits', logits, targets);
+    const t = classTargets(op, 'logits', logits, targets, ignoreIndex);
     const logp = ops.logSoftmax(logits, -1);
-    if (t.flat) return reduceSamples(pickPerRow(logp, t.flat), reduction, -1);
+    const w = weight && weight.dtype !== logits.dtype ? ops.cast(weight, logits.dtype) : weight;
+    const c = logits.shape[1] as number;
+    if (t.flat) {
+      if (!w && !t.mask && eps === 0) return reduceSamples(pickPerRow(logp, t.flat), reduction, -1);
+      // PyTorch: ℓᵢ = sᵢ·[(1 − ε)·(−logp[i, yᵢ])·w[yᵢ] + ε·(−Σ_c w_c·logp[i, c])/C], sᵢ = 0 for an ignored sample;
+      // 'mean' divides by Σᵢ sᵢ·w[yᵢ]
+      let sw: Tensor | undefined = w ? ops.gather(w, t.labels) : undefined;
+      if (t.mask) sw = sw ? ops.mul(sw, t.mask) : t.mask;
+      const nll = ops.neg(pickPerRow(logp, t.flat));
+      let per = sw ? ops.mul(nll, sw) : nll;
+      if (eps > 0) {
+        let smooth = ops.div(ops.neg(ops.sum(w ? ops.mulNoNan(w, logp) : logp, -1)), c);
+        if (t.mask) smooth = ops.mulNoNan(t.mask, smooth);
+        per = ops.add(ops.mul(per, 1 - eps), ops.mul(smooth, eps));
+      }
+      if (reduction === 'none') return per;
+      const total = ops.sum(per);
+      return reduction === 'sum' ? total : ops.div(total, sw ? ops.sum(sw) : per.size);
+    }
     // 0·(−∞) is 0 here: a class the target gives no weight contributes nothing
-    return reduceSamples(ops.mulNoNan(t.rows, logp), reduction, -1);
+    let rows = eps > 0 ? ops.add(ops.mul(t.rows, 1 - eps), eps / c) : t.rows;
+    if (w) rows = ops.mul(rows, w);
+    return reduceSamples(ops.mulNoNan(rows, logp), reduction, -1);
   });
 }
 

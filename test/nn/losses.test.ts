@@ -345,3 +345,68 @@ describe('reduction on every loss; binaryCrossEntropy averages over every elemen
     expectClose(nb.nn.binaryCrossEntropy(p, t, { reduction: 'sum' }), 4 * mean, 1e-12);
   });
 });
+
+describe('softmaxCrossEntropy: class weights, ignoreIndex, label smoothing (PyTorch CrossEntropyLoss)', () => {
+  const zv = [[2, 1, 0.1], [0.5, 2.5, 0.3], [0, 1, -1]];
+  const z = f64(zv);
+  const ls = zv.map((row) => {
+    const l = Math.log(row.reduce((s, v) => s + Math.exp(v), 0));
+    return row.map((v) => v - l);
+  });
+  const lab = nb.tensor([0, 2, 1], { dtype: 'int32' });
+  const w = [0.5, 2, 1];
+  it('weights: Σ −w[y]·logp[y] / Σ w[y] with labels; per sample with none; rows weighted per class', () => {
+    const num = -(w[0]! * ls[0]![0]! + w[2]! * ls[1]![2]! + w[1]! * ls[2]![1]!);
+    const den = w[0]! + w[2]! + w[1]!;
+    expectClose(nb.nn.softmaxCrossEntropy(z, lab, { weight: f64(w) }), num / den, 1e-12);
+    expectClose(nb.nn.softmaxCrossEntropy(z, lab, { weight: f64(w), reduction: 'sum' }), num, 1e-12);
+    expectClose(nb.nn.softmaxCrossEntropy(z, lab, { weight: f64(w), reduction: 'none' }), [-w[0]! * ls[0]![0]!, -w[2]! * ls[1]![2]!, -w[1]! * ls[2]![1]!], 1e-12, [3]);
+    const rows = f64([[1, 0, 0], [0, 0, 1], [0, 1, 0]]);
+    expectClose(nb.nn.softmaxCrossEntropy(z, rows, { weight: f64(w) }), num / 3, 1e-12);
+  });
+  it('ignoreIndex: those samples count 0 and leave the mean', () => {
+    const t = nb.tensor([0, -100, 1], { dtype: 'int32' });
+    expectClose(nb.nn.softmaxCrossEntropy(z, t, { ignoreIndex: -100 }), -(ls[0]![0]! + ls[2]![1]!) / 2, 1e-12);
+    expectClose(nb.nn.softmaxCrossEntropy(z, t, { ignoreIndex: -100, reduction: 'none' }), [-ls[0]![0]!, 0, -ls[2]![1]!], 1e-12);
+    const g = gradOf((q) => nb.nn.softmaxCrossEntropy(q, t, { ignoreIndex: -100 }), z);
+    expect(g.slice(3, 6)).toEqual([0, 0, 0]);
+    expect(() => nb.nn.softmaxCrossEntropy(z, t)).toThrow('softmaxCrossEntropy: targets[1] is -100, but logits [3,3] have 3 classes');
+    expect(() => nb.nn.softmaxCrossEntropy(z, f64([[1, 0, 0], [0, 0, 1], [0, 1, 0]]), { ignoreIndex: 0 })).toThrow('softmaxCrossEntropy: ignoreIndex applies to integer labels, not to probability rows');
+  });
+  it('labelSmoothing ε: targets (1 − ε)·onehot + ε/C, for labels and rows alike', () => {
+    const eps = 0.1;
+    const per = [0, 1, 2].map((i) => {
+      const y = [0, 2, 1][i]!;
+      return -ls[i]!.reduce((s, v, c) => s + ((c === y ? 1 - eps : 0) + eps / 3) * v, 0);
+    });
+    expectClose(nb.nn.softmaxCrossEntropy(z, lab, { labelSmoothing: eps }), (per[0]! + per[1]! + per[2]!) / 3, 1e-12);
+    expectClose(nb.nn.softmaxCrossEntropy(z, f64([[1, 0, 0], [0, 0, 1], [0, 1, 0]]), { labelSmoothing: eps, reduction: 'none' }), per, 1e-12);
+    expect(() => nb.nn.softmaxCrossEntropy(z, lab, { labelSmoothing: 1.5 })).toThrow('softmaxCrossEntropy: labelSmoothing must be a finite number ≥ 0 and ≤ 1, got 1.5');
+  });
+  it('weights with label smoothing and ignoreIndex together (PyTorch: both terms over Σ w[y])', () => {
+    const eps = 0.2;
+    const t = nb.tensor([0, 2, 7], { dtype: 'int32' });
+    const nll = -(w[0]! * ls[0]![0]! + w[2]! * ls[1]![2]!);
+    const smooth = -[0, 1].reduce((s, i) => s + ls[i]!.reduce((a, v, c) => a + w[c]! * v, 0) / 3, 0);
+    expectClose(nb.nn.softmaxCrossEntropy(z, t, { weight: f64(w), ignoreIndex: 7, labelSmoothing: eps }), ((1 - eps) * nll + eps * smooth) / (w[0]! + w[2]!), 1e-12);
+  });
+  it('gradchecks on cpu and wasm; checks the weight', () => {
+    lossGradcheck((q, t) => nb.nn.softmaxCrossEntropy(q, t, { weight: nb.tensor([0.5, 2, 1], { backend: q.backend.name, dtype: q.dtype }), labelSmoothing: 0.1, ignoreIndex: 3 }), zv, () => nb.tensor([0, 3, 1], { dtype: 'int32' }));
+    expect(() => nb.nn.softmaxCrossEntropy(z, lab, { weight: f64([1, 2]) })).toThrow('softmaxCrossEntropy: weight must be [3] (one per class), got [2]');
+    expect(() => nb.nn.softmaxCrossEntropy(z, lab, { weight: [1, 2, 3] as unknown as nb.Tensor })).toThrow('softmaxCrossEntropy: weight must be a Tensor, got an array');
+  });
+});
+
+describe('binaryCrossEntropyWithLogits posWeight (PyTorch pos_weight)', () => {
+  const z = f64([[0.3, -1], [2, 0.5]]);
+  const t = f64([[1, 0], [1, 1]]);
+  const sp = (v: number): number => Math.log1p(Math.exp(v));
+  it('−[w·t·ln σ(z) + (1 − t)·ln(1 − σ(z))], w a number or one per feature', () => {
+    const l = (zz: number, tt: number, pw: number): number => pw * tt * sp(-zz) + (1 - tt) * sp(zz);
+    expectClose(nb.nn.binaryCrossEntropyWithLogits(z, t, { posWeight: 3, reduction: 'none' }), [l(0.3, 1, 3) + l(-1, 0, 3), l(2, 1, 3) + l(0.5, 1, 3)], 1e-12);
+    const mean = (l(0.3, 1, 2) + l(-1, 0, 0.5) + l(2, 1, 2) + l(0.5, 1, 0.5)) / 4;
+    expectClose(nb.nn.binaryCrossEntropyWithLogits(z, t, { posWeight: f64([2, 0.5]) }), mean, 1e-12);
+    lossGradcheck((q, tt) => nb.nn.binaryCrossEntropyWithLogits(q, tt, { posWeight: 2.5 }), [[0.3, -1], [2, 0.5]], () => nb.tensor([[1, 0], [1, 1]]));
+    expect(() => nb.nn.binaryCrossEntropyWithLogits(z, t, { posWeight: -1 })).toThrow('binaryCrossEntropyWithLogits: posWeight must be a finite number ≥ 0, got -1');
+  });
+});
