@@ -11,7 +11,7 @@ export type { WeightOptions } from './layers/common.js';
 export { Linear, linear, Maxout, maxout } from './layers/linear.js';
 export {
   Activation, activation, ACTIVATIONS, step, sign, identity, ramp, sigmoid, tanh, relu, leakyRelu, elu, selu, swish, softplus,
-  softmax, logSoftmax, PReLU, prelu,
+  softmax, logSoftmax, gelu, hardtanh, relu6, softsign, mish, hardswish, logSigmoid, softmin, PReLU, prelu,
 } from './layers/activation.js';
 export type { ActivationName, ActivationOptions } from './layers/activation.js';
 export {
@@ -25,7 +25,8 @@ export { RandomAffine, randomAffine, randomShift, randomRotation, affineTransfor
 export type { AffineParams } from './layers/augment.js';
 export {
   mse, squaredError, binaryCrossEntropy, binaryCrossEntropyWithLogits, softmaxCrossEntropy, crossEntropy, accuracy,
+  l1Loss, huberLoss, smoothL1Loss, hingeLoss, klDiv, nllLoss,
 } from './losses.js';
-export type { Loss, LossOptions, Reduction } from './losses.js';
+export type { Loss, LossOptions, Reduction, KlReduction, SoftmaxCrossEntropyOptions } from './losses.js';
 export { Perceptron, perceptron, mpNeuron, gates } from './perceptron.js';
 export type { PerceptronOptions, PerceptronFitOptions, PerceptronFitResult, ThresholdActivation } from './perceptron.js';

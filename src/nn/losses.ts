@@ -2,10 +2,14 @@
  * Losses (SCOPE §4), written to be numerically stable. Every loss takes (prediction, target) and
  * returns a scalar unless `reduction: 'none'`.
  *
- * Reductions: 'mean' averages over the batch (the first axis), 'sum' adds over the batch, 'none'
- * gives one value per sample. Squared error and binary cross-entropy sum over the remaining
- * (feature) axes first, so 'mean' is the per-sample loss averaged over the batch — except `mse`,
- * the mean over every element (Keras/PyTorch `MSELoss`).
+ * Reductions, as PyTorch: the elementwise losses (`mse`, `l1Loss`, `huberLoss`, `smoothL1Loss`,
+ * `hingeLoss`, `klDiv`) average over every element with 'mean', add every element with 'sum' and
+ * return the elementwise loss with 'none'; `klDiv` also takes 'batchmean' (the sum divided by the
+ * batch size, the true KL divergence per sample). Binary cross-entropy averages over every element
+ * with 'mean' too (PyTorch, Keras), while its 'none' gives one value per sample (the sum over the
+ * feature axes). The class losses (`softmaxCrossEntropy`, `crossEntropy`, `nllLoss`) have one value
+ * per sample and average or add those. `squaredError` keeps the lectures' form: 'sum' by default,
+ * 'mean' per sample.
  */
 import { Tensor } from '../tensor/tensor.js';
 import { fmt, shapesEqual } from '../tensor/shape.js';
@@ -13,7 +17,7 @@ import { isFloat } from '../tensor/dtype.js';
 import { arange, fromArray } from '../tensor/creation.js';
 import { scoped } from '../engine.js';
 import * as ops from '../ops/index.js';
-import { checkNumber, checkOneOf, checkOptions, fail } from '../validate.js';
+import { checkBoolean, checkInt, checkNumber, checkOneOf, checkOptions, fail } from '../validate.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -34,9 +38,23 @@ function tensorArg(op: string, arg: string, v: unknown): Tensor {
 }
 
 /** The options object (known keys only) and its reduction. */
-function lossOptions(op: string, opts: unknown, fallback: Reduction, extra: readonly string[] = []): { reduction: Reduction; opts: { eps?: unknown } } {
-  const o = checkOptions(op, opts as object | undefined, ['reduction', ...extra]) as { reduction?: unknown; eps?: unknown };
+function lossOptions(op: string, opts: unknown, fallback: Reduction, extra: readonly string[] = []): { reduction: Reduction; opts: Record<string, unknown> } {
+  const o = checkOptions(op, opts as object | undefined, ['reduction', ...extra]) as Record<string, unknown>;
   return { reduction: o.reduction === undefined ? fallback : checkOneOf(op, 'reduction', o.reduction, REDUCTIONS), opts: o };
+}
+
+/** 'mean' over every element, 'sum' of every element, or the elementwise loss ('none'), as PyTorch. */
+function reduceElements(l: Tensor, reduction: Reduction): Tensor {
+  return reduction === 'mean' ? ops.mean(l) : reduction === 'sum' ? ops.sum(l) : l;
+}
+
+/** The checked prediction and target of an elementwise loss, with its options. */
+function elementwiseArgs(op: string, y: unknown, t: unknown, opts: unknown, extra: readonly string[] = []): { y: Tensor; t: Tensor; reduction: Reduction; opts: Record<string, unknown> } {
+  const yy = tensorArg(op, 'prediction', y);
+  const tt = tensorArg(op, 'target', t);
+  const { reduction, opts: o } = lossOptions(op, opts, 'mean', extra);
+  sameShape(op, yy, tt);
+  return { y: yy, t: tt, reduction, opts: o };
 }
 
 function sameShape(op: string, y: Tensor, t: Tensor): void {
@@ -61,10 +79,10 @@ function reduceSamples(per: Tensor, reduction: Reduction, scale = 1): Tensor {
  * The index of the first value that is not a class label for `classes` classes (an integer in
  * [0, classes)), or −1 when all are.
  */
-export function firstBadLabel(values: ArrayLike<number>, classes: number): number {
+export function firstBadLabel(values: ArrayLike<number>, classes: number, ignoreIndex?: number): number {
   for (let i = 0; i < values.length; i++) {
     const v = values[i] as number;
-    if (!(Number.isInteger(v) && v >= 0 && v < classes)) return i;
+    if (!(Number.isInteger(v) && v >= 0 && v < classes) && v !== ignoreIndex) return i;
   }
   return -1;
 }
@@ -96,10 +114,10 @@ function shortestFloat32(v: number): string {
  * asynchronously (a GPU) is not read back in every step; `fit` and `evaluate` check the labels of
  * whole data sets once, before the first step, instead.
  */
-function checkLabels(op: string, labels: Tensor, classes: number, against: string): ArrayLike<number> | null {
+function checkLabels(op: string, labels: Tensor, classes: number, against: string, ignoreIndex?: number): ArrayLike<number> | null {
   if (!labels.backend.downloadSync) return null;
   const v = labels.dataSync() as ArrayLike<number>;
-  const i = firstBadLabel(v, classes);
+  const i = firstBadLabel(v, classes, ignoreIndex);
   if (i >= 0) throw labelError(op, `targets[${i}]`, v[i] as number, classes, against, labels.dtype);
   return v;
 }
@@ -108,25 +126,46 @@ function checkLabels(op: string, labels: Tensor, classes: number, against: strin
  * Class targets: the flat indices i·C + label of each row's target class (labels checked), or
  * one-hot/probability rows [N, C].
  */
-type ClassTargets = { flat: Tensor; rows?: undefined } | { rows: Tensor; flat?: undefined };
+type ClassTargets =
+  | { flat: Tensor; labels: Tensor; mask?: Tensor; rows?: undefined }
+  | { rows: Tensor; flat?: undefined; labels?: undefined; mask?: undefined };
 
-function classTargets(op: string, predName: string, pred: Tensor, targets: Tensor): ClassTargets {
+function classTargets(op: string, predName: string, pred: Tensor, targets: Tensor, ignoreIndex?: number): ClassTargets {
   if (pred.rank !== 2) throw new Error(`${op}: ${predName} must be [batch, classes], got ${fmt(pred.shape)}`);
   const [n, c] = pred.shape as [number, number];
   if (targets.rank === 1) {
     if (targets.shape[0] !== n) throw new Error(`${op}: ${targets.shape[0]} labels for a batch of ${n}: ${predName} are ${fmt(pred.shape)}, targets ${fmt(targets.shape)}`);
     if (!isFloat(targets.dtype) && targets.dtype !== 'int32') throw new Error(`${op}: integer labels must be int32 (or float holding integers), got ${targets.dtype}`);
-    const values = checkLabels(op, targets, c, `${predName} ${fmt(pred.shape)}`);
+    const be = pred.backend.name;
+    const values = checkLabels(op, targets, c, `${predName} ${fmt(pred.shape)}`, ignoreIndex);
     if (values) {
-      // read already: the flat indices are built here and uploaded once
+      // read already: the flat indices (and the labels, ignored ones as class 0) are built here and uploaded once
       const flat = new Int32Array(n);
-      for (let i = 0; i < n; i++) flat[i] = i * c + (values[i] as number);
-      return { flat: fromArray(flat, [n], { dtype: 'int32', backend: pred.backend.name }) };
+      const lab = new Int32Array(n);
+      let ignored = false;
+      for (let i = 0; i < n; i++) {
+        const v = values[i] as number;
+        const skip = v === ignoreIndex;
+        ignored ||= skip;
+        lab[i] = skip ? 0 : v;
+        flat[i] = i * c + lab[i]!;
+      }
+      const mask = ignored ? fromArray(Float64Array.from(values, (v) => (v === ignoreIndex ? 0 : 1)), [n], { dtype: pred.dtype, backend: be }) : undefined;
+      return { flat: fromArray(flat, [n], { dtype: 'int32', backend: be }), labels: fromArray(lab, [n], { dtype: 'int32', backend: be }), mask };
     }
-    const labels = targets.dtype === 'int32' ? targets : ops.cast(targets, 'int32');
-    return { flat: ops.add(arange(0, n * c, c, { backend: pred.backend.name }), labels) };
+    let labels = targets.dtype === 'int32' ? targets : ops.cast(targets, 'int32');
+    let mask: Tensor | undefined;
+    if (ignoreIndex !== undefined) {
+      const keep = ops.ne(labels, ignoreIndex);
+      mask = ops.cast(keep, pred.dtype);
+      labels = ops.where(keep, labels, 0);
+    }
+    return { flat: ops.add(arange(0, n * c, c, { backend: be }), labels), labels, mask };
   }
-  if (targets.rank === 2 && targets.shape[0] === n && targets.shape[1] === c) return { rows: targets };
+  if (targets.rank === 2 && targets.shape[0] === n && targets.shape[1] === c) {
+    if (ignoreIndex !== undefined) throw new Error(`${op}: ignoreIndex applies to integer labels, not to probability rows`);
+    return { rows: targets };
+  }
   throw new Error(`${op}: targets must be int32 labels [${n}] or one-hot/probabilities [${n}, ${c}], got ${fmt(targets.shape)}`);
 }
 
@@ -137,12 +176,87 @@ function pickPerRow(x: Tensor, flat: Tensor): Tensor {
 
 // ---- the losses ----------------------------------------------------------------------------------
 
-/** Mean squared error over every element: mean((y − t)²). */
-export function mse(y: Tensor, t: Tensor): Tensor {
-  tensorArg('mse', 'prediction', y);
-  tensorArg('mse', 'target', t);
-  sameShape('mse', y, t);
-  return scoped(() => ops.mean(ops.square(ops.sub(y, t))));
+/** Mean squared error over every element: mean((y − t)²); 'sum' or 'none' (elementwise) as PyTorch's MSELoss. */
+export function mse(y: Tensor, t: Tensor, opts: LossOptions = {}): Tensor {
+  const a = elementwiseArgs('mse', y, t, opts);
+  return scoped(() => reduceElements(ops.square(ops.sub(a.y, a.t)), a.reduction));
+}
+
+/** L1 loss |y − t| (PyTorch's L1Loss); mean over every element by default. */
+export function l1Loss(y: Tensor, t: Tensor, opts: LossOptions = {}): Tensor {
+  const a = elementwiseArgs('l1Loss', y, t, opts);
+  return scoped(() => reduceElements(ops.abs(ops.sub(a.y, a.t)), a.reduction));
+}
+
+/** ½q² + δ(|d| − q) with q = min(|d|, δ): ½d² for |d| ≤ δ, δ(|d| − ½δ) beyond. Smooth, no branch. */
+function huber(d: Tensor, delta: number): Tensor {
+  const a = ops.abs(d);
+  const q = ops.minimum(a, delta);
+  return ops.add(ops.mul(ops.square(q), 0.5), ops.mul(ops.sub(a, q), delta));
+}
+
+/**
+ * Huber loss (PyTorch's HuberLoss) of d = y − t: ½d² for |d| ≤ δ, δ(|d| − ½δ) beyond; `delta` δ > 0
+ * (default 1). Mean over every element by default.
+ */
+export function huberLoss(y: Tensor, t: Tensor, opts: LossOptions & { delta?: number } = {}): Tensor {
+  const a = elementwiseArgs('huberLoss', y, t, opts, ['delta']);
+  const delta = a.opts.delta === undefined ? 1 : checkNumber('huberLoss', 'delta', a.opts.delta, { above: 0 });
+  return scoped(() => reduceElements(huber(ops.sub(a.y, a.t), delta), a.reduction));
+}
+
+/**
+ * Smooth L1 loss (PyTorch's SmoothL1Loss) of d = y − t: ½d²/β for |d| < β, |d| − ½β beyond;
+ * `beta` β ≥ 0 (default 1; 0 is the L1 loss). It is the Huber loss with δ = β, divided by β.
+ */
+export function smoothL1Loss(y: Tensor, t: Tensor, opts: LossOptions & { beta?: number } = {}): Tensor {
+  const a = elementwiseArgs('smoothL1Loss', y, t, opts, ['beta']);
+  const beta = a.opts.beta === undefined ? 1 : checkNumber('smoothL1Loss', 'beta', a.opts.beta, { min: 0 });
+  return scoped(() => {
+    const d = ops.sub(a.y, a.t);
+    return reduceElements(beta === 0 ? ops.abs(d) : ops.div(huber(d, beta), beta), a.reduction);
+  });
+}
+
+/**
+ * Hinge loss max(0, 1 − t·y) for targets t of −1 or +1 (checked, naming the first other value, on
+ * backends that read synchronously). Mean over every element by default.
+ */
+export function hingeLoss(y: Tensor, t: Tensor, opts: LossOptions = {}): Tensor {
+  const a = elementwiseArgs('hingeLoss', y, t, opts);
+  if (a.t.backend.downloadSync) {
+    const v = a.t.dataSync() as ArrayLike<number>;
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i] as number;
+      if (x !== 1 && x !== -1) throw new Error(`hingeLoss: targets[${i}] is ${Number.isNaN(x) ? 'NaN' : x}; hinge targets must be −1 or +1`);
+    }
+  }
+  return scoped(() => reduceElements(ops.relu(ops.sub(1, ops.mul(a.t, a.y))), a.reduction));
+}
+
+export type KlReduction = Reduction | 'batchmean';
+
+/**
+ * Kullback–Leibler divergence with PyTorch's convention (KLDivLoss): `input` holds
+ * log-probabilities ln q, `target` probabilities p (or log-probabilities with `logTarget: true`);
+ * pointwise p·(ln p − ln q), 0 where p = 0. Reduction 'mean' (default, over every element, as
+ * PyTorch), 'sum', 'none', or 'batchmean' — the sum divided by the batch size (the first axis),
+ * which is the KL divergence per sample.
+ */
+export function klDiv(input: Tensor, target: Tensor, opts: { reduction?: KlReduction; logTarget?: boolean } = {}): Tensor {
+  const op = 'klDiv';
+  const x = tensorArg(op, 'prediction', input);
+  const t = tensorArg(op, 'target', target);
+  const o = checkOptions(op, opts as object | undefined, ['reduction', 'logTarget']) as Record<string, unknown>;
+  const reduction = o.reduction === undefined ? 'mean' : checkOneOf(op, 'reduction', o.reduction, [...REDUCTIONS, 'batchmean'] as const);
+  const logTarget = o.logTarget === undefined ? false : checkBoolean(op, 'logTarget', o.logTarget);
+  sameShape(op, x, t);
+  return scoped(() => {
+    // p·(ln p − ln q); with p = 0 the product counts 0 (mulNoNan), also where ln p is −∞
+    const pw = logTarget ? ops.mulNoNan(ops.exp(t), ops.sub(t, x)) : ops.mulNoNan(t, ops.sub(ops.log(t), x));
+    if (reduction === 'batchmean') return ops.div(ops.sum(pw), x.rank ? (x.shape[0] as number) : 1);
+    return reduceElements(pw, reduction);
+  });
 }
 
 /**
@@ -175,7 +289,7 @@ export function binaryCrossEntropy(y: Tensor, t: Tensor, opts: LossOptions & { e
   return scoped(() => {
     const p = ops.clip(y, eps, 1 - eps);
     const l = ops.add(ops.mul(t, ops.log(p)), ops.mul(ops.sub(1, t), ops.log(ops.sub(1, p))));
-    return reduceSamples(l, reduction, -1);
+    return reduction === 'mean' ? ops.neg(ops.mean(l)) : reduceSamples(l, reduction, -1);
   });
 }
 
@@ -184,12 +298,37 @@ export function binaryCrossEntropy(y: Tensor, t: Tensor, opts: LossOptions & { e
  * −[t ln σ(z) + (1 − t) ln(1 − σ(z))] without overflow for large |z|; its gradient is σ(z) − t
  * (per sample), which does not vanish for a confidently wrong logit.
  */
-export function binaryCrossEntropyWithLogits(z: Tensor, t: Tensor, opts: LossOptions = {}): Tensor {
-  tensorArg('binaryCrossEntropyWithLogits', 'prediction', z);
-  tensorArg('binaryCrossEntropyWithLogits', 'target', t);
-  const { reduction } = lossOptions('binaryCrossEntropyWithLogits', opts, 'mean');
-  sameShape('binaryCrossEntropyWithLogits', z, t);
-  return scoped(() => reduceSamples(ops.sub(ops.softplus(z), ops.mul(t, z)), reduction));
+export function binaryCrossEntropyWithLogits(z: Tensor, t: Tensor, opts: LossOptions & { posWeight?: number | Tensor } = {}): Tensor {
+  const op = 'binaryCrossEntropyWithLogits';
+  tensorArg(op, 'prediction', z);
+  tensorArg(op, 'target', t);
+  const { reduction, opts: o } = lossOptions(op, opts, 'mean', ['posWeight']);
+  sameShape(op, z, t);
+  let pw: number | Tensor | undefined;
+  if (o.posWeight instanceof Tensor) {
+    pw = tensorArg(op, 'posWeight', o.posWeight);
+    const last = z.rank ? z.shape[z.rank - 1] : 1;
+    if (pw.rank > 1 || (pw.rank === 1 && pw.shape[0] !== last && pw.shape[0] !== 1)) throw new Error(`${op}: posWeight must be a number or a Tensor [${last}] (one per feature), got ${fmt(pw.shape)}`);
+    if (pw.backend !== z.backend) throw new Error(`${op}: posWeight lives on '${pw.backend.name}' but the prediction on '${z.backend.name}'; move one with x.to(name)`);
+  } else if (o.posWeight !== undefined) {
+    pw = checkNumber(op, 'posWeight', o.posWeight, { min: 0 });
+  }
+  return scoped(() => {
+    // softplus(z) − t·z; with a positive-class weight w: (1 − t)·z + (1 + (w − 1)·t)·softplus(−z)
+    const l = pw === undefined
+      ? ops.sub(ops.softplus(z), ops.mul(t, z))
+      : ops.add(ops.mul(ops.sub(1, t), z), ops.mul(ops.add(ops.mul(typeof pw === 'number' ? pw - 1 : ops.sub(pw, 1), t), 1), ops.softplus(ops.neg(z))));
+    return reduction === 'mean' ? ops.mean(l) : reduceSamples(l, reduction);
+  });
+}
+
+export interface SoftmaxCrossEntropyOptions extends LossOptions {
+  /** One weight per class, a float Tensor [C] (PyTorch's `weight`). */
+  weight?: Tensor;
+  /** Samples with this label count 0 and leave the mean (labels only). */
+  ignoreIndex?: number;
+  /** ε in [0, 1]: the target becomes (1 − ε)·target + ε/C. */
+  labelSmoothing?: number;
 }
 
 /**
@@ -201,18 +340,68 @@ export function binaryCrossEntropyWithLogits(z: Tensor, t: Tensor, opts: LossOpt
  * throws, naming the first bad label and its index. For labels the loss gathers each row's target
  * log-probability, and for probability rows a zero target weight counts 0 whatever the
  * log-probability, so logits masked with −∞ on other classes give a finite loss and gradient.
+ *
+ * As PyTorch's CrossEntropyLoss: `weight` [C] weighs each class (with labels, 'mean' divides by
+ * the sum of the samples' weights), `ignoreIndex` drops samples with that label (labels only),
+ * `labelSmoothing` ε mixes the target with the uniform distribution, (1 − ε)·t + ε/C.
  */
-export function softmaxCrossEntropy(logits: Tensor, targets: Tensor, opts: LossOptions = {}): Tensor {
+export function softmaxCrossEntropy(logits: Tensor, targets: Tensor, opts: SoftmaxCrossEntropyOptions = {}): Tensor {
   const op = 'softmaxCrossEntropy';
   tensorArg(op, 'logits', logits);
   tensorArg(op, 'targets', targets);
-  const { reduction } = lossOptions(op, opts, 'mean');
+  const { reduction, opts: o } = lossOptions(op, opts, 'mean', ['weight', 'ignoreIndex', 'labelSmoothing']);
+  const weight = o.weight === undefined ? undefined : tensorArg(op, 'weight', o.weight);
+  const ignoreIndex = o.ignoreIndex === undefined ? undefined : checkInt(op, 'ignoreIndex', o.ignoreIndex);
+  const eps = o.labelSmoothing === undefined ? 0 : checkNumber(op, 'labelSmoothing', o.labelSmoothing, { min: 0, max: 1 });
+  if (weight) {
+    const c = logits.rank === 2 ? (logits.shape[1] as number) : -1;
+    if (weight.rank !== 1 || weight.shape[0] !== c) throw new Error(`${op}: weight must be [${c}] (one per class), got ${fmt(weight.shape)}`);
+    if (!isFloat(weight.dtype)) throw new Error(`${op}: weight must be a float Tensor, got ${weight.dtype}`);
+    if (weight.backend !== logits.backend) throw new Error(`${op}: weight lives on '${weight.backend.name}' but logits on '${logits.backend.name}'; move one with x.to(name)`);
+  }
   return scoped(() => {
-    const t = classTargets(op, 'logits', logits, targets);
+    const t = classTargets(op, 'logits', logits, targets, ignoreIndex);
     const logp = ops.logSoftmax(logits, -1);
-    if (t.flat) return reduceSamples(pickPerRow(logp, t.flat), reduction, -1);
+    const w = weight && weight.dtype !== logits.dtype ? ops.cast(weight, logits.dtype) : weight;
+    const c = logits.shape[1] as number;
+    if (t.flat) {
+      if (!w && !t.mask && eps === 0) return reduceSamples(pickPerRow(logp, t.flat), reduction, -1);
+      // PyTorch: ℓᵢ = sᵢ·[(1 − ε)·(−logp[i, yᵢ])·w[yᵢ] + ε·(−Σ_c w_c·logp[i, c])/C], sᵢ = 0 for an ignored sample;
+      // 'mean' divides by Σᵢ sᵢ·w[yᵢ]
+      let sw: Tensor | undefined = w ? ops.gather(w, t.labels) : undefined;
+      if (t.mask) sw = sw ? ops.mul(sw, t.mask) : t.mask;
+      const nll = ops.neg(pickPerRow(logp, t.flat));
+      let per = sw ? ops.mul(nll, sw) : nll;
+      if (eps > 0) {
+        let smooth = ops.div(ops.neg(ops.sum(w ? ops.mulNoNan(w, logp) : logp, -1)), c);
+        if (t.mask) smooth = ops.mulNoNan(t.mask, smooth);
+        per = ops.add(ops.mul(per, 1 - eps), ops.mul(smooth, eps));
+      }
+      if (reduction === 'none') return per;
+      const total = ops.sum(per);
+      return reduction === 'sum' ? total : ops.div(total, sw ? ops.sum(sw) : per.size);
+    }
     // 0·(−∞) is 0 here: a class the target gives no weight contributes nothing
-    return reduceSamples(ops.mulNoNan(t.rows, logp), reduction, -1);
+    let rows = eps > 0 ? ops.add(ops.mul(t.rows, 1 - eps), eps / c) : t.rows;
+    if (w) rows = ops.mul(rows, w);
+    return reduceSamples(ops.mulNoNan(rows, logp), reduction, -1);
+  });
+}
+
+/**
+ * Negative log-likelihood (PyTorch's NLLLoss): −input[i, label i] for log-probabilities `input`
+ * [N, C] (e.g. a logSoftmax output) and int32 labels [N] (or floats holding integers), checked as
+ * in softmaxCrossEntropy. nllLoss(logSoftmax(z), labels) equals softmaxCrossEntropy(z, labels).
+ */
+export function nllLoss(input: Tensor, targets: Tensor, opts: LossOptions = {}): Tensor {
+  const op = 'nllLoss';
+  tensorArg(op, 'input', input);
+  tensorArg(op, 'targets', targets);
+  const { reduction } = lossOptions(op, opts, 'mean');
+  if (input.rank === 2 && targets.rank !== 1) throw new Error(`${op}: targets must be int32 labels [${input.shape[0]}], got ${fmt(targets.shape)}`);
+  return scoped(() => {
+    const t = classTargets(op, 'input', input, targets);
+    return reduceSamples(pickPerRow(input, t.flat as Tensor), reduction, -1);
   });
 }
 

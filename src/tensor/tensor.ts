@@ -309,6 +309,8 @@ export class Tensor {
   tanh(): Tensor { return ops.tanh(this); }
   relu(): Tensor { return ops.relu(this); }
   softmax(axis = -1): Tensor { return ops.softmax(this, axis); }
+  gelu(approximate: 'none' | 'tanh' = 'none'): Tensor { return ops.gelu(this, approximate); }
+  logSigmoid(): Tensor { return ops.logSigmoid(this); }
   logSoftmax(axis = -1): Tensor { return ops.logSoftmax(this, axis); }
   sum(axes?: number | readonly number[], keepDims = false): Tensor { return ops.sum(this, axes, keepDims); }
   mean(axes?: number | readonly number[], keepDims = false): Tensor { return ops.mean(this, axes, keepDims); }

@@ -7,8 +7,11 @@ pinBackend('cpu');
 
 const xs = [-2, -0.5, 0, 0.5, 2];
 const sig = (v: number): number => 1 / (1 + Math.exp(-v));
-const SA = 1.6732632423543772; // α = 1.6732632423543772848170429916717 to double precision
-const SS = 1.0507009873554805; // scale = 1.0507009873554804934193349852946
+const SA = 1.6732632423543772; // α = 1.6732632423543772 to double precision
+const SS = 1.0507009873554805; // scale = 1.0507009873554805
+
+// x·Φ(x) to 17 digits (Φ(2) = 0.9772498680518208, Φ(0.5) = 0.6914624612740131)
+const GELU: Record<number, number> = { [-2]: -0.04550026389635842, [-0.5]: -0.15426876936299344, 0: 0, 0.5: 0.34573123063700656, 2: 1.9544997361036416 };
 
 const cases: [string, nb.nn.Module, (v: number) => number][] = [
   ['step', nb.nn.step(), (v) => (v > 0 ? 1 : 0)],
@@ -24,6 +27,15 @@ const cases: [string, nb.nn.Module, (v: number) => number][] = [
   ['selu', nb.nn.selu(), (v) => SS * (v > 0 ? v : SA * (Math.exp(v) - 1))],
   ['swish', nb.nn.swish(), (v) => v * sig(v)],
   ['softplus', nb.nn.softplus(), (v) => Math.log1p(Math.exp(v))],
+  ['gelu', nb.nn.gelu(), (v) => GELU[v]!],
+  ['gelu tanh', nb.nn.gelu({ approximate: 'tanh' }), (v) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)))],
+  ['hardtanh', nb.nn.hardtanh(), (v) => Math.min(Math.max(v, -1), 1)],
+  ['hardtanh [-0.25, 1.5]', nb.nn.hardtanh({ min: -0.25, max: 1.5 }), (v) => Math.min(Math.max(v, -0.25), 1.5)],
+  ['relu6', nb.nn.relu6(), (v) => Math.min(Math.max(v, 0), 6)],
+  ['softsign', nb.nn.softsign(), (v) => v / (1 + Math.abs(v))],
+  ['mish', nb.nn.mish(), (v) => v * Math.tanh(Math.log1p(Math.exp(v)))],
+  ['hardswish', nb.nn.hardswish(), (v) => (v * Math.min(Math.max(v + 3, 0), 6)) / 6],
+  ['logSigmoid', nb.nn.logSigmoid(), (v) => -Math.log1p(Math.exp(-v))],
 ];
 
 describe('activation layers', () => {
@@ -58,7 +70,36 @@ describe('activation layers', () => {
 
   it('activation(name) builds any of them and rejects unknown names', () => {
     for (const n of nb.nn.ACTIVATIONS) expect(nb.nn.activation(n).config().activation).toBe(n);
-    expect(() => nb.nn.activation('gelu' as nb.nn.ActivationName)).toThrow(/activation: name must be one of 'step', .*, got string "gelu"/);
+    expect(() => nb.nn.activation('gelU' as nb.nn.ActivationName)).toThrow(/activation: name must be one of 'step', .*, got string "gelU"/);
+    for (const n of ['gelu', 'hardtanh', 'relu6', 'softsign', 'mish', 'hardswish', 'logSigmoid', 'softmin'] as const) expect(nb.nn.ACTIVATIONS).toContain(n);
+  });
+
+  it('activation(name, options) for the new activations, and their display names', () => {
+    expectClose(nb.nn.activation('gelu', { approximate: 'tanh' }).call(f64([1])), [0.5 * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * 1.044715))], 1e-12);
+    expectClose(nb.nn.activation('hardtanh', { min: 0, max: 0.5 }).call(f64([-1, 0.25, 3])), [0, 0.25, 0.5], 1e-12);
+    expectClose(nb.nn.activation('softmin', { axis: 0 }).call(f64([[0, 0], [0, Math.log(3)]])), [0.5, 0.75, 0.5, 0.25], 1e-12);
+    expect(nb.nn.gelu().typeName).toBe('GELU');
+    expect(nb.nn.relu6().typeName).toBe('ReLU6');
+    expect(nb.nn.logSigmoid().typeName).toBe('LogSigmoid');
+  });
+
+  it('softmin layer: softmax of −x along the axis, and its gradient', () => {
+    const x = f64([[1, 2, 3], [0, 0, Math.log(2)]]);
+    const e = [1, 2, 3].map((v) => Math.exp(-v));
+    const z = e[0]! + e[1]! + e[2]!;
+    expectClose(nb.nn.softmin().call(x), [...e.map((v) => v / z), 0.4, 0.4, 0.2], 1e-12);
+    checkModuleGrads(nb.nn.softmin(), randn64([2, 3], 3));
+    checkModuleGrads(nb.nn.softmin(0), randn64([3, 2], 4));
+  });
+
+  it('new activations check their options, naming the factory', () => {
+    expect(() => nb.nn.gelu({ approximate: 'erf' as 'tanh' })).toThrow("gelu: approximate must be one of 'none', 'tanh', got string \"erf\"");
+    expect(() => nb.nn.gelu({ approx: 'tanh' } as unknown as { approximate: 'tanh' })).toThrow("gelu: unknown option 'approx' in options; known options: approximate");
+    expect(() => nb.nn.hardtanh({ min: 2, max: 1 })).toThrow('hardtanh: min (2) must be less than max (1)');
+    expect(() => nb.nn.hardtanh({ min: null as unknown as number })).toThrow('hardtanh: min must be a finite number, got null');
+    expect(() => nb.nn.softmin(1.5)).toThrow('softmin: axis must be an integer, got 1.5');
+    expect(() => nb.nn.activation('relu6', { approximate: 'tanh' })).toThrow("activation: option 'approximate' does not apply to relu6");
+    expect(() => nb.nn.mish().call('x' as unknown as nb.Tensor)).toThrow('Mish.call: x must be a Tensor');
   });
 });
 

@@ -24,6 +24,9 @@ const CASES: Record<string, [() => nb.nn.Module, number[]][]> = {
     [() => nb.nn.softmax(0), [3, 5]],
     [() => nb.nn.logSoftmax(0), [3, 5]],
     [() => nb.nn.swish(), [2, 5]],
+    [() => nb.nn.gelu({ approximate: 'tanh' }), [2, 5]],
+    [() => nb.nn.hardtanh({ min: -0.2, max: 0.3 }), [2, 5]],
+    [() => nb.nn.softmin(0), [3, 5]],
   ],
   PReLU: [[() => nb.nn.prelu({ numParameters: 3, init: -0.7, dtype: 'float64' }), [2, 3, 4]]],
   Conv2d: [

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as nb from '../../src/index.js';
 import { expectClose, f64, onBackend, pinBackend, values } from './helpers.js';
+import { check } from '../conformance/helpers.js';
 
 // Exact float64 losses and gradients: on the reference backend whatever the default is.
 pinBackend('cpu');
@@ -205,5 +206,207 @@ describe('loss arguments are checked at run time', () => {
   ];
   it.each(cases)('%s', (_name, call, message) => {
     expect(call).toThrow(message);
+  });
+});
+
+// ---- L1, Huber / SmoothL1, NLL, KL divergence, hinge; reduction on every loss ----------------
+
+/** Gradient check of a loss in its prediction on cpu (float64) and wasm (float32), as the conformance suite does. */
+function lossGradcheck(f: (y: nb.Tensor, t: nb.Tensor) => nb.Tensor, y: number[][], t: () => nb.Tensor): void {
+  for (const be of ['cpu', 'wasm']) {
+    onBackend(be, () => {
+      const tt = t().to(be);
+      const yy = nb.tensor(y, { backend: be });
+      check((p) => f(p, tt.dtype === 'int32' ? tt : nb.cast(tt, p.dtype)), [yy]);
+    });
+  }
+}
+
+describe('l1Loss', () => {
+  const y = f64([[0.5, 1], [2, -1]]);
+  const t = f64([[1, 1], [0, 0]]);
+  it('mean |y − t| over every element, sum, or elementwise', () => {
+    expectClose(nb.nn.l1Loss(y, t), (0.5 + 0 + 2 + 1) / 4, 1e-12);
+    expectClose(nb.nn.l1Loss(y, t, { reduction: 'sum' }), 3.5, 1e-12);
+    expectClose(nb.nn.l1Loss(y, t, { reduction: 'none' }), [0.5, 0, 2, 1], 1e-12, [2, 2]);
+  });
+  it('gradient sign(y − t)/n, checked on cpu and wasm', () => {
+    expect(gradOf((p) => nb.nn.l1Loss(p, t), f64([[0.5, 1.5], [2, -1]]))).toEqual([-0.25, 0.25, 0.25, -0.25]);
+    lossGradcheck((p, q) => nb.nn.l1Loss(p, q), [[0.5, 1.7], [2, -1]], () => nb.tensor([[1, 1], [0, 0]]));
+  });
+});
+
+describe('huberLoss and smoothL1Loss (PyTorch definitions)', () => {
+  const y = f64([0.5, 3, -2, 0]);
+  const t = f64([0, 0, 0, 0]);
+  it('huber: ½d² for |d| ≤ δ, δ(|d| − ½δ) beyond', () => {
+    expectClose(nb.nn.huberLoss(y, t, { reduction: 'none' }), [0.125, 2.5, 1.5, 0], 1e-12, [4]);
+    expectClose(nb.nn.huberLoss(y, t, { delta: 2, reduction: 'none' }), [0.125, 4, 2, 0], 1e-12);
+    expectClose(nb.nn.huberLoss(y, t), (0.125 + 2.5 + 1.5) / 4, 1e-12);
+    expectClose(nb.nn.huberLoss(y, t, { reduction: 'sum' }), 4.125, 1e-12);
+  });
+  it('smoothL1: ½d²/β for |d| < β, |d| − ½β beyond; β = 0 is L1', () => {
+    expectClose(nb.nn.smoothL1Loss(y, t, { reduction: 'none' }), [0.125, 2.5, 1.5, 0], 1e-12);
+    expectClose(nb.nn.smoothL1Loss(y, t, { beta: 2, reduction: 'none' }), [0.0625, 2, 1, 0], 1e-12);
+    expectClose(nb.nn.smoothL1Loss(y, t, { beta: 0, reduction: 'none' }), [0.5, 3, 2, 0], 1e-12);
+  });
+  it('gradients: d inside, ±δ outside; checked on cpu and wasm', () => {
+    expectClose(nb.tensor(gradOf((p) => nb.nn.huberLoss(p, t, { reduction: 'sum', delta: 2 }), y)), [0.5, 2, -2, 0], 1e-12);
+    expectClose(nb.tensor(gradOf((p) => nb.nn.smoothL1Loss(p, t, { reduction: 'sum', beta: 2 }), y)), [0.25, 1, -1, 0], 1e-12);
+    lossGradcheck((p, q) => nb.nn.huberLoss(p, q, { delta: 0.7 }), [[0.3, 1.6], [-2, -0.2]], () => nb.zeros([2, 2]));
+    lossGradcheck((p, q) => nb.nn.smoothL1Loss(p, q, { beta: 0.5 }), [[0.1, 1.6], [-2, -0.3]], () => nb.zeros([2, 2]));
+  });
+});
+
+describe('nllLoss', () => {
+  const logp = nb.logSoftmax(f64([[2, 1, 0.1], [0.5, 2.5, 0.3]]));
+  const lp = values(logp);
+  it('−mean of the target log-probabilities; equals softmaxCrossEntropy on logSoftmax', () => {
+    const lab = nb.tensor([0, 2], { dtype: 'int32' });
+    expectClose(nb.nn.nllLoss(logp, lab), -(lp[0]! + lp[5]!) / 2, 1e-12);
+    expectClose(nb.nn.nllLoss(logp, lab, { reduction: 'sum' }), -(lp[0]! + lp[5]!), 1e-12);
+    expectClose(nb.nn.nllLoss(logp, lab, { reduction: 'none' }), [-lp[0]!, -lp[5]!], 1e-12, [2]);
+    expectClose(nb.nn.nllLoss(logp, f64([0, 2])), values(nb.nn.softmaxCrossEntropy(f64([[2, 1, 0.1], [0.5, 2.5, 0.3]]), lab)), 1e-12);
+  });
+  it('gradient −1/N at the target, 0 elsewhere; checked on cpu and wasm', () => {
+    expect(gradOf((p) => nb.nn.nllLoss(p, nb.tensor([1, 0], { dtype: 'int32' })), logp)).toEqual([0, -0.5, 0, -0.5, 0, 0]);
+    lossGradcheck((p, q) => nb.nn.nllLoss(p, q), [[-1, -0.5, -2], [-0.1, -3, -1]], () => nb.tensor([2, 0], { dtype: 'int32' }));
+  });
+  it('checks labels like softmaxCrossEntropy', () => {
+    expect(() => nb.nn.nllLoss(logp, nb.tensor([0, 3], { dtype: 'int32' }))).toThrow('nllLoss: targets[1] is 3, but input [2,3] have 3 classes (labels must be integers in [0, 3))');
+    expect(() => nb.nn.nllLoss(logp, f64([0.5, 1]))).toThrow('nllLoss: targets[0] is 0.5, not an integer');
+    expect(() => nb.nn.nllLoss(logp, f64([[1, 0, 0], [0, 1, 0]]))).toThrow('nllLoss: targets must be int32 labels [2], got [2,3]');
+    expect(() => nb.nn.nllLoss(f64([1, 2]), f64([1]))).toThrow('nllLoss: input must be [batch, classes], got [2]');
+  });
+});
+
+describe('klDiv (input is log-probabilities, as PyTorch)', () => {
+  const q = [[0.25, 0.75], [0.5, 0.5]];
+  const p = [[0.5, 0.5], [0, 1]];
+  const input = nb.log(f64(q));
+  // pointwise p·(ln p − ln q), 0 where p = 0
+  const pw = [0.5 * Math.log(0.5 / 0.25), 0.5 * Math.log(0.5 / 0.75), 0, Math.log(1 / 0.5)];
+  const total = pw.reduce((a, b) => a + b, 0);
+  it('pointwise, mean over elements (default), sum, batchmean (sum / N)', () => {
+    expectClose(nb.nn.klDiv(input, f64(p), { reduction: 'none' }), pw, 1e-12, [2, 2]);
+    expectClose(nb.nn.klDiv(input, f64(p)), total / 4, 1e-12);
+    expectClose(nb.nn.klDiv(input, f64(p), { reduction: 'sum' }), total, 1e-12);
+    expectClose(nb.nn.klDiv(input, f64(p), { reduction: 'batchmean' }), total / 2, 1e-12);
+  });
+  it('logTarget: the target given as log-probabilities (a zero probability as −∞)', () => {
+    expectClose(nb.nn.klDiv(input, nb.log(f64(p)), { logTarget: true, reduction: 'none' }), pw, 1e-12);
+  });
+  it('gradient −p/N·… checked on cpu and wasm; finite where p = 0', () => {
+    const g = gradOf((x) => nb.nn.klDiv(x, f64(p), { reduction: 'batchmean' }), input);
+    expectClose(nb.tensor(g), [-0.25, -0.25, 0, -0.5], 1e-12);
+    lossGradcheck((x, t) => nb.nn.klDiv(x, t, { reduction: 'batchmean' }), [[-1.2, -0.4], [-0.7, -0.9]], () => nb.tensor([[0.3, 0.7], [0, 1]]));
+    lossGradcheck((x, t) => nb.nn.klDiv(x, t, { logTarget: true }), [[-1.2, -0.4], [-0.7, -0.9]], () => nb.tensor([[-1, -0.5], [-2, -0.2]]));
+  });
+  it('checks shapes and options', () => {
+    expect(() => nb.nn.klDiv(input, f64([1, 0]))).toThrow('klDiv: prediction is [2,2] but target is [2]; they must match');
+    expect(() => nb.nn.klDiv(input, f64(p), { logTarget: 1 as unknown as boolean })).toThrow('klDiv: logTarget must be true or false, got 1');
+    expect(() => nb.nn.klDiv(input, f64(p), { reduction: 'avg' as 'sum' })).toThrow("klDiv: reduction must be one of 'mean', 'sum', 'none', 'batchmean', got string \"avg\"");
+    expect(() => nb.nn.l1Loss(input, f64(p), { reduction: 'batchmean' as 'sum' })).toThrow("l1Loss: reduction must be one of 'mean', 'sum', 'none', got string \"batchmean\"");
+  });
+});
+
+describe('hingeLoss (targets ±1)', () => {
+  const y = f64([[0.3], [-2], [1.5], [-0.5]]);
+  const t = f64([[1], [-1], [-1], [-1]]);
+  it('max(0, 1 − t·y): mean, sum, none', () => {
+    expectClose(nb.nn.hingeLoss(y, t, { reduction: 'none' }), [0.7, 0, 2.5, 0.5], 1e-12, [4, 1]);
+    expectClose(nb.nn.hingeLoss(y, t), 3.7 / 4, 1e-12);
+    expectClose(nb.nn.hingeLoss(y, t, { reduction: 'sum' }), 3.7, 1e-12);
+  });
+  it('gradient −t/n where the margin is violated; checked on cpu and wasm', () => {
+    expect(gradOf((p) => nb.nn.hingeLoss(p, t, { reduction: 'sum' }), y)).toEqual([-1, 0, 1, 1]);
+    lossGradcheck((p, q) => nb.nn.hingeLoss(p, q), [[0.3, -2.2], [1.5, -0.4]], () => nb.tensor([[1, -1], [-1, 1]]));
+  });
+  it('targets must be −1 or +1', () => {
+    expect(() => nb.nn.hingeLoss(y, f64([[1], [0], [1], [1]]))).toThrow('hingeLoss: targets[1] is 0; hinge targets must be −1 or +1');
+  });
+});
+
+describe('reduction on every loss; binaryCrossEntropy averages over every element', () => {
+  it('mse takes a reduction', () => {
+    const y = f64([[0.5, 1], [2, 0]]);
+    const t = f64([[1, 1], [0, 0]]);
+    expectClose(nb.nn.mse(y, t, { reduction: 'sum' }), 4.25, 1e-12);
+    expectClose(nb.nn.mse(y, t, { reduction: 'none' }), [0.25, 0, 4, 0], 1e-12, [2, 2]);
+    expectClose(nb.nn.mse(y, t, { reduction: 'mean' }), 4.25 / 4, 1e-12);
+  });
+  it("binaryCrossEntropy 'mean' over a [N, F] target is the mean over all N·F elements (PyTorch, Keras)", () => {
+    const p = f64([[0.9, 0.2], [0.5, 0.6]]);
+    const t = f64([[1, 0], [1, 1]]);
+    const l = [Math.log(0.9), Math.log(0.8), Math.log(0.5), Math.log(0.6)].map((v) => -v);
+    const mean = l.reduce((a, b) => a + b, 0) / 4;
+    expectClose(nb.nn.binaryCrossEntropy(p, t), mean, 1e-12);
+    expectClose(nb.nn.binaryCrossEntropyWithLogits(nb.log(nb.div(p, nb.sub(1, p))), t), mean, 1e-12);
+    expectClose(nb.nn.binaryCrossEntropy(p, t, { reduction: 'sum' }), 4 * mean, 1e-12);
+  });
+});
+
+describe('softmaxCrossEntropy: class weights, ignoreIndex, label smoothing (PyTorch CrossEntropyLoss)', () => {
+  const zv = [[2, 1, 0.1], [0.5, 2.5, 0.3], [0, 1, -1]];
+  const z = f64(zv);
+  const ls = zv.map((row) => {
+    const l = Math.log(row.reduce((s, v) => s + Math.exp(v), 0));
+    return row.map((v) => v - l);
+  });
+  const lab = nb.tensor([0, 2, 1], { dtype: 'int32' });
+  const w = [0.5, 2, 1];
+  it('weights: Σ −w[y]·logp[y] / Σ w[y] with labels; per sample with none; rows weighted per class', () => {
+    const num = -(w[0]! * ls[0]![0]! + w[2]! * ls[1]![2]! + w[1]! * ls[2]![1]!);
+    const den = w[0]! + w[2]! + w[1]!;
+    expectClose(nb.nn.softmaxCrossEntropy(z, lab, { weight: f64(w) }), num / den, 1e-12);
+    expectClose(nb.nn.softmaxCrossEntropy(z, lab, { weight: f64(w), reduction: 'sum' }), num, 1e-12);
+    expectClose(nb.nn.softmaxCrossEntropy(z, lab, { weight: f64(w), reduction: 'none' }), [-w[0]! * ls[0]![0]!, -w[2]! * ls[1]![2]!, -w[1]! * ls[2]![1]!], 1e-12, [3]);
+    const rows = f64([[1, 0, 0], [0, 0, 1], [0, 1, 0]]);
+    expectClose(nb.nn.softmaxCrossEntropy(z, rows, { weight: f64(w) }), num / 3, 1e-12);
+  });
+  it('ignoreIndex: those samples count 0 and leave the mean', () => {
+    const t = nb.tensor([0, -100, 1], { dtype: 'int32' });
+    expectClose(nb.nn.softmaxCrossEntropy(z, t, { ignoreIndex: -100 }), -(ls[0]![0]! + ls[2]![1]!) / 2, 1e-12);
+    expectClose(nb.nn.softmaxCrossEntropy(z, t, { ignoreIndex: -100, reduction: 'none' }), [-ls[0]![0]!, 0, -ls[2]![1]!], 1e-12);
+    const g = gradOf((q) => nb.nn.softmaxCrossEntropy(q, t, { ignoreIndex: -100 }), z);
+    expect(g.slice(3, 6)).toEqual([0, 0, 0]);
+    expect(() => nb.nn.softmaxCrossEntropy(z, t)).toThrow('softmaxCrossEntropy: targets[1] is -100, but logits [3,3] have 3 classes');
+    expect(() => nb.nn.softmaxCrossEntropy(z, f64([[1, 0, 0], [0, 0, 1], [0, 1, 0]]), { ignoreIndex: 0 })).toThrow('softmaxCrossEntropy: ignoreIndex applies to integer labels, not to probability rows');
+  });
+  it('labelSmoothing ε: targets (1 − ε)·onehot + ε/C, for labels and rows alike', () => {
+    const eps = 0.1;
+    const per = [0, 1, 2].map((i) => {
+      const y = [0, 2, 1][i]!;
+      return -ls[i]!.reduce((s, v, c) => s + ((c === y ? 1 - eps : 0) + eps / 3) * v, 0);
+    });
+    expectClose(nb.nn.softmaxCrossEntropy(z, lab, { labelSmoothing: eps }), (per[0]! + per[1]! + per[2]!) / 3, 1e-12);
+    expectClose(nb.nn.softmaxCrossEntropy(z, f64([[1, 0, 0], [0, 0, 1], [0, 1, 0]]), { labelSmoothing: eps, reduction: 'none' }), per, 1e-12);
+    expect(() => nb.nn.softmaxCrossEntropy(z, lab, { labelSmoothing: 1.5 })).toThrow('softmaxCrossEntropy: labelSmoothing must be a finite number ≥ 0 and ≤ 1, got 1.5');
+  });
+  it('weights with label smoothing and ignoreIndex together (PyTorch: both terms over Σ w[y])', () => {
+    const eps = 0.2;
+    const t = nb.tensor([0, 2, 7], { dtype: 'int32' });
+    const nll = -(w[0]! * ls[0]![0]! + w[2]! * ls[1]![2]!);
+    const smooth = -[0, 1].reduce((s, i) => s + ls[i]!.reduce((a, v, c) => a + w[c]! * v, 0) / 3, 0);
+    expectClose(nb.nn.softmaxCrossEntropy(z, t, { weight: f64(w), ignoreIndex: 7, labelSmoothing: eps }), ((1 - eps) * nll + eps * smooth) / (w[0]! + w[2]!), 1e-12);
+  });
+  it('gradchecks on cpu and wasm; checks the weight', () => {
+    lossGradcheck((q, t) => nb.nn.softmaxCrossEntropy(q, t, { weight: nb.tensor([0.5, 2, 1], { backend: q.backend.name, dtype: q.dtype }), labelSmoothing: 0.1, ignoreIndex: 3 }), zv, () => nb.tensor([0, 3, 1], { dtype: 'int32' }));
+    expect(() => nb.nn.softmaxCrossEntropy(z, lab, { weight: f64([1, 2]) })).toThrow('softmaxCrossEntropy: weight must be [3] (one per class), got [2]');
+    expect(() => nb.nn.softmaxCrossEntropy(z, lab, { weight: [1, 2, 3] as unknown as nb.Tensor })).toThrow('softmaxCrossEntropy: weight must be a Tensor, got an array');
+  });
+});
+
+describe('binaryCrossEntropyWithLogits posWeight (PyTorch pos_weight)', () => {
+  const z = f64([[0.3, -1], [2, 0.5]]);
+  const t = f64([[1, 0], [1, 1]]);
+  const sp = (v: number): number => Math.log1p(Math.exp(v));
+  it('−[w·t·ln σ(z) + (1 − t)·ln(1 − σ(z))], w a number or one per feature', () => {
+    const l = (zz: number, tt: number, pw: number): number => pw * tt * sp(-zz) + (1 - tt) * sp(zz);
+    expectClose(nb.nn.binaryCrossEntropyWithLogits(z, t, { posWeight: 3, reduction: 'none' }), [l(0.3, 1, 3) + l(-1, 0, 3), l(2, 1, 3) + l(0.5, 1, 3)], 1e-12);
+    const mean = (l(0.3, 1, 2) + l(-1, 0, 0.5) + l(2, 1, 2) + l(0.5, 1, 0.5)) / 4;
+    expectClose(nb.nn.binaryCrossEntropyWithLogits(z, t, { posWeight: f64([2, 0.5]) }), mean, 1e-12);
+    lossGradcheck((q, tt) => nb.nn.binaryCrossEntropyWithLogits(q, tt, { posWeight: 2.5 }), [[0.3, -1], [2, 0.5]], () => nb.tensor([[1, 0], [1, 1]]));
+    expect(() => nb.nn.binaryCrossEntropyWithLogits(z, t, { posWeight: -1 })).toThrow('binaryCrossEntropyWithLogits: posWeight must be a finite number ≥ 0, got -1');
   });
 });

@@ -15,25 +15,36 @@ import { full } from '../../tensor/creation.js';
 
 export type ActivationName =
   | 'step' | 'sign' | 'linear' | 'ramp' | 'sigmoid' | 'tanh' | 'relu' | 'leakyRelu'
-  | 'elu' | 'selu' | 'swish' | 'softplus' | 'softmax' | 'logSoftmax';
+  | 'elu' | 'selu' | 'swish' | 'softplus' | 'softmax' | 'logSoftmax'
+  | 'gelu' | 'hardtanh' | 'relu6' | 'softsign' | 'mish' | 'hardswish' | 'logSigmoid' | 'softmin';
 
 export const ACTIVATIONS: readonly ActivationName[] = [
   'step', 'sign', 'linear', 'ramp', 'sigmoid', 'tanh', 'relu', 'leakyRelu', 'elu', 'selu', 'swish', 'softplus', 'softmax', 'logSoftmax',
+  'gelu', 'hardtanh', 'relu6', 'softsign', 'mish', 'hardswish', 'logSigmoid', 'softmin',
 ];
 
 export interface ActivationOptions {
   /** elu: α (default 1). leakyRelu: the negative slope (default 0.01). */
   alpha?: number;
-  /** softmax / logSoftmax: the axis (default −1). */
+  /** softmax / logSoftmax / softmin: the axis (default −1). */
   axis?: number;
   /** ramp: the lower and upper saturation values (default 0 and 1). */
   low?: number;
   high?: number;
+  /** gelu: 'none' (exact, default) or 'tanh' (PyTorch's approximate='tanh'). */
+  approximate?: 'none' | 'tanh';
+  /** hardtanh: the lower and upper saturation values (default −1 and 1). */
+  min?: number;
+  max?: number;
 }
+
+/** The options only some activations take, and which. */
+const ONLY_FOR: Record<'approximate' | 'min' | 'max', readonly ActivationName[]> = { approximate: ['gelu'], min: ['hardtanh'], max: ['hardtanh'] };
 
 const DISPLAY: Record<ActivationName, string> = {
   step: 'Step', sign: 'Sign', linear: 'Linear', ramp: 'Ramp', sigmoid: 'Sigmoid', tanh: 'Tanh', relu: 'ReLU', leakyRelu: 'LeakyReLU',
   elu: 'ELU', selu: 'SELU', swish: 'Swish', softplus: 'Softplus', softmax: 'Softmax', logSoftmax: 'LogSoftmax',
+  gelu: 'GELU', hardtanh: 'Hardtanh', relu6: 'ReLU6', softsign: 'Softsign', mish: 'Mish', hardswish: 'Hardswish', logSigmoid: 'LogSigmoid', softmin: 'Softmin',
 };
 
 type Fn = (x: Tensor) => Tensor;
@@ -54,6 +65,14 @@ function makeFn(name: ActivationName, o: Required<ActivationOptions>): Fn {
     case 'softplus': return (x) => ops.softplus(x);
     case 'softmax': return (x) => ops.softmax(x, o.axis);
     case 'logSoftmax': return (x) => ops.logSoftmax(x, o.axis);
+    case 'gelu': return (x) => ops.gelu(x, o.approximate);
+    case 'hardtanh': return (x) => ops.hardtanh(x, o.min, o.max);
+    case 'relu6': return (x) => ops.relu6(x);
+    case 'softsign': return (x) => ops.softsign(x);
+    case 'mish': return (x) => ops.mish(x);
+    case 'hardswish': return (x) => ops.hardswish(x);
+    case 'logSigmoid': return (x) => ops.logSigmoid(x);
+    case 'softmin': return (x) => ops.softmin(x, o.axis);
     default: throw new Error(`activation: unknown activation '${String(name)}'; known: ${ACTIVATIONS.join(', ')}`);
   }
 }
@@ -67,13 +86,21 @@ export class Activation extends Module {
   constructor(readonly activation: ActivationName, opts: ActivationOptions = {}) {
     super();
     const op = 'activation';
-    const known = ['alpha', 'axis', 'low', 'high'];
+    const known = ['alpha', 'axis', 'low', 'high', 'approximate', 'min', 'max'];
     checkOneOf(op, 'name', activation, ACTIVATIONS);
     const o = checkOptions(op, opts, known);
+    for (const k of ['approximate', 'min', 'max'] as const) {
+      if (o[k] !== undefined && !ONLY_FOR[k].includes(activation)) throw new Error(`${op}: option '${k}' does not apply to ${activation}`);
+    }
     const alpha = optNumber(op, 'alpha', o.alpha, activation === 'leakyRelu' ? 0.01 : 1, activation === 'leakyRelu' ? { min: 0, max: 1 } : {});
     const axis = o.axis === undefined ? -1 : checkInt(op, 'axis', o.axis);
-    this.opts = { alpha, axis, low: optNumber(op, 'low', o.low, 0), high: optNumber(op, 'high', o.high, 1) };
+    const approximate = o.approximate === undefined ? 'none' : checkOneOf(activation === 'gelu' ? 'gelu' : op, 'approximate', o.approximate, ['none', 'tanh'] as const);
+    this.opts = {
+      alpha, axis, low: optNumber(op, 'low', o.low, 0), high: optNumber(op, 'high', o.high, 1),
+      approximate, min: optNumber('hardtanh', 'min', o.min, -1), max: optNumber('hardtanh', 'max', o.max, 1),
+    };
     if (activation === 'ramp' && !(this.opts.high > this.opts.low)) throw new Error(`ramp: high (${this.opts.high}) must exceed low (${this.opts.low})`);
+    if (activation === 'hardtanh' && !(this.opts.min < this.opts.max)) throw new Error(`hardtanh: min (${this.opts.min}) must be less than max (${this.opts.max})`);
     this.fn = makeFn(activation, this.opts);
   }
 
@@ -89,14 +116,17 @@ export class Activation extends Module {
   override config(): LayerConfig {
     const c: LayerConfig = { type: 'Activation', activation: this.activation };
     if (this.activation === 'elu' || this.activation === 'leakyRelu') c.alpha = this.opts.alpha;
-    if (this.activation === 'softmax' || this.activation === 'logSoftmax') c.axis = this.opts.axis;
+    if (this.activation === 'softmax' || this.activation === 'logSoftmax' || this.activation === 'softmin') c.axis = this.opts.axis;
+    if (this.activation === 'gelu') c.approximate = this.opts.approximate;
+    if (this.activation === 'hardtanh') Object.assign(c, { min: this.opts.min, max: this.opts.max });
     if (this.activation === 'ramp') Object.assign(c, { low: this.opts.low, high: this.opts.high });
     return c;
   }
 }
 registerLayer('Activation', (c) => {
   const o: ActivationOptions = {};
-  for (const k of ['alpha', 'axis', 'low', 'high'] as const) if (typeof c[k] === 'number') o[k] = c[k];
+  for (const k of ['alpha', 'axis', 'low', 'high', 'min', 'max'] as const) if (typeof c[k] === 'number') o[k] = c[k];
+  if (c.approximate === 'none' || c.approximate === 'tanh') o.approximate = c.approximate;
   return new Activation(c.activation as ActivationName, o);
 });
 
@@ -130,6 +160,28 @@ export const softplus = (): Activation => new Activation('softplus');
 /** softmax along `axis` (default −1). For training, prefer logits + softmaxCrossEntropy. */
 export const softmax = (axis = -1): Activation => new Activation('softmax', { axis: checkInt('softmax', 'axis', axis) });
 export const logSoftmax = (axis = -1): Activation => new Activation('logSoftmax', { axis: checkInt('logSoftmax', 'axis', axis) });
+/** GELU x·Φ(x): exact (erf form, default) or `{ approximate: 'tanh' }` as PyTorch. */
+export const gelu = (opts: { approximate?: 'none' | 'tanh' } = {}): Activation => {
+  const o = checkOptions('gelu', opts, ['approximate']);
+  return new Activation('gelu', { approximate: o.approximate === undefined ? 'none' : checkOneOf('gelu', 'approximate', o.approximate, ['none', 'tanh'] as const) });
+};
+/** x clipped to [min, max] (default [−1, 1]). */
+export const hardtanh = (opts: { min?: number; max?: number } = {}): Activation => {
+  const o = checkOptions('hardtanh', opts, ['min', 'max']);
+  return new Activation('hardtanh', { min: optNumber('hardtanh', 'min', o.min, -1), max: optNumber('hardtanh', 'max', o.max, 1) });
+};
+/** min(max(0, x), 6). */
+export const relu6 = (): Activation => new Activation('relu6');
+/** x / (1 + |x|). */
+export const softsign = (): Activation => new Activation('softsign');
+/** x·tanh(softplus(x)). */
+export const mish = (): Activation => new Activation('mish');
+/** x·relu6(x + 3)/6. */
+export const hardswish = (): Activation => new Activation('hardswish');
+/** ln σ(x) = −softplus(−x). */
+export const logSigmoid = (): Activation => new Activation('logSigmoid');
+/** softmax(−x) along `axis` (default −1). */
+export const softmin = (axis = -1): Activation => new Activation('softmin', { axis: checkInt('softmin', 'axis', axis) });
 
 /**
  * PReLU: max(0, x) + a·min(0, x) with a learned slope a: one shared slope (default) or one per
