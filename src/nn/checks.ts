@@ -6,6 +6,13 @@
 import { Tensor } from '../tensor/tensor.js';
 import { checkArray, checkInt, fail } from '../validate.js';
 
+/** A live Tensor, or `<op>: <arg> must be a Tensor, got …` (a disposed one says so through assertAlive). */
+export function tensorArg(op: string, arg: string, v: unknown): Tensor {
+  if (!(v instanceof Tensor)) fail(op, arg, 'a Tensor', v);
+  if (v.isDisposed) v.assertAlive(`${op}: ${arg}`);
+  return v;
+}
+
 /** A live Tensor (not a number, array or null, and not disposed). */
 export function checkTensor(op: string, arg: string, v: unknown): Tensor {
   if (!(v instanceof Tensor)) fail(op, arg, 'a Tensor', v);

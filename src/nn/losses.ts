@@ -17,7 +17,8 @@ import { isFloat } from '../tensor/dtype.js';
 import { arange, fromArray } from '../tensor/creation.js';
 import { scoped } from '../engine.js';
 import * as ops from '../ops/index.js';
-import { checkBoolean, checkInt, checkNumber, checkOneOf, checkOptions, fail } from '../validate.js';
+import { checkBoolean, checkInt, checkNumber, checkOneOf, checkOptions } from '../validate.js';
+import { tensorArg } from './checks.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -30,12 +31,6 @@ export type Loss = (prediction: Tensor, target: Tensor) => Tensor;
 
 const REDUCTIONS: readonly Reduction[] = ['mean', 'sum', 'none'];
 
-/** A live Tensor, or `<op>: <arg> must be a Tensor, got …`. */
-function tensorArg(op: string, arg: string, v: unknown): Tensor {
-  if (!(v instanceof Tensor)) fail(op, arg, 'a Tensor', v);
-  if (v.isDisposed) v.assertAlive(`${op}: ${arg}`);
-  return v;
-}
 
 /** The options object (known keys only) and its reduction. */
 function lossOptions(op: string, opts: unknown, fallback: Reduction, extra: readonly string[] = []): { reduction: Reduction; opts: Record<string, unknown> } {

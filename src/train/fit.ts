@@ -23,6 +23,7 @@ import { checkCallback, checkSchedule, lrScheduler, type Callback, type TrainCon
 import type { LRSchedule } from '../optim/schedules.js';
 import type { BatchLogs, Data, EpochLogs, History, LossFn, Model, NaNStop, OptimizerLike } from './types.js';
 import { checkArrayOf, checkFunction, checkInt, checkNumber, checkOptions, fail, optBoolean, optInt, optNumber } from '../validate.js';
+import { tensorArg } from '../nn/checks.js';
 import { accuracy as accuracyMetric, type Metric, type MetricSpec } from './metrics.js';
 import { resolveMetrics } from './metric-spec.js';
 
@@ -95,12 +96,6 @@ const FIT_OPTIONS = [
 ] as const;
 const EVALUATE_OPTIONS = ['batchSize', 'loss', 'metrics', 'threshold'] as const;
 
-/** A live Tensor, or `<op>: <arg> must be a Tensor, got …`. */
-function tensorArg(op: string, arg: string, v: unknown): Tensor {
-  if (!(v instanceof Tensor)) fail(op, arg, 'a Tensor', v);
-  if (v.isDisposed) v.assertAlive(`${op}: ${arg}`);
-  return v;
-}
 
 /** A tensor with a sample axis (rank ≥ 1). */
 function samplesArg(op: string, arg: string, v: unknown): Tensor {

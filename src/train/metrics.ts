@@ -16,6 +16,7 @@ import { flatten, reshape, stack, transpose } from '../ops/shape.js';
 import { matmul } from '../ops/matmul.js';
 import { oneHot } from '../ops/indexing.js';
 import { describe, checkNumber, checkOneOf, checkOptions, checkString, fail, optInt, optNumber } from '../validate.js';
+import { tensorArg } from '../nn/checks.js';
 
 /**
  * A streaming metric: `reset()` clears it, `update(pred, target)` adds one batch (it may return
@@ -57,11 +58,6 @@ export interface ClassMetricOptions {
   name?: string;
 }
 
-function tensorArg(op: string, arg: string, v: unknown): Tensor {
-  if (!(v instanceof Tensor)) fail(op, arg, 'a Tensor', v);
-  if (v.isDisposed) v.assertAlive(`${op}: ${arg}`);
-  return v;
-}
 
 /** Runs fn; an Error from inside gets `<op>: ` in front of its message unless it names op already. */
 function named<T>(op: string, fn: () => T): T {
