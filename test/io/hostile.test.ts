@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as nb from '../../src/index.js';
+import { assembleFile, fileParts } from './helpers.js';
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 type Header = { [key: string]: Json };
@@ -24,27 +25,8 @@ beforeAll(async () => {
   model.dispose();
 });
 
-function parts(bytes: Uint8Array): { header: Header; payload: Uint8Array } {
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const h = dv.getUint32(12, true);
-  return { header: JSON.parse(new TextDecoder().decode(bytes.subarray(32, 32 + h))) as Header, payload: bytes.subarray(32 + h) };
-}
-
-/** The bytes of a model file with `headerText` and `payload`, lengths and CRC-32 made consistent. */
-function assemble(headerText: string, payload: Uint8Array, reserved = 0): Uint8Array {
-  const hb = new TextEncoder().encode(headerText);
-  const out = new Uint8Array(32 + hb.length + payload.length);
-  out.set(nb.io.MAGIC, 0);
-  const dv = new DataView(out.buffer);
-  dv.setUint32(8, nb.io.FORMAT_VERSION, true);
-  dv.setUint32(12, hb.length, true);
-  dv.setBigUint64(16, BigInt(payload.length), true);
-  dv.setUint32(28, reserved, true);
-  out.set(hb, 32);
-  out.set(payload, 32 + hb.length);
-  dv.setUint32(24, nb.io.crc32(out.subarray(32)), true);
-  return out;
-}
+const parts = (bytes: Uint8Array): { header: Header; payload: Uint8Array } => fileParts<Header>(bytes);
+const assemble = assembleFile;
 
 /** `good` with its header edited (the CRC-32 recomputed). */
 function craft(edit: (h: Header) => void, payload?: Uint8Array): Uint8Array {

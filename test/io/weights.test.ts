@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as nb from '../../src/index.js';
+import { assembleFile, fileParts } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nabla-weights-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -208,22 +209,8 @@ describe('nb.io.saveWeights / loadWeights', () => {
   it('a crafted header with a valid checksum meets the same validator and limits as a model file', async () => {
     const m = nb.nn.linear(3, 2);
     const good = await nb.io.encodeWeights(m);
-    const headerLen = new DataView(good.buffer, good.byteOffset).getUint32(12, true);
-    const header = JSON.parse(new TextDecoder().decode(good.subarray(32, 32 + headerLen))) as { [k: string]: unknown; tensors: { [k: string]: unknown }[] };
-    const payload = good.subarray(32 + headerLen);
-    const assemble = (h: object, body: Uint8Array = payload): Uint8Array => {
-      const hb = new TextEncoder().encode(JSON.stringify(h));
-      const out = new Uint8Array(32 + hb.length + body.length);
-      out.set(nb.io.MAGIC, 0);
-      const dv = new DataView(out.buffer);
-      dv.setUint32(8, nb.io.FORMAT_VERSION, true);
-      dv.setUint32(12, hb.length, true);
-      dv.setBigUint64(16, BigInt(body.length), true);
-      out.set(hb, 32);
-      out.set(body, 32 + hb.length);
-      dv.setUint32(24, nb.io.crc32(out.subarray(32)), true);
-      return out;
-    };
+    const { header, payload } = fileParts<{ [k: string]: unknown; tensors: { [k: string]: unknown }[] }>(good);
+    const assemble = (h: object, body: Uint8Array = payload): Uint8Array => assembleFile(JSON.stringify(h), body);
     const before = values(m);
     const cases: [object, RegExp][] = [
       [{ ...header, architecture: { type: 'Linear' } }, /a weights-only file \("nabla-weights"\) has no architecture/],
