@@ -283,43 +283,67 @@ function decayed(p: Tensor, g: Tensor, wd: number): Tensor {
 }
 
 export interface SGDOptions {
-  /** Momentum α (default 0): g ← αg + η∇, w ← w − g. */
+  /** Momentum μ (default 0): b ← μb + (1 − τ)∇ (b = ∇ at the first step), w ← w − ηb. */
   momentum?: number;
-  /** Nesterov momentum: w ← w − (αg + η∇) with g updated as above. */
+  /** Dampening τ of the momentum (default 0), in [0, 1]: how little of each gradient enters b. */
+  dampening?: number;
+  /** Nesterov momentum: w ← w − η(∇ + μb) with b updated as above (needs momentum > 0 and dampening 0). */
   nesterov?: boolean;
   /** Weight decay λ: w ← (1 − ηλ)w − η∇ (as ∇ + λw). */
   weightDecay?: number;
 }
 
-/** Stochastic gradient descent, with optional (Nesterov) momentum and weight decay. */
+/** Checks a new momentum of an optimizer that keeps a velocity only when made with momentum > 0. */
+function checkMomentum(name: string, v: unknown, hasVelocity: boolean): number {
+  const m = checkNumber(name, 'momentum', v, DECAY);
+  if (m && !hasVelocity) throw new Error(`${name}: momentum cannot be turned on after creation (got ${m}): this ${name} was made without momentum and keeps no velocity; create it with a momentum > 0`);
+  return m;
+}
+
+/**
+ * Stochastic gradient descent, with optional (Nesterov) momentum, dampening and weight decay, as
+ * PyTorch's SGD: the velocity b is kept without the learning rate, so a change of lr (a schedule)
+ * applies to the whole step at once.
+ */
 export class SGD extends BaseOptimizer {
-  readonly momentum: number;
+  #momentum: number;
+  readonly dampening: number;
   readonly nesterov: boolean;
   readonly weightDecay: number;
   constructor(lr: number, opts: SGDOptions = {}) {
     checkLr('sgd', lr);
-    const o = checkOptions('sgd', opts, ['momentum', 'nesterov', 'weightDecay']);
+    const o = checkOptions('sgd', opts, ['momentum', 'dampening', 'nesterov', 'weightDecay']);
     const momentum = optNumber('sgd', 'momentum', o.momentum, 0, DECAY);
     super('sgd', lr, momentum ? 1 : 0);
-    this.momentum = momentum;
+    this.#momentum = momentum;
+    this.dampening = optNumber('sgd', 'dampening', o.dampening, 0, { min: 0, max: 1 });
     this.nesterov = optBoolean('sgd', 'nesterov', o.nesterov, false);
     if (this.nesterov && !momentum) throw new Error('sgd: nesterov needs a momentum > 0');
+    if (this.nesterov && this.dampening) throw new Error(`sgd: nesterov needs dampening 0, got ${this.dampening}`);
     this.weightDecay = optNumber('sgd', 'weightDecay', o.weightDecay, 0, NON_NEGATIVE);
   }
-  protected update(p: Tensor, g0: Tensor, s: Tensor[], _t: number): Tensor {
-    const g = decayed(p, g0, this.weightDecay);
-    const step = ops.mul(g, this.stepLr);
-    if (!this.momentum) return ops.sub(p, step);
-    const v = ops.add(ops.mul(s[0]!, this.momentum), step);
-    s[0] = v;
-    return ops.sub(p, this.nesterov ? ops.add(ops.mul(v, this.momentum), step) : v);
+  /** Momentum μ; may change between steps (one-cycle schedules do) on an SGD made with momentum > 0. */
+  get momentum(): number {
+    return this.#momentum;
   }
-  config(): { type: string; lr: number; momentum: number; nesterov: boolean; weightDecay: number } {
-    return { type: 'sgd', lr: this.lr, momentum: this.momentum, nesterov: this.nesterov, weightDecay: this.weightDecay };
+  set momentum(v: number) {
+    this.#momentum = checkMomentum('sgd', v, this.slots > 0);
+  }
+  protected update(p: Tensor, g0: Tensor, s: Tensor[], t: number): Tensor {
+    const g = decayed(p, g0, this.weightDecay);
+    const mu = this.#momentum;
+    if (!mu) return ops.sub(p, ops.mul(g, this.stepLr));
+    // the first step starts the velocity at ∇ (undampened), as PyTorch does
+    const b = t === 1 ? (g === g0 ? ops.clone(g) : g) : ops.add(ops.mul(s[0]!, mu), this.dampening ? ops.mul(g, 1 - this.dampening) : g);
+    s[0] = b;
+    return ops.sub(p, ops.mul(this.nesterov ? ops.add(g, ops.mul(b, mu)) : b, this.stepLr));
+  }
+  config(): { type: string; lr: number; momentum: number; dampening: number; nesterov: boolean; weightDecay: number } {
+    return { type: 'sgd', lr: this.lr, momentum: this.momentum, dampening: this.dampening, nesterov: this.nesterov, weightDecay: this.weightDecay };
   }
 }
 
-/** SGD: w ← w − η∇ (momentum, Nesterov and weight decay optional); `sgd(lr, opts)` or `sgd(params, { lr, ...opts })`. */
+/** SGD: w ← w − η∇ (momentum, dampening, Nesterov and weight decay optional); `sgd(lr, opts)` or `sgd(params, { lr, ...opts })`. */
 export function sgd(lr: number, opts?: SGDOptions): SGD;
 export function sgd(params: Params, opts?: WithLr<SGDOptions>): SGD;
 export function sgd(first?: number | Params, opts?: WithLr<SGDOptions>): SGD {
@@ -329,34 +353,39 @@ export function sgd(first?: number | Params, opts?: WithLr<SGDOptions>): SGD {
 
 export interface AdagradOptions {
   eps?: number;
-  /** The accumulator's starting value (default 0). */
+  /** The accumulator's starting value (default 0; PyTorch's initial_accumulator_value). */
   initialAccumulator?: number;
+  /** Learning-rate decay d (default 0): step t uses η/(1 + (t − 1)·d). */
+  lrDecay?: number;
   weightDecay?: number;
 }
 
-/** Adagrad: G ← G + ∇², w ← w − η∇/(√G + ε). */
+/** Adagrad: G ← G + ∇², w ← w − η_t·∇/(√G + ε) with η_t = η/(1 + (t − 1)·lrDecay). */
 export class Adagrad extends BaseOptimizer {
   readonly eps: number;
   readonly initialAccumulator: number;
+  readonly lrDecay: number;
   readonly weightDecay: number;
   constructor(lr: number, opts: AdagradOptions = {}) {
     super('adagrad', lr, 1);
-    const o = checkOptions('adagrad', opts, ['eps', 'initialAccumulator', 'weightDecay']);
+    const o = checkOptions('adagrad', opts, ['eps', 'initialAccumulator', 'lrDecay', 'weightDecay']);
     this.eps = optNumber('adagrad', 'eps', o.eps, 1e-8, NON_NEGATIVE);
     this.initialAccumulator = optNumber('adagrad', 'initialAccumulator', o.initialAccumulator, 0, NON_NEGATIVE);
+    this.lrDecay = optNumber('adagrad', 'lrDecay', o.lrDecay, 0, NON_NEGATIVE);
     this.weightDecay = optNumber('adagrad', 'weightDecay', o.weightDecay, 0, NON_NEGATIVE);
   }
   protected override initSlot(p: Tensor): Tensor {
     return fullLike(p, this.initialAccumulator);
   }
-  protected update(p: Tensor, g0: Tensor, s: Tensor[]): Tensor {
+  protected update(p: Tensor, g0: Tensor, s: Tensor[], t: number): Tensor {
     const g = decayed(p, g0, this.weightDecay);
     const G = ops.add(s[0]!, ops.square(g));
     s[0] = G;
-    return ops.sub(p, ops.div(ops.mul(g, this.stepLr), ops.add(ops.sqrt(G), this.eps)));
+    const lr = this.stepLr / (1 + (t - 1) * this.lrDecay);
+    return ops.sub(p, ops.mul(ops.div(g, ops.add(ops.sqrt(G), this.eps)), lr));
   }
-  config(): { type: string; lr: number; eps: number; initialAccumulator: number; weightDecay: number } {
-    return { type: 'adagrad', lr: this.lr, eps: this.eps, initialAccumulator: this.initialAccumulator, weightDecay: this.weightDecay };
+  config(): { type: string; lr: number; eps: number; initialAccumulator: number; lrDecay: number; weightDecay: number } {
+    return { type: 'adagrad', lr: this.lr, eps: this.eps, initialAccumulator: this.initialAccumulator, lrDecay: this.lrDecay, weightDecay: this.weightDecay };
   }
 }
 /** Adagrad (default η = 0.01); `adagrad(lr, opts)` or `adagrad(params, { lr, ...opts })`. */
@@ -368,32 +397,70 @@ export function adagrad(first?: number | Params, opts?: WithLr<AdagradOptions>):
 }
 
 export interface RMSpropOptions {
-  /** Decay ρ of the squared-gradient average (default 0.9). */
+  /** Decay ρ of the squared-gradient average (default 0.9; PyTorch's alpha). */
   rho?: number;
   eps?: number;
   weightDecay?: number;
+  /** Momentum μ (default 0): b ← μb + ∇/(√E + ε), w ← w − ηb. */
+  momentum?: number;
+  /** Divide by an estimate of the gradient's variance, √(E − ḡ²) + ε with ḡ ← ρḡ + (1 − ρ)∇ (default false). */
+  centered?: boolean;
 }
 
-/** RMSprop: E ← ρE + (1 − ρ)∇², w ← w − η∇/(√E + ε). */
+/**
+ * RMSprop, as PyTorch's: E ← ρE + (1 − ρ)∇², w ← w − η∇/(√E + ε); `centered` uses √(E − ḡ²)
+ * (ḡ the running mean of ∇) and `momentum` μ keeps b ← μb + ∇/(√E + ε), w ← w − ηb.
+ * State slots: [E, b (with momentum), ḡ (centered)].
+ */
 export class RMSprop extends BaseOptimizer {
   readonly rho: number;
   readonly eps: number;
   readonly weightDecay: number;
+  readonly centered: boolean;
+  #momentum: number;
+  readonly #hasVelocity: boolean;
   constructor(lr: number, opts: RMSpropOptions = {}) {
-    super('rmsprop', lr, 1);
-    const o = checkOptions('rmsprop', opts, ['rho', 'eps', 'weightDecay']);
+    checkLr('rmsprop', lr);
+    const o = checkOptions('rmsprop', opts, ['rho', 'eps', 'weightDecay', 'momentum', 'centered']);
+    const momentum = optNumber('rmsprop', 'momentum', o.momentum, 0, DECAY);
+    const centered = optBoolean('rmsprop', 'centered', o.centered, false);
+    super('rmsprop', lr, 1 + (momentum ? 1 : 0) + (centered ? 1 : 0));
+    this.#momentum = momentum;
+    this.#hasVelocity = momentum > 0;
+    this.centered = centered;
     this.rho = optNumber('rmsprop', 'rho', o.rho, 0.9, DECAY);
     this.eps = optNumber('rmsprop', 'eps', o.eps, 1e-8, NON_NEGATIVE);
     this.weightDecay = optNumber('rmsprop', 'weightDecay', o.weightDecay, 0, NON_NEGATIVE);
   }
+  /** Momentum μ; may change between steps (one-cycle schedules do) on an RMSprop made with momentum > 0. */
+  get momentum(): number {
+    return this.#momentum;
+  }
+  set momentum(v: number) {
+    this.#momentum = checkMomentum('rmsprop', v, this.#hasVelocity);
+  }
   protected update(p: Tensor, g0: Tensor, s: Tensor[]): Tensor {
     const g = decayed(p, g0, this.weightDecay);
-    const E = ops.add(ops.mul(s[0]!, this.rho), ops.mul(ops.square(g), 1 - this.rho));
+    const rho = this.rho;
+    const E = ops.add(ops.mul(s[0]!, rho), ops.mul(ops.square(g), 1 - rho));
     s[0] = E;
-    return ops.sub(p, ops.div(ops.mul(g, this.stepLr), ops.add(ops.sqrt(E), this.eps)));
+    let avg: Tensor;
+    if (this.centered) {
+      const i = this.#hasVelocity ? 2 : 1;
+      const gm = ops.add(s[i]!, ops.mul(ops.sub(g, s[i]!), 1 - rho));
+      s[i] = gm;
+      avg = ops.sqrt(ops.sub(E, ops.square(gm)));
+    } else {
+      avg = ops.sqrt(E);
+    }
+    const scaled = ops.div(g, ops.add(avg, this.eps));
+    if (!this.#momentum) return ops.sub(p, ops.mul(scaled, this.stepLr));
+    const b = ops.add(ops.mul(s[1]!, this.#momentum), scaled);
+    s[1] = b;
+    return ops.sub(p, ops.mul(b, this.stepLr));
   }
-  config(): { type: string; lr: number; rho: number; eps: number; weightDecay: number } {
-    return { type: 'rmsprop', lr: this.lr, rho: this.rho, eps: this.eps, weightDecay: this.weightDecay };
+  config(): { type: string; lr: number; rho: number; eps: number; weightDecay: number; momentum: number; centered: boolean } {
+    return { type: 'rmsprop', lr: this.lr, rho: this.rho, eps: this.eps, weightDecay: this.weightDecay, momentum: this.momentum, centered: this.centered };
   }
 }
 /** RMSprop (default η = 0.001, ρ = 0.9); `rmsprop(lr, opts)` or `rmsprop(params, { lr, ...opts })`. */
@@ -454,35 +521,51 @@ export interface AdamOptions {
   eps?: number;
   /** L2 weight decay added to the gradient (Adam), or decoupled w ← w − ηλw (AdamW). */
   weightDecay?: number;
+  /** AMSGrad: divide by the running maximum of v (v̂ = max(v̂, v)/(1 − β₂ᵗ)) instead of v (default false). */
+  amsgrad?: boolean;
 }
 
 /**
  * Adam with bias-corrected moments: m ← β₁m + (1 − β₁)∇, v ← β₂v + (1 − β₂)∇²,
- * m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ), w ← w − η·m̂/(√v̂ + ε).
+ * m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ), w ← w − η·m̂/(√v̂ + ε); with `amsgrad` the running maximum
+ * of v replaces v in v̂. State slots: [m, v] ([m, v, max v] with amsgrad).
  */
 export class Adam extends BaseOptimizer {
-  readonly beta1: number;
+  #beta1: number;
   readonly beta2: number;
   readonly eps: number;
   readonly weightDecay: number;
+  readonly amsgrad: boolean;
   constructor(lr: number, opts: AdamOptions = {}, readonly decoupled = false) {
-    super(decoupled ? 'adamw' : 'adam', lr, 2);
-    const n = this.name;
+    const n = decoupled ? 'adamw' : 'adam';
+    checkLr(n, lr);
+    const o = checkOptions(n, opts, ['beta1', 'beta2', 'eps', 'weightDecay', 'amsgrad']);
+    const amsgrad = optBoolean(n, 'amsgrad', o.amsgrad, false);
+    super(n, lr, amsgrad ? 3 : 2);
     checkBoolean(n, 'decoupled', decoupled);
-    const o = checkOptions(n, opts, ['beta1', 'beta2', 'eps', 'weightDecay']);
-    this.beta1 = optNumber(n, 'beta1', o.beta1, 0.9, DECAY);
+    this.amsgrad = amsgrad;
+    this.#beta1 = optNumber(n, 'beta1', o.beta1, 0.9, DECAY);
     this.beta2 = optNumber(n, 'beta2', o.beta2, 0.999, DECAY);
     this.eps = optNumber(n, 'eps', o.eps, 1e-8, NON_NEGATIVE);
     this.weightDecay = optNumber(n, 'weightDecay', o.weightDecay, decoupled ? 0.01 : 0, NON_NEGATIVE);
   }
+  /** β₁; may change between steps (one-cycle schedules cycle it as momentum). */
+  get beta1(): number {
+    return this.#beta1;
+  }
+  set beta1(v: number) {
+    this.#beta1 = checkNumber(this.name, 'beta1', v, DECAY);
+  }
   protected update(p: Tensor, g: Tensor, s: Tensor[], t: number): Tensor {
+    const b1 = this.#beta1;
+    if (this.amsgrad) return this.#amsgrad(p, g, s, t);
     // η·m̂/(√v̂ + ε) = η_t·m/(√v + ε_t) with η_t = η·√(1 − β₂ᵗ)/(1 − β₁ᵗ) and ε_t = ε·√(1 − β₂ᵗ).
-    // One fused kernel does what adamReference (below) spells out with a dozen elementwise ops.
+    // One fused kernel does what adamReference (test/conformance/fused.test.ts) spells out with a dozen elementwise ops.
     const c2 = Math.sqrt(1 - this.beta2 ** t);
     const [next, m, v] = ops.adamStep(p, g, s[0]!, s[1]!, {
-      beta1: this.beta1,
+      beta1: b1,
       beta2: this.beta2,
-      lrT: (this.stepLr * c2) / (1 - this.beta1 ** t),
+      lrT: (this.stepLr * c2) / (1 - b1 ** t),
       epsT: this.eps * c2,
       l2: this.decoupled ? 0 : this.weightDecay,
       decay: this.decoupled && this.weightDecay ? 1 - this.stepLr * this.weightDecay : 1,
@@ -491,8 +574,24 @@ export class Adam extends BaseOptimizer {
     s[1] = v;
     return next;
   }
-  config(): { type: string; lr: number; beta1: number; beta2: number; eps: number; weightDecay: number } {
-    return { type: this.name, lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay };
+  /** AMSGrad with composite ops: v̂ uses max(v̂_prev, v). */
+  #amsgrad(p: Tensor, g0: Tensor, s: Tensor[], t: number): Tensor {
+    const b1 = this.#beta1;
+    const b2 = this.beta2;
+    const wd = this.weightDecay;
+    const g = this.decoupled ? g0 : decayed(p, g0, wd);
+    const w = this.decoupled && wd ? ops.mul(p, 1 - this.stepLr * wd) : p;
+    const m = ops.add(ops.mul(s[0]!, b1), ops.mul(g, 1 - b1));
+    const v = ops.add(ops.mul(s[1]!, b2), ops.mul(ops.square(g), 1 - b2));
+    const vMax = ops.maximum(s[2]!, v);
+    s[0] = m;
+    s[1] = v;
+    s[2] = vMax;
+    const denom = ops.add(ops.div(ops.sqrt(vMax), Math.sqrt(1 - b2 ** t)), this.eps);
+    return ops.sub(w, ops.mul(ops.div(m, denom), this.stepLr / (1 - b1 ** t)));
+  }
+  config(): { type: string; lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; amsgrad: boolean } {
+    return { type: this.name, lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay, amsgrad: this.amsgrad };
   }
 }
 /** Adam (default η = 0.001, β₁ = 0.9, β₂ = 0.999, ε = 1e-8); `adam(lr, opts)` or `adam(params, { lr, ...opts })`. */

@@ -7,6 +7,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { keep, noGrad, tidy } from '../engine.js';
 import type { BatchLogs, EpochLogs, History, Model, NaNStop, OptimizerLike } from './types.js';
 import type { LRSchedule } from '../optim/schedules.js';
+import type { Optimizer } from '../optim/optimizer.js';
 import type { Module } from '../nn/module.js';
 import { save } from '../io/file.js';
 import { checkNumber, checkOneOf, checkOptions, fail, optBoolean, optInt, optNumber } from '../validate.js';
@@ -209,8 +210,23 @@ export function lrScheduler(schedule: LRSchedule | ((epoch: number, lr: number) 
     return { onEpochBegin: (epoch, ctx) => set(schedule(epoch, ctx.optimizer.lr), `epoch ${epoch}`, ctx) };
   }
   const s = checkSchedule('lrScheduler', 'schedule', schedule, "a function (epoch, lr) => lr or an nb.optim schedule (with lrAt(t) and per 'epoch' or 'step')");
-  if (s.per === 'step') return { onBatchBegin: (_b, step, ctx) => set(s.lrAt(step), `step ${step}`, ctx) };
-  return { onEpochBegin: (epoch, ctx) => set(s.lrAt(epoch), `epoch ${epoch}`, ctx) };
+  // apply (when the schedule has it) also sets what else it schedules, e.g. oneCycle's momentum
+  const at = (t: number, where: string, ctx: TrainContext): void =>
+    set(typeof s.apply === 'function' ? s.apply(ctx.optimizer as Optimizer, t) : s.lrAt(t), where, ctx);
+  const cb: Callback = s.per === 'step'
+    ? { onBatchBegin: (_b, step, ctx) => at(step, `step ${step}`, ctx) }
+    : { onEpochBegin: (epoch, ctx) => at(epoch, `epoch ${epoch}`, ctx) };
+  if (typeof s.observe === 'function') {
+    // a metric-driven schedule (reduceOnPlateau) is fed the monitored metric after every epoch
+    cb.onEpochEnd = (logs, ctx): void => {
+      if (ctx.nanStop) return; // a NaN epoch is no plateau
+      const monitor = s.monitor ?? (logs.val_loss !== undefined ? 'val_loss' : 'loss');
+      const v = monitored(logs, monitor, 'lrScheduler');
+      if (v === undefined || Number.isNaN(v)) return;
+      s.observe!(v, logs.epoch);
+    };
+  }
+  return cb;
 }
 
 /** Options of `reduceLROnPlateau`. */

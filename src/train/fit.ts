@@ -36,7 +36,7 @@ export interface FitOptions {
   batchSize?: number;
   /** Default: `nb.optim.adam(1e-3)`. */
   optimizer?: OptimizerLike;
-  /** A learning-rate schedule (`nb.optim.stepDecay(...)`, …), applied per epoch or per step as it says. */
+  /** A learning-rate schedule (`nb.optim.stepDecay(...)`, …), applied per epoch or per step as it says; a metric-driven one (`nb.optim.reduceOnPlateau`) is fed its monitored metric after every epoch. */
   schedule?: LRSchedule;
   /** Default: `nb.nn.softmaxCrossEntropy` (logits and int32 labels or one-hot rows). */
   loss?: LossFn;
