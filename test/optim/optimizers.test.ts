@@ -39,13 +39,27 @@ describe('SGD', () => {
     // (1 − 0.1·0.5)·[1, −2] − 0.1·[0.5, −1] = [0.95 − 0.05, −1.9 + 0.1]
     close(step(nb.optim.sgd(0.1, { weightDecay: 0.5 })), [0.9, -1.8]);
   });
-  it('momentum: g ← αg + η∇, w ← w − g (two steps)', () => {
+  it('momentum: b ← μb + ∇, w ← w − ηb (two steps)', () => {
     const { step } = setup();
     const opt = nb.optim.sgd(0.1, { momentum: 0.9 });
-    close(step(opt), [0.95, -1.9]); // g = [0.05, −0.1]
-    close(step(opt), [0.855, -1.71]); // g = 0.9·[0.05, −0.1] + [0.05, −0.1] = [0.095, −0.19]
+    close(step(opt), [0.95, -1.9]); // b = ∇ = [0.5, −1]
+    close(step(opt), [0.855, -1.71]); // b = 0.9·[0.5, −1] + [0.5, −1] = [0.95, −1.9]
   });
-  it('Nesterov: w ← w − (αg + η∇) with g ← αg + η∇', () => {
+  it('dampening τ: b ← μb + (1 − τ)∇ after a first step b = ∇ (PyTorch)', () => {
+    const { w, step } = setup();
+    const opt = nb.optim.sgd(0.1, { momentum: 0.9, dampening: 0.5 });
+    close(step(opt), [0.95, -1.9]);
+    close(step(opt), [0.95 - 0.1 * (0.45 + 0.25), -1.9 + 0.1 * (0.9 + 0.5)]);
+    close(vals(opt.stateOf(w)[0]!), [0.7, -1.4]);
+  });
+  it('the velocity holds no lr: a new lr scales the whole next step (as PyTorch, so schedules match it)', () => {
+    const { step } = setup();
+    const opt = nb.optim.sgd(0.1, { momentum: 0.5 });
+    step(opt); // b = [0.5, −1], w = [0.95, −1.9]
+    opt.lr = 1;
+    close(step(opt), [0.95 - 0.75, -1.9 + 1.5]); // b = 0.5·b + ∇ = [0.75, −1.5]
+  });
+  it('Nesterov: w ← w − η(∇ + μb) with b ← μb + ∇', () => {
     const { step } = setup();
     const opt = nb.optim.sgd(0.1, { momentum: 0.9, nesterov: true });
     close(step(opt), [1 - (0.045 + 0.05), -2 + (0.09 + 0.1)]);
@@ -72,6 +86,13 @@ describe('Adagrad', () => {
     close(step(opt), G.map((g, i) => s1[i]! - (0.1 * g) / (Math.sqrt(2 * g * g) + 1e-8)));
     close(vals(opt.stateOf(w)[0]!), [2 * 0.25, 2 * 1]); // G = 2g²
   });
+  it('lrDecay d: step t uses η/(1 + (t − 1)·d)', () => {
+    const { step } = setup();
+    const opt = nb.optim.adagrad(0.1, { lrDecay: 0.5, eps: 0 });
+    const s1 = G.map((g, i) => [1, -2][i]! - 0.1 * Math.sign(g));
+    close(step(opt), s1);
+    close(step(opt), G.map((g, i) => s1[i]! - ((0.1 / 1.5) * g) / Math.sqrt(2 * g * g)));
+  });
   it('initial accumulator', () => {
     const { step } = setup();
     close(step(nb.optim.adagrad(0.1, { initialAccumulator: 0.75, eps: 0 })), [1 - 0.05 / 1, -2 + 0.1 / Math.sqrt(1.75)]);
@@ -89,6 +110,22 @@ describe('RMSprop', () => {
     close(s1, [1 - 0.1 / Math.sqrt(0.1), -2 + 0.1 / Math.sqrt(0.1)], 1e-6); // first step ≈ η/√(1 − ρ)
     const E2 = E1.map((e, i) => 0.9 * e + 0.1 * G[i]! ** 2);
     close(step(opt), G.map((g, i) => s1[i]! - (0.1 * g) / (Math.sqrt(E2[i]!) + 1e-8)));
+  });
+});
+
+describe('RMSprop momentum and centered', () => {
+  pinBackend('cpu');
+  it('momentum: b ← μb + ∇/(√E + ε), w ← w − ηb; centered: √(E − ḡ²)', () => {
+    const m = setup();
+    const opt = nb.optim.rmsprop(0.1, { rho: 0.9, eps: 0, momentum: 0.5 });
+    const d = G.map((g) => g / Math.sqrt(0.1 * g * g));
+    close(m.step(opt), d.map((x, i) => [1, -2][i]! - 0.1 * x));
+    expect(opt.stateOf(m.w).length).toBe(2);
+    const c = setup();
+    const opt2 = nb.optim.rmsprop(0.1, { rho: 0.9, eps: 1e-3, centered: true });
+    // E = 0.1g², ḡ = 0.1g: √(E − ḡ²) = √0.09·|g| = 0.3|g|
+    close(c.step(opt2), G.map((g, i) => [1, -2][i]! - (0.1 * g) / (0.3 * Math.abs(g) + 1e-3)));
+    expect(opt2.config()).toMatchObject({ centered: true, momentum: 0 });
   });
 });
 
@@ -144,6 +181,30 @@ describe('Adam', () => {
     // AdamW: w ← w(1 − ηλ) − η·m̂/(√v̂ + ε)
     close(b.step(nb.optim.adamw(0.1, { weightDecay: 0.5 })), [1 * 0.95 - 0.1, -2 * 0.95 + 0.1], 1e-7);
   });
+  it('amsgrad divides by the running maximum of v', () => {
+    const { w, step } = setup();
+    const [b1, b2, eps, lr] = [0.9, 0.5, 1e-8, 0.01];
+    const opt = nb.optim.adam(lr, { beta1: b1, beta2: b2, eps, amsgrad: true });
+    let x = [1, -2];
+    let m = [0, 0];
+    let v = [0, 0];
+    let vMax = [0, 0];
+    [G, [0.01, -0.02], [0.3, 0.1]].forEach((g, k) => {
+      const t = k + 1;
+      m = m.map((y, i) => b1 * y + (1 - b1) * g[i]!);
+      v = v.map((y, i) => b2 * y + (1 - b2) * g[i]! ** 2);
+      vMax = vMax.map((y, i) => Math.max(y, v[i]!));
+      x = x.map((y, i) => y - (lr * (m[i]! / (1 - b1 ** t))) / (Math.sqrt(vMax[i]! / (1 - b2 ** t)) + eps));
+      close(step(opt, g), x);
+    });
+    expect(opt.stateOf(w).length).toBe(3);
+    close(vals(opt.stateOf(w)[2]!), vMax);
+  });
+  it('beta1 may change between steps (one-cycle schedules cycle it)', () => {
+    const opt = nb.optim.adam(0.1);
+    opt.beta1 = 0.85;
+    expect(opt.config().beta1).toBe(0.85);
+  });
   it('counts steps per parameter (a parameter first updated later gets t = 1)', () => {
     const opt = nb.optim.adam(0.1);
     const a = setup();
@@ -162,6 +223,8 @@ describe('all optimizers', () => {
   const all = (): nb.optim.Optimizer[] => [
     nb.optim.sgd(0.5), nb.optim.sgd(0.2, { momentum: 0.9 }), nb.optim.sgd(0.2, { momentum: 0.9, nesterov: true }),
     nb.optim.adagrad(0.3), nb.optim.rmsprop(0.02), nb.optim.adadelta(1), nb.optim.adam(0.05), nb.optim.adamw(0.05),
+    nb.optim.sgd(0.2, { momentum: 0.9, dampening: 0.3, weightDecay: 1e-4 }), nb.optim.adagrad(0.3, { lrDecay: 0.01 }),
+    nb.optim.rmsprop(0.01, { momentum: 0.5, centered: true }), nb.optim.adam(0.05, { amsgrad: true }), nb.optim.adamw(0.05, { amsgrad: true }),
   ];
 
   it('skip parameters without a gradient and keep memory flat', () => {
