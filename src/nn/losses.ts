@@ -5,9 +5,9 @@
  * Reductions, as PyTorch: the elementwise losses (`mse`, `l1Loss`, `huberLoss`, `smoothL1Loss`,
  * `hingeLoss`, `klDiv`) average over every element with 'mean', add every element with 'sum' and
  * return the elementwise loss with 'none'; `klDiv` also takes 'batchmean' (the sum divided by the
- * batch size, the true KL divergence per sample). Binary cross-entropy averages over every element
- * with 'mean' too (PyTorch, Keras), while its 'none' gives one value per sample (the sum over the
- * feature axes). The class losses (`softmaxCrossEntropy`, `crossEntropy`, `nllLoss`) have one value
+ * batch size, the true KL divergence per sample). Binary cross-entropy (from probabilities or
+ * logits) is elementwise too: 'mean' over every element, 'sum' of every element, 'none' the loss
+ * of each element, in the input's shape (PyTorch's BCELoss and BCEWithLogitsLoss). The class losses (`softmaxCrossEntropy`, `crossEntropy`, `nllLoss`) have one value
  * per sample and average or add those. `squaredError` keeps the lectures' form: 'sum' by default,
  * 'mean' per sample.
  */
@@ -284,7 +284,7 @@ export function binaryCrossEntropy(y: Tensor, t: Tensor, opts: LossOptions & { e
   return scoped(() => {
     const p = ops.clip(y, eps, 1 - eps);
     const l = ops.add(ops.mul(t, ops.log(p)), ops.mul(ops.sub(1, t), ops.log(ops.sub(1, p))));
-    return reduction === 'mean' ? ops.neg(ops.mean(l)) : reduceSamples(l, reduction, -1);
+    return ops.neg(reduceElements(l, reduction));
   });
 }
 
@@ -313,7 +313,7 @@ export function binaryCrossEntropyWithLogits(z: Tensor, t: Tensor, opts: LossOpt
     const l = pw === undefined
       ? ops.sub(ops.softplus(z), ops.mul(t, z))
       : ops.add(ops.mul(ops.sub(1, t), z), ops.mul(ops.add(ops.mul(typeof pw === 'number' ? pw - 1 : ops.sub(pw, 1), t), 1), ops.softplus(ops.neg(z))));
-    return reduction === 'mean' ? ops.mean(l) : reduceSamples(l, reduction);
+    return reduceElements(l, reduction);
   });
 }
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as nb from '../../src/index.js';
 import { expectClose, f64, onBackend, pinBackend, values } from './helpers.js';
@@ -346,6 +347,32 @@ describe('reduction on every loss; binaryCrossEntropy averages over every elemen
   });
 });
 
+describe("binary cross-entropy against PyTorch (test/fixtures/torch/bce.json): 'none' is elementwise", () => {
+  interface BceCase { shape: number[]; p: number[]; z: number[]; t: number[]; posWeight: number[]; [k: string]: number[] | number }
+  const { cases } = JSON.parse(readFileSync(new URL('../fixtures/torch/bce.json', import.meta.url), 'utf8')) as { cases: BceCase[] };
+  for (const k of cases) {
+    it(`[${k.shape.join(', ')}]`, () => {
+      const T = (v: number[]): nb.Tensor => nb.tensor(v, { dtype: 'float64' }).reshape(k.shape);
+      const [p, z, t, pw] = [T(k.p), T(k.z), T(k.t), nb.tensor(k.posWeight, { dtype: 'float64' })];
+      for (const r of ['none', 'sum', 'mean'] as const) {
+        const shape = r === 'none' ? k.shape : [];
+        expectClose(nb.nn.binaryCrossEntropy(p, t, { reduction: r }), k[`bce_${r}`]!, 1e-12, shape);
+        expectClose(nb.nn.binaryCrossEntropyWithLogits(z, t, { reduction: r }), k[`logits_${r}`]!, 1e-12, shape);
+        expectClose(nb.nn.binaryCrossEntropyWithLogits(z, t, { reduction: r, posWeight: pw }), k[`logitsPosWeight_${r}`]!, 1e-12, shape);
+      }
+    });
+  }
+  it("'none' keeps the input's shape, so a per-element mask or weight applies", () => {
+    const p = f64([[0.9, 0.2], [0.5, 0.6]]);
+    const t = f64([[1, 0], [1, 1]]);
+    const none = nb.nn.binaryCrossEntropy(p, t, { reduction: 'none' });
+    expect(none.shape).toEqual([2, 2]);
+    expectClose(none, [0.9, 0.8, 0.5, 0.6].map((v) => -Math.log(v)), 1e-12, [2, 2]);
+    expect(nb.nn.binaryCrossEntropyWithLogits(f64([1, 2, 3]), f64([0, 1, 1]), { reduction: 'none' }).shape).toEqual([3]);
+    lossGradcheck((q, tt) => nb.nn.binaryCrossEntropyWithLogits(q, tt, { reduction: 'none' }), [[0.3, -1], [2, 0.5]], () => nb.tensor([[1, 0], [1, 1]]));
+  });
+});
+
 describe('softmaxCrossEntropy: class weights, ignoreIndex, label smoothing (PyTorch CrossEntropyLoss)', () => {
   const zv = [[2, 1, 0.1], [0.5, 2.5, 0.3], [0, 1, -1]];
   const z = f64(zv);
@@ -403,7 +430,7 @@ describe('binaryCrossEntropyWithLogits posWeight (PyTorch pos_weight)', () => {
   const sp = (v: number): number => Math.log1p(Math.exp(v));
   it('−[w·t·ln σ(z) + (1 − t)·ln(1 − σ(z))], w a number or one per feature', () => {
     const l = (zz: number, tt: number, pw: number): number => pw * tt * sp(-zz) + (1 - tt) * sp(zz);
-    expectClose(nb.nn.binaryCrossEntropyWithLogits(z, t, { posWeight: 3, reduction: 'none' }), [l(0.3, 1, 3) + l(-1, 0, 3), l(2, 1, 3) + l(0.5, 1, 3)], 1e-12);
+    expectClose(nb.nn.binaryCrossEntropyWithLogits(z, t, { posWeight: 3, reduction: 'none' }), [l(0.3, 1, 3), l(-1, 0, 3), l(2, 1, 3), l(0.5, 1, 3)], 1e-12, [2, 2]);
     const mean = (l(0.3, 1, 2) + l(-1, 0, 0.5) + l(2, 1, 2) + l(0.5, 1, 0.5)) / 4;
     expectClose(nb.nn.binaryCrossEntropyWithLogits(z, t, { posWeight: f64([2, 0.5]) }), mean, 1e-12);
     lossGradcheck((q, tt) => nb.nn.binaryCrossEntropyWithLogits(q, tt, { posWeight: 2.5 }), [[0.3, -1], [2, 0.5]], () => nb.tensor([[1, 0], [1, 1]]));
