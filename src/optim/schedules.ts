@@ -9,7 +9,7 @@
  * does) plays PyTorch's `scheduler.step(value)`.
  */
 import type { Optimizer } from './optimizer.js';
-import { checkArray, checkBoolean, checkFunction, checkInt, checkNumber, checkOneOf, checkOptions, describe, fail, optBoolean, optInt, optNumber } from '../validate.js';
+import { checkArray, checkFunction, checkInt, checkNumber, checkOneOf, checkOptions, describe, fail, optBoolean, optInt, optNumber } from '../validate.js';
 import { checkPositiveInt } from '../nn/checks.js';
 
 /** A schedule's JSON description. */

@@ -50,7 +50,7 @@ function scheduleOf(s: ScheduleDesc, lr: number): nb.optim.LRSchedule {
     case 'multiStep': return nb.optim.multiStep(lr, o as { milestones: number[]; gamma: number });
     case 'cosineWarmRestarts': return nb.optim.cosineWarmRestarts(lr, o as { T0: number });
     case 'oneCycle': {
-      const { maxLr, ...rest } = o as { maxLr: number } & nb.optim.OneCycleOptions;
+      const { maxLr, ...rest } = o as unknown as { maxLr: number } & nb.optim.OneCycleOptions;
       return nb.optim.oneCycle(maxLr, rest);
     }
     case 'warmup': return nb.optim.warmup(o.steps as number, scheduleOf(o.then as ScheduleDesc, lr), { startFactor: o.startFactor as number });
