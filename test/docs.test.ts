@@ -13,11 +13,12 @@
  * Each block runs in a fresh folder of its own (its working directory, so files it writes go
  * there) that holds the files the docs read: iris-train.csv and iris-test.csv (the four iris
  * measurements and the species), and photos/ (small PNG and JPEG images in cat/ and dog/).
- * Blocks run a few at a time, in parallel.
+ * Blocks run a few at a time, in parallel. The TypeScript blocks are also type-checked (strict, as
+ * written, without the short: replacements) in one tsc run beside them.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -136,7 +137,8 @@ function runBlock(b: DocBlock, index: number): Promise<{ status: number | null; 
   return new Promise((resolve) => {
     const child = spawn(tsx, ['--tsconfig', path.join(root, 'tsconfig.json'), file], {
       cwd: dir,
-      env: { ...process.env, NABLA_SHORT: '1', FORCE_COLOR: '0' },
+      // one wasm thread each: blocks run side by side
+      env: { ...process.env, NABLA_SHORT: '1', NABLA_WASM_THREADS: '1', FORCE_COLOR: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -170,6 +172,31 @@ describe('docs code blocks', () => {
 
   const runnable = blocks.filter((b) => !/(?:^|\s)no-run\b/.test(b.info));
   describe.concurrent('runs', () => {
+    it('type-checks', async () => {
+      const dir = path.join(work, 'types');
+      mkdirSync(dir, { recursive: true });
+      const names = new Map<string, DocBlock>();
+      runnable.filter((b) => LANGS[b.lang] === 'ts').forEach((b, i) => {
+        const name = `block${String(i).padStart(3, '0')}.ts`;
+        names.set(name, b);
+        writeFileSync(path.join(dir, name), `${b.code}\nexport {};\n`); // a module of its own
+      });
+      writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({
+        extends: path.join(root, 'tsconfig.json'),
+        compilerOptions: { noEmit: true, rootDir: root, noUnusedLocals: false },
+        include: ['*.ts'],
+      }));
+      const out = await slot(() => new Promise<string>((resolve) => {
+        execFile(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], { cwd: root, maxBuffer: 1 << 24 }, (_e, stdout, stderr) => resolve(`${stdout}${stderr}`));
+      }));
+      // a message names block012.ts(3,7): map it back to the markdown's file and line
+      const errors = out.split('\n').filter((l) => /error TS/.test(l)).map((l) => l.replace(/.*?(block\d+\.ts)\((\d+),(\d+)\)/, (_m, f: string, line: string) => {
+        const b = names.get(f);
+        return b ? `${b.file}:${b.line + Number(line)}` : f;
+      }));
+      expect(errors, out).toEqual([]);
+    }, 300_000);
+
     runnable.forEach((b, i) => {
       it(`${b.file}:${b.line}`, async () => {
         const r = await slot(() => runBlock(b, i));
