@@ -142,6 +142,11 @@ function jpegComponents(b: Uint8Array): number {
   return -1;
 }
 
+function isGrey(rgba: Uint8Array): boolean {
+  for (let i = 0; i < rgba.length; i += 4) if (rgba[i] !== rgba[i + 1] || rgba[i] !== rgba[i + 2]) return false;
+  return true;
+}
+
 /**
  * Decodes PNG or JPEG bytes (told apart by their signature, not the file name) to RGBA. `file`
  * names the image in errors.
@@ -156,7 +161,9 @@ export function decodeImage(bytes: Uint8Array, file: string, req?: Require): Raw
   try {
     if (isPng) {
       const png = loadPng(req).PNG.sync.read(bytes);
-      return { width: png.width, height: png.height, rgba: png.data, color: png.color !== false };
+      // a palette image is colour when some pixel is (its palette may hold only greys)
+      const color = png.palette ? !isGrey(png.data) : png.color !== false;
+      return { width: png.width, height: png.height, rgba: png.data, color };
     }
     const img = loadJpeg(req).decode(bytes, { useTArray: true, formatAsRGBA: true });
     return { width: img.width, height: img.height, rgba: img.data, color: jpegComponents(bytes) !== 1 };

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
 import * as nb from '../../src/index.js';
@@ -28,6 +29,35 @@ function png(rows: (Pixel | number)[][]): Buffer {
   }));
   const grey = rows.every((r) => r.every((v) => typeof v === 'number'));
   return PNG.sync.write(p, grey ? { colorType: 0, inputColorType: 6 } : { colorType: 2, inputColorType: 6 });
+}
+
+/** A 1-row palette PNG (colorType 3, which pngjs does not write): `palette` entries, `row` indices into it. */
+function palettePng(palette: Pixel[], row: number[]): Buffer {
+  const crc = (buf: Buffer): number => {
+    let c = ~0;
+    for (const byte of buf) {
+      c ^= byte;
+      for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+    }
+    return ~c >>> 0;
+  };
+  const chunk = (type: string, data: Buffer): Buffer => {
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const sum = Buffer.alloc(4);
+    sum.writeUInt32BE(crc(body));
+    return Buffer.concat([len, body, sum]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(row.length, 0);
+  ihdr.writeUInt32BE(1, 4);
+  ihdr.set([8, 3, 0, 0, 0], 8);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr), chunk('PLTE', Buffer.from(palette.flat())),
+    chunk('IDAT', deflateSync(Buffer.from([0, ...row]))), chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 function jpg(w: number, h: number, rgb: Pixel): Buffer {
@@ -122,6 +152,9 @@ describe('nb.data.imageFolder: reading', () => {
       `nb.data.imageFolder: ${path.join(root, 'g', 'red.png')} is a colour image but channels is 1; use channels: 3, or convertChannels: true to turn colour into grey`);
     const c = await nb.data.imageFolder(root, { channels: 1, convertChannels: true });
     expect(c.x.dataSync()[1]).toBeCloseTo(0.299, 6);
+    // a palette PNG holding only greys is grey
+    const pr = folder({ 'p/1.png': palettePng([[10, 10, 10], [200, 200, 200]], [0, 1]) });
+    expect(Array.from((await nb.data.imageFolder(pr, { channels: 1 })).x.dataSync())).toEqual([10 / 255, 200 / 255].map(Math.fround));
   });
 
   it('skips other extensions, hidden files and files beside the class folders (listed in skipped); reads nested folders', async () => {
