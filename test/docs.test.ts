@@ -200,7 +200,9 @@ describe('docs code blocks', () => {
     runnable.forEach((b, i) => {
       it(`${b.file}:${b.line}`, async () => {
         const r = await slot(() => runBlock(b, i));
-        if (r.status !== 0) throw new Error(`${b.file}:${b.line} exited ${r.status}:\n${r.out}\n--- the block ---\n${shortCode(b)}`);
+        if (r.status !== 0) {
+          throw new Error(`${b.file}:${b.line} exited ${r.status}:\n${r.out}\n--- the block (make it run as written, or mark a fragment \`\`\`ts no-run <reason>) ---\n${shortCode(b)}`);
+        }
       }, 300_000);
     });
   });
