@@ -1,8 +1,9 @@
 /**
  * CSV tables as tensors: `csv(pathOrText, options)` gives the feature columns as float32 `x`
  * `[N, F]`, an optional label column as `y` `[N]` (numbers, or strings mapped to class indices),
- * and optionally normalizes the features, returning the statistics so a test set can reuse the
- * training set's.
+ * string-valued feature columns one-hot or ordinal encoded (`categorical`), and optionally
+ * normalizes the features, returning the statistics and the categories so a test set can reuse
+ * the training set's.
  *
  * The parsing itself (quoting, quoted commas and newlines, CRLF, a byte-order mark) is done by
  * `csv-parse`, an optional peer dependency: in Node it is found when `csv()` runs; in a browser

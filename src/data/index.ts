@@ -8,7 +8,8 @@
  *   (pure TypeScript, seeded, browser-safe), `toyTensors`, `splitToy`.
  * - Batching: `batchIndices`, `takeRows`, `batches`.
  * - Streams of batches for `fit`: `shuffleBuffer`, `prefetch`.
- * - `csv()`: a CSV table as float32 features and labels, with column selection and normalization
+ * - `csv()`: a CSV table as float32 features and labels, with column selection, categorical
+ *   (one-hot or ordinal) feature columns and normalization
  *   (parsed by the optional peer dependency `csv-parse`).
  * - `imageFolder()`: a folder of PNG/JPEG images, one sub-folder per class, as NCHW float32 images
  *   and int32 labels, or a stream of batches (decoded by the optional peer dependencies `pngjs`
