@@ -13,10 +13,11 @@
  * Each block runs in a fresh folder of its own (its working directory, so files it writes go
  * there) that holds the files the docs read: iris-train.csv and iris-test.csv (the four iris
  * measurements and the species), and photos/ (small PNG and JPEG images in cat/ and dog/).
- * Blocks run a few at a time, in parallel. The TypeScript blocks are also type-checked (strict, as
+ * The folders live in test-artifacts/docs (inside the repository, so that packages resolve from
+ * node_modules) and are removed afterwards. Blocks run a few at a time, in parallel. The TypeScript blocks are also type-checked (strict, as
  * written, without the short: replacements) in one tsc run beside them.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { execFile, spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -154,6 +155,7 @@ function runBlock(b: DocBlock, index: number): Promise<{ status: number | null; 
 
 describe('docs code blocks', () => {
   beforeAll(makeFixtures);
+  afterAll(() => rmSync(work, { recursive: true, force: true })); // failures print their block
 
   it('finds the blocks, and every no-run block gives its reason', () => {
     expect(blocks.length).toBeGreaterThan(10);
