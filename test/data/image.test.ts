@@ -142,6 +142,9 @@ describe('nb.data.imageFolder: reading', () => {
     expect(plane(0, 0)).toBeLessThan(0.05);
     expect(plane(2, 0)).toBeGreaterThan(0.95); // x.jpg is red
     expect(plane(1, 2)).toBe(1); // z.png resized from 1×1
+    // jpeg-js writes 3 components (YCbCr): a colour image for channels 1, read from the frame header
+    expect(await message(nb.data.imageFolder(root, { channels: 1, classNames: ['r'] }))).toBe(
+      `nb.data.imageFolder: ${path.join(root, 'r', 'x.jpg')} is a colour image but channels is 1; use channels: 3, or convertChannels: true to turn colour into grey`);
   });
 
   it('repeats grey into 3 channels; channels 1 refuses a colour image unless convertChannels (luma)', async () => {
