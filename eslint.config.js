@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'scratch/**', 'playground/dist/**', 'build/**', '**/*.wasm', 'asm/**', 'test/types/browser/.decl/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'scratch/**', 'playground/dist/**', 'build/**', '**/*.wasm', 'asm/**', 'test/types/browser/.decl/**', 'test-artifacts/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,7 +1,8 @@
 /**
  * A user's install: the packed tarball (`npm pack`) installed into a fresh Node project trains on
  * the wasm backend with no configuration, weighs a few MB (data sets are not required
- * dependencies), and names the package to install when MNIST or a CSV table is asked for.
+ * dependencies), and names the package to install when MNIST, a CSV table or an image folder is
+ * asked for.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
@@ -68,5 +69,19 @@ describe('npm install of the packed package', () => {
       console.log(JSON.stringify({ msg }));`);
     const out = JSON.parse(execFileSync(process.execPath, ['csv.js'], { cwd: app, encoding: 'utf8' }).trim()) as { msg: string };
     expect(out.msg).toBe("nb.data.csv: the 'csv-parse' package is not installed (npm install csv-parse); nabla reads CSV with it");
+  });
+
+  it('names pngjs when a folder of PNG images is read (pngjs and jpeg-js are optional peer dependencies)', () => {
+    const app = path.join(dir, 'app');
+    expect(readdirSync(path.join(app, 'node_modules'))).not.toContain('pngjs');
+    mkdirSync(path.join(app, 'images', 'cat'), { recursive: true });
+    writeFileSync(path.join(app, 'images', 'cat', '1.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]));
+    writeFileSync(path.join(app, 'images.js'), `
+      import * as nb from 'nabla';
+      let msg = '';
+      try { await nb.data.imageFolder('images'); } catch (e) { msg = e.message; }
+      console.log(JSON.stringify({ msg }));`);
+    const out = JSON.parse(execFileSync(process.execPath, ['images.js'], { cwd: app, encoding: 'utf8' }).trim()) as { msg: string };
+    expect(out.msg).toBe("nb.data.imageFolder: the 'pngjs' package is not installed (npm install pngjs); nabla decodes PNG files with it");
   });
 });

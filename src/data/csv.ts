@@ -1,8 +1,9 @@
 /**
  * CSV tables as tensors: `csv(pathOrText, options)` gives the feature columns as float32 `x`
  * `[N, F]`, an optional label column as `y` `[N]` (numbers, or strings mapped to class indices),
- * and optionally normalizes the features, returning the statistics so a test set can reuse the
- * training set's.
+ * string-valued feature columns one-hot or ordinal encoded (`categorical`), and optionally
+ * normalizes the features, returning the statistics and the categories so a test set can reuse
+ * the training set's.
  *
  * The parsing itself (quoting, quoted commas and newlines, CRLF, a byte-order mark) is done by
  * `csv-parse`, an optional peer dependency: in Node it is found when `csv()` runs; in a browser
@@ -66,6 +67,22 @@ export interface CsvOptions {
   normalize?: 'standard' | 'minmax' | CsvStats;
   /** The parser (csv-parse's sync `parse`); needed outside Node, found by itself in Node. */
   parse?: CsvParse;
+  /**
+   * String-valued feature columns and their encoding, by column name (the header's, or '0', '1', …
+   * without one): 'onehot' gives one 0/1 column per category (named `column=category`), 'ordinal'
+   * one column holding the category's index. Encoded columns are never normalized.
+   */
+  categorical?: Readonly<Record<string, 'onehot' | 'ordinal'>>;
+  /**
+   * The categories of categorical columns, in the order of their indices (default: the distinct
+   * values of the column, sorted). Pass the training set's `vocabulary` to the test set.
+   */
+  vocabulary?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * A category not in the vocabulary: 'error' (the default) refuses it naming the line; 'ignore'
+   * encodes it as all zeros ('onehot') or -1 ('ordinal').
+   */
+  unknown?: 'error' | 'ignore';
 }
 
 export interface CsvData {
@@ -77,11 +94,18 @@ export interface CsvData {
   columns: string[];
   /** The class names, index i for class i, with `categories`. */
   classes?: string[];
-  /** The normalization statistics used, with `normalize`. */
+  /** The normalization statistics used, with `normalize` (identity entries for encoded columns). */
   stats?: CsvStats;
+  /** The categories of each categorical column, with `categorical` (reuse it for a test set). */
+  vocabulary?: Record<string, string[]>;
 }
 
-const OPTIONS = ['columns', 'label', 'header', 'delimiter', 'skipEmpty', 'labelDType', 'categories', 'normalize', 'parse'];
+const OPTIONS = ['columns', 'label', 'header', 'delimiter', 'skipEmpty', 'labelDType', 'categories', 'normalize', 'parse', 'categorical', 'vocabulary', 'unknown'];
+
+function checkRecord(arg: string, v: unknown): Record<string, unknown> {
+  if (!isStats(v) || (Object.getPrototypeOf(v) !== Object.prototype && Object.getPrototypeOf(v) !== null)) fail(OP, arg, 'an object keyed by column name', v);
+  return v as Record<string, unknown>;
+}
 
 /**
  * csv-parse's sync `parse`, through `require` (Node's, resolved from nabla's own folder by
@@ -185,6 +209,24 @@ export async function csv(pathOrText: string | Uint8Array, options?: CsvOptions)
   const wanted = opts.columns === undefined ? undefined : checkArrayOf(OP, 'columns', opts.columns, checkColumn);
   const labelSpec = opts.label === undefined ? undefined : checkColumn('label', opts.label);
   const parse = opts.parse === undefined ? undefined : checkFunction<CsvParse>(OP, 'options.parse', opts.parse);
+  const encoding = new Map<string, 'onehot' | 'ordinal'>();
+  if (opts.categorical !== undefined) {
+    for (const [k, v] of Object.entries(checkRecord('options.categorical', opts.categorical))) {
+      encoding.set(k, checkOneOf(OP, `options.categorical[${JSON.stringify(k)}]`, v, ['onehot', 'ordinal'] as const));
+    }
+  }
+  const vocabIn = new Map<string, string[]>();
+  if (opts.vocabulary !== undefined) {
+    for (const [k, v] of Object.entries(checkRecord('options.vocabulary', opts.vocabulary))) {
+      const arg = `options.vocabulary[${JSON.stringify(k)}]`;
+      if (!encoding.has(k)) throw new Error(`${OP}: ${arg}: column ${JSON.stringify(k)} is not in options.categorical`);
+      const list = checkArrayOf(OP, arg, v, (name, c) => checkString(OP, name, c));
+      if (list.length === 0) fail(OP, arg, 'a non-empty array of categories', v);
+      list.forEach((c, i) => { if (list.indexOf(c) !== i) throw new Error(`${OP}: ${arg}: category ${JSON.stringify(c)} is listed twice`); });
+      vocabIn.set(k, list);
+    }
+  }
+  const unknown = opts.unknown === undefined ? 'error' : checkOneOf(OP, 'options.unknown', opts.unknown, ['error', 'ignore'] as const);
 
   // The text, and where it came from (named in messages).
   let text: string;
@@ -250,6 +292,11 @@ export async function csv(pathOrText: string | Uint8Array, options?: CsvOptions)
       ? `${OP}: ${where}no feature columns (the table has only the label column ${JSON.stringify(names[labelCol])})`
       : `${OP}: ${where}columns: no feature columns selected`);
   }
+  for (const k of encoding.keys()) {
+    const j = resolveColumn(`options.categorical[${JSON.stringify(k)}]`, k);
+    if (j === labelCol) throw new Error(`${OP}: ${where}options.categorical: column ${JSON.stringify(k)} is the label (use categories for string labels)`);
+    if (!features.includes(j)) throw new Error(`${OP}: ${where}options.categorical: column ${JSON.stringify(k)} is not among the feature columns`);
+  }
   const colName = (j: number): string => (header ? `column ${JSON.stringify(names[j])}` : `column ${j}`);
   const bad = (r: Row, j: number, problem: string): never => {
     throw new Error(`${OP}: ${where}line ${lineOf(r)}, ${colName(j)}: ${JSON.stringify(r.fields[j])} ${problem}`);
@@ -262,13 +309,50 @@ export async function csv(pathOrText: string | Uint8Array, options?: CsvOptions)
     return v;
   };
 
-  // Features, in float64 for the statistics.
+  // The columns of x: a numeric feature is one, a one-hot one as many as its categories.
   const n = rows.length;
-  const f = features.length;
+  interface Out { j: number; first: number; enc?: 'onehot' | 'ordinal'; index?: Map<string, number> }
+  const outs: Out[] = [];
+  const outNames: string[] = [];
+  const encoded: boolean[] = [];
+  let vocabulary: Record<string, string[]> | undefined;
+  for (const j of features) {
+    const name = names[j]!;
+    const enc = encoding.get(name);
+    const o: Out = { j, first: outNames.length };
+    if (enc === undefined) {
+      outNames.push(name);
+      encoded.push(false);
+    } else {
+      const vocab = vocabIn.get(name) ?? [...new Set(rows.map((r) => r.fields[j]!))].sort();
+      (vocabulary ??= {})[name] = vocab;
+      o.enc = enc;
+      o.index = new Map(vocab.map((c, i) => [c, i]));
+      for (const c of enc === 'onehot' ? vocab : [name]) {
+        outNames.push(enc === 'onehot' ? `${name}=${c}` : c);
+        encoded.push(true);
+      }
+    }
+    outs.push(o);
+  }
+  const f = outNames.length;
+  // Features, in float64 for the statistics.
   const values = new Float64Array(n * f);
   for (let i = 0; i < n; i++) {
     const r = rows[i]!;
-    for (let k = 0; k < f; k++) values[i * f + k] = number(r, features[k]!);
+    for (const o of outs) {
+      if (o.enc === undefined) {
+        values[i * f + o.first] = number(r, o.j);
+        continue;
+      }
+      const c = o.index!.get(r.fields[o.j]!);
+      if (c === undefined && unknown === 'error') {
+        const list = [...o.index!.keys()].map((v) => JSON.stringify(v)).join(', ');
+        bad(r, o.j, `is not one of the categories ${list} (add it to vocabulary, or give unknown: 'ignore')`);
+      }
+      if (o.enc === 'ordinal') values[i * f + o.first] = c ?? -1;
+      else if (c !== undefined) values[i * f + o.first + c] = 1;
+    }
   }
 
   let stats: CsvStats | undefined;
@@ -280,7 +364,7 @@ export async function csv(pathOrText: string | Uint8Array, options?: CsvOptions)
         for (let i = 0; i < n; i++) for (let k = 0; k < f; k++) a[k]! += values[i * f + k]!;
         for (let k = 0; k < f; k++) a[k] = a[k]! / n;
         for (let i = 0; i < n; i++) for (let k = 0; k < f; k++) b[k]! += (values[i * f + k]! - a[k]!) ** 2;
-        stats = { mean: a, std: b.map((s) => Math.sqrt(s / n)) };
+        stats = { mean: a.map((m, k) => (encoded[k] ? 0 : m)), std: b.map((s, k) => (encoded[k] ? 1 : Math.sqrt(s / n))) };
       } else {
         a.fill(Infinity);
         b.fill(-Infinity);
@@ -291,7 +375,7 @@ export async function csv(pathOrText: string | Uint8Array, options?: CsvOptions)
             if (v > b[k]!) b[k] = v;
           }
         }
-        stats = { min: a, max: b };
+        stats = { min: a.map((m, k) => (encoded[k] ? 0 : m)), max: b.map((m, k) => (encoded[k] ? 1 : m)) };
       }
     } else {
       stats = checkStats(normalize, f);
@@ -299,11 +383,12 @@ export async function csv(pathOrText: string | Uint8Array, options?: CsvOptions)
     const s = stats;
     const [shift, scale] = 'mean' in s ? [s.mean, s.std] : [s.min, s.max.map((m, k) => m - s.min[k]!)];
     for (let i = 0; i < n; i++) {
-      for (let k = 0; k < f; k++) values[i * f + k] = (values[i * f + k]! - shift[k]!) / (scale[k]! || 1);
+      for (let k = 0; k < f; k++) if (!encoded[k]) values[i * f + k] = (values[i * f + k]! - shift[k]!) / (scale[k]! || 1);
     }
   }
-  const result: CsvData = { x: fromArray(Float32Array.from(values), [n, f]), columns: features.map((j) => names[j]!) };
+  const result: CsvData = { x: fromArray(Float32Array.from(values), [n, f]), columns: outNames };
   if (stats !== undefined) result.stats = stats;
+  if (vocabulary !== undefined) result.vocabulary = vocabulary;
 
   if (labelCol >= 0) {
     const y = labelDType === 'int32' ? new Int32Array(n) : new Float32Array(n);

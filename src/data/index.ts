@@ -8,8 +8,12 @@
  *   (pure TypeScript, seeded, browser-safe), `toyTensors`, `splitToy`.
  * - Batching: `batchIndices`, `takeRows`, `batches`.
  * - Streams of batches for `fit`: `shuffleBuffer`, `prefetch`.
- * - `csv()`: a CSV table as float32 features and labels, with column selection and normalization
+ * - `csv()`: a CSV table as float32 features and labels, with column selection, categorical
+ *   (one-hot or ordinal) feature columns and normalization
  *   (parsed by the optional peer dependency `csv-parse`).
+ * - `imageFolder()`: a folder of PNG/JPEG images, one sub-folder per class, as NCHW float32 images
+ *   and int32 labels, or a stream of batches (decoded by the optional peer dependencies `pngjs`
+ *   and `jpeg-js`; Node only).
  */
 export { parseIdx, encodeIdx, IdxError } from './idx.js';
 export type { IdxArray, IdxType } from './idx.js';
@@ -23,3 +27,5 @@ export { shuffleBuffer, prefetch } from './stream.js';
 export type { AnyIterable } from './stream.js';
 export { csv } from './csv.js';
 export type { CsvOptions, CsvData, CsvStats, CsvColumn, CsvParse, CsvParseOptions } from './csv.js';
+export { imageFolder, IMAGE_EXTENSIONS } from './image.js';
+export type { ImageFolderOptions, ImageFolderData, ImageFolderStream, ImageBatch } from './image.js';
