@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as nb from '../../src/index.js';
-import { expectClose, expectPlainError, pinBackend, values } from './helpers.js';
+import { expectClose, expectPlainError, onBackend, pinBackend, values } from './helpers.js';
 
 pinBackend('cpu');
 
@@ -61,8 +61,8 @@ function checkParamGrads(m: nb.nn.AnyModule, objective: () => nb.Tensor, tol = 1
 }
 
 describe('PyTorch parity (fixtures from scripts/torch/rnn.py)', () => {
-  for (const kind of ['lstm', 'gru'] as const) {
-    it(`${kind}: a PyTorch state dict loads and gives PyTorch's outputs, final states and gradients`, () => {
+  for (const [kind, backend] of (['lstm', 'gru'] as const).flatMap((k) => nb.backendNames().map((b) => [k, b] as const))) {
+    it(`${kind} on ${backend}: a PyTorch state dict loads and gives PyTorch's outputs, final states and gradients`, () => onBackend(backend, () => {
       const c = fixture[kind];
       const opts = { numLayers: c.config.numLayers, bidirectional: c.config.bidirectional };
       const layer = kind === 'lstm' ? nb.nn.lstm(c.config.inputSize, c.config.hiddenSize, opts) : nb.nn.gru(c.config.inputSize, c.config.hiddenSize, opts);
@@ -91,7 +91,7 @@ describe('PyTorch parity (fixtures from scripts/torch/rnn.py)', () => {
       expectClose(h0.grad!, c.grads['h0']!.data, 1e-4);
       if (c0) expectClose(c0.grad!, c.grads['c0']!.data, 1e-4);
       for (const [n, p] of layer.namedParameters()) expectClose(p.grad!, c.grads[n]!.data, 1e-4);
-    });
+    }));
   }
 
   it('loadTorchStateDict: nested arrays, Linear weights transposed, strict names and shapes', () => {
