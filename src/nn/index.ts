@@ -23,8 +23,8 @@ export { Flatten, flatten, Reshape, reshape, Dropout, dropout } from './layers/s
 export { Sequential, sequential, Residual, residual, Pick, pick } from './layers/containers.js';
 export { Embedding, embedding } from './layers/embedding.js';
 export type { EmbeddingOptions } from './layers/embedding.js';
-export { RNNCell, rnnCell, LSTMCell, lstmCell, GRUCell, gruCell, RecurrentLayer, RNN, rnn, LSTM, lstm, GRU, gru } from './layers/recurrent.js';
-export type { LSTMState, Lengths, RecurrentMode, RecurrentCellOptions, RecurrentOptions, RNNNonlinearity } from './layers/recurrent.js';
+export { RNNCell, rnnCell, LSTMCell, lstmCell, GRUCell, gruCell, RNN, rnn, LSTM, lstm, GRU, gru } from './layers/recurrent.js';
+export type { RecurrentLayer, LSTMState, Lengths, RecurrentMode, RecurrentCellOptions, RecurrentOptions, RNNNonlinearity } from './layers/recurrent.js';
 export { RandomAffine, randomAffine, randomShift, randomRotation, affineTransform } from './layers/augment.js';
 export type { AffineParams } from './layers/augment.js';
 export {

@@ -121,11 +121,33 @@ function checkState(layer: string, arg: string, s: unknown, shape: readonly numb
 // ---------------------------------------------------------------------------------------------
 // Cells: one time step, x [batch, input] → the new state.
 
-/** What the cells share: sizes, options, their PyTorch-named weights and input checks. */
+/** x as [batch, input] in the parameters' dtype. */
+function cellInput(layer: string, x: unknown, inputSize: number, w: CellWeights): Tensor {
+  const t = checkTensor(layer, 'x', x);
+  if (t.rank !== 2) throw new Error(`${layer}: input must be 2-D [batch, features], got ${fmt(t.shape)}`);
+  if (t.shape[1] !== inputSize) throw new Error(`${layer}: input has ${t.shape[1]} features, expected ${inputSize}: x is ${fmt(t.shape)}`);
+  return matchDtype(layer, t, w.wih);
+}
+
+/** A cell's state argument `arg` ([batch, hidden]), or zeros when null/undefined. */
+function cellState(layer: string, arg: string, s: unknown, x: Tensor, hidden: number, w: CellWeights): Tensor {
+  const batch = x.shape[0] as number;
+  if (s === undefined || s === null) return zeros([batch, hidden], { dtype: w.wih.dtype, backend: x.backend.name });
+  return matchDtype(layer, checkState(layer, arg, s, [batch, hidden]), w.wih);
+}
+
+/** One step of a cell on x [batch, input]. */
+function cellRun(mode: RecurrentMode, x: Tensor, h: Tensor, c: Tensor | null, w: CellWeights): [Tensor, Tensor | null] {
+  return cellStep(mode, inputProjection(x, w), h, c, ops.matrixTranspose(w.whh), w.bhh);
+}
+
+/** What the cells share: sizes, options and their PyTorch-named weights. */
 abstract class CellBase<In extends unknown[], Out> extends Module<In, Out> {
   protected readonly w: CellWeights;
-  protected readonly dtype: FloatDType;
-  protected readonly bias: boolean;
+  /** The parameters' dtype. */
+  readonly dtype: FloatDType;
+  /** Whether the cell has biases. */
+  readonly bias: boolean;
 
   constructor(protected readonly layer: string, readonly mode: RecurrentMode, readonly inputSize: number, readonly hiddenSize: number, opts: RecurrentCellOptions, extra: readonly string[] = []) {
     super();
@@ -138,28 +160,10 @@ abstract class CellBase<In extends unknown[], Out> extends Module<In, Out> {
     checkWeightCount(layer, [g * hiddenSize, Math.max(inputSize, hiddenSize)]);
     this.w = registerCell((name, t) => this.registerParameter(name, t), g, inputSize, hiddenSize, '', this.bias, this.dtype);
   }
+}
 
-  /** x as [batch, input] in the parameters' dtype. */
-  protected input(x: Tensor): Tensor {
-    checkTensor(this.layer, 'x', x);
-    if (x.rank !== 2) throw new Error(`${this.layer}: input must be 2-D [batch, features], got ${fmt(x.shape)}`);
-    if (x.shape[1] !== this.inputSize) throw new Error(`${this.layer}: input has ${x.shape[1]} features, expected ${this.inputSize}: x is ${fmt(x.shape)}`);
-    return matchDtype(this.layer, x, this.w.wih);
-  }
-
-  /** The state argument `arg` ([batch, hidden]), or zeros when null/undefined. */
-  protected stateOr(arg: string, s: unknown, batch: number, x: Tensor): Tensor {
-    if (s === undefined || s === null) return zeros([batch, this.hiddenSize], { dtype: this.w.wih.dtype, backend: x.backend.name });
-    return matchDtype(this.layer, checkState(this.layer, arg, s, [batch, this.hiddenSize]), this.w.wih);
-  }
-
-  protected step(x: Tensor, h: Tensor, c: Tensor | null): [Tensor, Tensor | null] {
-    return cellStep(this.mode, inputProjection(x, this.w), h, c, ops.matrixTranspose(this.w.whh), this.w.bhh);
-  }
-
-  protected cellConfig(type: string): LayerConfig {
-    return { type, inputSize: this.inputSize, hiddenSize: this.hiddenSize, bias: this.bias, dtype: this.dtype };
-  }
+function cellConfig(type: string, c: { inputSize: number; hiddenSize: number; bias: boolean; dtype: FloatDType }): LayerConfig {
+  return { type, inputSize: c.inputSize, hiddenSize: c.hiddenSize, bias: c.bias, dtype: c.dtype };
 }
 
 /** A vanilla RNN cell: h' = tanh(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh) (or ReLU). Parameters weight_ih [H, I], weight_hh [H, H], bias_ih, bias_hh. */
@@ -174,11 +178,11 @@ export class RNNCell extends CellBase<[x: Tensor, h?: Tensor | null], Tensor> {
   }
   /** x [batch, input], h [batch, hidden] (zeros when absent) → h' [batch, hidden]. */
   forward(x: Tensor, h?: Tensor | null): Tensor {
-    const xi = this.input(x);
-    return this.step(xi, this.stateOr('h', h, xi.shape[0] as number, xi), null)[0];
+    const xi = cellInput(this.layer, x, this.inputSize, this.w);
+    return cellRun(this.mode, xi, cellState(this.layer, 'h', h, xi, this.hiddenSize, this.w), null, this.w)[0];
   }
   override config(): LayerConfig {
-    return { ...this.cellConfig('RNNCell'), nonlinearity: this.nonlinearity };
+    return { ...cellConfig('RNNCell', this), nonlinearity: this.nonlinearity };
   }
 }
 registerLayer('RNNCell', (c) => new RNNCell(cfgNumber(c, 'inputSize'), cfgNumber(c, 'hiddenSize'), cellOptionsFrom(c, true)));
@@ -192,16 +196,15 @@ export class LSTMCell extends CellBase<[x: Tensor, state?: LSTMState | null], LS
   }
   /** x [batch, input], state [h, c] each [batch, hidden] (zeros when absent) → [h', c']. */
   forward(x: Tensor, state?: LSTMState | null): LSTMState {
-    const xi = this.input(x);
-    const b = xi.shape[0] as number;
+    const xi = cellInput(this.layer, x, this.inputSize, this.w);
     if (state !== undefined && state !== null && (!Array.isArray(state) || state.length !== 2)) fail('lstmCell', 'state', 'an array [h, c] of two Tensors', state);
-    const h = this.stateOr('state[0] (h)', state?.[0], b, xi);
-    const c = this.stateOr('state[1] (c)', state?.[1], b, xi);
-    const [h2, c2] = this.step(xi, h, c);
+    const h = cellState(this.layer, 'state[0] (h)', state?.[0], xi, this.hiddenSize, this.w);
+    const c = cellState(this.layer, 'state[1] (c)', state?.[1], xi, this.hiddenSize, this.w);
+    const [h2, c2] = cellRun(this.mode, xi, h, c, this.w);
     return [h2, c2 as Tensor];
   }
   override config(): LayerConfig {
-    return this.cellConfig('LSTMCell');
+    return cellConfig('LSTMCell', this);
   }
 }
 registerLayer('LSTMCell', (c) => new LSTMCell(cfgNumber(c, 'inputSize'), cfgNumber(c, 'hiddenSize'), cellOptionsFrom(c, false)));
@@ -215,11 +218,11 @@ export class GRUCell extends CellBase<[x: Tensor, h?: Tensor | null], Tensor> {
   }
   /** x [batch, input], h [batch, hidden] (zeros when absent) → h' [batch, hidden]. */
   forward(x: Tensor, h?: Tensor | null): Tensor {
-    const xi = this.input(x);
-    return this.step(xi, this.stateOr('h', h, xi.shape[0] as number, xi), null)[0];
+    const xi = cellInput(this.layer, x, this.inputSize, this.w);
+    return cellRun(this.mode, xi, cellState(this.layer, 'h', h, xi, this.hiddenSize, this.w), null, this.w)[0];
   }
   override config(): LayerConfig {
-    return this.cellConfig('GRUCell');
+    return cellConfig('GRUCell', this);
   }
 }
 registerLayer('GRUCell', (c) => new GRUCell(cfgNumber(c, 'inputSize'), cfgNumber(c, 'hiddenSize'), cellOptionsFrom(c, false)));
@@ -279,8 +282,10 @@ export abstract class RecurrentLayer<S> extends Module<[x: Tensor, state?: S | n
   readonly dropoutRate: number;
   readonly batchFirst: boolean;
   readonly returnSequences: boolean;
-  protected readonly bias: boolean;
-  protected readonly dtype: FloatDType;
+  /** Whether the cells have biases. */
+  readonly bias: boolean;
+  /** The parameters' dtype. */
+  readonly dtype: FloatDType;
   /** weights[layer][direction]. */
   private readonly weights: CellWeights[][] = [];
   private readonly drop: Dropout;
@@ -315,11 +320,6 @@ export abstract class RecurrentLayer<S> extends Module<[x: Tensor, state?: S | n
     return this.bidirectional ? 2 : 1;
   }
 
-  /** The state's tensors (h, or h and c) from `state`, checked; null entries mean zeros. */
-  protected abstract unpackState(state: unknown, shape: readonly number[]): [Tensor | null, Tensor | null];
-  /** The final state from the stacked h (and c). */
-  protected abstract packState(h: Tensor, c: Tensor | null): S;
-
   forward(x: Tensor, state?: S | null, lengths?: Lengths | null): [Tensor, S] {
     const name = this.layer;
     checkTensor(name, 'x', x);
@@ -335,7 +335,15 @@ export abstract class RecurrentLayer<S> extends Module<[x: Tensor, state?: S | n
     const H = this.hiddenSize;
     const D = this.directions;
     const stateShape = [this.numLayers * D, B, H];
-    const [h0, c0] = state === undefined || state === null ? [null, null] : this.unpackState(state, stateShape);
+    let h0: Tensor | null = null;
+    let c0: Tensor | null = null;
+    if (state !== undefined && state !== null) {
+      if (this.mode === 'lstm') {
+        if (!Array.isArray(state) || state.length !== 2) fail(name, 'state', 'an array [h0, c0] of two Tensors', state);
+        h0 = matchDtype(name, checkState(name, 'state[0] (h0)', state[0], stateShape), first.wih);
+        c0 = matchDtype(name, checkState(name, 'state[1] (c0)', state[1], stateShape), first.wih);
+      } else h0 = matchDtype(name, checkState(name, 'state (h0)', state, stateShape), first.wih);
+    }
     const lens = lengths === undefined || lengths === null ? null : readLengths(name, lengths, B, T, x.shape);
     const be = xs.backend.name;
     const dtype = first.wih.dtype;
@@ -394,19 +402,17 @@ export abstract class RecurrentLayer<S> extends Module<[x: Tensor, state?: S | n
       const L = this.numLayers;
       output = D === 1 ? hN[L - 1]! : ops.concat([hN[2 * L - 2]!, hN[2 * L - 1]!], 1);
     }
-    return [output, this.packState(ops.stack(hN, 0), cN.length ? ops.stack(cN, 0) : null)];
+    // The state is h, or [h, c] for the LSTM (S is that type).
+    const hs = ops.stack(hN, 0);
+    return [output, (this.mode === 'lstm' ? [hs, ops.stack(cN, 0)] : hs) as S];
   }
+}
 
-  protected seqConfig(type: string): LayerConfig {
-    return {
-      type, inputSize: this.inputSize, hiddenSize: this.hiddenSize, numLayers: this.numLayers, bidirectional: this.bidirectional,
-      dropout: this.dropoutRate, batchFirst: this.batchFirst, returnSequences: this.returnSequences, bias: this.bias, dtype: this.dtype,
-    };
-  }
-
-  protected checkH(arg: string, s: unknown, shape: readonly number[]): Tensor {
-    return matchDtype(this.layer, checkState(this.layer, arg, s, shape), this.weights[0]![0]!.wih);
-  }
+function seqConfig(type: string, l: RecurrentLayer<unknown>): LayerConfig {
+  return {
+    type, inputSize: l.inputSize, hiddenSize: l.hiddenSize, numLayers: l.numLayers, bidirectional: l.bidirectional,
+    dropout: l.dropoutRate, batchFirst: l.batchFirst, returnSequences: l.returnSequences, bias: l.bias, dtype: l.dtype,
+  };
 }
 
 /** Lengths as numbers, each an integer in [0, T]. */
@@ -451,14 +457,8 @@ export class RNN extends RecurrentLayer<Tensor> {
     super('rnn', nl === 'relu' ? 'rnn_relu' : 'rnn_tanh', inputSize, hiddenSize, opts, ['nonlinearity']);
     this.nonlinearity = nl;
   }
-  protected unpackState(state: unknown, shape: readonly number[]): [Tensor | null, Tensor | null] {
-    return [this.checkH('state (h0)', state, shape), null];
-  }
-  protected packState(h: Tensor): Tensor {
-    return h;
-  }
   override config(): LayerConfig {
-    return { ...this.seqConfig('RNN'), nonlinearity: this.nonlinearity };
+    return { ...seqConfig('RNN', this), nonlinearity: this.nonlinearity };
   }
 }
 registerLayer('RNN', (c) => new RNN(cfgNumber(c, 'inputSize'), cfgNumber(c, 'hiddenSize'), seqOptionsFrom(c)));
@@ -470,15 +470,8 @@ export class LSTM extends RecurrentLayer<LSTMState> {
   constructor(inputSize: number, hiddenSize: number, opts: RecurrentOptions = {}) {
     super('lstm', 'lstm', inputSize, hiddenSize, opts);
   }
-  protected unpackState(state: unknown, shape: readonly number[]): [Tensor | null, Tensor | null] {
-    if (!Array.isArray(state) || state.length !== 2) fail('lstm', 'state', 'an array [h0, c0] of two Tensors', state);
-    return [this.checkH('state[0] (h0)', state[0], shape), this.checkH('state[1] (c0)', state[1], shape)];
-  }
-  protected packState(h: Tensor, c: Tensor | null): LSTMState {
-    return [h, c as Tensor];
-  }
   override config(): LayerConfig {
-    return this.seqConfig('LSTM');
+    return seqConfig('LSTM', this);
   }
 }
 registerLayer('LSTM', (c) => new LSTM(cfgNumber(c, 'inputSize'), cfgNumber(c, 'hiddenSize'), seqOptionsFrom(c)));
@@ -490,14 +483,8 @@ export class GRU extends RecurrentLayer<Tensor> {
   constructor(inputSize: number, hiddenSize: number, opts: RecurrentOptions = {}) {
     super('gru', 'gru', inputSize, hiddenSize, opts);
   }
-  protected unpackState(state: unknown, shape: readonly number[]): [Tensor | null, Tensor | null] {
-    return [this.checkH('state (h0)', state, shape), null];
-  }
-  protected packState(h: Tensor): Tensor {
-    return h;
-  }
   override config(): LayerConfig {
-    return this.seqConfig('GRU');
+    return seqConfig('GRU', this);
   }
 }
 registerLayer('GRU', (c) => new GRU(cfgNumber(c, 'inputSize'), cfgNumber(c, 'hiddenSize'), seqOptionsFrom(c)));
