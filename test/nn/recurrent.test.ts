@@ -224,6 +224,33 @@ describe('sequence layers', () => {
     expectClose(nb.concat([y1, y2], 1), values(yAll), 1e-6);
   });
 
+  it('a training step inside tidy leaves no tensors behind (state carried and detached, lengths, dropout, embedding)', () => {
+    nb.seed(8);
+    const embed = nb.nn.embedding(6, 3, { paddingIdx: 0 });
+    const l = nb.nn.lstm(3, 4, { numLayers: 2, bidirectional: true, dropout: 0.2 });
+    const params = [...embed.parameters(), ...l.parameters()];
+    const ids = nb.tensor([[1, 2, 3, 0], [4, 5, 0, 0]], { dtype: 'int32' });
+    let state: nb.nn.LSTMState = [nb.zeros([4, 2, 4]), nb.zeros([4, 2, 4])];
+    let before = 0;
+    for (let step = 0; step < 6; step++) {
+      if (step === 2) before = nb.memory().numTensors;
+      const next = nb.tidy(() => {
+        const [y, [h, c]] = l.call(embed.call(ids), state, [4, 2]);
+        nb.sum(nb.square(y)).backward();
+        nb.noGrad(() => {
+          for (const p of params) {
+            p.assign(nb.sub(p, nb.mul(p.grad!, 0.01)));
+            p.zeroGrad();
+          }
+        });
+        return [h.detach(), c.detach()] as nb.nn.LSTMState;
+      });
+      nb.dispose(state);
+      state = next;
+    }
+    expect(nb.memory().numTensors).toBe(before);
+  });
+
   it('inter-layer dropout is active only in training mode', () => {
     nb.seed(6);
     const l = nb.nn.rnn(3, 5, { numLayers: 2, dropout: 0.5 });
