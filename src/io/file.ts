@@ -4,7 +4,7 @@
  * written, flushed to disk (fsync) and renamed over the target, so a crash never leaves a
  * half-written model behind.
  */
-import type { JsonValue, Module } from '../nn/module.js';
+import type { AnyModule, JsonValue, Module } from '../nn/module.js';
 import { nodeBuiltin } from './node.js';
 import { checkPrefix, checkMetadata, checkModule, decodeWeightsWith, decodeWith, encodeWeightsWith, encodeWith, PREFIX_BYTES, readModelBytesWith, type LoadWeightsResult, type ModelHeader } from './format.js';
 import { checkOptions, describe, fail, optBoolean } from '../validate.js';
@@ -129,7 +129,7 @@ export interface SaveOptions {
  * Saves `model` (its `config()` architecture and its weights) to `path` in the `.nabla` format:
  * versioned, CRC-32 checked, written atomically.
  */
-export async function save(model: Module, path: string, opts: SaveOptions = {}): Promise<void> {
+export async function save(model: AnyModule, path: string, opts: SaveOptions = {}): Promise<void> {
   const op = 'save';
   checkModule(op, model);
   checkPath(op, path);
@@ -208,7 +208,7 @@ export async function inspect(path: string): Promise<ModelHeader> {
  * Works for any Module, including custom subclasses without `config()`; build the model in code
  * and `loadWeights(model, path)` to restore it (PyTorch's `torch.save(model.state_dict())`).
  */
-export async function saveWeights(model: Module, path: string): Promise<void> {
+export async function saveWeights(model: AnyModule, path: string): Promise<void> {
   const op = 'saveWeights';
   checkModule(op, model);
   checkPath(op, path);
@@ -233,7 +233,7 @@ export interface LoadWeightsOptions {
  * side has (`{ missing: [], unexpected: [] }` after a strict load). A damaged, truncated or foreign
  * file, or weights that do not fit, are rejected with a ModelFileError.
  */
-export async function loadWeights(model: Module, path: string, options: LoadWeightsOptions = {}): Promise<LoadWeightsResult> {
+export async function loadWeights(model: AnyModule, path: string, options: LoadWeightsOptions = {}): Promise<LoadWeightsResult> {
   const op = 'loadWeights';
   checkModule(op, model);
   checkPath(op, path);

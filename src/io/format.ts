@@ -16,7 +16,7 @@
  *       32     H  header: { format, version, architecture, tensors: [{ name, dtype, shape, offset, byteLength }], metadata }
  *   32 + H     P  payload: each tensor's values, little-endian, starting on an 8-byte boundary
  */
-import { Module, type LayerConfig, type JsonValue } from '../nn/module.js';
+import { Module, type AnyModule, type LayerConfig, type JsonValue } from '../nn/module.js';
 import { fromConfig } from '../nn/index.js';
 import { ParameterBudgetError, withoutInitialization } from '../nn/init.js';
 import { fromArray } from '../tensor/creation.js';
@@ -103,7 +103,7 @@ const MODULE = 'a nabla Module (nn.sequential(...), a layer, …)';
 const JSON_VALUE = 'a JSON value (null, true or false, a finite number, a string, an array or a plain object)';
 
 /** A nabla Module (an instance of nn.Module: a layer, nn.sequential(...), a registered custom layer). */
-export function checkModule(op: string, v: unknown): Module {
+export function checkModule(op: string, v: unknown): AnyModule {
   if (!(v instanceof Module)) fail(op, 'model', MODULE, v);
   return v;
 }
@@ -234,7 +234,7 @@ function view(a: TypedArray): Uint8Array {
  * Serializes a model (architecture from `model.config()`, weights from `model.stateDict()`) and
  * optional JSON `metadata` into the bytes of a `.nabla` file.
  */
-export async function encodeModel(model: Module, metadata: { [key: string]: JsonValue } = {}): Promise<Uint8Array> {
+export async function encodeModel(model: AnyModule, metadata: { [key: string]: JsonValue } = {}): Promise<Uint8Array> {
   const op = 'encodeModel';
   return encodeWith(op, checkModule(op, model), checkMetadata(op, 'metadata', metadata));
 }
@@ -244,7 +244,7 @@ export async function encodeModel(model: Module, metadata: { [key: string]: Json
  * it in errors. Checks what the model itself supplies: a JSON `config()`, live parameters, and a
  * header that a reader accepts (MODEL_FILE_LIMITS.headerBytes).
  */
-export async function encodeWith(op: string, model: Module, metadata: { [key: string]: JsonValue }): Promise<Uint8Array> {
+export async function encodeWith(op: string, model: AnyModule, metadata: { [key: string]: JsonValue }): Promise<Uint8Array> {
   assertLittleEndian(op);
   let architecture: LayerConfig;
   try {
@@ -265,19 +265,19 @@ export async function encodeWith(op: string, model: Module, metadata: { [key: st
  * the container of a `.nabla` file with a 'nabla-weights' header. Works for any Module, including
  * custom ones without `config()`; `decodeWeights` loads the bytes into a model built in code.
  */
-export async function encodeWeights(model: Module): Promise<Uint8Array> {
+export async function encodeWeights(model: AnyModule): Promise<Uint8Array> {
   const op = 'encodeWeights';
   return encodeWeightsWith(op, checkModule(op, model));
 }
 
 /** encodeWeights for a checked model; `op` (the public function called) names it in errors. */
-export async function encodeWeightsWith(op: string, model: Module): Promise<Uint8Array> {
+export async function encodeWeightsWith(op: string, model: AnyModule): Promise<Uint8Array> {
   assertLittleEndian(op);
   return encodeContainer(op, model, (tensors) => ({ format: 'nabla-weights', version: FORMAT_VERSION, tensors, metadata: {} }));
 }
 
 /** The bytes of a file holding `model.stateDict()` under the header `head(tensors)` makes. */
-async function encodeContainer(op: string, model: Module, head: (tensors: TensorEntry[]) => ModelHeader | WeightsHeader): Promise<Uint8Array> {
+async function encodeContainer(op: string, model: AnyModule, head: (tensors: TensorEntry[]) => ModelHeader | WeightsHeader): Promise<Uint8Array> {
   const state = Object.entries(model.stateDict());
   for (const [name, t] of state) {
     if (t.isDisposed) throw new Error(`${op}: model's parameter '${name}' (tensor [${t.shape.join(',')}]) was disposed`);
@@ -629,7 +629,7 @@ function tensorFrom(e: TensorEntry, payload: Uint8Array): Tensor {
 }
 
 /** Throws unless the stored tensors are exactly the architecture's parameters, with their shapes. */
-function checkWeights(op: string, model: Module, tensors: readonly TensorEntry[], file: string): void {
+function checkWeights(op: string, model: AnyModule, tensors: readonly TensorEntry[], file: string): void {
   const own = new Map(model.namedParameters());
   const fail = (problem: string): never => {
     throw new ModelFileError(file, `the weights do not fit the architecture: ${problem}`, op);
@@ -687,7 +687,7 @@ export function decodeWith(op: string, bytes: Uint8Array, file: string): { model
  * into `model`'s parameters by name; `options.file` names the bytes in errors. See
  * `nb.io.loadWeights` for what is checked and what `strict` does.
  */
-export function decodeWeights(model: Module, bytes: Uint8Array | ArrayBuffer, options: { strict?: boolean; file?: string } = {}): LoadWeightsResult {
+export function decodeWeights(model: AnyModule, bytes: Uint8Array | ArrayBuffer, options: { strict?: boolean; file?: string } = {}): LoadWeightsResult {
   const op = 'decodeWeights';
   checkModule(op, model);
   const b = checkBytes(op, bytes);
@@ -698,7 +698,7 @@ export function decodeWeights(model: Module, bytes: Uint8Array | ArrayBuffer, op
 }
 
 /** decodeWeights for checked arguments; `op` (the public function called) names it in errors. */
-export function decodeWeightsWith(op: string, model: Module, bytes: Uint8Array, file: string, strict: boolean): LoadWeightsResult {
+export function decodeWeightsWith(op: string, model: AnyModule, bytes: Uint8Array, file: string, strict: boolean): LoadWeightsResult {
   assertLittleEndian(op);
   const { header, payload } = readContainer(op, bytes, file);
   const own = model.stateDict();

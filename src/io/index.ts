@@ -8,8 +8,11 @@
  * - `saveWeights(model, path)` / `loadWeights(model, path, { strict })`: the weights alone, by name,
  *   for any Module (custom ones without `config()` too); `encodeWeights` / `decodeWeights` as bytes.
  * - `writeFileAtomic(path, data)`: temp file + fsync + rename.
+ * - `loadTorchStateDict(model, json)`: a PyTorch state dict exported as JSON, by parameter name.
  */
 export { save, load, loadFile, inspect, writeFileAtomic, saveWeights, loadWeights } from './file.js';
 export type { SaveOptions, LoadWeightsOptions } from './file.js';
 export { encodeModel, decodeModel, encodeWeights, decodeWeights, readModelBytes, validateHeader, crc32, ModelFileError, FORMAT_VERSION, MAGIC, MODEL_FILE_LIMITS } from './format.js';
 export type { ModelHeader, WeightsHeader, LoadWeightsResult, TensorEntry } from './format.js';
+export { loadTorchStateDict } from './torch.js';
+export type { LoadTorchOptions, LoadTorchResult, TorchTensorJson, NestedNumbers } from './torch.js';

@@ -4,7 +4,7 @@
  * See docs/nn.md.
  */
 export { Module, fromConfig, registerLayer, layerTypes } from './module.js';
-export type { LayerConfig, JsonValue, ParameterOptions, ForwardHook } from './module.js';
+export type { LayerConfig, JsonValue, ParameterOptions, ForwardHook, AnyModule } from './module.js';
 export * as init from './init.js';
 export type { Initializer, InitConfig, InitArg, Fans, FloatDType } from './init.js';
 export type { WeightOptions } from './layers/common.js';
@@ -20,7 +20,11 @@ export {
 } from './layers/conv.js';
 export type { Conv2dLayerOptions, Conv2dTransposeLayerOptions, PoolLayerOptions } from './layers/conv.js';
 export { Flatten, flatten, Reshape, reshape, Dropout, dropout } from './layers/shape.js';
-export { Sequential, sequential, Residual, residual } from './layers/containers.js';
+export { Sequential, sequential, Residual, residual, Pick, pick } from './layers/containers.js';
+export { Embedding, embedding } from './layers/embedding.js';
+export type { EmbeddingOptions } from './layers/embedding.js';
+export { RNNCell, rnnCell, LSTMCell, lstmCell, GRUCell, gruCell, RNN, rnn, LSTM, lstm, GRU, gru } from './layers/recurrent.js';
+export type { RecurrentLayer, LSTMState, Lengths, RecurrentMode, RecurrentCellOptions, RecurrentOptions, RNNNonlinearity } from './layers/recurrent.js';
 export { RandomAffine, randomAffine, randomShift, randomRotation, affineTransform } from './layers/augment.js';
 export type { AffineParams } from './layers/augment.js';
 export {

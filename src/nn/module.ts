@@ -10,7 +10,7 @@ import { abs, add, mul, square } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
 import { cast, to } from '../ops/elementwise.js';
 import { fmt, shapesEqual } from '../tensor/shape.js';
-import { checkArrayOf, checkBoolean, checkFunction, checkInt, checkOptions, checkString, describe, fail, optNumber } from '../validate.js';
+import { checkArray, checkArrayOf, checkBoolean, checkFunction, checkInt, checkOptions, checkString, describe, fail, optNumber } from '../validate.js';
 import { checkObject } from './checks.js';
 
 /** A JSON value (what `config()` may contain). */
@@ -42,36 +42,65 @@ interface ParamEntry {
 /** Node's `util.inspect.custom` (a registered symbol: browsers load this file unchanged). */
 const INSPECT: unique symbol = Symbol.for('nodejs.util.inspect.custom');
 
-/** Called after a module's forward: `(module, input, output)`. */
-export type ForwardHook = (module: Module, input: Tensor, output: Tensor) => void;
+/**
+ * Called after a module's forward: `(module, input, output, inputs)` — `input` is the first input
+ * (the only one of a Tensor→Tensor layer), `inputs` all of them.
+ */
+export type ForwardHook<In extends unknown[] = [Tensor], Out = Tensor> = (module: AnyModule, input: In[0], output: Out, inputs: In) => void;
 
-export abstract class Module {
+/** A hook as the module stores it. */
+type StoredHook = (module: AnyModule, input: unknown, output: unknown, inputs: readonly unknown[]) => void;
+
+/**
+ * Any module, whatever its inputs and outputs: the type of containers' children, of `nb.io.save`'s
+ * model, of `registerModule`. (`Module` without type arguments is a Tensor→Tensor module.)
+ */
+export type AnyModule = Module<unknown[], unknown>;
+
+/**
+ * A module maps inputs to outputs: `Module<In, Out>` has `forward(...inputs: In): Out`. The
+ * defaults make `Module` a Tensor→Tensor layer (`forward(x: Tensor): Tensor`), which is what
+ * `sequential`, `fit` and most layers are; a recurrent layer is e.g.
+ * `Module<[x: Tensor, state?: Tensor | null], [Tensor, Tensor]>`. The first input of every
+ * module is a Tensor (call() checks it); the others and the output may be anything (tuples and
+ * objects of tensors).
+ */
+export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   /** The registered layer type of a built-in layer class (see `typeName`); a subclass may set its own. */
   static readonly layerType: string = 'Module';
   /** Training mode (dropout active) or evaluation mode. */
   training = true;
   private readonly params = new Map<string, ParamEntry>();
-  private readonly modules = new Map<string, Module>();
-  private hooks: ForwardHook[] = [];
+  private readonly modules = new Map<string, AnyModule>();
+  private hooks: StoredHook[] = [];
 
-  /** The computation: input to output. Call modules with `call(x)`, which also runs hooks. */
-  abstract forward(x: Tensor): Tensor;
+  /** The computation: inputs to output. Call modules with `call(...)`, which also runs hooks. */
+  abstract forward(...inputs: In): Out;
 
-  /** Runs `forward(x)` and then the forward hooks. */
-  call(x: Tensor): Tensor {
+  /**
+   * Runs `forward(...inputs)` and then the forward hooks. Checks that the first input is a live
+   * Tensor and that no other input that is a Tensor was disposed.
+   */
+  call(...inputs: In): Out {
+    const x: unknown = inputs[0];
     if (!(x instanceof Tensor)) fail(`${this.typeName}.call`, 'x', 'a Tensor', x);
     if (x.isDisposed) throw new Error(`${this.typeName}.call: x (tensor ${fmt(x.shape)}) was disposed`);
-    const y = this.forward(x);
-    if (this.hooks.length !== 0) for (const h of this.hooks) h(this, x, y);
+    for (let i = 1; i < inputs.length; i++) {
+      const v: unknown = inputs[i];
+      if (v instanceof Tensor && v.isDisposed) throw new Error(`${this.typeName}.call: input ${i} (tensor ${fmt(v.shape)}) was disposed`);
+    }
+    const y = this.forward(...inputs);
+    if (this.hooks.length !== 0) for (const h of this.hooks) h(this as AnyModule, inputs[0], y, inputs);
     return y;
   }
 
   /** Adds a hook run after every forward; returns a function that removes it. */
-  registerForwardHook(hook: ForwardHook): () => void {
+  registerForwardHook(hook: ForwardHook<In, Out>): () => void {
     checkFunction('registerForwardHook', 'hook', hook);
-    this.hooks.push(hook);
+    const stored = hook as StoredHook;
+    this.hooks.push(stored);
     return () => {
-      this.hooks = this.hooks.filter((h) => h !== hook);
+      this.hooks = this.hooks.filter((h) => h !== stored);
     };
   }
 
@@ -102,7 +131,7 @@ export abstract class Module {
   }
 
   /** Registers a child module under `name` (its parameters become `name.<param>`). */
-  protected registerModule<M extends Module>(name: string, m: M): M {
+  protected registerModule<M extends AnyModule>(name: string, m: M): M {
     checkString('registerModule', 'name', name);
     if (!(m instanceof Module)) fail('registerModule', `'${name}'`, 'a Module', m);
     if (name.includes('.')) throw new Error(`registerModule: name '${name}' must not contain '.'`);
@@ -136,14 +165,14 @@ export abstract class Module {
   }
 
   /** Direct children, in registration order. */
-  children(): [string, Module][] {
+  children(): [string, AnyModule][] {
     return [...this.modules];
   }
 
   /** This module and all descendants with dotted names ('' for this one). */
-  namedModules(prefix = ''): [string, Module][] {
+  namedModules(prefix = ''): [string, AnyModule][] {
     checkString('namedModules', 'prefix', prefix);
-    const out: [string, Module][] = [[prefix, this]];
+    const out: [string, AnyModule][] = [[prefix, this as AnyModule]];
     for (const [n, m] of this.modules) out.push(...m.namedModules(prefix ? `${prefix}.${n}` : n));
     return out;
   }
@@ -271,7 +300,7 @@ export abstract class Module {
    */
   toString(): string {
     const lines: string[] = [];
-    const visit = (label: string, m: Module, indent: string): void => {
+    const visit = (label: string, m: AnyModule, indent: string): void => {
       const n = m.numParameters();
       const own = [...m.params].map(([name, e]) => `${name} ${fmt(e.tensor.shape)}`);
       const count = `${n.toLocaleString('en-US')} parameter${n === 1 ? '' : 's'}`;
@@ -297,31 +326,48 @@ export abstract class Module {
   /**
    * A Keras-like table: each layer's name, type, output shape and parameter count, then totals.
    * `inputShape` is one sample's shape without the batch axis (e.g. [784] or [1, 28, 28]); a
-   * batch of one zero sample is run through the network to find the shapes.
+   * module with several tensor inputs takes one shape per input (`[[5, 3], [4]]`). The network
+   * runs on zero batches of one and of two samples; the axes that follow the batch size print as
+   * `batch`, so tuple outputs show e.g. `([batch, 5, 8], [1, batch, 8])`.
    */
-  summary(inputShape: readonly number[]): string {
-    checkArrayOf('summary', 'inputShape', inputShape, (n, v) => checkInt('summary', n, v, { min: 0 }));
-    const rows: { name: string; type: string; shape: string; params: number }[] = [];
+  summary(inputShape: readonly number[] | readonly (readonly number[])[]): string {
+    checkArray('summary', 'inputShape', inputShape);
+    const several = inputShape.length > 0 && inputShape.every((s) => Array.isArray(s));
+    const shapes = (several ? inputShape : [inputShape]) as readonly (readonly number[])[];
+    shapes.forEach((s, i) =>
+      checkArrayOf('summary', several ? `inputShape[${i}]` : 'inputShape', s, (n, v) => checkInt('summary', several ? n.replace('inputShape', `inputShape[${i}]`) : n, v, { min: 0 })),
+    );
+    const rows: { name: string; type: string; shapes: ShapeTree[]; params: number }[] = [];
     const named = this.namedModules();
     // Leaves, plus any container with parameters of its own (the root included).
     const shown = named.filter(([, m]) => m.modules.size === 0 || m.params.size > 0);
-    const removers = shown.map(([name, m]) =>
-      m.registerForwardHook((_, __, y) => {
-        rows.push({ name: name || '(root)', type: m.typeName, shape: `[batch, ${y.shape.slice(1).join(', ')}]`, params: m.ownParameterCount() });
-      }),
-    );
+    let run = 0;
+    const removers = shown.map(([name, m]) => {
+      let seen = 0;
+      return (m as Module<unknown[], unknown>).registerForwardHook((_, __, y) => {
+        if (run === 0) rows.push({ name: name || '(root)', type: m.typeName, shapes: [shapeTree(y)], params: m.ownParameterCount() });
+        else {
+          const r = rows.filter((row) => row.name === (name || '(root)'))[seen++];
+          r?.shapes.push(shapeTree(y));
+        }
+      });
+    });
     const modes = named.map(([, m]) => m.training);
-    let outShape: readonly number[] = [];
+    const outs: ShapeTree[] = [];
+    const describeInput = `${several ? 'shapes' : 'shape'} ${shapes.map((s) => `[${s.join(',')}]`).join(', ')}`;
     try {
       this.eval();
-      noGrad(() =>
-        tidy(() => {
-          const dtype = this.parameters()[0]?.dtype ?? 'float32';
-          outShape = this.call(zeros([1, ...inputShape], { dtype })).shape.slice();
-        }),
-      );
+      const dtype = this.parameters()[0]?.dtype ?? 'float32';
+      const self = this as unknown as Module<Tensor[], unknown>;
+      for (run = 0; run < 2; run++) {
+        noGrad(() =>
+          tidy(() => {
+            outs.push(shapeTree(self.call(...shapes.map((s) => zeros([run + 1, ...s], { dtype })))));
+          }),
+        );
+      }
     } catch (e) {
-      throw new Error(`summary: a batch of input shape [${inputShape.join(',')}] does not fit the model: ${(e as Error).message}`, { cause: e });
+      throw new Error(`summary: a batch of input ${describeInput} does not fit the model: ${(e as Error).message}`, { cause: e });
     } finally {
       for (const r of removers) r();
       named.forEach(([, m], i) => {
@@ -331,7 +377,7 @@ export abstract class Module {
     // A custom root's own row (it finishes last) goes first.
     rows.sort((a, b) => Number(b.name === '(root)') - Number(a.name === '(root)'));
     const header = { name: 'Layer', type: 'Type', shape: 'Output shape', params: 'Params' };
-    const cells = rows.map((r) => ({ name: r.name, type: r.type, shape: r.shape.replace(', ]', ']'), params: r.params.toLocaleString('en-US') }));
+    const cells = rows.map((r) => ({ name: r.name, type: r.type, shape: formatShapes(r.shapes[0] ?? null, r.shapes[1] ?? null), params: r.params.toLocaleString('en-US') }));
     const w = {
       name: Math.max(header.name.length, ...cells.map((c) => c.name.length)),
       type: Math.max(header.type.length, ...cells.map((c) => c.type.length)),
@@ -350,7 +396,7 @@ export abstract class Module {
       else for (const e of m.params.values()) if (e.tensor.requiresGrad) trainable += e.tensor.size;
     }
     return [
-      `${this.typeName} (input [batch, ${inputShape.join(', ')}], output [batch, ${outShape.slice(1).join(', ')}])`.replace(', ]', ']'),
+      `${this.typeName} (input ${several ? `(${shapes.map((sh) => `[${['batch', ...sh].join(', ')}]`).join(', ')})` : `[${['batch', ...shapes[0]!].join(', ')}]`}, output ${formatShapes(outs[0] ?? null, outs[1] ?? null)})`,
       '='.repeat(width),
       line(header),
       '-'.repeat(width),
@@ -363,10 +409,42 @@ export abstract class Module {
   }
 }
 
+/** The shapes of a module's output: a tensor's shape, or tuples/objects of them (null for anything else). */
+type ShapeTree = readonly number[] | ShapeTree[] | { [key: string]: ShapeTree } | null;
+
+function shapeTree(v: unknown, depth = 0): ShapeTree {
+  if (v instanceof Tensor) return v.shape.slice();
+  if (depth > 4 || v === null || typeof v !== 'object') return null;
+  if (Array.isArray(v)) return v.map((e) => shapeTree(e, depth + 1));
+  const out: { [key: string]: ShapeTree } = {};
+  for (const [k, e] of Object.entries(v)) out[k] = shapeTree(e, depth + 1);
+  return out;
+}
+
+function isShape(t: ShapeTree): t is readonly number[] {
+  return Array.isArray(t) && t.every((d) => typeof d === 'number');
+}
+
+/** `a` (batch of one) formatted with `batch` on the axes that differ in `b` (batch of two). */
+function formatShapes(a: ShapeTree, b: ShapeTree): string {
+  if (a === null) return '-';
+  if (isShape(a) && (a.length > 0 || b === null || isShape(b))) {
+    const bb = b !== null && isShape(b) && b.length === a.length ? b : null;
+    return `[${a.map((d, i) => (bb && bb[i] !== d ? 'batch' : String(d))).join(', ')}]`;
+  }
+  if (Array.isArray(a)) {
+    const bb = Array.isArray(b) ? (b as ShapeTree[]) : [];
+    return `(${(a as ShapeTree[]).map((e, i) => formatShapes(e, bb[i] ?? null)).join(', ')})`;
+  }
+  const ao = a as { [key: string]: ShapeTree };
+  const bo = b !== null && typeof b === 'object' && !Array.isArray(b) ? (b as { [key: string]: ShapeTree }) : {};
+  return `{${Object.keys(ao).map((k) => `${k}: ${formatShapes(ao[k] ?? null, bo[k] ?? null)}`).join(', ')}}`;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The layer registry behind fromConfig.
 
-type LayerFactory = (cfg: LayerConfig) => Module;
+type LayerFactory = (cfg: LayerConfig) => AnyModule;
 const registry = new Map<string, LayerFactory>();
 
 /** Registers how to rebuild a layer type from its `config()` (custom layers call this too). */
@@ -381,14 +459,18 @@ export function layerTypes(): string[] {
   return [...registry.keys()].sort();
 }
 
-/** Rebuilds a module from `config()` (weights are freshly initialized: load them with loadStateDict). */
-export function fromConfig(cfg: LayerConfig): Module {
+/**
+ * Rebuilds a module from `config()` (weights are freshly initialized: load them with loadStateDict).
+ * The result is typed as a Tensor→Tensor `Module` unless you name its type:
+ * `fromConfig<nn.LSTM>(cfg)`.
+ */
+export function fromConfig<M extends AnyModule = Module>(cfg: LayerConfig): M {
   checkObject('fromConfig', 'config', cfg);
   checkString('fromConfig', 'config.type', cfg.type);
   const f = registry.get(cfg.type);
   if (!f) throw new Error(`fromConfig: unknown layer type '${cfg.type}'; known: ${layerTypes().join(', ')}`);
   try {
-    return f(cfg);
+    return f(cfg) as M;
   } catch (e) {
     // A layer's own check names the layer's factory; say that it came from this config.
     // Typed errors (e.g. init's ParameterBudgetError, which nb.io reports itself) pass through as they are.

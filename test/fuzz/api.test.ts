@@ -212,6 +212,9 @@ function targets(): [string, Target[]][] {
     ['Linear', methodsOf('Linear', () => nb.nn.linear(3, 2))],
     ['Conv2d', methodsOf('Conv2d', () => nb.nn.conv2d(1, 2, 3))],
     ['Sequential', methodsOf('Sequential', () => nb.nn.sequential(nb.nn.linear(3, 4), nb.nn.relu()))],
+    ['LSTM', methodsOf('LSTM', () => nb.nn.lstm(3, 2, { bidirectional: true }))],
+    ['GRUCell', methodsOf('GRUCell', () => nb.nn.gruCell(3, 2))],
+    ['Embedding', methodsOf('Embedding', () => nb.nn.embedding(4, 3))],
     ['Adam', methodsOf('Adam', () => nb.optim.adam(1e-3))],
     ['SGD', methodsOf('SGD', () => nb.optim.sgd(0.1))],
   ];

@@ -14,7 +14,7 @@ const f64 = { dtype: 'float64' } as const;
 const img = (c: number, hw = 6): number[] => [2, c, hw, hw];
 
 /** One or more non-default instances of each registered type, with an input shape. */
-const CASES: Record<string, [() => nb.nn.Module, number[]][]> = {
+const CASES: Record<string, [() => nb.nn.AnyModule, number[], (() => nb.Tensor)?][]> = {
   Linear: [[() => nb.nn.linear(3, 4, { ...f64, bias: false, init: 'glorotNormal', l1: 0.1, l2: 0.2 }), [2, 3]]],
   Maxout: [[() => nb.nn.maxout(3, 2, 3, { ...f64, biasInit: 0.5, init: nb.nn.init.normal(0.3, 0.1) }), [2, 3]]],
   Activation: [
@@ -51,12 +51,27 @@ const CASES: Record<string, [() => nb.nn.Module, number[]][]> = {
   ],
   RandomAffine: [[() => nb.nn.randomAffine({ maxShift: 1.5, maxRotation: 20 }), [2, 1, 5, 5]]],
   Perceptron: [[() => nb.nn.perceptron(3, 2, { activation: 'step', weights: [[1, -1], [0.5, 2], [-1, 1]], bias: [0.25, -0.5], trainable: true }), [4, 3]]],
+  Embedding: [[() => nb.nn.embedding(5, 3, { paddingIdx: -1, init: nb.nn.init.uniform(-2, 2), dtype: 'float64' }), [], () => nb.tensor([[0, 4, 2], [1, 1, 3]], { dtype: 'int32' })]],
+  RNNCell: [[() => nb.nn.rnnCell(3, 2, { nonlinearity: 'relu', bias: false, dtype: 'float64' }), [2, 3]]],
+  LSTMCell: [[() => nb.nn.lstmCell(3, 2, f64), [2, 3]]],
+  GRUCell: [[() => nb.nn.gruCell(3, 2, f64), [2, 3]]],
+  RNN: [[() => nb.nn.rnn(3, 2, { ...f64, nonlinearity: 'relu', numLayers: 2, dropout: 0.5, batchFirst: false }), [4, 2, 3]]],
+  LSTM: [[() => nb.nn.lstm(3, 2, { ...f64, bidirectional: true, numLayers: 2, returnSequences: false }), [2, 4, 3]]],
+  GRU: [[() => nb.nn.gru(3, 2, { ...f64, bidirectional: true, bias: false }), [2, 4, 3]]],
+  Pick: [[() => nb.nn.pick(nb.nn.gru(3, 2, f64), 1), [2, 4, 3]]],
 };
 
+/** Every tensor in a module's output (a tensor, or tuples and objects of them). */
+function tensorsIn(v: unknown): nb.Tensor[] {
+  if (v instanceof nb.Tensor) return [v];
+  if (Array.isArray(v)) return v.flatMap(tensorsIn);
+  return v !== null && typeof v === 'object' ? Object.values(v).flatMap(tensorsIn) : [];
+}
+
 /** Runs m on x with the global generator reseeded (dropout, augmentation draw the same numbers). */
-function run(m: nb.nn.Module, x: nb.Tensor): number[] {
+function run(m: nb.nn.AnyModule, x: nb.Tensor): number[] {
   nb.seed(11);
-  return values(nb.noGrad(() => m.call(x)));
+  return tensorsIn(nb.noGrad(() => m.call(x))).flatMap(values);
 }
 
 describe('config() → fromConfig round trip of every registered layer type', () => {
@@ -65,20 +80,20 @@ describe('config() → fromConfig round trip of every registered layer type', ()
   });
 
   for (const [type, cases] of Object.entries(CASES)) {
-    cases.forEach(([make, shape], i) => {
+    cases.forEach(([make, shape, input], i) => {
       it(`${type} #${i}: same config, parameters, trainability and outputs (training and eval)`, () => {
         nb.seed(3);
         const m = make();
         expect(m.config().type).toBe(type);
         const cfg = JSON.parse(JSON.stringify(m.config())) as nb.nn.LayerConfig;
-        const r = nb.nn.fromConfig(cfg);
+        const r = nb.nn.fromConfig<nb.nn.AnyModule>(cfg);
         expect(r.config()).toEqual(m.config());
         expect(r.namedParameters().map(([n, p]) => [n, p.shape, p.dtype, p.requiresGrad])).toEqual(
           m.namedParameters().map(([n, p]) => [n, p.shape, p.dtype, p.requiresGrad]),
         );
         r.loadStateDict(m.stateDict());
         expect(r.numParameters()).toBe(m.numParameters());
-        const x = randn64(shape, 7 + i);
+        const x = input ? input() : randn64(shape, 7 + i);
         for (const training of [true, false]) {
           m.train(training);
           r.train(training);
