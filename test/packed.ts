@@ -23,11 +23,11 @@ export interface Installed {
 export function packAndInstall(prefix: string): Installed {
   const dir = mkdtempSync(path.join(tmpdir(), prefix));
   // --ignore-scripts: pack what `npm ci` / `npm run build` built, without building again
-  const tgz = execFileSync(npm, ['pack', '--ignore-scripts', '--pack-destination', dir], { cwd: root, encoding: 'utf8' }).trim().split('\n').pop()!;
+  const tgz = execFileSync(npm, ['pack', '--ignore-scripts', '--pack-destination', dir], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n').pop()!;
   const app = path.join(dir, 'app');
   mkdirSync(app);
   writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', type: 'module', private: true }));
-  execFileSync(npm, ['install', path.join(dir, tgz), '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: app, encoding: 'utf8' });
+  execFileSync(npm, ['install', path.join(dir, tgz), '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: app, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   return { dir, app };
 }
 
@@ -38,7 +38,7 @@ export function packAndInstall(prefix: string): Installed {
  */
 export const TRAINING_MODULE = `
 export async function run(nb) {
-  const backend = nb.getBackend().name;
+  const { name: backend, shared, relaxedSimd } = nb.getBackend();
   nb.seed(0);
   let s = 12345;
   const rand = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
@@ -55,6 +55,8 @@ export async function run(nb) {
   const h = await nb.train.fit(model, { x, y }, { epochs: 4, batchSize: 32, verbose: 0 });
   return {
     backend,
+    shared,
+    relaxedSimd,
     losses: h.epochs.map((e) => e.loss),
     summary: model.summary([2]),
     linearClassName: nb.nn.linear(1, 1).constructor.name,
@@ -64,6 +66,9 @@ export async function run(nb) {
 
 export interface TrainingResult {
   backend: string;
+  /** The wasm backend's memory is shared (the threaded build) / it runs the relaxed-SIMD build. */
+  shared: boolean;
+  relaxedSimd: boolean;
   losses: number[];
   summary: string;
   /** The Linear layer's class name as the bundle left it (a minifier renames it). */
