@@ -109,6 +109,7 @@ describe.skipIf(!haveChromium)('the packed package in bundlers and from a CDN, i
   let app = '';
   let server: Server;
   let browser: Browser;
+  let launching: Promise<Browser> | undefined;
   let origin = '';
   const fixtures: Fixture[] = [];
 
@@ -138,7 +139,7 @@ describe.skipIf(!haveChromium)('the packed package in bundlers and from a CDN, i
     // No bundler: the browser loads the installed package's files by URL, as from a CDN.
     make('cdn', { 'main.js': entry('/node_modules/nabla/dist/index.js'), 'index.html': moduleScript });
     const { chromium } = await import('playwright-core');
-    const launched = chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+    launching = chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
     const done = await Promise.all(builds);
     const jsIn = (d: string): string[] => readdirSync(path.join(app, d)).filter((f) => f.endsWith('.js')).map((f) => `${d}/${f}`);
     fixtures.push(
@@ -147,14 +148,15 @@ describe.skipIf(!haveChromium)('the packed package in bundlers and from a CDN, i
       { name: 'esbuild', page: 'esbuild/dist/index.html', output: ['esbuild/dist/main.js'] },
       { name: 'Rollup', page: 'rollup/dist/index.html', output: ['rollup/dist/main.js'] },
     );
-    browser = await launched;
+    browser = await launching;
     server = await serve(app);
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     console.log(`bundler fixtures: pack + install ${((t1 - t0) / 1000).toFixed(1)} s, builds done after ${done.join(', ')}`);
   }, 300_000); // minutes only on a machine busy with other work
 
   afterAll(async () => {
-    await browser?.close();
+    // closed even when a build failed before the test took it
+    await (await launching?.catch(() => undefined))?.close();
     server?.close();
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
