@@ -26,7 +26,7 @@ import { checkSize, fmt } from '../tensor/shape.js';
 import { checkOptions, fail, optBoolean } from '../validate.js';
 import { isFloat } from '../tensor/dtype.js';
 import { assertTensor } from './util.js';
-import { perAxis, resolvePadding, resolvePaddingNd, type Padding, type Padding1d, type Padding3d, type Pair, type Triple } from './conv.js';
+import { pair, perAxis, resolvePadding, resolvePaddingNd, type Padding, type Padding1d, type Padding3d, type Pair, type Triple } from './conv.js';
 
 const F = 'pool';
 
@@ -95,10 +95,12 @@ function poolGeometry(op: string, nd: number, x: Tensor, kernel: unknown, opts: 
   };
   const countIncludePad = optBoolean(op, 'countIncludePad', o.countIncludePad, false);
   const ceilMode = optBoolean(op, 'ceilMode', o.ceilMode, false);
-  if (kernel === undefined) fail(op, 'kernel', nd === 1 ? 'an integer ≥ 1' : `an integer ≥ 1 or ${nd} of them`, kernel);
-  const k = perAxis(op, 'kernel', kernel, nd, 1);
-  const strides = o.stride === undefined ? k : perAxis(op, 'stride', o.stride, nd, 1);
-  const dilations = perAxis(op, 'dilation', o.dilation, nd, 1);
+  if (kernel === undefined) fail(op, 'kernel', nd === 1 ? 'an integer ≥ 1' : nd === 2 ? 'an integer ≥ 1 or [kH, kW]' : `an integer ≥ 1 or ${nd} of them`, kernel);
+  // 2-D keeps conv2d's pair() messages
+  const axes = (arg: string, v: unknown, dflt: number): number[] => (nd === 2 ? pair(op, arg, v as Pair | undefined, dflt) : perAxis(op, arg, v, nd, dflt));
+  const k = axes('kernel', kernel, 1);
+  const strides = o.stride === undefined ? k : axes('stride', o.stride, 1);
+  const dilations = axes('dilation', o.dilation, 1);
   const spatial = x.shape.slice(2);
   const ek = k.map((kk, i) => (kk - 1) * dilations[i]! + 1);
   let pads: [number, number][];
