@@ -150,6 +150,9 @@ forEachBackend('conv1d, conv3d, pooling options, padding modes', () => {
       check((w) => nb.grad((xx: nb.Tensor) => nb.sum(nb.square(nb.conv3d(xx, w!, { padding: 1, stride: [2, 1, 1] }))))(nb.cast(x3, w!.dtype)), [rnd([2, 1, 2, 2, 2], 343)]);
       const pools: [(x: nb.Tensor) => nb.Tensor, number[]][] = [
         [(x) => nb.maxPool2d(x, 2, { dilation: 2, ceilMode: true, stride: 2 }), [1, 1, 6, 7]],
+        [(x) => nb.maxPool2d(x, 3, { ceilMode: true, stride: 2, padding: 1 }), [1, 2, 6, 5]],
+        [(x) => nb.avgPool2d(x, 3, { ceilMode: true, stride: 2, countIncludePad: true }), [1, 1, 6, 6]],
+        [(x) => nb.adaptiveAvgPool2d(x, [2, 3]), [1, 1, 5, 4]],
         [(x) => nb.maxPool3d(x, 2, { padding: 1 }), [1, 1, 3, 4, 3]],
         [(x) => nb.avgPool3d(x, 2, { ceilMode: true, countIncludePad: true }), [1, 1, 3, 3, 3]],
         [(x) => nb.adaptiveMaxPool2d(x, [2, 2]), [1, 1, 5, 3]],
