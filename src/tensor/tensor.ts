@@ -330,7 +330,7 @@ export class Tensor {
   broadcastTo(shape: readonly number[]): Tensor { return ops.broadcastTo(this, shape); }
   cast(dtype: DType): Tensor { return ops.cast(this, dtype); }
   slice(begin: readonly number[], size?: readonly number[]): Tensor { return ops.slice(this, begin, size); }
-  pad(pads: readonly (readonly [number, number])[], value = 0): Tensor { return ops.pad(this, pads, value); }
+  pad(pads: readonly (readonly [number, number])[], value: number | ops.PadOptions = 0): Tensor { return ops.pad(this, pads, value); }
   split(sections: number | readonly number[], axis = 0): Tensor[] { return ops.split(this, sections, axis); }
   tile(reps: readonly number[]): Tensor { return ops.tile(this, reps); }
   repeat(repeats: number, axis = 0): Tensor { return ops.repeat(this, repeats, axis); }
