@@ -169,57 +169,40 @@ export class Vocabulary {
 
   /** The ids of `text` (tokenized by `tokenize`), optionally between `<bos>` and `<eos>`. */
   encode(text: string, opts: EncodeOptions = {}): Int32Array {
-    checkString('Vocabulary.encode', 'text', text);
-    return this.idsOf('Vocabulary.encode', tokensOf(text, this.level, this.lowercase), opts);
+    const op = 'Vocabulary.encode';
+    checkString(op, 'text', text);
+    if (this.level === 'word') return idsOf(this, op, wordsOf(text, this.lowercase), opts);
+    // characters: straight from the string, without an array of one-character strings
+    const o = encodeOptions(op, opts);
+    const out = new Int32Array(text.length + 2);
+    let k = 0;
+    if (o.bos) out[k++] = BOS;
+    let i = 0;
+    for (const c of this.lowercase ? text.toLowerCase() : text) {
+      const id = this.ids.get(c);
+      if (id !== undefined) out[k++] = id;
+      else if (this.hasUnk) out[k++] = UNK;
+      else unknownToken(op, c, i);
+      i++;
+    }
+    if (o.eos) out[k++] = EOS;
+    return out.slice(0, k);
   }
 
   /** The ids of already split tokens (taken as they are: not lowercased). */
   encodeTokens(tokens: readonly string[], opts: EncodeOptions = {}): Int32Array {
     checkArray('Vocabulary.encodeTokens', 'tokens', tokens);
-    return this.idsOf('Vocabulary.encodeTokens', tokens, opts);
-  }
-
-  private idsOf(op: string, tokens: readonly unknown[], opts: EncodeOptions): Int32Array {
-    const o = checkOptions(op, opts, ['bos', 'eos']);
-    const bos = optBoolean(op, 'bos', o.bos, false);
-    const eos = optBoolean(op, 'eos', o.eos, false);
-    const out = new Int32Array(tokens.length + (bos ? 1 : 0) + (eos ? 1 : 0));
-    let k = 0;
-    if (bos) out[k++] = BOS;
-    for (let i = 0; i < tokens.length; i++) {
-      const t = tokens[i];
-      if (typeof t !== 'string') fail(op, `tokens[${i}]`, 'a string', t);
-      const id = this.ids.get(t);
-      if (id !== undefined) out[k++] = id;
-      else if (this.hasUnk) out[k++] = UNK;
-      else throw new Error(`${op}: token ${describe(t).replace(/^string /, '')} (token ${i}) is not in the vocabulary, which has no <unk> (built with unk: false)`);
-    }
-    if (eos) out[k++] = EOS;
-    return out;
+    return idsOf(this, 'Vocabulary.encodeTokens', tokens, opts);
   }
 
   /** The tokens of `ids` (an array, typed array or 1-D int32 tensor). */
   decodeTokens(ids: ArrayLike<number> | Tensor, opts: DecodeOptions = {}): string[] {
-    return this.tokensOfIds('Vocabulary.decodeTokens', ids, opts);
+    return tokensOfIds(this, 'Vocabulary.decodeTokens', ids, opts);
   }
 
   /** The text of `ids`: tokens joined with '' (characters) or ' ' (words). */
   decode(ids: ArrayLike<number> | Tensor, opts: DecodeOptions = {}): string {
-    return this.tokensOfIds('Vocabulary.decode', ids, opts).join(this.level === 'char' ? '' : ' ');
-  }
-
-  private tokensOfIds(op: string, ids: ArrayLike<number> | Tensor, opts: DecodeOptions): string[] {
-    const o = checkOptions(op, opts, ['specials']);
-    const specials = optBoolean(op, 'specials', o.specials, false);
-    const values = idValues(op, 'ids', ids);
-    const out: string[] = [];
-    for (let i = 0; i < values.length; i++) {
-      const id = values[i];
-      if (!Number.isInteger(id) || (id as number) < 0 || (id as number) >= this.tokens.length) fail(op, `ids[${i}]`, `an integer id ≥ 0 and ≤ ${this.tokens.length - 1}`, id);
-      if (!specials && (id === PAD || id === BOS || id === EOS)) continue;
-      out.push(this.tokens[id as number]!);
-    }
-    return out;
+    return tokensOfIds(this, 'Vocabulary.decode', ids, opts).join(this.level === 'char' ? '' : ' ');
   }
 
   toJSON(): VocabularyJSON {
@@ -245,6 +228,48 @@ export class Vocabulary {
       throw new Error(`${op}: ${(e as Error).message}`);
     }
   }
+}
+
+function encodeOptions(op: string, opts: EncodeOptions): { bos: boolean; eos: boolean } {
+  const o = checkOptions(op, opts, ['bos', 'eos']);
+  return { bos: optBoolean(op, 'options.bos', o.bos, false), eos: optBoolean(op, 'options.eos', o.eos, false) };
+}
+
+function unknownToken(op: string, t: string, i: number): never {
+  throw new Error(`${op}: token ${describe(t).replace(/^string /, '')} (token ${i}) is not in the vocabulary, which has no <unk> (built with unk: false)`);
+}
+
+/** The ids of `tokens` for `v` (`<unk>` for unknown tokens, or an error without unk). */
+function idsOf(v: Vocabulary, op: string, tokens: readonly unknown[], opts: EncodeOptions): Int32Array {
+  const { bos, eos } = encodeOptions(op, opts);
+  const out = new Int32Array(tokens.length + (bos ? 1 : 0) + (eos ? 1 : 0));
+  let k = 0;
+  if (bos) out[k++] = BOS;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (typeof t !== 'string') fail(op, `tokens[${i}]`, 'a string', t);
+    const id = v.indexOf(t);
+    if (id >= 0) out[k++] = id;
+    else if (v.hasUnk) out[k++] = UNK;
+    else unknownToken(op, t, i);
+  }
+  if (eos) out[k++] = EOS;
+  return out;
+}
+
+/** The tokens of `ids` for `v`. */
+function tokensOfIds(v: Vocabulary, op: string, ids: ArrayLike<number> | Tensor, opts: DecodeOptions): string[] {
+  const o = checkOptions(op, opts, ['specials']);
+  const specials = optBoolean(op, 'options.specials', o.specials, false);
+  const values = idValues(op, 'ids', ids);
+  const out: string[] = [];
+  for (let i = 0; i < values.length; i++) {
+    const id = values[i];
+    if (!Number.isInteger(id) || (id as number) < 0 || (id as number) >= v.tokens.length) fail(op, `ids[${i}]`, `an integer id ≥ 0 and ≤ ${v.tokens.length - 1}`, id);
+    if (!specials && (id === PAD || id === BOS || id === EOS)) continue;
+    out.push(v.tokens[id as number]!);
+  }
+  return out;
 }
 
 /** The values of an id sequence given as an array, a typed array or a 1-D int32 tensor. */
