@@ -47,6 +47,14 @@ describe('vocabulary', () => {
     expect(v.decodeTokens([0, 4, 0])).toEqual([v.tokens[4]]);
   });
 
+  it('handles characters outside the BMP as one token', () => {
+    const v = T.vocabulary(['a😀b😀'], { level: 'char', unk: false });
+    expect(v.tokens.slice(4)).toEqual(['😀', 'a', 'b']);
+    expect(v.encode('😀ab')).toEqual(Int32Array.from([4, 5, 6]));
+    expect(v.decode(v.encode('b😀a'))).toBe('b😀a');
+    expect(() => v.encode('a😀🙂')).toThrow('Vocabulary.encode: token "🙂" (token 2) is not in the vocabulary');
+  });
+
   it('round-trips words; minFreq and maxSize keep the most frequent', () => {
     const texts = ['The cat sat on the mat.', 'The dog sat.', "The cat's hat"];
     const v = T.vocabulary(texts, { level: 'word' });

@@ -122,6 +122,7 @@ export class Vocabulary {
   /** Every token by index (the special tokens first). */
   readonly tokens: readonly string[];
   private readonly ids: Map<string, number>;
+  private chars: { bmp: Int32Array; astral: Map<number, number> } | null = null;
 
   /** Use `nb.data.text.vocabulary(texts, options)` or `Vocabulary.fromJSON(json)`. */
   constructor(level: TokenLevel, tokens: readonly string[], opts: { lowercase?: boolean; unk?: boolean } = {}) {
@@ -155,6 +156,21 @@ export class Vocabulary {
     return tokensOf(text, this.level, this.lowercase);
   }
 
+  /** Character ids by code point (built on first use): a table for the BMP, a map above it. */
+  private charTable(): { bmp: Int32Array; astral: Map<number, number> } {
+    if (!this.chars) {
+      const bmp = new Int32Array(0x10000).fill(-1);
+      const astral = new Map<number, number>();
+      for (let i = SPECIAL_TOKENS.length; i < this.tokens.length; i++) {
+        const cp = this.tokens[i]!.codePointAt(0)!;
+        if (cp <= 0xffff) bmp[cp] = i;
+        else astral.set(cp, i);
+      }
+      this.chars = { bmp, astral };
+    }
+    return this.chars;
+  }
+
   /** The id of `token` (as it is: not lowercased), or -1 when it is not in the vocabulary. */
   indexOf(token: string): number {
     checkString('Vocabulary.indexOf', 'token', token);
@@ -177,13 +193,15 @@ export class Vocabulary {
     const out = new Int32Array(text.length + 2);
     let k = 0;
     if (o.bos) out[k++] = BOS;
-    let i = 0;
-    for (const c of this.lowercase ? text.toLowerCase() : text) {
-      const id = this.ids.get(c);
-      if (id !== undefined) out[k++] = id;
+    const { bmp, astral } = this.charTable();
+    const s = this.lowercase ? text.toLowerCase() : text;
+    for (let i = 0, n = 0; i < s.length; n++) {
+      const cp = s.codePointAt(i)!;
+      i += cp > 0xffff ? 2 : 1;
+      const id = cp <= 0xffff ? bmp[cp]! : astral.get(cp) ?? -1;
+      if (id >= 0) out[k++] = id;
       else if (this.hasUnk) out[k++] = UNK;
-      else unknownToken(op, c, i);
-      i++;
+      else unknownToken(op, String.fromCodePoint(cp), n);
     }
     if (o.eos) out[k++] = EOS;
     return out.slice(0, k);
@@ -299,15 +317,26 @@ export function vocabulary(texts: string | readonly string[], opts: VocabularyOp
   const lowercase = optBoolean(op, 'options.lowercase', o.lowercase, level === 'word');
   const unk = optBoolean(op, 'options.unk', o.unk, true);
   const counts = new Map<string, number>();
+  // characters are counted by code point (a table for the BMP, a map above it), words in `counts`
+  const bmpCounts = new Float64Array(level === 'char' ? 0x10000 : 0);
+  const astralCounts = new Map<number, number>();
   for (let i = 0; i < list.length; i++) {
     const t = list[i];
     if (typeof t !== 'string') fail(op, `texts[${i}]`, 'a string', t);
     if (level === 'char') {
-      for (const c of lowercase ? t.toLowerCase() : t) counts.set(c, (counts.get(c) ?? 0) + 1);
+      const s = lowercase ? t.toLowerCase() : t;
+      for (let j = 0; j < s.length;) {
+        const cp = s.codePointAt(j)!;
+        j += cp > 0xffff ? 2 : 1;
+        if (cp <= 0xffff) bmpCounts[cp]!++;
+        else astralCounts.set(cp, (astralCounts.get(cp) ?? 0) + 1);
+      }
     } else {
       for (const w of wordsOf(t, lowercase)) counts.set(w, (counts.get(w) ?? 0) + 1);
     }
   }
+  for (let cp = 0; cp < bmpCounts.length; cp++) if (bmpCounts[cp]! > 0) counts.set(String.fromCharCode(cp), bmpCounts[cp]!);
+  for (const [cp, c] of astralCounts) counts.set(String.fromCodePoint(cp), c);
   for (const s of SPECIAL_TOKENS) counts.delete(s);
   const kept = [...counts].filter(([, c]) => c >= minFreq);
   kept.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
