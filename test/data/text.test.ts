@@ -53,6 +53,10 @@ describe('vocabulary', () => {
     expect(v.encode('😀ab')).toEqual(Int32Array.from([4, 5, 6]));
     expect(v.decode(v.encode('b😀a'))).toBe('b😀a');
     expect(() => v.encode('a😀🙂')).toThrow('Vocabulary.encode: token "🙂" (token 2) is not in the vocabulary');
+    // lowercasing may lengthen a text: 'İ' becomes 'i' + a combining dot
+    const l = T.vocabulary(['İİ'], { level: 'char', lowercase: true });
+    expect(l.tokens.slice(4)).toEqual(['i', '\u0307']);
+    expect(l.encode('İİ', { eos: true })).toEqual(Int32Array.from([4, 5, 4, 5, T.EOS]));
   });
 
   it('round-trips words; minFreq and maxSize keep the most frequent', () => {

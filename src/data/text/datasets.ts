@@ -369,7 +369,9 @@ export async function sequentialMnist(opts: Omit<MnistOptions, 'flatten'> = {}):
   try {
     data = await mnist({ ...o, flatten: false });
   } catch (e) {
-    throw new Error((e as Error).message.replace(/^nb\.data\.mnist:/, `${op}:`));
+    // the loader's own messages name the caller; an IdxError (a damaged file) keeps its class
+    const m = (e as Error).message;
+    throw m.startsWith('nb.data.mnist:') ? new Error(`${op}:${m.slice('nb.data.mnist:'.length)}`) : e;
   }
   const rows = (d: Dataset): Dataset => {
     const [n, , h, w] = d.x.shape as [number, number, number, number];

@@ -190,11 +190,11 @@ export class Vocabulary {
     if (this.level === 'word') return idsOf(this, op, wordsOf(text, this.lowercase), opts);
     // characters: straight from the string, without an array of one-character strings
     const o = encodeOptions(op, opts);
-    const out = new Int32Array(text.length + 2);
+    const s = this.lowercase ? text.toLowerCase() : text; // may be longer than text ('İ' → 'i̇')
+    const out = new Int32Array(s.length + 2);
     let k = 0;
     if (o.bos) out[k++] = BOS;
     const { bmp, astral } = this.charTable();
-    const s = this.lowercase ? text.toLowerCase() : text;
     for (let i = 0, n = 0; i < s.length; n++) {
       const cp = s.codePointAt(i)!;
       i += cp > 0xffff ? 2 : 1;
