@@ -176,7 +176,7 @@ function methodsOf(prefix: string, make: () => object, skip: readonly string[] =
 }
 
 // Calls that do real work when they succeed (load MNIST, train) get fewer runs.
-const SLOW: Record<string, number> = { 'data.mnist': 4, 'data.mnistTensors': 8, 'train.fit': 15, 'train.evaluate': 15, 'train.predict': 15 };
+const SLOW: Record<string, number> = { 'data.mnist': 4, 'data.text.sequentialMnist': 4, 'data.mnistTensors': 8, 'train.fit': 15, 'train.evaluate': 15, 'train.predict': 15 };
 
 // Internal Tensor methods (documented as internal, used by the engine and the ops).
 const TENSOR_INTERNAL = ['escapeScope', 'markKept', 'isKept', 'own', 'shareAs', 'kernelView'];
@@ -203,6 +203,7 @@ function targets(): [string, Target[]][] {
       call: (a: unknown[]) => (nb.train.metrics[k]() as { update: Fn }).update(...a),
     }))],
     ['nb.data', functionsOf('data.', nb.data as unknown as Record<string, unknown>)],
+    ['nb.data.text', functionsOf('data.text.', nb.data.text as unknown as Record<string, unknown>)],
     ['nb.io', functionsOf('io.', nb.io as unknown as Record<string, unknown>)],
     ['nb.viz', functionsOf('viz.', nb.viz as unknown as Record<string, unknown>)],
     ['nb.testing', functionsOf('testing.', nb.testing as unknown as Record<string, unknown>)],
@@ -215,6 +216,9 @@ function targets(): [string, Target[]][] {
     ['LSTM', methodsOf('LSTM', () => nb.nn.lstm(3, 2, { bidirectional: true }))],
     ['GRUCell', methodsOf('GRUCell', () => nb.nn.gruCell(3, 2))],
     ['Embedding', methodsOf('Embedding', () => nb.nn.embedding(4, 3))],
+    ['Vocabulary (chars)', methodsOf('Vocabulary', () => nb.data.text.vocabulary(['hello', 'world'], { level: 'char' }))],
+    ['Vocabulary (words)', methodsOf('Vocabulary', () => nb.data.text.vocabulary(['the cat sat', 'the dog'], { level: 'word' }))],
+    ['Conv3d', methodsOf('Conv3d', () => nb.nn.conv3d(1, 2, 2))],
     ['Adam', methodsOf('Adam', () => nb.optim.adam(1e-3))],
     ['SGD', methodsOf('SGD', () => nb.optim.sgd(0.1))],
   ];
