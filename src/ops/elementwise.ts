@@ -10,7 +10,7 @@ import type { Tensor, TensorLike } from '../tensor/tensor.js';
 import { isFloat, type DType, type TypedArray } from '../tensor/dtype.js';
 import { checkDType, checkNumber, checkString } from '../validate.js';
 import { broadcastShapes, fmt } from '../tensor/shape.js';
-import { assertTensor, constant, operand, operands, releasingOnThrow, sumTo, unaryDef, unaryOp, withTemps, type Promotion } from './util.js';
+import { assertSameBackend, assertTensor, constant, operand, operands, releasingOnThrow, sumTo, unaryDef, unaryOp, withTemps, type Promotion } from './util.js';
 
 const F = 'elementwise';
 
@@ -291,12 +291,33 @@ export function log1p(x: TensorLike): Tensor {
   return unaryOp(Log1p, 'log1p', x, (dy, [t]) => [div(dy, add(t!, 1))]);
 }
 
-/** clip(x, min, max) = min(max(x, lo), hi); the gradient passes where lo ≤ x ≤ hi. */
-export function clip(x: TensorLike, lo: number, hi: number): Tensor {
-  checkNumber('clip', 'min', lo, { infinite: true });
-  checkNumber('clip', 'max', hi, { infinite: true });
-  if (!(lo <= hi)) throw new Error(`clip: min (${lo}) must not exceed max (${hi})`);
-  return scoped(() => minimum(maximum(operand('clip', x, 'keep'), lo), hi));
+/** A bound of `clip`: a number, a tensor (broadcasting against x), or undefined/null for none. */
+export type ClipBound = number | Tensor | null | undefined;
+
+/**
+ * clip(x, min, max) = min(max(x, min), max), like PyTorch's clamp: either bound may be left out
+ * (`clip(x, undefined, 3)`, `clip(x, 0)`), and either may be a tensor that broadcasts against x.
+ * The gradient passes to x where min ≤ x ≤ max, and to a tensor bound where it is the result.
+ * Where a tensor min exceeds max the result is max (as in PyTorch).
+ */
+export function clip(x: TensorLike, lo?: ClipBound, hi?: ClipBound): Tensor {
+  const bound = (v: ClipBound, arg: string): number | Tensor | null => {
+    if (v === undefined || v === null) return null;
+    if (typeof v === 'number') return checkNumber('clip', arg, v, { infinite: true });
+    return assertTensor(v, 'clip', arg);
+  };
+  const a = bound(lo, 'min');
+  const b = bound(hi, 'max');
+  if (a === null && b === null) throw new Error('clip: at least one of min and max must be given, got neither');
+  if (typeof a === 'number' && typeof b === 'number' && !(a <= b)) throw new Error(`clip: min (${a}) must not exceed max (${b})`);
+  if (typeof x !== 'number') assertTensor(x, 'clip', 'x');
+  for (const t of [a, b]) if (t !== null && typeof t !== 'number' && typeof x !== 'number') assertSameBackend('clip', x, t);
+  return scoped(() => {
+    let r = operand('clip', x, 'keep');
+    if (a !== null) r = maximum(r, a);
+    if (b !== null) r = minimum(r, b);
+    return r;
+  });
 }
 defineOp({ name: 'clip', kernels: [], grad: 'composite', family: F });
 

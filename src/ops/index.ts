@@ -9,3 +9,6 @@ export * from './activations.js';
 export { conv2d, conv2dTranspose, type Conv2dOptions, type Conv2dTransposeOptions, type Pair, type Padding } from './conv.js';
 export * from './pool.js';
 export * from './fused.js';
+export * from './scan.js';
+export * from './sort.js';
+export * from './linalg.js';
