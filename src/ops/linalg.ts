@@ -7,7 +7,7 @@ import { arange } from '../tensor/creation.js';
 import { fmt, normAxes, reducedShape, sizeOf } from '../tensor/shape.js';
 import { checkNumber, checkOptions, checkString, optBoolean } from '../validate.js';
 import { assertSameBackend, assertTensor } from './util.js';
-import { abs, cast, eq, ne, pow, sqrt, square, where } from './elementwise.js';
+import { abs, cast, eq, mul, ne, pow, sqrt, square, where } from './elementwise.js';
 import { max, min, sum, type Axes } from './reduce.js';
 import { matmul } from './matmul.js';
 import { permute, reshape } from './shape.js';
@@ -45,7 +45,8 @@ export function norm(x: Tensor, opts?: NormOptions): Tensor {
     if (p === Infinity) return max(abs(t), ax, keepDims);
     if (p === -Infinity) return min(abs(t), ax, keepDims);
     if (p === 1) return sum(abs(t), ax, keepDims);
-    if (p === 0) return sum(cast(ne(t, 0), t.dtype), ax, keepDims);
+    // a count: 1 per non-zero (NaN included); the zeros' branch keeps the result differentiable (gradient 0, as in PyTorch)
+    if (p === 0) return sum(where(ne(t, 0), 1, mul(t, 0)), ax, keepDims);
     const s = sum(p === 2 ? square(t) : pow(abs(t), p), ax, keepDims);
     // s^(1/p) has an infinite slope at s = 0 (∞·0 = NaN in the gradient): route s = 0 around it
     const zero = eq(s, 0);
