@@ -311,7 +311,13 @@ export function clip(x: TensorLike, lo?: ClipBound, hi?: ClipBound): Tensor {
   if (a === null && b === null) throw new Error('clip: at least one of min and max must be given, got neither');
   if (typeof a === 'number' && typeof b === 'number' && !(a <= b)) throw new Error(`clip: min (${a}) must not exceed max (${b})`);
   if (typeof x !== 'number') assertTensor(x, 'clip', 'x');
-  for (const t of [a, b]) if (t !== null && typeof t !== 'number' && typeof x !== 'number') assertSameBackend('clip', x, t);
+  // broadcasting is checked here, so that the error names clip rather than an inner op
+  let shape = typeof x === 'number' ? [] : x.shape;
+  for (const [t, arg] of [[a, 'min'], [b, 'max']] as const) {
+    if (t === null || typeof t === 'number') continue;
+    if (typeof x !== 'number') assertSameBackend('clip', x, t);
+    shape = broadcastShapes(shape, t.shape, 'clip', [arg === 'min' ? 'x' : 'x/min', arg]);
+  }
   return scoped(() => {
     let r = operand('clip', x, 'keep');
     if (a !== null) r = maximum(r, a);
