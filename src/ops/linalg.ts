@@ -176,6 +176,14 @@ export function einsum(equation: string, ...operands: Tensor[]): Tensor {
   });
   const ell = Math.max(0, ...ellDims);
   const labels = parsed.map((pt, i) => expandEllipsis(pt.letters, pt.ellipsisAt, ellDims[i] as number, ell));
+  // a repeated label within one operand (a diagonal) needs equal sizes
+  labels.forEach((ls, i) => ls.forEach((l, j) => {
+    const t = operands[i] as Tensor;
+    const k = ls.indexOf(l);
+    if (k !== j && t.shape[k] !== t.shape[j]) {
+      throw new Error(`einsum: subscript '${l}' repeats in operands[${i}] ${fmt(t.shape)} over axes of sizes ${t.shape[k] as number} and ${t.shape[j] as number}; a diagonal needs equal sizes`);
+    }
+  }));
   // every label's size: equal wherever it appears, or 1 (broadcast)
   const sizes = new Map<string, { d: number; at: number }>();
   labels.forEach((ls, i) => ls.forEach((l, j) => {
@@ -202,13 +210,6 @@ export function einsum(equation: string, ...operands: Tensor[]): Tensor {
     for (const ls of labels) for (const l of ls) if (!l.startsWith('.')) count.set(l, (count.get(l) ?? 0) + 1);
     out = [...ellLabels, ...[...count.keys()].filter((l) => count.get(l) === 1).sort()];
   }
-  labels.forEach((ls, i) => ls.forEach((l, j) => {
-    const t = operands[i] as Tensor;
-    const k = ls.indexOf(l);
-    if (k !== j && t.shape[k] !== t.shape[j]) {
-      throw new Error(`einsum: subscript '${l}' repeats in operands[${i}] ${fmt(t.shape)} over axes of sizes ${t.shape[k] as number} and ${t.shape[j] as number}; a diagonal needs equal sizes`);
-    }
-  }));
   return scoped(() => {
     const keepOut = new Set(out);
     const cast32 = (t: Tensor): Tensor => (isFloat(t.dtype) ? t : cast(t, 'float32'));
