@@ -140,8 +140,13 @@ export function takeAlongAxis(x: Tensor, indices: Tensor, axis: number): Tensor 
       // flat position in xb of out[o, j, k]: (o·dim + idx)·inner + k; invalid indices become −1 (the gather refuses them)
       const i3 = reshape(ib, [outer, m, inner]);
       const be = x.backend.name;
-      const base = add(mul(reshape(arange(0, outer, 1, { dtype: 'int32', backend: be }), [outer, 1, 1]), dim * inner), reshape(arange(0, inner, 1, { dtype: 'int32', backend: be }), [1, 1, inner]));
-      const flat = where(logicalAnd(ge(i3, 0), lt(i3, dim)), add(mul(i3, inner), base), -1);
+      const ramp = (n: number, step: number, shape: number[]): Tensor => {
+        const r = reshape(arange(0, n, 1, { dtype: 'int32', backend: be }), shape);
+        return step === 1 ? r : mul(r, step);
+      };
+      let pos = inner === 1 ? i3 : add(mul(i3, inner), ramp(inner, 1, [1, 1, inner]));
+      if (outer > 1) pos = add(pos, ramp(outer, dim * inner, [outer, 1, 1]));
+      const flat = where(logicalAnd(ge(i3, 0), lt(i3, dim)), pos, -1);
       const picked = gather(reshape(xb, [xb.size]), reshape(flat, [flat.size]), 0);
       return reshape(picked, outShape);
     });
