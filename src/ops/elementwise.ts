@@ -6,9 +6,9 @@ import { apply, findBackend, record, scoped, type GradFn } from '../engine.js';
 import { fromArray } from '../tensor/creation.js';
 import { defineOp, type OpDef } from '../registry.js';
 import type { BinaryOp } from '../backends/interface.js';
-import type { Tensor, TensorLike } from '../tensor/tensor.js';
+import { Tensor, type TensorLike } from '../tensor/tensor.js';
 import { isFloat, type DType, type TypedArray } from '../tensor/dtype.js';
-import { checkDType, checkNumber, checkString } from '../validate.js';
+import { checkDType, checkNumber, checkString, fail } from '../validate.js';
 import { broadcastShapes, fmt } from '../tensor/shape.js';
 import { assertSameBackend, assertTensor, constant, operand, operands, releasingOnThrow, sumTo, unaryDef, unaryOp, withTemps, type Promotion } from './util.js';
 
@@ -303,14 +303,17 @@ export type ClipBound = number | Tensor | null | undefined;
 export function clip(x: TensorLike, lo?: ClipBound, hi?: ClipBound): Tensor {
   const bound = (v: ClipBound, arg: string): number | Tensor | null => {
     if (v === undefined || v === null) return null;
-    if (typeof v === 'number') return checkNumber('clip', arg, v, { infinite: true });
-    return assertTensor(v, 'clip', arg);
+    if (v instanceof Tensor) return assertTensor(v, 'clip', arg);
+    return checkNumber('clip', arg, v, { infinite: true });
   };
   const a = bound(lo, 'min');
   const b = bound(hi, 'max');
   if (a === null && b === null) throw new Error('clip: at least one of min and max must be given, got neither');
   if (typeof a === 'number' && typeof b === 'number' && !(a <= b)) throw new Error(`clip: min (${a}) must not exceed max (${b})`);
-  if (typeof x !== 'number') assertTensor(x, 'clip', 'x');
+  if (typeof x !== 'number') {
+    if (!(x instanceof Tensor)) fail('clip', 'x', 'a Tensor or a number', x);
+    assertTensor(x, 'clip', 'x');
+  }
   // broadcasting is checked here, so that the error names clip rather than an inner op
   let shape = typeof x === 'number' ? [] : x.shape;
   for (const [t, arg] of [[a, 'min'], [b, 'max']] as const) {

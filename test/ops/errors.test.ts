@@ -73,8 +73,8 @@ describe('errors', () => {
     expect(() => nb.clip(x)).toThrow(/^clip: at least one of min and max must be given, got neither/);
     expect(() => nb.clip(x, 2, 1)).toThrow(/^clip: min \(2\) must not exceed max \(1\)/);
     expect(() => nb.clip(x, NaN)).toThrow(/^clip: min must be a number, got NaN/);
-    expect(() => nb.clip(x, bad('1'))).toThrow(/^clip: min must be a Tensor, got string/);
+    expect(() => nb.clip(x, bad('1'))).toThrow(/^clip: min must be a number, got string "1"/);
     expect(() => nb.clip(x, undefined, nb.zeros([4]))).toThrow(/^clip: .*\[2,3\].*\[4\]/);
-    expect(() => nb.clip(bad(null), 0, 1)).toThrow(/^clip: x must be a Tensor/);
+    expect(() => nb.clip(bad(null), 0, 1)).toThrow(/^clip: x must be a Tensor or a number, got null/);
   });
 });
