@@ -148,9 +148,13 @@ defineOp({ name: 'einsum', kernels: [], grad: 'composite', family: F });
  * letters used once, in alphabetical order. Axes of size 1 broadcast. Operands share one dtype;
  * integer and bool operands compute in float32. Contracts operands left to right with matmul.
  */
-export function einsum(equation: string, ...operands: Tensor[]): Tensor {
+export function einsum(equation: string, ...operands: Tensor[]): Tensor;
+/** The operands as one array, like `torch.einsum(eq, [a, b])`. */
+export function einsum(equation: string, operands: readonly Tensor[]): Tensor;
+export function einsum(equation: string, ...args: (Tensor | readonly Tensor[])[]): Tensor {
   const op = 'einsum';
   checkString(op, 'equation', equation);
+  const operands = (args.length === 1 && Array.isArray(args[0]) ? args[0] : args) as readonly Tensor[];
   if (operands.length === 0) throw new Error(`einsum: needs at least one operand for "${equation}", got none`);
   operands.forEach((t, i) => assertTensor(t, op, `operands[${i}]`));
   const first = operands[0] as Tensor;

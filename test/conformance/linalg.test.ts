@@ -56,6 +56,7 @@ forEachBackend('linalg', () => {
       const b = rnd([3, 4], 931);
       close(nb.einsum('ij,jk->ik', a, b), nb.matmul(a, b));
       close(nb.einsum('ij,jk', a, b), nb.matmul(a, b));
+      close(nb.einsum('ij,jk', [a, b]), nb.matmul(a, b)); // operands as one array, like torch.einsum(eq, [a, b])
       close(nb.einsum('ij , jk -> ki', a, b), nb.transpose(nb.matmul(a, b)));
       const A = rnd([5, 2, 3], 932);
       const B = rnd([5, 3, 2], 933);
