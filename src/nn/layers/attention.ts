@@ -146,9 +146,9 @@ export class Attention extends Module<[query: Tensor, keys: Tensor, values?: Ten
     }
     const single = query.rank === 2;
     const Tq = single ? 1 : (query.shape[1] as number);
-    let q = this.input('query', query);
-    let k = this.input('keys', keys);
-    let val = vals === keys ? k : this.input('values', vals);
+    let q = castInput(this.dtype, 'query', query);
+    let k = castInput(this.dtype, 'keys', keys);
+    let val = vals === keys ? k : castInput(this.dtype, 'values', vals);
     if (single) q = ops.unsqueeze(q, 1);
     const allowed = mask === undefined || mask === null ? null : readMask(mask, B, Tq, Tk, single, query.shape, keys.shape);
     if (allowed) {
@@ -157,7 +157,7 @@ export class Attention extends Module<[query: Tensor, keys: Tensor, values?: Ten
       k = ops.where(used, k, 0);
       val = vals === keys ? k : ops.where(used, val, 0);
     }
-    let scores = this.scores(q, k, B, Tq, Tk);
+    let scores = scoresOf(this, q, k, B, Tq, Tk);
     if (this.scale) scores = ops.mul(scores, 1 / Math.sqrt(this.keyDim));
     let weights: Tensor;
     if (!allowed) weights = ops.softmax(scores, -1);
@@ -174,35 +174,6 @@ export class Attention extends Module<[query: Tensor, keys: Tensor, values?: Ten
       weights = ops.squeeze(weights, 1);
     }
     return [context, weights];
-  }
-
-  /** An input in the layer's dtype (integers and bools are cast; the other float dtype is an error). */
-  private input(arg: string, x: Tensor): Tensor {
-    if (x.dtype === this.dtype) return x;
-    if (x.dtype === 'float32' || x.dtype === 'float64') {
-      throw new Error(`attention: ${arg} is ${x.dtype} but the layer is ${this.dtype}: ${arg} is ${fmt(x.shape)}; cast it (x.cast('${this.dtype}')) or build the layer with { dtype: '${x.dtype}' }`);
-    }
-    return x.cast(this.dtype);
-  }
-
-  /** Scores [B, Tq, Tk] of q [B, Tq, Dq] against k [B, Tk, Dk]. */
-  private scores(q: Tensor, k: Tensor, B: number, Tq: number, Tk: number): Tensor {
-    switch (this.kind) {
-      case 'dot':
-        return ops.matmulT(q, k, false, true);
-      case 'general': {
-        const qw = ops.reshape(ops.matmul(ops.reshape(q, [B * Tq, this.queryDim]), this.weight as Tensor), [B, Tq, this.keyDim]);
-        return ops.matmulT(qw, k, false, true);
-      }
-      case 'additive': {
-        const H = this.hiddenDim as number;
-        const hq = ops.reshape(ops.matmul(ops.reshape(q, [B * Tq, this.queryDim]), this.queryWeight as Tensor), [B, Tq, 1, H]);
-        let hk = ops.reshape(ops.matmul(ops.reshape(k, [B * Tk, this.keyDim]), this.keyWeight as Tensor), [B, 1, Tk, H]);
-        if (this.biasVector) hk = ops.add(hk, this.biasVector);
-        const t = ops.tanh(ops.add(hq, hk));
-        return ops.reshape(ops.matmul(ops.reshape(t, [B * Tq * Tk, H]), ops.reshape(this.v as Tensor, [H, 1])), [B, Tq, Tk]);
-      }
-    }
   }
 
   override config(): LayerConfig {
@@ -223,6 +194,35 @@ registerLayer('Attention', (c) => {
   if (c.dtype === 'float32' || c.dtype === 'float64') o.dtype = c.dtype;
   return new Attention(o);
 });
+
+/** An input in the layer's dtype (integers and bools are cast; the other float dtype is an error). */
+function castInput(dtype: FloatDType, arg: string, x: Tensor): Tensor {
+  if (x.dtype === dtype) return x;
+  if (x.dtype === 'float32' || x.dtype === 'float64') {
+    throw new Error(`attention: ${arg} is ${x.dtype} but the layer is ${dtype}: ${arg} is ${fmt(x.shape)}; cast it (x.cast('${dtype}')) or build the layer with { dtype: '${x.dtype}' }`);
+  }
+  return x.cast(dtype);
+}
+
+/** Scores [B, Tq, Tk] of q [B, Tq, Dq] against k [B, Tk, Dk]. */
+function scoresOf(a: Attention, q: Tensor, k: Tensor, B: number, Tq: number, Tk: number): Tensor {
+  switch (a.kind) {
+    case 'dot':
+      return ops.matmulT(q, k, false, true);
+    case 'general': {
+      const qw = ops.reshape(ops.matmul(ops.reshape(q, [B * Tq, a.queryDim]), a.weight as Tensor), [B, Tq, a.keyDim]);
+      return ops.matmulT(qw, k, false, true);
+    }
+    case 'additive': {
+      const H = a.hiddenDim as number;
+      const hq = ops.reshape(ops.matmul(ops.reshape(q, [B * Tq, a.queryDim]), a.queryWeight as Tensor), [B, Tq, 1, H]);
+      let hk = ops.reshape(ops.matmul(ops.reshape(k, [B * Tk, a.keyDim]), a.keyWeight as Tensor), [B, 1, Tk, H]);
+      if (a.biasVector) hk = ops.add(hk, a.biasVector);
+      const t = ops.tanh(ops.add(hq, hk));
+      return ops.reshape(ops.matmul(ops.reshape(t, [B * Tq * Tk, H]), ops.reshape(a.v as Tensor, [H, 1])), [B, Tq, Tk]);
+    }
+  }
+}
 
 /** The allowed (query, key) pairs as flat booleans of `shape`, and which keys any query may use. */
 interface ReadMask {
