@@ -39,3 +39,5 @@ export {
 export type { Loss, LossOptions, Reduction, KlReduction, SoftmaxCrossEntropyOptions } from './losses.js';
 export { Perceptron, perceptron, mpNeuron, gates } from './perceptron.js';
 export type { PerceptronOptions, PerceptronFitOptions, PerceptronFitResult, ThresholdActivation } from './perceptron.js';
+export { Attention, attention } from './layers/attention.js';
+export type { AttentionKind, AttentionOptions, AttentionMask } from './layers/attention.js';

@@ -4,6 +4,15 @@
  * - `lineChart(series, opts)`: any curves (loss, accuracy, per-layer gradient norms; `logY`).
  * - `historyChart(history)`: the loss and accuracy curves of a `fit` history.
  * - `confusionMatrixChart(matrix, labels)`: a confusion matrix (`nb.train.metrics.confusionMatrix`) as a heat map.
+ * - `heatmap(matrix, { rowLabels, colLabels })`: any matrix (attention weights) as a heat map.
+ * - `embeddingPlot(weights, labels)`: embedding vectors projected to 2-D by PCA, labelled.
+ * - `pca(x)`, `symmetricEigen(m)`: principal components and the symmetric eigen solver behind them.
+ * - `gradientNormsThroughTime(layer, x)`, `gradientNormsChart(norms)`: ‖∂L/∂x_t‖ per time step of a recurrent layer.
  */
 export { lineChart, historyChart, niceTicks, escapeXml, confusionMatrixChart } from './chart.js';
 export type { Series, ChartOptions, HistoryLike } from './chart.js';
+export { heatmap, embeddingPlot } from './heatmap.js';
+export type { HeatmapOptions, EmbeddingPlotOptions } from './heatmap.js';
+export { pca, symmetricEigen } from './pca.js';
+export type { PCAResult, SymmetricEigen } from './pca.js';
+export { gradientNormsThroughTime, gradientNormsChart } from './gradients.js';

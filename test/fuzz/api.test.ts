@@ -219,6 +219,7 @@ function targets(): [string, Target[]][] {
     ['Vocabulary (chars)', methodsOf('Vocabulary', () => nb.data.text.vocabulary(['hello', 'world'], { level: 'char' }))],
     ['Vocabulary (words)', methodsOf('Vocabulary', () => nb.data.text.vocabulary(['the cat sat', 'the dog'], { level: 'word' }))],
     ['Conv3d', methodsOf('Conv3d', () => nb.nn.conv3d(1, 2, 2))],
+    ['Attention', methodsOf('Attention', () => nb.nn.attention({ kind: 'additive', queryDim: 3, keyDim: 2 }))],
     ['Adam', methodsOf('Adam', () => nb.optim.adam(1e-3))],
     ['SGD', methodsOf('SGD', () => nb.optim.sgd(0.1))],
   ];
