@@ -630,13 +630,14 @@ function tensorFrom(e: TensorEntry, payload: Uint8Array): Tensor {
 
 /** Throws unless the stored tensors are exactly the architecture's parameters, with their shapes. */
 function checkWeights(op: string, model: AnyModule, tensors: readonly TensorEntry[], file: string): void {
-  const own = new Map(model.namedParameters());
+  // Parameters and buffers (running statistics), as stateDict() lists them.
+  const own = new Map(Object.entries(model.stateDict()));
   const fail = (problem: string): never => {
     throw new ModelFileError(file, `the weights do not fit the architecture: ${problem}`, op);
   };
   tensors.forEach((e, i) => {
     const p = own.get(e.name);
-    if (!p) fail(`tensors[${i}] ('${e.name}') is not a parameter of the architecture (${model.typeName} has ${[...own.keys()].join(', ') || 'no parameters'})`);
+    if (!p) fail(`tensors[${i}] ('${e.name}') is not a parameter or buffer of the architecture (${model.typeName} has ${[...own.keys()].join(', ') || 'no parameters'})`);
     const ps = p!.shape;
     if (ps.length !== e.shape.length || ps.some((d, k) => d !== e.shape[k])) {
       fail(`tensors[${i}] ('${e.name}') has shape [${e.shape.join(',')}], the architecture's parameter has [${ps.join(',')}]`);
