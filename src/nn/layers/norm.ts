@@ -67,7 +67,7 @@ export class BatchNorm extends Module {
     const op = nd === 1 ? 'batchNorm1d' : 'batchNorm2d';
     checkPositiveInt(op, 'numFeatures', numFeatures);
     const o = checkOptions(op, opts, BN_KEYS);
-    this.eps = optNumber(op, 'eps', o.eps, 1e-5, { above: 0 });
+    this.eps = optNumber(op, 'eps', o.eps, 1e-5, { min: 0 });
     this.momentum = o.momentum === null ? null : optNumber(op, 'momentum', o.momentum, 0.1, { min: 0, max: 1 });
     this.affine = optBoolean(op, 'affine', o.affine, true);
     this.trackRunningStats = optBoolean(op, 'trackRunningStats', o.trackRunningStats, true);
@@ -209,7 +209,7 @@ export class LayerNorm extends Module {
     if (shape.length === 0 || !shape.every((d) => Number.isSafeInteger(d) && d >= 1)) fail(op, 'normalizedShape', 'a positive integer or a non-empty array of them', normalizedShape);
     this.normalizedShape = [...shape];
     const o = checkOptions(op, opts, ['eps', 'elementwiseAffine', 'dtype']);
-    this.eps = optNumber(op, 'eps', o.eps, 1e-5, { above: 0 });
+    this.eps = optNumber(op, 'eps', o.eps, 1e-5, { min: 0 });
     this.elementwiseAffine = optBoolean(op, 'elementwiseAffine', o.elementwiseAffine, true);
     const dtype = (this.dtype = optFloatDType(op, o.dtype));
     const s = this.normalizedShape;
