@@ -112,7 +112,7 @@ export class BatchNorm extends Module {
       const d = ops.sub(xx, mu);
       const v = ops.mean(ops.square(d), axes, true);
       y = ops.mul(d, ops.rsqrt(ops.add(v, this.eps)));
-      if (this.training && this.trackRunningStats) this.updateRunningStats(mu, v, n);
+      if (this.training && this.trackRunningStats) updateRunningStats(this, mu, v, n);
     } else {
       const rm = ops.reshape(this.runningMean as Tensor, bshape);
       const rv = ops.reshape(this.runningVar as Tensor, bshape);
@@ -120,25 +120,6 @@ export class BatchNorm extends Module {
     }
     if (this.weight && this.bias) y = ops.add(ops.mul(y, ops.reshape(this.weight, bshape)), ops.reshape(this.bias, bshape));
     return y;
-  }
-
-  /** running = (1 − f)·running + f·batch, with the unbiased batch variance; f = momentum or 1/batches. */
-  private updateRunningStats(mu: Tensor, biasedVar: Tensor, n: number): void {
-    const rm = this.runningMean as Tensor;
-    const rv = this.runningVar as Tensor;
-    const nbt = this.numBatchesTracked as Tensor;
-    noGrad(() =>
-      tidy(() => {
-        const count = Number(nbt.item()) + 1;
-        nbt.assign(full([], count, { dtype: 'int32', backend: nbt.backend.name }));
-        const f = this.momentum ?? 1 / count;
-        const C = this.numFeatures;
-        const m = ops.reshape(mu, [C]);
-        const v = ops.mul(ops.reshape(biasedVar, [C]), n / (n - 1));
-        rm.assign(ops.add(ops.mul(rm, 1 - f), ops.mul(m, f)));
-        rv.assign(ops.add(ops.mul(rv, 1 - f), ops.mul(v, f)));
-      }),
-    );
   }
 
   override config(): LayerConfig {
@@ -152,6 +133,25 @@ export class BatchNorm extends Module {
       dtype: this.dtype,
     };
   }
+}
+
+/** running = (1 − f)·running + f·batch, with the unbiased batch variance; f = momentum or 1/batches. */
+function updateRunningStats(bn: BatchNorm, mu: Tensor, biasedVar: Tensor, n: number): void {
+  const rm = bn.runningMean as Tensor;
+  const rv = bn.runningVar as Tensor;
+  const nbt = bn.numBatchesTracked as Tensor;
+  noGrad(() =>
+    tidy(() => {
+      const count = Number(nbt.item()) + 1;
+      nbt.assign(full([], count, { dtype: 'int32', backend: nbt.backend.name }));
+      const f = bn.momentum ?? 1 / count;
+      const C = bn.numFeatures;
+      const m = ops.reshape(mu, [C]);
+      const v = ops.mul(ops.reshape(biasedVar, [C]), n / (n - 1));
+      rm.assign(ops.add(ops.mul(rm, 1 - f), ops.mul(m, f)));
+      rv.assign(ops.add(ops.mul(rv, 1 - f), ops.mul(v, f)));
+    }),
+  );
 }
 
 const batchNormFrom = (nd: 1 | 2) => (c: LayerConfig): BatchNorm => {
