@@ -2,7 +2,7 @@
  * Conformance of batch norm, layer norm and upsample on every backend (cpu, wasm): the same
  * values as the float64 reference, and gradient checks (float32 on backends without float64).
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import * as nb from '../../src/index.js';
 import { forEachBackend } from '../conformance/backends.js';
 import { check, expectTensor, rnd } from '../conformance/helpers.js';
@@ -67,5 +67,29 @@ forEachBackend('normalization layers', (backend) => {
     expectTensor(m.runningMean!, Array.from(ref.stateDict().running_mean!.dataSync() as Float64Array), [2], 1e-5);
     expectTensor(m.runningVar!, Array.from(ref.stateDict().running_var!.dataSync() as Float64Array), [2], 1e-5);
     expect(m.numBatchesTracked!.item()).toBe(3);
+  });
+});
+
+describe('on wasm nothing falls back to the reference kernels', () => {
+  it.runIf(nb.backendNames().includes('wasm'))('batch norm, layer norm and upsample, forward and backward (float32)', () => {
+    const prev = nb.getBackend().name;
+    nb.setBackend('wasm');
+    try {
+      const be = nb.getBackend() as unknown as { viaReference: (...a: unknown[]) => unknown };
+      expect(typeof be.viaReference).toBe('function');
+      const spy = vi.spyOn(be, 'viaReference');
+      const model = nb.nn.sequential(
+        nb.nn.conv2d(1, 4, 3, { padding: 1 }), nb.nn.batchNorm2d(4), nb.nn.leakyRelu(0.2),
+        nb.nn.upsample(), nb.nn.upsample({ mode: 'bilinear' }), nb.nn.layerNorm([4, 24, 24]),
+        nb.nn.globalAvgPool2d(), nb.nn.linear(4, 6), nb.nn.batchNorm1d(6),
+      );
+      nb.tidy(() => nb.mean(model.call(nb.randn([3, 1, 6, 6]))).backward());
+      model.eval();
+      nb.tidy(() => void model.call(nb.randn([2, 1, 6, 6])));
+      expect(spy).not.toHaveBeenCalled();
+      spy.mockRestore();
+    } finally {
+      nb.setBackend(prev);
+    }
   });
 });
