@@ -14,6 +14,9 @@
  *       24     4  CRC-32 of the header and payload bytes
  *       28     4  reserved: zero (readers reject anything else, as the CRC does not cover them)
  *       32     H  header: { format, version, architecture, tensors: [{ name, dtype, shape, offset, byteLength }], metadata }
+ *                 (tensors: the model's stateDict(), parameters and buffers such as batch norm's
+ *                 running statistics alike; a model without buffers writes exactly what
+ *                 version 1 always wrote, so the format version is unchanged)
  *   32 + H     P  payload: each tensor's values, little-endian, starting on an 8-byte boundary
  */
 import { Module, type AnyModule, type LayerConfig, type JsonValue } from '../nn/module.js';
@@ -65,9 +68,9 @@ export interface WeightsHeader {
 
 /** What `nb.io.loadWeights` and `decodeWeights` report: the names only one side has. */
 export interface LoadWeightsResult {
-  /** The model's parameters the file stores no value for (these keep their values). */
+  /** The model's parameters and buffers the file stores no value for (these keep their values). */
   missing: string[];
-  /** The file's tensors the model has no parameter for (these are ignored). */
+  /** The file's tensors the model has no parameter or buffer for (these are ignored). */
   unexpected: string[];
 }
 
