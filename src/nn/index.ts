@@ -41,3 +41,7 @@ export { Perceptron, perceptron, mpNeuron, gates } from './perceptron.js';
 export type { PerceptronOptions, PerceptronFitOptions, PerceptronFitResult, ThresholdActivation } from './perceptron.js';
 export { Attention, attention } from './layers/attention.js';
 export type { AttentionKind, AttentionOptions, AttentionMask } from './layers/attention.js';
+export { BatchNorm, batchNorm1d, batchNorm2d, LayerNorm, layerNorm } from './layers/norm.js';
+export type { BatchNormOptions, LayerNormOptions } from './layers/norm.js';
+export { Upsample, upsample } from './layers/upsample.js';
+export type { UpsampleOptions, UpsampleMode } from './layers/upsample.js';

@@ -52,6 +52,13 @@ const CASES: Record<string, [() => nb.nn.AnyModule, number[], (() => nb.Tensor)?
   AdaptiveMaxPool1d: [[() => nb.nn.adaptiveMaxPool1d(4), [2, 2, 7]]],
   AdaptiveAvgPool2d: [[() => nb.nn.adaptiveAvgPool2d([2, 3]), img(2, 7)]],
   AdaptiveMaxPool2d: [[() => nb.nn.adaptiveMaxPool2d(3), img(2, 7)]],
+  BatchNorm1d: [
+    [() => nb.nn.batchNorm1d(3, { ...f64, eps: 1e-3, momentum: null }), [4, 3]],
+    [() => nb.nn.batchNorm1d(2, { ...f64, affine: false, momentum: 0.5 }), [3, 2, 5]],
+  ],
+  BatchNorm2d: [[() => nb.nn.batchNorm2d(2, { ...f64, trackRunningStats: false, eps: 0.1 }), img(2)]],
+  LayerNorm: [[() => nb.nn.layerNorm([3, 4], { ...f64, eps: 1e-3 }), [2, 3, 4]], [() => nb.nn.layerNorm(4, { ...f64, elementwiseAffine: false }), [2, 4]]],
+  Upsample: [[() => nb.nn.upsample({ scaleFactor: [2, 3], mode: 'bilinear' }), img(2, 3)], [() => nb.nn.upsample({ scaleFactor: 3 }), img(1, 2)]],
   GlobalAvgPool2d: [[() => nb.nn.globalAvgPool2d({ keepDims: true }), img(2)]],
   GlobalMaxPool2d: [[() => nb.nn.globalMaxPool2d(), img(2)]],
   Conv1d: [[() => nb.nn.conv1d(2, 4, 3, { ...f64, stride: 2, padding: [1, 2], dilation: 2, groups: 2, paddingMode: 'reflect', bias: false }), [2, 2, 9]]],
