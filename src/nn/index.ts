@@ -41,3 +41,5 @@ export { Perceptron, perceptron, mpNeuron, gates } from './perceptron.js';
 export type { PerceptronOptions, PerceptronFitOptions, PerceptronFitResult, ThresholdActivation } from './perceptron.js';
 export { Attention, attention } from './layers/attention.js';
 export type { AttentionKind, AttentionOptions, AttentionMask } from './layers/attention.js';
+export { greedyDecode, beamSearch } from './decode.js';
+export type { DecodeStep, DecodeOptions, GreedyOptions, BeamSearchOptions, Hypothesis } from './decode.js';
