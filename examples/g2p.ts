@@ -110,6 +110,7 @@ function trainModel(model: G2P): void {
         return loss.item();
       });
       n++;
+      if (!short && n % 200 === 0) console.log(`    batch ${n}: mean loss ${(total / n).toFixed(3)} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
     }
     console.log(`  epoch ${epoch + 1}: training loss ${(total / n).toFixed(3)} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   }
