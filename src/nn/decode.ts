@@ -7,7 +7,8 @@
  * `logProbs` the log-probabilities of the next token for each row, `[n, vocab]` (a Tensor or
  * rows of numbers). Beam search reorders the state's rows between steps (hypotheses are
  * dropped and duplicated): by default every Tensor found in the state (in arrays and plain
- * objects) is gathered along `batchAxis`; a custom `reorder(state, rows)` handles anything else.
+ * objects; an array is taken as a tuple such as `[h, c]`, not as rows) is gathered along
+ * `batchAxis`; a custom `reorder(state, rows)` handles anything else.
  *
  * Decoding records no gradient, and every tensor made during it is disposed at the end (the
  * caller's initial state is left alone).
@@ -35,7 +36,7 @@ export interface DecodeOptions<S> {
   reorder?: (state: S, rows: Int32Array) => S;
 }
 
-/** Options of `greedyDecode`. */
+/** Options of `greedyDecode` (which keeps every row in place, so it never calls `reorder`). */
 export interface GreedyOptions<S> extends DecodeOptions<S> {
   /** The number of sequences decoded together (the rows of the initial state; default 1). */
   batchSize?: number;

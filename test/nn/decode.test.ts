@@ -3,8 +3,9 @@ import * as nb from '../../src/index.js';
 
 // A hand-built decoder over tokens {0: <eos>, 1: A, 2: B}, start token 3. The next-token
 // distribution depends on the prefix, which the decoder keeps in its state (a [n, 1] tensor
-// holding the prefix as a base-4 number); `tokens` must be the prefix's last token, which checks
-// that the search reorders the state's rows with its hypotheses.
+// holding the prefix as a base-4 number, to which each step appends its token): a state whose
+// rows did not follow their hypotheses would give wrong probabilities, which the comparison with
+// every sequence enumerated exhaustively would catch.
 const EOS = 0;
 const BOS = 3;
 const TABLE: Record<string, number[]> = {
@@ -18,7 +19,7 @@ const decode = (code: number): string => {
   for (let c = code; c > 0; c = Math.floor(c / 4)) s = 'xAB'[c % 4] + s;
   return s;
 };
-/** The same decoder with a state that is simply the prefix code; tokens add the last token. */
+/** The decoder's step: appends each row's token to its prefix and gives the next-token log-probabilities. */
 function toyStep(tokens: Int32Array, state: nb.Tensor): [number[][], nb.Tensor] {
   const prev = Array.from(state.dataSync());
   const codes = prev.map((p, i) => (tokens[i] === BOS ? 0 : p * 4 + tokens[i]!));
