@@ -45,3 +45,5 @@ export { BatchNorm, batchNorm1d, batchNorm2d, LayerNorm, layerNorm } from './lay
 export type { BatchNormOptions, LayerNormOptions } from './layers/norm.js';
 export { Upsample, upsample } from './layers/upsample.js';
 export type { UpsampleOptions, UpsampleMode } from './layers/upsample.js';
+export { greedyDecode, beamSearch } from './decode.js';
+export type { DecodeStep, DecodeOptions, GreedyOptions, BeamSearchOptions, Hypothesis } from './decode.js';

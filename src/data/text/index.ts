@@ -14,3 +14,5 @@ export { pad, bucketBatches, split, lmWindows, bpttBatches } from './sequences.j
 export type { PadOptions, PaddedBatch, IdSequence, BucketOptions, SplitOptions, Splits, LmWindows, BpttOptions, BpttBatch, BpttBatches } from './sequences.js';
 export { names, spamAssassin, cmudict, sotu, sequentialMnist, SPAM_GROUPS } from './datasets.js';
 export type { NameEntry, SpamMessage, SpamGroup, SpamAssassinOptions, SpamAssassinData, CmudictEntry, CmudictOptions, CmudictData, SotuAddress } from './datasets.js';
+export { editDistance, phonemeErrorRate, wordErrorRate } from './error-rates.js';
+export type { TokenSeq } from './error-rates.js';
