@@ -162,7 +162,7 @@ export async function loop(data: Tensor | Batch | AnyIterable<Tensor | Batch>, s
     stopOnNaN,
   });
   const wasTraining = model?.training;
-  let names: string[] = [];
+  const names: string[] = [];
   let primary = 'loss';
   let warned = false;
   let epochData: EpochData | undefined;
@@ -191,10 +191,8 @@ export async function loop(data: Tensor | Batch | AnyIterable<Tensor | Batch>, s
         const out = inStep(op, where, () => tidy(() => lossesOf(op, step(batch.take(), info))));
         const values: Record<string, number> = {};
         for (const [k, v] of Object.entries(out)) values[k] = typeof v === 'number' ? v : await scalarOf(v);
-        if (names.length === 0) {
-          names = Object.keys(values);
-          primary = 'loss' in values ? 'loss' : names[0]!;
-        }
+        if (names.length === 0) primary = 'loss' in values ? 'loss' : Object.keys(values)[0]!;
+        for (const k of Object.keys(values)) if (!names.includes(k)) names.push(k);
         const size = batch.size;
         seen += size;
         for (const [k, v] of Object.entries(values)) sums[k] = (sums[k] ?? 0) + v * size;
