@@ -216,13 +216,13 @@ async function writeOutputs(dir: string, model: nb.nn.Module, r: AutoencoderResu
   const n = Math.min(16, testX.shape[0]!);
   const clean = nb.slice(testX, [0], [n]);
   if (r.model !== 'stacked-ae') {
-    // rows of 16: inputs (noisy ones for the denoising model), outputs, clean originals
+    // rows of 16: (noisy inputs for the denoising model,) outputs, clean originals
     const inputs = noisy ? [nb.slice(noisy.masking, [0], [n]), nb.slice(noisy.gaussian, [0], [n])] : [clean];
     const rows: Tensor[] = [];
-    for (const inp of inputs) rows.push(inp, nb.train.predict(model, inp).reshape([n, 1, 28, 28]), clean);
+    for (const inp of inputs) rows.push(...(noisy ? [inp] : []), nb.tidy(() => nb.train.predict(model, inp).reshape([n, 1, 28, 28])), clean);
     const all = nb.concat(rows, 0);
     await write('reconstructions.png', pngGrid(await all.data() as Float32Array, rows.length * n, 28, 28, { nrow: n, normalize: false }));
-    nb.dispose([all, ...rows.filter((t, i) => i % 3 === 1), ...(noisy ? inputs : [])]);
+    nb.dispose([all, ...rows.filter((t) => t !== clean)]);
   }
   clean.dispose();
   if (firstWeights) {
