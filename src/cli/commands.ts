@@ -6,6 +6,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { JsonValue } from '../nn/module.js';
 import { nodeBuiltin } from '../io/node.js';
 import { GATE_NAMES, gatesData, modelSpec, optimizerByName, xorData, type DataKind, type ModelSpec } from './models.js';
+import { trainAutoencoder, type AutoencoderKind, type AutoencoderResult } from './autoencoders.js';
 
 export interface TrainArgs {
   epochs?: number;
@@ -50,6 +51,8 @@ export interface TrainResult {
   samplesPerSecond: number;
   stopReason: string | null;
   out: string | null;
+  /** Autoencoders: their own figures (test MSE, denoising, stacked-vs-random accuracies). */
+  autoencoder?: AutoencoderResult;
 }
 
 interface Output {
@@ -108,6 +111,7 @@ export async function train(modelName: string, args: TrainArgs = {}): Promise<Tr
   const lrDecay = args.lrDecay ?? spec.defaults.lrDecay;
   if (!(Number.isFinite(lrDecay) && lrDecay >= 0)) throw new Error(`--lr-decay must be a number ≥ 0, got ${lrDecay}`);
   const optName = args.optimizer ?? spec.defaults.optimizer;
+  if (spec.task === 'autoencoder') return trainAutoencoderCommand(spec, args, { epochs, batchSize, lr, seed, optName, lrDecay });
   if (spec.data === 'gates' && optName !== 'perceptron') throw new Error(`the gates model learns with the perceptron rule; --optimizer ${optName} does not apply`);
   if (spec.data !== 'gates' && optName === 'perceptron') throw new Error(`--optimizer perceptron only applies to the gates model`);
   const optimizer = spec.data === 'gates' ? null : optimizerByName(optName, lr);
@@ -166,6 +170,35 @@ export async function train(modelName: string, args: TrainArgs = {}): Promise<Tr
     model.dispose();
     nb.dispose(data);
   }
+  if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  return result;
+}
+
+/** `nabla train autoencoder|stacked-ae|denoising-ae|conv-ae`: trainAutoencoder, its figures printed. */
+async function trainAutoencoderCommand(spec: ModelSpec, args: TrainArgs, d: { epochs: number; batchSize: number; lr: number; seed: number; optName: string; lrDecay: number }): Promise<TrainResult> {
+  if (d.optName !== 'adam' || d.lrDecay !== 0) throw new Error(`${spec.name} trains with Adam at a constant learning rate; --optimizer and --lr-decay do not apply`);
+  const io = output(args);
+  io.say(`nabla · ${spec.name}: ${spec.description}`);
+  io.say(`  MNIST · backend ${nb.getBackend().name} · adam lr ${d.lr} · batch ${d.batchSize} · ${d.epochs} epoch${d.epochs > 1 ? 's' : ''} · seed ${d.seed}`);
+  const r = await trainAutoencoder(spec.name as AutoencoderKind, {
+    epochs: d.epochs, batchSize: d.batchSize, lr: d.lr, seed: d.seed, limit: args.limit, testLimit: args.testLimit, out: args.out,
+    verbose: args.quiet ? 0 : 1, log: args.json ? io.progress : undefined,
+  });
+  const st = r.stacked;
+  const result: TrainResult = {
+    model: spec.name, backend: r.backend, optimizer: 'adam', lr: d.lr, lrDecay: 0, batchSize: d.batchSize, seed: d.seed, epochs: d.epochs,
+    trainSamples: r.trainSamples, testSamples: r.testSamples, trainAccuracy: null, trainLoss: null,
+    testAccuracy: st ? st.pretrainedAccuracy : NaN, testLoss: st ? NaN : r.testMse,
+    seconds: round(r.seconds, 3), samplesPerSecond: 0, stopReason: null, out: args.out ?? null, autoencoder: r,
+  };
+  if (st) io.say(`test accuracy after fine-tuning on ${st.labelled} labelled images: pre-trained ${pct(st.pretrainedAccuracy)} · random initialisation ${pct(st.randomAccuracy)}`);
+  else io.say(`test reconstruction MSE ${r.testMse.toFixed(5)} per pixel on ${r.testSamples} images`);
+  if (r.denoising) {
+    const n = r.denoising;
+    io.say(`  denoising, MSE to the clean image: masking noise ${n.masking.input.toFixed(4)} (input) → ${n.masking.output.toFixed(4)} (output) · Gaussian noise ${n.gaussian.input.toFixed(4)} → ${n.gaussian.output.toFixed(4)}`);
+  }
+  io.say(`  ${r.seconds.toFixed(1)} s`);
+  if (args.out) io.say(`saved ${r.files.join(', ')} and ${args.out}/metrics.json`);
   if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   return result;
 }

@@ -9,6 +9,10 @@ import * as nn from '../nn/index.js';
 import * as optim from '../optim/index.js';
 import { tensor } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { AE_DEFAULTS, convAutoencoder, denseAutoencoder, stackedClassifier } from './autoencoders.js';
+
+export { AUTOENCODERS, AE_DEFAULTS, convAutoencoder, corrupt, denseAutoencoder, pngGrid, reconstructionMse, stackedClassifier, trainAutoencoder } from './autoencoders.js';
+export type { AutoencoderKind, AutoencoderOptions, AutoencoderResult } from './autoencoders.js';
 
 /** Which data a model trains on. */
 export type DataKind = 'mnist' | 'gates' | 'xor';
@@ -28,6 +32,8 @@ export interface ModelSpec {
   readonly defaults: { epochs: number; batchSize: number; lr: number; optimizer: string; lrDecay: number };
   /** The test accuracy the examples reach (for docs and checks). */
   readonly target?: number;
+  /** 'autoencoder': trained by `trainAutoencoder` (src/cli/autoencoders.ts) instead of `fit`. */
+  readonly task?: 'autoencoder';
 }
 
 /** softmax regression, the lectures' TensorFlow example: 784 → 10, plain gradient descent. */
@@ -146,6 +152,43 @@ export const MODELS: Readonly<Record<string, ModelSpec>> = {
     build: lenet5Classic,
     defaults: { epochs: 10, batchSize: 64, lr: 1e-3, optimizer: 'adam', lrDecay: 0.2 },
     target: 0.985,
+  },
+  // autoencoders (unsupervised; `task: 'autoencoder'` trains them with trainAutoencoder)
+  autoencoder: {
+    name: 'autoencoder',
+    description: 'dense autoencoder 784-256-64-256-784, ReLU, sigmoid output, MSE; pictures of reconstructions and first-layer features',
+    data: 'mnist',
+    inputShape: [1, 28, 28],
+    build: denseAutoencoder,
+    defaults: { ...AE_DEFAULTS.autoencoder, optimizer: 'adam', lrDecay: 0 },
+    task: 'autoencoder',
+  },
+  'stacked-ae': {
+    name: 'stacked-ae',
+    description: 'stacked autoencoder 784-256-64 pre-trained greedily layer by layer, fine-tuned on 1,000 labels vs random initialisation',
+    data: 'mnist',
+    inputShape: [1, 28, 28],
+    build: stackedClassifier,
+    defaults: { ...AE_DEFAULTS['stacked-ae'], optimizer: 'adam', lrDecay: 0 },
+    task: 'autoencoder',
+  },
+  'denoising-ae': {
+    name: 'denoising-ae',
+    description: 'denoising autoencoder 784-256-64-256-784 trained on masking and Gaussian noise',
+    data: 'mnist',
+    inputShape: [1, 28, 28],
+    build: denseAutoencoder,
+    defaults: { ...AE_DEFAULTS['denoising-ae'], optimizer: 'adam', lrDecay: 0 },
+    task: 'autoencoder',
+  },
+  'conv-ae': {
+    name: 'conv-ae',
+    description: 'convolutional autoencoder: two stride-2 convolutions down to 32x7x7, two transposed convolutions up',
+    data: 'mnist',
+    inputShape: [1, 28, 28],
+    build: convAutoencoder,
+    defaults: { ...AE_DEFAULTS['conv-ae'], optimizer: 'adam', lrDecay: 0 },
+    task: 'autoencoder',
   },
 };
 

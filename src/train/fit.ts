@@ -16,12 +16,13 @@ import { square } from '../ops/elementwise.js';
 import { concat, slice } from '../ops/shape.js';
 import { crossEntropy, firstBadLabel, labelError, softmaxCrossEntropy } from '../nn/losses.js';
 import { adam } from '../optim/index.js';
-import { batchIndices, numSamples, takeRows, type BatchOptions } from '../data/batch.js';
+import { batchIndices, numSamples, takeRows } from '../data/batch.js';
 import { isIterable, type AnyIterable } from '../data/stream.js';
-import { checkVerbosity, createProgress, fmtMetric, type Verbosity } from './progress.js';
-import { checkCallback, checkSchedule, lrScheduler, type Callback, type TrainContext } from './callbacks.js';
+import { checkVerbosity, createProgress, type Verbosity } from './progress.js';
+import { checkCallback, checkSchedule, lrScheduler, type Callback } from './callbacks.js';
+import { arrayEpoch, epochLine, inStep, scalarOf, setTraining, streamEpoch, TrainRun, type EpochData } from './run.js';
 import type { LRSchedule } from '../optim/schedules.js';
-import type { BatchLogs, Data, EpochLogs, History, LossFn, Model, NaNStop, OptimizerLike } from './types.js';
+import type { BatchLogs, Data, EpochLogs, History, LossFn, Model, OptimizerLike } from './types.js';
 import { checkArrayOf, checkFunction, checkInt, checkNumber, checkOptions, fail, optBoolean, optInt, optNumber } from '../validate.js';
 import { tensorArg } from '../nn/checks.js';
 import { accuracy as accuracyMetric, type Metric, type MetricSpec } from './metrics.js';
@@ -218,29 +219,6 @@ function classLabels(lossFn: LossFn, wantAcc: boolean): boolean {
 }
 
 /**
- * Runs one step of a loop; an Error from inside it (the model, the loss, a shape mismatch) gets
- * `<op>: <where>: ` in front of its message, so it names the function called and the batch.
- */
-function inStep<T>(op: string, where: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof Error && !e.message.startsWith(`${op}:`)) e.message = `${op}: ${where}: ${e.message}`;
-    throw e;
-  }
-}
-
-async function scalarOf(t: Tensor): Promise<number> {
-  const v = (await t.data())[0] as number;
-  t.dispose();
-  return v;
-}
-
-function setTraining(model: Model, mode: boolean): void {
-  model.train?.(mode);
-}
-
-/**
  * A batch on the model's backend: data loaded before `nb.setBackend` (or on purpose elsewhere)
  * is copied batch by batch to the backend the parameters live on.
  */
@@ -295,7 +273,8 @@ export async function fit(model: Model, data: Data | AnyIterable<Data>, opts: Fi
   const callbacks = [...(schedule ? [lrScheduler(schedule)] : []), ...userCallbacks];
   const wasTraining = model.training;
 
-  const history: History = { epochs: [], metrics: {}, stepLoss: [], seconds: 0 };
+  const run = new TrainRun(op, { model: () => model, optimizer: () => optimizer, epochs, callbacks, progress, stopOnNaN });
+  const history = run.history;
   if (recordGradNorms) {
     history.gradNorms = { layers: {}, parameters: {} };
     for (const [name] of named) {
@@ -303,49 +282,32 @@ export async function fit(model: Model, data: Data | AnyIterable<Data>, opts: Fi
       history.gradNorms.layers[layerOf(name)] = [];
     }
   }
-  let stopReason: string | undefined;
-  let nanStop: NaNStop | undefined;
-  const ctx: TrainContext = {
-    model,
-    optimizer,
-    epochs,
-    history,
-    get nanStop() {
-      return nanStop;
-    },
-    stop(reason: string) {
-      stopReason ??= reason;
-    },
-    log(message: string) {
-      progress.message(message);
-    },
-  };
-  const t0 = performance.now();
   let epochData: EpochData | undefined;
   let lastBatches = 0;
   for (const p of params) p.zeroGrad();
   try {
-    for (const cb of callbacks) await cb.onTrainBegin?.(ctx);
-    for (let epoch = 0; epoch < epochs && stopReason === undefined; epoch++) {
-      for (const cb of callbacks) await cb.onEpochBegin?.(epoch, ctx);
+    await run.begin();
+    for (let epoch = 0; epoch < epochs && !run.stopped; epoch++) {
+      await run.epochBegin(epoch);
       const lr = optimizer.lr;
       const tEpoch = performance.now();
       await epochData?.close();
-      epochData = stream ? streamEpoch(op, stream, epoch) : arrayEpoch(arrays as Data, n, { batchSize, shuffle, random: rng });
+      epochData = stream ? streamEpoch(op, stream, epoch, (d, name) => (checkData(op, d, name), d as Data)) : arrayEpoch(arrays as Data, n, { batchSize, shuffle, random: rng });
       const planned = epochData.batches ?? lastBatches;
-      progress.epochBegin(epoch, epochs, planned);
+      run.barBegin(epoch, planned);
       setTraining(model, true);
       let lossSum = 0;
       let seen = 0;
       for (const m of metrics) m.reset();
       let b = 0;
-      for (; stopReason === undefined; b++) {
+      for (; !run.stopped; b++) {
         const batch = await epochData.next(b);
         if (!batch) break;
-        for (const cb of callbacks) await cb.onBatchBegin?.(b, history.stepLoss.length, ctx);
+        await run.batchBegin(b);
         const step = inStep(op, `epoch ${epoch + 1}, batch ${b + 1}`, () => tidy(() => {
-          const xb = onModelBackend(batch.x(), model);
-          const yb = onModelBackend(batch.y(), model);
+          const taken = batch.take();
+          const xb = onModelBackend(taken.x, model);
+          const yb = onModelBackend(taken.y as Tensor, model);
           const pred = callModel(op, model, xb);
           if (labelSets) {
             // before the first step changes anything
@@ -379,122 +341,31 @@ export async function fit(model: Model, data: Data | AnyIterable<Data>, opts: Fi
           for (const [layer, sq] of layerSq) history.gradNorms.layers[layer]!.push(Math.sqrt(sq));
         }
         const size = batch.size;
-        history.stepLoss.push(lossValue);
         lossSum += lossValue * size;
         seen += size;
         const logs: BatchLogs = { batch: b, size, loss: lossValue };
         if (acc) logs.accuracy = (acc.correct - correctBefore) / size;
-        progress.batchEnd({ batch: b, batches: planned, loss: lossSum / seen, accuracy: acc?.result(), metrics: () => runningMetrics(metrics) });
-        if (stopOnNaN && !Number.isFinite(lossValue) && nanStop === undefined) {
-          nanStop = { epoch, batch: b, step: history.stepLoss.length - 1, loss: lossValue };
-          history.nanStop = nanStop;
-          ctx.stop(nanMessage(nanStop, history));
-        }
-        for (const cb of callbacks) await cb.onBatchEnd?.(logs, ctx);
+        await run.batchEnd(epoch, logs, { batch: b, batches: planned, loss: lossSum / seen, accuracy: acc?.result(), metrics: () => runningMetrics(metrics) });
       }
       const trainSeconds = (performance.now() - tEpoch) / 1000;
       const logs: EpochLogs = { epoch, loss: lossSum / Math.max(seen, 1), lr, seconds: 0, samplesPerSecond: seen / Math.max(trainSeconds, 1e-9), samples: seen };
       if (seen > 0) for (const m of metrics) logs[m.name] = m.result();
       // no validation of a model that has just produced a NaN loss: its weights are not worth it
-      if (o.validation && epochData.complete(seen) && nanStop === undefined) {
+      if (o.validation && epochData.complete(seen) && run.nan === undefined) {
         const v = await evaluateWith(op, model, o.validation, { batchSize: validationBatchSize, lossFn, metrics, labels: null, where: `epoch ${epoch + 1}, validation ` });
         logs.val_loss = v.loss;
         for (const m of metrics) logs[`val_${m.name}`] = v[m.name];
       }
       logs.seconds = (performance.now() - tEpoch) / 1000;
-      history.epochs.push(logs);
-      for (const [k, v] of Object.entries(logs)) if (k !== 'epoch' && v !== undefined) (history.metrics[k] ??= []).push(v);
       lastBatches = epochData.batches ?? b;
-      progress.epochEnd(epochLine(logs, epochs, lastBatches, metrics.map((m) => m.name)));
-      for (const cb of callbacks) await cb.onEpochEnd?.(logs, ctx);
+      await run.epochEnd(logs, epochLine(logs, epochs, lastBatches, metrics.map((m) => m.name)));
     }
   } finally {
     await epochData?.close();
     setTraining(model, wasTraining ?? true);
-    progress.close();
+    run.close();
   }
-  history.seconds = (performance.now() - t0) / 1000;
-  if (stopReason !== undefined) {
-    history.stopReason = stopReason;
-    progress.message(stopReason);
-  }
-  for (const cb of callbacks) await cb.onTrainEnd?.(history, ctx);
-  return history;
-}
-
-/**
- * One epoch's batches, whatever the data: `x()` and `y()` are called inside the step's `tidy`.
- * `next(b)` gives batch b (0-based) or null at the end; `batches` is the count when known ahead;
- * `complete(seen)` says whether the whole epoch ran; `close()` releases what is left.
- */
-interface EpochData {
-  readonly batches: number | undefined;
-  next(b: number): Promise<{ x(): Tensor; y(): Tensor; size: number } | null>;
-  complete(seen: number): boolean;
-  close(): Promise<void>;
-}
-
-/** Tensors `{ x, y }` in memory: (shuffled) index batches, their rows taken inside the step. */
-function arrayEpoch(data: Data, n: number, opts: BatchOptions): EpochData {
-  const plan = batchIndices(n, opts);
-  return {
-    batches: plan.length,
-    next: (b) => {
-      const idx = plan[b];
-      return Promise.resolve(idx ? { x: () => takeRows(data.x, idx), y: () => takeRows(data.y, idx), size: idx.length } : null);
-    },
-    complete: (seen) => seen === n,
-    close: () => Promise.resolve(),
-  };
-}
-
-/**
- * An iterable (sync or async) of `{ x, y }` batches, iterated afresh every epoch. Each batch
- * belongs to `fit`, which disposes it when the next one is asked for (or at the end) — except
- * when the iterable is an Array: a list of batches in memory is the caller's, reused every epoch.
- */
-function streamEpoch(op: string, source: AnyIterable<Data>, epoch: number): EpochData {
-  const asyncIt = (source as AsyncIterable<Data>)[Symbol.asyncIterator];
-  const it: AsyncIterator<Data> | Iterator<Data> = typeof asyncIt === 'function' ? asyncIt.call(source) : (source as Iterable<Data>)[Symbol.iterator]();
-  const owns = !Array.isArray(source);
-  let current: Data | null = null;
-  let exhausted = false;
-  const release = (): void => {
-    if (current && owns) {
-      current.x.dispose();
-      current.y.dispose();
-    }
-    current = null;
-  };
-  return {
-    batches: Array.isArray(source) ? source.length : undefined,
-    async next(b) {
-      release();
-      const r = await it.next();
-      if (r.done) {
-        exhausted = true;
-        if (b === 0) {
-          throw new Error(epoch === 0
-            ? `${op}: data gave no batches`
-            : `${op}: data gave no batches in epoch ${epoch + 1}: a generator runs once; pass an iterable that starts over when iterated again (an object with [Symbol.asyncIterator]() or [Symbol.iterator]() making a new generator, as nb.data.shuffleBuffer and nb.data.prefetch return)`);
-        }
-        return null;
-      }
-      const d: unknown = r.value;
-      checkData(op, d, `data[${b}]`);
-      current = d as Data;
-      const cur = current;
-      return { x: () => cur.x, y: () => cur.y, size: numSamples(cur.x) };
-    },
-    complete: () => exhausted,
-    async close() {
-      release();
-      if (!exhausted) {
-        exhausted = true;
-        await it.return?.();
-      }
-    },
-  };
+  return run.end();
 }
 
 /**
@@ -523,44 +394,6 @@ async function fitWithSplit(model: Model, data: Data | AnyIterable<Data>, opts: 
   }
 }
 
-/**
- * The NaN stop message: where it happened, and — when a modelCheckpoint runs — the last
- * checkpoint written before it (every one written holds finite weights), also kept in
- * `history.lastGoodCheckpoint`.
- */
-function nanMessage(s: NaNStop, history: History): string {
-  const what = Number.isNaN(s.loss) ? 'NaN' : String(s.loss);
-  let msg = `stopped: the loss became ${what} at epoch ${s.epoch + 1}, batch ${s.batch + 1}; try a smaller learning rate`;
-  if (history.checkpoints) {
-    const last = history.checkpoints.at(-1);
-    if (last) {
-      history.lastGoodCheckpoint = { ...last };
-      msg += `; the last good checkpoint is ${last.path} (epoch ${last.epoch + 1})`;
-    } else {
-      msg += '; no checkpoint was saved before it';
-    }
-  }
-  return msg;
-}
-
-function epochLine(l: EpochLogs, epochs: number, batches: number, metrics: readonly string[]): string {
-  const w = String(epochs).length;
-  const parts = [
-    `epoch ${String(l.epoch + 1).padStart(w)}/${epochs}`,
-    `${batches} batches`,
-    `${l.seconds.toFixed(1)}s`,
-    `${Math.round(l.samplesPerSecond)} samples/s`,
-    `loss ${fmtMetric(l.loss)}`,
-  ];
-  for (const k of ['', 'val_']) {
-    if (k && l.val_loss !== undefined) parts.push(`val_loss ${fmtMetric(l.val_loss)}`);
-    for (const m of metrics) {
-      const v = l[k + m];
-      if (v !== undefined) parts.push(`${k}${m} ${fmtMetric(v)}`);
-    }
-  }
-  return parts.join(' · ');
-}
 
 /** The mean loss (and accuracy) of `model` on `data`, in batches, without gradients, in eval mode. */
 export async function evaluate(model: Model, data: Data, opts: EvaluateOptions = {}): Promise<Evaluation> {

@@ -66,6 +66,8 @@ export interface BatchLogs {
   size: number;
   loss: number;
   accuracy?: number;
+  /** `loop`: every loss the step returned, by name. */
+  [metric: string]: number | undefined;
 }
 
 /** Where a NaN (or infinite) loss stopped `fit`; indices are 0-based. */
