@@ -221,56 +221,15 @@ async function writeOutputs(dir: string, model: nb.nn.Module, r: AutoencoderResu
     const rows: Tensor[] = [];
     for (const inp of inputs) rows.push(...(noisy ? [inp] : []), nb.tidy(() => nb.train.predict(model, inp).reshape([n, 1, 28, 28])), clean);
     const all = nb.concat(rows, 0);
-    await write('reconstructions.png', pngGrid(await all.data() as Float32Array, rows.length * n, 28, 28, { nrow: n, normalize: false }));
+    await write('reconstructions.png', nb.viz.imageGrid(all.reshape([rows.length * n, 1, 28, 28]), { nrow: n, padValue: 1 }));
     nb.dispose([all, ...rows.filter((t) => t !== clean)]);
   }
   clean.dispose();
   if (firstWeights) {
     // the first layer's weights [784, H]: one 28×28 picture per hidden unit (the first 64)
     const k = Math.min(64, firstWeights.shape[1]!);
-    const feats = nb.tidy(() => nb.transpose(nb.slice(firstWeights, [0, 0], [784, k])).mul(1));
-    await write('features.png', pngGrid(await feats.data() as Float32Array, k, 28, 28, { nrow: 8, normalize: true }));
+    const feats = nb.tidy(() => nb.transpose(nb.slice(firstWeights, [0, 0], [784, k])).reshape([k, 1, 28, 28]));
+    await write('features.png', nb.viz.imageGrid(feats, { nrow: 8, padValue: 1, normalize: true, scaleEach: true }));
     feats.dispose();
   }
-}
-
-/**
- * A grid of grey images as PNG bytes (pngjs): `count` images of h×w values, `nrow` per row, a
- * 2-pixel border; values in [0, 1], or each image rescaled to its own min..max with `normalize`.
- */
-export function pngGrid(values: ArrayLike<number>, count: number, h: number, w: number, o: { nrow: number; normalize: boolean }): Uint8Array {
-  const pad = 2;
-  const cols = Math.min(o.nrow, count);
-  const rows = Math.ceil(count / o.nrow);
-  const W = cols * (w + pad) + pad;
-  const H = rows * (h + pad) + pad;
-  const req = nodeBuiltin('node:module', 'pngGrid').createRequire(import.meta.url);
-  const { PNG } = req('pngjs') as { PNG: { sync: { write(png: { width: number; height: number; data: Uint8Array }): Uint8Array } } & (new (o: { width: number; height: number }) => { width: number; height: number; data: Uint8Array }) };
-  const png = new PNG({ width: W, height: H });
-  png.data.fill(255);
-  for (let i = 0; i < count; i++) {
-    let lo = 0;
-    let hi = 1;
-    if (o.normalize) {
-      lo = Infinity;
-      hi = -Infinity;
-      for (let j = 0; j < h * w; j++) {
-        const v = values[i * h * w + j]!;
-        lo = Math.min(lo, v);
-        hi = Math.max(hi, v);
-      }
-    }
-    const ox = pad + (i % o.nrow) * (w + pad);
-    const oy = pad + Math.floor(i / o.nrow) * (h + pad);
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        const v = (values[i * h * w + y * w + x]! - lo) / (hi - lo || 1);
-        const g = Math.round(255 * Math.min(1, Math.max(0, v)));
-        const p = ((oy + y) * W + ox + x) * 4;
-        png.data[p] = png.data[p + 1] = png.data[p + 2] = g;
-        png.data[p + 3] = 255;
-      }
-    }
-  }
-  return PNG.sync.write(png);
 }

@@ -11,7 +11,7 @@ import { tensor } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { AE_DEFAULTS, convAutoencoder, denseAutoencoder, stackedClassifier } from './autoencoders.js';
 
-export { AUTOENCODERS, AE_DEFAULTS, convAutoencoder, corrupt, denseAutoencoder, pngGrid, reconstructionMse, stackedClassifier, trainAutoencoder } from './autoencoders.js';
+export { AUTOENCODERS, AE_DEFAULTS, convAutoencoder, corrupt, denseAutoencoder, reconstructionMse, stackedClassifier, trainAutoencoder } from './autoencoders.js';
 export type { AutoencoderKind, AutoencoderOptions, AutoencoderResult } from './autoencoders.js';
 
 /** Which data a model trains on. */

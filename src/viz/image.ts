@@ -24,6 +24,8 @@ export interface ImageGridOptions {
   normalize?: boolean;
   /** [low, high] mapped to black and white when normalizing (values outside are clipped); implies normalize. */
   range?: readonly [number, number];
+  /** With `normalize` and no `range`: scale each image by its own minimum and maximum (torchvision's `scale_each`; default false). */
+  scaleEach?: boolean;
 }
 
 /** RGBA pixels, row by row (what `new ImageData(data, width, height)` takes). */
@@ -37,7 +39,7 @@ interface Resolved {
   nrow: number;
   padding: number;
   padValue: number;
-  range: [number, number] | null | 'auto';
+  range: [number, number] | null | 'auto' | 'each';
 }
 
 function resolve(op: string, images: unknown, opts: ImageGridOptions | undefined): Resolved {
@@ -47,7 +49,7 @@ function resolve(op: string, images: unknown, opts: ImageGridOptions | undefined
     throw new Error(`${op}: images must be a batch of images [N, C, H, W] with C = 1 (grey) or 3 (RGB), got ${fmt(images.shape)}`);
   }
   if (images.size === 0) throw new Error(`${op}: images ${fmt(images.shape)} holds no pixels`);
-  const o = checkOptions(op, opts, ['nrow', 'padding', 'padValue', 'normalize', 'range']);
+  const o = checkOptions(op, opts, ['nrow', 'padding', 'padValue', 'normalize', 'range', 'scaleEach']);
   const nrow = optInt(op, 'nrow', o.nrow, 8, { min: 1 });
   const padding = optInt(op, 'padding', o.padding, 2, { min: 0, max: 1024 });
   const padValue = optNumber(op, 'padValue', o.padValue, 0, { min: 0, max: 1 });
@@ -62,30 +64,35 @@ function resolve(op: string, images: unknown, opts: ImageGridOptions | undefined
     if (normalize === false) throw new Error(`${op}: range [${lo}, ${hi}] is given but normalize is false; drop one of them`);
     range = [lo, hi];
   }
+  if (o.scaleEach !== undefined && checkBoolean(op, 'scaleEach', o.scaleEach)) {
+    if (range !== 'auto') throw new Error(`${op}: scaleEach needs normalize: true and no range`);
+    range = 'each';
+  }
   return { nrow, padding, padValue, range };
+}
+
+/** The minimum and maximum of v[start..end); a constant (or all-NaN) stretch maps to black. */
+function minMax(v: ArrayLike<number | boolean>, start: number, end: number): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = start; i < end; i++) {
+    const x = Number(v[i]);
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+  }
+  if (hi > lo) return [lo, hi];
+  return Number.isFinite(lo) ? [lo, lo + 1] : [0, 1];
 }
 
 /** The grid's RGBA pixels for checked arguments. */
 function pixels(images: Tensor, o: Resolved): ImagePixels {
   const [N, C, H, W] = images.shape as [number, number, number, number];
   const v = images.dataSync() as ArrayLike<number | boolean>;
-  let lo = 0;
-  let hi = 1;
-  if (o.range === 'auto') {
-    lo = Infinity;
-    hi = -Infinity;
-    for (let i = 0; i < v.length; i++) {
-      const x = Number(v[i]);
-      if (x < lo) lo = x;
-      if (x > hi) hi = x;
-    }
-    if (!(hi > lo)) {
-      // a constant (or all-NaN) batch: show it as black
-      hi = Number.isFinite(lo) ? lo + 1 : 1;
-      lo = Number.isFinite(lo) ? lo : 0;
-    }
-  } else if (o.range) [lo, hi] = o.range;
-  const scale = 1 / (hi - lo);
+  const per = C * H * W;
+  const r = o.range;
+  const all: [number, number] = r === 'auto' || r === 'each' ? minMax(v, 0, N * per) : r ?? [0, 1];
+  let lo = all[0];
+  let scale = 1 / (all[1] - all[0]);
   const cols = Math.min(o.nrow, N);
   const rows = Math.ceil(N / cols);
   const p = o.padding;
@@ -105,6 +112,11 @@ function pixels(images: Tensor, o: Resolved): ImagePixels {
   };
   const hw = H * W;
   for (let n = 0; n < N; n++) {
+    if (o.range === 'each') {
+      const [l, h] = minMax(v, n * per, (n + 1) * per);
+      lo = l;
+      scale = 1 / (h - l);
+    }
     const oy = Math.floor(n / cols) * (H + p) + p;
     const ox = (n % cols) * (W + p) + p;
     for (let y = 0; y < H; y++) {

@@ -40,6 +40,15 @@ describe('imageGridPixels', () => {
     expect(Array.from(nb.viz.imageGridPixels(img, { padding: 0, normalize: true }).data.filter((_, i) => i % 4 === 0))).toEqual([0, 64, 255]);
     expect(Array.from(nb.viz.imageGridPixels(img, { padding: 0, range: [-1, 1] }).data.filter((_, i) => i % 4 === 0))).toEqual([0, 128, 255]);
   });
+
+  it('scaleEach stretches each image to its own min and max (torchvision scale_each), and needs normalize', () => {
+    // image 0 spans [0, 1], image 1 spans [10, 12]: batch-wide normalization would show image 0 black
+    const imgs = nb.tensor([[[[0, 0.5, 1]]], [[[10, 11, 12]]]]);
+    const red = (g: { data: ArrayLike<number> }): number[] => Array.from(g.data).filter((_, i) => i % 4 === 0);
+    expect(red(nb.viz.imageGridPixels(imgs, { padding: 0, nrow: 2, normalize: true, scaleEach: true }))).toEqual([0, 128, 255, 0, 128, 255]);
+    expect(red(nb.viz.imageGridPixels(imgs, { padding: 0, nrow: 2, normalize: true }))).toEqual([0, 11, 21, 212, 234, 255]);
+    expect(() => nb.viz.imageGridPixels(imgs, { scaleEach: true })).toThrow('imageGridPixels: scaleEach needs normalize: true and no range');
+  });
 });
 
 describe('imageGrid (PNG)', () => {
