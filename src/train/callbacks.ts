@@ -87,6 +87,11 @@ function monitored(logs: EpochLogs, monitor: string, who: string): number | unde
   return v;
 }
 
+/** What restoreBestWeights copies and puts back: the parameters and the buffers (batch-norm statistics). */
+function weightsOf(model: Model): Tensor[] {
+  return [...model.parameters(), ...(model.buffers?.() ?? [])];
+}
+
 function better(mode: 'min' | 'max' | 'auto', monitor: string): (a: number, best: number, minDelta: number) => boolean {
   const m = mode === 'auto' ? (/acc/.test(monitor) ? 'max' : 'min') : mode;
   return m === 'min' ? (a, b, d) => a < b - d : (a, b, d) => a > b + d;
@@ -145,7 +150,7 @@ export function earlyStopping(opts: EarlyStoppingOptions = {}): Callback {
   const restore = (ctx: TrainContext): boolean => {
     if (!restoreBest || !snapshot || restored) return false;
     const snap = snapshot;
-    noGrad(() => tidy(() => ctx.model.parameters().forEach((p, i) => p.assign(snap[i]!))));
+    noGrad(() => tidy(() => weightsOf(ctx.model).forEach((p, i) => p.assign(snap[i]!))));
     restored = true;
     ctx.history.restoredEpoch = bestEpoch;
     return true;
@@ -176,7 +181,7 @@ export function earlyStopping(opts: EarlyStoppingOptions = {}): Callback {
         if (baseline === undefined || improves(v, baseline, minDelta)) wait = 0;
         if (restoreBest) {
           dropSnapshot();
-          snapshot = noGrad(() => ctx.model.parameters().map((p) => keep(p.clone())));
+          snapshot = noGrad(() => weightsOf(ctx.model).map((p) => keep(p.clone())));
         }
         return;
       }

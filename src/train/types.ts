@@ -10,6 +10,8 @@ export interface Model {
   call(x: Tensor): Tensor;
   /** The trainable tensors. */
   parameters(): Tensor[];
+  /** Persistent non-trainable state (batch-norm running statistics): saved and restored with the parameters, e.g. by `earlyStopping({ restoreBestWeights })`. */
+  buffers?(): Tensor[];
   /** Parameters with dotted names ("0.weight"); used for per-layer gradient norms. */
   namedParameters?(): [string, Tensor][];
   /** Training mode switch (dropout). */

@@ -10,7 +10,7 @@ function script(cb: Callback, values: number[], monitor = 'val_loss', params: nb
   let stopped = false;
   let reason: string | undefined;
   const ctx = {
-    model: { call: (x: nb.Tensor) => x, parameters: () => params },
+    model: { call: (x: nb.Tensor) => x, parameters: () => params, buffers: () => [] },
     optimizer: { lr: 0.1 },
     epochs: values.length,
     history,
@@ -65,19 +65,21 @@ describe('earlyStopping follows Keras (patience = epochs with no improvement aft
     expect(script(earlyStopping({ patience: 1 }), [1.0, Number.NaN, 0.5]).stopAt).toBe(1);
   });
 
-  it('restoreBestWeights puts back the weights of the best epoch', () => {
+  it('restoreBestWeights puts back the weights and buffers (batch-norm statistics) of the best epoch', () => {
     const w = nb.tensor([0]);
+    const running = nb.tensor([0]);
     const cb = earlyStopping({ patience: 2, restoreBestWeights: true });
     const history: History = { epochs: [], metrics: {}, stepLoss: [], seconds: 0 };
     let stopped = '';
     const ctx = {
-      model: { call: (x: nb.Tensor) => x, parameters: () => [w] }, optimizer: { lr: 0.1 }, epochs: 10, history,
+      model: { call: (x: nb.Tensor) => x, parameters: () => [w], buffers: () => [running] }, optimizer: { lr: 0.1 }, epochs: 10, history,
       stop(r: string): void { stopped = r; }, log(): void {},
     } as unknown as TrainContext;
     void cb.onTrainBegin?.(ctx);
     const vals = [1.0, 0.5, 0.7, 0.6];
     for (let e = 0; e < vals.length && !stopped; e++) {
       nb.noGrad(() => w.assign(nb.tensor([e])));
+      nb.noGrad(() => running.assign(nb.tensor([10 * e])));
       const logs = { epoch: e, loss: 1, lr: 0.1, seconds: 0, samplesPerSecond: 0, val_loss: vals[e] } as EpochLogs;
       void cb.onEpochEnd?.(logs, ctx);
       history.epochs.push(logs);
@@ -87,7 +89,9 @@ describe('earlyStopping follows Keras (patience = epochs with no improvement aft
     expect(history.epochs.length).toBe(4);
     expect(history.restoredEpoch).toBe(1);
     expect(Array.from(w.dataSync())).toEqual([1]);
+    expect(Array.from(running.dataSync())).toEqual([10]);
     w.dispose();
+    running.dispose();
   });
 });
 
