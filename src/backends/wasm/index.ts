@@ -872,6 +872,59 @@ export class WasmBackend implements Backend {
     this.run('avgPool2dBackward', [dy.data as number, out, this.poolGeometry(p)], this.partsFor(p.inShape[0] * p.inShape[1]), n, MIN_PARALLEL_ELEMS);
     return out;
   }
+
+  // ===========================================================================================
+  // Recurrent cells (see the end of ../interface.ts; asm/kernels.ts, "Recurrent cells"): float32,
+  // SIMD over the hidden units. Outputs are allocated together and released together on failure.
+
+  /** float32 output buffers of the given sizes; none stays allocated when one fails. */
+  private allocCell(op: string, dtype: DType, sizes: readonly number[]): number[] {
+    if (dtype !== 'float32') throw new Error(`${op}: the wasm backend runs recurrent cells in float32, got ${dtype}`);
+    const ps: number[] = [];
+    try {
+      for (const n of sizes) ps.push(this.alloc('float32', n));
+    } catch (e) {
+      ps.forEach((p, i) => this.free(p, 'float32', sizes[i]!));
+      throw e;
+    }
+    return ps;
+  }
+
+  lstmCell(gi: KTensor, gh: KTensor, c: KTensor): [unknown, unknown, unknown] {
+    const [B, H] = [c.shape[0]!, c.shape[1]!];
+    const [h2, c2, acts] = this.allocCell('lstmCell', c.dtype, [B * H, B * H, 4 * B * H]) as [number, number, number];
+    this.k.lstmCell(gi.data as number, gh.data as number, c.data as number, h2, c2, acts, B, H);
+    return [h2, c2, acts];
+  }
+
+  lstmCellBackward(acts: KTensor, c: KTensor, c2: KTensor, dh: KTensor, dc: KTensor): unknown {
+    const [B, H] = [c.shape[0]!, c.shape[1]!];
+    const [out] = this.allocCell('lstmCellBackward', c.dtype, [5 * B * H]) as [number];
+    this.k.lstmCellBackward(acts.data as number, c.data as number, c2.data as number, dh.data as number, dc.data as number, out, B, H);
+    return out;
+  }
+
+  gruCell(gi: KTensor, gh: KTensor, bh: KTensor, h: KTensor): [unknown, unknown] {
+    const [B, H] = [h.shape[0]!, h.shape[1]!];
+    const [h2, acts] = this.allocCell('gruCell', h.dtype, [B * H, 4 * B * H]) as [number, number];
+    this.k.gruCell(gi.data as number, gh.data as number, bh.data as number, h.data as number, h2, acts, B, H);
+    return [h2, acts];
+  }
+
+  gruCellBackward(acts: KTensor, h: KTensor, dh: KTensor): unknown {
+    const [B, H] = [h.shape[0]!, h.shape[1]!];
+    const [out] = this.allocCell('gruCellBackward', h.dtype, [7 * B * H]) as [number];
+    this.k.gruCellBackward(acts.data as number, h.data as number, dh.data as number, out, B, H);
+    return out;
+  }
+}
+
+/** The recurrent cells' exports of asm/kernels.ts. */
+interface Kernels {
+  lstmCell(gi: number, gh: number, c: number, h2: number, c2: number, acts: number, B: number, H: number): void;
+  lstmCellBackward(acts: number, c: number, c2: number, dh: number, dc: number, out: number, B: number, H: number): void;
+  gruCell(gi: number, gh: number, bh: number, h: number, h2: number, acts: number, B: number, H: number): void;
+  gruCellBackward(acts: number, h: number, dh: number, out: number, B: number, H: number): void;
 }
 
 /** Largest im2col buffer (all images of a batch) conv2d keeps for the backward pass. */
