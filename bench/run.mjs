@@ -86,8 +86,8 @@ out.nablaWasm = child('node', [...nodeFlags, 'bench/nabla-train.mjs', 'wasm', '0
 out.nablaWasm1 = full && cores > 1 ? child('node', [...nodeFlags, 'bench/nabla-train.mjs', 'wasm', '1', String(seconds), modelList], 'nabla wasm, 1 thread') : null;
 out.nablaCpu = list(FLAT) ? child('node', ['bench/nabla-train.mjs', 'cpu', '0', String(Math.min(seconds, 2)), list(FLAT)], 'nabla cpu (reference)') : null;
 out.tfjsWasm = child('node', ['bench/tfjs-train.mjs', 'wasm', String(seconds), modelList], 'TF.js wasm');
-// TF.js cpu trains M4 (TF.js wasm lacks the embedding gradient) but not M5's shapes in useful time: M4 only.
-const tfCpuModels = list(RUN_MODELS.filter((m) => m !== 'M5'));
+// TF.js cpu (plain JavaScript) takes minutes per recurrent step: M1–M3 only.
+const tfCpuModels = list(FLAT);
 out.tfjsCpu = tfCpuModels ? child('node', ['bench/tfjs-train.mjs', 'cpu', String(Math.min(seconds, 2)), tfCpuModels], 'TF.js cpu') : null;
 const py = findTorchPython();
 out.pytorch = py
