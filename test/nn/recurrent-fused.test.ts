@@ -81,6 +81,26 @@ describe('fused recurrent layers equal the composite formula', () => {
     }
   }
 
+  it('the fused path records one lstmSequence / gruSequence op per layer and direction', () => onBackend('cpu', () => {
+    const opsOf = (t: nb.Tensor): string[] => {
+      const seen: string[] = [];
+      const walk = (u: nb.Tensor): void => {
+        const g = (u as unknown as { gradFn?: { op: { name: string }; inputs: nb.Tensor[] } }).gradFn;
+        if (!g) return;
+        seen.push(g.op.name);
+        g.inputs.forEach(walk);
+      };
+      walk(t);
+      return seen;
+    };
+    const x = nb.randn([2, 3, 2]).requireGrad();
+    const lstm = nb.nn.lstm(2, 3, { bidirectional: true });
+    expect(opsOf(lstm.call(x)[0]).filter((n) => n === 'lstmSequence')).toHaveLength(2);
+    expect(opsOf(nb.nn.gru(2, 3).call(x)[0])).toContain('gruSequence');
+    lstm.fused = false;
+    expect(opsOf(lstm.call(x)[0])).not.toContain('lstmSequence');
+  }));
+
   it('a padded batch (lengths shorter than the time axis) takes the composite path and still agrees with the fused one on full lengths', () => onBackend('cpu', () => {
     nb.seed(1);
     const layer = nb.nn.lstm(2, 3, { dtype: 'float64' });
