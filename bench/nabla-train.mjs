@@ -16,6 +16,14 @@ if (backend === 'wasm') {
 }
 nb.setBackend(backend === 'wasm' ? 'wasm-bench' : backend);
 
+// NABLA_BENCH_FUSED=0: the recurrent layers run the composite formula (the A/B of the fused kernels).
+const fused = process.env.NABLA_BENCH_FUSED !== '0';
+function lstm(...args) {
+  const l = nb.nn.lstm(...args);
+  l.fused = fused;
+  return l;
+}
+
 export function buildModel(name) {
   const nn = nb.nn;
   switch (name) {
@@ -24,9 +32,9 @@ export function buildModel(name) {
     case 'M2':
       return { model: nn.sequential(nn.linear(784, 256), nn.relu(), nn.linear(256, 128), nn.relu(), nn.linear(128, 10)), opt: nb.optim.adam(1e-3), image: false };
     case 'M4':
-      return { model: nn.sequential(nn.embedding(CHAR_VOCAB, 64), nn.pick(nn.lstm(64, 256)), nn.linear(256, CHAR_VOCAB)), opt: nb.optim.adam(1e-3), image: false };
+      return { model: nn.sequential(nn.embedding(CHAR_VOCAB, 64), nn.pick(lstm(64, 256)), nn.linear(256, CHAR_VOCAB)), opt: nb.optim.adam(1e-3), image: false };
     case 'M5':
-      return { model: nn.sequential(nn.pick(nn.lstm(28, 128, { returnSequences: false })), nn.linear(128, 10)), opt: nb.optim.adam(1e-3), image: false };
+      return { model: nn.sequential(nn.pick(lstm(28, 128, { returnSequences: false })), nn.linear(128, 10)), opt: nb.optim.adam(1e-3), image: false };
     default:
       return {
         model: nn.sequential(
@@ -87,4 +95,4 @@ for (const name of modelsArg.split(',')) {
   results[name] = { samplesPerSec: r.perSec * MODEL_BATCH[name], steps: r.steps, loss };
   model.dispose();
 }
-console.log(JSON.stringify({ ...info, peakRssMiB: peakRssMiB(), results }));
+console.log(JSON.stringify({ ...info, fused, peakRssMiB: peakRssMiB(), results }));

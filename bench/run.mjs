@@ -10,6 +10,8 @@
 //   npm run bench -- --seconds 5  seconds per model and framework
 //   npm run bench -- --models M4,M5
 //                                 only these training models (no GEMM, per-op or 1-thread runs)
+//   npm run bench -- --unfused    also nabla wasm with the recurrent layers' composite formula
+//                                 (layer.fused = false): the fused kernels' A/B on M4/M5
 //
 // PyTorch runs from $NABLA_PYTHON when set (e.g. a venv's bin/python with the current CPU wheel),
 // else $VIRTUAL_ENV/bin/python, else the first of python3, /usr/bin/python3, python that imports torch.
@@ -49,9 +51,9 @@ function ensureBuilt() {
 }
 
 /** Runs a child that prints one JSON line last; returns it parsed, or { error }. */
-function child(cmd, argv, label, timeoutS = 600) {
+function child(cmd, argv, label, timeoutS = 600, env = process.env) {
   log(`bench: ${label} ... (load ${loadavg()[0].toFixed(2)})`);
-  const r = spawnSync(cmd, argv, { cwd: root, encoding: 'utf8', timeout: timeoutS * 1000, maxBuffer: 1 << 24 });
+  const r = spawnSync(cmd, argv, { cwd: root, encoding: 'utf8', timeout: timeoutS * 1000, maxBuffer: 1 << 24, env });
   const lines = (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{') || l.startsWith('['));
   if (r.status !== 0 || lines.length === 0) {
     const why = (r.error?.message ?? (r.stderr ?? '').trim().split('\n').slice(-3).join(' | ')) || `exit ${r.status}`;
@@ -83,6 +85,10 @@ const full = only === null;
 out.gemm = full ? child('node', ['bench/gemm.mjs', ...(quick ? ['--quick'] : [])], 'GEMM (SIMD)') : null;
 out.gemmRelaxed = full ? child('node', [RELAXED_FLAG, 'bench/gemm.mjs', ...(quick ? ['--quick'] : [])], 'GEMM (relaxed SIMD)') : null;
 out.nablaWasm = child('node', [...nodeFlags, 'bench/nabla-train.mjs', 'wasm', '0', String(seconds), modelList], `nabla wasm, ${cores} threads`);
+const seqRun = list(RUN_MODELS.filter((m) => SEQ_MODELS.includes(m)));
+out.nablaWasmUnfused = args.includes('--unfused') && seqRun
+  ? child('node', [...nodeFlags, 'bench/nabla-train.mjs', 'wasm', '0', String(seconds), seqRun], 'nabla wasm, recurrent layers unfused', 600, { ...process.env, NABLA_BENCH_FUSED: '0' })
+  : null;
 out.nablaWasm1 = full && cores > 1 ? child('node', [...nodeFlags, 'bench/nabla-train.mjs', 'wasm', '1', String(seconds), modelList], 'nabla wasm, 1 thread') : null;
 out.nablaCpu = list(FLAT) ? child('node', ['bench/nabla-train.mjs', 'cpu', '0', String(Math.min(seconds, 2)), list(FLAT)], 'nabla cpu (reference)') : null;
 out.tfjsWasm = child('node', ['bench/tfjs-train.mjs', 'wasm', String(seconds), modelList], 'TF.js wasm');
@@ -102,7 +108,7 @@ const rate = (r, m) => (r && !r.error && r.results?.[m] && !r.results[m].error ?
 const fmt = (v) => (v === null || v === undefined ? '—' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
 const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}×` : '—');
 const cols = [
-  ['nabla-wasm', out.nablaWasm], ['nabla-wasm 1t', out.nablaWasm1], ['nabla-cpu', out.nablaCpu],
+  ['nabla-wasm', out.nablaWasm], ...(out.nablaWasmUnfused ? [['wasm unfused', out.nablaWasmUnfused]] : []), ['nabla-wasm 1t', out.nablaWasm1], ['nabla-cpu', out.nablaCpu],
   ['tfjs-wasm', out.tfjsWasm], ['tfjs-cpu', out.tfjsCpu], ['pytorch', out.pytorch],
 ];
 const lines = [];
@@ -137,6 +143,8 @@ for (const m of RUN_MODELS) {
   const best = Math.max(tw ?? 0, tc ?? 0) || null;
   const bestName = best === null ? '—' : best === tw ? 'tfjs-wasm' : 'tfjs-cpu';
   const w1 = rate(out.nablaWasm1, m);
+  const u = rate(out.nablaWasmUnfused, m);
+  if (u) lines.push(`  ${m}: fused / unfused recurrent layers = ${ratio(w, u)}`);
   lines.push(`  ${m}: nabla-wasm / best TF.js that trains it (${bestName}) = ${ratio(w, best)}, / PyTorch = ${ratio(w, rate(out.pytorch, m))}, / nabla-cpu = ${ratio(w, rate(out.nablaCpu, m))}, threads 1→${out.nablaWasm?.threads ?? cores} speed-up ${ratio(w, w1)}`);
 }
 for (const m of RUN_MODELS) {
