@@ -5,7 +5,7 @@
  */
 import { expect, it } from 'vitest';
 import * as nb from '../../src/index.js';
-import { gruSequence, lstmSequence } from '../../src/ops/recurrent.js';
+import * as rec from '../../src/ops/recurrent.js';
 import { check, rnd, vals } from './helpers.js';
 import { forEachBackend } from './backends.js';
 
@@ -78,7 +78,7 @@ forEachBackend('fused recurrent ops', (backend) => {
     it(`lstmSequence equals naive loops (${reverse ? 'reverse' : 'forward'}; large pre-activations saturate cleanly)`, () => {
       const xp = cast(nb.mul(rnd([B, T, 4 * H], 1), 6)); // ±6: σ and tanh near their ends
       const [h0, c0, whh] = [cast(rnd([B, H], 2)), cast(rnd([B, H], 3)), cast(rnd([4 * H, H], 4))];
-      const y = lstmSequence(xp, h0, c0, whh, reverse);
+      const y = rec.lstmSequence(xp, h0, c0, whh, reverse);
       expect(y.shape).toEqual([T, B, 6 * H]);
       const ref = lstmNaive(vals(xp), vals(h0), vals(c0), vals(whh), B, T, H, reverse);
       const got = vals(y);
@@ -94,7 +94,7 @@ forEachBackend('fused recurrent ops', (backend) => {
     it(`gruSequence equals naive loops (${reverse ? 'reverse' : 'forward'})`, () => {
       const xp = cast(nb.mul(rnd([B, T, 3 * H], 5), 6));
       const [h0, whh, bhh] = [cast(rnd([B, H], 6)), cast(rnd([3 * H, H], 7)), cast(rnd([3 * H], 8))];
-      const y = gruSequence(xp, h0, whh, bhh, reverse);
+      const y = rec.gruSequence(xp, h0, whh, bhh, reverse);
       expect(y.shape).toEqual([T, B, 5 * H]);
       const ref = gruNaive(vals(xp), vals(h0), vals(whh), vals(bhh), B, T, H, reverse);
       const got = vals(y);
@@ -106,7 +106,7 @@ forEachBackend('fused recurrent ops', (backend) => {
 
   it('NaN in a pre-activation reaches the outputs (never a silent number)', () => {
     const xp = cast(nb.where(nb.tensor([true, false, false, false], { shape: [1, 1, 4] }), NaN, nb.zeros([1, 1, 4])));
-    const y = lstmSequence(xp, cast(nb.zeros([1, 1])), cast(nb.zeros([1, 1])), cast(nb.zeros([4, 1])), false);
+    const y = rec.lstmSequence(xp, cast(nb.zeros([1, 1])), cast(nb.zeros([1, 1])), cast(nb.zeros([4, 1])), false);
     expect(Number.isNaN(vals(y)[0])).toBe(true);
   });
 
@@ -114,9 +114,9 @@ forEachBackend('fused recurrent ops', (backend) => {
     const [b, t, h] = [2, 3, 5];
     for (const reverse of [false, true]) {
       // h and c (the first 2H of each row) are the outputs a layer reads; the rest is saved for backward
-      check((xp, h0, c0, whh) => nb.sum(nb.mul(nb.slice(lstmSequence(xp!, h0!, c0!, whh!, reverse), [0, 0, 0], [t, b, 2 * h]), rnd([t, b, 2 * h], 20))),
+      check((xp, h0, c0, whh) => nb.sum(nb.mul(nb.slice(rec.lstmSequence(xp!, h0!, c0!, whh!, reverse), [0, 0, 0], [t, b, 2 * h]), rnd([t, b, 2 * h], 20))),
         [rnd([b, t, 4 * h], 11), rnd([b, h], 12), rnd([b, h], 13), rnd([4 * h, h], 14)].map(cast));
-      check((xp, h0, whh, bhh) => nb.sum(nb.mul(nb.slice(gruSequence(xp!, h0!, whh!, bhh!, reverse), [0, 0, 0], [t, b, h]), rnd([t, b, h], 21))),
+      check((xp, h0, whh, bhh) => nb.sum(nb.mul(nb.slice(rec.gruSequence(xp!, h0!, whh!, bhh!, reverse), [0, 0, 0], [t, b, h]), rnd([t, b, h], 21))),
         [rnd([b, t, 3 * h], 15), rnd([b, h], 16), rnd([3 * h, h], 17), rnd([3 * h], 18)].map(cast));
     }
   });
