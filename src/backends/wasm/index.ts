@@ -59,6 +59,7 @@ const ALLOCATING_KERNELS = [
   'upload', 'fill', 'cast', 'unary', 'binary', 'where', 'reduce', 'argReduce', 'matmul', 'transpose', 'broadcastTo',
   'slice', 'pad', 'concat', 'gather', 'scatterAdd', 'oneHot', 'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter',
   'maxPool2d', 'maxPool2dBackward', 'avgPool2d', 'avgPool2dBackward', 'adamStep',
+  'lstmCell', 'lstmCellBackward', 'gruCell', 'gruCellBackward',
 ] as const satisfies readonly (keyof Backend)[];
 
 /** Thrown when a wasm allocation cannot be met: WebAssembly memory is limited to 4 GiB. */
@@ -875,19 +876,13 @@ export class WasmBackend implements Backend {
 
   // ===========================================================================================
   // Recurrent cells (see the end of ../interface.ts; asm/kernels.ts, "Recurrent cells"): float32,
-  // SIMD over the hidden units. Outputs are allocated together and released together on failure.
+  // SIMD over the hidden units. Like every allocating kernel they run as transactions
+  // (ALLOCATING_KERNELS): a failure releases the outputs allocated so far.
 
-  /** float32 output buffers of the given sizes; none stays allocated when one fails. */
+  /** float32 output buffers of the given sizes. */
   private allocCell(op: string, dtype: DType, sizes: readonly number[]): number[] {
     if (dtype !== 'float32') throw new Error(`${op}: the wasm backend runs recurrent cells in float32, got ${dtype}`);
-    const ps: number[] = [];
-    try {
-      for (const n of sizes) ps.push(this.alloc('float32', n));
-    } catch (e) {
-      ps.forEach((p, i) => this.free(p, 'float32', sizes[i]!));
-      throw e;
-    }
-    return ps;
+    return sizes.map((n) => this.alloc('float32', n));
   }
 
   lstmCell(gi: KTensor, gh: KTensor, c: KTensor): [unknown, unknown, unknown] {
