@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { forced, isStale, newestInput } from './stale.mjs';
+import { embedWasm } from './embed-wasm.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -29,3 +30,6 @@ if (!forced && !isStale(record, inputs)) {
   utimesSync(record, now, now);
   console.log('build-ts: dist/');
 }
+// tsc emits an empty stub for src/backends/wasm/embedded.ts: put the kernel modules in it
+if (embedWasm(root)) console.log('build-ts: dist/backends/wasm/embedded.js (wasm modules inlined)');
+else console.log('build-ts: dist/wasm/ not built: dist/backends/wasm/embedded.js carries no modules (npm run build:wasm)');

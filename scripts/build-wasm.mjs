@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { forced, isStale, newestInput } from './stale.mjs';
+import { embedWasm } from './embed-wasm.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'dist', 'wasm');
@@ -52,3 +53,5 @@ for (const v of variants) {
   }
   console.log(`build-wasm: dist/wasm/${v.file}`);
 }
+// the modules inlined into dist/ for bundlers and browsers (tsc may not run after this script)
+if (embedWasm(root)) console.log('build-wasm: dist/backends/wasm/embedded.js');

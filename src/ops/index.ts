@@ -6,6 +6,13 @@ export * from './shape.js';
 export * from './indexing.js';
 export * from './activations.js';
 // The geometry helpers (pair, resolvePadding, conv2dParams) stay internal: ops and layers import them from './conv.js'.
-export { conv2d, conv2dTranspose, type Conv2dOptions, type Conv2dTransposeOptions, type Pair, type Padding } from './conv.js';
+export {
+  conv2d, conv2dTranspose, conv1d, conv3d, type Conv2dOptions, type Conv2dTransposeOptions, type Conv1dOptions, type Conv3dOptions, type Pair, type Padding,
+  type Triple, type Padding1d, type Padding3d,
+} from './conv.js';
 export * from './pool.js';
 export * from './fused.js';
+export { padMode, type PadMode, type PadOptions } from './padding.js';
+export * from './scan.js';
+export * from './sort.js';
+export * from './linalg.js';

@@ -4,7 +4,8 @@ import { defineOp } from '../registry.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { assertIntArray, assertShape, checkSize, fmt, normAxis, shapesEqual, sizeOf, broadcastShapes } from '../tensor/shape.js';
 import { checkStorable, storedValue } from '../tensor/dtype.js';
-import { describe, fail } from '../validate.js';
+import { checkOptions, describe, fail } from '../validate.js';
+import { padWith, type PadOptions } from './padding.js';
 import { assertTensor, sumTo } from './util.js';
 
 const F = 'shape';
@@ -154,9 +155,17 @@ export function slice(x: Tensor, begin: readonly number[], size?: readonly numbe
 }
 
 const Pad = defineOp({ name: 'pad', kernels: ['pad'], grad: 'rule', family: F });
-/** Pads with a constant: `pads[i] = [before, after]` for each axis. */
-export function pad(x: Tensor, pads: readonly (readonly [number, number])[], value = 0): Tensor {
+/**
+ * Pads with a constant: `pads[i] = [before, after]` for each axis. The third argument is the
+ * constant (default 0) or `{ mode, value }` with mode 'constant', 'reflect', 'replicate' or
+ * 'circular' (see `padMode`).
+ */
+export function pad(x: Tensor, pads: readonly (readonly [number, number])[], value: number | PadOptions = 0): Tensor {
   assertTensor(x, 'pad', 'x');
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const o = checkOptions('pad', value, ['mode', 'value']);
+    return padWith('pad', x, pads, o.mode ?? 'constant', o.value ?? 0);
+  }
   if (!Array.isArray(pads)) throw new Error(`pad: pads must be an array of [before, after] pairs, one per axis of x ${fmt(x.shape)}, got ${describe(pads)}`);
   if (typeof value !== 'number') fail('pad', 'value', 'a number', value);
   checkStorable('pad', value, x.dtype);

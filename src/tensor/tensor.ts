@@ -298,7 +298,7 @@ export class Tensor {
   sign(): Tensor { return ops.sign(this); }
   square(): Tensor { return ops.square(this); }
   reciprocal(): Tensor { return ops.reciprocal(this); }
-  clip(min: number, max: number): Tensor { return ops.clip(this, min, max); }
+  clip(min?: ops.ClipBound, max?: ops.ClipBound): Tensor { return ops.clip(this, min, max); }
   eq(b: Tensor | number): Tensor { return ops.eq(this, b); }
   ne(b: Tensor | number): Tensor { return ops.ne(this, b); }
   lt(b: Tensor | number): Tensor { return ops.lt(this, b); }
@@ -330,7 +330,7 @@ export class Tensor {
   broadcastTo(shape: readonly number[]): Tensor { return ops.broadcastTo(this, shape); }
   cast(dtype: DType): Tensor { return ops.cast(this, dtype); }
   slice(begin: readonly number[], size?: readonly number[]): Tensor { return ops.slice(this, begin, size); }
-  pad(pads: readonly (readonly [number, number])[], value = 0): Tensor { return ops.pad(this, pads, value); }
+  pad(pads: readonly (readonly [number, number])[], value: number | ops.PadOptions = 0): Tensor { return ops.pad(this, pads, value); }
   split(sections: number | readonly number[], axis = 0): Tensor[] { return ops.split(this, sections, axis); }
   tile(reps: readonly number[]): Tensor { return ops.tile(this, reps); }
   repeat(repeats: number, axis = 0): Tensor { return ops.repeat(this, repeats, axis); }

@@ -13,7 +13,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function layout(name: string): string {
   const r = join(dir, name);
   mkdirSync(join(r, 'scripts'), { recursive: true });
-  for (const f of ['stale.mjs', 'build-wasm.mjs', 'build-ts.mjs']) copyFileSync(join(root, 'scripts', f), join(r, 'scripts', f));
+  for (const f of ['stale.mjs', 'embed-wasm.mjs', 'build-wasm.mjs', 'build-ts.mjs']) copyFileSync(join(root, 'scripts', f), join(r, 'scripts', f));
   symlinkSync(join(root, 'node_modules'), join(r, 'node_modules'), 'dir');
   return r;
 }
@@ -53,6 +53,9 @@ describe('build scripts build only what is stale', () => {
     expect(out).toContain('build-wasm: dist/wasm/nabla-simd-st.wasm is up to date');
     expect(readFileSync(join(r, 'dist', 'wasm', 'nabla-simd.wasm')).subarray(0, 4)).toEqual(Buffer.from([0, 0x61, 0x73, 0x6d]));
     expect(run(r, 'build-wasm.mjs', '--force')).not.toContain('up to date');
+    // and inlines them into the built JavaScript, for bundlers and browsers (scripts/embed-wasm.mjs)
+    const embedded = readFileSync(join(r, 'dist', 'backends', 'wasm', 'embedded.js'), 'utf8');
+    expect(embedded).toContain(`simd: '${readFileSync(join(r, 'dist', 'wasm', 'nabla-simd.wasm')).toString('base64')}'`);
   });
 
   it('build-ts skips tsc when dist/ is newer than src/ and the tsconfig files', () => {

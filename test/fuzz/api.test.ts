@@ -176,7 +176,7 @@ function methodsOf(prefix: string, make: () => object, skip: readonly string[] =
 }
 
 // Calls that do real work when they succeed (load MNIST, train) get fewer runs.
-const SLOW: Record<string, number> = { 'data.mnist': 4, 'data.mnistTensors': 8, 'train.fit': 15, 'train.evaluate': 15, 'train.predict': 15 };
+const SLOW: Record<string, number> = { 'data.mnist': 4, 'data.text.sequentialMnist': 4, 'data.mnistTensors': 8, 'train.fit': 15, 'train.evaluate': 15, 'train.predict': 15 };
 
 // Internal Tensor methods (documented as internal, used by the engine and the ops).
 const TENSOR_INTERNAL = ['escapeScope', 'markKept', 'isKept', 'own', 'shareAs', 'kernelView'];
@@ -184,7 +184,7 @@ const TENSOR_INTERNAL = ['escapeScope', 'markKept', 'isKept', 'own', 'shareAs', 
 const REGISTRIES = ['registerBackend', 'registerLayer'];
 // Not callable from typed code: Tensor's constructor is private (tensors come from nb.tensor & co.),
 // BaseOptimizer is abstract, and these methods are private or protected.
-const UNREACHABLE = ['Tensor', 'BaseOptimizer', 'visitParams', 'initSlot', 'update'];
+const UNREACHABLE = ['Tensor', 'BaseOptimizer', 'visitParams', 'visitState', 'initSlot', 'update'];
 
 // Metric objects' update (a name the optimizers' private update shares, so methodsOf skips it).
 const METRIC_FACTORIES = ['accuracy', 'precision', 'recall', 'f1', 'topKAccuracy', 'mae', 'mse', 'r2'] as const;
@@ -203,6 +203,7 @@ function targets(): [string, Target[]][] {
       call: (a: unknown[]) => (nb.train.metrics[k]() as { update: Fn }).update(...a),
     }))],
     ['nb.data', functionsOf('data.', nb.data as unknown as Record<string, unknown>)],
+    ['nb.data.text', functionsOf('data.text.', nb.data.text as unknown as Record<string, unknown>)],
     ['nb.io', functionsOf('io.', nb.io as unknown as Record<string, unknown>)],
     ['nb.viz', functionsOf('viz.', nb.viz as unknown as Record<string, unknown>)],
     ['nb.testing', functionsOf('testing.', nb.testing as unknown as Record<string, unknown>)],
@@ -215,6 +216,14 @@ function targets(): [string, Target[]][] {
     ['LSTM', methodsOf('LSTM', () => nb.nn.lstm(3, 2, { bidirectional: true }))],
     ['GRUCell', methodsOf('GRUCell', () => nb.nn.gruCell(3, 2))],
     ['Embedding', methodsOf('Embedding', () => nb.nn.embedding(4, 3))],
+    ['Vocabulary (chars)', methodsOf('Vocabulary', () => nb.data.text.vocabulary(['hello', 'world'], { level: 'char' }))],
+    ['Vocabulary (words)', methodsOf('Vocabulary', () => nb.data.text.vocabulary(['the cat sat', 'the dog'], { level: 'word' }))],
+    ['Conv3d', methodsOf('Conv3d', () => nb.nn.conv3d(1, 2, 2))],
+    ['Attention', methodsOf('Attention', () => nb.nn.attention({ kind: 'additive', queryDim: 3, keyDim: 2 }))],
+    ['BatchNorm', methodsOf('BatchNorm', () => nb.nn.batchNorm2d(2))],
+    ['BatchNorm (1d, momentum null)', methodsOf('BatchNorm', () => nb.nn.batchNorm1d(3, { momentum: null }))],
+    ['LayerNorm', methodsOf('LayerNorm', () => nb.nn.layerNorm([2, 3]))],
+    ['Upsample', methodsOf('Upsample', () => nb.nn.upsample({ mode: 'bilinear' }))],
     ['Adam', methodsOf('Adam', () => nb.optim.adam(1e-3))],
     ['SGD', methodsOf('SGD', () => nb.optim.sgd(0.1))],
   ];

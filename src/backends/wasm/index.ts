@@ -10,12 +10,13 @@
  * elementwise, reductions) run in wasm; a few rarely-hot cases (int32 matmul/convolution/pooling,
  * grouped convolution) run the reference kernels on views of the same memory.
  */
-import type { AdamHyper, ArgReduceOp, Backend, BinaryOp, Conv2dParams, KTensor, Pool2dParams, ReduceOp, UnaryOp } from '../interface.js';
+import type { AdamHyper, ArgReduceOp, Backend, BinaryOp, Conv2dParams, CumulativeOp, KTensor, Pool2dParams, ReduceOp, UnaryOp } from '../interface.js';
 import { createCpuBackend } from '../cpu/index.js';
 import type { DType, TypedArray } from '../../tensor/dtype.js';
 import { sizeOf, stridesOf, type Shape } from '../../tensor/shape.js';
 import { Arena, type ArenaStats } from './arena.js';
 import { THREADED_KERNELS, ThreadPool, type ThreadedKernel } from './threads.js';
+import { EMBEDDED } from './embedded.js';
 
 export interface WasmBackendOptions {
   /** The name the backend is registered under (default 'wasm'); tensors find their backend by it. */
@@ -24,7 +25,10 @@ export interface WasmBackendOptions {
   threads?: number;
   /** Use the relaxed-SIMD build when the engine validates it (default true). */
   relaxedSimd?: boolean;
-  /** The compiled kernel modules' bytes (default: read dist/wasm/ next to this package). */
+  /**
+   * The compiled kernel modules' bytes (default: the ones the package carries inlined, or, run
+   * from the sources, dist/wasm/ read from disk). `fetchWasmModules(url)` fetches them from a URL.
+   */
   wasm?: WasmModules;
   /** Force the single-threaded build on unshared memory (what runs where SharedArrayBuffer is missing). */
   unshared?: boolean;
@@ -59,7 +63,8 @@ const ALLOCATING_KERNELS = [
   'upload', 'fill', 'cast', 'unary', 'binary', 'where', 'reduce', 'argReduce', 'matmul', 'transpose', 'broadcastTo',
   'slice', 'pad', 'concat', 'gather', 'scatterAdd', 'oneHot', 'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter',
   'maxPool2d', 'maxPool2dBackward', 'avgPool2d', 'avgPool2dBackward', 'adamStep',
-  'lstmCell', 'lstmCellBackward', 'gruCell', 'gruCellBackward',
+  'cumulative', 'argsort', // scans and sorting
+  'lstmCell', 'lstmCellBackward', 'gruCell', 'gruCellBackward', // recurrent cells
 ] as const satisfies readonly (keyof Backend)[];
 
 /** Thrown when a wasm allocation cannot be met: WebAssembly memory is limited to 4 GiB. */
@@ -112,20 +117,117 @@ function esize(dtype: DType): number {
   return dtype === 'bool' ? 1 : 4;
 }
 
-/** Node: read the built modules next to the package (dist/wasm/). */
+const FILES = { simd: 'nabla-simd.wasm', relaxed: 'nabla-relaxed.wasm', singleThreaded: 'nabla-simd-st.wasm' } as const;
+
+/** Decodes base64 (no atob/Buffer needed: the same in every host). */
+function fromBase64(s: string): Uint8Array<ArrayBuffer> {
+  const code = new Uint8Array(128);
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  for (let i = 0; i < 64; i++) code[alphabet.charCodeAt(i)] = i;
+  let n = s.length;
+  while (n > 0 && s[n - 1] === '=') n--;
+  const out = new Uint8Array((n * 3) >>> 2);
+  let o = 0;
+  for (let i = 0; i < n; i += 4) {
+    const v = (code[s.charCodeAt(i)]! << 18) | (code[s.charCodeAt(i + 1)]! << 12) | (code[s.charCodeAt(i + 2)]! << 6) | code[s.charCodeAt(i + 3)]!;
+    out[o++] = v >>> 16;
+    if (o < out.length) out[o++] = (v >>> 8) & 255;
+    if (o < out.length) out[o++] = v & 255;
+  }
+  return out;
+}
+
+let embeddedCache: WasmModules | null = null;
+
+/** The modules the built package carries inlined (dist/backends/wasm/embedded.js); null in src/. */
+function embeddedModules(): WasmModules | null {
+  if (!EMBEDDED) return null;
+  if (embeddedCache) return embeddedCache;
+  const simd = fromBase64(EMBEDDED.simd);
+  const st = EMBEDDED.singleThreaded;
+  let singleThreaded: Uint8Array<ArrayBuffer> | undefined;
+  if (typeof st === 'string') singleThreaded = fromBase64(st);
+  else if (st) {
+    singleThreaded = simd.slice();
+    singleThreaded[st.patch] = st.byte;
+  }
+  embeddedCache = { simd, relaxed: EMBEDDED.relaxed === undefined ? undefined : fromBase64(EMBEDDED.relaxed), singleThreaded };
+  return embeddedCache;
+}
+
+/**
+ * dist/wasm/ of this package: src/backends/wasm/ and dist/backends/wasm/ both sit three levels
+ * below its root. Through a variable, so that bundlers do not take `new URL(…, import.meta.url)`
+ * for an asset to emit: the built package carries the modules inlined and never reads this.
+ */
+function distWasmDir(): URL {
+  const here = import.meta.url;
+  return new URL('../../../dist/wasm/', here);
+}
+
+/** Node, run from the sources: read the built modules next to the package (dist/wasm/). */
 function readBuiltModules(): WasmModules {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
   const fs = proc?.getBuiltinModule?.('node:fs') as { readFileSync(p: URL): Uint8Array<ArrayBuffer>; existsSync(p: URL): boolean } | undefined;
-  if (!fs) throw new Error('no kernel module given and no file system to read dist/wasm/ from');
-  // src/backends/wasm/ and dist/backends/wasm/ both sit three levels below the package root
-  const dir = new URL(/* @vite-ignore */ '../../../dist/wasm/', import.meta.url);
-  const simdUrl = new URL('nabla-simd.wasm', dir);
+  if (!fs) throw new Error('no kernel module given, none inlined in this build of nabla, and no file system to read dist/wasm/ from (see fetchWasmModules)');
+  const dir = distWasmDir();
+  const simdUrl = new URL(FILES.simd, dir);
   if (!fs.existsSync(simdUrl)) throw new Error(`${simdUrl.pathname} is missing; run \`npm run build:wasm\``);
   const opt = (f: string): BufferSource | undefined => {
     const u = new URL(f, dir);
     return fs.existsSync(u) ? fs.readFileSync(u) : undefined;
   };
-  return { simd: fs.readFileSync(simdUrl), relaxed: opt('nabla-relaxed.wasm'), singleThreaded: opt('nabla-simd-st.wasm') };
+  return { simd: fs.readFileSync(simdUrl), relaxed: opt(FILES.relaxed), singleThreaded: opt(FILES.singleThreaded) };
+}
+
+/**
+ * Fetches the kernel modules from a folder URL holding the files of the package's dist/wasm/
+ * (nabla-simd.wasm, and where present nabla-relaxed.wasm and nabla-simd-st.wasm), for
+ * `createWasmBackend({ wasm })`: for a host that must not carry them inlined, or a build of nabla
+ * run from its sources. A relative `base` resolves against the page (`document.baseURI`).
+ */
+export async function fetchWasmModules(base: string | URL): Promise<WasmModules> {
+  if (typeof base !== 'string' && !(base instanceof URL)) {
+    throw new Error(`fetchWasmModules: base must be a URL or a string, got ${base === null ? 'null' : typeof base}`);
+  }
+  const g = globalThis as { document?: { baseURI?: string }; location?: { href?: string } };
+  let dir: URL;
+  try {
+    dir = new URL(String(base).endsWith('/') ? String(base) : `${String(base)}/`, g.document?.baseURI ?? g.location?.href);
+  } catch {
+    throw new Error(`fetchWasmModules: base must be a URL of a folder, got '${String(base)}'`);
+  }
+  const fs = dir.protocol === 'file:'
+    ? (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:fs/promises') as
+      | { readFile(p: URL): Promise<Uint8Array<ArrayBuffer>> }
+      | undefined
+    : undefined;
+  const get = async (file: string, required: boolean): Promise<Uint8Array<ArrayBuffer> | undefined> => {
+    const url = new URL(file, dir);
+    if (fs) {
+      // Node's fetch does not read file: URLs
+      try {
+        return new Uint8Array(await fs.readFile(url));
+      } catch (e) {
+        if (!required) return undefined;
+        throw new Error(`fetchWasmModules: cannot read ${url.href} (${(e as Error).message})`);
+      }
+    }
+    let res: Response;
+    try {
+      res = await fetch(url);
+    } catch (e) {
+      if (!required) return undefined;
+      throw new Error(`fetchWasmModules: cannot fetch ${url.href} (${(e as Error).message})`);
+    }
+    if (!res.ok) {
+      if (!required) return undefined;
+      throw new Error(`fetchWasmModules: ${url.href} answered ${res.status}`);
+    }
+    return new Uint8Array(await res.arrayBuffer());
+  };
+  const [simd, relaxed, singleThreaded] = await Promise.all([get(FILES.simd, true), get(FILES.relaxed, false), get(FILES.singleThreaded, false)]);
+  return { simd: simd!, relaxed, singleThreaded };
 }
 
 function defaultThreads(): number {
@@ -181,7 +283,7 @@ export class WasmBackend implements Backend {
 
   constructor(opts: WasmBackendOptions = {}) {
     this.name = opts.name ?? 'wasm';
-    const mods = opts.wasm ?? readBuiltModules();
+    const mods = opts.wasm ?? embeddedModules() ?? readBuiltModules();
     const canShare = typeof SharedArrayBuffer === 'function' && !opts.unshared;
     let module: WebAssembly.Module;
     let mem: WebAssembly.Memory | null = null;
@@ -874,6 +976,27 @@ export class WasmBackend implements Backend {
     return out;
   }
 
+  // ---- scans and sorting (cumsum/cumprod, sort/argsort/topk) ----
+
+  cumulative(op: CumulativeOp, x: KTensor, axis: number, exclusive: boolean, reverse: boolean): unknown {
+    if (x.dtype === 'bool') return this.viaReference('bool', (cpu, v) => cpu.cumulative(op, v(x), axis, exclusive, reverse));
+    const p = this.alloc(x.dtype, x.size);
+    const outer = sizeOf(x.shape.slice(0, axis));
+    const inner = sizeOf(x.shape.slice(axis + 1));
+    (this.k as Kernels & ScanKernels).cumulative(op === 'prod' ? 1 : 0, x.data as number, DT_CODE[x.dtype], p, outer, x.shape[axis]!, inner, exclusive ? 1 : 0, reverse ? 1 : 0);
+    return p;
+  }
+
+  argsort(x: KTensor, axis: number, descending: boolean): unknown {
+    const p = this.alloc('int32', x.size);
+    const dim = x.shape[axis]!;
+    const bytes = dim * 16; // dim f64 values and two dim-long i32 index runs
+    const tmp = this.scratch(bytes);
+    (this.k as Kernels & ScanKernels).argsort(x.data as number, DT_CODE[x.dtype], p, sizeOf(x.shape.slice(0, axis)), dim, sizeOf(x.shape.slice(axis + 1)), descending ? 1 : 0, tmp);
+    this.release(tmp, bytes);
+    return p;
+  }
+
   // ===========================================================================================
   // Recurrent cells (see the end of ../interface.ts; asm/kernels.ts, "Recurrent cells"): float32,
   // SIMD over the hidden units. Like every allocating kernel they run as transactions
@@ -912,6 +1035,12 @@ export class WasmBackend implements Backend {
     this.k.gruCellBackward(acts.data as number, h.data as number, dh.data as number, out, B, H);
     return out;
   }
+}
+
+/** The scan and sort kernels' exports (asm/kernels.ts). */
+interface ScanKernels {
+  cumulative(isProd: number, x: number, dt: number, out: number, outer: number, dim: number, inner: number, exclusive: number, reverse: number): void;
+  argsort(x: number, dt: number, out: number, outer: number, dim: number, inner: number, desc: number, tmp: number): void;
 }
 
 /** The recurrent cells' exports of asm/kernels.ts. */
@@ -1018,14 +1147,16 @@ export function split2d(shapes: readonly Shape[], out: Shape): { outer: number; 
 }
 
 /**
- * Whether a wasm backend can be made here without trying: WebAssembly exists and, in Node, the
- * built module is on disk (npm run build:wasm). Without SharedArrayBuffer it runs single-threaded.
+ * Whether a wasm backend can be made here without trying: WebAssembly exists and the kernel
+ * modules are at hand, inlined in the built package or (run from the sources, in Node) on disk
+ * (npm run build:wasm). Without SharedArrayBuffer it runs single-threaded.
  */
 export function wasmAvailable(): boolean {
   const g = globalThis as { WebAssembly?: unknown; SharedArrayBuffer?: unknown; process?: { getBuiltinModule?: (id: string) => unknown } };
   if (typeof g.WebAssembly !== 'object') return false;
+  if (EMBEDDED) return true;
   const fs = g.process?.getBuiltinModule?.('node:fs') as { existsSync(p: URL): boolean } | undefined;
-  return fs ? fs.existsSync(new URL('../../../dist/wasm/nabla-simd.wasm', import.meta.url)) : false;
+  return fs ? fs.existsSync(new URL(FILES.simd, distWasmDir())) : false;
 }
 
 /**

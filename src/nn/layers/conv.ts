@@ -5,7 +5,9 @@
 import type { Tensor } from '../../tensor/tensor.js';
 import { tensor, full } from '../../tensor/creation.js';
 import * as ops from '../../ops/index.js';
-import type { Conv2dOptions, Conv2dTransposeOptions, Pair, Padding } from '../../ops/index.js';
+import type { Conv1dOptions, Conv2dOptions, Conv2dTransposeOptions, Conv3dOptions, Pair, Padding, Padding3d, Triple } from '../../ops/index.js';
+import { perAxis, resolvePadding, resolvePaddingNd } from '../../ops/conv.js';
+import { padWith } from '../../ops/padding.js';
 import { cfgBool, cfgNumber, Module, registerLayer, type JsonValue, type LayerConfig } from '../module.js';
 import {
   checkNCHW, checkPadding, checkPair, checkPositiveInt, checkTensor, checkWeightCount, matchDtype, optFloatDType, resolveWeightOptions, weightConfig, weightOptionsFrom, WEIGHT_KEYS,
@@ -13,12 +15,28 @@ import {
 } from './common.js';
 import { ACTIVATIONS } from './activation.js';
 import { checkArray, checkOneOf, checkOptions, describe, fail, optBoolean } from '../../validate.js';
+import { fmt } from '../../tensor/shape.js';
 import { Activation, type ActivationName } from './activation.js';
 import { initialValue, type FloatDType } from '../init.js';
 import { keep, noGrad } from '../../engine.js';
 
-const CONV_KEYS = [...WEIGHT_KEYS, 'stride', 'padding', 'dilation', 'groups'];
-const CONV_TRANSPOSE_KEYS = [...CONV_KEYS, 'outputPadding'];
+const CONV_KEYS = [...WEIGHT_KEYS, 'stride', 'padding', 'dilation', 'groups', 'paddingMode'];
+const CONV_TRANSPOSE_KEYS = [...WEIGHT_KEYS, 'stride', 'padding', 'dilation', 'groups', 'outputPadding'];
+
+/**
+ * How a convolution layer fills its padding, as PyTorch's `padding_mode`: 'zeros' (default),
+ * 'reflect' (mirrored without the edge), 'replicate' (the edge value) or 'circular' (wrapped).
+ */
+export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
+export const PADDING_MODES: readonly PaddingMode[] = ['zeros', 'reflect', 'replicate', 'circular'];
+
+/**
+ * x padded by `pads` ([before, after] per spatial axis) in a non-zero padding mode; the
+ * convolution then runs unpadded.
+ */
+function padSpatial(op: string, x: Tensor, pads: readonly (readonly [number, number])[], mode: Exclude<PaddingMode, 'zeros'>): Tensor {
+  return padWith(op, x, [[0, 0], [0, 0], ...pads], mode, 0);
+}
 
 /** Checks the geometry options of a convolution layer (padding names are allowed unless transposed). */
 function checkGeometry(op: string, o: Conv2dTransposeLayerOptions | Conv2dLayerOptions, transposed: boolean): void {
@@ -38,8 +56,9 @@ function geometry(o: { stride?: Pair; padding?: Padding; dilation?: Pair; groups
   return c;
 }
 
-function geometryFrom(c: LayerConfig): Conv2dOptions {
-  const o: Conv2dOptions = {};
+function geometryFrom(c: LayerConfig): Conv2dLayerOptions {
+  const o: Conv2dLayerOptions = {};
+  if (c.paddingMode !== undefined) o.paddingMode = c.paddingMode as PaddingMode;
   if (c.stride !== undefined) o.stride = c.stride as Pair;
   if (c.padding !== undefined) o.padding = c.padding as Padding;
   if (c.dilation !== undefined) o.dilation = c.dilation as Pair;
@@ -58,7 +77,10 @@ function checkConvLayer(op: string, inChannels: number, outChannels: number, ker
   return k;
 }
 
-export interface Conv2dLayerOptions extends WeightOptions, Conv2dOptions {}
+export interface Conv2dLayerOptions extends WeightOptions, Conv2dOptions {
+  /** How padding is filled (default 'zeros'). */
+  paddingMode?: PaddingMode;
+}
 
 /**
  * 2-D convolution layer: x [N, inC, H, W] → [N, outC, OH, OW], filter [outC, inC/groups, kH, kW],
@@ -72,6 +94,7 @@ export class Conv2d extends Module {
   readonly kernelSize: [number, number];
   protected readonly wopts: ResolvedWeightOptions;
   protected readonly geom: Conv2dOptions;
+  readonly paddingMode: PaddingMode;
 
   constructor(readonly inChannels: number, readonly outChannels: number, kernel: Pair, opts: Conv2dLayerOptions = {}, op = 'conv2d') {
     super();
@@ -80,6 +103,7 @@ export class Conv2d extends Module {
     const groups = opts.groups ?? 1;
     this.kernelSize = checkConvLayer(op, inChannels, outChannels, kernel, groups);
     this.geom = { stride: opts.stride, padding: opts.padding, dilation: opts.dilation, groups: opts.groups };
+    this.paddingMode = opts.paddingMode === undefined ? 'zeros' : checkOneOf(op, 'paddingMode', opts.paddingMode, PADDING_MODES);
     const o = this.wopts;
     const [kh, kw] = this.kernelSize;
     const fans = { fanIn: (inChannels / groups) * kh * kw, fanOut: (outChannels / groups) * kh * kw };
@@ -95,12 +119,24 @@ export class Conv2d extends Module {
   forward(x: Tensor): Tensor {
     checkTensor('conv2d', 'x', x);
     checkNCHW('conv2d', x, this.inChannels);
-    const y = ops.conv2d(matchDtype('conv2d', x, this.weight), this.filter(), this.geom);
+    let xin = matchDtype('conv2d', x, this.weight);
+    let geom = this.geom;
+    if (this.paddingMode !== 'zeros' && geom.padding !== undefined) {
+      const [sh, sw] = checkPair('conv2d', 'stride', geom.stride ?? 1);
+      const [dh, dw] = checkPair('conv2d', 'dilation', geom.dilation ?? 1);
+      const [kh, kw] = this.kernelSize;
+      const p = resolvePadding('conv2d', geom.padding, x.shape[2] as number, x.shape[3] as number, (kh - 1) * dh + 1, (kw - 1) * dw + 1, sh, sw);
+      xin = padSpatial('conv2d', xin, [[p[0], p[1]], [p[2], p[3]]], this.paddingMode);
+      geom = { ...geom, padding: 0 };
+    }
+    const y = ops.conv2d(xin, this.filter(), geom);
     return this.bias ? ops.add(y, ops.reshape(this.bias, [this.outChannels, 1, 1])) : y;
   }
 
   override config(): LayerConfig {
-    return { type: 'Conv2d', inChannels: this.inChannels, outChannels: this.outChannels, kernel: this.kernelSize, ...geometry(this.geom), ...weightConfig(this.wopts) };
+    const c: LayerConfig = { type: 'Conv2d', inChannels: this.inChannels, outChannels: this.outChannels, kernel: this.kernelSize, ...geometry(this.geom), ...weightConfig(this.wopts) };
+    if (this.paddingMode !== 'zeros') c.paddingMode = this.paddingMode;
+    return c;
   }
 }
 registerLayer('Conv2d', (c) => new Conv2d(cfgNumber(c, 'inChannels'), cfgNumber(c, 'outChannels'), c.kernel as Pair, { ...geometryFrom(c), ...weightOptionsFrom(c) }));
@@ -108,6 +144,135 @@ registerLayer('Conv2d', (c) => new Conv2d(cfgNumber(c, 'inChannels'), cfgNumber(
 /** A 2-D convolution layer (NCHW). Weights default to He uniform, bias to zeros. */
 export function conv2d(inChannels: number, outChannels: number, kernel: Pair, opts: Conv2dLayerOptions = {}): Conv2d {
   return new Conv2d(inChannels, outChannels, kernel, opts);
+}
+
+export interface Conv1dLayerOptions extends WeightOptions, Conv1dOptions {
+  /** How padding is filled (default 'zeros'). */
+  paddingMode?: PaddingMode;
+}
+export interface Conv3dLayerOptions extends WeightOptions, Conv3dOptions {
+  /** How padding is filled (default 'zeros'). */
+  paddingMode?: PaddingMode;
+}
+
+/** What conv1d/conv3d layers share: the same options, one value (or one per axis) per spatial axis. */
+abstract class ConvNd extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+  /** One size per spatial axis. */
+  readonly kernelSize: number[];
+  readonly paddingMode: PaddingMode;
+  protected readonly wopts: ResolvedWeightOptions;
+  protected readonly geom: { stride?: number | readonly number[]; padding?: unknown; dilation?: number | readonly number[]; groups?: number };
+
+  constructor(private readonly nd: 1 | 3, private readonly op: string, readonly inChannels: number, readonly outChannels: number, kernel: number | readonly number[], opts: Conv1dLayerOptions | Conv3dLayerOptions) {
+    super();
+    this.wopts = resolveWeightOptions(op, opts, CONV_KEYS);
+    const o = opts as { stride?: unknown; padding?: unknown; dilation?: unknown; groups?: unknown; paddingMode?: unknown };
+    checkPositiveInt(op, 'inChannels', inChannels);
+    checkPositiveInt(op, 'outChannels', outChannels);
+    const groups = o.groups === undefined ? 1 : checkPositiveInt(op, 'groups', o.groups);
+    if (inChannels % groups || outChannels % groups) throw new Error(`${op}: groups ${groups} must divide inChannels ${inChannels} and outChannels ${outChannels}`);
+    if (kernel === undefined) fail(op, 'kernel', nd === 1 ? 'an integer ≥ 1' : 'an integer ≥ 1 or 3 of them', kernel);
+    this.kernelSize = perAxis(op, 'kernel', kernel, nd, 1);
+    if (o.stride !== undefined) perAxis(op, 'stride', o.stride, nd, 1);
+    if (o.dilation !== undefined) perAxis(op, 'dilation', o.dilation, nd, 1);
+    const ones = new Array<number>(nd).fill(1);
+    if (o.padding !== undefined) resolvePaddingNd(op, o.padding, ones, ones, ones);
+    this.paddingMode = o.paddingMode === undefined ? 'zeros' : checkOneOf(op, 'paddingMode', o.paddingMode, PADDING_MODES);
+    checkWeightCount(op, [outChannels, inChannels / groups, ...this.kernelSize]);
+    this.geom = { stride: opts.stride, padding: opts.padding, dilation: opts.dilation, groups: opts.groups };
+    const k = this.kernelSize.reduce((a, b) => a * b, 1);
+    const fans = { fanIn: (inChannels / groups) * k, fanOut: (outChannels / groups) * k };
+    const w = this.wopts;
+    this.weight = this.registerParameter('weight', w.init.create([outChannels, inChannels / groups, ...this.kernelSize], fans, w.dtype), { l1: w.l1, l2: w.l2 });
+    this.bias = w.bias ? this.registerParameter('bias', w.biasInit.create([outChannels], fans, w.dtype)) : null;
+  }
+
+  protected abstract conv(x: Tensor, w: Tensor, geom: ConvNd['geom']): Tensor;
+
+  forward(x: Tensor): Tensor {
+    const op = this.op;
+    checkTensor(op, 'x', x);
+    const layout = this.nd === 1 ? 'NCL [batch, channels, length]' : 'NCDHW [batch, channels, depth, height, width]';
+    if (x.rank !== this.nd + 2) throw new Error(`${op}: input must be ${this.nd + 2}-D ${layout}, got ${fmt(x.shape)}`);
+    if (x.shape[1] !== this.inChannels) throw new Error(`${op}: input has ${x.shape[1]} channels, expected ${this.inChannels}: x is ${fmt(x.shape)}`);
+    let xin = matchDtype(op, x, this.weight);
+    let geom = this.geom;
+    if (this.paddingMode !== 'zeros' && geom.padding !== undefined) {
+      const strides = perAxis(op, 'stride', geom.stride, this.nd, 1);
+      const dil = perAxis(op, 'dilation', geom.dilation, this.nd, 1);
+      const ek = this.kernelSize.map((k, i) => (k - 1) * dil[i]! + 1);
+      const pads = resolvePaddingNd(op, geom.padding, x.shape.slice(2), ek, strides);
+      xin = padSpatial(op, xin, pads, this.paddingMode);
+      geom = { ...geom, padding: 0 };
+    }
+    const y = this.conv(xin, this.weight, geom);
+    return this.bias ? ops.add(y, ops.reshape(this.bias, [this.outChannels, ...new Array<number>(this.nd).fill(1)])) : y;
+  }
+
+  override config(): LayerConfig {
+    const c: LayerConfig = { type: this.typeName, inChannels: this.inChannels, outChannels: this.outChannels, kernel: this.nd === 1 ? this.kernelSize[0]! : this.kernelSize };
+    for (const k of ['stride', 'padding', 'dilation', 'groups'] as const) if (this.geom[k] !== undefined) c[k] = this.geom[k] as JsonValue;
+    if (this.paddingMode !== 'zeros') c.paddingMode = this.paddingMode;
+    return { ...c, ...weightConfig(this.wopts) };
+  }
+}
+
+function convNdFrom(c: LayerConfig): Conv3dLayerOptions {
+  const o: Conv3dLayerOptions = { ...weightOptionsFrom(c) };
+  if (c.stride !== undefined) o.stride = c.stride as Triple;
+  if (c.padding !== undefined) o.padding = c.padding as Padding3d;
+  if (c.dilation !== undefined) o.dilation = c.dilation as Triple;
+  if (c.groups !== undefined) o.groups = c.groups as number;
+  if (c.paddingMode !== undefined) o.paddingMode = c.paddingMode as PaddingMode;
+  return o;
+}
+
+/**
+ * 1-D convolution layer: x [N, inC, L] → [N, outC, OL], filter [outC, inC/groups, k], bias
+ * [outC]. Options: stride, padding (number, [left, right], 'same', 'valid'), dilation, groups,
+ * paddingMode.
+ */
+export class Conv1d extends ConvNd {
+  /** The registered layer type: names it in summaries and saved files, also in minified bundles. */
+  static override readonly layerType: string = 'Conv1d';
+  constructor(inChannels: number, outChannels: number, kernel: number, opts: Conv1dLayerOptions = {}) {
+    super(1, 'conv1d', inChannels, outChannels, kernel, opts);
+  }
+
+  protected conv(x: Tensor, w: Tensor, geom: ConvNd['geom']): Tensor {
+    return ops.conv1d(x, w, geom as Conv1dOptions);
+  }
+}
+registerLayer('Conv1d', (c) => new Conv1d(cfgNumber(c, 'inChannels'), cfgNumber(c, 'outChannels'), cfgNumber(c, 'kernel'), convNdFrom(c) as Conv1dLayerOptions));
+
+/** A 1-D convolution layer (NCL), e.g. over sequences or signals. Weights default to He uniform, bias to zeros. */
+export function conv1d(inChannels: number, outChannels: number, kernel: number, opts: Conv1dLayerOptions = {}): Conv1d {
+  return new Conv1d(inChannels, outChannels, kernel, opts);
+}
+
+/**
+ * 3-D convolution layer: x [N, inC, D, H, W] → [N, outC, OD, OH, OW], filter
+ * [outC, inC/groups, kD, kH, kW], bias [outC]. Options as conv3d's (a number or [d, h, w] each),
+ * plus paddingMode.
+ */
+export class Conv3d extends ConvNd {
+  /** The registered layer type: names it in summaries and saved files, also in minified bundles. */
+  static override readonly layerType: string = 'Conv3d';
+  constructor(inChannels: number, outChannels: number, kernel: Triple, opts: Conv3dLayerOptions = {}) {
+    super(3, 'conv3d', inChannels, outChannels, kernel, opts);
+  }
+
+  protected conv(x: Tensor, w: Tensor, geom: ConvNd['geom']): Tensor {
+    return ops.conv3d(x, w, geom as Conv3dOptions);
+  }
+}
+registerLayer('Conv3d', (c) => new Conv3d(cfgNumber(c, 'inChannels'), cfgNumber(c, 'outChannels'), c.kernel as Triple, convNdFrom(c)));
+
+/** A 3-D convolution layer (NCDHW), e.g. over volumes or video. Weights default to He uniform, bias to zeros. */
+export function conv3d(inChannels: number, outChannels: number, kernel: Triple, opts: Conv3dLayerOptions = {}): Conv3d {
+  return new Conv3d(inChannels, outChannels, kernel, opts);
 }
 
 export interface Conv2dTransposeLayerOptions extends WeightOptions, Conv2dTransposeOptions {}
@@ -169,6 +334,10 @@ export interface PoolLayerOptions {
   padding?: Padding;
   /** avgPool2d: whether padded cells count in each window's divisor (default false). */
   countIncludePad?: boolean;
+  /** maxPool2d: the spacing of a window's cells (default 1). */
+  dilation?: Pair;
+  /** Round the output size up (PyTorch's ceil_mode; default false). */
+  ceilMode?: boolean;
 }
 
 /** Max or average pooling over NCHW. */
@@ -177,11 +346,13 @@ export class Pool2d extends Module {
     super();
     const op = mode === 'max' ? 'maxPool2d' : 'avgPool2d';
     checkOneOf('pool2d', 'mode', mode, ['max', 'avg'] as const);
-    const o = checkOptions(op, opts, mode === 'max' ? ['stride', 'padding'] : ['stride', 'padding', 'countIncludePad']);
+    const o = checkOptions(op, opts, mode === 'max' ? ['stride', 'padding', 'dilation', 'ceilMode'] : ['stride', 'padding', 'countIncludePad', 'ceilMode']);
     checkPair(op, 'kernel', kernel);
     if (o.stride !== undefined) checkPair(op, 'stride', o.stride);
     if (o.padding !== undefined) checkPadding(op, 'padding', o.padding);
+    if (o.dilation !== undefined) checkPair(op, 'dilation', o.dilation);
     optBoolean(op, 'countIncludePad', o.countIncludePad, false);
+    optBoolean(op, 'ceilMode', o.ceilMode, false);
   }
 
   override get typeName(): string {
@@ -195,9 +366,7 @@ export class Pool2d extends Module {
 
   override config(): LayerConfig {
     const c: LayerConfig = { type: this.typeName, kernel: this.kernel as JsonValue };
-    if (this.opts.stride !== undefined) c.stride = this.opts.stride as JsonValue;
-    if (this.opts.padding !== undefined) c.padding = this.opts.padding as JsonValue;
-    if (this.opts.countIncludePad !== undefined) c.countIncludePad = this.opts.countIncludePad;
+    for (const k of ['stride', 'padding', 'dilation', 'countIncludePad', 'ceilMode'] as const) if (this.opts[k] !== undefined) c[k] = this.opts[k] as JsonValue;
     return c;
   }
 }
@@ -205,7 +374,9 @@ const poolFrom = (mode: 'max' | 'avg') => (c: LayerConfig): Module => {
   const o: PoolLayerOptions = {};
   if (c.stride !== undefined) o.stride = c.stride as Pair;
   if (c.padding !== undefined) o.padding = c.padding as Padding;
+  if (c.dilation !== undefined) o.dilation = c.dilation as Pair;
   if (c.countIncludePad !== undefined) o.countIncludePad = cfgBool(c, 'countIncludePad', false);
+  if (c.ceilMode !== undefined) o.ceilMode = cfgBool(c, 'ceilMode', false);
   return new Pool2d(mode, c.kernel as Pair, o);
 };
 registerLayer('MaxPool2d', poolFrom('max'));
