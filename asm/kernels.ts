@@ -1222,3 +1222,199 @@ export function argsort(x: usize, dt: i32, out: usize, outer: i32, dim: i32, inn
     }
   }
 }
+
+// =============================================================================================
+// Recurrent cells (float32): the pointwise gate math of one LSTM / GRU step, forward and
+// backward. Rows are [batch]; gates are blocks of H along a row in PyTorch's order (LSTM i, f, g,
+// o; GRU r, z, n). exp runs four lanes at a time (a Cephes-style polynomial, about 1 ulp);
+// sigmoid(x) = 1/(1 + e^−x), tanh(x) = 1 − 2/(e^2x + 1).
+
+@inline function expv(x0: v128): v128 {
+  const x = f32x4.min(f32x4.max(x0, f32x4.splat(-87.33)), f32x4.splat(88.37));
+  const fx = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
+  let r = f32x4.sub(x, f32x4.mul(fx, f32x4.splat(0.693359375)));
+  r = f32x4.add(r, f32x4.mul(fx, f32x4.splat(2.12194440e-4)));
+  let y = f32x4.splat(1.9875691500e-4);
+  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(1.3981999507e-3));
+  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(8.3334519073e-3));
+  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(4.1665795894e-2));
+  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(1.6666665459e-1));
+  y = f32x4.add(f32x4.mul(y, r), f32x4.splat(5.0000001201e-1));
+  y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(y, r), r), r), f32x4.splat(1));
+  const e = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(fx), i32x4.splat(127)), 23);
+  // NaN in, NaN out (the clamps above would turn it into a number)
+  return v128.bitselect(x0, f32x4.mul(y, e), f32x4.ne(x0, x0));
+}
+
+@inline function sigv(x: v128): v128 {
+  return f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), expv(f32x4.neg(x))));
+}
+
+@inline function tanhv(x: v128): v128 {
+  return f32x4.sub(f32x4.splat(1), f32x4.div(f32x4.splat(2), f32x4.add(expv(f32x4.add(x, x)), f32x4.splat(1))));
+}
+
+@inline function sigs(x: f32): f32 {
+  return <f32>(x >= 0 ? 1.0 / (1.0 + Math.exp(-<f64>x)) : Math.exp(<f64>x) / (1.0 + Math.exp(<f64>x)));
+}
+
+@inline function tanhs(x: f32): f32 {
+  return <f32>Math.tanh(<f64>x);
+}
+
+@inline function ldf(p: usize, i: i32): f32 {
+  return load<f32>(p + (<usize>i << 2));
+}
+@inline function stf(p: usize, i: i32, v: f32): void {
+  store<f32>(p + (<usize>i << 2), v);
+}
+@inline function ldv(p: usize, i: i32): v128 {
+  return v128.load(p + (<usize>i << 2));
+}
+@inline function stv(p: usize, i: i32, v: v128): void {
+  v128.store(p + (<usize>i << 2), v);
+}
+
+/** LSTM step: z = gi + gh [B,4H], c [B,H] → h2 = σ(o)·tanh(c2), c2 = σ(f)·c + σ(i)·tanh(g) [B,H], acts = (σ(i), σ(f), tanh(g), σ(o)) [B,4H]. */
+export function lstmCell(gi: usize, gh: usize, c: usize, h2: usize, c2: usize, acts: usize, B: i32, H: i32): void {
+  for (let b = 0; b < B; b++) {
+    const r = b * 4 * H;
+    const s = b * H;
+    let j = 0;
+    for (; j + 4 <= H; j += 4) {
+      const i = sigv(f32x4.add(ldv(gi, r + j), ldv(gh, r + j)));
+      const f = sigv(f32x4.add(ldv(gi, r + H + j), ldv(gh, r + H + j)));
+      const g = tanhv(f32x4.add(ldv(gi, r + 2 * H + j), ldv(gh, r + 2 * H + j)));
+      const o = sigv(f32x4.add(ldv(gi, r + 3 * H + j), ldv(gh, r + 3 * H + j)));
+      const cn = f32x4.add(f32x4.mul(f, ldv(c, s + j)), f32x4.mul(i, g));
+      stv(c2, s + j, cn);
+      stv(h2, s + j, f32x4.mul(o, tanhv(cn)));
+      stv(acts, r + j, i);
+      stv(acts, r + H + j, f);
+      stv(acts, r + 2 * H + j, g);
+      stv(acts, r + 3 * H + j, o);
+    }
+    for (; j < H; j++) {
+      const i = sigs(ldf(gi, r + j) + ldf(gh, r + j));
+      const f = sigs(ldf(gi, r + H + j) + ldf(gh, r + H + j));
+      const g = tanhs(ldf(gi, r + 2 * H + j) + ldf(gh, r + 2 * H + j));
+      const o = sigs(ldf(gi, r + 3 * H + j) + ldf(gh, r + 3 * H + j));
+      const cn = f * ldf(c, s + j) + i * g;
+      stf(c2, s + j, cn);
+      stf(h2, s + j, o * tanhs(cn));
+      stf(acts, r + j, i);
+      stf(acts, r + H + j, f);
+      stf(acts, r + 2 * H + j, g);
+      stf(acts, r + 3 * H + j, o);
+    }
+  }
+}
+
+/** LSTM step backward: acts [B,4H], c (previous) and c2 [B,H], dh2 and dc2 [B,H] → out [B,5H] = (dz [4H], dc [H]) per row. */
+export function lstmCellBackward(acts: usize, c: usize, c2: usize, dh: usize, dc: usize, out: usize, B: i32, H: i32): void {
+  const one = f32x4.splat(1);
+  for (let b = 0; b < B; b++) {
+    const r = b * 4 * H;
+    const q = b * 5 * H;
+    const s = b * H;
+    let j = 0;
+    for (; j + 4 <= H; j += 4) {
+      const i = ldv(acts, r + j), f = ldv(acts, r + H + j), g = ldv(acts, r + 2 * H + j), o = ldv(acts, r + 3 * H + j);
+      const tc = tanhv(ldv(c2, s + j));
+      const dhv = ldv(dh, s + j);
+      const dct = f32x4.add(ldv(dc, s + j), f32x4.mul(f32x4.mul(dhv, o), f32x4.sub(one, f32x4.mul(tc, tc))));
+      stv(out, q + j, f32x4.mul(f32x4.mul(dct, g), f32x4.mul(i, f32x4.sub(one, i))));
+      stv(out, q + H + j, f32x4.mul(f32x4.mul(dct, ldv(c, s + j)), f32x4.mul(f, f32x4.sub(one, f))));
+      stv(out, q + 2 * H + j, f32x4.mul(f32x4.mul(dct, i), f32x4.sub(one, f32x4.mul(g, g))));
+      stv(out, q + 3 * H + j, f32x4.mul(f32x4.mul(dhv, tc), f32x4.mul(o, f32x4.sub(one, o))));
+      stv(out, q + 4 * H + j, f32x4.mul(dct, f));
+    }
+    for (; j < H; j++) {
+      const i = ldf(acts, r + j), f = ldf(acts, r + H + j), g = ldf(acts, r + 2 * H + j), o = ldf(acts, r + 3 * H + j);
+      const tc = tanhs(ldf(c2, s + j));
+      const dhv = ldf(dh, s + j);
+      const dct = ldf(dc, s + j) + dhv * o * (1 - tc * tc);
+      stf(out, q + j, dct * g * (i * (1 - i)));
+      stf(out, q + H + j, dct * ldf(c, s + j) * (f * (1 - f)));
+      stf(out, q + 2 * H + j, dct * i * (1 - g * g));
+      stf(out, q + 3 * H + j, dhv * tc * (o * (1 - o)));
+      stf(out, q + 4 * H + j, dct * f);
+    }
+  }
+}
+
+/**
+ * GRU step: gi [B,3H] = x·W_ihᵀ + b_ih, gh [B,3H] = h·W_hhᵀ, bh [3H] = b_hh, h [B,H] → h2 =
+ * (1 − z)·n + z·h [B,H], acts = (r, z, n, gh_n + b_hn) [B,4H], with r = σ(gi_r + gh_r + b_hr),
+ * z = σ(gi_z + gh_z + b_hz), n = tanh(gi_n + r·(gh_n + b_hn)).
+ */
+export function gruCell(gi: usize, gh: usize, bh: usize, h: usize, h2: usize, acts: usize, B: i32, H: i32): void {
+  const one = f32x4.splat(1);
+  for (let b = 0; b < B; b++) {
+    const r3 = b * 3 * H;
+    const r4 = b * 4 * H;
+    const s = b * H;
+    let j = 0;
+    for (; j + 4 <= H; j += 4) {
+      const r = sigv(f32x4.add(ldv(gi, r3 + j), f32x4.add(ldv(gh, r3 + j), ldv(bh, j))));
+      const z = sigv(f32x4.add(ldv(gi, r3 + H + j), f32x4.add(ldv(gh, r3 + H + j), ldv(bh, H + j))));
+      const hn = f32x4.add(ldv(gh, r3 + 2 * H + j), ldv(bh, 2 * H + j));
+      const n = tanhv(f32x4.add(ldv(gi, r3 + 2 * H + j), f32x4.mul(r, hn)));
+      stv(h2, s + j, f32x4.add(f32x4.mul(f32x4.sub(one, z), n), f32x4.mul(z, ldv(h, s + j))));
+      stv(acts, r4 + j, r);
+      stv(acts, r4 + H + j, z);
+      stv(acts, r4 + 2 * H + j, n);
+      stv(acts, r4 + 3 * H + j, hn);
+    }
+    for (; j < H; j++) {
+      const r = sigs(ldf(gi, r3 + j) + (ldf(gh, r3 + j) + ldf(bh, j)));
+      const z = sigs(ldf(gi, r3 + H + j) + (ldf(gh, r3 + H + j) + ldf(bh, H + j)));
+      const hn = ldf(gh, r3 + 2 * H + j) + ldf(bh, 2 * H + j);
+      const n = tanhs(ldf(gi, r3 + 2 * H + j) + r * hn);
+      stf(h2, s + j, (1 - z) * n + z * ldf(h, s + j));
+      stf(acts, r4 + j, r);
+      stf(acts, r4 + H + j, z);
+      stf(acts, r4 + 2 * H + j, n);
+      stf(acts, r4 + 3 * H + j, hn);
+    }
+  }
+}
+
+/** GRU step backward: acts [B,4H], h (previous) [B,H], dh2 [B,H] → out [B,7H] = (dgi [3H], dgh [3H], z·dh2 [H]) per row. */
+export function gruCellBackward(acts: usize, h: usize, dh: usize, out: usize, B: i32, H: i32): void {
+  const one = f32x4.splat(1);
+  for (let b = 0; b < B; b++) {
+    const r4 = b * 4 * H;
+    const q = b * 7 * H;
+    const s = b * H;
+    let j = 0;
+    for (; j + 4 <= H; j += 4) {
+      const r = ldv(acts, r4 + j), z = ldv(acts, r4 + H + j), n = ldv(acts, r4 + 2 * H + j), hn = ldv(acts, r4 + 3 * H + j);
+      const d = ldv(dh, s + j);
+      const dnp = f32x4.mul(f32x4.mul(d, f32x4.sub(one, z)), f32x4.sub(one, f32x4.mul(n, n)));
+      const dzp = f32x4.mul(f32x4.mul(d, f32x4.sub(ldv(h, s + j), n)), f32x4.mul(z, f32x4.sub(one, z)));
+      const drp = f32x4.mul(f32x4.mul(dnp, hn), f32x4.mul(r, f32x4.sub(one, r)));
+      stv(out, q + j, drp);
+      stv(out, q + H + j, dzp);
+      stv(out, q + 2 * H + j, dnp);
+      stv(out, q + 3 * H + j, drp);
+      stv(out, q + 4 * H + j, dzp);
+      stv(out, q + 5 * H + j, f32x4.mul(dnp, r));
+      stv(out, q + 6 * H + j, f32x4.mul(d, z));
+    }
+    for (; j < H; j++) {
+      const r = ldf(acts, r4 + j), z = ldf(acts, r4 + H + j), n = ldf(acts, r4 + 2 * H + j), hn = ldf(acts, r4 + 3 * H + j);
+      const d = ldf(dh, s + j);
+      const dnp = d * (1 - z) * (1 - n * n);
+      const dzp = d * (ldf(h, s + j) - n) * (z * (1 - z));
+      const drp = dnp * hn * (r * (1 - r));
+      stf(out, q + j, drp);
+      stf(out, q + H + j, dzp);
+      stf(out, q + 2 * H + j, dnp);
+      stf(out, q + 3 * H + j, drp);
+      stf(out, q + 4 * H + j, dzp);
+      stf(out, q + 5 * H + j, dnp * r);
+      stf(out, q + 6 * H + j, d * z);
+    }
+  }
+}

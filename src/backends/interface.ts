@@ -160,3 +160,29 @@ export type CumulativeOp = 'sum' | 'prod';
 
 /** The names of the kernels, for the generated op × backend table. */
 export type KernelName = Exclude<keyof Backend, 'name' | 'supportsFloat64' | 'upload' | 'download' | 'downloadSync' | 'free' | 'memory' | 'dispose'>;
+
+// =============================================================================================
+// Recurrent cells: the pointwise gate math of one LSTM / GRU step, forward and backward (used by
+// src/ops/recurrent.ts; the composite formula in src/nn/layers/recurrent.ts is their reference).
+// Rows are the batch; gates are blocks of H along a row in PyTorch's order. Float dtypes only.
+
+export interface Backend {
+  /**
+   * One LSTM step: z = gi + gh [B,4H] (gates i, f, g, o), c [B,H] → [h′, c′, acts] with
+   * c′ = σ(f)·c + σ(i)·tanh(g), h′ = σ(o)·tanh(c′) [B,H] and acts = (σ(i), σ(f), tanh(g), σ(o)) [B,4H].
+   */
+  lstmCell(gi: KTensor, gh: KTensor, c: KTensor): [unknown, unknown, unknown];
+  /**
+   * lstmCell's backward: acts [B,4H], c (the previous cell state) and c′ [B,H], the gradients
+   * dh′, dc′ [B,H] → [B,5H], each row (dz [4H], dc [H]).
+   */
+  lstmCellBackward(acts: KTensor, c: KTensor, c2: KTensor, dh: KTensor, dc: KTensor): unknown;
+  /**
+   * One GRU step: gi [B,3H] = x·W_ihᵀ + b_ih, gh [B,3H] = h·W_hhᵀ, bh [3H] = b_hh, h [B,H] →
+   * [h′, acts]: r = σ(gi_r + gh_r + b_hr), z = σ(gi_z + gh_z + b_hz), n = tanh(gi_n + r·(gh_n + b_hn)),
+   * h′ = (1 − z)·n + z·h [B,H], acts = (r, z, n, gh_n + b_hn) [B,4H].
+   */
+  gruCell(gi: KTensor, gh: KTensor, bh: KTensor, h: KTensor): [unknown, unknown];
+  /** gruCell's backward: acts [B,4H], h (the previous state) [B,H], dh′ [B,H] → [B,7H], each row (dgi [3H], dgh [3H], z·dh′ [H]). */
+  gruCellBackward(acts: KTensor, h: KTensor, dh: KTensor): unknown;
+}

@@ -64,6 +64,7 @@ const ALLOCATING_KERNELS = [
   'slice', 'pad', 'concat', 'gather', 'scatterAdd', 'oneHot', 'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter',
   'maxPool2d', 'maxPool2dBackward', 'avgPool2d', 'avgPool2dBackward', 'adamStep',
   'cumulative', 'argsort', // scans and sorting
+  'lstmCell', 'lstmCellBackward', 'gruCell', 'gruCellBackward', // recurrent cells
 ] as const satisfies readonly (keyof Backend)[];
 
 /** Thrown when a wasm allocation cannot be met: WebAssembly memory is limited to 4 GiB. */
@@ -995,12 +996,59 @@ export class WasmBackend implements Backend {
     this.release(tmp, bytes);
     return p;
   }
+
+  // ===========================================================================================
+  // Recurrent cells (see the end of ../interface.ts; asm/kernels.ts, "Recurrent cells"): float32,
+  // SIMD over the hidden units. Like every allocating kernel they run as transactions
+  // (ALLOCATING_KERNELS): a failure releases the outputs allocated so far.
+
+  /** float32 output buffers of the given sizes. */
+  private allocCell(op: string, dtype: DType, sizes: readonly number[]): number[] {
+    if (dtype !== 'float32') throw new Error(`${op}: the wasm backend runs recurrent cells in float32, got ${dtype}`);
+    return sizes.map((n) => this.alloc('float32', n));
+  }
+
+  lstmCell(gi: KTensor, gh: KTensor, c: KTensor): [unknown, unknown, unknown] {
+    const [B, H] = [c.shape[0]!, c.shape[1]!];
+    const [h2, c2, acts] = this.allocCell('lstmCell', c.dtype, [B * H, B * H, 4 * B * H]) as [number, number, number];
+    this.k.lstmCell(gi.data as number, gh.data as number, c.data as number, h2, c2, acts, B, H);
+    return [h2, c2, acts];
+  }
+
+  lstmCellBackward(acts: KTensor, c: KTensor, c2: KTensor, dh: KTensor, dc: KTensor): unknown {
+    const [B, H] = [c.shape[0]!, c.shape[1]!];
+    const [out] = this.allocCell('lstmCellBackward', c.dtype, [5 * B * H]) as [number];
+    this.k.lstmCellBackward(acts.data as number, c.data as number, c2.data as number, dh.data as number, dc.data as number, out, B, H);
+    return out;
+  }
+
+  gruCell(gi: KTensor, gh: KTensor, bh: KTensor, h: KTensor): [unknown, unknown] {
+    const [B, H] = [h.shape[0]!, h.shape[1]!];
+    const [h2, acts] = this.allocCell('gruCell', h.dtype, [B * H, 4 * B * H]) as [number, number];
+    this.k.gruCell(gi.data as number, gh.data as number, bh.data as number, h.data as number, h2, acts, B, H);
+    return [h2, acts];
+  }
+
+  gruCellBackward(acts: KTensor, h: KTensor, dh: KTensor): unknown {
+    const [B, H] = [h.shape[0]!, h.shape[1]!];
+    const [out] = this.allocCell('gruCellBackward', h.dtype, [7 * B * H]) as [number];
+    this.k.gruCellBackward(acts.data as number, h.data as number, dh.data as number, out, B, H);
+    return out;
+  }
 }
 
 /** The scan and sort kernels' exports (asm/kernels.ts). */
 interface ScanKernels {
   cumulative(isProd: number, x: number, dt: number, out: number, outer: number, dim: number, inner: number, exclusive: number, reverse: number): void;
   argsort(x: number, dt: number, out: number, outer: number, dim: number, inner: number, desc: number, tmp: number): void;
+}
+
+/** The recurrent cells' exports of asm/kernels.ts. */
+interface Kernels {
+  lstmCell(gi: number, gh: number, c: number, h2: number, c2: number, acts: number, B: number, H: number): void;
+  lstmCellBackward(acts: number, c: number, c2: number, dh: number, dc: number, out: number, B: number, H: number): void;
+  gruCell(gi: number, gh: number, bh: number, h: number, h2: number, acts: number, B: number, H: number): void;
+  gruCellBackward(acts: number, h: number, dh: number, out: number, B: number, H: number): void;
 }
 
 /** Largest im2col buffer (all images of a batch) conv2d keeps for the backward pass. */

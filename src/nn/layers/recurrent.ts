@@ -11,12 +11,15 @@
  * GRU gates r, z, n. Initialization is PyTorch's: every parameter U(−1/√hidden, 1/√hidden).
  *
  * The cells are composed of existing ops (`cellStep` below); that formula is the reference that
- * faster fused kernels are tested against.
+ * the fused path is tested against: LSTM and GRU layers run each direction of a layer as one op
+ * (src/ops/recurrent.ts: one GEMM for all gates of a step, the gate math in a backend kernel),
+ * unless `layer.fused` is false or the batch is padded (lengths shorter than the time axis).
  */
 import type { Tensor } from '../../tensor/tensor.js';
 import { fmt } from '../../tensor/shape.js';
 import { tensor, zeros } from '../../tensor/creation.js';
 import * as ops from '../../ops/index.js';
+import { gruSequence, lstmSequence } from '../../ops/recurrent.js';
 import * as init from '../init.js';
 import type { FloatDType } from '../init.js';
 import { cfgBool, cfgNumber, Module, registerLayer, type LayerConfig } from '../module.js';
@@ -286,6 +289,11 @@ export abstract class RecurrentLayer<S> extends Module<[x: Tensor, state?: S | n
   readonly bias: boolean;
   /** The parameters' dtype. */
   readonly dtype: FloatDType;
+  /**
+   * Whether LSTM and GRU layers run the fused kernels (default true); false runs the composite
+   * formula, which is also the one that supports second derivatives. Not part of the config.
+   */
+  fused = true;
   /** weights[layer][direction]. */
   private readonly weights: CellWeights[][] = [];
   private readonly drop: Dropout;
@@ -364,6 +372,24 @@ export abstract class RecurrentLayer<S> extends Module<[x: Tensor, state?: S | n
       for (let d = 0; d < D; d++) {
         const w = this.weights[l]![d]!;
         const k = l * D + d;
+        if (this.fused && !masks && (this.mode === 'lstm' || this.mode === 'gru')) {
+          const h = h0 ? ops.reshape(ops.slice(h0, [k, 0, 0], [1, B, H]), [B, H]) : zeros([B, H], { dtype, backend: be });
+          const last = d === 0 ? T - 1 : 0;
+          let y: Tensor;
+          if (this.mode === 'lstm') {
+            let xp = inputProjection(input, w);
+            if (w.bhh) xp = ops.add(xp, w.bhh);
+            const c = c0 ? ops.reshape(ops.slice(c0, [k, 0, 0], [1, B, H]), [B, H]) : zeros([B, H], { dtype, backend: be });
+            y = lstmSequence(xp, h, c, w.whh, d === 1);
+            cN.push(ops.reshape(ops.slice(y, [last, 0, H], [1, B, H]), [B, H]));
+          } else {
+            const bhh = w.bhh ?? zeros([3 * H], { dtype, backend: be });
+            y = gruSequence(inputProjection(input, w), h, w.whh, bhh, d === 1);
+          }
+          outs.push(ops.transpose(ops.slice(y, [0, 0, 0], [T, B, H]), [1, 0, 2]));
+          hN.push(ops.reshape(ops.slice(y, [last, 0, 0], [1, B, H]), [B, H]));
+          continue;
+        }
         const xp = inputProjection(input, w);
         const whhT = ops.matrixTranspose(w.whh);
         const G = xp.shape[2] as number;
