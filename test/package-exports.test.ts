@@ -48,6 +48,13 @@ describe('package exports', () => {
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', code], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     expect(out.trim()).toBe('2');
   });
+  it('the wasm backend starts its threads under V8 flags that workers refuse (node --experimental-wasm-relaxed-simd, --max-old-space-size)', () => {
+    const code = `const { createWasmBackend } = await import('nabla/backends/wasm');
+      const be = createWasmBackend({ name: 'w2', threads: 2 }); await be.ready(); console.log(be.threads); process.exit(0);`;
+    const flags = ['--experimental-wasm-relaxed-simd', '--max-old-space-size=2048', '--stack-size=2000'];
+    const out = execFileSync(process.execPath, [...flags, '--input-type=module', '-e', code], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(out.trim()).toBe('2');
+  });
   it('examples import nabla by its package name, so a user can copy them as they are', () => {
     const files = readdirSync(`${root}examples`, { recursive: true }).map(String).filter((f) => f.endsWith('.ts'));
     expect(files.length).toBeGreaterThan(10);

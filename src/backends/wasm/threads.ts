@@ -74,9 +74,6 @@ interface WorkerLike {
   terminate(): Promise<number>;
   on(ev: 'message' | 'error', fn: (v: unknown) => void): void;
 }
-function execArgv(): string[] {
-  return (globalThis as { process?: { execArgv?: string[] } }).process?.execArgv ?? [];
-}
 
 interface WorkerThreadsModule {
   Worker: new (src: string, opts: { eval: boolean; workerData: unknown; execArgv?: string[] }) => WorkerLike;
@@ -116,9 +113,11 @@ export class ThreadPool {
     for (let tid = 1; tid < size; tid++) {
       const w = new wt.Worker(WORKER_SOURCE, {
         eval: true,
-        // The worker script is CommonJS: a parent run as `node --input-type=module -e …` must not
-        // hand that flag down (workers inherit the parent's execArgv).
-        execArgv: execArgv().filter((a) => !a.startsWith('--input-type')),
+        // No flags: workers inherit the parent's execArgv, and refuse some of it — V8 options
+        // (`--experimental-wasm-relaxed-simd`, `--max-old-space-size`: process-wide, so the worker
+        // has them anyway) and `--input-type=module` (the worker script is CommonJS). A refused
+        // flag left the backend on one thread.
+        execArgv: [],
         workerData: { module, memory, ctrlBuf: this.ctrl.buffer, argsBuf: this.args.buffer, tid, names: THREADED_KERNELS, spin: SPIN },
       });
       promises.push(
