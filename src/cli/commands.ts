@@ -277,20 +277,23 @@ export interface EvalResult {
   seconds: number;
 }
 
+/** The data sets `nabla eval` evaluates on. */
+export type EvalKind = 'mnist' | 'xor' | 'gates';
+
 /** The data sets `nabla eval --dataset` knows: one sample's shape and the model's output per sample. */
-export const EVAL_DATASETS: Readonly<Record<DataKind, { sample: readonly number[]; outputs: number }>> = {
+export const EVAL_DATASETS: Readonly<Record<EvalKind, { sample: readonly number[]; outputs: number }>> = {
   mnist: { sample: [1, 28, 28], outputs: 10 },
   xor: { sample: [2], outputs: 2 },
   gates: { sample: [2], outputs: GATE_NAMES.length },
 };
 
-const isDataKind = (v: unknown): v is DataKind => typeof v === 'string' && Object.hasOwn(EVAL_DATASETS, v);
+const isDataKind = (v: unknown): v is EvalKind => typeof v === 'string' && Object.hasOwn(EVAL_DATASETS, v);
 
 /**
  * Runs `model` on the first sample of `x`: an error unless it takes the data set's input and
  * gives one output per class (or gate).
  */
-function checkFits(file: string, model: nb.nn.Module, kind: DataKind, x: Tensor): void {
+function checkFits(file: string, model: nb.nn.Module, kind: EvalKind, x: Tensor): void {
   const { sample, outputs } = EVAL_DATASETS[kind];
   const want = [1, outputs];
   let shape: number[];

@@ -1,17 +1,27 @@
 /**
  * The networks `nabla train` knows, from the lectures: logic gates learned by perceptrons, XOR by
- * a small backprop network, and four MNIST classifiers (softmax regression, an MLP, LeNet-5 in
- * its modern and classic forms). Examples and benchmarks import them from here.
+ * a small backprop network, four MNIST classifiers (softmax regression, an MLP, LeNet-5 in its
+ * modern and classic forms), and the recurrent networks of the four sequence shapes (a spam
+ * classifier, a name → gender classifier, sequential MNIST, a character language model).
+ * Examples and benchmarks import them from here.
  *
- * MNIST inputs are NCHW [N, 1, 28, 28]; the dense models start with a flatten layer.
+ * MNIST inputs are NCHW [N, 1, 28, 28]; the dense models start with a flatten layer. Sequences are
+ * batch-first: token ids int32 [batch, time], id 0 the padding (nb.data.text's `<pad>`).
+ *
+ * Importing this module registers the layer types `SequenceClassifier` and `CharLSTM`, so that
+ * `nb.io.load` can rebuild them from a file.
  */
 import * as nn from '../nn/index.js';
+import * as ops from '../ops/index.js';
 import * as optim from '../optim/index.js';
 import { tensor } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { cfgNumber, type LayerConfig } from '../nn/module.js';
+import { checkOneOf } from '../validate.js';
+import { checkPositiveInt, checkTensor } from '../nn/checks.js';
 
 /** Which data a model trains on. */
-export type DataKind = 'mnist' | 'gates' | 'xor';
+export type DataKind = 'mnist' | 'gates' | 'xor' | 'spam' | 'names' | 'seq-mnist' | 'char';
 
 export interface ModelSpec {
   readonly name: string;
@@ -92,6 +102,116 @@ export function xorData(): { x: Tensor; y: Tensor } {
   return { x: tensor([[0, 0], [0, 1], [1, 0], [1, 1]]), y: tensor([0, 1, 1, 0], { dtype: 'int32' }) };
 }
 
+/** The recurrent layer of a sequence model. */
+export type SequenceCell = 'lstm' | 'gru';
+
+/**
+ * Many-to-one: token ids [batch, time] (0 = padding, at the end) → an embedding → an LSTM or GRU
+ * → its state after each sequence's last real token → a linear layer → class scores
+ * [batch, classes]. The lengths are read from the ids (the non-zero ones), so the model is a
+ * Tensor→Tensor layer that `fit`, `evaluate` and `nb.io.save` take as it is, and padding changes
+ * nothing.
+ */
+export class SequenceClassifier extends nn.Module {
+  static override readonly layerType: string = 'SequenceClassifier';
+  readonly vocabSize: number;
+  readonly embedDim: number;
+  readonly hidden: number;
+  readonly classes: number;
+  readonly cell: SequenceCell;
+  readonly embed: nn.Embedding;
+  readonly rnn: nn.LSTM | nn.GRU;
+  readonly out: nn.Linear;
+
+  constructor(vocabSize: number, embedDim: number, hidden: number, classes: number, cell: SequenceCell = 'lstm') {
+    super();
+    const op = 'SequenceClassifier';
+    this.vocabSize = checkPositiveInt(op, 'vocabSize', vocabSize);
+    this.embedDim = checkPositiveInt(op, 'embedDim', embedDim);
+    this.hidden = checkPositiveInt(op, 'hidden', hidden);
+    this.classes = checkPositiveInt(op, 'classes', classes);
+    this.cell = checkOneOf(op, 'cell', cell, ['lstm', 'gru']);
+    this.embed = this.registerModule('embed', nn.embedding(vocabSize, embedDim, { paddingIdx: 0 }));
+    const opts = { returnSequences: false };
+    this.rnn = this.registerModule('rnn', cell === 'lstm' ? nn.lstm(embedDim, hidden, opts) : nn.gru(embedDim, hidden, opts));
+    this.out = this.registerModule('out', nn.linear(hidden, classes));
+  }
+
+  forward(ids: Tensor): Tensor {
+    checkTensor('SequenceClassifier', 'ids', ids);
+    if (ids.rank !== 2) throw new Error(`SequenceClassifier: ids must be token ids [batch, time], got shape [${ids.shape.join(',')}]`);
+    const lengths = ops.sum(ops.ne(ids, 0).cast('int32'), -1);
+    const [last] = this.rnn.call(this.embed.call(ids), null, lengths);
+    return this.out.call(last);
+  }
+
+  override config(): LayerConfig {
+    return { type: 'SequenceClassifier', vocabSize: this.vocabSize, embedDim: this.embedDim, hidden: this.hidden, classes: this.classes, cell: this.cell };
+  }
+}
+nn.registerLayer('SequenceClassifier', (c) => new SequenceClassifier(cfgNumber(c, 'vocabSize'), cfgNumber(c, 'embedDim'), cfgNumber(c, 'hidden'), cfgNumber(c, 'classes'), c.cell === 'gru' ? 'gru' : 'lstm'));
+
+/** Spam or ham from the words of an e-mail: word embeddings 64 → LSTM 64 → 2 classes. */
+export function spamLstm(vocabSize: number): SequenceClassifier {
+  return new SequenceClassifier(vocabSize, 64, 64, 2, 'lstm');
+}
+
+/** Female or male from the letters of a first name: character embeddings 16 → GRU 64 → 2 classes. */
+export function namesGru(vocabSize: number): SequenceClassifier {
+  return new SequenceClassifier(vocabSize, 16, 64, 2, 'gru');
+}
+
+/** Sequential MNIST: 28 steps of 28 pixels [batch, 28, 28] → LSTM 128 (its last state) → linear 10. */
+export function seqMnistLstm(): nn.Module {
+  return nn.sequential(nn.pick(nn.lstm(28, 128, { returnSequences: false })), nn.linear(128, 10));
+}
+
+/**
+ * A character language model (many-to-many, and one-to-many when it samples): token ids
+ * [batch, time] → embedding → LSTM → linear → next-token scores [batch, time, vocabSize] at every
+ * step, with the LSTM state in and out, so that training can carry it across batches (truncated
+ * BPTT) and sampling can feed one character at a time.
+ */
+export class CharLSTM extends nn.Module<[ids: Tensor, state?: nn.LSTMState | null], [Tensor, nn.LSTMState]> {
+  static override readonly layerType: string = 'CharLSTM';
+  readonly vocabSize: number;
+  readonly embedDim: number;
+  readonly hidden: number;
+  readonly numLayers: number;
+  readonly embed: nn.Embedding;
+  readonly rnn: nn.LSTM;
+  readonly out: nn.Linear;
+
+  constructor(vocabSize: number, embedDim = 32, hidden = 128, numLayers = 1) {
+    super();
+    const op = 'CharLSTM';
+    this.vocabSize = checkPositiveInt(op, 'vocabSize', vocabSize);
+    this.embedDim = checkPositiveInt(op, 'embedDim', embedDim);
+    this.hidden = checkPositiveInt(op, 'hidden', hidden);
+    this.numLayers = checkPositiveInt(op, 'numLayers', numLayers);
+    this.embed = this.registerModule('embed', nn.embedding(vocabSize, embedDim));
+    this.rnn = this.registerModule('rnn', nn.lstm(embedDim, hidden, { numLayers }));
+    this.out = this.registerModule('out', nn.linear(hidden, vocabSize));
+  }
+
+  forward(ids: Tensor, state: nn.LSTMState | null = null): [Tensor, nn.LSTMState] {
+    checkTensor('CharLSTM', 'ids', ids);
+    if (ids.rank !== 2) throw new Error(`CharLSTM: ids must be token ids [batch, time], got shape [${ids.shape.join(',')}]`);
+    const [h, next] = this.rnn.call(this.embed.call(ids), state);
+    return [this.out.call(h), next];
+  }
+
+  override config(): LayerConfig {
+    return { type: 'CharLSTM', vocabSize: this.vocabSize, embedDim: this.embedDim, hidden: this.hidden, numLayers: this.numLayers };
+  }
+}
+nn.registerLayer('CharLSTM', (c) => new CharLSTM(cfgNumber(c, 'vocabSize'), cfgNumber(c, 'embedDim'), cfgNumber(c, 'hidden'), cfgNumber(c, 'numLayers', 1)));
+
+/** A character LSTM: embedding 32 → LSTM 128 → next-character scores. */
+export function charLstm(vocabSize: number): CharLSTM {
+  return new CharLSTM(vocabSize, 32, 128, 1);
+}
+
 export const MODELS: Readonly<Record<string, ModelSpec>> = {
   gates: {
     name: 'gates',
@@ -160,3 +280,6 @@ export function modelSpec(name: string): ModelSpec {
 export function optimizerByName(name: string, lr: number): optim.Optimizer {
   return optim.byName(name, lr);
 }
+
+export { trainClassifier, predictClasses, accuracyOf, trainLanguageModel, sequenceBits, trainStream, streamBits, bigramBits, sampleText } from './sequence.js';
+export type { SequenceTrainOptions, StreamTrainOptions, SampleTextOptions } from './sequence.js';
