@@ -29,8 +29,11 @@ export interface ModelSpec {
   readonly data: DataKind;
   /** One sample's shape (for summaries). */
   readonly inputShape: readonly number[];
-  /** A fresh, randomly initialised network (seed with `nb.seed` first). */
-  build(): nn.Module;
+  /**
+   * A fresh, randomly initialised network (seed with `nb.seed` first). The models of text take
+   * the size of their vocabulary (built from the training data).
+   */
+  build(vocabSize?: number): nn.AnyModule;
   /**
    * Training defaults: what the lectures/targets use. `lrDecay` k > 0 decays the learning rate
    * exponentially per epoch, η_e = η₀·e^(−k·e) (nb.optim.exponentialDecay); 0 keeps it constant.
@@ -38,6 +41,12 @@ export interface ModelSpec {
   readonly defaults: { epochs: number; batchSize: number; lr: number; optimizer: string; lrDecay: number };
   /** The test accuracy the examples reach (for docs and checks). */
   readonly target?: number;
+}
+
+/** The vocabulary size a text model's `build` needs. */
+function needVocab(name: string, vocabSize: number | undefined): number {
+  if (vocabSize === undefined) throw new Error(`${name}: build(vocabSize) needs the size of the vocabulary`);
+  return vocabSize;
 }
 
 /** softmax regression, the lectures' TensorFlow example: 784 → 10, plain gradient descent. */
@@ -266,6 +275,39 @@ export const MODELS: Readonly<Record<string, ModelSpec>> = {
     build: lenet5Classic,
     defaults: { epochs: 10, batchSize: 64, lr: 1e-3, optimizer: 'adam', lrDecay: 0.2 },
     target: 0.985,
+  },
+  'spam-lstm': {
+    name: 'spam-lstm',
+    description: 'SpamAssassin e-mails → spam/ham: word embeddings 64 → LSTM 64 (first 64 words) → 2',
+    data: 'spam',
+    inputShape: [64],
+    build: (v) => spamLstm(needVocab('spam-lstm', v)),
+    defaults: { epochs: 2, batchSize: 32, lr: 3e-3, optimizer: 'adam', lrDecay: 0 },
+  },
+  'names-gru': {
+    name: 'names-gru',
+    description: 'first name → female/male: character embeddings 16 → GRU 64 → 2',
+    data: 'names',
+    inputShape: [8],
+    build: (v) => namesGru(needVocab('names-gru', v)),
+    defaults: { epochs: 5, batchSize: 32, lr: 3e-3, optimizer: 'adam', lrDecay: 0 },
+  },
+  'seq-mnist': {
+    name: 'seq-mnist',
+    description: 'sequential MNIST: 28 steps × 28 pixels → LSTM 128 → linear 10',
+    data: 'seq-mnist',
+    inputShape: [28, 28],
+    build: seqMnistLstm,
+    defaults: { epochs: 10, batchSize: 64, lr: 1e-3, optimizer: 'adam', lrDecay: 0 },
+    target: 0.98,
+  },
+  'char-lstm': {
+    name: 'char-lstm',
+    description: 'character language model on first names: embedding 32 → LSTM 128 → next character (nabla sample writes new names)',
+    data: 'char',
+    inputShape: [8],
+    build: (v) => charLstm(needVocab('char-lstm', v)),
+    defaults: { epochs: 8, batchSize: 32, lr: 3e-3, optimizer: 'adam', lrDecay: 0 },
   },
 };
 

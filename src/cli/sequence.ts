@@ -22,8 +22,18 @@ export interface SequenceTrainOptions {
   seed?: number;
   /** Gradients are clipped to this global norm (default 5). */
   clip?: number;
-  /** Called after each epoch with its mean training loss and seconds. */
-  onEpoch?: (epoch: number, loss: number, seconds: number) => void;
+  /** The optimizer (default: Adam with `lr`); its learning rate is set each epoch. */
+  optimizer?: nb.optim.Optimizer;
+  /** Exponential decay per epoch: epoch e trains with lr·e^(−k·e) (default 0: constant). */
+  lrDecay?: number;
+  /** Called after each epoch with its mean training loss, seconds and number of samples (sequences or characters). */
+  onEpoch?: (epoch: number, loss: number, seconds: number, samples: number) => void;
+}
+
+/** The optimizer of a run, and a function that sets its learning rate for epoch e. */
+function optimizerOf(opts: SequenceTrainOptions): { opt: nb.optim.Optimizer; epoch(e: number): void } {
+  const opt = opts.optimizer ?? nb.optim.adam(opts.lr);
+  return { opt, epoch: (e) => void (opt.lr = opts.lr * Math.exp(-(opts.lrDecay ?? 0) * e)) };
 }
 
 const LN2 = Math.log(2);
@@ -56,12 +66,13 @@ function step(params: readonly Tensor[], opt: nb.optim.Optimizer, clip: number, 
  */
 export function trainClassifier(model: Classifier, seqs: readonly Int32Array[], labels: readonly number[], opts: SequenceTrainOptions): number[] {
   const params = model.parameters();
-  const opt = nb.optim.adam(opts.lr);
+  const { opt, epoch } = optimizerOf(opts);
   const lengths = seqs.map((s) => s.length);
   const losses: number[] = [];
   model.train();
   for (let e = 0; e < opts.epochs; e++) {
     const t0 = performance.now();
+    epoch(e);
     let sum = 0;
     let n = 0;
     for (const batch of nb.data.text.bucketBatches(lengths, { batchSize: opts.batchSize, seed: (opts.seed ?? 0) + e })) {
@@ -74,7 +85,7 @@ export function trainClassifier(model: Classifier, seqs: readonly Int32Array[], 
       n += batch.length;
     }
     losses.push(sum / n);
-    opts.onEpoch?.(e, sum / n, (performance.now() - t0) / 1000);
+    opts.onEpoch?.(e, sum / n, (performance.now() - t0) / 1000, n);
   }
   return losses;
 }
@@ -113,12 +124,13 @@ function lmLoss(model: CharLSTM, x: Tensor, reduction: 'mean' | 'sum'): Tensor {
  */
 export function trainLanguageModel(model: CharLSTM, seqs: readonly Int32Array[], opts: SequenceTrainOptions): number[] {
   const params = model.parameters();
-  const opt = nb.optim.adam(opts.lr);
+  const { opt, epoch } = optimizerOf(opts);
   const lengths = seqs.map((s) => s.length);
   const bits: number[] = [];
   model.train();
   for (let e = 0; e < opts.epochs; e++) {
     const t0 = performance.now();
+    epoch(e);
     let sum = 0;
     let n = 0;
     for (const batch of nb.data.text.bucketBatches(lengths, { batchSize: opts.batchSize, seed: (opts.seed ?? 0) + e })) {
@@ -128,7 +140,7 @@ export function trainLanguageModel(model: CharLSTM, seqs: readonly Int32Array[],
       n += tokens;
     }
     bits.push(sum / n / LN2);
-    opts.onEpoch?.(e, sum / n / LN2, (performance.now() - t0) / 1000);
+    opts.onEpoch?.(e, sum / n / LN2, (performance.now() - t0) / 1000, n);
   }
   return bits;
 }
@@ -161,11 +173,12 @@ export interface StreamTrainOptions extends SequenceTrainOptions {
  */
 export function trainStream(model: CharLSTM, ids: Int32Array, opts: StreamTrainOptions): number[] {
   const params = model.parameters();
-  const opt = nb.optim.adam(opts.lr);
+  const { opt, epoch } = optimizerOf(opts);
   const bits: number[] = [];
   model.train();
   for (let e = 0; e < opts.epochs; e++) {
     const t0 = performance.now();
+    epoch(e);
     let state: nb.nn.LSTMState | null = null;
     let sum = 0;
     let n = 0;
@@ -194,7 +207,7 @@ export function trainStream(model: CharLSTM, ids: Int32Array, opts: StreamTrainO
     }
     if (state) nb.dispose(state);
     bits.push(sum / n / LN2);
-    opts.onEpoch?.(e, sum / n / LN2, (performance.now() - t0) / 1000);
+    opts.onEpoch?.(e, sum / n / LN2, (performance.now() - t0) / 1000, n);
   }
   return bits;
 }
