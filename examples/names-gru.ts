@@ -5,7 +5,7 @@
  * nothing. 421 names are on both lists, so no classifier can be perfect; the majority class
  * (female) is the baseline printed beside the test accuracy.
  *
- * Run:  npx tsx examples/names-gru.ts                 (5 epochs on 90% of the 8 849 names)
+ * Run:  npx tsx examples/names-gru.ts                 (10 epochs on 90% of the 8 849 names)
  *       NABLA_SHORT=1 npx tsx examples/names-gru.ts   (a few seconds: a smoke test)
  * Same model from the command line: nabla train names-gru
  */
@@ -26,7 +26,7 @@ const tr = encode(train);
 const te = encode(test);
 
 const model = namesGru(vocab.size);
-const epochs = short ? 1 : 5;
+const epochs = short ? 1 : 10;
 console.log(`names-gru: ${train.length} training and ${test.length} test names · ${vocab.size} tokens · ${model.numParameters().toLocaleString('en-US')} parameters · ${epochs} epochs`);
 trainClassifier(model, tr.seqs, tr.labels, {
   epochs, batchSize: 32, lr: 3e-3, seed: 0,

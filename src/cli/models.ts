@@ -290,7 +290,7 @@ export const MODELS: Readonly<Record<string, ModelSpec>> = {
     data: 'names',
     inputShape: [8],
     build: (v) => namesGru(needVocab('names-gru', v)),
-    defaults: { epochs: 5, batchSize: 32, lr: 3e-3, optimizer: 'adam', lrDecay: 0 },
+    defaults: { epochs: 10, batchSize: 32, lr: 3e-3, optimizer: 'adam', lrDecay: 0 },
   },
   'seq-mnist': {
     name: 'seq-mnist',
