@@ -1138,3 +1138,87 @@ export function adamStep(
     store<f32>(vo + off, vi);
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Scans and sorting (cumsum/cumprod, sort/argsort/topk)
+
+/**
+ * Running sum (isProd 0) or product (1) along the middle axis of x [outer, dim, inner]; f32
+ * accumulates in f64, i32 wraps at every step. `exclusive`: element r holds the result over the
+ * elements before r; `reverse`: runs from the end of the axis.
+ */
+export function cumulative(isProd: i32, x: usize, dt: i32, out: usize, outer: i32, dim: i32, inner: i32, exclusive: i32, reverse: i32): void {
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < inner; j++) {
+      if (dt == I32) {
+        let acc: i32 = isProd ? 1 : 0;
+        for (let r = 0; r < dim; r++) {
+          const p = out + (<usize>((o * dim + (reverse ? dim - 1 - r : r)) * inner + j) << 2);
+          const v = load<i32>(x + (p - out));
+          if (exclusive) store<i32>(p, acc);
+          acc = isProd ? acc * v : acc + v;
+          if (!exclusive) store<i32>(p, acc);
+        }
+      } else {
+        let acc: f64 = isProd ? 1 : 0;
+        for (let r = 0; r < dim; r++) {
+          const i = (o * dim + (reverse ? dim - 1 - r : r)) * inner + j;
+          const v = ld(x, i, dt);
+          if (exclusive) st(out, i, dt, acc);
+          acc = isProd ? acc * v : acc + v;
+          if (!exclusive) st(out, i, dt, acc);
+        }
+      }
+    }
+  }
+}
+
+/** Whether u sorts strictly before v (ascending, NaN largest; descending, NaN first). */
+@inline function sortsBefore(u: f64, v: f64, desc: i32): bool {
+  if (desc) return u > v || (u != u && v == v);
+  return u < v || (v != v && u == u);
+}
+
+/**
+ * The stable sorting permutation (i32) along the middle axis of x [outer, dim, inner], by a
+ * bottom-up merge sort. `tmp` holds dim f64s and 2·dim i32s of scratch.
+ */
+export function argsort(x: usize, dt: i32, out: usize, outer: i32, dim: i32, inner: i32, desc: i32, tmp: usize): void {
+  const vals = tmp;
+  let a = tmp + (<usize>dim << 3);
+  let b = a + (<usize>dim << 2);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < inner; j++) {
+      for (let r = 0; r < dim; r++) {
+        store<f64>(vals + (<usize>r << 3), ld(x, (o * dim + r) * inner + j, dt));
+        store<i32>(a + (<usize>r << 2), r);
+      }
+      for (let w = 1; w < dim; w <<= 1) {
+        for (let lo = 0; lo < dim; lo += w << 1) {
+          const mid = imin(lo + w, dim);
+          const hi = imin(lo + (w << 1), dim);
+          let p = lo, q = mid, k = lo;
+          while (p < mid && q < hi) {
+            const ip = load<i32>(a + (<usize>p << 2));
+            const iq = load<i32>(a + (<usize>q << 2));
+            // the right run's element goes first only when it sorts strictly before: stable
+            if (sortsBefore(load<f64>(vals + (<usize>iq << 3)), load<f64>(vals + (<usize>ip << 3)), desc)) {
+              store<i32>(b + (<usize>k << 2), iq);
+              q++;
+            } else {
+              store<i32>(b + (<usize>k << 2), ip);
+              p++;
+            }
+            k++;
+          }
+          for (; p < mid; p++, k++) store<i32>(b + (<usize>k << 2), load<i32>(a + (<usize>p << 2)));
+          for (; q < hi; q++, k++) store<i32>(b + (<usize>k << 2), load<i32>(a + (<usize>q << 2)));
+        }
+        const t = a;
+        a = b;
+        b = t;
+      }
+      for (let r = 0; r < dim; r++) store<i32>(out + (<usize>((o * dim + r) * inner + j) << 2), load<i32>(a + (<usize>r << 2)));
+    }
+  }
+}

@@ -49,7 +49,7 @@ describe('npm install of the packed package', () => {
   it('fetchWasmModules + createWasmBackend, the explicit route of docs/wasm.md, run as written', () => {
     const app = path.join(dir, 'app');
     const docs = readFileSync(path.join(root, 'docs', 'wasm.md'), 'utf8');
-    const example = /```ts\n(import \* as nb from 'nabla';\nimport \{ createWasmBackend, fetchWasmModules \}[^`]*)```/.exec(docs)?.[1];
+    const example = /```ts[^\n]*\n(import \* as nb from 'nabla';\nimport \{ createWasmBackend, fetchWasmModules \}[^`]*)```/.exec(docs)?.[1];
     expect(example, 'the example in docs/wasm.md').toBeDefined();
     writeFileSync(path.join(app, 'own.js'), `${example!}\nconsole.log(nb.getBackend().name, nb.tensor([1, 2, 3]).sum().item());\nprocess.exit(0);`);
     expect(execFileSync(process.execPath, ['own.js'], { cwd: app, encoding: 'utf8' }).trim()).toBe('wasm-own 6');

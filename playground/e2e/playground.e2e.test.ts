@@ -95,6 +95,7 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
     // The server's COOP/COEP headers isolate the page (SharedArrayBuffer is available), and its
     // Content Security Policy refuses nothing the page needs (a refusal would be a console error).
     expect(await page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
+    expect(await page.textContent('#backend')).toBe('wasm');
     expect(errors).toEqual([]);
   });
 

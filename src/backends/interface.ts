@@ -140,7 +140,23 @@ export interface Backend {
 
   /** Optional: release resources (worker threads, devices). */
   dispose?(): void;
+
+  // ---- scans and sorting (cumsum/cumprod, sort/argsort/topk) ----
+  /**
+   * Running sum or product along `axis` (same shape and dtype as x; int32 wraps like Int32Array).
+   * `exclusive`: element i holds the result over the elements before i (0 or 1 first);
+   * `reverse`: runs from the end of the axis towards its start.
+   */
+  cumulative(op: CumulativeOp, x: KTensor, axis: number, exclusive: boolean, reverse: boolean): unknown;
+  /**
+   * The int32 permutation that sorts x along `axis`, stably (equal values keep their order);
+   * NaN sorts as the largest value (last ascending, first descending), and −0 equals +0.
+   */
+  argsort(x: KTensor, axis: number, descending: boolean): unknown;
 }
+
+/** The running reductions of `Backend.cumulative`. */
+export type CumulativeOp = 'sum' | 'prod';
 
 /** The names of the kernels, for the generated op × backend table. */
 export type KernelName = Exclude<keyof Backend, 'name' | 'supportsFloat64' | 'upload' | 'download' | 'downloadSync' | 'free' | 'memory' | 'dispose'>;

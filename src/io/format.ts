@@ -14,6 +14,9 @@
  *       24     4  CRC-32 of the header and payload bytes
  *       28     4  reserved: zero (readers reject anything else, as the CRC does not cover them)
  *       32     H  header: { format, version, architecture, tensors: [{ name, dtype, shape, offset, byteLength }], metadata }
+ *                 (tensors: the model's stateDict(), parameters and buffers such as batch norm's
+ *                 running statistics alike; a model without buffers writes exactly what
+ *                 version 1 always wrote, so the format version is unchanged)
  *   32 + H     P  payload: each tensor's values, little-endian, starting on an 8-byte boundary
  */
 import { Module, type AnyModule, type LayerConfig, type JsonValue } from '../nn/module.js';
@@ -65,9 +68,9 @@ export interface WeightsHeader {
 
 /** What `nb.io.loadWeights` and `decodeWeights` report: the names only one side has. */
 export interface LoadWeightsResult {
-  /** The model's parameters the file stores no value for (these keep their values). */
+  /** The model's parameters and buffers the file stores no value for (these keep their values). */
   missing: string[];
-  /** The file's tensors the model has no parameter for (these are ignored). */
+  /** The file's tensors the model has no parameter or buffer for (these are ignored). */
   unexpected: string[];
 }
 
@@ -630,13 +633,14 @@ function tensorFrom(e: TensorEntry, payload: Uint8Array): Tensor {
 
 /** Throws unless the stored tensors are exactly the architecture's parameters, with their shapes. */
 function checkWeights(op: string, model: AnyModule, tensors: readonly TensorEntry[], file: string): void {
-  const own = new Map(model.namedParameters());
+  // Parameters and buffers (running statistics), as stateDict() lists them.
+  const own = new Map(Object.entries(model.stateDict()));
   const fail = (problem: string): never => {
     throw new ModelFileError(file, `the weights do not fit the architecture: ${problem}`, op);
   };
   tensors.forEach((e, i) => {
     const p = own.get(e.name);
-    if (!p) fail(`tensors[${i}] ('${e.name}') is not a parameter of the architecture (${model.typeName} has ${[...own.keys()].join(', ') || 'no parameters'})`);
+    if (!p) fail(`tensors[${i}] ('${e.name}') is not a parameter or buffer of the architecture (${model.typeName} has ${[...own.keys()].join(', ') || 'no parameters'})`);
     const ps = p!.shape;
     if (ps.length !== e.shape.length || ps.some((d, k) => d !== e.shape[k])) {
       fail(`tensors[${i}] ('${e.name}') has shape [${e.shape.join(',')}], the architecture's parameter has [${ps.join(',')}]`);

@@ -67,7 +67,8 @@ function readEntry(name: string, v: unknown): { shape: number[]; data: number[] 
 
 /**
  * Copies a PyTorch state dict, given as JSON (`{ name: { shape, data } }` or `{ name: nested
- * arrays }`), into `model`'s parameters of the same names. Recurrent layers, embeddings and
+ * arrays }`), into `model`'s parameters and buffers (batch norm's `running_mean`, `running_var`,
+ * `num_batches_tracked`) of the same names. Recurrent layers, embeddings and
  * convolutions store their weights as PyTorch does; a `Linear` weight, which nabla stores as
  * [in, out], is transposed from PyTorch's [out, in]. Shapes must match; with `strict` (default)
  * the names must match both ways. Values are converted to each parameter's dtype and backend.

@@ -1,7 +1,9 @@
 /**
  * Module: the base of every layer and network. A module owns named parameters (trainable
- * tensors, kept out of `tidy` scopes) and named child modules; names nest with dots
- * ("0.weight", "block.conv.bias"), in registration order.
+ * tensors, kept out of `tidy` scopes), named buffers (non-trainable persistent tensors such as
+ * batch norm's running statistics, also kept out of `tidy` and saved with the weights) and named
+ * child modules; names nest with dots ("0.weight", "block.conv.bias", "bn.running_mean"), in
+ * registration order.
  */
 import { Tensor } from '../tensor/tensor.js';
 import { keep, noGrad, tidy } from '../engine.js';
@@ -72,6 +74,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   training = true;
   private readonly params = new Map<string, ParamEntry>();
   private readonly modules = new Map<string, AnyModule>();
+  private readonly bufferMap = new Map<string, Tensor>();
   private hooks: StoredHook[] = [];
 
   /** The computation: inputs to output. Call modules with `call(...)`, which also runs hooks. */
@@ -119,7 +122,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     if (t.dtype !== 'float32' && t.dtype !== 'float64') fail('registerParameter', 'tensor', 'a float32 or float64 Tensor (parameters take gradients)', t);
     opts = checkOptions('registerParameter', opts, ['l1', 'l2', 'trainable']);
     if (name.includes('.')) throw new Error(`registerParameter: name '${name}' must not contain '.'`);
-    if (this.params.has(name) || this.modules.has(name)) throw new Error(`registerParameter: '${name}' is already registered on ${this.typeName}`);
+    if (this.isRegistered(name)) throw new Error(`registerParameter: '${name}' is already registered on ${this.typeName}`);
     const l1 = optNumber('registerParameter', 'l1', opts.l1, 0, { min: 0 });
     const l2 = optNumber('registerParameter', 'l2', opts.l2, 0, { min: 0 });
     const trainable = opts.trainable === undefined ? true : checkBoolean('registerParameter', 'trainable', opts.trainable);
@@ -135,9 +138,57 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     checkString('registerModule', 'name', name);
     if (!(m instanceof Module)) fail('registerModule', `'${name}'`, 'a Module', m);
     if (name.includes('.')) throw new Error(`registerModule: name '${name}' must not contain '.'`);
-    if (this.params.has(name) || this.modules.has(name)) throw new Error(`registerModule: '${name}' is already registered on ${this.typeName}`);
+    if (this.isRegistered(name)) throw new Error(`registerModule: '${name}' is already registered on ${this.typeName}`);
     this.modules.set(name, m);
     return m;
+  }
+
+  private isRegistered(name: string): boolean {
+    return this.params.has(name) || this.modules.has(name) || this.bufferMap.has(name);
+  }
+
+  /**
+   * Registers `t` as a buffer: a persistent tensor that is not trained (no gradient), kept out of
+   * `tidy`, listed by `namedBuffers()` and stored in `stateDict()` and in saved files beside the
+   * parameters (PyTorch's `register_buffer`). Update it in place with `assign`.
+   */
+  protected registerBuffer(name: string, t: Tensor): Tensor {
+    checkString('registerBuffer', 'name', name);
+    if (!(t instanceof Tensor)) fail('registerBuffer', 'tensor', 'a Tensor', t);
+    if (t.isDisposed) throw new Error(`registerBuffer: tensor '${name}' (${fmt(t.shape)}) was disposed`);
+    if (name.includes('.')) throw new Error(`registerBuffer: name '${name}' must not contain '.'`);
+    if (this.isRegistered(name)) throw new Error(`registerBuffer: '${name}' is already registered on ${this.typeName}`);
+    if (t.requiresGrad) t.requireGrad(false);
+    t.name ??= name;
+    keep(t);
+    this.bufferMap.set(name, t);
+    return t;
+  }
+
+  /** Every buffer of this module and its descendants (running statistics, …). */
+  buffers(): Tensor[] {
+    return this.namedBuffers().map(([, t]) => t);
+  }
+
+  /** Buffers with dotted names, in registration order. */
+  namedBuffers(): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    this.visitState('', () => undefined, (n, t) => out.push([n, t]));
+    return out;
+  }
+
+  /** Number of values held in buffers (not counted by `numParameters`). */
+  numBufferValues(): number {
+    let n = 0;
+    for (const [, t] of this.namedBuffers()) n += t.size;
+    return n;
+  }
+
+  /** Parameters and buffers, module by module: own parameters, own buffers, then each child's. */
+  private visitState(prefix: string, onParam: (name: string, e: ParamEntry) => void, onBuffer: (name: string, t: Tensor) => void): void {
+    for (const [n, e] of this.params) onParam(prefix + n, e);
+    for (const [n, t] of this.bufferMap) onBuffer(prefix + n, t);
+    for (const [n, m] of this.modules) m.visitState(`${prefix}${n}.`, onParam, onBuffer);
   }
 
   /** Every parameter of this module and its descendants. */
@@ -220,16 +271,25 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     this.visitParams('', (_, e) => e.tensor.zeroGrad());
   }
 
-  /** The parameters by dotted name. The values are the live parameter tensors (not copies). */
+  /**
+   * The parameters and buffers by dotted name (each module's parameters, then its buffers, then
+   * its children's, as PyTorch orders them). The values are the live tensors (not copies).
+   */
   stateDict(): Record<string, Tensor> {
     const out: Record<string, Tensor> = {};
-    this.visitParams('', (n, e) => {
-      out[n] = e.tensor;
-    });
+    this.visitState(
+      '',
+      (n, e) => {
+        out[n] = e.tensor;
+      },
+      (n, t) => {
+        out[n] = t;
+      },
+    );
     return out;
   }
 
-  /** Copies values into the parameters. Every key must match a parameter of the same shape. */
+  /** Copies values into the parameters and buffers. Every key must match one of the same shape. */
   loadStateDict(sd: Record<string, Tensor>): void {
     if (sd === null || typeof sd !== 'object' || Array.isArray(sd) || sd instanceof Tensor || sd instanceof Map) {
       fail('loadStateDict', 'stateDict', 'an object of tensors by name', sd);
@@ -284,12 +344,13 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     return total;
   }
 
-  /** Disposes every parameter (the module is unusable afterwards). */
+  /** Disposes every parameter and buffer (the module is unusable afterwards). */
   dispose(): void {
     for (const [, e] of this.params) {
       e.tensor.zeroGrad();
       e.tensor.dispose();
     }
+    for (const [, t] of this.bufferMap) t.dispose();
     for (const [, m] of this.modules) m.dispose();
   }
 
@@ -304,7 +365,9 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
       const n = m.numParameters();
       const own = [...m.params].map(([name, e]) => `${name} ${fmt(e.tensor.shape)}`);
       const count = `${n.toLocaleString('en-US')} parameter${n === 1 ? '' : 's'}`;
-      const detail = own.length !== 0 ? ` (${count}: ${own.join(', ')})` : n !== 0 || m.modules.size !== 0 ? ` (${count})` : '';
+      const bufs = [...m.bufferMap].map(([name, t]) => `${name} ${fmt(t.shape)}`);
+      const bufText = bufs.length !== 0 ? `; buffers: ${bufs.join(', ')}` : '';
+      const detail = own.length !== 0 ? ` (${count}: ${own.join(', ')}${bufText})` : n !== 0 || m.modules.size !== 0 || bufs.length !== 0 ? ` (${count}${bufText})` : '';
       lines.push(`${indent}${label}${m.typeName}${detail}`);
       for (const [name, c] of m.modules) visit(`${name}: `, c, `${indent}  `);
     };
@@ -340,7 +403,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     const rows: { name: string; type: string; shapes: ShapeTree[]; params: number }[] = [];
     const named = this.namedModules();
     // Leaves, plus any container with parameters of its own (the root included).
-    const shown = named.filter(([, m]) => m.modules.size === 0 || m.params.size > 0);
+    const shown = named.filter(([, m]) => m.modules.size === 0 || m.params.size > 0 || m.bufferMap.size > 0);
     let run = 0;
     const removers = shown.map(([name, m]) => {
       let seen = 0;
@@ -388,6 +451,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
       `${c.name.padEnd(w.name)}  ${c.type.padEnd(w.type)}  ${c.shape.padEnd(w.shape)}  ${c.params.padStart(w.params)}`;
     const width = w.name + w.type + w.shape + w.params + 6;
     const total = this.numParameters();
+    const buffered = this.numBufferValues();
     let trainable = 0;
     for (const [, m] of named) {
       const own = m.ownParameterCount();
@@ -405,6 +469,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
       `Total params: ${total.toLocaleString('en-US')}`,
       `Trainable params: ${trainable.toLocaleString('en-US')}`,
       `Non-trainable params: ${(total - trainable).toLocaleString('en-US')}`,
+      ...(buffered !== 0 ? [`Buffers: ${buffered.toLocaleString('en-US')} values (running statistics; saved, not trained)`] : []),
     ].join('\n');
   }
 }

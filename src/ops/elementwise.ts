@@ -6,11 +6,11 @@ import { apply, findBackend, record, scoped, type GradFn } from '../engine.js';
 import { fromArray } from '../tensor/creation.js';
 import { defineOp, type OpDef } from '../registry.js';
 import type { BinaryOp } from '../backends/interface.js';
-import type { Tensor, TensorLike } from '../tensor/tensor.js';
+import { Tensor, type TensorLike } from '../tensor/tensor.js';
 import { isFloat, type DType, type TypedArray } from '../tensor/dtype.js';
-import { checkDType, checkNumber, checkString } from '../validate.js';
+import { checkDType, checkNumber, checkString, fail } from '../validate.js';
 import { broadcastShapes, fmt } from '../tensor/shape.js';
-import { assertTensor, constant, operand, operands, releasingOnThrow, sumTo, unaryDef, unaryOp, withTemps, type Promotion } from './util.js';
+import { assertSameBackend, assertTensor, constant, operand, operands, releasingOnThrow, sumTo, unaryDef, unaryOp, withTemps, type Promotion } from './util.js';
 
 const F = 'elementwise';
 
@@ -291,12 +291,42 @@ export function log1p(x: TensorLike): Tensor {
   return unaryOp(Log1p, 'log1p', x, (dy, [t]) => [div(dy, add(t!, 1))]);
 }
 
-/** clip(x, min, max) = min(max(x, lo), hi); the gradient passes where lo ≤ x ≤ hi. */
-export function clip(x: TensorLike, lo: number, hi: number): Tensor {
-  checkNumber('clip', 'min', lo, { infinite: true });
-  checkNumber('clip', 'max', hi, { infinite: true });
-  if (!(lo <= hi)) throw new Error(`clip: min (${lo}) must not exceed max (${hi})`);
-  return scoped(() => minimum(maximum(operand('clip', x, 'keep'), lo), hi));
+/** A bound of `clip`: a number, a tensor (broadcasting against x), or undefined/null for none. */
+export type ClipBound = number | Tensor | null | undefined;
+
+/**
+ * clip(x, min, max) = min(max(x, min), max), like PyTorch's clamp: either bound may be left out
+ * (`clip(x, undefined, 3)`, `clip(x, 0)`), and either may be a tensor that broadcasts against x.
+ * The gradient passes to x where min ≤ x ≤ max, and to a tensor bound where it is the result.
+ * Where a tensor min exceeds max the result is max (as in PyTorch).
+ */
+export function clip(x: TensorLike, lo?: ClipBound, hi?: ClipBound): Tensor {
+  const bound = (v: ClipBound, arg: string): number | Tensor | null => {
+    if (v === undefined || v === null) return null;
+    if (v instanceof Tensor) return assertTensor(v, 'clip', arg);
+    return checkNumber('clip', arg, v, { infinite: true });
+  };
+  const a = bound(lo, 'min');
+  const b = bound(hi, 'max');
+  if (a === null && b === null) throw new Error('clip: at least one of min and max must be given, got neither');
+  if (typeof a === 'number' && typeof b === 'number' && !(a <= b)) throw new Error(`clip: min (${a}) must not exceed max (${b})`);
+  if (typeof x !== 'number') {
+    if (!(x instanceof Tensor)) fail('clip', 'x', 'a Tensor or a number', x);
+    assertTensor(x, 'clip', 'x');
+  }
+  // broadcasting is checked here, so that the error names clip rather than an inner op
+  let shape = typeof x === 'number' ? [] : x.shape;
+  for (const [t, arg] of [[a, 'min'], [b, 'max']] as const) {
+    if (t === null || typeof t === 'number') continue;
+    if (typeof x !== 'number') assertSameBackend('clip', x, t);
+    shape = broadcastShapes(shape, t.shape, 'clip', [arg === 'min' ? 'x' : 'x/min', arg]);
+  }
+  return scoped(() => {
+    let r = operand('clip', x, 'keep');
+    if (a !== null) r = maximum(r, a);
+    if (b !== null) r = minimum(r, b);
+    return r;
+  });
 }
 defineOp({ name: 'clip', kernels: [], grad: 'composite', family: F });
 

@@ -13,3 +13,6 @@ export {
 export * from './pool.js';
 export * from './fused.js';
 export { padMode, type PadMode, type PadOptions } from './padding.js';
+export * from './scan.js';
+export * from './sort.js';
+export * from './linalg.js';

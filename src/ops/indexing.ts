@@ -2,11 +2,13 @@
 import { apply, scoped } from '../engine.js';
 import { defineOp } from '../registry.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { checkSize, fmt, normAxis, shapesEqual } from '../tensor/shape.js';
+import { checkSize, fmt, normAxis, shapesEqual, sizeOf } from '../tensor/shape.js';
+import { arange } from '../tensor/creation.js';
 import { checkStorable } from '../tensor/dtype.js';
 import { checkOneOf, checkOptions, describe, optNumber } from '../validate.js';
 import { assertSameBackend, assertTensor, operand } from './util.js';
-import { add } from './elementwise.js';
+import { add, ge, logicalAnd, lt, mul, where } from './elementwise.js';
+import { broadcastTo, reshape } from './shape.js';
 
 const F = 'indexing';
 
@@ -92,4 +94,67 @@ export function oneHot(indices: Tensor, depth: number, opts: { onValue?: number;
   const outShape = [...idx.shape, depth];
   checkSize('oneHot', outShape);
   return apply(OneHot, [idx], outShape, dtype, (be, [k]) => be.oneHot(k!, depth, on, off, dtype));
+}
+
+defineOp({ name: 'takeAlongAxis', kernels: [], grad: 'composite', family: F });
+/**
+ * Picks one element of `x` along `axis` per entry of `indices` (NumPy's take_along_axis,
+ * PyTorch's gather): out[..., j, ...] = x[..., indices[..., j, ...], ...]. `indices` is int32 of
+ * the same rank as x; the other axes broadcast. Indices outside [0, x.shape[axis]) throw. The
+ * gradient scatter-adds dy back into x's shape (repeated indices accumulate).
+ */
+export function takeAlongAxis(x: Tensor, indices: Tensor, axis: number): Tensor {
+  const op = 'takeAlongAxis';
+  assertTensor(x, op, 'x');
+  const idx = checkIndices(op, indices);
+  if (idx.rank !== x.rank) throw new Error(`${op}: indices must have the rank of x: x is ${fmt(x.shape)}, indices are ${fmt(idx.shape)}`);
+  if (x.rank === 0) throw new Error(`${op}: x must have at least one axis, got a scalar []`);
+  const a = normAxis(axis, x.rank, op);
+  assertSameBackend(op, x, idx);
+  const xShape: number[] = [];
+  const outShape: number[] = [];
+  for (let i = 0; i < x.rank; i++) {
+    const dx = x.shape[i] as number;
+    const di = idx.shape[i] as number;
+    if (i === a) {
+      xShape.push(dx);
+      outShape.push(di);
+    } else if (dx === di || dx === 1 || di === 1) {
+      const d = dx === 1 ? di : dx;
+      xShape.push(d);
+      outShape.push(d);
+    } else {
+      throw new Error(`${op}: x ${fmt(x.shape)} and indices ${fmt(idx.shape)} do not broadcast at axis ${i} (axis ${a} excepted)`);
+    }
+  }
+  checkSize(op, outShape);
+  checkSize(op, xShape);
+  const dim = x.shape[a] as number;
+  const outer = sizeOf(outShape.slice(0, a));
+  const inner = sizeOf(outShape.slice(a + 1));
+  const m = outShape[a] as number;
+  try {
+    return scoped(() => {
+      const xb = shapesEqual(x.shape, xShape) ? x : broadcastTo(x, xShape);
+      const ib = shapesEqual(idx.shape, outShape) ? idx : broadcastTo(idx, outShape);
+      // flat position in xb of out[o, j, k]: (o·dim + idx)·inner + k; invalid indices become −1 (the gather refuses them)
+      const i3 = reshape(ib, [outer, m, inner]);
+      const be = x.backend.name;
+      const ramp = (n: number, step: number, shape: number[]): Tensor => {
+        const r = reshape(arange(0, n, 1, { dtype: 'int32', backend: be }), shape);
+        return step === 1 ? r : mul(r, step);
+      };
+      let pos = inner === 1 ? i3 : add(mul(i3, inner), ramp(inner, 1, [1, 1, inner]));
+      if (outer > 1) pos = add(pos, ramp(outer, dim * inner, [outer, 1, 1]));
+      const flat = where(logicalAnd(ge(i3, 0), lt(i3, dim)), pos, -1);
+      const picked = gather(reshape(xb, [xb.size]), reshape(flat, [flat.size]), 0);
+      return reshape(picked, outShape);
+    });
+  } catch (e) {
+    if (e instanceof Error && e.message.startsWith('gather: ')) {
+      const bad = idx.backend.downloadSync ? Array.from(idx.dataSync() as Int32Array).find((v) => v < 0 || v >= dim) : undefined;
+      throw new Error(`${op}: index ${bad ?? '(one)'} is out of range for axis ${a} of size ${dim} (x ${fmt(x.shape)}, indices ${fmt(idx.shape)})`);
+    }
+    throw e;
+  }
 }

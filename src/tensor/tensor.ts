@@ -298,7 +298,7 @@ export class Tensor {
   sign(): Tensor { return ops.sign(this); }
   square(): Tensor { return ops.square(this); }
   reciprocal(): Tensor { return ops.reciprocal(this); }
-  clip(min: number, max: number): Tensor { return ops.clip(this, min, max); }
+  clip(min?: ops.ClipBound, max?: ops.ClipBound): Tensor { return ops.clip(this, min, max); }
   eq(b: Tensor | number): Tensor { return ops.eq(this, b); }
   ne(b: Tensor | number): Tensor { return ops.ne(this, b); }
   lt(b: Tensor | number): Tensor { return ops.lt(this, b); }

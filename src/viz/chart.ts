@@ -29,8 +29,11 @@ export interface ChartOptions {
   yMax?: number;
 }
 
-import { checkArray, checkBoolean, checkInt, checkNumber, checkOptions, checkString, fail, optNumber } from '../validate.js';
+import { checkArray, checkBoolean, checkNumber, checkOptions, checkString, fail, optNumber } from '../validate.js';
 import { Tensor } from '../tensor/tensor.js';
+import { drawAxes, escapeXml, fix2, fmtTick, PALETTE, readMatrix, shade, svgOpen } from './svg.js';
+
+export { escapeXml, niceTicks } from './svg.js';
 
 const SERIES_KEYS = ['name', 'values', 'x', 'color', 'dashed'];
 const CHART_KEYS = ['title', 'xLabel', 'yLabel', 'width', 'height', 'logY', 'yMin', 'yMax'];
@@ -66,37 +69,6 @@ function checkChartOptions(op: string, opts: ChartOptions | undefined, known: re
   return o;
 }
 
-const PALETTE = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#e69f00', '#56b4e9', '#f0e442', '#000000'];
-
-export function escapeXml(s: string): string {
-  checkString('escapeXml', 's', s);
-  return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
-}
-
-/** "Nice" tick values covering [lo, hi] (about `count` of them). */
-export function niceTicks(lo: number, hi: number, count = 5): number[] {
-  checkNumber('niceTicks', 'lo', lo);
-  checkNumber('niceTicks', 'hi', hi);
-  checkInt('niceTicks', 'count', count, { min: 1, max: 1000 });
-  if (!(hi > lo)) return [lo];
-  const raw = (hi - lo) / count;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
-  const out: number[] = [];
-  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9 && out.length <= 2 * count + 2; v += step) {
-    out.push(Number(v.toPrecision(12)));
-    if (v + step === v) break; // a step below the values' precision
-  }
-  return out;
-}
-
-function fmtTick(v: number): string {
-  if (v === 0) return '0';
-  const a = Math.abs(v);
-  if (a >= 1e4 || a < 1e-3) return v.toExponential(1);
-  return String(Number(v.toPrecision(4)));
-}
-
 /** A line chart of one or more series, as a standalone SVG document. */
 export function lineChart(series: readonly Series[], opts: ChartOptions = {}): string {
   checkArray('lineChart', 'series', series).forEach((s, i) => checkSeries('lineChart', `series[${i}]`, s));
@@ -125,36 +97,19 @@ export function lineChart(series: readonly Series[], opts: ChartOptions = {}): s
   if (!Number.isFinite(xMin)) { xMin = 0; xMax = 1; yMin = 0; yMax = 1; }
   if (xMax === xMin) { xMin -= 0.5; xMax += 0.5; }
   if (yMax === yMin) { const d = Math.abs(yMin) * 0.1 || 1; yMin -= d; yMax += d; }
-  const sx = (x: number): number => m.left + ((x - xMin) / (xMax - xMin)) * pw;
-  const sy = (y: number): number => m.top + ph - ((y - yMin) / (yMax - yMin)) * ph;
-  const r = (v: number): string => v.toFixed(2);
-
-  const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
-  out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
-  if (opts.title) out.push(`<text x="${W / 2}" y="22" text-anchor="middle" font-size="15">${escapeXml(opts.title)}</text>`);
-  // grid and ticks
-  let yTicks = niceTicks(yMin, yMax);
+  const r = fix2;
+  const out: string[] = [svgOpen(W, H)];
+  let yTicks: number[] | undefined;
   if (opts.logY) {
     // ticks at whole powers of ten when the range spans at least two of them
     const decades: number[] = [];
     for (let e = Math.ceil(yMin - 1e-9); e <= yMax + 1e-9; e++) decades.push(e);
     if (decades.length >= 2) yTicks = decades;
   }
-  for (const t of yTicks) {
-    const y = sy(t);
-    const label = opts.logY ? fmtTick(10 ** t) : fmtTick(t);
-    out.push(`<line x1="${m.left}" x2="${m.left + pw}" y1="${r(y)}" y2="${r(y)}" stroke="#e5e5e5"/>`);
-    out.push(`<text x="${m.left - 6}" y="${r(y + 4)}" text-anchor="end" fill="#444">${label}</text>`);
-  }
-  for (const t of niceTicks(xMin, xMax, 6)) {
-    const x = sx(t);
-    out.push(`<line x1="${r(x)}" x2="${r(x)}" y1="${m.top + ph}" y2="${m.top + ph + 4}" stroke="#444"/>`);
-    out.push(`<text x="${r(x)}" y="${m.top + ph + 17}" text-anchor="middle" fill="#444">${fmtTick(t)}</text>`);
-  }
-  out.push(`<rect x="${m.left}" y="${m.top}" width="${pw}" height="${ph}" fill="none" stroke="#444"/>`);
-  if (opts.xLabel) out.push(`<text x="${m.left + pw / 2}" y="${H - 10}" text-anchor="middle">${escapeXml(opts.xLabel)}</text>`);
-  if (opts.yLabel) out.push(`<text transform="translate(16 ${m.top + ph / 2}) rotate(-90)" text-anchor="middle">${escapeXml(opts.yLabel)}</text>`);
+  const { sx, sy } = drawAxes(out, {
+    width: W, height: H, margin: m, xMin, xMax, yMin, yMax, yTicks,
+    yTickLabel: opts.logY ? (t) => fmtTick(10 ** t) : fmtTick, title: opts.title, xLabel: opts.xLabel, yLabel: opts.yLabel,
+  });
   // lines
   series.forEach((s, k) => {
     const color = s.color ?? PALETTE[k % PALETTE.length]!;
@@ -239,19 +194,8 @@ export function historyChart(history: HistoryLike, opts: { title?: string; width
  */
 export function confusionMatrixChart(matrix: readonly (readonly number[])[] | Tensor, labels?: readonly string[], opts: { title?: string; cellSize?: number } = {}): string {
   const op = 'confusionMatrixChart';
-  let rows: readonly unknown[];
-  if (matrix instanceof Tensor) {
-    if (matrix.isDisposed) matrix.assertAlive(`${op}: matrix`);
-    if (matrix.rank !== 2 || matrix.shape[0] !== matrix.shape[1] || matrix.shape[0] === 0) fail(op, 'matrix', 'a square matrix [C, C] with C ≥ 1', matrix);
-    if (!matrix.backend.downloadSync) throw new Error(`${op}: backend '${matrix.backend.name}' reads asynchronously; pass await matrix.array()`);
-    rows = matrix.arraySync() as number[][];
-  } else {
-    rows = checkArray(op, 'matrix', matrix);
-  }
-  const c = rows.length;
-  const square = c > 0 && rows.every((r) => Array.isArray(r) && r.length === c && r.every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0));
-  if (!square) fail(op, 'matrix', 'a square array of C ≥ 1 rows of C finite counts ≥ 0', matrix);
-  const m = rows as readonly (readonly number[])[];
+  const m = readMatrix(op, 'matrix', matrix, { square: true, ok: (v) => Number.isFinite(v) && v >= 0, what: 'a square array of C ≥ 1 rows of C finite counts ≥ 0' });
+  const c = m.length;
   let names: string[];
   if (labels === undefined) names = Array.from({ length: c }, (_, i) => String(i));
   else {
@@ -269,9 +213,7 @@ export function confusionMatrixChart(matrix: readonly (readonly number[])[] | Te
   const W = left + c * cell + 16;
   const H = top + c * cell + bottom;
   const font = Math.max(8, Math.min(13, cell / 3.5));
-  const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
-  out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
+  const out: string[] = [svgOpen(W, H)];
   if (o.title) out.push(`<text x="${W / 2}" y="22" text-anchor="middle" font-size="15">${escapeXml(o.title)}</text>`);
   out.push(`<text x="${left + (c * cell) / 2}" y="${top - 8}" text-anchor="middle">predicted</text>`);
   out.push(`<text transform="translate(14 ${top + (c * cell) / 2}) rotate(-90)" text-anchor="middle">target</text>`);
@@ -281,9 +223,7 @@ export function confusionMatrixChart(matrix: readonly (readonly number[])[] | Te
     for (let j = 0; j < c; j++) {
       const v = row[j]!;
       const share = total > 0 ? v / total : 0;
-      // white to the palette's blue
-      const mix = (a: number, b: number): number => Math.round(a + (b - a) * share);
-      const fill = `rgb(${mix(255, 0)},${mix(255, 114)},${mix(255, 178)})`;
+      const fill = shade(share);
       const x = left + j * cell;
       const y = top + i * cell;
       out.push(`<rect class="cell" x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${fill}" stroke="#ccc"><title>target ${escapeXml(names[i]!)}, predicted ${escapeXml(names[j]!)}: ${v}</title></rect>`);

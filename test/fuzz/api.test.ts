@@ -184,7 +184,7 @@ const TENSOR_INTERNAL = ['escapeScope', 'markKept', 'isKept', 'own', 'shareAs', 
 const REGISTRIES = ['registerBackend', 'registerLayer'];
 // Not callable from typed code: Tensor's constructor is private (tensors come from nb.tensor & co.),
 // BaseOptimizer is abstract, and these methods are private or protected.
-const UNREACHABLE = ['Tensor', 'BaseOptimizer', 'visitParams', 'initSlot', 'update'];
+const UNREACHABLE = ['Tensor', 'BaseOptimizer', 'visitParams', 'visitState', 'initSlot', 'update'];
 
 // Metric objects' update (a name the optimizers' private update shares, so methodsOf skips it).
 const METRIC_FACTORIES = ['accuracy', 'precision', 'recall', 'f1', 'topKAccuracy', 'mae', 'mse', 'r2'] as const;
@@ -219,6 +219,11 @@ function targets(): [string, Target[]][] {
     ['Vocabulary (chars)', methodsOf('Vocabulary', () => nb.data.text.vocabulary(['hello', 'world'], { level: 'char' }))],
     ['Vocabulary (words)', methodsOf('Vocabulary', () => nb.data.text.vocabulary(['the cat sat', 'the dog'], { level: 'word' }))],
     ['Conv3d', methodsOf('Conv3d', () => nb.nn.conv3d(1, 2, 2))],
+    ['Attention', methodsOf('Attention', () => nb.nn.attention({ kind: 'additive', queryDim: 3, keyDim: 2 }))],
+    ['BatchNorm', methodsOf('BatchNorm', () => nb.nn.batchNorm2d(2))],
+    ['BatchNorm (1d, momentum null)', methodsOf('BatchNorm', () => nb.nn.batchNorm1d(3, { momentum: null }))],
+    ['LayerNorm', methodsOf('LayerNorm', () => nb.nn.layerNorm([2, 3]))],
+    ['Upsample', methodsOf('Upsample', () => nb.nn.upsample({ mode: 'bilinear' }))],
     ['Adam', methodsOf('Adam', () => nb.optim.adam(1e-3))],
     ['SGD', methodsOf('SGD', () => nb.optim.sgd(0.1))],
   ];

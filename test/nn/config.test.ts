@@ -13,8 +13,8 @@ pinBackend('cpu');
 const f64 = { dtype: 'float64' } as const;
 const img = (c: number, hw = 6): number[] => [2, c, hw, hw];
 
-/** One or more non-default instances of each registered type, with an input shape. */
-const CASES: Record<string, [() => nb.nn.AnyModule, number[], (() => nb.Tensor)?][]> = {
+/** One or more non-default instances of each registered type, with an input shape (or input), and any further inputs. */
+const CASES: Record<string, [() => nb.nn.AnyModule, number[], (() => nb.Tensor)?, (() => unknown[])?][]> = {
   Linear: [[() => nb.nn.linear(3, 4, { ...f64, bias: false, init: 'glorotNormal', l1: 0.1, l2: 0.2 }), [2, 3]]],
   Maxout: [[() => nb.nn.maxout(3, 2, 3, { ...f64, biasInit: 0.5, init: nb.nn.init.normal(0.3, 0.1) }), [2, 3]]],
   Activation: [
@@ -52,6 +52,13 @@ const CASES: Record<string, [() => nb.nn.AnyModule, number[], (() => nb.Tensor)?
   AdaptiveMaxPool1d: [[() => nb.nn.adaptiveMaxPool1d(4), [2, 2, 7]]],
   AdaptiveAvgPool2d: [[() => nb.nn.adaptiveAvgPool2d([2, 3]), img(2, 7)]],
   AdaptiveMaxPool2d: [[() => nb.nn.adaptiveMaxPool2d(3), img(2, 7)]],
+  BatchNorm1d: [
+    [() => nb.nn.batchNorm1d(3, { ...f64, eps: 1e-3, momentum: null }), [4, 3]],
+    [() => nb.nn.batchNorm1d(2, { ...f64, affine: false, momentum: 0.5 }), [3, 2, 5]],
+  ],
+  BatchNorm2d: [[() => nb.nn.batchNorm2d(2, { ...f64, trackRunningStats: false, eps: 0.1 }), img(2)]],
+  LayerNorm: [[() => nb.nn.layerNorm([3, 4], { ...f64, eps: 1e-3 }), [2, 3, 4]], [() => nb.nn.layerNorm(4, { ...f64, elementwiseAffine: false }), [2, 4]]],
+  Upsample: [[() => nb.nn.upsample({ scaleFactor: [2, 3], mode: 'bilinear' }), img(2, 3)], [() => nb.nn.upsample({ scaleFactor: 3 }), img(1, 2)]],
   GlobalAvgPool2d: [[() => nb.nn.globalAvgPool2d({ keepDims: true }), img(2)]],
   GlobalMaxPool2d: [[() => nb.nn.globalMaxPool2d(), img(2)]],
   Conv1d: [[() => nb.nn.conv1d(2, 4, 3, { ...f64, stride: 2, padding: [1, 2], dilation: 2, groups: 2, paddingMode: 'reflect', bias: false }), [2, 2, 9]]],
@@ -76,6 +83,11 @@ const CASES: Record<string, [() => nb.nn.AnyModule, number[], (() => nb.Tensor)?
   LSTM: [[() => nb.nn.lstm(3, 2, { ...f64, bidirectional: true, numLayers: 2, returnSequences: false }), [2, 4, 3]]],
   GRU: [[() => nb.nn.gru(3, 2, { ...f64, bidirectional: true, bias: false }), [2, 4, 3]]],
   Pick: [[() => nb.nn.pick(nb.nn.gru(3, 2, f64), 1), [2, 4, 3]]],
+  Attention: [
+    [() => nb.nn.attention({ kind: 'additive', queryDim: 3, keyDim: 4, hiddenDim: 5, bias: false, dtype: 'float64' }), [2, 2, 3], undefined, () => [randn64([2, 4, 4], 5), null, { lengths: [4, 2] }]],
+    [() => nb.nn.attention({ kind: 'general', queryDim: 3, keyDim: 2, dtype: 'float64' }), [2, 3], undefined, () => [randn64([2, 4, 2], 5), randn64([2, 4, 3], 6)]],
+    [() => nb.nn.attention({ kind: 'dot', queryDim: 3, scale: true, dtype: 'float64' }), [2, 3], undefined, () => [randn64([2, 4, 3], 5)]],
+  ],
 };
 
 /** Every tensor in a module's output (a tensor, or tuples and objects of them). */
@@ -85,10 +97,10 @@ function tensorsIn(v: unknown): nb.Tensor[] {
   return v !== null && typeof v === 'object' ? Object.values(v).flatMap(tensorsIn) : [];
 }
 
-/** Runs m on x with the global generator reseeded (dropout, augmentation draw the same numbers). */
-function run(m: nb.nn.AnyModule, x: nb.Tensor): number[] {
+/** Runs m on x (and any further inputs) with the global generator reseeded (dropout, augmentation draw the same numbers). */
+function run(m: nb.nn.AnyModule, x: nb.Tensor, rest: unknown[] = []): number[] {
   nb.seed(11);
-  return tensorsIn(nb.noGrad(() => m.call(x))).flatMap(values);
+  return tensorsIn(nb.noGrad(() => m.call(x, ...rest))).flatMap(values);
 }
 
 describe('config() → fromConfig round trip of every registered layer type', () => {
@@ -97,7 +109,7 @@ describe('config() → fromConfig round trip of every registered layer type', ()
   });
 
   for (const [type, cases] of Object.entries(CASES)) {
-    cases.forEach(([make, shape, input], i) => {
+    cases.forEach(([make, shape, input, more], i) => {
       it(`${type} #${i}: same config, parameters, trainability and outputs (training and eval)`, () => {
         nb.seed(3);
         const m = make();
@@ -111,10 +123,11 @@ describe('config() → fromConfig round trip of every registered layer type', ()
         r.loadStateDict(m.stateDict());
         expect(r.numParameters()).toBe(m.numParameters());
         const x = input ? input() : randn64(shape, 7 + i);
+        const rest = more ? more() : [];
         for (const training of [true, false]) {
           m.train(training);
           r.train(training);
-          expect(run(r, x), `training=${training}`).toEqual(run(m, x));
+          expect(run(r, x, rest), `training=${training}`).toEqual(run(m, x, rest));
         }
       });
     });

@@ -2,7 +2,7 @@
  * The reference backend: plain TypeScript loops over typed arrays, written to be obviously
  * correct rather than fast. Storage handles are the typed arrays themselves. Supports float64.
  */
-import type { AdamHyper, ArgReduceOp, Backend, BinaryOp, Conv2dParams, KTensor, Pool2dParams, ReduceOp, UnaryOp } from '../interface.js';
+import type { AdamHyper, ArgReduceOp, Backend, BinaryOp, Conv2dParams, CumulativeOp, KTensor, Pool2dParams, ReduceOp, UnaryOp } from '../interface.js';
 import { allocArray, bytesPerElement, type DType, type TypedArray } from '../../tensor/dtype.js';
 import { sizeOf, stridesOf, type Shape } from '../../tensor/shape.js';
 import { SELU_ALPHA, SELU_SCALE } from '../../constants.js';
@@ -659,6 +659,60 @@ class CpuBackend implements Backend {
       const g = (d[oi] as number) / n;
       for (const c of cells) o[base + c] = (o[base + c] as number) + g;
     });
+    return o;
+  }
+
+  // ---- scans and sorting (cumsum/cumprod, sort/argsort/topk) ----
+
+  cumulative(op: CumulativeOp, x: KTensor, axis: number, exclusive: boolean, reverse: boolean): unknown {
+    const outer = sizeOf(x.shape.slice(0, axis));
+    const dim = x.shape[axis] as number;
+    const inner = sizeOf(x.shape.slice(axis + 1));
+    const a = arr(x);
+    const o = this.out(x.dtype, x.size);
+    const int = x.dtype === 'int32';
+    const prod = op === 'prod';
+    for (let i = 0; i < outer; i++) {
+      for (let k = 0; k < inner; k++) {
+        let acc = prod ? 1 : 0;
+        for (let r = 0; r < dim; r++) {
+          const at = (i * dim + (reverse ? dim - 1 - r : r)) * inner + k;
+          const v = a[at] as number;
+          if (exclusive) o[at] = acc;
+          // int32 wraps like the stored Int32Array would at every step; floats accumulate in float64
+          acc = prod ? (int ? Math.imul(acc, v) : acc * v) : int ? (acc + v) | 0 : acc + v;
+          if (!exclusive) o[at] = acc;
+        }
+      }
+    }
+    return o;
+  }
+
+  argsort(x: KTensor, axis: number, descending: boolean): unknown {
+    const outer = sizeOf(x.shape.slice(0, axis));
+    const dim = x.shape[axis] as number;
+    const inner = sizeOf(x.shape.slice(axis + 1));
+    const a = arr(x);
+    const o = this.out('int32', x.size);
+    const row = new Float64Array(dim);
+    const order = new Array<number>(dim);
+    // NaN is the largest value; Array.prototype.sort is stable
+    const asc = (p: number, q: number): number => {
+      const u = row[p] as number;
+      const v = row[q] as number;
+      return u < v ? -1 : u > v ? 1 : u !== u ? (v !== v ? 0 : 1) : v !== v ? -1 : 0;
+    };
+    const cmp = descending ? (p: number, q: number): number => asc(q, p) : asc;
+    for (let i = 0; i < outer; i++) {
+      for (let k = 0; k < inner; k++) {
+        for (let r = 0; r < dim; r++) {
+          row[r] = a[(i * dim + r) * inner + k] as number;
+          order[r] = r;
+        }
+        order.sort(cmp);
+        for (let r = 0; r < dim; r++) o[(i * dim + r) * inner + k] = order[r] as number;
+      }
+    }
     return o;
   }
 }

@@ -10,7 +10,7 @@
  * elementwise, reductions) run in wasm; a few rarely-hot cases (int32 matmul/convolution/pooling,
  * grouped convolution) run the reference kernels on views of the same memory.
  */
-import type { AdamHyper, ArgReduceOp, Backend, BinaryOp, Conv2dParams, KTensor, Pool2dParams, ReduceOp, UnaryOp } from '../interface.js';
+import type { AdamHyper, ArgReduceOp, Backend, BinaryOp, Conv2dParams, CumulativeOp, KTensor, Pool2dParams, ReduceOp, UnaryOp } from '../interface.js';
 import { createCpuBackend } from '../cpu/index.js';
 import type { DType, TypedArray } from '../../tensor/dtype.js';
 import { sizeOf, stridesOf, type Shape } from '../../tensor/shape.js';
@@ -63,6 +63,7 @@ const ALLOCATING_KERNELS = [
   'upload', 'fill', 'cast', 'unary', 'binary', 'where', 'reduce', 'argReduce', 'matmul', 'transpose', 'broadcastTo',
   'slice', 'pad', 'concat', 'gather', 'scatterAdd', 'oneHot', 'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter',
   'maxPool2d', 'maxPool2dBackward', 'avgPool2d', 'avgPool2dBackward', 'adamStep',
+  'cumulative', 'argsort', // scans and sorting
 ] as const satisfies readonly (keyof Backend)[];
 
 /** Thrown when a wasm allocation cannot be met: WebAssembly memory is limited to 4 GiB. */
@@ -973,6 +974,33 @@ export class WasmBackend implements Backend {
     this.run('avgPool2dBackward', [dy.data as number, out, this.poolGeometry(p)], this.partsFor(p.inShape[0] * p.inShape[1]), n, MIN_PARALLEL_ELEMS);
     return out;
   }
+
+  // ---- scans and sorting (cumsum/cumprod, sort/argsort/topk) ----
+
+  cumulative(op: CumulativeOp, x: KTensor, axis: number, exclusive: boolean, reverse: boolean): unknown {
+    if (x.dtype === 'bool') return this.viaReference('bool', (cpu, v) => cpu.cumulative(op, v(x), axis, exclusive, reverse));
+    const p = this.alloc(x.dtype, x.size);
+    const outer = sizeOf(x.shape.slice(0, axis));
+    const inner = sizeOf(x.shape.slice(axis + 1));
+    (this.k as Kernels & ScanKernels).cumulative(op === 'prod' ? 1 : 0, x.data as number, DT_CODE[x.dtype], p, outer, x.shape[axis]!, inner, exclusive ? 1 : 0, reverse ? 1 : 0);
+    return p;
+  }
+
+  argsort(x: KTensor, axis: number, descending: boolean): unknown {
+    const p = this.alloc('int32', x.size);
+    const dim = x.shape[axis]!;
+    const bytes = dim * 16; // dim f64 values and two dim-long i32 index runs
+    const tmp = this.scratch(bytes);
+    (this.k as Kernels & ScanKernels).argsort(x.data as number, DT_CODE[x.dtype], p, sizeOf(x.shape.slice(0, axis)), dim, sizeOf(x.shape.slice(axis + 1)), descending ? 1 : 0, tmp);
+    this.release(tmp, bytes);
+    return p;
+  }
+}
+
+/** The scan and sort kernels' exports (asm/kernels.ts). */
+interface ScanKernels {
+  cumulative(isProd: number, x: number, dt: number, out: number, outer: number, dim: number, inner: number, exclusive: number, reverse: number): void;
+  argsort(x: number, dt: number, out: number, outer: number, dim: number, inner: number, desc: number, tmp: number): void;
 }
 
 /** Largest im2col buffer (all images of a batch) conv2d keeps for the backward pass. */
