@@ -5,6 +5,7 @@ import * as nb from '../index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { JsonValue } from '../nn/module.js';
 import { nodeBuiltin } from '../io/node.js';
+import { isTextKind, trainText } from './train-text.js';
 import { GATE_NAMES, gatesData, modelSpec, optimizerByName, xorData, type DataKind, type ModelSpec } from './models.js';
 import { trainAutoencoder, type AutoencoderKind, type AutoencoderResult } from './autoencoders.js';
 
@@ -43,8 +44,15 @@ export interface TrainResult {
   testSamples: number;
   trainAccuracy: number | null;
   trainLoss: number | null;
-  testAccuracy: number;
+  /** Test accuracy (null for the language model, which reports bits per character). */
+  testAccuracy: number | null;
+  /** Test (validation, for the language model) loss: cross-entropy in nats per sample, or bits per character for char-lstm. */
   testLoss: number;
+  /** char-lstm: validation cross-entropy in bits per character, and the bigram baseline's. */
+  bitsPerChar?: number;
+  bigramBitsPerChar?: number;
+  /** The text classifiers: the test accuracy of always answering the most frequent class. */
+  majorityAccuracy?: number;
   /** Wall-clock seconds of training (validation included), data loading excluded. */
   seconds: number;
   /** Training samples per second (optimizer steps only). */
@@ -55,7 +63,7 @@ export interface TrainResult {
   autoencoder?: AutoencoderResult;
 }
 
-interface Output {
+export interface Output {
   /** Human-readable lines (stdout; silent with --json). */
   say(line: string): void;
   /** Progress lines (stdout, or stderr with --json). */
@@ -73,11 +81,15 @@ async function loadData(kind: DataKind, args: TrainArgs): Promise<{ train: { x: 
     const { train, test } = await nb.data.mnist({ limit: args.limit, testLimit: args.testLimit });
     return { train, test, name: 'MNIST' };
   }
+  if (kind === 'seq-mnist') {
+    const { train, test } = await nb.data.text.sequentialMnist({ limit: args.limit, testLimit: args.testLimit });
+    return { train, test, name: 'MNIST read row by row (28 steps × 28 pixels)' };
+  }
   const d = kind === 'gates' ? gatesData() : xorData();
   return { train: d, test: d, name: kind === 'gates' ? 'the gates truth table' : 'the XOR truth table' };
 }
 
-function checkPositive(v: number | undefined, flag: string, integer: boolean): void {
+export function checkPositive(v: number | undefined, flag: string, integer: boolean): void {
   if (v === undefined) return;
   if (!Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) {
     throw new Error(`${flag} must be a positive ${integer ? 'integer' : 'number'}, got ${v}`);
@@ -92,7 +104,7 @@ function selectBackend(name: string | undefined): string {
   return nb.getBackend().name;
 }
 
-const pct = (v: number): string => `${(100 * v).toFixed(2)}%`;
+export const pct = (v: number): string => `${(100 * v).toFixed(2)}%`;
 
 /** Trains a named model and returns the run's summary (and writes --out files). */
 export async function train(modelName: string, args: TrainArgs = {}): Promise<TrainResult> {
@@ -116,9 +128,11 @@ export async function train(modelName: string, args: TrainArgs = {}): Promise<Tr
   if (spec.data !== 'gates' && optName === 'perceptron') throw new Error(`--optimizer perceptron only applies to the gates model`);
   const optimizer = spec.data === 'gates' ? null : optimizerByName(optName, lr);
 
+  if (isTextKind(spec.data)) return trainText(spec, { ...args, seed, epochs, batchSize, lr, lrDecay, optimizer: optName }, io, backend);
+
   const data = await loadData(spec.data, args);
   nb.seed(seed);
-  const model = spec.build();
+  const model = spec.build() as nb.nn.Module;
   const nTrain = data.train.x.shape[0]!;
   const nTest = data.test.x.shape[0]!;
   io.say(`nabla · ${spec.name}: ${spec.description}`);
@@ -140,7 +154,7 @@ export async function train(modelName: string, args: TrainArgs = {}): Promise<Tr
       io.say(truthTable(p, data.test.x));
       result = summary(spec, { backend, optName, lr, lrDecay, batchSize, seed, nTrain, nTest, history, test: { loss: 1 - acc, accuracy: acc } });
     } else {
-      const toy = spec.data !== 'mnist';
+      const toy = spec.data !== 'mnist' && spec.data !== 'seq-mnist';
       history = await nb.train.fit(model, data.train, {
         epochs,
         batchSize,
@@ -160,7 +174,7 @@ export async function train(modelName: string, args: TrainArgs = {}): Promise<Tr
       if (spec.data === 'xor') io.say(xorTable(model, data.test.x));
     }
     if (history.stopReason) io.say(`  ${history.stopReason}`);
-    io.say(`test accuracy ${pct(result.testAccuracy)} · test loss ${result.testLoss.toFixed(4)} · ${result.epochs} epoch${result.epochs > 1 ? 's' : ''} in ${result.seconds.toFixed(1)} s · ${Math.round(result.samplesPerSecond)} samples/s`);
+    io.say(`test accuracy ${pct(result.testAccuracy ?? NaN)} · test loss ${result.testLoss.toFixed(4)} · ${result.epochs} epoch${result.epochs > 1 ? 's' : ''} in ${result.seconds.toFixed(1)} s · ${Math.round(result.samplesPerSecond)} samples/s`);
     if (args.out) {
       result.out = args.out;
       await writeOutputs(args.out, spec, model, history, result);
@@ -203,7 +217,7 @@ async function trainAutoencoderCommand(spec: ModelSpec, args: TrainArgs, d: { ep
   return result;
 }
 
-function summary(
+export function summary(
   spec: ModelSpec,
   r: { backend: string; optName: string; lr: number; lrDecay: number; batchSize: number; seed: number; nTrain: number; nTest: number; history: nb.train.History; test: { loss: number; accuracy: number } },
 ): TrainResult {
@@ -265,11 +279,11 @@ function xorTable(model: nb.nn.Module, x: Tensor): string {
   });
 }
 
-async function writeOutputs(dir: string, spec: ModelSpec, model: nb.nn.Module, history: nb.train.History, result: TrainResult): Promise<void> {
+export async function writeOutputs(dir: string, spec: ModelSpec, model: nb.nn.AnyModule, history: nb.train.History, result: TrainResult, extra: { [k: string]: JsonValue } = {}): Promise<void> {
   const fs = nodeBuiltin('node:fs/promises', 'nabla train --out');
   const path = nodeBuiltin('node:path', 'nabla train --out');
   await fs.mkdir(dir, { recursive: true });
-  const metadata: { [k: string]: JsonValue } = { model: spec.name, dataset: spec.data, inputShape: [...spec.inputShape], result: result as unknown as JsonValue };
+  const metadata: { [k: string]: JsonValue } = { model: spec.name, dataset: spec.data, inputShape: [...spec.inputShape], result: result as unknown as JsonValue, ...extra };
   await nb.io.save(model, path.join(dir, 'model.nabla'), { metadata });
   const metrics = { ...result, history: { epochs: history.epochs, stepLoss: history.stepLoss } };
   await nb.io.writeFileAtomic(path.join(dir, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
@@ -310,20 +324,24 @@ export interface EvalResult {
   seconds: number;
 }
 
+/** The data sets `nabla eval` evaluates on. */
+export type EvalKind = 'mnist' | 'seq-mnist' | 'xor' | 'gates';
+
 /** The data sets `nabla eval --dataset` knows: one sample's shape and the model's output per sample. */
-export const EVAL_DATASETS: Readonly<Record<DataKind, { sample: readonly number[]; outputs: number }>> = {
+export const EVAL_DATASETS: Readonly<Record<EvalKind, { sample: readonly number[]; outputs: number }>> = {
   mnist: { sample: [1, 28, 28], outputs: 10 },
+  'seq-mnist': { sample: [28, 28], outputs: 10 },
   xor: { sample: [2], outputs: 2 },
   gates: { sample: [2], outputs: GATE_NAMES.length },
 };
 
-const isDataKind = (v: unknown): v is DataKind => typeof v === 'string' && Object.hasOwn(EVAL_DATASETS, v);
+const isDataKind = (v: unknown): v is EvalKind => typeof v === 'string' && Object.hasOwn(EVAL_DATASETS, v);
 
 /**
  * Runs `model` on the first sample of `x`: an error unless it takes the data set's input and
  * gives one output per class (or gate).
  */
-function checkFits(file: string, model: nb.nn.Module, kind: DataKind, x: Tensor): void {
+function checkFits(file: string, model: nb.nn.Module, kind: EvalKind, x: Tensor): void {
   const { sample, outputs } = EVAL_DATASETS[kind];
   const want = [1, outputs];
   let shape: number[];

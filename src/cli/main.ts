@@ -6,6 +6,7 @@
  *                       [--limit N] [--test-limit N] [--backend NAME] [--out DIR] [--json] [--quiet]
  *   nabla demo [--epochs N] [--backend NAME]     (what npm start runs)
  *   nabla eval <model-file> [--dataset NAME] [--limit N] [--batch-size N] [--backend NAME] [--json]
+ *   nabla sample <model-file> [--temperature X] [--top-k N] [--length N] [--seed N] [--prime TEXT] [--count N] [--json]
  *   nabla models
  *   nabla playground [--port N] [--no-open]
  */
@@ -15,6 +16,7 @@ import { Command, InvalidArgumentError } from 'commander';
 // e.g. a bad NABLA_BACKEND, is reported like any other: `nabla: error: …`, exit code 1.
 import type * as modelsModule from './models.js';
 import type * as commandsModule from './commands.js';
+import type * as sampleModule from './sample.js';
 
 /** The parts of nabla the commands use. */
 export interface CliLibrary {
@@ -22,12 +24,13 @@ export interface CliLibrary {
   demo: typeof commandsModule.demo;
   evaluateFile: typeof commandsModule.evaluateFile;
   train: typeof commandsModule.train;
+  sample: typeof sampleModule.sample;
 }
 
 /** Loads nabla's models and commands. */
 export async function loadLibrary(): Promise<CliLibrary> {
-  const [{ MODELS }, { demo, evaluateFile, train }] = await Promise.all([import('./models.js'), import('./commands.js')]);
-  return { MODELS, demo, evaluateFile, train };
+  const [{ MODELS }, { demo, evaluateFile, train }, { sample }] = await Promise.all([import('./models.js'), import('./commands.js'), import('./sample.js')]);
+  return { MODELS, demo, evaluateFile, train, sample };
 }
 
 function int(flag: string): (v: string) => number {
@@ -70,7 +73,7 @@ interface PlaygroundModule {
 }
 
 export function buildProgram(lib: CliLibrary): Command {
-  const { MODELS, demo, evaluateFile, train } = lib;
+  const { MODELS, demo, evaluateFile, train, sample } = lib;
   const program = new Command();
   program
     .name('nabla')
@@ -122,7 +125,7 @@ export function buildProgram(lib: CliLibrary): Command {
     .command('eval')
     .description('evaluate a saved .nabla model on a data set\'s test split')
     .argument('<model-file>', 'a .nabla file (from `nabla train --out` or nb.io.save)')
-    .option('--dataset <name>', 'mnist, xor or gates (default: the data set the file\'s metadata names, as `nabla train --out` stores it)')
+    .option('--dataset <name>', 'mnist, seq-mnist, xor or gates (default: the data set the file\'s metadata names, as `nabla train --out` stores it)')
     .option('--limit <n>', 'evaluate on the first N test samples', int('--limit'))
     .option('--batch-size <n>', 'samples per batch', int('--batch-size'))
     .option('--backend <name>', 'compute backend')
@@ -130,6 +133,23 @@ export function buildProgram(lib: CliLibrary): Command {
     .addHelpText('after', '\nExamples:\n  nabla eval runs/mlp/model.nabla\n  nabla eval my-model.nabla --dataset mnist   # a model saved with nb.io.save')
     .action(async (file: string, o: { dataset?: string; limit?: number; batchSize?: number; backend?: string; json?: boolean }) => {
       await evaluateFile(file, { dataset: o.dataset, testLimit: o.limit, batchSize: o.batchSize, backend: o.backend, json: o.json });
+    });
+
+  program
+    .command('sample')
+    .description('write text with a character language model from `nabla train char-lstm --out DIR`')
+    .argument('<model-file>', 'a .nabla file holding a char-lstm model and its vocabulary')
+    .option('--temperature <x>', 'softmax temperature: < 1 safer, > 1 more varied, 0 greedy (default 1)', nonNegNumber('--temperature'))
+    .option('--top-k <n>', 'draw from the k most likely characters only (default: all)', int('--top-k'))
+    .option('--length <n>', 'the most characters per sample (default: 20 for names, else 200)', int('--length'))
+    .option('--seed <n>', 'seed of the sampler: the same seed, the same text', nonNegInt('--seed'), 0)
+    .option('--prime <text>', 'text each sample starts with')
+    .option('--count <n>', 'how many samples, one a line (default: 10 for names, else 1)', int('--count'))
+    .option('--backend <name>', 'compute backend')
+    .option('--json', 'print one JSON line')
+    .addHelpText('after', '\nExample:\n  nabla train char-lstm --out runs/names\n  nabla sample runs/names/model.nabla --temperature 0.8 --top-k 10 --prime "ma"')
+    .action(async (file: string, o: { temperature?: number; topK?: number; length?: number; seed: number; prime?: string; count?: number; backend?: string; json?: boolean }) => {
+      await sample(file, o);
     });
 
   program

@@ -1,11 +1,18 @@
 /**
  * The networks `nabla train` knows, from the lectures: logic gates learned by perceptrons, XOR by
- * a small backprop network, and four MNIST classifiers (softmax regression, an MLP, LeNet-5 in
- * its modern and classic forms). Examples and benchmarks import them from here.
+ * a small backprop network, four MNIST classifiers (softmax regression, an MLP, LeNet-5 in its
+ * modern and classic forms), and the recurrent networks of the four sequence shapes (a spam
+ * classifier, a name → gender classifier, sequential MNIST, a character language model).
+ * Examples and benchmarks import them from here.
  *
- * MNIST inputs are NCHW [N, 1, 28, 28]; the dense models start with a flatten layer.
+ * MNIST inputs are NCHW [N, 1, 28, 28]; the dense models start with a flatten layer. Sequences are
+ * batch-first: token ids int32 [batch, time], id 0 the padding (nb.data.text's `<pad>`).
+ *
+ * Importing this module registers the layer types `SequenceClassifier` and `CharLSTM`, so that
+ * `nb.io.load` can rebuild them from a file.
  */
 import * as nn from '../nn/index.js';
+import * as ops from '../ops/index.js';
 import * as optim from '../optim/index.js';
 import { tensor } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -13,9 +20,12 @@ import { AE_DEFAULTS, convAutoencoder, denseAutoencoder, stackedClassifier } fro
 
 export { AUTOENCODERS, AE_DEFAULTS, convAutoencoder, corrupt, denseAutoencoder, reconstructionMse, stackedClassifier, trainAutoencoder } from './autoencoders.js';
 export type { AutoencoderKind, AutoencoderOptions, AutoencoderResult } from './autoencoders.js';
+import { cfgNumber, type LayerConfig } from '../nn/module.js';
+import { checkOneOf } from '../validate.js';
+import { checkPositiveInt, checkTensor } from '../nn/checks.js';
 
 /** Which data a model trains on. */
-export type DataKind = 'mnist' | 'gates' | 'xor';
+export type DataKind = 'mnist' | 'gates' | 'xor' | 'spam' | 'names' | 'seq-mnist' | 'char';
 
 export interface ModelSpec {
   readonly name: string;
@@ -23,8 +33,11 @@ export interface ModelSpec {
   readonly data: DataKind;
   /** One sample's shape (for summaries). */
   readonly inputShape: readonly number[];
-  /** A fresh, randomly initialised network (seed with `nb.seed` first). */
-  build(): nn.Module;
+  /**
+   * A fresh, randomly initialised network (seed with `nb.seed` first). The models of text take
+   * the size of their vocabulary (built from the training data).
+   */
+  build(vocabSize?: number): nn.AnyModule;
   /**
    * Training defaults: what the lectures/targets use. `lrDecay` k > 0 decays the learning rate
    * exponentially per epoch, η_e = η₀·e^(−k·e) (nb.optim.exponentialDecay); 0 keeps it constant.
@@ -34,6 +47,12 @@ export interface ModelSpec {
   readonly target?: number;
   /** 'autoencoder': trained by `trainAutoencoder` (src/cli/autoencoders.ts) instead of `fit`. */
   readonly task?: 'autoencoder';
+}
+
+/** The vocabulary size a text model's `build` needs. */
+function needVocab(name: string, vocabSize: number | undefined): number {
+  if (vocabSize === undefined) throw new Error(`${name}: build(vocabSize) needs the size of the vocabulary`);
+  return vocabSize;
 }
 
 /** softmax regression, the lectures' TensorFlow example: 784 → 10, plain gradient descent. */
@@ -96,6 +115,116 @@ export function gatesData(): { x: Tensor; y: Tensor } {
 /** XOR on 0/1 inputs with class labels: x [4, 2], y int32 [4]. */
 export function xorData(): { x: Tensor; y: Tensor } {
   return { x: tensor([[0, 0], [0, 1], [1, 0], [1, 1]]), y: tensor([0, 1, 1, 0], { dtype: 'int32' }) };
+}
+
+/** The recurrent layer of a sequence model. */
+export type SequenceCell = 'lstm' | 'gru';
+
+/**
+ * Many-to-one: token ids [batch, time] (0 = padding, at the end) → an embedding → an LSTM or GRU
+ * → its state after each sequence's last real token → a linear layer → class scores
+ * [batch, classes]. The lengths are read from the ids (the non-zero ones), so the model is a
+ * Tensor→Tensor layer that `fit`, `evaluate` and `nb.io.save` take as it is, and padding changes
+ * nothing.
+ */
+export class SequenceClassifier extends nn.Module {
+  static override readonly layerType: string = 'SequenceClassifier';
+  readonly vocabSize: number;
+  readonly embedDim: number;
+  readonly hidden: number;
+  readonly classes: number;
+  readonly cell: SequenceCell;
+  readonly embed: nn.Embedding;
+  readonly rnn: nn.LSTM | nn.GRU;
+  readonly out: nn.Linear;
+
+  constructor(vocabSize: number, embedDim: number, hidden: number, classes: number, cell: SequenceCell = 'lstm') {
+    super();
+    const op = 'SequenceClassifier';
+    this.vocabSize = checkPositiveInt(op, 'vocabSize', vocabSize);
+    this.embedDim = checkPositiveInt(op, 'embedDim', embedDim);
+    this.hidden = checkPositiveInt(op, 'hidden', hidden);
+    this.classes = checkPositiveInt(op, 'classes', classes);
+    this.cell = checkOneOf(op, 'cell', cell, ['lstm', 'gru']);
+    this.embed = this.registerModule('embed', nn.embedding(vocabSize, embedDim, { paddingIdx: 0 }));
+    const opts = { returnSequences: false };
+    this.rnn = this.registerModule('rnn', cell === 'lstm' ? nn.lstm(embedDim, hidden, opts) : nn.gru(embedDim, hidden, opts));
+    this.out = this.registerModule('out', nn.linear(hidden, classes));
+  }
+
+  forward(ids: Tensor): Tensor {
+    checkTensor('SequenceClassifier', 'ids', ids);
+    if (ids.rank !== 2) throw new Error(`SequenceClassifier: ids must be token ids [batch, time], got shape [${ids.shape.join(',')}]`);
+    const lengths = ops.sum(ops.ne(ids, 0).cast('int32'), -1);
+    const [last] = this.rnn.call(this.embed.call(ids), null, lengths);
+    return this.out.call(last);
+  }
+
+  override config(): LayerConfig {
+    return { type: 'SequenceClassifier', vocabSize: this.vocabSize, embedDim: this.embedDim, hidden: this.hidden, classes: this.classes, cell: this.cell };
+  }
+}
+nn.registerLayer('SequenceClassifier', (c) => new SequenceClassifier(cfgNumber(c, 'vocabSize'), cfgNumber(c, 'embedDim'), cfgNumber(c, 'hidden'), cfgNumber(c, 'classes'), c.cell === 'gru' ? 'gru' : 'lstm'));
+
+/** Spam or ham from the words of an e-mail: word embeddings 64 → LSTM 64 → 2 classes. */
+export function spamLstm(vocabSize: number): SequenceClassifier {
+  return new SequenceClassifier(vocabSize, 64, 64, 2, 'lstm');
+}
+
+/** Female or male from the letters of a first name: character embeddings 16 → GRU 64 → 2 classes. */
+export function namesGru(vocabSize: number): SequenceClassifier {
+  return new SequenceClassifier(vocabSize, 16, 64, 2, 'gru');
+}
+
+/** Sequential MNIST: 28 steps of 28 pixels [batch, 28, 28] → LSTM 128 (its last state) → linear 10. */
+export function seqMnistLstm(): nn.Module {
+  return nn.sequential(nn.pick(nn.lstm(28, 128, { returnSequences: false })), nn.linear(128, 10));
+}
+
+/**
+ * A character language model (many-to-many, and one-to-many when it samples): token ids
+ * [batch, time] → embedding → LSTM → linear → next-token scores [batch, time, vocabSize] at every
+ * step, with the LSTM state in and out, so that training can carry it across batches (truncated
+ * BPTT) and sampling can feed one character at a time.
+ */
+export class CharLSTM extends nn.Module<[ids: Tensor, state?: nn.LSTMState | null], [Tensor, nn.LSTMState]> {
+  static override readonly layerType: string = 'CharLSTM';
+  readonly vocabSize: number;
+  readonly embedDim: number;
+  readonly hidden: number;
+  readonly numLayers: number;
+  readonly embed: nn.Embedding;
+  readonly rnn: nn.LSTM;
+  readonly out: nn.Linear;
+
+  constructor(vocabSize: number, embedDim = 32, hidden = 128, numLayers = 1) {
+    super();
+    const op = 'CharLSTM';
+    this.vocabSize = checkPositiveInt(op, 'vocabSize', vocabSize);
+    this.embedDim = checkPositiveInt(op, 'embedDim', embedDim);
+    this.hidden = checkPositiveInt(op, 'hidden', hidden);
+    this.numLayers = checkPositiveInt(op, 'numLayers', numLayers);
+    this.embed = this.registerModule('embed', nn.embedding(vocabSize, embedDim));
+    this.rnn = this.registerModule('rnn', nn.lstm(embedDim, hidden, { numLayers }));
+    this.out = this.registerModule('out', nn.linear(hidden, vocabSize));
+  }
+
+  forward(ids: Tensor, state: nn.LSTMState | null = null): [Tensor, nn.LSTMState] {
+    checkTensor('CharLSTM', 'ids', ids);
+    if (ids.rank !== 2) throw new Error(`CharLSTM: ids must be token ids [batch, time], got shape [${ids.shape.join(',')}]`);
+    const [h, next] = this.rnn.call(this.embed.call(ids), state);
+    return [this.out.call(h), next];
+  }
+
+  override config(): LayerConfig {
+    return { type: 'CharLSTM', vocabSize: this.vocabSize, embedDim: this.embedDim, hidden: this.hidden, numLayers: this.numLayers };
+  }
+}
+nn.registerLayer('CharLSTM', (c) => new CharLSTM(cfgNumber(c, 'vocabSize'), cfgNumber(c, 'embedDim'), cfgNumber(c, 'hidden'), cfgNumber(c, 'numLayers', 1)));
+
+/** A character LSTM: embedding 32 → LSTM 128 → next-character scores. */
+export function charLstm(vocabSize: number): CharLSTM {
+  return new CharLSTM(vocabSize, 32, 128, 1);
 }
 
 export const MODELS: Readonly<Record<string, ModelSpec>> = {
@@ -190,6 +319,39 @@ export const MODELS: Readonly<Record<string, ModelSpec>> = {
     defaults: { ...AE_DEFAULTS['conv-ae'], optimizer: 'adam', lrDecay: 0 },
     task: 'autoencoder',
   },
+  'spam-lstm': {
+    name: 'spam-lstm',
+    description: 'SpamAssassin e-mails → spam/ham: word embeddings 64 → LSTM 64 (first 64 words) → 2',
+    data: 'spam',
+    inputShape: [64],
+    build: (v) => spamLstm(needVocab('spam-lstm', v)),
+    defaults: { epochs: 2, batchSize: 32, lr: 3e-3, optimizer: 'adam', lrDecay: 0 },
+  },
+  'names-gru': {
+    name: 'names-gru',
+    description: 'first name → female/male: character embeddings 16 → GRU 64 → 2',
+    data: 'names',
+    inputShape: [8],
+    build: (v) => namesGru(needVocab('names-gru', v)),
+    defaults: { epochs: 10, batchSize: 32, lr: 3e-3, optimizer: 'adam', lrDecay: 0 },
+  },
+  'seq-mnist': {
+    name: 'seq-mnist',
+    description: 'sequential MNIST: 28 steps × 28 pixels → LSTM 128 → linear 10',
+    data: 'seq-mnist',
+    inputShape: [28, 28],
+    build: seqMnistLstm,
+    defaults: { epochs: 10, batchSize: 64, lr: 1e-3, optimizer: 'adam', lrDecay: 0 },
+    target: 0.98,
+  },
+  'char-lstm': {
+    name: 'char-lstm',
+    description: 'character language model on first names: embedding 32 → LSTM 128 → next character (nabla sample writes new names)',
+    data: 'char',
+    inputShape: [8],
+    build: (v) => charLstm(needVocab('char-lstm', v)),
+    defaults: { epochs: 8, batchSize: 32, lr: 3e-3, optimizer: 'adam', lrDecay: 0 },
+  },
 };
 
 /** The spec of a model by name; a clear error lists the known names. */
@@ -203,3 +365,6 @@ export function modelSpec(name: string): ModelSpec {
 export function optimizerByName(name: string, lr: number): optim.Optimizer {
   return optim.byName(name, lr);
 }
+
+export { trainClassifier, predictClasses, accuracyOf, trainLanguageModel, sequenceBits, trainStream, streamBits, bigramBits, sampleText } from './sequence.js';
+export type { SequenceTrainOptions, StreamTrainOptions, SampleTextOptions } from './sequence.js';

@@ -37,6 +37,8 @@ export {
   l1Loss, huberLoss, smoothL1Loss, hingeLoss, klDiv, nllLoss,
 } from './losses.js';
 export type { Loss, LossOptions, Reduction, KlReduction, SoftmaxCrossEntropyOptions } from './losses.js';
+export { sampleCategorical } from './sampling.js';
+export type { SampleOptions } from './sampling.js';
 export { Perceptron, perceptron, mpNeuron, gates } from './perceptron.js';
 export type { PerceptronOptions, PerceptronFitOptions, PerceptronFitResult, ThresholdActivation } from './perceptron.js';
 export { Attention, attention } from './layers/attention.js';

@@ -95,14 +95,14 @@ describe('nabla eval <model-file> --dataset <name> (a model saved through the AP
     await ready;
     const r = await nabla('eval', file);
     expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toBe(`nabla: error: eval: ${file}: the model's metadata names no data set (it was not saved by 'nabla train --out'); choose one with --dataset: mnist, xor, gates`);
+    expect(r.stderr.trim()).toBe(`nabla: error: eval: ${file}: the model's metadata names no data set (it was not saved by 'nabla train --out'); choose one with --dataset: mnist, seq-mnist, xor, gates`);
   });
 
   it('an unknown data set is an error listing the known ones', async () => {
     await ready;
     const r = await nabla('eval', file, '--dataset', 'cifar10');
     expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toBe("nabla: error: eval: unknown data set 'cifar10' for --dataset; known: mnist, xor, gates");
+    expect(r.stderr.trim()).toBe("nabla: error: eval: unknown data set 'cifar10' for --dataset; known: mnist, seq-mnist, xor, gates");
   });
 
   it('a model whose input does not fit the data set is a clear error', async () => {
