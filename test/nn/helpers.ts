@@ -41,35 +41,7 @@ export function checkModuleGrads(m: nb.nn.Module, x: nb.Tensor, opts: { eps?: nu
   const w = nb.fromArray(Float64Array.from({ length: probe.size }, () => r.uniform() * 2 - 1), probe.shape);
   const objective = (): nb.Tensor => nb.sum(nb.mul(m.call(x64), w));
   const trainable = m.parameters().filter((p) => p.requiresGrad);
-  m.zeroGrad();
-  if (trainable.length) nb.tidy(() => objective().backward());
-  let checked = 0;
-  for (const [name, p] of m.namedParameters()) {
-    if (!p.requiresGrad) continue;
-    expect(p.grad, `gradient of ${name}`).not.toBeNull();
-    const analytic = values(p.grad!);
-    const base = Float64Array.from(values(p));
-    for (let j = 0; j < base.length; j++) {
-      const at = (v: number): number => {
-        const arr = base.slice();
-        arr[j] = v;
-        const t = nb.fromArray(arr, p.shape);
-        p.assign(t);
-        t.dispose();
-        return nb.noGrad(() => nb.tidy(() => objective().item()));
-      };
-      const numeric = (at((base[j] as number) + eps) - at((base[j] as number) - eps)) / (2 * eps);
-      const restore = nb.fromArray(base.slice(), p.shape);
-      p.assign(restore);
-      restore.dispose();
-      const a = analytic[j] as number;
-      if (!(Math.abs(a - numeric) <= atol + rtol * Math.abs(numeric))) {
-        throw new Error(`parameter ${name} element ${j}: analytic ${a} vs numeric ${numeric}`);
-      }
-      checked++;
-    }
-  }
-  m.zeroGrad();
+  const checked = checkParamGrads(m, objective, { eps, atol, rtol });
   probe.dispose();
   w.dispose();
   expect(checked).toBe(trainable.reduce((n, p) => n + p.size, 0));
@@ -128,4 +100,45 @@ export function expectPlainError(fn: () => unknown, expected: string | RegExp): 
   expect(e.constructor, `a plain Error, got ${e.constructor.name}: ${e.message}`).toBe(Error);
   if (typeof expected === 'string') expect(e.message).toContain(expected);
   else expect(e.message).toMatch(expected);
+}
+
+/**
+ * Every trainable parameter's backward gradient of `objective` (a scalar) against central
+ * differences, perturbing each element in place with assign(); returns how many elements it
+ * checked. Float64 parameters give tight tolerances.
+ */
+export function checkParamGrads(m: { namedParameters(): [string, nb.Tensor][]; zeroGrad(): void }, objective: () => nb.Tensor, opts: { eps?: number; atol?: number; rtol?: number } = {}): number {
+  const eps = opts.eps ?? 1e-6;
+  const atol = opts.atol ?? 1e-6;
+  const rtol = opts.rtol ?? 1e-5;
+  m.zeroGrad();
+  if (m.namedParameters().some(([, p]) => p.requiresGrad)) nb.tidy(() => objective().backward());
+  let checked = 0;
+  for (const [name, p] of m.namedParameters()) {
+    if (!p.requiresGrad) continue;
+    expect(p.grad, `gradient of ${name}`).not.toBeNull();
+    const analytic = values(p.grad!);
+    const base = Float64Array.from(values(p));
+    for (let j = 0; j < base.length; j++) {
+      const at = (v: number): number => {
+        const arr = base.slice();
+        arr[j] = v;
+        const t = nb.fromArray(arr, p.shape);
+        p.assign(t);
+        t.dispose();
+        return nb.noGrad(() => nb.tidy(() => objective().item()));
+      };
+      const numeric = (at((base[j] as number) + eps) - at((base[j] as number) - eps)) / (2 * eps);
+      const restore = nb.fromArray(base.slice(), p.shape);
+      p.assign(restore);
+      restore.dispose();
+      const a = analytic[j] as number;
+      if (!(Math.abs(a - numeric) <= atol + rtol * Math.abs(numeric))) {
+        throw new Error(`parameter ${name} element ${j}: analytic ${a} vs numeric ${numeric}`);
+      }
+      checked++;
+    }
+  }
+  m.zeroGrad();
+  return checked;
 }

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as nb from '../../src/index.js';
-import { expectClose, expectPlainError, onBackend, pinBackend, values } from './helpers.js';
+import { checkParamGrads as checkParams, expectClose, expectPlainError, onBackend, pinBackend, values } from './helpers.js';
 
 pinBackend('cpu');
 
@@ -33,31 +33,7 @@ function r64(shape: number[], seed: number): nb.Tensor {
 
 /** Central differences of `objective` in every parameter of `m` against its backward gradients. */
 function checkParamGrads(m: nb.nn.AnyModule, objective: () => nb.Tensor, tol = 1e-6): void {
-  m.zeroGrad();
-  nb.tidy(() => objective().backward());
-  const eps = 1e-6;
-  for (const [name, p] of m.namedParameters()) {
-    if (!p.requiresGrad) continue;
-    expect(p.grad, name).not.toBeNull();
-    const analytic = values(p.grad!);
-    const base = Float64Array.from(values(p));
-    for (let j = 0; j < base.length; j++) {
-      const at = (v: number): number => {
-        const arr = base.slice();
-        arr[j] = v;
-        const tt = nb.fromArray(arr, p.shape);
-        p.assign(tt);
-        tt.dispose();
-        return nb.noGrad(() => nb.tidy(() => objective().item()));
-      };
-      const numeric = (at(base[j]! + eps) - at(base[j]! - eps)) / (2 * eps);
-      const restore = nb.fromArray(base.slice(), p.shape);
-      p.assign(restore);
-      restore.dispose();
-      if (!(Math.abs(analytic[j]! - numeric) <= tol + 1e-5 * Math.abs(numeric))) throw new Error(`${name}[${j}]: analytic ${analytic[j]} vs numeric ${numeric}`);
-    }
-  }
-  m.zeroGrad();
+  checkParams(m, objective, { atol: tol, rtol: 1e-5 });
 }
 
 describe('PyTorch parity (fixtures from scripts/torch/rnn.py)', () => {
