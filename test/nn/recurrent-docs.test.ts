@@ -18,12 +18,15 @@ describe('docs/sequences.md examples', () => {
       const file = path.join(dir, `example${i}.ts`);
       fs.writeFileSync(file, code.replace(/from 'nabla'/g, `from ${JSON.stringify(path.join(root, 'src/index.ts'))}`));
       const log = console.log;
+      const cwd = process.cwd();
+      process.chdir(dir); // files an example writes (vanishing.svg, …) land in its own folder
       const lines: string[] = [];
       console.log = (...a: unknown[]) => lines.push(a.map((v) => (typeof v === 'string' ? v : util.inspect(v))).join(' '));
       try {
         await import(pathToFileURL(file).href);
       } finally {
         console.log = log;
+        process.chdir(cwd);
         fs.rmSync(dir, { recursive: true, force: true });
       }
       // Every `// shape` comment after a console.log line matches what it printed.
