@@ -16,7 +16,7 @@ import * as ops from '../ops/index.js';
 import * as optim from '../optim/index.js';
 import { tensor } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { AE_DEFAULTS, convAutoencoder, denseAutoencoder, stackedClassifier } from './autoencoders.js';
+import { AE_DEFAULTS, convAutoencoder, denseAutoencoder, stackedClassifier, type AutoencoderKind } from './autoencoders.js';
 
 export { AUTOENCODERS, AE_DEFAULTS, convAutoencoder, corrupt, denseAutoencoder, reconstructionMse, stackedClassifier, trainAutoencoder } from './autoencoders.js';
 export type { AutoencoderKind, AutoencoderOptions, AutoencoderResult } from './autoencoders.js';
@@ -227,6 +227,11 @@ export function charLstm(vocabSize: number): CharLSTM {
   return new CharLSTM(vocabSize, 32, 128, 1);
 }
 
+/** An autoencoder's spec: MNIST in and out, Adam at a constant rate, trained by trainAutoencoder. */
+function autoencoderSpec(name: AutoencoderKind, description: string, build: () => nn.Module): ModelSpec {
+  return { name, description, data: 'mnist', inputShape: [1, 28, 28], build, defaults: { ...AE_DEFAULTS[name], optimizer: 'adam', lrDecay: 0 }, task: 'autoencoder' };
+}
+
 export const MODELS: Readonly<Record<string, ModelSpec>> = {
   gates: {
     name: 'gates',
@@ -283,42 +288,10 @@ export const MODELS: Readonly<Record<string, ModelSpec>> = {
     target: 0.985,
   },
   // autoencoders (unsupervised; `task: 'autoencoder'` trains them with trainAutoencoder)
-  autoencoder: {
-    name: 'autoencoder',
-    description: 'dense autoencoder 784-256-64-256-784, ReLU, sigmoid output, MSE; pictures of reconstructions and first-layer features',
-    data: 'mnist',
-    inputShape: [1, 28, 28],
-    build: denseAutoencoder,
-    defaults: { ...AE_DEFAULTS.autoencoder, optimizer: 'adam', lrDecay: 0 },
-    task: 'autoencoder',
-  },
-  'stacked-ae': {
-    name: 'stacked-ae',
-    description: 'stacked autoencoder 784-256-64 pre-trained greedily layer by layer, fine-tuned on 1,000 labels vs random initialisation',
-    data: 'mnist',
-    inputShape: [1, 28, 28],
-    build: stackedClassifier,
-    defaults: { ...AE_DEFAULTS['stacked-ae'], optimizer: 'adam', lrDecay: 0 },
-    task: 'autoencoder',
-  },
-  'denoising-ae': {
-    name: 'denoising-ae',
-    description: 'denoising autoencoder 784-256-64-256-784 trained on masking and Gaussian noise',
-    data: 'mnist',
-    inputShape: [1, 28, 28],
-    build: denseAutoencoder,
-    defaults: { ...AE_DEFAULTS['denoising-ae'], optimizer: 'adam', lrDecay: 0 },
-    task: 'autoencoder',
-  },
-  'conv-ae': {
-    name: 'conv-ae',
-    description: 'convolutional autoencoder: two stride-2 convolutions down to 32x7x7, two transposed convolutions up',
-    data: 'mnist',
-    inputShape: [1, 28, 28],
-    build: convAutoencoder,
-    defaults: { ...AE_DEFAULTS['conv-ae'], optimizer: 'adam', lrDecay: 0 },
-    task: 'autoencoder',
-  },
+  autoencoder: autoencoderSpec('autoencoder', 'dense autoencoder 784-256-64-256-784, ReLU, sigmoid output, MSE; pictures of reconstructions and first-layer features', denseAutoencoder),
+  'stacked-ae': autoencoderSpec('stacked-ae', 'stacked autoencoder 784-256-64 pre-trained greedily layer by layer, fine-tuned on 1,000 labels vs random initialisation', stackedClassifier),
+  'denoising-ae': autoencoderSpec('denoising-ae', 'denoising autoencoder 784-256-64-256-784 trained on masking and Gaussian noise', denseAutoencoder),
+  'conv-ae': autoencoderSpec('conv-ae', 'convolutional autoencoder: two stride-2 convolutions down to 32x7x7, two transposed convolutions up', convAutoencoder),
   'spam-lstm': {
     name: 'spam-lstm',
     description: 'SpamAssassin e-mails → spam/ham: word embeddings 64 → LSTM 64 (first 64 words) → 2',
