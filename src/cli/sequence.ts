@@ -65,10 +65,30 @@ function step(params: readonly Tensor[], opt: nb.optim.Optimizer, clip: number, 
  * Returns each epoch's mean training loss.
  */
 export function trainClassifier(model: Classifier, seqs: readonly Int32Array[], labels: readonly number[], opts: SequenceTrainOptions): number[] {
+  return trainBucketed(model, seqs, opts, (batch) => ({
+    weight: batch.length,
+    loss: () => {
+      const y = nb.tensor(Array.from(batch, (i) => labels[i]!), { dtype: 'int32' });
+      return nb.nn.softmaxCrossEntropy(model.call(padBatch(seqs, batch)), y);
+    },
+  }));
+}
+
+/**
+ * The epochs of the sequence trainers: Adam (with the options' schedule and clipping) over batches
+ * of similar lengths (`bucketBatches`, a new order each epoch); `batchLoss` gives a batch's mean
+ * loss and its weight (samples or tokens). Returns each epoch's weighted mean loss.
+ */
+function trainBucketed(
+  model: { parameters(): Tensor[]; train(mode?: boolean): unknown },
+  seqs: readonly Int32Array[],
+  opts: SequenceTrainOptions,
+  batchLoss: (batch: Int32Array) => { weight: number; loss: () => Tensor },
+): number[] {
   const params = model.parameters();
   const { opt, epoch } = optimizerOf(opts);
   const lengths = seqs.map((s) => s.length);
-  const losses: number[] = [];
+  const means: number[] = [];
   model.train();
   for (let e = 0; e < opts.epochs; e++) {
     const t0 = performance.now();
@@ -76,18 +96,14 @@ export function trainClassifier(model: Classifier, seqs: readonly Int32Array[], 
     let sum = 0;
     let n = 0;
     for (const batch of nb.data.text.bucketBatches(lengths, { batchSize: opts.batchSize, seed: (opts.seed ?? 0) + e })) {
-      const l = step(params, opt, opts.clip ?? 5, () => {
-        const x = padBatch(seqs, batch);
-        const y = nb.tensor(Array.from(batch, (i) => labels[i]!), { dtype: 'int32' });
-        return nb.nn.softmaxCrossEntropy(model.call(x), y);
-      });
-      sum += l * batch.length;
-      n += batch.length;
+      const { weight, loss } = batchLoss(batch);
+      sum += step(params, opt, opts.clip ?? 5, loss) * weight;
+      n += weight;
     }
-    losses.push(sum / n);
+    means.push(sum / n);
     opts.onEpoch?.(e, sum / n, (performance.now() - t0) / 1000, n);
   }
-  return losses;
+  return means;
 }
 
 /** The predicted class of each sequence (batches of similar lengths, in evaluation mode). */
@@ -123,26 +139,13 @@ function lmLoss(model: CharLSTM, x: Tensor, reduction: 'mean' | 'sum'): Tensor {
  * the loss at every step, padding ignored. Returns each epoch's mean loss in bits per token.
  */
 export function trainLanguageModel(model: CharLSTM, seqs: readonly Int32Array[], opts: SequenceTrainOptions): number[] {
-  const params = model.parameters();
-  const { opt, epoch } = optimizerOf(opts);
-  const lengths = seqs.map((s) => s.length);
-  const bits: number[] = [];
-  model.train();
-  for (let e = 0; e < opts.epochs; e++) {
-    const t0 = performance.now();
-    epoch(e);
-    let sum = 0;
-    let n = 0;
-    for (const batch of nb.data.text.bucketBatches(lengths, { batchSize: opts.batchSize, seed: (opts.seed ?? 0) + e })) {
-      let tokens = 0;
-      for (const i of batch) tokens += lengths[i]! - 1;
-      sum += step(params, opt, opts.clip ?? 5, () => lmLoss(model, padBatch(seqs, batch), 'mean')) * tokens;
-      n += tokens;
-    }
-    bits.push(sum / n / LN2);
-    opts.onEpoch?.(e, sum / n / LN2, (performance.now() - t0) / 1000, n);
-  }
-  return bits;
+  const toBits = (v: number): number => v / LN2;
+  const onEpoch = opts.onEpoch;
+  const nats = trainBucketed(model, seqs, { ...opts, onEpoch: onEpoch && ((e, loss, s, n) => onEpoch(e, toBits(loss), s, n)) }, (batch) => ({
+    weight: batch.reduce((k, i) => k + seqs[i]!.length - 1, 0),
+    loss: () => lmLoss(model, padBatch(seqs, batch), 'mean'),
+  }));
+  return nats.map(toBits);
 }
 
 /** A language model's cross-entropy on separate sequences, in bits per predicted token. */
