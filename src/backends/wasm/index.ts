@@ -119,21 +119,11 @@ function esize(dtype: DType): number {
 
 const FILES = { simd: 'nabla-simd.wasm', relaxed: 'nabla-relaxed.wasm', singleThreaded: 'nabla-simd-st.wasm' } as const;
 
-/** Decodes base64 (no atob/Buffer needed: the same in every host). */
+/** Decodes base64 (`atob`: a global in browsers and in Node). */
 function fromBase64(s: string): Uint8Array<ArrayBuffer> {
-  const code = new Uint8Array(128);
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-  for (let i = 0; i < 64; i++) code[alphabet.charCodeAt(i)] = i;
-  let n = s.length;
-  while (n > 0 && s[n - 1] === '=') n--;
-  const out = new Uint8Array((n * 3) >>> 2);
-  let o = 0;
-  for (let i = 0; i < n; i += 4) {
-    const v = (code[s.charCodeAt(i)]! << 18) | (code[s.charCodeAt(i + 1)]! << 12) | (code[s.charCodeAt(i + 2)]! << 6) | code[s.charCodeAt(i + 3)]!;
-    out[o++] = v >>> 16;
-    if (o < out.length) out[o++] = (v >>> 8) & 255;
-    if (o < out.length) out[o++] = v & 255;
-  }
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;
 }
 
