@@ -4,9 +4,9 @@
 //
 //   npm run bench                 full run (a few minutes)
 //   npm run bench -- --quick      about a minute
-//   npm run bench -- --no-relaxed nabla without relaxed SIMD (by default the bench passes Node 20 the
-//                                 --experimental-wasm-relaxed-simd flag, so nabla uses fused multiply-add
-//                                 as it does by default in browsers and newer Node)
+//   npm run bench -- --relaxed    nabla also with Node 20's --experimental-wasm-relaxed-simd (opt-in: fused
+//                                 multiply-add, as in browsers and newer Node); by default nabla runs as
+//                                 users run it, with no Node flags (--no-relaxed says so explicitly)
 //   npm run bench -- --seconds 5  seconds per model and framework
 //   npm run bench -- --models M4,M5
 //                                 only these training models (no GEMM, per-op or 1-thread runs)
@@ -28,7 +28,7 @@ import { MODELS, MODEL_TITLES, SEQ_MODELS, mnistDir } from './common.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const relaxed = !args.includes('--no-relaxed');
+const relaxed = args.includes('--relaxed') && !args.includes('--no-relaxed');
 const secIdx = args.indexOf('--seconds');
 const seconds = secIdx >= 0 ? Number(args[secIdx + 1]) : quick ? 0.6 : 4;
 const cores = availableParallelism();
