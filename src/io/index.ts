@@ -11,6 +11,8 @@
  * - `loadTorchStateDict(model, json)`: a PyTorch state dict exported as JSON, by parameter name.
  */
 export { save, load, loadFile, inspect, writeFileAtomic, saveWeights, loadWeights } from './file.js';
+export { listModels, removeModel } from './stores.js';
+export type { StoredModel } from './stores.js';
 export type { SaveOptions, LoadWeightsOptions } from './file.js';
 export { encodeModel, decodeModel, encodeWeights, decodeWeights, readModelBytes, validateHeader, crc32, ModelFileError, FORMAT_VERSION, MAGIC, MODEL_FILE_LIMITS } from './format.js';
 export type { ModelHeader, WeightsHeader, LoadWeightsResult, TensorEntry } from './format.js';
