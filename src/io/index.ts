@@ -18,3 +18,5 @@ export { encodeModel, decodeModel, encodeWeights, decodeWeights, readModelBytes,
 export type { ModelHeader, WeightsHeader, LoadWeightsResult, TensorEntry } from './format.js';
 export { loadTorchStateDict } from './torch.js';
 export type { LoadTorchOptions, LoadTorchResult, TorchTensorJson, NestedNumbers } from './torch.js';
+export { fromTfjs, toTfjs, loadTfjs, saveTfjs } from './tfjs.js';
+export type { TfjsArtifacts, TfjsWeightSpec, ToTfjsOptions } from './tfjs.js';
