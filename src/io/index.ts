@@ -20,3 +20,6 @@ export { loadTorchStateDict } from './torch.js';
 export type { LoadTorchOptions, LoadTorchResult, TorchTensorJson, NestedNumbers } from './torch.js';
 export { fromTfjs, toTfjs, loadTfjs, saveTfjs } from './tfjs.js';
 export type { TfjsArtifacts, TfjsWeightSpec, ToTfjsOptions } from './tfjs.js';
+export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors } from './safetensors.js';
+export type { SafeTensor } from './safetensors.js';
+export { exportPytorch, pytorchSource } from './pytorch.js';
