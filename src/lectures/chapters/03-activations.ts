@@ -13,8 +13,8 @@ interface Act {
   f: (x: nb.Tensor) => nb.Tensor;
 }
 
-const SELU_ALPHA = 1.6732632423543772848170429916717;
-const SELU_SCALE = 1.0507009873554804934193349852946;
+const SELU_ALPHA = 1.6732632423543772; // 1.6732632423543772848170429916717 to double precision
+const SELU_SCALE = 1.0507009873554805; // 1.0507009873554804934193349852946
 
 function activations(): Act[] {
   const layer = (m: nb.nn.Module): ((x: nb.Tensor) => nb.Tensor) => (x) => m.call(x) as nb.Tensor;
