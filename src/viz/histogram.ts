@@ -130,9 +130,17 @@ export function histogram(series: readonly HistogramSeries[], opts: HistogramOpt
   const yMax = Math.max(...heights.flat(), 0) || 1;
   const out: string[] = [svgOpen(W, H)];
   const ylab = o.yLabel ?? (o.density ? 'share' : 'count');
+  // log axis: ticks at counts 0, 1, 10, 100, … (shares 0, 0.001, 0.01, …), at log10(1 + value)
+  let yTicks: number[] | undefined;
+  if (o.logY) {
+    yTicks = [0];
+    const top = 10 ** yMax - 1;
+    for (let k = o.density ? -4 : 0; 10 ** k <= top * 1.0001; k++) yTicks.push(Math.log10(1 + 10 ** k));
+    if (yTicks.length > 7) yTicks = [0, ...yTicks.slice(-6)];
+  }
   const { sx, sy } = drawAxes(out, {
-    width: W, height: H, margin: m, xMin, xMax, yMin: 0, yMax: yMax * 1.05,
-    yTickLabel: o.logY ? (t) => fmtTick(10 ** t - 1) : fmtTick,
+    width: W, height: H, margin: m, xMin, xMax, yMin: 0, yMax: yMax * 1.05, yTicks,
+    yTickLabel: o.logY ? (t) => fmtTick(Number((10 ** t - 1).toPrecision(6))) : fmtTick,
     title: o.title, xLabel: o.xLabel, yLabel: o.logY ? `${ylab} (log scale)` : ylab,
   });
   const opacity = series.length > 1 ? 0.55 : 0.85;

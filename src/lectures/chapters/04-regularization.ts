@@ -156,7 +156,7 @@ const chapter: Chapter = {
     'Regularization trades fit on the training set for generalization. An L1 penalty λΣ|w| drives weights the data do ' +
     'not need to exactly zero (sparse weights), while L2, λ/2·Σw² or weight decay w ← (1 − ηλ)w − η∇, only shrinks them. ' +
     'Dropout, which silences random units while training, keeps a network from memorizing a small training set and ' +
-    'narrows the gap between training and test accuracy. Data augmentation with small shifts and rotations makes an image ' +
+    'narrows the gap between training and test loss. Data augmentation with small shifts and rotations makes an image ' +
     'classifier robust to them.',
 
   async run(ctx) {
