@@ -6,7 +6,7 @@
  * W [in, out]; the lectures' column form is z = Wᵀa + b):
  *
  *   (BP1) δᴸ = ∇ₐL ⊙ f′(zᴸ)                 the output layer's error
- *   (BP2) δˡ = (Wˡ⁺¹ δˡ⁺¹) ⊙ f′(zˡ)          the error one layer down
+ *   (BP2) δˡ = (δˡ⁺¹ Wˡ⁺¹ᵀ) ⊙ f′(zˡ)         the error one layer down (the lectures' Wᵀδ in columns)
  *   (BP3) ∂L/∂bˡ = δˡ
  *   (BP4) ∂L/∂Wˡ = (aˡ⁻¹)ᵀ δˡ                 ∂L/∂Wˡ[i][j] = aˡ⁻¹ᵢ δˡⱼ
  *
@@ -193,7 +193,7 @@ export function explain(model: Module, x: Tensor, target: Tensor, opts: ExplainO
     const deltas: number[][] = new Array<number[]>(L);
     const fps: (number[] | null)[] = net.map((_, l) => fPrime(l));
     for (let l = L - 1; l >= 0; l--) {
-      // BP1 at the top, BP2 below it: g = ∇ₐL, or Wˡ⁺¹δˡ⁺¹ (W [in, out]: gᵢ = Σⱼ Wˡ⁺¹ᵢⱼ δˡ⁺¹ⱼ)
+      // BP1 at the top, BP2 below it: g = ∇ₐL, or δˡ⁺¹Wˡ⁺¹ᵀ (W [in, out]: gᵢ = Σⱼ Wˡ⁺¹ᵢⱼ δˡ⁺¹ⱼ)
       const g = l === L - 1 ? gradOutput : W[l + 1]!.map((row) => row.reduce((s, w, j) => s + w * deltas[l + 1]![j]!, 0));
       const fp = fps[l];
       deltas[l] = fp ? g.map((v, j) => v * fp[j]!) : jacobianT(l, g);
@@ -233,7 +233,7 @@ export function explain(model: Module, x: Tensor, target: Tensor, opts: ExplainO
       for (const e of [...layers].reverse()) {
         const s = sup(e.layer);
         const top = e.layer === layers.length;
-        const g = top ? '∇ₐL' : `(W${sup(e.layer + 1)} δ${sup(e.layer + 1)})`;
+        const g = top ? '∇ₐL' : `(δ${sup(e.layer + 1)} W${sup(e.layer + 1)}ᵀ)`;
         out.push(e.fPrime
           ? `  ${top ? 'BP1' : 'BP2'}  δ${s} = ${g} ⊙ f′(z${s}) = ${fv(e.delta)}   with f′(z${s}) = ${fv(e.fPrime)}`
           : `  ${top ? 'BP1' : 'BP2'}  δ${s} = J_f(z${s})ᵀ ${g} = ${fv(e.delta)}   (${e.activation} is not elementwise: its Jacobian)`);

@@ -161,7 +161,7 @@ const chapter: Chapter = {
       ctx.number('hidden z¹, a¹', `${list(h.z)}, ${list(h.a)}`);
       ctx.number('output z², a²', `${list(o.z)}, ${list(o.a)}`);
       ctx.number('BP1: δ² = (a² − t) ⊙ σ′(z²)', list(o.delta));
-      ctx.number('BP2: δ¹ = (W² δ²) ⊙ σ′(z¹)', list(h.delta));
+      ctx.number('BP2: δ¹ = (δ² W²ᵀ) ⊙ σ′(z¹)', list(h.delta));
       ctx.number('BP4: ∂E/∂W² (rows: from h₁, h₂)', `${list(o.dW[0]!)}, ${list(o.dW[1]!)}`);
       ctx.number('BP4: ∂E/∂W¹ (rows: from x₁, x₂)', `${list(h.dW[0]!)}, ${list(h.dW[1]!)}`);
       ctx.number('largest |four equations − autodiff|', e.maxError);
