@@ -16,3 +16,6 @@ export { encodeModel, decodeModel, encodeWeights, decodeWeights, readModelBytes,
 export type { ModelHeader, WeightsHeader, LoadWeightsResult, TensorEntry } from './format.js';
 export { loadTorchStateDict } from './torch.js';
 export type { LoadTorchOptions, LoadTorchResult, TorchTensorJson, NestedNumbers } from './torch.js';
+export { exportOnnx } from './onnx/export.js';
+export type { ExportOnnxOptions } from './onnx/export.js';
+export { OnnxFormatError, ONNX_LIMITS } from './onnx/proto.js';
