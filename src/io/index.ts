@@ -19,3 +19,6 @@ export type { LoadTorchOptions, LoadTorchResult, TorchTensorJson, NestedNumbers 
 export { exportOnnx } from './onnx/export.js';
 export type { ExportOnnxOptions } from './onnx/export.js';
 export { OnnxFormatError, ONNX_LIMITS } from './onnx/proto.js';
+export { importOnnx, OnnxModel, ONNX_IMPORT_OPS } from './onnx/import.js';
+export type { ImportOnnxOptions } from './onnx/import.js';
+export { exportOnnxFile, importOnnxFile } from './onnx/file.js';
