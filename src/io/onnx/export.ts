@@ -294,7 +294,13 @@ function recurrent(b: Builder, path: string, m: RecurrentLayer<unknown>, x: stri
 /** Emits `m` applied to x (value xv); returns the output. */
 function emit(b: Builder, m: AnyModule, x: string, xv: Tensor, path: string): Out {
   const run = (): Tensor => {
-    const y: unknown = m.call(xv);
+    let y: unknown;
+    try {
+      y = m.call(xv);
+    } catch (e) {
+      if (!(e instanceof Error) || e.message.startsWith(`${OP}:`)) throw e;
+      throw new Error(`${OP}: layer ${path ? `'${path}' ` : ''}(${m.typeName}) fails on an input of shape ${fmt(xv.shape)}: ${e.message}`, { cause: e });
+    }
     if (y instanceof Tensor) return y;
     if (Array.isArray(y) && y[0] instanceof Tensor) return y[0];
     return unsupported(path, m, 'it does not return a Tensor');

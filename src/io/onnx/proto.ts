@@ -192,7 +192,18 @@ export function writeTensor(w: Writer, t: OnnxTensor): void {
   for (const d of t.dims) w.int(1, d);
   w.int(2, t.dataType);
   w.string(8, t.name);
-  w.bytes(9, rawBytes(t));
+  if (t.external) {
+    const e = t.external;
+    const entries: [string, string][] = [['location', e.location], ['offset', String(e.offset)]];
+    if (e.length >= 0) entries.push(['length', String(e.length)]);
+    for (const [k, v] of entries) {
+      w.message(13, (m) => {
+        m.string(1, k);
+        m.string(2, v);
+      });
+    }
+    w.int(14, 1);
+  } else w.bytes(9, rawBytes(t));
 }
 
 function writeAttribute(w: Writer, a: OnnxAttribute): void {
