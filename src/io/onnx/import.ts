@@ -152,6 +152,12 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
   /** Use `nb.io.importOnnx`. */
   constructor(proto: OnnxProto, file: string, external: ExternalLoader | null) {
     super();
+    const p = proto as Partial<OnnxProto> | null;
+    if (p === null || typeof p !== 'object' || !Array.isArray(p.opsets) || p.graph === null || typeof p.graph !== 'object' || !Array.isArray(p.graph.nodes)) {
+      failArg('OnnxModel', 'proto', 'a parsed ONNX model (use nb.io.importOnnx(bytes))', proto);
+    }
+    checkString('OnnxModel', 'file', file);
+    if (external !== null && typeof external !== 'function') failArg('OnnxModel', 'external', 'null or a function', external);
     this.file = file;
     const err = (m: string): never => {
       throw new OnnxFormatError('importOnnx', file, m);
