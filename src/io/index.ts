@@ -22,3 +22,5 @@ export { OnnxFormatError, ONNX_LIMITS } from './onnx/proto.js';
 export { importOnnx, OnnxModel, ONNX_IMPORT_OPS } from './onnx/import.js';
 export type { ImportOnnxOptions } from './onnx/import.js';
 export { exportOnnxFile, importOnnxFile } from './onnx/file.js';
+export { encodeSafetensors, decodeSafetensors, loadSafetensorsBytes, saveSafetensors, loadSafetensors, SafetensorsError } from './safetensors.js';
+export type { SafetensorsEntry, SafetensorsSaveOptions, SafetensorsLoadOptions } from './safetensors.js';
