@@ -19,12 +19,12 @@ async function runOrt(bytes: Uint8Array, feeds: Record<string, ort.Tensor>): Pro
 }
 
 /** Exports `model`, runs it in ORT on random x of `shape` (batch `batch`), compares with nabla. */
-async function check(model: nb.nn.AnyModule, shape: number[], opts: { batch?: number; opset?: number; ids?: number; tol?: number } = {}): Promise<void> {
+async function check(model: nb.nn.AnyModule, shape: number[], opts: { batch?: number; opset?: number; ids?: number; tol?: number; float64?: boolean } = {}): Promise<void> {
   model.eval();
   const bytes = nb.io.exportOnnx(model, { inputShape: shape, opset: opts.opset });
   const runShape = [...shape];
   if (opts.batch) runShape[0] = opts.batch;
-  const x = opts.ids ? nb.randint(0, opts.ids, runShape) : nb.randn(runShape);
+  const x = opts.ids ? nb.randint(0, opts.ids, runShape) : nb.randn(runShape, { dtype: opts.float64 ? 'float64' : 'float32' });
   const want = model.call(x as never) as unknown;
   const expected = (Array.isArray(want) ? want[0] : want) as nb.Tensor;
   const xs = x.dataSync();
@@ -126,6 +126,16 @@ describe('exportOnnx → ONNX Runtime', () => {
     }
     await check(nn.rnn(3, 4, { nonlinearity: 'relu', bidirectional: true }), [2, 5, 3]);
     await check(nn.sequential(nn.embedding(12, 5), nn.pick(nn.lstm(5, 6, { returnSequences: false })), nn.linear(6, 2)), [2, 7], { ids: 12 });
+  });
+  it('opset 18 (reductions take axes as an input); float64 models are written as float32', async () => {
+    await check(nn.sequential(nn.maxout(4, 3, 2), nn.batchNorm1d(3, { trackRunningStats: false })), [3, 4], { opset: 18 });
+    const before = nb.getBackend().name;
+    nb.setBackend('cpu');
+    try {
+      await check(nn.sequential(nn.linear(4, 3, { dtype: 'float64' }), nn.tanh()), [2, 4], { float64: true });
+    } finally {
+      nb.setBackend(before);
+    }
   });
   it('a layer ONNX cannot express is named in the error', () => {
     class Twice extends nn.Module {

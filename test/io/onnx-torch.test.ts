@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import * as ort from 'onnxruntime-node';
 import * as nb from '../../src/index.js';
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'onnx');
@@ -36,7 +37,7 @@ describe('importOnnx: models exported from PyTorch', () => {
     expect(() => nb.io.importOnnx(readFileSync(path.join(dir, 'mlp_external.onnx')))).toThrow(/importOnnx: model.onnx: initializer '.*' is stored in an external file \('mlp_external.onnx.data'\); load the model with nb.io.importOnnxFile/);
   });
 
-  it('an imported model fine-tunes: its float initializers are parameters', () => {
+  it('an imported model fine-tunes (its float initializers are parameters) and exports back to ONNX', async () => {
     const m = nb.io.importOnnx(readFileSync(path.join(dir, 'cnn.onnx')));
     expect(m.parameters().length).toBeGreaterThanOrEqual(6);
     const x = nb.randn([4, 2, 9, 9]);
@@ -53,5 +54,11 @@ describe('importOnnx: models exported from PyTorch', () => {
       }));
     }
     expect(losses[14]!).toBeLessThan(losses[0]! * 0.7);
+    // Written back to ONNX with the fine-tuned weights: ONNX Runtime computes what nabla does.
+    const session = await ort.InferenceSession.create(nb.io.exportOnnx(m));
+    const out = await session.run({ input: new ort.Tensor('float32', x.dataSync() as Float32Array, [4, 2, 9, 9]) });
+    const want = m.call(x).dataSync() as Float32Array;
+    (out.output!.data as Float32Array).forEach((v, k) => expect(Math.abs(v - (want[k] as number))).toBeLessThan(1e-5));
+    await session.release();
   });
 });

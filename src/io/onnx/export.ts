@@ -21,12 +21,16 @@ import { zeros } from '../../tensor/creation.js';
 import { noGrad, tidy } from '../../engine.js';
 import { fmt } from '../../tensor/shape.js';
 import { checkArray, checkInt, checkOptions, fail, optBoolean } from '../../validate.js';
+import { OnnxModel } from './import.js';
 import { AT, DT, encodeOnnx, type OnnxAttribute, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from './proto.js';
 
 /** Options of `exportOnnx`. */
 export interface ExportOnnxOptions {
-  /** The input's full shape, batch first, e.g. [1, 3, 32, 32] (ids [1, 12] for an embedding). Required. */
-  inputShape: readonly number[];
+  /**
+   * The input's full shape, batch first, e.g. [1, 3, 32, 32] (ids [1, 12] for an embedding).
+   * Required, except for a model read with importOnnx (written back as its own graph).
+   */
+  inputShape?: readonly number[];
   /** The ONNX opset (17 to 21; default 17). */
   opset?: number;
   /** Mark the batch axis as symbolic ('batch'), so the model takes any batch size (default true). */
@@ -449,10 +453,12 @@ function inEval<T>(model: AnyModule, fn: () => T): T {
  * batch axis is symbolic. Parameters are written as float32. A layer ONNX cannot express throws
  * an error naming it and its path in the model.
  */
-export function exportOnnx(model: AnyModule, options: ExportOnnxOptions): Uint8Array {
+export function exportOnnx(model: AnyModule, options: ExportOnnxOptions = {}): Uint8Array {
   if (!(model instanceof Module)) fail(OP, 'model', 'a nabla Module (nn.sequential(...), a layer, …)', model);
   const o = checkOptions(OP, options, ['inputShape', 'opset', 'dynamicBatch', 'inputName', 'outputName']);
-  if (options === undefined) fail(OP, 'options', 'an object with inputShape', options);
+  // A model read from ONNX is written back as its own graph, with its current weights.
+  if (model instanceof OnnxModel) return model.toOnnx();
+  if (o.inputShape === undefined) fail(OP, 'options.inputShape', 'the input\'s full shape, batch first (e.g. [1, 3, 32, 32])', o.inputShape);
   const shape = checkArray(OP, 'options.inputShape', o.inputShape).map((d, k) => checkInt(OP, `options.inputShape[${k}]`, d, { min: 1, max: 2 ** 24 }));
   if (shape.length === 0 || shape.length > 8) fail(OP, 'options.inputShape', 'a shape of 1 to 8 axes, batch first', o.inputShape);
   if (shape.reduce((a, c) => a * c, 1) > 2 ** 26) fail(OP, 'options.inputShape', 'a shape of at most 2^26 values (it is run once through the model)', o.inputShape);
@@ -469,7 +475,8 @@ export function exportOnnx(model: AnyModule, options: ExportOnnxOptions): Uint8A
   const { out, outShape } = inEval(model, () =>
     noGrad(() =>
       tidy(() => {
-        const xv = zeros(shape, { dtype: ids ? 'int32' : 'float32' });
+        const p0 = model.parameters()[0];
+        const xv = zeros(shape, { dtype: ids ? 'int32' : p0?.dtype === 'float64' ? 'float64' : 'float32', backend: p0?.backend.name });
         const r = emit(b, model, inputName, xv, '');
         return { out: { name: r.name, state: r.state }, outShape: [...r.value.shape] };
       }),

@@ -17,7 +17,7 @@ function checkPath(op: string, v: unknown): string {
 }
 
 /** Exports `model` to ONNX (as exportOnnx) and writes it to `path` atomically. */
-export async function exportOnnxFile(model: AnyModule, path: string, options: ExportOnnxOptions): Promise<void> {
+export async function exportOnnxFile(model: AnyModule, path: string, options: ExportOnnxOptions = {}): Promise<void> {
   const op = 'exportOnnxFile';
   checkPath(op, path);
   let bytes: Uint8Array;

@@ -15,7 +15,7 @@ import * as ops from '../../ops/index.js';
 import { padWith, type PadMode } from '../../ops/padding.js';
 import { fmt } from '../../tensor/shape.js';
 import { checkOptions, checkString, fail as failArg } from '../../validate.js';
-import { DT, decodeOnnx, OnnxFormatError, type OnnxAttribute, type OnnxData, type OnnxGraph, type OnnxModel as OnnxProto, type OnnxNode, type OnnxTensor } from './proto.js';
+import { DT, decodeOnnx, encodeOnnx, OnnxFormatError, type OnnxAttribute, type OnnxData, type OnnxGraph, type OnnxModel as OnnxProto, type OnnxNode, type OnnxTensor } from './proto.js';
 
 /** The ops `importOnnx` reads (default domain). */
 export const ONNX_IMPORT_OPS: readonly string[] = [
@@ -144,6 +144,7 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
   /** The opset of the default domain. */
   readonly opset: number;
   private readonly graph: OnnxGraph;
+  private readonly proto: OnnxProto;
   private readonly file: string;
   /** Parameters, buffers and constants by their ONNX name. */
   private readonly values = new Map<string, Tensor>();
@@ -209,10 +210,42 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
       this.dispose();
       throw e;
     }
+    // Keep the model's description for toOnnx(), without the values the module now holds.
+    this.proto = { ...proto, graph: { ...g, initializers: g.initializers.map((t) => ({ ...t, data: [], external: undefined })) } };
     const inits = new Set(g.initializers.map((t) => t.name));
     this.inputNames = g.inputs.map((v) => v.name).filter((n) => !inits.has(n));
     this.outputNames = g.outputs.map((v) => v.name);
     if (this.outputNames.length === 0) err('the graph has no outputs');
+  }
+
+  /**
+   * The model as ONNX bytes again, with the current values of its parameters and buffers (after
+   * fine-tuning, say): the same graph, opsets and inputs/outputs as the file it was read from.
+   */
+  toOnnx(): Uint8Array {
+    const initializers = this.proto.graph.initializers.map((t): OnnxTensor => {
+      const v = this.values.get(t.name)!;
+      const vals = v.dataSync() as ArrayLike<number>;
+      let data: OnnxData;
+      let dataType = t.dataType;
+      if (isFloatType(t.dataType)) {
+        dataType = t.dataType === DT.DOUBLE ? DT.DOUBLE : DT.FLOAT;
+        data = dataType === DT.DOUBLE ? Float64Array.from(vals) : Float32Array.from(vals);
+      } else if (t.dataType === DT.BOOL) data = Uint8Array.from(vals, (x) => (x ? 1 : 0));
+      else if (t.dataType === DT.INT64 || t.dataType === DT.UINT64) {
+        dataType = DT.INT64;
+        data = Array.from(vals);
+      } else {
+        dataType = DT.INT32;
+        data = Int32Array.from(vals);
+      }
+      return { name: t.name, dims: t.dims, dataType, data };
+    });
+    const g = this.proto.graph;
+    // Float16 initializers become float32, and their consumers would see another type: refuse.
+    const f16 = g.initializers.find((t) => t.dataType === DT.FLOAT16);
+    if (f16) throw new Error(`OnnxModel.toOnnx: initializer '${f16.name}' was float16; nabla writes float32 and float64 only`);
+    return encodeOnnx({ ...this.proto, producerName: this.proto.producerName || 'nabla', graph: { ...g, initializers } });
   }
 
   /** Runs the graph on `inputs` (one per graph input, in order); returns the first output. */
