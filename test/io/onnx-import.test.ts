@@ -125,6 +125,8 @@ describe('importOnnx: damaged and hostile files', () => {
     expect(() => nb.io.importOnnx(neg)).toThrow(/tensor 'w' has a bad dimension -3/);
     const shape = withInitializer({ name: 's', dims: [3], dataType: DT.INT64, data: [100000, 100000, 100000] }, 'Expand');
     expect(() => nb.io.importOnnx(shape).call(nb.ones([1]))).toThrow(/OnnxModel: node 'n' \(Expand\): shape \[100000,100000,100000\] is too large/);
+    const tile = withInitializer({ name: 'r', dims: [1], dataType: DT.INT64, data: [1e9] }, 'Tile');
+    expect(() => nb.io.importOnnx(tile).call(nb.ones([1]))).toThrow(/OnnxModel: node 'n' \(Tile\): shape \[1000000000\] is too large/);
     const op = withInitializer({ name: 'w', dims: [1], dataType: DT.FLOAT, data: new Float32Array(1) }, 'NonMaxSuppression');
     expect(() => nb.io.importOnnx(op)).toThrow(/importOnnx: model.onnx: node 'n' \(NonMaxSuppression\): the op NonMaxSuppression is not supported/);
   });

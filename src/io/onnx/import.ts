@@ -512,7 +512,7 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
         const t = a.t('value');
         const v = t ? Number(t.data[0] ?? 0) : 0;
         const dtype = t && !isFloatType(t.dataType) ? (t.dataType === DT.BOOL ? 'bool' : 'int32') : 'float32';
-        return [dtype === 'bool' ? ops.ne(zeros(shape, { dtype: 'int32' }), v ? 0 : 1) : full(shape, v, { dtype })];
+        return [dtype === 'bool' ? ops.eq(zeros(shape, { dtype: 'int32' }), v ? 0 : 1) : full(shape, v, { dtype })];
       }
       case 'Expand': {
         const shape = intsOf(need(1));
@@ -524,7 +524,11 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
         checkShape(out, err);
         return [ops.broadcastTo(ops.reshape(x, xs), out)];
       }
-      case 'Tile': return [ops.tile(x, intsOf(need(1)))];
+      case 'Tile': {
+        const reps = intsOf(need(1));
+        checkShape(x.shape.map((d, k) => d * (reps[k] ?? 1)), err);
+        return [ops.tile(x, reps)];
+      }
       case 'Cast': {
         const to = a.i('to', DT.FLOAT);
         return [ops.cast(x, isFloatType(to) ? 'float32' : to === DT.BOOL ? 'bool' : 'int32')];
@@ -584,6 +588,7 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
           axes.forEach((ax, k) => (pairs[ax] = [raw[k] ?? 0, raw[k + axes.length] ?? 0]));
         } else pairs = padPairs(raw, x.rank);
         if (pairs.some(([p, q]) => p < 0 || q < 0)) err('negative pads are not supported');
+        checkShape(x.shape.map((d, k) => d + pairs[k]![0] + pairs[k]![1]), err);
         const m = mode === 'edge' ? 'replicate' : mode === 'wrap' ? 'circular' : mode;
         if (m !== 'constant' && m !== 'reflect' && m !== 'replicate' && m !== 'circular') err(`mode '${mode}' is not supported`);
         return [padWith('Pad', x, pairs, m as PadMode, value)];
@@ -633,6 +638,8 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
       outPad = [0, outPad[0]!];
       pads = [0, pads[0]!, 0, pads[1]!];
     }
+    const ks = ww.shape.slice(2);
+    checkShape([xx.shape[0]!, ww.shape[1]! * a.i('group', 1), ...[0, 1].map((k) => (xx.shape[k + 2]! - 1) * strides[k]! + (ks[k]! - 1) * dil[k]! + 1 + outPad[k]!)], err);
     let y = ops.conv2dTranspose(xx, ww, {
       stride: strides as [number, number], dilation: dil as [number, number], outputPadding: outPad as [number, number],
       padding: [pads[0]!, pads[2]!, pads[1]!, pads[3]!], groups: a.i('group', 1),
@@ -682,6 +689,7 @@ export class OnnxModel extends Module<Tensor[], Tensor> {
     if (!scales) err('scales or sizes are required');
     const [sn, sc, sh, sw] = scales!;
     if (sn !== 1 || sc !== 1 || !Number.isInteger(sh) || !Number.isInteger(sw) || sh! < 1 || sw! < 1) err(`nabla reads Resize by integer factors of height and width, got scales [${scales!.join(', ')}]`);
+    checkShape([x.shape[0]!, x.shape[1]!, x.shape[2]! * sh!, x.shape[3]! * sw!], err);
     const mode = a.s('mode', 'nearest');
     const ct = a.s('coordinate_transformation_mode', 'half_pixel');
     if (mode === 'nearest') {
