@@ -7,6 +7,7 @@
  *   nabla demo [--epochs N] [--backend NAME]     (what npm start runs)
  *   nabla eval <model-file> [--dataset NAME] [--limit N] [--batch-size N] [--backend NAME] [--json]
  *   nabla sample <model-file> [--temperature X] [--top-k N] [--length N] [--seed N] [--prime TEXT] [--count N] [--json]
+ *   nabla export <model-file> [--format onnx|pytorch] [--out FILE|DIR] [--input-shape DIMS] [--opset N] [--static-batch]
  *   nabla models
  *   nabla playground [--port N] [--no-open]
  *   nabla lectures [chapter…] [--out DIR] [--short] [--seed N] [--quiet]
@@ -154,6 +155,20 @@ export function buildProgram(lib: CliLibrary): Command {
     });
 
   program
+    .command('export')
+    .description('convert a saved .nabla model to another format (ONNX, or PyTorch: model.py + weights.safetensors)')
+    .argument('<model-file>', 'a .nabla file (from `nabla train --out` or nb.io.save)')
+    .option('--format <name>', 'the output format: onnx or pytorch', 'onnx')
+    .option('--out <path>', 'onnx: the file to write (default: the model file with the extension .onnx); pytorch: the folder (default: the model file without .nabla, plus -pytorch)')
+    .option('--input-shape <dims>', 'the input shape, batch first, e.g. 1,1,28,28 (default: [1, inFeatures] when the first layer is linear)')
+    .option('--opset <n>', 'the ONNX opset, 17 to 21', int('--opset'), 17)
+    .option('--static-batch', 'fix the batch size to the one in --input-shape (default: any batch size)')
+    .addHelpText('after', '\nExamples:\n  nabla export runs/mlp/model.nabla --format onnx\n  nabla export runs/lenet/model.nabla --input-shape 1,1,28,28 --out lenet.onnx\n  nabla export runs/mlp/model.nabla --format pytorch --out mlp-torch')
+    .action(async (file: string, o: { format: string; out?: string; inputShape?: string; opset: number; staticBatch?: boolean }) => {
+      await exportModel(file, o);
+    });
+
+  program
     .command('models')
     .description('list the models `nabla train` knows')
     .action(() => {
@@ -201,6 +216,32 @@ export function buildProgram(lib: CliLibrary): Command {
     });
 
   return program;
+}
+
+/** `nabla export`: a .nabla model to ONNX, or to PyTorch (model.py + weights.safetensors), written atomically. */
+async function exportModel(file: string, o: { format: string; out?: string; inputShape?: string; opset: number; staticBatch?: boolean }): Promise<void> {
+  if (o.format !== 'onnx' && o.format !== 'pytorch') throw new Error(`unknown format '${o.format}'; known: onnx, pytorch`);
+  const nb = await import('../index.js');
+  const model = await nb.io.load(file);
+  if (o.format === 'pytorch') {
+    const dir = o.out ?? `${file.replace(/\.nabla$/, '')}-pytorch`;
+    const { source, weights } = await nb.io.exportPytorch(model, dir);
+    process.stdout.write(`wrote ${source} and ${weights} (in Python: from model import build, load_weights; net = load_weights(build(), "${weights}"))\n`);
+    return;
+  }
+  let shape: number[];
+  if (o.inputShape !== undefined) {
+    shape = o.inputShape.split(/[,x ]+/).filter((d) => d !== '').map(Number);
+    if (shape.length === 0 || !shape.every((d) => Number.isSafeInteger(d) && d >= 1)) throw new Error(`--input-shape needs positive integers separated by commas, e.g. 1,1,28,28, got '${o.inputShape}'`);
+  } else {
+    let first: unknown = model;
+    while (first instanceof nb.nn.Sequential && first.length > 0) first = first.at(0);
+    if (!(first instanceof nb.nn.Linear)) throw new Error(`--input-shape is needed for this model (its first layer is ${(first as { typeName?: string }).typeName ?? 'unknown'}), e.g. --input-shape 1,1,28,28`);
+    shape = [1, first.inFeatures];
+  }
+  const out = o.out ?? `${file.replace(/\.nabla$/, '')}.onnx`;
+  await nb.io.exportOnnxFile(model, out, { inputShape: shape, opset: o.opset, dynamicBatch: !o.staticBatch });
+  process.stdout.write(`wrote ${out} (ONNX opset ${o.opset}, input [${shape.join(', ')}]${o.staticBatch ? '' : ', any batch size'})\n`);
 }
 
 /** The version in nabla's package.json (two folders up from src/cli/ and from dist/cli/). */

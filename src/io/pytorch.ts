@@ -14,7 +14,7 @@ import { Module, type AnyModule, type LayerConfig } from '../nn/module.js';
 import { fail } from '../validate.js';
 import { nodeBuiltin } from './node.js';
 import { writeFileAtomic } from './file.js';
-import { encodeTorchWeights } from './safetensors.js';
+import { encodeSafetensors } from './safetensors.js';
 
 type C = LayerConfig & Record<string, unknown>;
 
@@ -274,7 +274,7 @@ export async function exportPytorch(model: AnyModule, dir: string): Promise<{ so
   if (!(model instanceof Module)) fail(op, 'model', 'a nabla Module', model);
   if (typeof dir !== 'string' || dir === '') fail(op, 'dir', 'a folder path', dir);
   const text = sourceOf(op, model);
-  const bytes = await encodeTorchWeights(op, model);
+  const bytes = encodeSafetensors(model, { metadata: { format: 'pt', producer: 'nabla' } });
   const fs = nodeBuiltin('node:fs/promises', `nb.io.${op}`);
   await fs.mkdir(dir, { recursive: true });
   const source = `${dir}/model.py`;
