@@ -332,7 +332,7 @@ export const MODELS: Readonly<Record<string, ModelSpec>> = {
     data: 'g2p',
     inputShape: [8],
     build: (v) => new G2P(needVocab('g2p', v), G2P_PHONEME_IDS, 32, 128, true),
-    defaults: { epochs: 2, batchSize: 64, lr: 3e-3, optimizer: 'adam', lrDecay: 0 },
+    defaults: { epochs: 3, batchSize: 64, lr: 3e-3, optimizer: 'adam', lrDecay: 0 },
   },
 };
 
