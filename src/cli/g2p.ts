@@ -311,10 +311,10 @@ export function scoreG2P(model: G2P, pairs: G2PPairs, opts: TranscribeOptions = 
   };
 }
 
-/** The letters of `word` (lowercased) as ids; an error names any character the model does not know. */
+/** The letters of `word` as ids (lowercased if the vocabulary lowercases); an error names any character the model does not know. */
 export function encodeWord(letters: nb.data.text.Vocabulary, word: string, op = 'g2p'): Int32Array {
   if (typeof word !== 'string' || word.trim() === '') throw new Error(`${op}: a word must be a non-empty string, got ${JSON.stringify(word)}`);
-  const chars = Array.from(word.toLowerCase());
+  const chars = Array.from(letters.lowercase ? word.toLowerCase() : word);
   const unknown = [...new Set(chars.filter((ch) => !letters.has(ch)))];
   if (unknown.length) {
     const known = letters.tokens.slice(nb.data.text.SPECIAL_TOKENS.length).slice().sort().join('');
