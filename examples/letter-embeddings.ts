@@ -2,14 +2,17 @@
  * What a character model learns about letters: trains the character LSTM language model on first
  * names (as `nabla train char-lstm` does: embedding 32 → LSTM 128 → next character, 8 epochs) and
  * draws its letter embeddings projected onto their first two principal components
- * (`nb.viz.embeddingPlot`, PCA by `nb.viz.pca`). Nobody told the model which letters are vowels,
- * yet predicting the next letter of a name needs it, so the vowels end up together. It prints the
- * mean cosine similarity of the 32-dimensional vectors within the vowels (a e i o u), within the
- * consonants and across, and each vowel's nearest letters.
+ * (`nb.viz.embeddingPlot`, PCA by `nb.viz.pca`): the input embeddings (the rows of `embed.weight`,
+ * 32 numbers per letter) and the output embeddings (the columns of the last layer's weight, 128
+ * numbers per letter: what the LSTM state must point at for that letter to come next). Nobody told
+ * the model which letters are vowels, yet predicting the next letter of a name needs it, so the
+ * vowels end up together. For both it prints the mean cosine similarity within the vowels
+ * (a e i o u), within the consonants and across, and each vowel's nearest letters.
  *
  * Run:  npx tsx examples/letter-embeddings.ts [out.svg]                (8 epochs on 7 964 names; a few minutes)
  *       NABLA_SHORT=1 npx tsx examples/letter-embeddings.ts [out.svg]  (a few seconds: a smoke test)
- * The SVG goes to out.svg (default: letter-embeddings.svg in the temp folder).
+ * The SVGs go to out.svg and out-output.svg (default: letter-embeddings.svg and
+ * letter-embeddings-output.svg in the temp folder).
  */
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,28 +38,38 @@ trainLanguageModel(model, trainSeqs, {
 });
 console.log(`validation ${sequenceBits(model, encode(validation)).toFixed(3)} bits/char`);
 
-// The 26 letters' rows of the embedding table [vocab, 32].
+// The 26 letters' rows of the input embedding table [vocab, 32] and of the output layer's weight, transposed [vocab, 128].
 const letters = [...'abcdefghijklmnopqrstuvwxyz'].filter((c) => vocab.has(c));
 const rows = letters.map((c) => vocab.indexOf(c));
-const table = model.embed.weight.arraySync() as number[][];
-writeFileSync(file, nb.viz.embeddingPlot(table, [...vocab.tokens], { rows, title: 'letter embeddings of the names language model (PCA)' }));
-
 const VOWELS = new Set('aeiou');
 const cos = (a: readonly number[], b: readonly number[]): number => {
   let ab = 0, aa = 0, bb = 0;
   for (let i = 0; i < a.length; i++) { ab += a[i]! * b[i]!; aa += a[i]! * a[i]!; bb += b[i]! * b[i]!; }
   return ab / Math.sqrt(aa * bb);
 };
-const mean = (pairs: [string, string][]): number => pairs.reduce((s, [a, b]) => s + cos(table[vocab.indexOf(a)]!, table[vocab.indexOf(b)]!), 0) / pairs.length;
 const pairs = letters.flatMap((a, i) => letters.slice(i + 1).map((b) => [a, b] as [string, string]));
-const vv = mean(pairs.filter(([a, b]) => VOWELS.has(a) && VOWELS.has(b)));
-const cc = mean(pairs.filter(([a, b]) => !VOWELS.has(a) && !VOWELS.has(b)));
-const vc = mean(pairs.filter(([a, b]) => VOWELS.has(a) !== VOWELS.has(b)));
-console.log(`mean cosine similarity: vowel–vowel ${vv.toFixed(3)} · consonant–consonant ${cc.toFixed(3)} · vowel–consonant ${vc.toFixed(3)}`);
-for (const v of VOWELS) {
-  const near = letters.filter((c) => c !== v).sort((a, b) => cos(table[vocab.indexOf(b)]!, table[vocab.indexOf(v)]!) - cos(table[vocab.indexOf(a)]!, table[vocab.indexOf(v)]!)).slice(0, 4);
-  console.log(`  nearest to ${v}: ${near.join(' ')}`);
+const outFile = file.replace(/(\.svg)?$/, '-output.svg');
+const tables = {
+  input: { table: model.embed.weight.arraySync() as number[][], file, title: 'input embeddings of the names language model (PCA)' },
+  output: { table: nb.transpose(model.out.weight, [1, 0]).arraySync() as number[][], file: outFile, title: 'output embeddings of the names language model (PCA)' },
+};
+const similarity: Record<string, { vv: number; vc: number }> = {};
+for (const [name, { table, file: f, title }] of Object.entries(tables)) {
+  writeFileSync(f, nb.viz.embeddingPlot(table, [...vocab.tokens], { rows, title }));
+  const c = (a: string, b: string): number => cos(table[vocab.indexOf(a)]!, table[vocab.indexOf(b)]!);
+  const mean = (ps: [string, string][]): number => ps.reduce((s, [a, b]) => s + c(a, b), 0) / ps.length;
+  const vv = mean(pairs.filter(([a, b]) => VOWELS.has(a) && VOWELS.has(b)));
+  const cc = mean(pairs.filter(([a, b]) => !VOWELS.has(a) && !VOWELS.has(b)));
+  const vc = mean(pairs.filter(([a, b]) => VOWELS.has(a) !== VOWELS.has(b)));
+  similarity[name] = { vv, vc };
+  console.log(`${name} embeddings (${f}): mean cosine similarity vowel–vowel ${vv.toFixed(3)} · consonant–consonant ${cc.toFixed(3)} · vowel–consonant ${vc.toFixed(3)}`);
+  for (const v of VOWELS) {
+    const near = letters.filter((x) => x !== v).sort((a, b) => c(b, v) - c(a, v)).slice(0, 4);
+    console.log(`  nearest to ${v}: ${near.join(' ')}`);
+  }
 }
-console.log(`letter embeddings: ${file} (${((performance.now() - t0) / 1000).toFixed(1)} s in all)`);
-if (!short && !(vv > vc)) throw new Error(`the vowels are not closer to each other (${vv.toFixed(3)}) than to the consonants (${vc.toFixed(3)})`);
+console.log(`${((performance.now() - t0) / 1000).toFixed(1)} s in all`);
+for (const [name, { vv, vc }] of Object.entries(similarity)) {
+  if (!short && !(vv > vc)) throw new Error(`${name} embeddings: the vowels are not closer to each other (${vv.toFixed(3)}) than to the consonants (${vc.toFixed(3)})`);
+}
 model.dispose();
