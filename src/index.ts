@@ -53,3 +53,5 @@ export * as data from './data/index.js';
 export * as io from './io/index.js';
 export * as viz from './viz/index.js';
 export * as debug from './debug.js';
+export { explain } from './nn/explain.js';
+export type { Explanation, ExplainOptions, LayerExplanation } from './nn/explain.js';

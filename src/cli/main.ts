@@ -10,6 +10,7 @@
  *   nabla g2p <model-file> <word...> [--beam K] [--attention-map out.svg] [--json]
  *   nabla models
  *   nabla playground [--port N] [--no-open]
+ *   nabla lectures [chapter…] [--out DIR] [--short] [--seed N] [--quiet]
  */
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
@@ -202,6 +203,20 @@ export function buildProgram(lib: CliLibrary): Command {
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
+    });
+
+  program
+    .command('lectures')
+    .description('reproduce the lectures\' claims: run the companion\'s chapters and write its pages (fails when a claim does not hold)')
+    .argument('[chapter...]', 'chapters by id or number (default: all)')
+    .option('--out <dir>', 'folder of the companion\'s pages', 'lectures-out')
+    .option('--short', 'fewer samples and epochs, the same checks (what CI runs)')
+    .option('--seed <n>', 'seed of every chapter', nonNegInt('--seed'), 0)
+    .option('--quiet', 'no progress output')
+    .addHelpText('after', '\nExamples:\n  nabla lectures --out lectures-out     # every chapter; open lectures-out/index.html\n  nabla lectures 2 backpropagation --short')
+    .action(async (chapters: string[], o: { out: string; short?: boolean; seed: number; quiet?: boolean }) => {
+      const { lecturesCommand } = await import('../lectures/companion.js');
+      await lecturesCommand({ chapters, out: o.out, short: o.short === true, seed: o.seed, quiet: o.quiet === true });
     });
 
   return program;

@@ -8,12 +8,44 @@ import type { AnyModule, JsonValue, Module } from '../nn/module.js';
 import { nodeBuiltin } from './node.js';
 import { checkPrefix, checkMetadata, checkModule, decodeWeightsWith, decodeWith, encodeWeightsWith, encodeWith, PREFIX_BYTES, readModelBytesWith, type LoadWeightsResult, type ModelHeader } from './format.js';
 import { checkOptions, describe, fail, optBoolean } from '../validate.js';
+import { readBlob, readUrl, schemeOf, writeUrl } from './stores.js';
 
-/** A file path: a non-empty string without NUL characters (which no file system accepts). */
-function checkPath(op: string, v: unknown): string {
-  if (typeof v !== 'string' || v.length === 0) fail(op, 'path', 'a non-empty string', v);
+/**
+ * Where a model goes or comes from: a file path (Node) or a URL (`indexeddb://name`,
+ * `downloads://name`, `http(s)://…`; see stores.ts) — a non-empty string without NUL characters
+ * (which no file system accepts).
+ */
+function checkPath(op: string, v: unknown, what = 'a non-empty string (a file path, or an indexeddb://, downloads:// or http(s):// URL)'): string {
+  if (typeof v !== 'string' || v.length === 0) fail(op, 'path', what, v);
   if (v.includes('\0')) throw new Error(`${op}: path must not contain NUL characters, got ${describe(v)}`);
   return v;
+}
+
+/** A source to load from: a path or URL as checkPath, or a Blob/File (a browser's file input). */
+function checkSource(op: string, v: unknown): string | Blob {
+  if (typeof Blob !== 'undefined' && v instanceof Blob) return v;
+  if (typeof v !== 'string' || v.length === 0) fail(op, 'path', 'a non-empty string (a file path, or an indexeddb:// or http(s):// URL) or a File/Blob', v);
+  return checkPath(op, v);
+}
+
+/** The name a source goes by in errors. */
+function sourceName(src: string | Blob): string {
+  if (typeof src === 'string') return src;
+  const n = (src as { name?: unknown }).name;
+  return typeof n === 'string' && n !== '' ? n : 'blob';
+}
+
+/** The bytes of a model from a path, a URL or a Blob; the prefix is checked before the rest is read. */
+async function sourceBytes(op: string, src: string | Blob): Promise<Uint8Array> {
+  if (typeof src !== 'string') return readBlob(op, src);
+  if (schemeOf(src)) return readUrl(op, src);
+  return readBytes(op, src);
+}
+
+/** Writes `bytes` to a file path (atomically) or a URL (indexeddb://, downloads://). */
+async function writeTo(op: string, path: string, bytes: Uint8Array): Promise<void> {
+  if (schemeOf(path)) return writeUrl(op, path, bytes);
+  return writeAtomic(op, path, bytes);
 }
 
 /**
@@ -82,7 +114,7 @@ export async function removeStaleTemps(dir: string): Promise<string[]> {
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
   const op = 'writeFileAtomic';
-  checkPath(op, path);
+  checkPath(op, path, 'a non-empty string');
   if (typeof data !== 'string' && !(data instanceof Uint8Array)) fail(op, 'data', 'a string or a Uint8Array', data);
   await writeAtomic(op, path, data);
 }
@@ -127,7 +159,8 @@ export interface SaveOptions {
 
 /**
  * Saves `model` (its `config()` architecture and its weights) to `path` in the `.nabla` format:
- * versioned, CRC-32 checked, written atomically.
+ * versioned, CRC-32 checked, written atomically. `path` is a file path (Node), or in a browser
+ * `indexeddb://<name>` (kept in IndexedDB) or `downloads://<name>` (downloads `<name>.nabla`).
  */
 export async function save(model: AnyModule, path: string, opts: SaveOptions = {}): Promise<void> {
   const op = 'save';
@@ -136,7 +169,7 @@ export async function save(model: AnyModule, path: string, opts: SaveOptions = {
   opts = checkOptions(op, opts, ['metadata']);
   const metadata = checkMetadata(op, 'options.metadata', opts.metadata);
   const bytes = await encodeWith(op, model, metadata);
-  await writeAtomic(op, path, bytes);
+  await writeTo(op, path, bytes);
 }
 
 /**
@@ -182,24 +215,24 @@ async function readBytes(op: string, path: string): Promise<Uint8Array> {
 }
 
 /** Loads a model saved by `save`, in eval mode. A damaged, truncated or foreign file is rejected with a ModelFileError. */
-export async function load(path: string): Promise<Module> {
+export async function load(path: string | Blob): Promise<Module> {
   const op = 'load';
-  checkPath(op, path);
-  return decodeWith(op, await readBytes(op, path), path).model;
+  const src = checkSource(op, path);
+  return decodeWith(op, await sourceBytes(op, src), sourceName(src)).model;
 }
 
 /** Like `load`, also returning the stored metadata and header. */
-export async function loadFile(path: string): Promise<{ model: Module; metadata: { [key: string]: JsonValue }; header: ModelHeader }> {
+export async function loadFile(path: string | Blob): Promise<{ model: Module; metadata: { [key: string]: JsonValue }; header: ModelHeader }> {
   const op = 'loadFile';
-  checkPath(op, path);
-  return decodeWith(op, await readBytes(op, path), path);
+  const src = checkSource(op, path);
+  return decodeWith(op, await sourceBytes(op, src), sourceName(src));
 }
 
 /** Reads and checks a model file's header without building the model. */
-export async function inspect(path: string): Promise<ModelHeader> {
+export async function inspect(path: string | Blob): Promise<ModelHeader> {
   const op = 'inspect';
-  checkPath(op, path);
-  return readModelBytesWith(op, await readBytes(op, path), path).header;
+  const src = checkSource(op, path);
+  return readModelBytesWith(op, await sourceBytes(op, src), sourceName(src)).header;
 }
 
 /**
@@ -213,7 +246,7 @@ export async function saveWeights(model: AnyModule, path: string): Promise<void>
   checkModule(op, model);
   checkPath(op, path);
   const bytes = await encodeWeightsWith(op, model);
-  await writeAtomic(op, path, bytes);
+  await writeTo(op, path, bytes);
 }
 
 export interface LoadWeightsOptions {
@@ -233,11 +266,11 @@ export interface LoadWeightsOptions {
  * side has (`{ missing: [], unexpected: [] }` after a strict load). A damaged, truncated or foreign
  * file, or weights that do not fit, are rejected with a ModelFileError.
  */
-export async function loadWeights(model: AnyModule, path: string, options: LoadWeightsOptions = {}): Promise<LoadWeightsResult> {
+export async function loadWeights(model: AnyModule, path: string | Blob, options: LoadWeightsOptions = {}): Promise<LoadWeightsResult> {
   const op = 'loadWeights';
   checkModule(op, model);
-  checkPath(op, path);
+  const src = checkSource(op, path);
   const o = checkOptions(op, options, ['strict']);
   const strict = optBoolean(op, 'options.strict', o.strict, true);
-  return decodeWeightsWith(op, model, await readBytes(op, path), path, strict);
+  return decodeWeightsWith(op, model, await sourceBytes(op, src), sourceName(src), strict);
 }

@@ -285,6 +285,11 @@ async function encodeContainer(op: string, model: AnyModule, head: (tensors: Ten
   for (const [name, t] of state) {
     if (t.isDisposed) throw new Error(`${op}: model's parameter '${name}' (tensor [${t.shape.join(',')}]) was disposed`);
   }
+  return encodeTensors(op, state, head);
+}
+
+/** The bytes of a container file holding the named tensors under the header `head(tensors)` makes. */
+export async function encodeTensors(op: string, state: readonly (readonly [string, Tensor])[], head: (tensors: TensorEntry[]) => ModelHeader | WeightsHeader): Promise<Uint8Array> {
   const tensors: TensorEntry[] = [];
   const datas: Uint8Array[] = [];
   let offset = 0;
@@ -617,7 +622,7 @@ function locate(architecture: LayerConfig, storedValues: number): string {
   return nullRead ? `${where}, field ${nullRead.field} (null): ` : `${where}: `;
 }
 
-function tensorFrom(e: TensorEntry, payload: Uint8Array): Tensor {
+export function tensorFrom(e: TensorEntry, payload: Uint8Array): Tensor {
   // copy into a fresh, aligned buffer (Node's Buffer.slice would share memory instead)
   const bytes = new Uint8Array(e.byteLength);
   bytes.set(payload.subarray(e.offset, e.offset + e.byteLength));

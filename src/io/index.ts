@@ -11,8 +11,15 @@
  * - `loadTorchStateDict(model, json)`: a PyTorch state dict exported as JSON, by parameter name.
  */
 export { save, load, loadFile, inspect, writeFileAtomic, saveWeights, loadWeights } from './file.js';
+export { listModels, removeModel } from './stores.js';
+export type { StoredModel } from './stores.js';
 export type { SaveOptions, LoadWeightsOptions } from './file.js';
 export { encodeModel, decodeModel, encodeWeights, decodeWeights, readModelBytes, validateHeader, crc32, ModelFileError, FORMAT_VERSION, MAGIC, MODEL_FILE_LIMITS } from './format.js';
 export type { ModelHeader, WeightsHeader, LoadWeightsResult, TensorEntry } from './format.js';
 export { loadTorchStateDict } from './torch.js';
 export type { LoadTorchOptions, LoadTorchResult, TorchTensorJson, NestedNumbers } from './torch.js';
+export { fromTfjs, toTfjs, loadTfjs, saveTfjs } from './tfjs.js';
+export type { TfjsArtifacts, TfjsWeightSpec, ToTfjsOptions } from './tfjs.js';
+export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors } from './safetensors.js';
+export type { SafeTensor } from './safetensors.js';
+export { exportPytorch, pytorchSource } from './pytorch.js';

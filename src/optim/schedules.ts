@@ -36,6 +36,10 @@ export interface LRSchedule {
   readonly monitor?: string;
   /** Stateful schedules only: back to the state at creation. */
   reset?(): void;
+  /** Stateful schedules only: the state as JSON (±Infinity and NaN as strings), for checkpoints. */
+  state?(): { [key: string]: number | string };
+  /** Stateful schedules only: restores what `state()` returned. */
+  setState?(state: { [key: string]: number | string }): void;
 }
 
 export interface ScheduleOptions {
@@ -353,6 +357,9 @@ export function warmup(steps: number, then: LRSchedule, opts: { startFactor?: nu
     reset(): void {
       next.reset?.();
     },
+    ...(typeof next.state === 'function' && typeof next.setState === 'function'
+      ? { state: (): { [key: string]: number | string } => next.state!(), setState: (st: { [key: string]: number | string }): void => next.setState!(st) }
+      : {}),
   };
 }
 
@@ -464,6 +471,14 @@ export function reduceOnPlateau(initialLr: number, opts: ReduceOnPlateauOptions 
       best = worse;
       bad = 0;
       cooling = 0;
+    },
+    state: () => ({ lr, best: Number.isFinite(best) ? best : String(best), bad, cooling }),
+    setState(st: { [key: string]: number | string }): void {
+      const o = checkOptions(`${op}.setState`, st, ['lr', 'best', 'bad', 'cooling'], 'state');
+      lr = checkNumber(`${op}.setState`, 'state.lr', o.lr, { min: 0 });
+      best = typeof o.best === 'string' ? Number(o.best) : checkNumber(`${op}.setState`, 'state.best', o.best);
+      bad = checkInt(`${op}.setState`, 'state.bad', o.bad, { min: 0 });
+      cooling = checkInt(`${op}.setState`, 'state.cooling', o.cooling, { min: 0 });
     },
     config: (): ScheduleConfig => {
       const c: ScheduleConfig = { type: op, initialLr, mode, factor, patience, threshold, thresholdMode, cooldown, minLr, eps, per: 'epoch' };

@@ -8,7 +8,7 @@ import { keep, noGrad, tidy } from '../engine.js';
 import type { BatchLogs, EpochLogs, History, Model, NaNStop, OptimizerLike } from './types.js';
 import type { LRSchedule } from '../optim/schedules.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import type { Module } from '../nn/module.js';
+import type { JsonValue, Module } from '../nn/module.js';
 import { save } from '../io/file.js';
 import { checkNumber, checkOneOf, checkOptions, fail, optBoolean, optInt, optNumber } from '../validate.js';
 
@@ -42,6 +42,10 @@ export interface Callback {
   onBatchEnd?: Hook<[logs: BatchLogs, ctx: TrainContext]>;
   onEpochEnd?: Hook<[logs: EpochLogs, ctx: TrainContext]>;
   onTrainEnd?: Hook<[history: History, ctx: TrainContext]>;
+  /** A stateful callback's state as JSON, kept in training checkpoints (`fit`'s `checkpoint` option). */
+  stateDict?(): JsonValue;
+  /** Restores what `stateDict` returned when `fit` resumes from a checkpoint (after `onTrainBegin`). */
+  loadStateDict?(state: JsonValue): void;
 }
 
 const HOOKS = ['onTrainBegin', 'onEpochBegin', 'onBatchBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd'] as const;
@@ -57,7 +61,7 @@ export function checkCallback(op: string, arg: string, v: unknown): Callback {
   for (const k of Object.keys(c)) {
     if (/^on[A-Z]/.test(k) && !(HOOKS as readonly string[]).includes(k)) throw new Error(`${op}: unknown hook '${k}' in ${arg}; known hooks: ${HOOKS.join(', ')}`);
   }
-  for (const h of HOOKS) if (c[h] !== undefined && typeof c[h] !== 'function') fail(op, `${arg}.${h}`, 'a function', c[h]);
+  for (const h of [...HOOKS, 'stateDict', 'loadStateDict']) if (c[h] !== undefined && typeof c[h] !== 'function') fail(op, `${arg}.${h}`, 'a function', c[h]);
   return v as Callback;
 }
 
@@ -86,6 +90,15 @@ function monitored(logs: EpochLogs, monitor: string, who: string): number | unde
   }
   return v;
 }
+
+/** A number as JSON can hold it (NaN and ±Infinity as strings), and back: for callbacks' checkpoint state. */
+const jsonNum = (v: number): number | string => (Number.isFinite(v) ? v : String(v));
+const numOf = (v: unknown): number => (typeof v === 'string' ? Number(v) : typeof v === 'number' ? v : NaN);
+type CallbackState = { [key: string]: number | string | null };
+const stateOf = (op: string, v: unknown): CallbackState => {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(op, 'state', 'an object saved by stateDict()', v);
+  return v as CallbackState;
+};
 
 /** What restoreBestWeights copies and puts back: the parameters and the buffers (batch-norm statistics). */
 function weightsOf(model: Model): Tensor[] {
@@ -197,6 +210,15 @@ export function earlyStopping(opts: EarlyStoppingOptions = {}): Callback {
       if (bestEpoch >= 0 && history.epochs.at(-1)?.epoch !== bestEpoch && restore(ctx)) ctx.log(restoredLine());
       dropSnapshot();
     },
+    // a resumed run continues the count; the in-memory copy of the best weights is not carried
+    stateDict: (): CallbackState => ({ best: jsonNum(best), bestEpoch, wait, monitor: monitor ?? null }),
+    loadStateDict(state: JsonValue): void {
+      const st = stateOf(`${op}.loadStateDict`, state);
+      best = numOf(st.best);
+      bestEpoch = numOf(st.bestEpoch);
+      wait = numOf(st.wait);
+      if (typeof st.monitor === 'string') monitor = st.monitor;
+    },
   };
 }
 
@@ -230,6 +252,11 @@ export function lrScheduler(schedule: LRSchedule | ((epoch: number, lr: number) 
       if (v === undefined || Number.isNaN(v)) return;
       s.observe!(v, logs.epoch);
     };
+  }
+  if (typeof s.state === 'function' && typeof s.setState === 'function') {
+    // a stateful schedule's position goes into training checkpoints
+    cb.stateDict = () => s.state!();
+    cb.loadStateDict = (st) => s.setState!(stateOf('lrScheduler.loadStateDict', st) as { [key: string]: number | string });
   }
   return cb;
 }
@@ -282,6 +309,13 @@ export function reduceLROnPlateau(opts: ReduceLROnPlateauOptions = {}): Callback
         ctx.optimizer.lr = lr;
         wait = 0;
       }
+    },
+    stateDict: (): CallbackState => ({ best: jsonNum(best), wait, monitor: monitor ?? null }),
+    loadStateDict(state: JsonValue): void {
+      const st = stateOf(`${op}.loadStateDict`, state);
+      best = numOf(st.best);
+      wait = numOf(st.wait);
+      if (typeof st.monitor === 'string') monitor = st.monitor;
     },
   };
 }
@@ -429,6 +463,12 @@ export function modelCheckpoint(path: string | ((epoch: number, logs: EpochLogs)
       for (const [k, v] of Object.entries(logs)) if (typeof v === 'number' && Number.isFinite(v)) metadata[k] = v;
       await save(model as Module, file, { metadata });
       (ctx.history.checkpoints ??= []).push({ path: file, epoch: logs.epoch });
+    },
+    stateDict: (): CallbackState => ({ best: jsonNum(best), monitor: monitor ?? null }),
+    loadStateDict(state: JsonValue): void {
+      const st = stateOf(`${op}.loadStateDict`, state);
+      best = numOf(st.best);
+      if (typeof st.monitor === 'string') monitor = st.monitor;
     },
   };
 }

@@ -27,6 +27,10 @@ import { checkArrayOf, checkFunction, checkInt, checkNumber, checkOptions, fail,
 import { tensorArg } from '../nn/checks.js';
 import { accuracy as accuracyMetric, type Metric, type MetricSpec } from './metrics.js';
 import { resolveMetrics } from './metric-spec.js';
+import { decodeCheckpoint, encodeCheckpoint, type CheckpointModel, type TrainingPosition } from './checkpoint.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import { writeFileAtomic } from '../io/file.js';
+import { nodeBuiltin } from '../io/node.js';
 
 export { correctCount } from './metrics.js';
 
@@ -69,6 +73,19 @@ export interface FitOptions {
   validationBatchSize?: number;
   /** Decision threshold of `accuracy`, `precision`, `recall` and `f1` (given by name) for single-output models (default 0.5). */
   threshold?: number;
+  /**
+   * Write a training checkpoint (Node; the file is replaced atomically): a path, written after
+   * every epoch, or `{ path, everyBatches }` to also write it every that many batches. It holds
+   * the weights, the optimizer's state, the learning-rate schedule's position, the random
+   * generators' state and the position in the data, so `resumeFrom` continues the run exactly.
+   */
+  checkpoint?: string | { path: string; everyBatches?: number };
+  /**
+   * Continue the run saved in this checkpoint (a path in Node, or its bytes): the weights come
+   * out bit-identical to a run that was never interrupted, given the same model, data, options
+   * and callbacks. Training resumes at the saved epoch and batch; `epochs` counts from the start.
+   */
+  resumeFrom?: string | Uint8Array;
 }
 
 export interface EvaluateOptions {
@@ -93,7 +110,7 @@ export interface Evaluation {
 
 const FIT_OPTIONS = [
   'epochs', 'batchSize', 'optimizer', 'schedule', 'loss', 'metrics', 'validation', 'shuffle', 'seed', 'callbacks',
-  'verbose', 'log', 'recordGradNorms', 'stopOnNaN', 'validationBatchSize', 'threshold', 'validationSplit',
+  'verbose', 'log', 'recordGradNorms', 'stopOnNaN', 'validationBatchSize', 'threshold', 'validationSplit', 'checkpoint', 'resumeFrom',
 ] as const;
 const EVALUATE_OPTIONS = ['batchSize', 'loss', 'metrics', 'threshold'] as const;
 
@@ -262,6 +279,11 @@ export async function fit(model: Model, data: Data | AnyIterable<Data>, opts: Fi
   const recordGradNorms = optBoolean(op, 'recordGradNorms', o.recordGradNorms, false);
   const stopOnNaN = optBoolean(op, 'stopOnNaN', o.stopOnNaN, true);
   const validationBatchSize = optInt(op, 'validationBatchSize', o.validationBatchSize, Math.max(batchSize, 256), { min: 1 });
+  const ckpt = checkpointOption(op, o.checkpoint);
+  const resumeFrom = o.resumeFrom === undefined ? undefined : resumeOption(op, o.resumeFrom);
+  if ((ckpt || resumeFrom) && !checkpointable(model)) fail(op, 'model', 'an nb.nn.Module (with namedParameters(), stateDict() and loadStateDict()) to checkpoint or resume', model);
+  if ((ckpt || resumeFrom) && !statefulOptimizer(optimizer)) fail(op, 'optimizer', 'an nb.optim optimizer (with stateDict(), loadStateDict() and config()) to checkpoint or resume', optimizer);
+  if (recordGradNorms && resumeFrom) throw new Error(`${op}: recordGradNorms cannot be resumed: the gradient norms are not kept in checkpoints`);
   const acc = accuracyOf(metrics);
   const params = parametersOf(op, model);
   const named = recordGradNorms ? (model.namedParameters?.() ?? params.map((p, i): [string, Tensor] => [p.name ?? `param${i}`, p])) : [];
@@ -285,21 +307,51 @@ export async function fit(model: Model, data: Data | AnyIterable<Data>, opts: Fi
   let epochData: EpochData | undefined;
   let lastBatches = 0;
   for (const p of params) p.zeroGrad();
+  // a resumed run starts where its checkpoint stopped
+  let start = { epoch: 0, batch: 0, lossSum: 0, seen: 0, lr: NaN };
+  const save = async (position: TrainingPosition): Promise<void> => {
+    if (!ckpt || run.nan) return;
+    const bytes = await encodeCheckpoint(op, model as CheckpointModel, optimizer as Optimizer, position, history, callbacks);
+    await writeFileAtomic(ckpt.path, bytes);
+  };
   try {
     await run.begin();
-    for (let epoch = 0; epoch < epochs && !run.stopped; epoch++) {
+    if (resumeFrom) {
+      const file = typeof resumeFrom === 'string' ? resumeFrom : 'checkpoint';
+      const bytes = typeof resumeFrom === 'string' ? await readBytes(op, resumeFrom) : resumeFrom;
+      const r = decodeCheckpoint(op, bytes, file, model as CheckpointModel, optimizer as Optimizer, callbacks);
+      const p = r.position;
+      if (p.batch > 0 && (p.batchSize !== batchSize || (!stream && p.samples !== n))) {
+        throw new Error(`${op}: resumeFrom: the checkpoint stopped in the middle of epoch ${p.epoch + 1} of a run with ${p.samples} samples in batches of ${p.batchSize}; this run has ${stream ? 'streamed data' : `${n} samples`} in batches of ${batchSize}: resume with the same data and batchSize`);
+      }
+      rng.setState(p.shuffle);
+      history.epochs.push(...r.epochs);
+      for (const l of r.epochs) for (const [k, v] of Object.entries(l)) if (k !== 'epoch' && v !== undefined) (history.metrics[k] ??= []).push(v);
+      history.stepLoss.push(...r.stepLoss);
+      if (r.checkpoints?.length) (history.checkpoints ??= []).push(...r.checkpoints);
+      start = { epoch: p.epoch, batch: p.batch, lossSum: p.lossSum, seen: p.seen, lr: p.epochLr };
+    }
+    for (let epoch = start.epoch; epoch < epochs && !run.stopped; epoch++) {
+      const resumed = epoch === start.epoch && start.batch > 0;
       await run.epochBegin(epoch);
-      const lr = optimizer.lr;
+      const lr = resumed ? start.lr : optimizer.lr;
       const tEpoch = performance.now();
       await epochData?.close();
+      const shuffleState = rng.getState();
       epochData = stream ? streamEpoch(op, stream, epoch, (d, name) => (checkData(op, d, name), d as Data)) : arrayEpoch(arrays as Data, n, { batchSize, shuffle, random: rng });
       const planned = epochData.batches ?? lastBatches;
       run.barBegin(epoch, planned);
       setTraining(model, true);
-      let lossSum = 0;
-      let seen = 0;
+      let lossSum = resumed ? start.lossSum : 0;
+      let seen = resumed ? start.seen : 0;
       for (const m of metrics) m.reset();
       let b = 0;
+      if (resumed) {
+        // the batches the checkpoint had already run (a stream is read past them)
+        if (stream) for (; b < start.batch; b++) if (!(await epochData.next(b))) break;
+        b = start.batch;
+      }
+      const position = (nextBatch: number): TrainingPosition => ({ epoch, batch: nextBatch, samples: n, batchSize, shuffle: shuffleState, global: globalRandom.getState(), epochLr: lr, lossSum, seen });
       for (; !run.stopped; b++) {
         const batch = await epochData.next(b);
         if (!batch) break;
@@ -346,6 +398,7 @@ export async function fit(model: Model, data: Data | AnyIterable<Data>, opts: Fi
         const logs: BatchLogs = { batch: b, size, loss: lossValue };
         if (acc) logs.accuracy = (acc.correct - correctBefore) / size;
         await run.batchEnd(epoch, logs, { batch: b, batches: planned, loss: lossSum / seen, accuracy: acc?.result(), metrics: () => runningMetrics(metrics) });
+        if (ckpt?.everyBatches && (b + 1) % ckpt.everyBatches === 0 && !run.stopped && (epochData.batches === undefined || b + 1 < epochData.batches)) await save(position(b + 1));
       }
       const trainSeconds = (performance.now() - tEpoch) / 1000;
       const logs: EpochLogs = { epoch, loss: lossSum / Math.max(seen, 1), lr, seconds: 0, samplesPerSecond: seen / Math.max(trainSeconds, 1e-9), samples: seen };
@@ -359,6 +412,7 @@ export async function fit(model: Model, data: Data | AnyIterable<Data>, opts: Fi
       logs.seconds = (performance.now() - tEpoch) / 1000;
       lastBatches = epochData.batches ?? b;
       await run.epochEnd(logs, epochLine(logs, epochs, lastBatches, metrics.map((m) => m.name)));
+      if (ckpt && !run.stopped) await save({ epoch: epoch + 1, batch: 0, samples: n, batchSize, shuffle: rng.getState(), global: globalRandom.getState(), epochLr: optimizer.lr, lossSum: 0, seen: 0 });
     }
   } finally {
     await epochData?.close();
@@ -480,4 +534,41 @@ function runningMetrics(metrics: readonly Metric[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const m of metrics) out[m.name] = m.result();
   return out;
+}
+
+/** The checkpoint option: a path, or `{ path, everyBatches }`. */
+function checkpointOption(op: string, v: unknown): { path: string; everyBatches: number } | null {
+  if (v === undefined) return null;
+  if (typeof v === 'string') {
+    if (v === '') fail(op, 'checkpoint', 'a non-empty path or { path, everyBatches }', v);
+    return { path: v, everyBatches: 0 };
+  }
+  const c = checkOptions<{ path?: unknown; everyBatches?: unknown }>(op, v as { path?: unknown; everyBatches?: unknown }, ['path', 'everyBatches'], 'checkpoint');
+  if (typeof c.path !== 'string' || c.path === '') fail(op, 'checkpoint.path', 'a non-empty path', c.path);
+  return { path: c.path as string, everyBatches: optInt(op, 'checkpoint.everyBatches', c.everyBatches, 0, { min: 1 }) };
+}
+
+function resumeOption(op: string, v: unknown): string | Uint8Array {
+  if ((typeof v === 'string' && v !== '') || v instanceof Uint8Array) return v;
+  return fail(op, 'resumeFrom', "a checkpoint's path or bytes (a Uint8Array)", v);
+}
+
+function checkpointable(m: Model): m is CheckpointModel {
+  const c = m as Partial<CheckpointModel>;
+  return typeof c.namedParameters === 'function' && typeof c.stateDict === 'function' && typeof c.loadStateDict === 'function';
+}
+
+function statefulOptimizer(o: OptimizerLike): boolean {
+  const c = o as Partial<Optimizer>;
+  return typeof c.stateDict === 'function' && typeof c.loadStateDict === 'function' && typeof c.config === 'function';
+}
+
+/** A checkpoint file's bytes (Node). */
+async function readBytes(op: string, path: string): Promise<Uint8Array> {
+  const fs = nodeBuiltin('node:fs/promises', `${op}: resumeFrom a path`);
+  try {
+    return new Uint8Array(await fs.readFile(path));
+  } catch (e) {
+    throw new Error(`${op}: resumeFrom: cannot read '${path}': ${(e as Error).message}`, { cause: e });
+  }
 }

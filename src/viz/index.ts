@@ -5,6 +5,7 @@
  * - `historyChart(history)`: the loss and accuracy curves of a `fit` history.
  * - `confusionMatrixChart(matrix, labels)`: a confusion matrix (`nb.train.metrics.confusionMatrix`) as a heat map.
  * - `heatmap(matrix, { rowLabels, colLabels })`: any matrix (attention weights) as a heat map.
+ * - `histogram(series, { bins })`: distributions of values (weights, activations) in shared bins, overlaid.
  * - `embeddingPlot(weights, labels)`: embedding vectors projected to 2-D by PCA, labelled.
  * - `pca(x)`, `symmetricEigen(m)`: principal components and the symmetric eigen solver behind them.
  * - `gradientNormsThroughTime(layer, x)`, `gradientNormsChart(norms)`: ‖∂L/∂x_t‖ per time step of a recurrent layer.
@@ -20,3 +21,5 @@ export type { PCAResult, SymmetricEigen } from './pca.js';
 export { gradientNormsThroughTime, gradientNormsChart } from './gradients.js';
 export { imageGrid, imageGridPixels } from './image.js';
 export type { ImageGridOptions, ImagePixels } from './image.js';
+export { histogram, histogramCounts } from './histogram.js';
+export type { HistogramSeries, HistogramOptions, HistogramCounts } from './histogram.js';
