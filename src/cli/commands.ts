@@ -28,6 +28,8 @@ export interface TrainArgs {
   json?: boolean;
   /** No progress output. */
   quiet?: boolean;
+  /** g2p only: with (default) or without attention. */
+  attention?: boolean;
 }
 
 /** The summary of a training run (what `--json` prints). */
@@ -128,6 +130,8 @@ export async function train(modelName: string, args: TrainArgs = {}): Promise<Tr
   if (spec.data !== 'gates' && optName === 'perceptron') throw new Error(`--optimizer perceptron only applies to the gates model`);
   const optimizer = spec.data === 'gates' ? null : optimizerByName(optName, lr);
 
+  if (args.attention !== undefined && spec.data !== 'g2p') throw new Error(`--${args.attention ? '' : 'no-'}attention only applies to the g2p model`);
+  if (spec.data === 'g2p') return (await import('./g2p-command.js')).trainG2PCommand(spec, { ...args, seed, epochs, batchSize, lr, lrDecay, optimizer: optName }, io, backend);
   if (isTextKind(spec.data)) return trainText(spec, { ...args, seed, epochs, batchSize, lr, lrDecay, optimizer: optName }, io, backend);
 
   const data = await loadData(spec.data, args);

@@ -8,6 +8,7 @@
  *   nabla eval <model-file> [--dataset NAME] [--limit N] [--batch-size N] [--backend NAME] [--json]
  *   nabla sample <model-file> [--temperature X] [--top-k N] [--length N] [--seed N] [--prime TEXT] [--count N] [--json]
  *   nabla export <model-file> [--format onnx|pytorch] [--out FILE|DIR] [--input-shape DIMS] [--opset N] [--static-batch]
+ *   nabla g2p <model-file> <word...> [--beam K] [--attention-map out.svg] [--json]
  *   nabla models
  *   nabla playground [--port N] [--no-open]
  *   nabla lectures [chapter…] [--out DIR] [--short] [--seed N] [--quiet]
@@ -19,6 +20,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import type * as modelsModule from './models.js';
 import type * as commandsModule from './commands.js';
 import type * as sampleModule from './sample.js';
+import type * as g2pModule from './g2p-command.js';
 
 /** The parts of nabla the commands use. */
 export interface CliLibrary {
@@ -27,12 +29,13 @@ export interface CliLibrary {
   evaluateFile: typeof commandsModule.evaluateFile;
   train: typeof commandsModule.train;
   sample: typeof sampleModule.sample;
+  g2p: typeof g2pModule.g2p;
 }
 
 /** Loads nabla's models and commands. */
 export async function loadLibrary(): Promise<CliLibrary> {
-  const [{ MODELS }, { demo, evaluateFile, train }, { sample }] = await Promise.all([import('./models.js'), import('./commands.js'), import('./sample.js')]);
-  return { MODELS, demo, evaluateFile, train, sample };
+  const [{ MODELS }, { demo, evaluateFile, train }, { sample }, { g2p }] = await Promise.all([import('./models.js'), import('./commands.js'), import('./sample.js'), import('./g2p-command.js')]);
+  return { MODELS, demo, evaluateFile, train, sample, g2p };
 }
 
 function int(flag: string): (v: string) => number {
@@ -75,7 +78,7 @@ interface PlaygroundModule {
 }
 
 export function buildProgram(lib: CliLibrary): Command {
-  const { MODELS, demo, evaluateFile, train, sample } = lib;
+  const { MODELS, demo, evaluateFile, train, sample, g2p } = lib;
   const program = new Command();
   program
     .name('nabla')
@@ -104,8 +107,10 @@ export function buildProgram(lib: CliLibrary): Command {
     .option('--out <dir>', 'write model.nabla, metrics.json and curves.svg into DIR')
     .option('--json', 'print one final JSON line (progress goes to stderr)')
     .option('--quiet', 'no progress output')
+    .option('--attention', 'g2p: decode with attention over the letters (the default)')
+    .option('--no-attention', 'g2p: without attention (the encoder\'s final state only)')
     .addHelpText('after', `\nModels:\n${modelList}\n\nExample:\n  nabla train mnist-mlp --epochs 2 --out runs/mlp`)
-    .action(async (model: string, o: { epochs?: number; batchSize?: number; lr?: number; lrDecay?: number; optimizer?: string; seed: number; limit?: number; testLimit?: number; backend?: string; out?: string; json?: boolean; quiet?: boolean }) => {
+    .action(async (model: string, o: { epochs?: number; batchSize?: number; lr?: number; lrDecay?: number; optimizer?: string; seed: number; limit?: number; testLimit?: number; backend?: string; out?: string; json?: boolean; quiet?: boolean; attention?: boolean }) => {
       if (o.optimizer !== undefined && !OPTIMIZERS.includes(o.optimizer)) {
         throw new Error(`unknown optimizer '${o.optimizer}'; known: ${OPTIMIZERS.join(', ')}`);
       }
@@ -166,6 +171,20 @@ export function buildProgram(lib: CliLibrary): Command {
     .addHelpText('after', '\nExamples:\n  nabla export runs/mlp/model.nabla --format onnx\n  nabla export runs/lenet/model.nabla --input-shape 1,1,28,28 --out lenet.onnx\n  nabla export runs/mlp/model.nabla --format pytorch --out mlp-torch')
     .action(async (file: string, o: { format: string; out?: string; inputShape?: string; opset: number; staticBatch?: boolean }) => {
       await exportModel(file, o);
+    });
+
+  program
+    .command('g2p')
+    .description('pronounce words with a grapheme-to-phoneme model from `nabla train g2p --out DIR`')
+    .argument('<model-file>', 'a .nabla file holding a g2p model and its letter and phoneme vocabularies')
+    .argument('<word...>', 'the words to pronounce')
+    .option('--beam <k>', 'beam search with K hypotheses (default: greedy decoding)', int('--beam'))
+    .option('--attention-map <file.svg>', 'write the attention matrix of each prediction as a heat-map SVG (several words: the word is added to the name)')
+    .option('--backend <name>', 'compute backend')
+    .option('--json', 'print one JSON line')
+    .addHelpText('after', '\nExample:\n  nabla train g2p --out runs/g2p\n  nabla g2p runs/g2p/model.nabla nabla tensor --beam 5 --attention-map attention.svg')
+    .action(async (file: string, words: string[], o: { beam?: number; attentionMap?: string; backend?: string; json?: boolean }) => {
+      await g2p(file, words, o);
     });
 
   program

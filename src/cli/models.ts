@@ -16,6 +16,7 @@ import * as ops from '../ops/index.js';
 import * as optim from '../optim/index.js';
 import { tensor } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { G2P } from './g2p.js';
 import { AE_DEFAULTS, convAutoencoder, denseAutoencoder, stackedClassifier, type AutoencoderKind } from './autoencoders.js';
 
 export { AUTOENCODERS, AE_DEFAULTS, convAutoencoder, corrupt, denseAutoencoder, reconstructionMse, stackedClassifier, trainAutoencoder } from './autoencoders.js';
@@ -25,7 +26,7 @@ import { checkOneOf } from '../validate.js';
 import { checkPositiveInt, checkTensor } from '../nn/checks.js';
 
 /** Which data a model trains on. */
-export type DataKind = 'mnist' | 'gates' | 'xor' | 'spam' | 'names' | 'seq-mnist' | 'char';
+export type DataKind = 'mnist' | 'gates' | 'xor' | 'spam' | 'names' | 'seq-mnist' | 'char' | 'g2p';
 
 export interface ModelSpec {
   readonly name: string;
@@ -325,7 +326,18 @@ export const MODELS: Readonly<Record<string, ModelSpec>> = {
     build: (v) => charLstm(needVocab('char-lstm', v)),
     defaults: { epochs: 8, batchSize: 32, lr: 3e-3, optimizer: 'adam', lrDecay: 0 },
   },
+  g2p: {
+    name: 'g2p',
+    description: 'CMUdict word → phonemes: encoder-decoder LSTM 128 with attention (--no-attention: without); greedy and beam search (nabla g2p pronounces words)',
+    data: 'g2p',
+    inputShape: [8],
+    build: (v) => new G2P(needVocab('g2p', v), G2P_PHONEME_IDS, 32, 128, true),
+    defaults: { epochs: 3, batchSize: 64, lr: 3e-3, optimizer: 'adam', lrDecay: 0 },
+  },
 };
+
+/** The phoneme ids of the g2p model: the four special tokens and CMUdict's 39 phonemes without stress. */
+const G2P_PHONEME_IDS = 43;
 
 /** The spec of a model by name; a clear error lists the known names. */
 export function modelSpec(name: string): ModelSpec {
@@ -339,5 +351,7 @@ export function optimizerByName(name: string, lr: number): optim.Optimizer {
   return optim.byName(name, lr);
 }
 
+export { G2P, MAX_PHONEMES, g2pData, g2pPairs, phonemeVocabulary, trainG2P, g2pLoss, transcribe, attentionMatrix, attentionSvg, scoreG2P, encodeWord } from './g2p.js';
+export type { G2PState, G2PPairs, G2PData, G2PScore, TranscribeOptions } from './g2p.js';
 export { trainClassifier, predictClasses, accuracyOf, trainLanguageModel, sequenceBits, trainStream, streamBits, bigramBits, sampleText } from './sequence.js';
 export type { SequenceTrainOptions, StreamTrainOptions, SampleTextOptions } from './sequence.js';

@@ -28,6 +28,10 @@ export interface SequenceTrainOptions {
   lrDecay?: number;
   /** Called after each epoch with its mean training loss, seconds and number of samples (sequences or characters). */
   onEpoch?: (epoch: number, loss: number, seconds: number, samples: number) => void;
+  /** Called before each epoch with the number of its batches (bucketed training only). */
+  onEpochBegin?: (epoch: number, batches: number) => void;
+  /** Called after each batch with its index and the epoch's mean training loss so far (bucketed training only). */
+  onBatch?: (batch: number, batches: number, meanLoss: number) => void;
 }
 
 /** The optimizer of a run, and a function that sets its learning rate for epoch e. */
@@ -79,7 +83,7 @@ export function trainClassifier(model: Classifier, seqs: readonly Int32Array[], 
  * of similar lengths (`bucketBatches`, a new order each epoch); `batchLoss` gives a batch's mean
  * loss and its weight (samples or tokens). Returns each epoch's weighted mean loss.
  */
-function trainBucketed(
+export function trainBucketed(
   model: { parameters(): Tensor[]; train(mode?: boolean): unknown },
   seqs: readonly Int32Array[],
   opts: SequenceTrainOptions,
@@ -95,11 +99,14 @@ function trainBucketed(
     epoch(e);
     let sum = 0;
     let n = 0;
-    for (const batch of nb.data.text.bucketBatches(lengths, { batchSize: opts.batchSize, seed: (opts.seed ?? 0) + e })) {
+    const batches = nb.data.text.bucketBatches(lengths, { batchSize: opts.batchSize, seed: (opts.seed ?? 0) + e });
+    opts.onEpochBegin?.(e, batches.length);
+    batches.forEach((batch, b) => {
       const { weight, loss } = batchLoss(batch);
       sum += step(params, opt, opts.clip ?? 5, loss) * weight;
       n += weight;
-    }
+      opts.onBatch?.(b, batches.length, sum / n);
+    });
     means.push(sum / n);
     opts.onEpoch?.(e, sum / n, (performance.now() - t0) / 1000, n);
   }
