@@ -252,6 +252,12 @@ export class WasmBackend implements Backend {
   private readonly pool: ThreadPool | null;
   private readonly arena: Arena;
   private readonly cpu = createCpuBackend();
+  /**
+   * How many kernel calls ran the reference (cpu) kernel on views of this memory instead of a
+   * wasm kernel (int32 matmul and convolution, grouped convolution, …): a diagnostic that shows
+   * whether a model's hot path stays on wasm kernels.
+   */
+  referenceCalls = 0;
   private readonly params: number; // 4 KiB of i32 geometry for kernels
   private readonly gemmScratch: number;
   private readonly gemmScratchBytes: number;
@@ -531,6 +537,7 @@ export class WasmBackend implements Backend {
 
   /** Runs the reference kernel on views of this memory and copies its result in. */
   private viaReference(outDtype: DType, call: (cpu: Backend, view: (t: KTensor) => KTensor) => unknown): number {
+    this.referenceCalls++;
     const res = call(this.cpu, (t) => ({ ...t, data: this.view(t.data as number, t.dtype, t.size) })) as TypedArray;
     const out = this.upload(res, outDtype) as number;
     this.cpu.free(res, outDtype, res.length);
