@@ -1344,6 +1344,43 @@ export function lstmCellBackward(acts: usize, c: usize, c2: usize, dh: usize, dc
 }
 
 /**
+ * LSTM step backward inside a whole-sequence pass: dh = dhA + dhB, dc = dcA + dcB [B,H] (the
+ * output's gradient plus the one flowing back from the next step), acts [B,4H], c (previous) and
+ * c2 [B,H] → dz [B,4H] and dcOut [B,H], each contiguous (dcOut may alias dcA or dcB).
+ */
+export function lstmCellBackwardSeq(acts: usize, c: usize, c2: usize, dhA: usize, dhB: usize, dcA: usize, dcB: usize, dz: usize, dcOut: usize, B: i32, H: i32): void {
+  const one = f32x4.splat(1);
+  for (let b = 0; b < B; b++) {
+    const r = b * 4 * H;
+    const s = b * H;
+    let j = 0;
+    for (; j + 4 <= H; j += 4) {
+      const i = ldv(acts, r + j), f = ldv(acts, r + H + j), g = ldv(acts, r + 2 * H + j), o = ldv(acts, r + 3 * H + j);
+      const tc = tanhv(ldv(c2, s + j));
+      const dhv = f32x4.add(ldv(dhA, s + j), ldv(dhB, s + j));
+      const dcv = f32x4.add(ldv(dcA, s + j), ldv(dcB, s + j));
+      const dct = f32x4.add(dcv, f32x4.mul(f32x4.mul(dhv, o), f32x4.sub(one, f32x4.mul(tc, tc))));
+      stv(dz, r + j, f32x4.mul(f32x4.mul(dct, g), f32x4.mul(i, f32x4.sub(one, i))));
+      stv(dz, r + H + j, f32x4.mul(f32x4.mul(dct, ldv(c, s + j)), f32x4.mul(f, f32x4.sub(one, f))));
+      stv(dz, r + 2 * H + j, f32x4.mul(f32x4.mul(dct, i), f32x4.sub(one, f32x4.mul(g, g))));
+      stv(dz, r + 3 * H + j, f32x4.mul(f32x4.mul(dhv, tc), f32x4.mul(o, f32x4.sub(one, o))));
+      stv(dcOut, s + j, f32x4.mul(dct, f));
+    }
+    for (; j < H; j++) {
+      const i = ldf(acts, r + j), f = ldf(acts, r + H + j), g = ldf(acts, r + 2 * H + j), o = ldf(acts, r + 3 * H + j);
+      const tc = tanhs(ldf(c2, s + j));
+      const dhv = ldf(dhA, s + j) + ldf(dhB, s + j);
+      const dct = (ldf(dcA, s + j) + ldf(dcB, s + j)) + dhv * o * (1 - tc * tc);
+      stf(dz, r + j, dct * g * (i * (1 - i)));
+      stf(dz, r + H + j, dct * ldf(c, s + j) * (f * (1 - f)));
+      stf(dz, r + 2 * H + j, dct * i * (1 - g * g));
+      stf(dz, r + 3 * H + j, dhv * tc * (o * (1 - o)));
+      stf(dcOut, s + j, dct * f);
+    }
+  }
+}
+
+/**
  * GRU step: gi [B,3H] = x·W_ihᵀ + b_ih, gh [B,3H] = h·W_hhᵀ, bh [3H] = b_hh, h [B,H] → h2 =
  * (1 − z)·n + z·h [B,H], acts = (r, z, n, gh_n + b_hn) [B,4H], with r = σ(gi_r + gh_r + b_hr),
  * z = σ(gi_z + gh_z + b_hz), n = tanh(gi_n + r·(gh_n + b_hn)).

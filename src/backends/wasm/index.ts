@@ -64,7 +64,7 @@ const ALLOCATING_KERNELS = [
   'slice', 'pad', 'concat', 'gather', 'scatterAdd', 'oneHot', 'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter',
   'maxPool2d', 'maxPool2dBackward', 'avgPool2d', 'avgPool2dBackward', 'adamStep',
   'cumulative', 'argsort', // scans and sorting
-  'lstmCell', 'lstmCellBackward', 'gruCell', 'gruCellBackward', // recurrent cells
+  'lstmCell', 'lstmCellBackward', 'gruCell', 'gruCellBackward', 'lstmSequence', 'lstmSequenceBackward', // recurrent cells
 ] as const satisfies readonly (keyof Backend)[];
 
 /** Thrown when a wasm allocation cannot be met: WebAssembly memory is limited to 4 GiB. */
@@ -1019,6 +1019,70 @@ export class WasmBackend implements Backend {
     return out;
   }
 
+  /** C [M,N] (ldc) = or += A·B, A and B given by element strides; threaded when big enough. */
+  private gemmInto(M: number, N: number, K: number, a: number, rsA: number, csA: number, b: number, rsB: number, csB: number, c: number, ldc: number, accumulate: boolean): void {
+    this.run('gemm', [M, N, K, a, rsA, csA, b, rsB, csB, c, ldc, accumulate ? 1 : 0, this.gemmScratch], this.partsFor(M >= N ? Math.ceil(M / 6) : Math.ceil(N / 8)), M * N * K, MIN_PARALLEL_FLOPS);
+  }
+
+  // The whole-sequence LSTM: per step one GEMM h·W_hhᵀ into a reused buffer and the cell kernel
+  // writing h′, c′ and the activations straight into the step's blocks of Y; the backward pass
+  // writes each step's dz into its rows of the result and the next step's dh by a GEMM, with no
+  // per-step allocation, slice or concatenation.
+
+  lstmSequence(xp: KTensor, h0: KTensor, c0: KTensor, whh: KTensor, reverse: boolean): unknown {
+    const [T, B, G] = [xp.shape[0]!, xp.shape[1]!, xp.shape[2]!];
+    const H = G / 4;
+    const BH = B * H;
+    const [y] = this.allocCell('lstmSequence', xp.dtype, [T * 6 * BH]) as [number];
+    const gh = this.scratch(B * G * 4);
+    let h = h0.data as number;
+    let c = c0.data as number;
+    for (let s = 0; s < T; s++) {
+      const t = reverse ? T - 1 - s : s;
+      const base = y + t * 24 * BH;
+      this.gemmInto(B, G, H, h, H, 1, whh.data as number, 1, H, gh, G, false);
+      this.k.lstmCell((xp.data as number) + t * B * G * 4, gh, c, base, base + 4 * BH, base + 8 * BH, B, H);
+      h = base;
+      c = base + 4 * BH;
+    }
+    this.release(gh, B * G * 4);
+    return y;
+  }
+
+  lstmSequenceBackward(y: KTensor, dy: KTensor, c0: KTensor, whh: KTensor, reverse: boolean, state: boolean): unknown {
+    const T = y.shape[0]!;
+    const [B, H] = [c0.shape[0]!, c0.shape[1]!];
+    const BH = B * H;
+    const G = 4 * H;
+    const [dz] = this.allocCell('lstmSequenceBackward', y.dtype, [T * B * G + (state ? 2 * BH : 0)]) as [number];
+    // dh (the GEMM's output), dc, and zeros for the last step's missing terms
+    const work = this.scratch(3 * BH * 4);
+    const dh = work;
+    const dc = work + 4 * BH;
+    const zero = work + 8 * BH;
+    this.k.fill32(work, 3 * BH, 0);
+    const yp = y.data as number;
+    const dyp = dy.data as number;
+    for (let s = T - 1; s >= 0; s--) {
+      const t = reverse ? T - 1 - s : s;
+      const prev = reverse ? t + 1 : t - 1;
+      const base = yp + t * 24 * BH;
+      const cPrev = s === 0 ? (c0.data as number) : yp + prev * 24 * BH + 4 * BH;
+      const dzt = dz + t * B * G * 4;
+      const last = s === T - 1;
+      this.k.lstmCellBackwardSeq(base + 8 * BH, cPrev, base + 4 * BH, dyp + t * 24 * BH, last ? zero : dh, dyp + t * 24 * BH + 4 * BH, last ? zero : dc, dzt, dc, B, H);
+      // dh for the step before: dz·W_hh
+      if (s > 0 || state) this.gemmInto(B, H, G, dzt, G, 1, whh.data as number, H, 1, dh, H, false);
+    }
+    if (state) {
+      const tail = dz + T * B * G * 4;
+      this.u8.copyWithin(tail, dh, dh + 4 * BH);
+      this.u8.copyWithin(tail + 4 * BH, dc, dc + 4 * BH);
+    }
+    this.release(work, 3 * BH * 4);
+    return dz;
+  }
+
   gruCell(gi: KTensor, gh: KTensor, bh: KTensor, h: KTensor): [unknown, unknown] {
     const [B, H] = [h.shape[0]!, h.shape[1]!];
     const [h2, acts] = this.allocCell('gruCell', h.dtype, [B * H, 4 * B * H]) as [number, number];
@@ -1044,6 +1108,7 @@ interface ScanKernels {
 interface Kernels {
   lstmCell(gi: number, gh: number, c: number, h2: number, c2: number, acts: number, B: number, H: number): void;
   lstmCellBackward(acts: number, c: number, c2: number, dh: number, dc: number, out: number, B: number, H: number): void;
+  lstmCellBackwardSeq(acts: number, c: number, c2: number, dhA: number, dhB: number, dcA: number, dcB: number, dz: number, dcOut: number, B: number, H: number): void;
   gruCell(gi: number, gh: number, bh: number, h: number, h2: number, acts: number, B: number, H: number): void;
   gruCellBackward(acts: number, h: number, dh: number, out: number, B: number, H: number): void;
 }
