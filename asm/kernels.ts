@@ -647,6 +647,8 @@ function gemmBlock(
   }
   // Full panels of A and B are read in place when their elements are contiguous along the
   // panel (A: a row or a column; B: a row of 8); only edge panels and strided B are packed.
+  // csB == 0: B is already packed in panels of NR columns over all of K (packPanels).
+  const prepacked = csB == 0;
   const directA = csA == 1 || rsA == 1;
   const directB = csB == 1;
   for (let jc = n0; jc < n1; jc += NC) {
@@ -654,7 +656,7 @@ function gemmBlock(
     const ncFull = directB ? nc - nc % NR : 0;
     for (let pc = 0; pc < K; pc += KC) {
       const kc = imin(KC, K - pc);
-      if (ncFull < nc) packB(kc, nc - ncFull, B + (<usize>(pc * rsB + (jc + ncFull) * csB) << 2), rsB, csB, bp + (<usize>(ncFull * kc) << 2));
+      if (!prepacked && ncFull < nc) packB(kc, nc - ncFull, B + (<usize>(pc * rsB + (jc + ncFull) * csB) << 2), rsB, csB, bp + (<usize>(ncFull * kc) << 2));
       const first = pc == 0 && !accumulate;
       for (let ic = m0; ic < m1; ic += MC) {
         const mc = imin(MC, m1 - ic);
@@ -664,7 +666,10 @@ function gemmBlock(
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = imin(NR, nc - jr);
           let bptr: usize, bks: usize;
-          if (jr < ncFull) {
+          if (prepacked) {
+            bptr = B + (<usize>((jc + jr) * K + pc * NR) << 2);
+            bks = NR * 4;
+          } else if (jr < ncFull) {
             bptr = B + (<usize>(pc * rsB + jc + jr) << 2);
             bks = <usize>rsB << 2;
           } else {
@@ -688,6 +693,15 @@ function gemmBlock(
       }
     }
   }
+}
+
+/**
+ * Packs B [K,N] (element strides rsB, csB) once for many GEMMs with it: panels of NR columns
+ * over all of K, zero-padded to a multiple of NR (K·⌈N/NR⌉·NR f32s at `out`); gemm reads it
+ * when called with csB = 0.
+ */
+export function packPanels(K: i32, N: i32, b: usize, rsB: i32, csB: i32, out: usize): void {
+  packB(K, N, b, rsB, csB, out);
 }
 
 /** Threaded GEMM: the threads split C's rows (or columns when N > M); `scratch` holds nth GEMM_SCRATCH blocks. */

@@ -147,9 +147,7 @@ for (const name of modelsArg.split(',')) {
     });
   };
   try {
-    // M6 on TF.js cpu takes minutes per step: one timed step, no warm-up
-    const once = built.gan && backend === 'cpu';
-    const r = await timeSteps(step, { seconds: Number(secondsArg), warmup: once ? 0 : SEQ_MODELS.includes(name) || built.gan ? 1 : 2, minSteps: once ? 1 : 2 });
+    const r = await timeSteps(step, { seconds: Number(secondsArg), warmup: SEQ_MODELS.includes(name) || built.gan ? 1 : 2, minSteps: 2 });
     results[name] = { samplesPerSec: r.perSec * MODEL_BATCH[name], steps: r.steps };
   } catch (e) {
     results[name] = { error: String(e.message ?? e).split('\n')[0] };

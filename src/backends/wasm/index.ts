@@ -1019,7 +1019,7 @@ export class WasmBackend implements Backend {
     return out;
   }
 
-  /** C [M,N] (ldc) = or += A·B, A and B given by element strides; threaded when big enough. */
+  /** C [M,N] (ldc) = or += A·B, A and B given by element strides (B prepacked by packPanels: csB = 0); threaded when big enough. */
   private gemmInto(M: number, N: number, K: number, a: number, rsA: number, csA: number, b: number, rsB: number, csB: number, c: number, ldc: number, accumulate: boolean): void {
     this.run('gemm', [M, N, K, a, rsA, csA, b, rsB, csB, c, ldc, accumulate ? 1 : 0, this.gemmScratch], this.partsFor(M >= N ? Math.ceil(M / 6) : Math.ceil(N / 8)), M * N * K, MIN_PARALLEL_FLOPS);
   }
@@ -1035,16 +1035,21 @@ export class WasmBackend implements Backend {
     const BH = B * H;
     const [y] = this.allocCell('lstmSequence', xp.dtype, [T * 6 * BH]) as [number];
     const gh = this.scratch(B * G * 4);
+    // W_hhᵀ packed once for all steps' GEMMs (instead of by every one)
+    const packedBytes = H * roundUp8(G) * 4;
+    const whhT = this.scratch(packedBytes);
+    this.k.packPanels(H, G, whh.data as number, 1, H, whhT);
     let h = h0.data as number;
     let c = c0.data as number;
     for (let s = 0; s < T; s++) {
       const t = reverse ? T - 1 - s : s;
       const base = y + t * 24 * BH;
-      this.gemmInto(B, G, H, h, H, 1, whh.data as number, 1, H, gh, G, false);
+      this.gemmInto(B, G, H, h, H, 1, whhT, 0, 0, gh, G, false);
       this.k.lstmCell((xp.data as number) + t * B * G * 4, gh, c, base, base + 4 * BH, base + 8 * BH, B, H);
       h = base;
       c = base + 4 * BH;
     }
+    this.release(whhT, packedBytes);
     this.release(gh, B * G * 4);
     return y;
   }
@@ -1057,6 +1062,9 @@ export class WasmBackend implements Backend {
     const [dz] = this.allocCell('lstmSequenceBackward', y.dtype, [T * B * G + (state ? 2 * BH : 0)]) as [number];
     // dh (the GEMM's output), dc, and zeros for the last step's missing terms
     const work = this.scratch(3 * BH * 4);
+    const packedBytes = G * roundUp8(H) * 4;
+    const whhP = this.scratch(packedBytes); // W_hh [4H, H] packed once for the dh GEMMs
+    this.k.packPanels(G, H, whh.data as number, H, 1, whhP);
     const dh = work;
     const dc = work + 4 * BH;
     const zero = work + 8 * BH;
@@ -1072,13 +1080,14 @@ export class WasmBackend implements Backend {
       const last = s === T - 1;
       this.k.lstmCellBackwardSeq(base + 8 * BH, cPrev, base + 4 * BH, dyp + t * 24 * BH, last ? zero : dh, dyp + t * 24 * BH + 4 * BH, last ? zero : dc, dzt, dc, B, H);
       // dh for the step before: dz·W_hh
-      if (s > 0 || state) this.gemmInto(B, H, G, dzt, G, 1, whh.data as number, H, 1, dh, H, false);
+      if (s > 0 || state) this.gemmInto(B, H, G, dzt, G, 1, whhP, 0, 0, dh, H, false);
     }
     if (state) {
       const tail = dz + T * B * G * 4;
       this.u8.copyWithin(tail, dh, dh + 4 * BH);
       this.u8.copyWithin(tail + 4 * BH, dc, dc + 4 * BH);
     }
+    this.release(whhP, packedBytes);
     this.release(work, 3 * BH * 4);
     return dz;
   }
@@ -1108,10 +1117,13 @@ interface ScanKernels {
 interface Kernels {
   lstmCell(gi: number, gh: number, c: number, h2: number, c2: number, acts: number, B: number, H: number): void;
   lstmCellBackward(acts: number, c: number, c2: number, dh: number, dc: number, out: number, B: number, H: number): void;
+  packPanels(K: number, N: number, b: number, rsB: number, csB: number, out: number): void;
   lstmCellBackwardSeq(acts: number, c: number, c2: number, dhA: number, dhB: number, dcA: number, dcB: number, dz: number, dcOut: number, B: number, H: number): void;
   gruCell(gi: number, gh: number, bh: number, h: number, h2: number, acts: number, B: number, H: number): void;
   gruCellBackward(acts: number, h: number, dh: number, out: number, B: number, H: number): void;
 }
+
+const roundUp8 = (n: number): number => Math.ceil(n / 8) * 8;
 
 /** Largest im2col buffer (all images of a batch) conv2d keeps for the backward pass. */
 const COLS_CACHE_LIMIT = 64 << 20;
