@@ -647,6 +647,8 @@ function gemmBlock(
   }
   // Full panels of A and B are read in place when their elements are contiguous along the
   // panel (A: a row or a column; B: a row of 8); only edge panels and strided B are packed.
+  // csB == 0: B is already packed in panels of NR columns over all of K (packPanels).
+  const prepacked = csB == 0;
   const directA = csA == 1 || rsA == 1;
   const directB = csB == 1;
   for (let jc = n0; jc < n1; jc += NC) {
@@ -654,7 +656,7 @@ function gemmBlock(
     const ncFull = directB ? nc - nc % NR : 0;
     for (let pc = 0; pc < K; pc += KC) {
       const kc = imin(KC, K - pc);
-      if (ncFull < nc) packB(kc, nc - ncFull, B + (<usize>(pc * rsB + (jc + ncFull) * csB) << 2), rsB, csB, bp + (<usize>(ncFull * kc) << 2));
+      if (!prepacked && ncFull < nc) packB(kc, nc - ncFull, B + (<usize>(pc * rsB + (jc + ncFull) * csB) << 2), rsB, csB, bp + (<usize>(ncFull * kc) << 2));
       const first = pc == 0 && !accumulate;
       for (let ic = m0; ic < m1; ic += MC) {
         const mc = imin(MC, m1 - ic);
@@ -664,7 +666,10 @@ function gemmBlock(
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = imin(NR, nc - jr);
           let bptr: usize, bks: usize;
-          if (jr < ncFull) {
+          if (prepacked) {
+            bptr = B + (<usize>((jc + jr) * K + pc * NR) << 2);
+            bks = NR * 4;
+          } else if (jr < ncFull) {
             bptr = B + (<usize>(pc * rsB + jc + jr) << 2);
             bks = <usize>rsB << 2;
           } else {
@@ -688,6 +693,15 @@ function gemmBlock(
       }
     }
   }
+}
+
+/**
+ * Packs B [K,N] (element strides rsB, csB) once for many GEMMs with it: panels of NR columns
+ * over all of K, zero-padded to a multiple of NR (K·⌈N/NR⌉·NR f32s at `out`); gemm reads it
+ * when called with csB = 0.
+ */
+export function packPanels(K: i32, N: i32, b: usize, rsB: i32, csB: i32, out: usize): void {
+  packB(K, N, b, rsB, csB, out);
 }
 
 /** Threaded GEMM: the threads split C's rows (or columns when N > M); `scratch` holds nth GEMM_SCRATCH blocks. */
@@ -1339,6 +1353,43 @@ export function lstmCellBackward(acts: usize, c: usize, c2: usize, dh: usize, dc
       stf(out, q + 2 * H + j, dct * i * (1 - g * g));
       stf(out, q + 3 * H + j, dhv * tc * (o * (1 - o)));
       stf(out, q + 4 * H + j, dct * f);
+    }
+  }
+}
+
+/**
+ * LSTM step backward inside a whole-sequence pass: dh = dhA + dhB, dc = dcA + dcB [B,H] (the
+ * output's gradient plus the one flowing back from the next step), acts [B,4H], c (previous) and
+ * c2 [B,H] → dz [B,4H] and dcOut [B,H], each contiguous (dcOut may alias dcA or dcB).
+ */
+export function lstmCellBackwardSeq(acts: usize, c: usize, c2: usize, dhA: usize, dhB: usize, dcA: usize, dcB: usize, dz: usize, dcOut: usize, B: i32, H: i32): void {
+  const one = f32x4.splat(1);
+  for (let b = 0; b < B; b++) {
+    const r = b * 4 * H;
+    const s = b * H;
+    let j = 0;
+    for (; j + 4 <= H; j += 4) {
+      const i = ldv(acts, r + j), f = ldv(acts, r + H + j), g = ldv(acts, r + 2 * H + j), o = ldv(acts, r + 3 * H + j);
+      const tc = tanhv(ldv(c2, s + j));
+      const dhv = f32x4.add(ldv(dhA, s + j), ldv(dhB, s + j));
+      const dcv = f32x4.add(ldv(dcA, s + j), ldv(dcB, s + j));
+      const dct = f32x4.add(dcv, f32x4.mul(f32x4.mul(dhv, o), f32x4.sub(one, f32x4.mul(tc, tc))));
+      stv(dz, r + j, f32x4.mul(f32x4.mul(dct, g), f32x4.mul(i, f32x4.sub(one, i))));
+      stv(dz, r + H + j, f32x4.mul(f32x4.mul(dct, ldv(c, s + j)), f32x4.mul(f, f32x4.sub(one, f))));
+      stv(dz, r + 2 * H + j, f32x4.mul(f32x4.mul(dct, i), f32x4.sub(one, f32x4.mul(g, g))));
+      stv(dz, r + 3 * H + j, f32x4.mul(f32x4.mul(dhv, tc), f32x4.mul(o, f32x4.sub(one, o))));
+      stv(dcOut, s + j, f32x4.mul(dct, f));
+    }
+    for (; j < H; j++) {
+      const i = ldf(acts, r + j), f = ldf(acts, r + H + j), g = ldf(acts, r + 2 * H + j), o = ldf(acts, r + 3 * H + j);
+      const tc = tanhs(ldf(c2, s + j));
+      const dhv = ldf(dhA, s + j) + ldf(dhB, s + j);
+      const dct = (ldf(dcA, s + j) + ldf(dcB, s + j)) + dhv * o * (1 - tc * tc);
+      stf(dz, r + j, dct * g * (i * (1 - i)));
+      stf(dz, r + H + j, dct * ldf(c, s + j) * (f * (1 - f)));
+      stf(dz, r + 2 * H + j, dct * i * (1 - g * g));
+      stf(dz, r + 3 * H + j, dhv * tc * (o * (1 - o)));
+      stf(dcOut, s + j, dct * f);
     }
   }
 }

@@ -43,11 +43,13 @@ export function load1() {
   return loadavg()[0];
 }
 
-export const MODELS = ['M1', 'M2', 'M3', 'M4', 'M5'];
+export const MODELS = ['M1', 'M2', 'M3', 'M4', 'M5', 'M6'];
 /** The recurrent models: their own batch sizes and sequence shapes. */
 export const SEQ_MODELS = ['M4', 'M5'];
 /** Samples per step of each model (M1–M3: BATCH). */
-export const MODEL_BATCH = { M1: BATCH, M2: BATCH, M3: BATCH, M4: 32, M5: 64 };
+export const MODEL_BATCH = { M1: BATCH, M2: BATCH, M3: BATCH, M4: 32, M5: 64, M6: BATCH };
+/** M6's latent size (the generator's input z). */
+export const GAN_Z = 100;
 /** M4's character data: the bytes of README.md as ASCII codes (a vocabulary of 128), the same text for every framework. */
 export const CHAR_VOCAB = 128;
 export const CHAR_SEQ = 64;
@@ -75,4 +77,5 @@ export const MODEL_TITLES = {
   M3: 'M3 LeNet-5 (conv5x5x6 same, pool2, conv5x5x16, pool2, 120-84-10), Adam 1e-3',
   M4: 'M4 character LSTM (embedding 128→64, LSTM 256, linear 256→128, 64 steps, batch 32, next-character cross-entropy), Adam 1e-3',
   M5: 'M5 sequential MNIST (28 steps of 28 pixels, LSTM 128, linear 10 on the last output, batch 64), Adam 1e-3',
+  M6: 'M6 DCGAN step (D on real + detached fake, then G; G z100→linear 6272→BN→ReLU→convT 128→64→BN→ReLU→convT 64→1→tanh, D conv 1→64 lrelu, conv 64→128 BN lrelu, linear 6272→1; BCE from logits), batch 64, Adam 2e-4 β1 0.5',
 };

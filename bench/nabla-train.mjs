@@ -1,10 +1,10 @@
 // Training throughput of nabla (the built dist/) on one backend: M1–M3 (batch 64, real MNIST),
-// M4 (character LSTM) and M5 (sequential MNIST), see common.mjs.
-// Usage: node bench/nabla-train.mjs <wasm|cpu> <threads|0=all> <seconds> <M1,M2,M3,M4,M5>
+// M4 (character LSTM), M5 (sequential MNIST) and M6 (a DCGAN step), see common.mjs.
+// Usage: node bench/nabla-train.mjs <wasm|cpu> <threads|0=all> <seconds> <M1,M2,M3,M4,M5,M6>
 // Prints one JSON line: { backend, threads, relaxedSimd, peakRssMiB, results: { M1: { samplesPerSec, steps, loss } } }
 import * as nb from '../dist/index.js';
 import { createWasmBackend } from '../dist/backends/wasm/index.js';
-import { BATCH, CHAR_SEQ, CHAR_VOCAB, MODEL_BATCH, SEQ_MODELS, charBatch, loadChars, loadMnist, peakRssMiB, timeSteps } from './common.mjs';
+import { BATCH, CHAR_SEQ, GAN_Z, CHAR_VOCAB, MODEL_BATCH, SEQ_MODELS, charBatch, loadChars, loadMnist, peakRssMiB, timeSteps } from './common.mjs';
 
 const [backend = 'wasm', threadsArg = '0', secondsArg = '3', modelsArg = 'M1,M2,M3'] = process.argv.slice(2);
 let info = { backend, threads: 1, relaxedSimd: false };
@@ -35,6 +35,8 @@ export function buildModel(name) {
       return { model: nn.sequential(nn.embedding(CHAR_VOCAB, 64), nn.pick(lstm(64, 256)), nn.linear(256, CHAR_VOCAB)), opt: nb.optim.adam(1e-3), image: false };
     case 'M5':
       return { model: nn.sequential(nn.pick(lstm(28, 128, { returnSequences: false })), nn.linear(128, 10)), opt: nb.optim.adam(1e-3), image: false };
+    case 'M6':
+      return buildGan();
     default:
       return {
         model: nn.sequential(
@@ -47,6 +49,21 @@ export function buildModel(name) {
   }
 }
 
+/** M6: the DCGAN of common.mjs (generator G, discriminator D), each with its own Adam(2e-4, β1 0.5). */
+function buildGan() {
+  const nn = nb.nn;
+  const G = nn.sequential(
+    nn.linear(GAN_Z, 128 * 7 * 7), nn.batchNorm1d(128 * 7 * 7), nn.relu(), nn.reshape([128, 7, 7]),
+    nn.conv2dTranspose(128, 64, 4, { stride: 2, padding: 1 }), nn.batchNorm2d(64), nn.relu(),
+    nn.conv2dTranspose(64, 1, 4, { stride: 2, padding: 1 }), nn.tanh());
+  const D = nn.sequential(
+    nn.conv2d(1, 64, 4, { stride: 2, padding: 1 }), nn.leakyRelu(0.2),
+    nn.conv2d(64, 128, 4, { stride: 2, padding: 1 }), nn.batchNorm2d(128), nn.leakyRelu(0.2),
+    nn.flatten(), nn.linear(128 * 7 * 7, 1));
+  const model = nn.sequential(G, D);
+  return { model, G, D, optG: nb.optim.adam(2e-4, { beta1: 0.5 }), optD: nb.optim.adam(2e-4, { beta1: 0.5 }), image: true, gan: true };
+}
+
 const data = await loadMnist(backend === 'cpu' ? 8192 : 60000);
 const X = nb.fromArray(data.images, [data.n, 784]);
 const Y = nb.oneHot(nb.fromArray(data.labels, [data.n], { dtype: 'int32' }), 10);
@@ -55,9 +72,34 @@ const text = await loadChars();
 const results = {};
 for (const name of modelsArg.split(',')) {
   nb.seed(0);
-  const { model, opt, image } = buildModel(name);
+  const built = buildModel(name);
+  const { model, opt, image } = built;
   const params = model.parameters();
   let loss = NaN;
+  const ganStep = (i) => {
+    const { G, D, optG, optD } = built;
+    nb.tidy(() => {
+      const b = i % nBatches;
+      const real = nb.sub(nb.mul(nb.slice(X, [b * BATCH, 0], [BATCH, 784]), 2), 1).reshape([BATCH, 1, 28, 28]);
+      const ones = nb.ones([BATCH, 1]);
+      const zeros = nb.zeros([BATCH, 1]);
+      const fake = G.call(nb.randn([BATCH, GAN_Z]));
+      const bce = nb.nn.binaryCrossEntropyWithLogits;
+      // discriminator: real → 1, detached fake → 0
+      const dParams = D.parameters();
+      optD.zeroGrad(dParams);
+      const lD = nb.add(bce(D.call(real), ones), bce(D.call(fake.detach()), zeros));
+      lD.backward();
+      optD.step(dParams);
+      // generator: D(fake) → 1
+      const gParams = G.parameters();
+      optG.zeroGrad(gParams);
+      const lG = bce(D.call(fake), ones);
+      lG.backward();
+      optG.step(gParams);
+      if (i % 5 === 0) loss = lD.item() + lG.item();
+    });
+  };
   const seqStep = (i) => {
     nb.tidy(() => {
       let l;
@@ -76,7 +118,7 @@ for (const name of modelsArg.split(',')) {
       if (i % 5 === 0) loss = l.item();
     });
   };
-  const step = SEQ_MODELS.includes(name) ? seqStep : (i) => {
+  const step = built.gan ? ganStep : SEQ_MODELS.includes(name) ? seqStep : (i) => {
     nb.tidy(() => {
       const b = i % nBatches;
       let x = nb.slice(X, [b * BATCH, 0], [BATCH, 784]);
@@ -91,7 +133,7 @@ for (const name of modelsArg.split(',')) {
   };
   const seconds = Number(secondsArg);
   const seq = SEQ_MODELS.includes(name);
-  const r = await timeSteps(step, { seconds, warmup: backend === 'cpu' || seq ? 2 : 5, minSteps: 2 });
+  const r = await timeSteps(step, { seconds, warmup: backend === 'cpu' || seq || built.gan ? 2 : 5, minSteps: 2 });
   results[name] = { samplesPerSec: r.perSec * MODEL_BATCH[name], steps: r.steps, loss };
   model.dispose();
 }

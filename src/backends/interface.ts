@@ -185,4 +185,17 @@ export interface Backend {
   gruCell(gi: KTensor, gh: KTensor, bh: KTensor, h: KTensor): [unknown, unknown];
   /** gruCell's backward: acts [B,4H], h (the previous state) [B,H], dh′ [B,H] → [B,7H], each row (dgi [3H], dgh [3H], z·dh′ [H]). */
   gruCellBackward(acts: KTensor, h: KTensor, dh: KTensor): unknown;
+  /**
+   * A whole LSTM direction (optional: without it src/ops/recurrent.ts steps with slice, matmul,
+   * lstmCell and concat, see lstmSequenceSteps there): xp [T,B,4H] time-major (x·W_ihᵀ + biases),
+   * h0, c0 [B,H], whh [4H,H] → Y [T, 6·B·H], per step the blocks h′ [B,H], c′ [B,H], acts [B,4H]
+   * (as lstmCell returns them); `reverse` runs from the last step to the first.
+   */
+  lstmSequence?(xp: KTensor, h0: KTensor, c0: KTensor, whh: KTensor, reverse: boolean): unknown;
+  /**
+   * lstmSequence's backward: y (its output), dy (y's gradient, same layout; the h′ and c′ blocks
+   * are read), c0 [B,H], whh [4H,H] → dz [T,B,4H] (the gradient of xp, time-major), followed by
+   * dh0 and dc0 [B,H] when `state`.
+   */
+  lstmSequenceBackward?(y: KTensor, dy: KTensor, c0: KTensor, whh: KTensor, reverse: boolean, state: boolean): unknown;
 }

@@ -1,5 +1,5 @@
 /**
- * The fused recurrent ops (src/ops/recurrent.ts, kernels lstmCell/lstmCellBackward/gruCell/
+ * The fused recurrent ops (src/ops/recurrent.ts, kernels lstmSequence/lstmSequenceBackward/gruCell/
  * gruCellBackward) on every backend: forward against naive loops written here (H = 6 exercises
  * the SIMD body and its tail, large pre-activations the saturated ends), and gradient checks.
  */
@@ -11,7 +11,7 @@ import { forEachBackend } from './backends.js';
 
 const sig = (x: number): number => 1 / (1 + Math.exp(-x));
 
-/** Naive LSTM over xp [B,T,4H] → per step h and c, [T][B][H]. */
+/** Naive LSTM over xp [T,B,4H] (time-major) → per step h and c, [T][B][H]. */
 function lstmNaive(xp: number[], h0: number[], c0: number[], whh: number[], B: number, T: number, H: number, reverse: boolean): { h: number[][]; c: number[][] } {
   let h = h0.slice();
   let c = c0.slice();
@@ -23,7 +23,7 @@ function lstmNaive(xp: number[], h0: number[], c0: number[], whh: number[], B: n
     const c2 = new Array<number>(B * H);
     for (let b = 0; b < B; b++) {
       const z = (gate: number, j: number): number => {
-        let v = xp[(b * T + t) * 4 * H + gate * H + j]!;
+        let v = xp[(t * B + b) * 4 * H + gate * H + j]!;
         for (let k = 0; k < H; k++) v += h[b * H + k]! * whh[(gate * H + j) * H + k]!;
         return v;
       };
@@ -76,17 +76,16 @@ forEachBackend('fused recurrent ops', (backend) => {
 
   for (const reverse of [false, true]) {
     it(`lstmSequence equals naive loops (${reverse ? 'reverse' : 'forward'}; large pre-activations saturate cleanly)`, () => {
-      const xp = cast(nb.mul(rnd([B, T, 4 * H], 1), 6)); // ±6: σ and tanh near their ends
+      const xp = cast(nb.mul(rnd([T, B, 4 * H], 1), 6)); // ±6: σ and tanh near their ends
       const [h0, c0, whh] = [cast(rnd([B, H], 2)), cast(rnd([B, H], 3)), cast(rnd([4 * H, H], 4))];
       const y = rec.lstmSequence(xp, h0, c0, whh, reverse);
-      expect(y.shape).toEqual([T, B, 6 * H]);
+      expect(y.shape).toEqual([T, 6 * B * H]); // per step the blocks h [B,H], c [B,H], acts [B,4H]
       const ref = lstmNaive(vals(xp), vals(h0), vals(c0), vals(whh), B, T, H, reverse);
       const got = vals(y);
       for (let t = 0; t < T; t++) {
         for (let i = 0; i < B * H; i++) {
-          const [b, j] = [Math.floor(i / H), i % H];
-          expect(Math.abs(got[(t * B + b) * 6 * H + j]! - ref.h[t]![i]!)).toBeLessThanOrEqual(tol);
-          expect(Math.abs(got[(t * B + b) * 6 * H + H + j]! - ref.c[t]![i]!)).toBeLessThanOrEqual(tol * 4);
+          expect(Math.abs(got[t * 6 * B * H + i]! - ref.h[t]![i]!)).toBeLessThanOrEqual(tol);
+          expect(Math.abs(got[t * 6 * B * H + B * H + i]! - ref.c[t]![i]!)).toBeLessThanOrEqual(tol * 4);
         }
       }
     });
@@ -114,8 +113,8 @@ forEachBackend('fused recurrent ops', (backend) => {
     const [b, t, h] = [2, 3, 5];
     for (const reverse of [false, true]) {
       // h and c (the first 2H of each row) are the outputs a layer reads; the rest is saved for backward
-      check((xp, h0, c0, whh) => nb.sum(nb.mul(nb.slice(rec.lstmSequence(xp!, h0!, c0!, whh!, reverse), [0, 0, 0], [t, b, 2 * h]), rnd([t, b, 2 * h], 20))),
-        [rnd([b, t, 4 * h], 11), rnd([b, h], 12), rnd([b, h], 13), rnd([4 * h, h], 14)].map(cast));
+      check((xp, h0, c0, whh) => nb.sum(nb.mul(nb.slice(rec.lstmSequence(xp!, h0!, c0!, whh!, reverse), [0, 0], [t, 2 * b * h]), rnd([t, 2 * b * h], 20))),
+        [rnd([t, b, 4 * h], 11), rnd([b, h], 12), rnd([b, h], 13), rnd([4 * h, h], 14)].map(cast));
       check((xp, h0, whh, bhh) => nb.sum(nb.mul(nb.slice(rec.gruSequence(xp!, h0!, whh!, bhh!, reverse), [0, 0, 0], [t, b, h]), rnd([t, b, h], 21))),
         [rnd([b, t, 3 * h], 15), rnd([b, h], 16), rnd([3 * h, h], 17), rnd([3 * h], 18)].map(cast));
     }

@@ -6,6 +6,7 @@ import type { AdamHyper, ArgReduceOp, Backend, BinaryOp, Conv2dParams, Cumulativ
 import { allocArray, bytesPerElement, type DType, type TypedArray } from '../../tensor/dtype.js';
 import { sizeOf, stridesOf, type Shape } from '../../tensor/shape.js';
 import { SELU_ALPHA, SELU_SCALE } from '../../constants.js';
+import { lstmSequenceBackwardSteps, lstmSequenceSteps } from '../recurrent-steps.js';
 
 type Arr = TypedArray;
 const arr = (t: KTensor): Arr => t.data as Arr;
@@ -742,6 +743,14 @@ class CpuBackend implements Backend {
       }
     }
     return [h2, c2, acts];
+  }
+
+  lstmSequence(xp: KTensor, h0: KTensor, c0: KTensor, whh: KTensor, reverse: boolean): unknown {
+    return lstmSequenceSteps(this, xp, h0, c0, whh, reverse);
+  }
+
+  lstmSequenceBackward(y: KTensor, dy: KTensor, c0: KTensor, whh: KTensor, reverse: boolean, state: boolean): unknown {
+    return lstmSequenceBackwardSteps(this, y, dy, c0, whh, reverse, state);
   }
 
   lstmCellBackward(acts: KTensor, c: KTensor, c2: KTensor, dh: KTensor, dc: KTensor): unknown {

@@ -64,7 +64,7 @@ const ALLOCATING_KERNELS = [
   'slice', 'pad', 'concat', 'gather', 'scatterAdd', 'oneHot', 'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter',
   'maxPool2d', 'maxPool2dBackward', 'avgPool2d', 'avgPool2dBackward', 'adamStep',
   'cumulative', 'argsort', // scans and sorting
-  'lstmCell', 'lstmCellBackward', 'gruCell', 'gruCellBackward', // recurrent cells
+  'lstmCell', 'lstmCellBackward', 'gruCell', 'gruCellBackward', 'lstmSequence', 'lstmSequenceBackward', // recurrent cells
 ] as const satisfies readonly (keyof Backend)[];
 
 /** Thrown when a wasm allocation cannot be met: WebAssembly memory is limited to 4 GiB. */
@@ -252,6 +252,12 @@ export class WasmBackend implements Backend {
   private readonly pool: ThreadPool | null;
   private readonly arena: Arena;
   private readonly cpu = createCpuBackend();
+  /**
+   * How many kernel calls ran the reference (cpu) kernel on views of this memory instead of a
+   * wasm kernel (int32 matmul and convolution, grouped convolution, …): a diagnostic that shows
+   * whether a model's hot path stays on wasm kernels.
+   */
+  referenceCalls = 0;
   private readonly params: number; // 4 KiB of i32 geometry for kernels
   private readonly gemmScratch: number;
   private readonly gemmScratchBytes: number;
@@ -531,6 +537,7 @@ export class WasmBackend implements Backend {
 
   /** Runs the reference kernel on views of this memory and copies its result in. */
   private viaReference(outDtype: DType, call: (cpu: Backend, view: (t: KTensor) => KTensor) => unknown): number {
+    this.referenceCalls++;
     const res = call(this.cpu, (t) => ({ ...t, data: this.view(t.data as number, t.dtype, t.size) })) as TypedArray;
     const out = this.upload(res, outDtype) as number;
     this.cpu.free(res, outDtype, res.length);
@@ -1012,6 +1019,79 @@ export class WasmBackend implements Backend {
     return out;
   }
 
+  /** C [M,N] (ldc) = or += A·B, A and B given by element strides (B prepacked by packPanels: csB = 0); threaded when big enough. */
+  private gemmInto(M: number, N: number, K: number, a: number, rsA: number, csA: number, b: number, rsB: number, csB: number, c: number, ldc: number, accumulate: boolean): void {
+    this.run('gemm', [M, N, K, a, rsA, csA, b, rsB, csB, c, ldc, accumulate ? 1 : 0, this.gemmScratch], this.partsFor(M >= N ? Math.ceil(M / 6) : Math.ceil(N / 8)), M * N * K, MIN_PARALLEL_FLOPS);
+  }
+
+  // The whole-sequence LSTM: per step one GEMM h·W_hhᵀ into a reused buffer and the cell kernel
+  // writing h′, c′ and the activations straight into the step's blocks of Y; the backward pass
+  // writes each step's dz into its rows of the result and the next step's dh by a GEMM, with no
+  // per-step allocation, slice or concatenation.
+
+  lstmSequence(xp: KTensor, h0: KTensor, c0: KTensor, whh: KTensor, reverse: boolean): unknown {
+    const [T, B, G] = [xp.shape[0]!, xp.shape[1]!, xp.shape[2]!];
+    const H = G / 4;
+    const BH = B * H;
+    const [y] = this.allocCell('lstmSequence', xp.dtype, [T * 6 * BH]) as [number];
+    const gh = this.scratch(B * G * 4);
+    // W_hhᵀ packed once for all steps' GEMMs (instead of by every one)
+    const packedBytes = H * roundUp8(G) * 4;
+    const whhT = this.scratch(packedBytes);
+    this.k.packPanels(H, G, whh.data as number, 1, H, whhT);
+    let h = h0.data as number;
+    let c = c0.data as number;
+    for (let s = 0; s < T; s++) {
+      const t = reverse ? T - 1 - s : s;
+      const base = y + t * 24 * BH;
+      this.gemmInto(B, G, H, h, H, 1, whhT, 0, 0, gh, G, false);
+      this.k.lstmCell((xp.data as number) + t * B * G * 4, gh, c, base, base + 4 * BH, base + 8 * BH, B, H);
+      h = base;
+      c = base + 4 * BH;
+    }
+    this.release(whhT, packedBytes);
+    this.release(gh, B * G * 4);
+    return y;
+  }
+
+  lstmSequenceBackward(y: KTensor, dy: KTensor, c0: KTensor, whh: KTensor, reverse: boolean, state: boolean): unknown {
+    const T = y.shape[0]!;
+    const [B, H] = [c0.shape[0]!, c0.shape[1]!];
+    const BH = B * H;
+    const G = 4 * H;
+    const [dz] = this.allocCell('lstmSequenceBackward', y.dtype, [T * B * G + (state ? 2 * BH : 0)]) as [number];
+    // dh (the GEMM's output), dc, and zeros for the last step's missing terms
+    const work = this.scratch(3 * BH * 4);
+    const packedBytes = G * roundUp8(H) * 4;
+    const whhP = this.scratch(packedBytes); // W_hh [4H, H] packed once for the dh GEMMs
+    this.k.packPanels(G, H, whh.data as number, H, 1, whhP);
+    const dh = work;
+    const dc = work + 4 * BH;
+    const zero = work + 8 * BH;
+    this.k.fill32(work, 3 * BH, 0);
+    const yp = y.data as number;
+    const dyp = dy.data as number;
+    for (let s = T - 1; s >= 0; s--) {
+      const t = reverse ? T - 1 - s : s;
+      const prev = reverse ? t + 1 : t - 1;
+      const base = yp + t * 24 * BH;
+      const cPrev = s === 0 ? (c0.data as number) : yp + prev * 24 * BH + 4 * BH;
+      const dzt = dz + t * B * G * 4;
+      const last = s === T - 1;
+      this.k.lstmCellBackwardSeq(base + 8 * BH, cPrev, base + 4 * BH, dyp + t * 24 * BH, last ? zero : dh, dyp + t * 24 * BH + 4 * BH, last ? zero : dc, dzt, dc, B, H);
+      // dh for the step before: dz·W_hh
+      if (s > 0 || state) this.gemmInto(B, H, G, dzt, G, 1, whhP, 0, 0, dh, H, false);
+    }
+    if (state) {
+      const tail = dz + T * B * G * 4;
+      this.u8.copyWithin(tail, dh, dh + 4 * BH);
+      this.u8.copyWithin(tail + 4 * BH, dc, dc + 4 * BH);
+    }
+    this.release(whhP, packedBytes);
+    this.release(work, 3 * BH * 4);
+    return dz;
+  }
+
   gruCell(gi: KTensor, gh: KTensor, bh: KTensor, h: KTensor): [unknown, unknown] {
     const [B, H] = [h.shape[0]!, h.shape[1]!];
     const [h2, acts] = this.allocCell('gruCell', h.dtype, [B * H, 4 * B * H]) as [number, number];
@@ -1037,9 +1117,13 @@ interface ScanKernels {
 interface Kernels {
   lstmCell(gi: number, gh: number, c: number, h2: number, c2: number, acts: number, B: number, H: number): void;
   lstmCellBackward(acts: number, c: number, c2: number, dh: number, dc: number, out: number, B: number, H: number): void;
+  packPanels(K: number, N: number, b: number, rsB: number, csB: number, out: number): void;
+  lstmCellBackwardSeq(acts: number, c: number, c2: number, dhA: number, dhB: number, dcA: number, dcB: number, dz: number, dcOut: number, B: number, H: number): void;
   gruCell(gi: number, gh: number, bh: number, h: number, h2: number, acts: number, B: number, H: number): void;
   gruCellBackward(acts: number, h: number, dh: number, out: number, B: number, H: number): void;
 }
+
+const roundUp8 = (n: number): number => Math.ceil(n / 8) * 8;
 
 /** Largest im2col buffer (all images of a batch) conv2d keeps for the backward pass. */
 const COLS_CACHE_LIMIT = 64 << 20;

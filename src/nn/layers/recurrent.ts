@@ -47,11 +47,12 @@ interface CellWeights {
 }
 
 /** x·W_ihᵀ + b_ih for x [..., I]: the input part of every gate, computed for all steps at once. */
-function inputProjection(x: Tensor, w: CellWeights): Tensor {
+function inputProjection(x: Tensor, w: CellWeights, extraBias: Tensor | null = null): Tensor {
   const lead = x.shape.slice(0, -1);
   const x2 = ops.reshape(x, [-1, x.shape[x.rank - 1] as number]);
   let y = ops.matmul(x2, ops.matrixTranspose(w.wih));
-  if (w.bih) y = ops.add(y, w.bih);
+  const bias = w.bih && extraBias ? ops.add(w.bih, extraBias) : w.bih ?? extraBias;
+  if (bias) y = ops.add(y, bias);
   return ops.reshape(y, [...lead, w.wih.shape[0] as number]);
 }
 
@@ -377,11 +378,14 @@ export abstract class RecurrentLayer<S> extends Module<[x: Tensor, state?: S | n
           const last = d === 0 ? T - 1 : 0;
           let y: Tensor;
           if (this.mode === 'lstm') {
-            let xp = inputProjection(input, w);
-            if (w.bhh) xp = ops.add(xp, w.bhh);
+            // time-major [T, B, 4H]: each step's gates are contiguous; both biases added at once
+            const xp = inputProjection(ops.transpose(input, [1, 0, 2]), w, w.bhh);
             const c = c0 ? ops.reshape(ops.slice(c0, [k, 0, 0], [1, B, H]), [B, H]) : zeros([B, H], { dtype, backend: be });
-            y = lstmSequence(xp, h, c, w.whh, d === 1);
-            cN.push(ops.reshape(ops.slice(y, [last, 0, H], [1, B, H]), [B, H]));
+            y = lstmSequence(xp, h, c, w.whh, d === 1); // [T, 6·B·H]: per step h, c, gate activations
+            cN.push(ops.reshape(ops.slice(y, [last, B * H], [1, B * H]), [B, H]));
+            outs.push(ops.transpose(ops.reshape(ops.slice(y, [0, 0], [T, B * H]), [T, B, H]), [1, 0, 2]));
+            hN.push(ops.reshape(ops.slice(y, [last, 0], [1, B * H]), [B, H]));
+            continue;
           } else {
             const bhh = w.bhh ?? zeros([3 * H], { dtype, backend: be });
             y = gruSequence(inputProjection(input, w), h, w.whh, bhh, d === 1);
