@@ -21,6 +21,8 @@ import { Module, cfgNumber, type LayerConfig } from '../nn/module.js';
 import { registerLayer } from '../nn/index.js';
 import { checkPositiveInt, checkTensor } from '../nn/checks.js';
 import { nodeBuiltin } from '../io/node.js';
+import type { ModelSpec } from './models.js';
+import type { TrainArgs, TrainResult } from './commands.js';
 
 export const GANS = ['gan', 'dcgan', 'acgan'] as const;
 export type GanKind = (typeof GANS)[number];
@@ -390,14 +392,12 @@ export async function trainGan(kind: GanKind, opts: GanOptions = {}): Promise<Ga
     return { d: dLoss.item(), g: gLoss.item(), 'D(x)': meanProb(sReal), 'D(G(z))': meanProb(sFake) };
   };
 
-  // a picture within an epoch (the step is synchronous: written with writeFileSync)
+  // a picture within an epoch: drawn in the (synchronous) step, written after it (onBatchEnd)
+  const pending: { name: string; png: Uint8Array }[] = [];
   const snapshot = (step: number): void => {
     const imgs = generate(G, fixed.z, fixed.labels);
-    const png = nb.viz.imageGrid(imgs, { nrow: fixed.nrow, range: [-1, 1] });
+    pending.push({ name: `samples-step-${String(step).padStart(5, '0')}.png`, png: nb.viz.imageGrid(imgs, { nrow: fixed.nrow, range: [-1, 1] }) });
     imgs.dispose();
-    const name = `samples-step-${String(step).padStart(5, '0')}.png`;
-    nodeBuiltin('node:fs', 'nabla train --out').writeFileSync(file(name), png);
-    result.files.push(file(name));
   };
 
   const pictures = async (epoch: number): Promise<void> => {
@@ -436,6 +436,9 @@ export async function trainGan(kind: GanKind, opts: GanOptions = {}): Promise<Ga
           realAcc = 0;
           realAccN = 0;
         },
+        onBatchEnd: async () => {
+          for (const p of pending.splice(0)) await write(p.name, p.png);
+        },
         onEpochEnd: async (logs, ctx) => {
           if (ctx.nanStop) return;
           const e: GanEpoch = { epoch: logs.epoch, d: (logs.d ?? logs.loss)!, g: logs.g!, dx: logs['D(x)']!, dgz: logs['D(G(z))']!, seconds: (performance.now() - epochStart) / 1000 };
@@ -462,4 +465,222 @@ export async function trainGan(kind: GanKind, opts: GanOptions = {}): Promise<Ga
     D.dispose();
     nb.dispose([fixed.z, fixed.labels, train.x, train.y]);
   }
+}
+
+// ---- measured quality ----------------------------------------------------------------------------
+
+export interface GanEvalOptions {
+  /** A .nabla file of an MNIST classifier whose last layer is linear → 10 (LeNet-5 from `nabla train lenet5 --out DIR`): its penultimate layer gives the features. */
+  classifier: string;
+  /** Generated images (default 10,000) — and as many MNIST test images (at most 10,000). */
+  count?: number;
+  /** Seed of the latent vectors (default 0). */
+  seed?: number;
+  /** Images per forward pass (default 500). */
+  batchSize?: number;
+  /** Also measure a randomly initialised generator of the same kind (default true). */
+  randomInit?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface GanEvalResult {
+  file: string;
+  model: string;
+  classifier: string;
+  backend: string;
+  count: number;
+  /** The Fréchet distance between the classifier's penultimate features of generated and MNIST test images. */
+  fid: number;
+  /** The same for a randomly initialised generator of the same kind. */
+  randomInitFid: number | null;
+  /** The same for `count` MNIST training images against the test images: the floor set by sampling. */
+  trainVsTestFid: number;
+  /** AC-GAN: the share of samples the classifier puts in the requested class, and its mean probability of that class (overall and per digit). */
+  acgan?: { accuracy: number; meanConfidence: number; perClass: { digit: number; accuracy: number; confidence: number }[] };
+  seconds: number;
+}
+
+/** The classifier split into its feature layers (all but the last) and its last linear layer → classes. */
+export function splitClassifier(model: nb.nn.AnyModule, file = 'classifier'): { features: nb.nn.Sequential; head: nb.nn.Linear } {
+  if (!(model instanceof nb.nn.Sequential) || model.length < 2) throw new Error(`eval-gan: ${file} must hold a sequential classifier (e.g. from nabla train lenet5 --out DIR), got a ${model.typeName}`);
+  const head = model.at(-1);
+  if (!(head instanceof nb.nn.Linear) || head.weight.shape[0] !== CLASSES) {
+    throw new Error(`eval-gan: ${file}: the classifier's last layer must be linear with ${CLASSES} outputs (an MNIST classifier such as lenet5), got ${head.typeName}`);
+  }
+  return { features: nb.nn.sequential(...[...model].slice(0, -1)), head };
+}
+
+/** Rows of features (float64 arrays) and the head's softmax of images in [0, 1], in batches. */
+function featuresOf(features: nb.nn.Sequential, head: nb.nn.Linear, images: (i: number, n: number) => Tensor, count: number, batch: number): { rows: number[][]; probs: number[][] } {
+  const rows: number[][] = [];
+  const probs: number[][] = [];
+  features.eval();
+  head.eval();
+  for (let i = 0; i < count; i += batch) {
+    const n = Math.min(batch, count - i);
+    nb.tidy(() => nb.noGrad(() => {
+      const f = features.call(images(i, n));
+      rows.push(...(f.reshape([n, -1]).arraySync() as number[][]));
+      probs.push(...(nb.softmax(head.call(f), -1).arraySync() as number[][]));
+    }));
+  }
+  return { rows, probs };
+}
+
+/**
+ * The measured quality of a generator from `nabla train gan|dcgan|acgan --out DIR` (DIR/model.nabla):
+ * the Fréchet distance of LeNet-5's penultimate features (84 units, F6) between `count` generated
+ * images and as many MNIST test images (an FID with nabla's classifier, not comparable to an
+ * Inception FID), the same for a random-init generator and for training images; for the AC-GAN,
+ * the share of samples classified as the digit asked for and the mean confidence.
+ */
+export async function evaluateGan(file: string, opts: GanEvalOptions): Promise<GanEvalResult> {
+  const t0 = performance.now();
+  const count = opts.count ?? 10000;
+  if (!Number.isInteger(count) || count < 2 || count > 10000) throw new Error(`eval-gan: --count must be an integer in [2, 10000], got ${count}`);
+  const batch = opts.batchSize ?? 500;
+  const seed = opts.seed ?? 0;
+  const { generator, kind } = await loadGenerator(file, 'eval-gan');
+  const cls = await nb.io.loadFile(opts.classifier).catch((e: Error) => {
+    generator.dispose();
+    throw new Error(`eval-gan: --classifier ${opts.classifier}: ${e.message}`, { cause: e });
+  });
+  const toDispose: nb.nn.AnyModule[] = [generator, cls.model];
+  const { test, train } = await nb.data.mnist({ limit: count, testLimit: count });
+  try {
+    const { features, head } = splitClassifier(cls.model, opts.classifier);
+    const testF = featuresOf(features, head, (i, n) => nb.slice(test.x, [i], [n]), count, batch);
+    const trainF = featuresOf(features, head, (i, n) => nb.slice(train.x, [i], [n]), count, batch);
+    const testStats = nb.train.metrics.featureStats(testF.rows);
+    const trainVsTestFid = nb.train.metrics.frechetDistance(trainF.rows, testStats);
+    const labelsOf = (i: number, n: number): Tensor | undefined => (kind === 'acgan' ? nb.tensor(Array.from({ length: n }, (_, k) => (i + k) % CLASSES), { dtype: 'int32' }) : undefined);
+    const fidOf = (g: nb.nn.AnyModule): { fid: number; probs: number[][] } => {
+      const random = new nb.Random(seed);
+      const genF = featuresOf(features, head, (i, n) => {
+        const imgs = generate(g, nb.randn([n, LATENT], { random }), labelsOf(i, n));
+        return nb.div(nb.add(imgs, 1), 2); // tanh's [−1, 1] → the classifier's [0, 1]
+      }, count, batch);
+      return { fid: nb.train.metrics.frechetDistance(genF.rows, testStats), probs: genF.probs };
+    };
+    opts.log?.(`eval-gan: ${count} generated images vs ${count} MNIST test images`);
+    const trained = fidOf(generator);
+    let randomInitFid: number | null = null;
+    if (opts.randomInit ?? true) {
+      nb.seed(seed + 1);
+      const rnd = buildGenerator(kind);
+      toDispose.push(rnd);
+      randomInitFid = fidOf(rnd).fid;
+    }
+    const r: GanEvalResult = { file, model: kind, classifier: opts.classifier, backend: nb.getBackend().name, count, fid: trained.fid, randomInitFid, trainVsTestFid, seconds: 0 };
+    if (kind === 'acgan') {
+      const per = Array.from({ length: CLASSES }, (_, digit) => ({ digit, hits: 0, conf: 0, n: 0 }));
+      trained.probs.forEach((p, i) => {
+        const c = i % CLASSES;
+        let best = 0;
+        for (let k = 1; k < p.length; k++) if (p[k]! > p[best]!) best = k;
+        const s = per[c]!;
+        s.n++;
+        s.hits += best === c ? 1 : 0;
+        s.conf += p[c]!;
+      });
+      const perClass = per.map((s) => ({ digit: s.digit, accuracy: s.hits / s.n, confidence: s.conf / s.n }));
+      const tot = per.reduce((a, s) => ({ hits: a.hits + s.hits, conf: a.conf + s.conf }), { hits: 0, conf: 0 });
+      r.acgan = { accuracy: tot.hits / count, meanConfidence: tot.conf / count, perClass };
+    }
+    r.seconds = (performance.now() - t0) / 1000;
+    return r;
+  } finally {
+    toDispose.forEach((m) => m.dispose());
+    nb.dispose([test.x, test.y, train.x, train.y]);
+  }
+}
+
+/** The generator in a file from `nabla train gan|dcgan|acgan --out DIR` (DIR/model.nabla), checked. */
+export async function loadGenerator(file: string, op: string): Promise<{ generator: Generator; kind: GanKind; metadata: Record<string, unknown> }> {
+  const stat = await nodeBuiltin('node:fs/promises', op).stat(file).catch(() => null);
+  if (stat?.isDirectory()) throw new Error(`${op}: ${file} is a folder, not a model file (nabla train gan|dcgan|acgan --out DIR writes the generator to DIR/model.nabla)`);
+  const { model, metadata } = await nb.io.loadFile(file);
+  const kind = metadata.model as GanKind;
+  if (metadata.task !== 'gan' || metadata.role !== 'generator' || !(GANS as readonly string[]).includes(kind)) {
+    model.dispose();
+    throw new Error(`${op}: ${file} holds no GAN generator (its metadata names model ${JSON.stringify(metadata.model ?? null)}); train one with: nabla train gan|dcgan|acgan --out DIR, then use DIR/model.nabla`);
+  }
+  model.eval();
+  return { generator: model as Generator, kind, metadata };
+}
+
+/** What `nabla sample <generator> --digit D` draws: a grid of `count` images (of one digit for the AC-GAN) as PNG bytes. */
+export function sampleGrid(g: Generator, kind: GanKind, o: { count: number; seed: number; digit?: number }): Uint8Array {
+  if (o.digit !== undefined && kind !== 'acgan') throw new Error(`sample: --digit needs an AC-GAN generator (nabla train acgan --out DIR); this file holds a ${kind} generator, which takes no class`);
+  if (o.digit !== undefined && !(Number.isInteger(o.digit) && o.digit >= 0 && o.digit < CLASSES)) throw new Error(`sample: --digit must be a digit 0–9, got ${o.digit}`);
+  return nb.tidy(() => {
+    const z = nb.randn([o.count, LATENT], { random: new nb.Random(o.seed) });
+    const labels = kind === 'acgan' ? nb.tensor(Array.from({ length: o.count }, (_, i) => o.digit ?? i % CLASSES), { dtype: 'int32' }) : undefined;
+    const imgs = generate(g, z, labels);
+    return nb.viz.imageGrid(imgs, { nrow: Math.min(o.count, kind === 'acgan' && o.digit === undefined ? CLASSES : 8), range: [-1, 1] });
+  });
+}
+
+// ---- the commands --------------------------------------------------------------------------------
+
+/** `nabla train gan|dcgan|acgan`: trainGan, its figures printed (and the TrainResult of `--json`). */
+export async function trainGanCommand(spec: ModelSpec, args: TrainArgs, d: { epochs: number; batchSize: number; lr: number; seed: number; optName: string; lrDecay: number }): Promise<TrainResult> {
+  if (d.optName !== 'adam' || d.lrDecay !== 0) throw new Error(`${spec.name} trains two models with Adam (β1 0.5) at a constant learning rate; --optimizer and --lr-decay do not apply`);
+  const say = args.json ? (): void => undefined : (l: string): void => void process.stdout.write(`${l}\n`);
+  const progress = (l: string): void => void (args.json ? process.stderr : process.stdout).write(`${l}\n`);
+  say(`nabla · ${spec.name}: ${spec.description}`);
+  say(`  MNIST scaled to [−1, 1] · backend ${nb.getBackend().name} · two Adam optimizers lr ${d.lr}, β1 0.5 · batch ${d.batchSize} · ${d.epochs} epoch${d.epochs > 1 ? 's' : ''} · seed ${d.seed}`);
+  const r = await trainGan(spec.name as GanKind, {
+    epochs: d.epochs, batchSize: d.batchSize, lr: d.lr, seed: d.seed, limit: args.limit, out: args.out,
+    verbose: args.quiet ? 0 : 1, log: args.json ? progress : undefined,
+  });
+  const last = r.history.at(-1);
+  if (last) {
+    say(`after ${r.history.length} epoch${r.history.length > 1 ? 's' : ''}: D loss ${last.d.toFixed(4)} · G loss ${last.g.toFixed(4)} · D(x) ${last.dx.toFixed(3)} · D(G(z)) ${last.dgz.toFixed(3)}${last.realClassAccuracy === undefined ? '' : ` · D's class accuracy on real images ${(100 * last.realClassAccuracy).toFixed(2)}%`}`);
+  }
+  say(`  ${r.trainSamples} images · ${r.seconds.toFixed(1)} s`);
+  if (args.out) say(`saved the generator to ${args.out}/model.nabla (nabla sample ${args.out}/model.nabla${spec.name === 'acgan' ? ' --digit 7' : ''}), samples after every epoch (samples-epoch-NN.png), losses.svg, d-outputs.svg, metrics.json`);
+  const result: TrainResult = {
+    model: spec.name, backend: r.backend, optimizer: 'adam', lr: d.lr, lrDecay: 0, batchSize: d.batchSize, seed: d.seed, epochs: r.history.length,
+    trainSamples: r.trainSamples, testSamples: 0, trainAccuracy: null, trainLoss: last?.d ?? null, testAccuracy: null, testLoss: NaN,
+    seconds: Number(r.seconds.toFixed(3)), samplesPerSecond: 0, stopReason: null, out: args.out ?? null, gan: r,
+  };
+  if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  return result;
+}
+
+export interface EvalGanArgs {
+  classifier?: string;
+  count?: number;
+  seed?: number;
+  backend?: string;
+  json?: boolean;
+  /** Skip the random-init generator. */
+  randomInit?: boolean;
+}
+
+/** `nabla eval-gan <generator.nabla> --classifier lenet5.nabla`: evaluateGan, printed. */
+export async function evalGanCommand(file: string, args: EvalGanArgs): Promise<GanEvalResult> {
+  if (!args.classifier) throw new Error('eval-gan: --classifier FILE is needed: an MNIST classifier such as LeNet-5 (nabla train lenet5 --out runs/lenet5, then --classifier runs/lenet5/model.nabla)');
+  if (args.backend) {
+    if (!nb.backendNames().includes(args.backend)) throw new Error(`unknown backend '${args.backend}'; available: ${nb.backendNames().join(', ')}`);
+    nb.setBackend(args.backend);
+  }
+  const r = await evaluateGan(file, { classifier: args.classifier, count: args.count, seed: args.seed, randomInit: args.randomInit, log: args.json ? undefined : (l) => void process.stdout.write(`${l}\n`) });
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify(r)}\n`);
+    return r;
+  }
+  const f = (v: number): string => v.toFixed(2);
+  const lines = [
+    `${r.model} (${file}): Fréchet distance of the classifier's penultimate features to ${r.count} MNIST test images (an FID with nabla's classifier, not comparable to Inception FIDs)`,
+    `  trained generator ${f(r.fid)}${r.randomInitFid === null ? '' : ` · random-init generator ${f(r.randomInitFid)}`} · MNIST training images ${f(r.trainVsTestFid)}`,
+  ];
+  if (r.acgan) {
+    lines.push(`  classified as the digit asked for: ${(100 * r.acgan.accuracy).toFixed(2)}% · mean confidence ${(100 * r.acgan.meanConfidence).toFixed(2)}%`);
+    lines.push(`  per digit (accuracy / confidence): ${r.acgan.perClass.map((c) => `${c.digit}: ${(100 * c.accuracy).toFixed(1)}/${(100 * c.confidence).toFixed(1)}`).join(' · ')}`);
+  }
+  lines.push(`  ${r.seconds.toFixed(1)} s`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return r;
 }
