@@ -504,7 +504,7 @@ export interface GanEvalResult {
 export function splitClassifier(model: nb.nn.AnyModule, file = 'classifier'): { features: nb.nn.Sequential; head: nb.nn.Linear } {
   if (!(model instanceof nb.nn.Sequential) || model.length < 2) throw new Error(`eval-gan: ${file} must hold a sequential classifier (e.g. from nabla train lenet5 --out DIR), got a ${model.typeName}`);
   const head = model.at(-1);
-  if (!(head instanceof nb.nn.Linear) || head.weight.shape[0] !== CLASSES) {
+  if (!(head instanceof nb.nn.Linear) || head.weight.shape[1] !== CLASSES) {
     throw new Error(`eval-gan: ${file}: the classifier's last layer must be linear with ${CLASSES} outputs (an MNIST classifier such as lenet5), got ${head.typeName}`);
   }
   return { features: nb.nn.sequential(...[...model].slice(0, -1)), head };

@@ -18,7 +18,7 @@ const cli = ['--import', 'tsx', join(root, 'src/cli/main.ts')];
 
 function nabla(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, [...cli, ...args], { cwd: dir, timeout: 170_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [...cli, ...args], { cwd: root, timeout: 170_000 }, (err, stdout, stderr) => {
       const code = err ? ((err as { code?: number }).code ?? 1) : 0;
       done({ code: typeof code === 'number' ? code : 1, stdout, stderr });
     });
@@ -129,14 +129,15 @@ describe('trainGan (short)', () => {
 
 describe('nabla train acgan / sample --digit / eval-gan', () => {
   it('trains, draws sevens, refuses --digit for a DCGAN, and measures', async () => {
-    const t = await nabla('train', 'acgan', '--limit', '64', '--batch-size', '32', '--epochs', '1', '--out', 'acgan', '--quiet');
+    const a = join(dir, 'cli-acgan');
+    const t = await nabla('train', 'acgan', '--limit', '64', '--batch-size', '32', '--epochs', '1', '--out', a, '--quiet');
     expect(t.code, t.stderr).toBe(0);
     expect(t.stdout).toMatch(/after 1 epoch: D loss \d+\.\d{4} · G loss \d+\.\d{4} · D\(x\) 0\.\d{3} · D\(G\(z\)\) 0\.\d{3}/);
-    const s = await nabla('sample', 'acgan/model.nabla', '--digit', '7', '--count', '8', '--out', 'sevens.png');
+    const s = await nabla('sample', join(a, 'model.nabla'), '--digit', '7', '--count', '8', '--out', join(dir, 'sevens.png'));
     expect(s.code, s.stderr).toBe(0);
-    expect(s.stdout).toMatch(/wrote sevens\.png: 8 samples of the digit 7/);
+    expect(s.stdout).toMatch(/sevens\.png: 8 samples of the digit 7/);
     expect(isPng(join(dir, 'sevens.png'))).toBe(true);
-    const bad = await nabla('sample', 'acgan/model.nabla', '--digit', '12');
+    const bad = await nabla('sample', join(a, 'model.nabla'), '--digit', '12');
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/--digit must be a digit 0–9, got 12/);
     // a classifier to measure with: LeNet-5 (untrained here; the figures are only checked for form)
@@ -144,12 +145,12 @@ describe('nabla train acgan / sample --digit / eval-gan', () => {
     const l = lenet5();
     await nb.io.save(l, join(dir, 'lenet5.nabla'));
     l.dispose();
-    const e = await nabla('eval-gan', 'acgan/model.nabla', '--classifier', 'lenet5.nabla', '--count', '40', '--json');
+    const e = await nabla('eval-gan', join(a, 'model.nabla'), '--classifier', join(dir, 'lenet5.nabla'), '--count', '40', '--json');
     expect(e.code, e.stderr).toBe(0);
     const r = JSON.parse(e.stdout.trim().split('\n').at(-1)!) as { fid: number; randomInitFid: number; trainVsTestFid: number; acgan: { accuracy: number; perClass: unknown[] } };
     for (const v of [r.fid, r.randomInitFid, r.trainVsTestFid]) expect(v).toBeGreaterThanOrEqual(0);
     expect(r.acgan.perClass).toHaveLength(10);
-    const noCls = await nabla('eval-gan', 'acgan/model.nabla');
+    const noCls = await nabla('eval-gan', join(a, 'model.nabla'));
     expect(noCls.stderr).toMatch(/eval-gan: --classifier FILE is needed/);
   }, 300_000);
 
@@ -157,14 +158,14 @@ describe('nabla train acgan / sample --digit / eval-gan', () => {
     const g = dcganGenerator();
     await nb.io.save(g, join(dir, 'dc.nabla'), { metadata: { model: 'dcgan', task: 'gan', role: 'generator', latent: 100 } });
     g.dispose();
-    const r = await nabla('sample', 'dc.nabla', '--digit', '7');
+    const r = await nabla('sample', join(dir, 'dc.nabla'), '--digit', '7');
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/sample: --digit needs an AC-GAN generator \(nabla train acgan --out DIR\); this file holds a dcgan generator/);
   }, 120_000);
 
   it('splitClassifier: the features are all layers but the last linear → 10', () => {
     const { features, head } = splitClassifier(lenet5());
-    expect(head.weight.shape).toEqual([10, 84]);
+    expect(head.weight.shape).toEqual([84, 10]);
     expect(nb.tidy(() => features.call(nb.rand([1, 1, 28, 28])).shape)).toEqual([1, 84]);
     expect(() => splitClassifier(ganGenerator())).toThrow(/last layer must be linear with 10 outputs/);
   });
