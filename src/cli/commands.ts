@@ -8,6 +8,7 @@ import { nodeBuiltin } from '../io/node.js';
 import { isTextKind, trainText } from './train-text.js';
 import { GATE_NAMES, gatesData, modelSpec, optimizerByName, xorData, type DataKind, type ModelSpec } from './models.js';
 import { trainAutoencoder, type AutoencoderKind, type AutoencoderResult } from './autoencoders.js';
+import { trainGanCommand, type GanResult } from './gan.js';
 
 export interface TrainArgs {
   epochs?: number;
@@ -63,6 +64,8 @@ export interface TrainResult {
   out: string | null;
   /** Autoencoders: their own figures (test MSE, denoising, stacked-vs-random accuracies). */
   autoencoder?: AutoencoderResult;
+  /** GANs: the per-epoch losses and D's outputs. */
+  gan?: GanResult;
 }
 
 export interface Output {
@@ -126,6 +129,7 @@ export async function train(modelName: string, args: TrainArgs = {}): Promise<Tr
   if (!(Number.isFinite(lrDecay) && lrDecay >= 0)) throw new Error(`--lr-decay must be a number ≥ 0, got ${lrDecay}`);
   const optName = args.optimizer ?? spec.defaults.optimizer;
   if (spec.task === 'autoencoder') return trainAutoencoderCommand(spec, args, { epochs, batchSize, lr, seed, optName, lrDecay });
+  if (spec.task === 'gan') return trainGanCommand(spec, args, { epochs, batchSize, lr, seed, optName, lrDecay });
   if (spec.data === 'gates' && optName !== 'perceptron') throw new Error(`the gates model learns with the perceptron rule; --optimizer ${optName} does not apply`);
   if (spec.data !== 'gates' && optName === 'perceptron') throw new Error(`--optimizer perceptron only applies to the gates model`);
   const optimizer = spec.data === 'gates' ? null : optimizerByName(optName, lr);

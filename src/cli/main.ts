@@ -9,6 +9,8 @@
  *   nabla sample <model-file> [--temperature X] [--top-k N] [--length N] [--seed N] [--prime TEXT] [--count N] [--json]
  *   nabla export <model-file> [--format onnx|pytorch] [--out FILE|DIR] [--input-shape DIMS] [--opset N] [--static-batch]
  *   nabla g2p <model-file> <word...> [--beam K] [--attention-map out.svg] [--json]
+ *   nabla sample <generator-file> [--digit D] [--out FILE.png] [--count N] [--seed N]
+ *   nabla eval-gan <generator-file> --classifier <lenet5-file> [--count N] [--seed N] [--no-random-init] [--json]
  *   nabla models
  *   nabla playground [--port N] [--no-open]
  *   nabla lectures [chapter…] [--out DIR] [--short] [--seed N] [--quiet]
@@ -21,6 +23,7 @@ import type * as modelsModule from './models.js';
 import type * as commandsModule from './commands.js';
 import type * as sampleModule from './sample.js';
 import type * as g2pModule from './g2p-command.js';
+import type * as ganModule from './gan.js';
 
 /** The parts of nabla the commands use. */
 export interface CliLibrary {
@@ -30,12 +33,13 @@ export interface CliLibrary {
   train: typeof commandsModule.train;
   sample: typeof sampleModule.sample;
   g2p: typeof g2pModule.g2p;
+  evalGan: typeof ganModule.evalGanCommand;
 }
 
 /** Loads nabla's models and commands. */
 export async function loadLibrary(): Promise<CliLibrary> {
-  const [{ MODELS }, { demo, evaluateFile, train }, { sample }, { g2p }] = await Promise.all([import('./models.js'), import('./commands.js'), import('./sample.js'), import('./g2p-command.js')]);
-  return { MODELS, demo, evaluateFile, train, sample, g2p };
+  const [{ MODELS }, { demo, evaluateFile, train }, { sample }, { g2p }, { evalGanCommand }] = await Promise.all([import('./models.js'), import('./commands.js'), import('./sample.js'), import('./g2p-command.js'), import('./gan.js')]);
+  return { MODELS, demo, evaluateFile, train, sample, g2p, evalGan: evalGanCommand };
 }
 
 function int(flag: string): (v: string) => number {
@@ -78,7 +82,7 @@ interface PlaygroundModule {
 }
 
 export function buildProgram(lib: CliLibrary): Command {
-  const { MODELS, demo, evaluateFile, train, sample, g2p } = lib;
+  const { MODELS, demo, evaluateFile, train, sample, g2p, evalGan } = lib;
   const program = new Command();
   program
     .name('nabla')
@@ -144,18 +148,20 @@ export function buildProgram(lib: CliLibrary): Command {
 
   program
     .command('sample')
-    .description('write text with a character language model from `nabla train char-lstm --out DIR`')
-    .argument('<model-file>', 'a .nabla file holding a char-lstm model and its vocabulary')
+    .description('write text with a character language model from `nabla train char-lstm --out DIR`, or a PNG of images from a GAN generator (`nabla train gan|dcgan|acgan --out DIR`)')
+    .argument('<model-file>', 'a .nabla file holding a char-lstm model and its vocabulary, or a GAN generator')
     .option('--temperature <x>', 'softmax temperature: < 1 safer, > 1 more varied, 0 greedy (default 1)', nonNegNumber('--temperature'))
     .option('--top-k <n>', 'draw from the k most likely characters only (default: all)', int('--top-k'))
     .option('--length <n>', 'the most characters per sample (default: 20 for names, else 200)', int('--length'))
     .option('--seed <n>', 'seed of the sampler: the same seed, the same text', nonNegInt('--seed'), 0)
     .option('--prime <text>', 'text each sample starts with')
-    .option('--count <n>', 'how many samples, one a line (default: 10 for names, else 1)', int('--count'))
+    .option('--count <n>', 'how many samples, one a line (default: 10 for names, else 1); images: how many in the grid (default 64)', int('--count'))
+    .option('--digit <d>', 'AC-GAN generators: the digit (0–9) to draw', nonNegInt('--digit'))
+    .option('--out <file>', 'GAN generators: the PNG file to write (default digit-D.png or samples.png)')
     .option('--backend <name>', 'compute backend')
     .option('--json', 'print one JSON line')
-    .addHelpText('after', '\nExample:\n  nabla train char-lstm --out runs/names\n  nabla sample runs/names/model.nabla --temperature 0.8 --top-k 10 --prime "ma"')
-    .action(async (file: string, o: { temperature?: number; topK?: number; length?: number; seed: number; prime?: string; count?: number; backend?: string; json?: boolean }) => {
+    .addHelpText('after', '\nExamples:\n  nabla train char-lstm --out runs/names\n  nabla sample runs/names/model.nabla --temperature 0.8 --top-k 10 --prime "ma"\n  nabla train acgan --out runs/acgan\n  nabla sample runs/acgan/model.nabla --digit 7 --out sevens.png --count 64 --seed 1')
+    .action(async (file: string, o: { temperature?: number; topK?: number; length?: number; seed: number; prime?: string; count?: number; digit?: number; out?: string; backend?: string; json?: boolean }) => {
       await sample(file, o);
     });
 
@@ -185,6 +191,21 @@ export function buildProgram(lib: CliLibrary): Command {
     .addHelpText('after', '\nExample:\n  nabla train g2p --out runs/g2p\n  nabla g2p runs/g2p/model.nabla nabla tensor --beam 5 --attention-map attention.svg')
     .action(async (file: string, words: string[], o: { beam?: number; attentionMap?: string; backend?: string; json?: boolean }) => {
       await g2p(file, words, o);
+    });
+
+  program
+    .command('eval-gan')
+    .description('measure a GAN generator: Fréchet distance of LeNet-5 features to MNIST test images (and the AC-GAN\'s class accuracy)')
+    .argument('<generator-file>', 'DIR/model.nabla from `nabla train gan|dcgan|acgan --out DIR`')
+    .option('--classifier <file>', 'an MNIST classifier .nabla whose penultimate layer gives the features (nabla train lenet5 --out runs/lenet5)')
+    .option('--count <n>', 'generated images, and as many test images (default 10000, at most 10000)', int('--count'))
+    .option('--seed <n>', 'seed of the latent vectors', nonNegInt('--seed'), 0)
+    .option('--no-random-init', 'skip the random-init generator\'s distance')
+    .option('--backend <name>', 'compute backend')
+    .option('--json', 'print one JSON line')
+    .addHelpText('after', '\nExample:\n  nabla train lenet5 --out runs/lenet5\n  nabla train acgan --out runs/acgan\n  nabla eval-gan runs/acgan/model.nabla --classifier runs/lenet5/model.nabla')
+    .action(async (file: string, o: { classifier?: string; count?: number; seed: number; randomInit: boolean; backend?: string; json?: boolean }) => {
+      await evalGan(file, o);
     });
 
   program

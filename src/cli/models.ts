@@ -9,7 +9,8 @@
  * batch-first: token ids int32 [batch, time], id 0 the padding (nb.data.text's `<pad>`).
  *
  * Importing this module registers the layer types `SequenceClassifier` and `CharLSTM`, so that
- * `nb.io.load` can rebuild them from a file.
+ * `nb.io.load` can rebuild them from a file (and, through src/cli/gan.ts, `ACGANGenerator` and
+ * `ACGANDiscriminator`).
  */
 import * as nn from '../nn/index.js';
 import * as ops from '../ops/index.js';
@@ -18,6 +19,7 @@ import { tensor } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { G2P } from './g2p.js';
 import { AE_DEFAULTS, convAutoencoder, denseAutoencoder, stackedClassifier, type AutoencoderKind } from './autoencoders.js';
+import { GAN_DEFAULTS, LATENT, acganGenerator, dcganGenerator, ganGenerator, type GanKind } from './gan.js';
 
 export { AUTOENCODERS, AE_DEFAULTS, convAutoencoder, corrupt, denseAutoencoder, reconstructionMse, stackedClassifier, trainAutoencoder } from './autoencoders.js';
 export type { AutoencoderKind, AutoencoderOptions, AutoencoderResult } from './autoencoders.js';
@@ -46,8 +48,8 @@ export interface ModelSpec {
   readonly defaults: { epochs: number; batchSize: number; lr: number; optimizer: string; lrDecay: number };
   /** The test accuracy the examples reach (for docs and checks). */
   readonly target?: number;
-  /** 'autoencoder': trained by `trainAutoencoder` (src/cli/autoencoders.ts) instead of `fit`. */
-  readonly task?: 'autoencoder';
+  /** 'autoencoder': trained by `trainAutoencoder` (src/cli/autoencoders.ts) instead of `fit`; 'gan': by `trainGan` (src/cli/gan.ts). */
+  readonly task?: 'autoencoder' | 'gan';
 }
 
 /** The vocabulary size a text model's `build` needs. */
@@ -233,6 +235,11 @@ function autoencoderSpec(name: AutoencoderKind, description: string, build: () =
   return { name, description, data: 'mnist', inputShape: [1, 28, 28], build, defaults: { ...AE_DEFAULTS[name], optimizer: 'adam', lrDecay: 0 }, task: 'autoencoder' };
 }
 
+/** A GAN's spec: MNIST, two Adam optimizers at a constant rate, trained by trainGan; `build` gives the generator. */
+function ganSpec(name: GanKind, description: string, build: () => nn.AnyModule): ModelSpec {
+  return { name, description, data: 'mnist', inputShape: [LATENT], build, defaults: { ...GAN_DEFAULTS[name], optimizer: 'adam', lrDecay: 0 }, task: 'gan' };
+}
+
 export const MODELS: Readonly<Record<string, ModelSpec>> = {
   gates: {
     name: 'gates',
@@ -334,6 +341,10 @@ export const MODELS: Readonly<Record<string, ModelSpec>> = {
     build: (v) => new G2P(needVocab('g2p', v), G2P_PHONEME_IDS, 32, 128, true),
     defaults: { epochs: 3, batchSize: 64, lr: 3e-3, optimizer: 'adam', lrDecay: 0 },
   },
+  // GANs (`task: 'gan'` trains them with trainGan; `build` gives the generator)
+  gan: ganSpec('gan', 'GAN, fully connected: G z100→256→512→784 tanh, D 784→512→256→1 (leaky ReLU 0.2); samples after every epoch', ganGenerator),
+  dcgan: ganSpec('dcgan', 'DCGAN: G linear→128x7x7, two transposed convolutions with batch norm, tanh; D two stride-2 convolutions, batch norm, leaky ReLU', dcganGenerator),
+  acgan: ganSpec('acgan', 'AC-GAN: the DCGAN with a class given to G and a 10-class head on D (nabla sample FILE --digit 7)', acganGenerator),
 };
 
 /** The phoneme ids of the g2p model: the four special tokens and CMUdict's 39 phonemes without stress. */
@@ -355,3 +366,6 @@ export { G2P, MAX_PHONEMES, g2pData, g2pPairs, phonemeVocabulary, trainG2P, g2pL
 export type { G2PState, G2PPairs, G2PData, G2PScore, TranscribeOptions } from './g2p.js';
 export { trainClassifier, predictClasses, accuracyOf, trainLanguageModel, sequenceBits, trainStream, streamBits, bigramBits, sampleText } from './sequence.js';
 export type { SequenceTrainOptions, StreamTrainOptions, SampleTextOptions } from './sequence.js';
+
+export { GANS, GAN_DEFAULTS, LATENT, ACGANGenerator, ACGANDiscriminator, acganDiscriminator, acganGenerator, buildDiscriminator, buildGenerator, dcganDiscriminator, dcganGenerator, evaluateGan, ganDiscriminator, ganGenerator, generate, loadGenerator, splitClassifier, trainGan } from './gan.js';
+export type { GanEpoch, GanEvalOptions, GanEvalResult, GanKind, GanOptions, GanResult, Generator } from './gan.js';

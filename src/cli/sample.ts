@@ -1,6 +1,7 @@
 /**
  * `nabla sample <model.nabla>`: text from a character language model saved by
- * `nabla train char-lstm --out DIR`. The file holds the CharLSTM and, in its metadata, the
+ * `nabla train char-lstm --out DIR`, or a PNG grid of images from a GAN generator saved by
+ * `nabla train gan|dcgan|acgan --out DIR` (`--digit D` for the AC-GAN's class). A language model's file holds the CharLSTM and, in its metadata, the
  * vocabulary it was trained with (`vocabulary`: the JSON of `nb.data.text.Vocabulary`, checked by
  * `Vocabulary.fromJSON` when the file is read).
  */
@@ -10,6 +11,7 @@ import { CharLSTM } from './models.js';
 import { sampleText } from './sequence.js';
 import { checkPositive } from './commands.js';
 import type { VocabularyJSON } from '../data/text/index.js';
+import { loadGenerator, sampleGrid, type GanKind, type Generator } from './gan.js';
 
 export interface SampleArgs {
   /** Softmax temperature (default 1; 0 = greedy). */
@@ -27,6 +29,19 @@ export interface SampleArgs {
   backend?: string;
   /** Print one JSON line. */
   json?: boolean;
+  /** GAN generators: the AC-GAN's digit (0–9) to draw; an error for other models. */
+  digit?: number;
+  /** GAN generators: the PNG file to write (default digit-D.png, or samples.png). */
+  out?: string;
+}
+
+export interface ImageSampleResult {
+  file: string;
+  model: GanKind;
+  digit: number | null;
+  count: number;
+  seed: number;
+  out: string;
 }
 
 export interface SampleResult {
@@ -62,8 +77,39 @@ export async function loadLanguageModel(file: string): Promise<{ model: CharLSTM
   }
 }
 
-/** Samples text from a saved character language model and prints it (one sample a line). */
-export async function sample(file: string, args: SampleArgs = {}): Promise<SampleResult> {
+/** Writes a PNG grid of images from a GAN generator (of one digit with --digit, for the AC-GAN). */
+export async function sampleImages(file: string, args: SampleArgs = {}, loaded?: { generator: Generator; kind: GanKind }): Promise<ImageSampleResult> {
+  checkPositive(args.count, '--count', true);
+  const { generator, kind } = loaded ?? (await loadGenerator(file, 'sample'));
+  try {
+    const seed = args.seed ?? 0;
+    const count = args.count ?? (kind === 'acgan' && args.digit === undefined ? 100 : 64);
+    const png = sampleGrid(generator, kind, { count, seed, digit: args.digit });
+    const out = args.out ?? (args.digit === undefined ? 'samples.png' : `digit-${args.digit}.png`);
+    await nb.io.writeFileAtomic(out, png);
+    const r: ImageSampleResult = { file, model: kind, digit: args.digit ?? null, count, seed, out };
+    process.stdout.write(args.json ? `${JSON.stringify(r)}\n` : `wrote ${out}: ${count} samples${args.digit === undefined ? '' : ` of the digit ${args.digit}`} from the ${kind} generator ${file} (seed ${seed})\n`);
+    return r;
+  } finally {
+    generator.dispose();
+  }
+}
+
+/**
+ * Samples text from a saved character language model and prints it (one sample a line), or
+ * writes images from a GAN generator (`sampleImages`).
+ */
+export async function sample(file: string, args: SampleArgs = {}): Promise<SampleResult | ImageSampleResult> {
+  if (args.digit !== undefined || args.out !== undefined) return sampleImages(file, args);
+  const stat = await nodeBuiltin('node:fs/promises', 'nabla sample').stat(file).catch(() => null);
+  if (stat?.isFile()) {
+    const peek = await nb.io.loadFile(file);
+    if (peek.metadata.task === 'gan') {
+      peek.model.dispose();
+      return sampleImages(file, args);
+    }
+    peek.model.dispose();
+  }
   checkPositive(args.length, '--length', true);
   checkPositive(args.count, '--count', true);
   checkPositive(args.topK, '--top-k', true);

@@ -475,3 +475,6 @@ export function confusionMatrix(pred: Tensor, target: Tensor, numClasses?: numbe
     return cast(confusionCounts(p, t, c), 'int32');
   })));
 }
+
+export { featureStats, frechetDistance } from './frechet.js';
+export type { FeatureStats } from './frechet.js';
