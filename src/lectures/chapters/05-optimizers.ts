@@ -7,10 +7,10 @@
 import * as nb from '../../index.js';
 import type { Chapter, ChapterContext } from '../types.js';
 
-type Point = [number, number];
+export type Point = [number, number];
 
 /** A loss surface over w = (x, y): as plain numbers (for the contour lines) and as tensor ops (for autograd). */
-interface Surface {
+export interface Surface {
   id: string;
   title: string;
   f: (x: number, y: number) => number;
@@ -21,7 +21,7 @@ interface Surface {
 }
 
 /** f = ½(x² + 20y²): curvature 20 across the valley, 1 along it. */
-const quadratic: Surface = {
+export const quadratic: Surface = {
   id: 'quadratic', title: 'elongated quadratic ½(x² + 20y²)',
   f: (x, y) => 0.5 * (x * x + 20 * y * y),
   loss: (x, y) => nb.mul(0.5, nb.add(nb.square(x), nb.mul(20, nb.square(y)))),
@@ -59,7 +59,7 @@ function optimizers(kind: 'quadratic' | 'rosenbrock' | 'saddle'): [string, () =>
 }
 
 /** The points w visits under `opt`, starting at the surface's start. */
-function trajectory(s: Surface, opt: nb.optim.Optimizer, steps: number): Point[] {
+export function trajectory(s: Surface, opt: nb.optim.Optimizer, steps: number): Point[] {
   const w = nb.tensor(s.start, { requiresGrad: true });
   const points: Point[] = [[...s.start]];
   for (let t = 0; t < steps; t++) {
@@ -80,6 +80,11 @@ function trajectory(s: Surface, opt: nb.optim.Optimizer, steps: number): Point[]
 function stepsUntil(points: readonly Point[], done: (p: Point) => boolean): number {
   const i = points.findIndex(done);
   return i < 0 ? Infinity : i;
+}
+
+/** How often the second coordinate (the steep one of the quadratic) changes sign in the first 20 steps. */
+export function signFlips(pts: readonly Point[]): number {
+  return pts.slice(1, 21).filter((p, i) => Math.sign(p[1]) !== Math.sign(pts[i]![1])).length;
 }
 
 function fmtSteps(n: number): string {
@@ -110,13 +115,12 @@ async function run(ctx: ChapterContext): Promise<void> {
   const momSteps = stepsUntil(q.momentum!, near);
   const nesSteps = stepsUntil(q.Nesterov!, near);
   const sgdFast = stepsUntil(q['SGD η = 0.09']!, near);
-  const flips = (pts: readonly Point[]): number => pts.slice(1, 21).filter((p, i) => Math.sign(p[1]) !== Math.sign(pts[i]![1])).length;
   ctx.number('quadratic: steps to ‖w‖ < 1e-3, SGD (η = 0.06)', fmtSteps(sgdSteps));
   ctx.number('quadratic: steps to ‖w‖ < 1e-3, SGD (η = 0.09, near its best 2/(1 + 20))', fmtSteps(sgdFast));
   ctx.number('quadratic: steps to ‖w‖ < 1e-3, momentum 0.7 (η = 0.06)', fmtSteps(momSteps));
   ctx.number('quadratic: steps to ‖w‖ < 1e-3, Nesterov 0.7 (η = 0.06)', fmtSteps(nesSteps));
-  ctx.number('quadratic: sign changes of y in the first 20 steps, SGD η = 0.06 and 0.09', `${flips(q.SGD!)}, ${flips(q['SGD η = 0.09']!)}`);
-  ctx.check(flips(q.SGD!) >= 15 && flips(q['SGD η = 0.09']!) >= 15, 'SGD zig-zags across a steep valley: the steep coordinate y changes sign at nearly every step', `${flips(q.SGD!)} and ${flips(q['SGD η = 0.09']!)} sign changes in 20 steps`);
+  ctx.number('quadratic: sign changes of y in the first 20 steps, SGD η = 0.06 and 0.09', `${signFlips(q.SGD!)}, ${signFlips(q['SGD η = 0.09']!)}`);
+  ctx.check(signFlips(q.SGD!) >= 15 && signFlips(q['SGD η = 0.09']!) >= 15, 'SGD zig-zags across a steep valley: the steep coordinate y changes sign at nearly every step', `${signFlips(q.SGD!)} and ${signFlips(q['SGD η = 0.09']!)} sign changes in 20 steps`);
   ctx.check(momSteps < sgdSteps / 2, 'momentum reaches the minimum of the elongated quadratic in fewer than half the steps of SGD at the same η', `momentum ${momSteps}, SGD ${sgdSteps}`);
   ctx.check(momSteps < sgdFast, 'momentum at η = 0.06 even beats SGD at its near-best η = 0.09', `momentum ${momSteps}, SGD ${sgdFast}`);
   ctx.check(nesSteps < sgdSteps / 2, 'Nesterov momentum too reaches it in fewer than half the steps of SGD', `Nesterov ${nesSteps}, SGD ${sgdSteps}`);

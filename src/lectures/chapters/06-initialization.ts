@@ -9,7 +9,7 @@ import type { Chapter, ChapterContext } from '../types.js';
 
 const LAYERS = 10;
 
-type Act = 'tanh' | 'relu';
+export type Act = 'tanh' | 'relu';
 
 const INITS: [string, () => nb.nn.Initializer][] = [
   ['constant 0.1', () => nb.nn.init.constant(0.1)],
@@ -19,7 +19,7 @@ const INITS: [string, () => nb.nn.Initializer][] = [
   ['He 2/n_in', () => nb.nn.init.heNormal()],
 ];
 
-interface LayerStats {
+export interface LayerStats {
   values: Float32Array;
   std: number;
   /** The mean over samples of the standard deviation across the layer's units (0 when every unit computes the same). */
@@ -43,7 +43,7 @@ function stats(a: Float32Array, rows: number, cols: number): LayerStats {
 }
 
 /** The activations of each of the 10 layers for input x (width n, weights from `init`, zero biases). */
-function activations(x: nb.Tensor, act: Act, init: () => nb.nn.Initializer): LayerStats[] {
+export function activations(x: nb.Tensor, act: Act, init: () => nb.nn.Initializer): LayerStats[] {
   const [rows, n] = x.shape as [number, number];
   const out: LayerStats[] = [];
   let a = nb.keep(x.clone());

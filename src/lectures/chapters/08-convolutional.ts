@@ -60,8 +60,11 @@ function convolutionStep(ctx: ChapterContext, digit: nb.Tensor): void {
     }
   }
   ctx.check(maxOk && ga.every((v) => Math.abs(v - 0.25) < 1e-6), 'backward through pooling: max pooling sends each window\'s gradient to its arg-max, mean pooling spreads it evenly (¼ to each cell)');
-  ctx.figure('pool-gradients', 'The gradient of Σ pool(x) with respect to the convolution output: max pooling (left) puts 1 on each window\'s largest cell, mean pooling (right) ¼ on every cell.',
-    nb.viz.heatmap(Array.from({ length: 8 }, (_, i) => [...gm.slice(i * 8, i * 8 + 8), ...ga.slice(i * 8, i * 8 + 8)]), { title: '∂/∂x of Σ maxpool(x) | Σ avgpool(x)', showValues: true, decimals: 2, cellSize: 30 }));
+  const rows = (g: number[]): number[][] => Array.from({ length: 8 }, (_, i) => g.slice(i * 8, i * 8 + 8));
+  ctx.figure('maxpool-gradient', 'The gradient of Σ maxpool(x) with respect to the convolution output x: 1 on each 2×2 window\'s largest cell, 0 elsewhere.',
+    nb.viz.heatmap(rows(gm), { title: '∂/∂x Σ maxpool(x)', showValues: true, decimals: 0, cellSize: 30, min: 0, max: 1 }));
+  ctx.figure('avgpool-gradient', 'The gradient of Σ avgpool(x): ¼ on every cell.',
+    nb.viz.heatmap(rows(ga), { title: '∂/∂x Σ avgpool(x)', showValues: true, decimals: 2, cellSize: 30, min: 0, max: 1 }));
   nb.dispose([image, kernel, conv, pooled, gMax, gAvg]);
 }
 
