@@ -80,7 +80,7 @@ function histogramGrid(title: string, rows: [string, LayerStats[]][], act: Act):
       if (act === 'relu') {
         vals = s.values.filter((v) => v > 0);
         lo = 0;
-        hi = vals.length ? Math.max(...(vals as Float32Array)) : 1;
+        hi = (vals as Float32Array).reduce((m, v) => Math.max(m, v), 0) || 1;
       }
       const counts = new Array<number>(bins).fill(0);
       for (let i = 0; i < vals.length; i++) counts[Math.min(bins - 1, Math.max(0, Math.floor(((vals[i]! - lo) / (hi - lo || 1)) * bins)))]!++;
