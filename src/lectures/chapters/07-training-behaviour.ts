@@ -174,7 +174,14 @@ function capacity(ctx: ChapterContext): void {
   raw.dispose();
   const steps = ctx.short ? 300 : 2000;
   const fit = (model: nb.nn.Module): { loss: number[]; accuracy: number } => {
-    const loss = trainFullBatch(model, x, y, steps, nb.nn.softmaxCrossEntropy, nb.optim.adam(0.01));
+    // Adam η = 0.01 decaying to 0.01·e^(−3) over the run, so the last loss is not caught mid-oscillation
+    const opt = nb.optim.adam(0.01);
+    const schedule = nb.optim.exponentialDecay(0.01, 3 / steps, { per: 'step' });
+    const loss: number[] = [];
+    for (let t = 0; t < steps; t++) {
+      schedule.apply(opt, t);
+      loss.push(...trainFullBatch(model, x, y, 1, nb.nn.softmaxCrossEntropy, opt));
+    }
     const accuracy = nb.tidy(() => nb.nn.accuracy(model.call(x), y));
     model.dispose();
     return { loss, accuracy };
@@ -200,7 +207,7 @@ function capacity(ctx: ChapterContext): void {
     return fit(nb.nn.sequential(nb.nn.linear(2, h), nb.nn.relu(), nb.nn.linear(h, 3)));
   });
   nb.dispose([x, y]);
-  ctx.figure('depth-and-width', `Training loss on the 3-arm spiral (full batch, Adam η = 0.01): deep vs shallow at ${params[0]} parameters, and one hidden layer of 2 to 128 units.`,
+  ctx.figure('depth-and-width', `Training loss on the 3-arm spiral (full batch, Adam η = 0.01 decaying exponentially to 0.01·e^−3): deep vs shallow at ${params[0]} parameters, and one hidden layer of 2 to 128 units.`,
     nb.viz.lineChart([
       { name: 'deep 2-20-20-20-3', values: deep.loss }, { name: 'shallow 2-160-3', values: shallow.loss, dashed: true },
       ...byWidth.map((r, i) => ({ name: `${widths[i]} hidden units`, values: r.loss, color: `rgb(${190 - 50 * i},${190 - 50 * i},${190 - 50 * i})` })),
