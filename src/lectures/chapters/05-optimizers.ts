@@ -161,7 +161,8 @@ async function run(ctx: ChapterContext): Promise<void> {
   ctx.check(stepOk && expOk, 'step decay is η₀·α^⌊t/n⌋ and exponential decay η₀·e^(−kt)');
 
   // the same optimizers training a small network on MNIST
-  const { train } = await nb.data.mnist({ limit: ctx.short ? 3000 : 10000, flatten: true });
+  const { train, test } = await nb.data.mnist({ limit: ctx.short ? 3000 : 10000, testLimit: 1, flatten: true });
+  nb.dispose([test.x, test.y]);
   const mnistOpts: [string, () => nb.optim.Optimizer][] = [
     ['SGD η = 0.05', () => nb.optim.sgd(0.05)],
     ['momentum 0.9, η = 0.05', () => nb.optim.sgd(0.05, { momentum: 0.9 })],

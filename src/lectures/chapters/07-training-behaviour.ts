@@ -44,7 +44,8 @@ function trainFullBatch(model: nb.nn.Module, x: nb.Tensor, y: nb.Tensor, steps: 
 
 /** §7 vanishing gradients and sigmoid vs ReLU: per-layer ‖∂C/∂b‖ and the loss of MNIST networks trained with SGD η = 0.1. */
 async function vanishing(ctx: ChapterContext): Promise<void> {
-  const { train } = await nb.data.mnist({ limit: ctx.short ? 1000 : 10000, flatten: true });
+  const { train, test } = await nb.data.mnist({ limit: ctx.short ? 1000 : 10000, testLimit: 1, flatten: true });
+  nb.dispose([test.x, test.y]);
   const configs: [number[], Act][] = [
     [[30, 30], 'sigmoid'], [[30, 30, 30], 'sigmoid'], [[30, 30, 30, 30], 'sigmoid'],
     [[30, 30], 'relu'], [[30, 30, 30, 30], 'relu'],
@@ -135,7 +136,8 @@ function zigzag(ctx: ChapterContext): void {
 
 /** §7 dead ReLUs: hidden units that output 0 for every input of a probe batch, while training with a small and a large η. */
 async function deadRelus(ctx: ChapterContext): Promise<void> {
-  const { train } = await nb.data.mnist({ limit: ctx.short ? 1500 : 10000, flatten: true });
+  const { train, test } = await nb.data.mnist({ limit: ctx.short ? 1500 : 10000, testLimit: 1, flatten: true });
+  nb.dispose([test.x, test.y]);
   const probe = nb.slice(train.x, [0, 0], [500, 784]);
   const rates = [0.01, 0.1, 1];
   const curves: nb.viz.Series[] = [];

@@ -70,7 +70,7 @@ function convolutionStep(ctx: ChapterContext, digit: nb.Tensor): void {
 
 async function lenet(ctx: ChapterContext): Promise<void> {
   const { train, test } = await nb.data.mnist(ctx.short ? { limit: 6400, testLimit: 1000 } : {});
-  convolutionStep(ctx, nb.slice(test.x, [0, 0, 0, 0], [1, 1, 28, 28]));
+  nb.tidy(() => convolutionStep(ctx, nb.slice(test.x, [0, 0, 0, 0], [1, 1, 28, 28])));
   nb.seed(ctx.seed);
   const model = lenet5Classic() as nb.nn.Sequential;
   const before = nb.keep(model.parameters()[0]!.clone());
@@ -99,31 +99,33 @@ async function lenet(ctx: ChapterContext): Promise<void> {
   ctx.figure('c1-filters', 'The six learned 5×5 filters of C1 (each scaled to its own range: dark negative, bright positive).', nb.viz.imageGrid(big, { normalize: true, scaleEach: true, nrow: 6, padding: 4, padValue: 1 }));
   big.dispose();
 
-  // one digit through every layer
-  const digit = nb.slice(test.x, [0, 0, 0, 0], [1, 1, 28, 28]);
-  const label = Number(test.y.dataSync()[0]);
-  const shapes: string[] = [];
-  const stages: [number, string, number][] = [[1, 'c1', 2], [2, 's2', 4], [4, 'c3', 5], [5, 's4', 10]];
-  let a = digit;
-  const outputs: nb.Tensor[] = [];
-  nb.noGrad(() => model.children().forEach(([, layer]) => { a = layer.call(a) as nb.Tensor; outputs.push(a); }));
-  ctx.figure('digit', `The test digit (a ${label}) fed through the network.`, nb.viz.imageGrid(enlarge(digit, 4), { padding: 0 }));
-  for (const [i, name, k] of stages) {
-    const out = outputs[i]!;
-    const [, c, hh, ww] = out.shape as [number, number, number, number];
-    shapes.push(`${c}@${hh}×${ww}`);
-    ctx.figure(`maps-${name}`, `The ${c} feature maps of ${name.toUpperCase()} (${hh}×${ww}) for the digit (tanh outputs, −1 black, +1 white).`,
-      nb.viz.imageGrid(enlarge(nb.reshape(out, [c, 1, hh, ww]), k), { range: [-1, 1], nrow: c > 8 ? 8 : c, padding: 3, padValue: 0.5 }));
-  }
-  const c5 = outputs[7]!, f6 = outputs[10]!, logits = outputs[11]!;
-  shapes.push(`${c5.shape[1]}@${c5.shape[2]}×${c5.shape[3]}`, String(f6.shape[1]), String(logits.shape[1]));
-  ctx.figure('maps-c5-f6', `C5's 120 values (as 8×15) and F6's 84 (as 7×12) for the digit (−1 black, +1 white).`,
-    nb.viz.imageGrid(nb.concat([enlarge(nb.reshape(c5, [1, 1, 8, 15]), 8), enlarge(nb.pad(nb.reshape(f6, [1, 1, 7, 12]), [[0, 0], [0, 0], [0, 1], [0, 3]]), 8)], 0), { range: [-1, 1], padding: 4, padValue: 0.5 }));
-  const probs = Array.from(nb.softmax(logits, -1).dataSync(), Number);
-  ctx.figure('output', 'The output layer\'s softmax probabilities for the ten digits.', nb.viz.heatmap([probs.map((q) => Number(q.toFixed(3)))], { colLabels: probs.map((_, i) => String(i)), rowLabels: ['p'], title: `output for a ${label}`, showValues: true, decimals: 2, cellSize: 40, min: 0, max: 1 }));
-  ctx.number('the digit\'s maps through the layers', shapes.join(' → '));
-  ctx.check(shapes.join(' ') === '6@28×28 6@14×14 16@10×10 16@5×5 120@1×1 84 10', 'the classic LeNet-5: C1 6@28×28, S2 6@14×14, C3 16@10×10, S4 16@5×5, C5 120, F6 84, output 10', shapes.join(' → '));
-  ctx.check(probs.indexOf(Math.max(...probs)) === label, `the network classifies the digit shown (a ${label})`, `most probable: ${probs.indexOf(Math.max(...probs))}`);
+  // one digit through every layer (tidy frees the maps once drawn)
+  nb.tidy(() => {
+    const digit = nb.slice(test.x, [0, 0, 0, 0], [1, 1, 28, 28]);
+    const label = Number(test.y.dataSync()[0]);
+    const shapes: string[] = [];
+    const stages: [number, string, number][] = [[1, 'c1', 2], [2, 's2', 4], [4, 'c3', 5], [5, 's4', 10]];
+    let a = digit;
+    const outputs: nb.Tensor[] = [];
+    nb.noGrad(() => model.children().forEach(([, layer]) => { a = layer.call(a) as nb.Tensor; outputs.push(a); }));
+    ctx.figure('digit', `The test digit (a ${label}) fed through the network.`, nb.viz.imageGrid(enlarge(digit, 4), { padding: 0 }));
+    for (const [i, name, k] of stages) {
+      const out = outputs[i]!;
+      const [, c, hh, ww] = out.shape as [number, number, number, number];
+      shapes.push(`${c}@${hh}×${ww}`);
+      ctx.figure(`maps-${name}`, `The ${c} feature maps of ${name.toUpperCase()} (${hh}×${ww}) for the digit (tanh outputs, −1 black, +1 white).`,
+        nb.viz.imageGrid(enlarge(nb.reshape(out, [c, 1, hh, ww]), k), { range: [-1, 1], nrow: c > 8 ? 8 : c, padding: 3, padValue: 0.5 }));
+    }
+    const c5 = outputs[7]!, f6 = outputs[10]!, logits = outputs[11]!;
+    shapes.push(`${c5.shape[1]}@${c5.shape[2]}×${c5.shape[3]}`, String(f6.shape[1]), String(logits.shape[1]));
+    ctx.figure('maps-c5-f6', `C5's 120 values (as 8×15) and F6's 84 (as 7×12) for the digit (−1 black, +1 white).`,
+      nb.viz.imageGrid(nb.concat([enlarge(nb.reshape(c5, [1, 1, 8, 15]), 8), enlarge(nb.pad(nb.reshape(f6, [1, 1, 7, 12]), [[0, 0], [0, 0], [0, 1], [0, 3]]), 8)], 0), { range: [-1, 1], padding: 4, padValue: 0.5 }));
+    const probs = Array.from(nb.softmax(logits, -1).dataSync(), Number);
+    ctx.figure('output', 'The output layer\'s softmax probabilities for the ten digits.', nb.viz.heatmap([probs.map((q) => Number(q.toFixed(3)))], { colLabels: probs.map((_, i) => String(i)), rowLabels: ['p'], title: `output for a ${label}`, showValues: true, decimals: 2, cellSize: 40, min: 0, max: 1 }));
+    ctx.number('the digit\'s maps through the layers', shapes.join(' → '));
+    ctx.check(shapes.join(' ') === '6@28×28 6@14×14 16@10×10 16@5×5 120@1×1 84 10', 'the classic LeNet-5: C1 6@28×28, S2 6@14×14, C3 16@10×10, S4 16@5×5, C5 120, F6 84, output 10', shapes.join(' → '));
+    ctx.check(probs.indexOf(Math.max(...probs)) === label, `the network classifies the digit shown (a ${label})`, `most probable: ${probs.indexOf(Math.max(...probs))}`);
+  });
   model.dispose();
   nb.dispose([train.x, train.y, test.x, test.y]);
 }
