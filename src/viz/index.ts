@@ -9,6 +9,7 @@
  * - `embeddingPlot(weights, labels)`: embedding vectors projected to 2-D by PCA, labelled.
  * - `pca(x)`, `symmetricEigen(m)`: principal components and the symmetric eigen solver behind them.
  * - `gradientNormsThroughTime(layer, x)`, `gradientNormsChart(norms)`: ‖∂L/∂x_t‖ per time step of a recurrent layer.
+ * - `contour(f, { xRange, yRange, paths })`: level lines of f(x, y) (marching squares) with trajectories drawn over them.
  * - `imageGridPixels(images, opts)`: NCHW images as a grid of RGBA pixels (browser: ImageData);
  *   `imageGrid(images, opts)`: the same grid as PNG bytes (Node, with the optional `pngjs`).
  */
@@ -23,3 +24,5 @@ export { imageGrid, imageGridPixels } from './image.js';
 export type { ImageGridOptions, ImagePixels } from './image.js';
 export { histogram, histogramCounts } from './histogram.js';
 export type { HistogramSeries, HistogramOptions, HistogramCounts } from './histogram.js';
+export { contour } from './contour.js';
+export type { ContourOptions, ContourPath } from './contour.js';
