@@ -37,6 +37,8 @@ fn pf(i: u32) -> f32 { return bitcast<f32>(P[i]); }
 fn pi(i: u32) -> i32 { return bitcast<i32>(P[i]); }
 fn nanf() -> f32 { return bitcast<f32>(0x7fc00000u | (arrayLength(&P) & 0u)); }
 fn inff() -> f32 { return bitcast<f32>(0x7f800000u | (arrayLength(&P) & 0u)); }
+// NaN by its bits: drivers may fold x != x to false
+fn isnan_(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
 fn gidx(gid: vec3<u32>, nwg: vec3<u32>) -> u32 { return gid.y * nwg.x * ${WG}u + gid.x; }
 `;
 

@@ -12,7 +12,6 @@ const buf = (t: KTensor): Buf => t.data as Buf;
 
 /** f32 helpers shared by the elementwise and fused kernels. */
 export const MATH = /* wgsl */ `
-fn isnan_(x: f32) -> bool { return x != x; }
 fn log1p_(x: f32) -> f32 {
   let u = 1.0 + x;
   if (u == 1.0) { return x; }

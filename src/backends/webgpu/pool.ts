@@ -94,7 +94,7 @@ ${MAIN}
       let iw = w0 + kw;
       if (iw < 0 || iw >= W_()) { continue; }
       let v = X[base + u32(ih * W_() + iw)];
-      ${t === 'f32' ? 'if (m != m) { continue; } if (v > m || v != v) { m = v; }' : 'm = max(m, v);'}
+      ${t === 'f32' ? 'if (isnan_(m)) { continue; } if (v > m || isnan_(v)) { m = v; }' : 'm = max(m, v);'}
     }
   }
   Y[i] = m;

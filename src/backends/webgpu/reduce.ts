@@ -49,13 +49,13 @@ export function reduce(gpu: Gpu, op: ReduceOp, x: KTensor, axes: readonly number
     switch (op) {
       case 'sum': return `${a} + ${b}`;
       case 'prod': return `${a} * ${b}`;
-      case 'max': return f ? `select(select(${a}, ${b}, ${b} > ${a}), ${a}, ${a} != ${a} || (${b} != ${b} && false)) ` : `max(${a}, ${b})`;
-      case 'min': return f ? `select(select(${a}, ${b}, ${b} < ${a}), ${a}, ${a} != ${a})` : `min(${a}, ${b})`;
+      case 'max': return f ? `select(select(${a}, ${b}, ${b} > ${a}), ${a}, isnan_(${a}))` : `max(${a}, ${b})`;
+      case 'min': return f ? `select(select(${a}, ${b}, ${b} < ${a}), ${a}, isnan_(${a}))` : `min(${a}, ${b})`;
     }
   };
   // NaN: once the accumulator is NaN it stays; a NaN value replaces the accumulator.
   const step = (acc: string, v: string): string =>
-    (op === 'max' || op === 'min') && f ? `select(${combine(acc, v)}, ${v}, ${v} != ${v})` : combine(acc, v);
+    (op === 'max' || op === 'min') && f ? `select(${combine(acc, v)}, ${v}, isnan_(${v}))` : combine(acc, v);
   const kahan = op === 'sum' && f;
   const code = (): string => `
 @group(0) @binding(1) var<storage, read> X: array<${t}>;
@@ -97,7 +97,7 @@ var<workgroup> S: array<${t}, ${RWG}>;
     if (lid.x < w) {
       let a = S[lid.x];
       let b = S[lid.x + w];
-      S[lid.x] = ${f && (op === 'max' || op === 'min') ? `select(${combine('a', 'b')}, b, b != b)` : combine('a', 'b')};
+      S[lid.x] = ${f && (op === 'max' || op === 'min') ? `select(${combine('a', 'b')}, b, isnan_(b))` : combine('a', 'b')};
     }
     workgroupBarrier();
   }
@@ -116,7 +116,7 @@ export function argReduce(gpu: Gpu, op: ArgReduceOp, x: KTensor, axis: number): 
   const out = gpu.alloc(n);
   if (n === 0) return out;
   const better = op === 'argmax' ? 'v > bv' : 'v < bv';
-  const nan = t === 'f32' ? ' || v != v' : '';
+  const nan = t === 'f32' ? ' || isnan_(v)' : '';
   const code = (): string => `
 @group(0) @binding(1) var<storage, read> X: array<${t}>;
 @group(0) @binding(2) var<storage, read_write> O: array<i32>;
@@ -129,7 +129,7 @@ export function argReduce(gpu: Gpu, op: ArgReduceOp, x: KTensor, axis: number): 
   var best = 0u;
   var bv = X[base];
   for (var j = 1u; j < dim; j++) {
-    ${t === 'f32' ? 'if (bv != bv) { break; }' : ''}
+    ${t === 'f32' ? 'if (isnan_(bv)) { break; }' : ''}
     let v = X[base + j * inner];
     if (${better}${nan}) { bv = v; best = j; }
   }
@@ -176,7 +176,7 @@ export function argsort(gpu: Gpu, x: KTensor, axis: number, descending: boolean)
   const out = gpu.alloc(n);
   if (n === 0) return out;
   // asc(u, v) < 0 when u sorts before v ascending; NaN is the largest value
-  const isNan = (v: string): string => (t === 'f32' ? `(${v} != ${v})` : 'false');
+  const isNan = (v: string): string => (t === 'f32' ? `isnan_(${v})` : 'false');
   const code = (): string => `
 @group(0) @binding(1) var<storage, read> X: array<${t}>;
 @group(0) @binding(2) var<storage, read_write> O: array<i32>;
