@@ -250,8 +250,6 @@ export function binary(gpu: Gpu, op: BinaryOp, a: KTensor, b: KTensor, outShape:
   const mb = mode(b.shape, outShape);
   const r = outShape.length;
   const p = new Params().u32(n, r, ...outShape);
-  const baseA = 2 + r;
-  const baseB = 2 + 2 * r;
   p.u32(...bcastStrides(a.shape, outShape), ...bcastStrides(b.shape, outShape));
   const expr = binaryExpr(op, ta);
   const conv = COMPARES.has(op) ? '' : ta === to ? '' : to;
@@ -262,8 +260,8 @@ export function binary(gpu: Gpu, op: BinaryOp, a: KTensor, b: KTensor, outShape:
 @compute @workgroup_size(${WG}) fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = gidx(gid, nwg);
   if (i >= P[0]) { return; }
-  let a = A[${indexExpr(ma, `${baseA}u`)}];
-  let b = ${ta}(B[${indexExpr(mb, `${baseB}u`)}]);
+  let a = A[${indexExpr(ma, '2u + P[1]')}];
+  let b = ${ta}(B[${indexExpr(mb, '2u + 2u * P[1]')}]);
   O[i] = ${conv}(${expr});
 }`;
   gpu.run(`binary:${op}:${ta}:${tb}:${to}:${ma}${mb}`, code, [buf(a), buf(b), out], p, Gpu.grid(n));
@@ -286,8 +284,8 @@ export function where(gpu: Gpu, cond: KTensor, a: KTensor, b: KTensor, outShape:
 @compute @workgroup_size(${WG}) fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = gidx(gid, nwg);
   if (i >= P[0]) { return; }
-  if (C[${indexExpr(mc, `${2 + r}u`)}] != 0) { O[i] = A[${indexExpr(ma, `${2 + 2 * r}u`)}]; }
-  else { O[i] = B[${indexExpr(mb, `${2 + 3 * r}u`)}]; }
+  if (C[${indexExpr(mc, '2u + P[1]')}] != 0) { O[i] = A[${indexExpr(ma, '2u + 2u * P[1]')}]; }
+  else { O[i] = B[${indexExpr(mb, '2u + 3u * P[1]')}]; }
 }`;
   gpu.run(`where:${mc}${ma}${mb}`, code, [buf(cond), buf(a), buf(b), out], p, Gpu.grid(n));
   return out;

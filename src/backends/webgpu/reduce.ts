@@ -181,10 +181,10 @@ export function argsort(gpu: Gpu, x: KTensor, axis: number, descending: boolean)
 @group(0) @binding(1) var<storage, read> X: array<${t}>;
 @group(0) @binding(2) var<storage, read_write> O: array<i32>;
 fn asc(u: ${t}, v: ${t}) -> i32 {
-  if (u < v) { return -1; }
-  if (u > v) { return 1; }
   if (${isNan('u')}) { return select(1, 0, ${isNan('v')}); }
   if (${isNan('v')}) { return -1; }
+  if (u < v) { return -1; }
+  if (u > v) { return 1; }
   return 0;
 }
 @compute @workgroup_size(${WG}) fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
