@@ -99,3 +99,14 @@ export async function arr(t: nb.Tensor): Promise<nb.NestedArray> {
 export async function item(t: nb.Tensor): Promise<number> {
   return (await read(t))[0] as number;
 }
+
+/** `check` for code that runs only on CPU backends (synchronous reads): throws on a mismatch. */
+export function checkSync(f: (...xs: nb.Tensor[]) => nb.Tensor, inputs: readonly nb.Tensor[], opts: nb.testing.GradcheckOptions = {}): void {
+  const be = nb.getBackend();
+  const o = be.supportsFloat64 ? opts : { ...F32_GRADCHECK, ...opts };
+  nb.tidy(() => {
+    const report = nb.testing.gradcheck(f, inputs, o);
+    expect(report.ok).toBe(true);
+    expect(report.dtype).toBe(be.supportsFloat64 ? 'float64' : 'float32');
+  });
+}
