@@ -238,7 +238,7 @@ export function setBackendAsync(name: string, opts: { fallback?: boolean } = {})
   const fallback = optBoolean('setBackendAsync', 'options.fallback', o.fallback, true);
   const factory = asyncFactories.get(name);
   if (!factory || instances.has(name)) {
-    setBackend(name);
+    current = findBackend(name, 'setBackendAsync');
     return Promise.resolve(name);
   }
   let start = asyncStarts.get(name);
