@@ -199,10 +199,66 @@ export function findBackend(name: string, op = 'setBackend'): Backend {
   let b = instances.get(name);
   if (b) return b;
   const f = factories.get(name);
+  if (!f && asyncFactories.has(name)) {
+    throw new Error(`${op}: the '${name}' backend starts asynchronously; call await nb.setBackendAsync('${name}') once first`);
+  }
   if (!f) throw new Error(`${op}: unknown backend '${name}'; registered: ${backendNames().join(', ')}`);
   b = f();
   instances.set(name, b);
   return b;
+}
+
+// Backends that need an asynchronous start (a GPU device): created once by setBackendAsync,
+// then listed and selectable like the others.
+type AsyncBackendFactory = () => Promise<Backend>;
+const asyncFactories = new Map<string, AsyncBackendFactory>();
+const asyncStarts = new Map<string, Promise<Backend>>();
+
+/** Registers a backend whose creation is asynchronous (`webgpu`); `setBackendAsync(name)` starts it. */
+export function registerAsyncBackend(name: string, factory: AsyncBackendFactory): void {
+  checkString('registerAsyncBackend', 'name', name);
+  checkFunction('registerAsyncBackend', 'factory', factory);
+  asyncFactories.set(name, factory);
+}
+
+/** The backends that start asynchronously, started or not (`webgpu`). */
+export function asyncBackendNames(): string[] {
+  return [...asyncFactories.keys()];
+}
+
+/**
+ * Selects a backend, starting it first when it needs an asynchronous start (`webgpu`: the
+ * adapter and device are requested once, whoever asks first). Resolves to the name of the
+ * backend selected. When the backend cannot start (no WebGPU adapter), it warns and selects the
+ * default backend instead, or with `{ fallback: false }` rejects with the reason.
+ */
+export function setBackendAsync(name: string, opts: { fallback?: boolean } = {}): Promise<string> {
+  checkString('setBackendAsync', 'name', name);
+  const o = checkOptions('setBackendAsync', opts, ['fallback']);
+  const fallback = optBoolean('setBackendAsync', 'options.fallback', o.fallback, true);
+  const factory = asyncFactories.get(name);
+  if (!factory || instances.has(name)) {
+    current = findBackend(name, 'setBackendAsync');
+    return Promise.resolve(name);
+  }
+  let start = asyncStarts.get(name);
+  if (!start) asyncStarts.set(name, (start = factory()));
+  return start.then(
+    (b) => {
+      instances.set(name, b);
+      factories.set(name, () => b);
+      current = b;
+      return name;
+    },
+    (e: unknown) => {
+      const why = e instanceof Error ? e.message : String(e);
+      if (!fallback) throw new Error(`setBackendAsync: the '${name}' backend is unavailable: ${why}`);
+      const b = findBackend(defaultName, 'setBackendAsync');
+      console.warn(`nabla: the '${name}' backend is unavailable (${why}); using '${b.name}'`);
+      current = b;
+      return b.name;
+    },
+  );
 }
 
 /** Selects the backend new tensors are created on. */

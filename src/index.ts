@@ -3,7 +3,7 @@
  *
  * Images are NCHW ([batch, channels, height, width]) everywhere; convolution filters are OIHW.
  */
-import { backendNames, findBackend, registerBackend } from './engine.js';
+import { backendNames, findBackend, registerAsyncBackend, registerBackend } from './engine.js';
 import { fail } from './validate.js';
 import { createCpuBackend } from './backends/cpu/index.js';
 import { createWasmBackend, wasmAvailable } from './backends/wasm/index.js';
@@ -23,6 +23,9 @@ registerBackend('wasm', () => {
     return findBackend('cpu');
   }
 }, { isDefault: envBackend ? envBackend === 'wasm' : WASM_IS_DEFAULT && wasmAvailable() });
+// 'webgpu' starts asynchronously (await nb.setBackendAsync('webgpu')); its code, and in Node the
+// optional 'webgpu' package, load only then.
+registerAsyncBackend('webgpu', async () => (await import('./backends/webgpu/index.js')).createWebGpuBackend());
 // A misspelt name (NABLA_BACKEND=WASM) must not silently run on the default backend.
 if (envBackend && !backendNames().includes(envBackend)) {
   fail('nabla', 'the environment variable NABLA_BACKEND', `a backend name (${backendNames().map((n) => `'${n}'`).join(' or ')}) or unset`, envBackend);
@@ -36,7 +39,8 @@ export * from './tensor/creation.js';
 export { seed, Random } from './tensor/random.js';
 export * from './ops/index.js';
 export {
-  tidy, keep, dispose, memory, noGrad, withGrad, isGradEnabled, setBackend, getBackend, registerBackend, backendNames, listOps,
+  tidy, keep, dispose, memory, noGrad, withGrad, isGradEnabled, setBackend, setBackendAsync, getBackend, registerBackend, registerAsyncBackend,
+  backendNames, asyncBackendNames, listOps,
 } from './engine.js';
 export type { MemoryInfo, OpDef } from './engine.js';
 export { grad, valueAndGrad } from './autograd/functional.js';

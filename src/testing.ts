@@ -1,3 +1,3 @@
 /** Testing helpers for users and backend authors. */
-export { gradcheck } from './autograd/gradcheck.js';
+export { gradcheck, gradcheckAsync } from './autograd/gradcheck.js';
 export type { GradcheckOptions, GradcheckReport } from './autograd/gradcheck.js';

@@ -7,7 +7,7 @@ import { expectTensor } from '../conformance/helpers.js';
 nb.setBackend('cpu');
 
 describe('backward', () => {
-  it('scalar loss: the lecture graph f = (x + y)·z', () => {
+  it('scalar loss: the lecture graph f = (x + y)·z', async () => {
     const x = nb.scalar(-2, { requiresGrad: true });
     const y = nb.scalar(5, { requiresGrad: true });
     const z = nb.scalar(-4, { requiresGrad: true });
@@ -19,39 +19,39 @@ describe('backward', () => {
     expect(z.grad!.item()).toBe(3);
   });
 
-  it('explicit output gradient for a non-scalar output', () => {
+  it('explicit output gradient for a non-scalar output', async () => {
     const x = nb.tensor([1, 2, 3], { requiresGrad: true });
     const y = x.mul(x);
     y.backward(nb.tensor([1, 0.5, -1]));
-    expectTensor(x.grad!, [2, 2, -6]);
+    await expectTensor(x.grad!, [2, 2, -6]);
   });
 
-  it('an explicit gradient of another dtype is cast to the output dtype', () => {
+  it('an explicit gradient of another dtype is cast to the output dtype', async () => {
     const x = nb.tensor([1, 2], { requiresGrad: true });
     x.mul(3).backward(nb.tensor([1, 1], { dtype: 'float64' }));
     expect(x.grad!.dtype).toBe('float32');
-    expectTensor(x.grad!, [3, 3]);
+    await expectTensor(x.grad!, [3, 3]);
   });
 
-  it('non-scalar output without a gradient is an error naming the shape', () => {
+  it('non-scalar output without a gradient is an error naming the shape', async () => {
     const x = nb.tensor([1, 2], { requiresGrad: true });
     expect(() => x.mul(2).backward()).toThrow(/backward: output has shape \[2\]/);
     expect(() => x.mul(2).backward(nb.ones([3]))).toThrow(/gradient has shape \[3\], output has shape \[2\]/);
     expect(() => nb.tensor([1]).backward()).toThrow(/does not require grad/);
   });
 
-  it('accumulates into .grad across two backward calls; zeroGrad clears', () => {
+  it('accumulates into .grad across two backward calls; zeroGrad clears', async () => {
     const w = nb.tensor([1, 2], { requiresGrad: true });
     nb.sum(w.mul(3)).backward();
     nb.sum(w.mul(w)).backward();
-    expectTensor(w.grad!, [3 + 2, 3 + 4]);
+    await expectTensor(w.grad!, [3 + 2, 3 + 4]);
     w.zeroGrad();
     expect(w.grad).toBeNull();
     nb.sum(w).backward();
-    expectTensor(w.grad!, [1, 1]);
+    await expectTensor(w.grad!, [1, 1]);
   });
 
-  it('two leaves whose gradient is the same tensor get independent .grad tensors', () => {
+  it('two leaves whose gradient is the same tensor get independent .grad tensors', async () => {
     const a = nb.tensor([1, 2], { requiresGrad: true });
     const b = nb.tensor([3, 4], { requiresGrad: true });
     const g = nb.tensor([1, 1]);
@@ -59,14 +59,14 @@ describe('backward', () => {
     expect(a.grad).not.toBe(b.grad);
     expect(a.grad).not.toBe(g);
     a.add(b).backward(g);
-    expectTensor(a.grad!, [2, 2]);
-    expectTensor(b.grad!, [2, 2]);
+    await expectTensor(a.grad!, [2, 2]);
+    await expectTensor(b.grad!, [2, 2]);
     a.zeroGrad();
-    expectTensor(b.grad!, [2, 2]);
+    await expectTensor(b.grad!, [2, 2]);
     expect(g.isDisposed).toBe(false);
   });
 
-  it('assign() on a tensor the graph still needs makes backward throw instead of using the new value', () => {
+  it('assign() on a tensor the graph still needs makes backward throw instead of using the new value', async () => {
     const w = nb.tensor([1, 2], { requiresGrad: true });
     w.name = 'w';
     const loss = nb.sum(w.mul(w));
@@ -76,32 +76,32 @@ describe('backward', () => {
     const loss2 = nb.sum(w.mul(w));
     loss2.backward();
     nb.noGrad(() => w.assign(w.sub(w.grad!.mul(0.01))));
-    expectTensor(w.grad!, [20, 40]);
+    await expectTensor(w.grad!, [20, 40]);
   });
 
-  it('a leaf used twice sums both paths; a shared intermediate too', () => {
+  it('a leaf used twice sums both paths; a shared intermediate too', async () => {
     const x = nb.scalar(3, { requiresGrad: true });
     const h = x.mul(x); // 9
     h.add(h.mul(2)).backward(); // 3x² → 6x
     expect(x.grad!.item()).toBe(18);
   });
 
-  it('backward on a leaf gives ones', () => {
+  it('backward on a leaf gives ones', async () => {
     const x = nb.scalar(2, { requiresGrad: true });
     x.backward();
     expect(x.grad!.item()).toBe(1);
   });
 
-  it('only tensors that require grad receive gradients', () => {
+  it('only tensors that require grad receive gradients', async () => {
     const x = nb.tensor([1, 2], { requiresGrad: true });
     const c = nb.tensor([5, 6]);
     nb.sum(x.mul(c)).backward();
-    expectTensor(x.grad!, [5, 6]);
+    await expectTensor(x.grad!, [5, 6]);
     expect(c.grad).toBeNull();
     expect(() => nb.tensor([1], { dtype: 'int32' }).requireGrad()).toThrow(/only floating tensors/);
   });
 
-  it('detach cuts the graph; requiresGrad propagates', () => {
+  it('detach cuts the graph; requiresGrad propagates', async () => {
     const x = nb.scalar(2, { requiresGrad: true });
     const y = x.mul(x);
     expect(y.requiresGrad).toBe(true);
@@ -115,7 +115,7 @@ describe('backward', () => {
     expect(x.grad!.item()).toBe(4);
   });
 
-  it('noGrad records nothing and restores the mode (also after an exception)', () => {
+  it('noGrad records nothing and restores the mode (also after an exception)', async () => {
     const x = nb.scalar(2, { requiresGrad: true });
     const y = nb.noGrad(() => x.mul(3));
     expect(y.requiresGrad).toBe(false);
@@ -150,13 +150,13 @@ describe('backward', () => {
     expect(nb.isGradEnabled()).toBe(true);
   });
 
-  it('gradients are plain tensors that do not require grad (without createGraph)', () => {
+  it('gradients are plain tensors that do not require grad (without createGraph)', async () => {
     const x = nb.scalar(2, { requiresGrad: true });
     x.mul(x).backward();
     expect(x.grad!.requiresGrad).toBe(false);
   });
 
-  it('createGraph gives a differentiable gradient (d²/dx² x³ = 6x)', () => {
+  it('createGraph gives a differentiable gradient (d²/dx² x³ = 6x)', async () => {
     const x = nb.scalar(2, { requiresGrad: true });
     x.pow(3).backward(undefined, { createGraph: true });
     const g = x.grad!;
@@ -166,7 +166,7 @@ describe('backward', () => {
     expect(x.grad!.item()).toBeCloseTo(12, 5);
   });
 
-  it('deep chains do not overflow the stack', () => {
+  it('deep chains do not overflow the stack', async () => {
     const x = nb.scalar(1, { requiresGrad: true });
     let y = x;
     nb.tidy(() => {
@@ -178,37 +178,37 @@ describe('backward', () => {
 });
 
 describe('grad and valueAndGrad', () => {
-  it('grad of one argument returns a tensor; of several, a tuple', () => {
+  it('grad of one argument returns a tensor; of several, a tuple', async () => {
     const g = nb.grad((x: nb.Tensor) => nb.sum(x.mul(x)))(nb.tensor([1, 2, 3]));
-    expectTensor(g, [2, 4, 6]);
+    await expectTensor(g, [2, 4, 6]);
     const [ga, gb] = nb.grad((a: nb.Tensor, b: nb.Tensor) => nb.sum(a.mul(b)))(nb.tensor([1, 2]), nb.tensor([3, 4]));
-    expectTensor(ga!, [3, 4]);
-    expectTensor(gb!, [1, 2]);
+    await expectTensor(ga!, [3, 4]);
+    await expectTensor(gb!, [1, 2]);
   });
 
-  it('valueAndGrad returns the value; inputs are untouched', () => {
+  it('valueAndGrad returns the value; inputs are untouched', async () => {
     const x = nb.tensor([1, 2]);
     const { value, grads } = nb.valueAndGrad((t: nb.Tensor) => nb.sum(nb.exp(t)))(x);
     expect(value.item()).toBeCloseTo(Math.exp(1) + Math.exp(2), 5);
-    expectTensor(grads, [Math.exp(1), Math.exp(2)]);
+    await expectTensor(grads, [Math.exp(1), Math.exp(2)]);
     expect(x.requiresGrad).toBe(false);
     expect(x.grad).toBeNull();
     expect(value.requiresGrad).toBe(false);
   });
 
-  it('one gradient tensor per argument even when the rule shares one', () => {
+  it('one gradient tensor per argument even when the rule shares one', async () => {
     const [ga, gb] = nb.grad((a: nb.Tensor, b: nb.Tensor) => nb.sum(a.add(b)))(nb.tensor([1]), nb.tensor([2]));
     expect(ga).not.toBe(gb);
     ga!.dispose();
-    expectTensor(gb!, [1]);
+    await expectTensor(gb!, [1]);
   });
 
-  it('unreachable arguments get zeros', () => {
+  it('unreachable arguments get zeros', async () => {
     const [, gb] = nb.grad((a: nb.Tensor, _b: nb.Tensor) => nb.sum(a))(nb.tensor([1]), nb.tensor([5, 6]));
-    expectTensor(gb!, [0, 0]);
+    await expectTensor(gb!, [0, 0]);
   });
 
-  it('does not leak intermediate tensors', () => {
+  it('does not leak intermediate tensors', async () => {
     const x = nb.tensor([1, 2, 3]);
     const before = nb.memory().numTensors;
     const g = nb.grad((t: nb.Tensor) => nb.sum(nb.tanh(t.mul(2)).square()))(x);
@@ -217,7 +217,7 @@ describe('grad and valueAndGrad', () => {
     expect(nb.memory().numTensors).toBe(before);
   });
 
-  it('f must return a single-element tensor', () => {
+  it('f must return a single-element tensor', async () => {
     expect(() => nb.grad((t: nb.Tensor) => t.mul(2))(nb.tensor([1, 2]))).toThrow(/grad: f must return a single-element tensor, got shape \[2\]/);
     expect(() => nb.grad((_t: nb.Tensor) => 3 as unknown as nb.Tensor)(nb.tensor([1]))).toThrow(/grad: f must return a Tensor/);
   });
@@ -238,7 +238,7 @@ describe('grad and valueAndGrad', () => {
     ];
     for (const [name, f, ref, at] of cases) it(name, () => expect(d2(f, at)).toBeCloseTo(ref(at), 8));
 
-    it('a closed-over parameter: d/dw of ∂/∂x (w·x²) = 2x', () => {
+    it('a closed-over parameter: d/dw of ∂/∂x (w·x²) = 2x', async () => {
       const w = nb.scalar(3, { requiresGrad: true, dtype: 'float64' });
       const x = nb.scalar(5, { dtype: 'float64' });
       const gx = nb.grad((t: nb.Tensor) => w.mul(t.square()))(x); // 2wx = 30
@@ -248,7 +248,7 @@ describe('grad and valueAndGrad', () => {
       expect(w.grad!.item()).toBe(10);
     });
 
-    it('Hessian-vector style: gradcheck of a gradient through matmul and softmax', () => {
+    it('Hessian-vector style: gradcheck of a gradient through matmul and softmax', async () => {
       const W = nb.rand([3, 2], { random: new nb.Random(1), dtype: 'float64' });
       nb.testing.gradcheck((x) => nb.grad((t: nb.Tensor) => nb.sum(nb.softmax(nb.matmul(t, W)).square()))(x!), [nb.rand([2, 3], { random: new nb.Random(2) })]);
     });
@@ -256,7 +256,7 @@ describe('grad and valueAndGrad', () => {
 });
 
 describe('gradcheck itself', () => {
-  it('catches a wrong gradient', () => {
+  it('catches a wrong gradient', async () => {
     // A deliberately wrong "gradient": detach hides x from autograd in one term.
     const f = (x: nb.Tensor): nb.Tensor => x.mul(x.detach());
     expect(() => nb.testing.gradcheck(f, [nb.tensor([1, 2])])).toThrow(/gradcheck: input 0/);
@@ -264,12 +264,12 @@ describe('gradcheck itself', () => {
     expect(r.ok).toBe(false);
     expect(r.dtype).toBe('float64');
   });
-  it('passes a right one and reports float64 on cpu', () => {
+  it('passes a right one and reports float64 on cpu', async () => {
     const r = nb.testing.gradcheck((x) => x!.mul(x!), [nb.tensor([1, 2])]);
     expect(r.ok).toBe(true);
     expect(r.inputs[0]!.maxAbsError).toBeLessThan(1e-6);
   });
-  it('runs in float32 on a backend without float64', () => {
+  it('runs in float32 on a backend without float64', async () => {
     nb.registerBackend('cpu-no-f64', () => {
       const be = nb.getBackend();
       return Object.assign(Object.create(Object.getPrototypeOf(be) as object) as nb.Backend, be, { name: 'cpu-no-f64', supportsFloat64: false });
@@ -279,14 +279,14 @@ describe('gradcheck itself', () => {
     expect(r.dtype).toBe('float32');
     expect(r.ok).toBe(true);
   });
-  it('float32 mode when asked', () => {
+  it('float32 mode when asked', async () => {
     const r = nb.testing.gradcheck((x) => x!.exp(), [nb.tensor([0.1, 0.2])], { float64: false });
     expect(r.dtype).toBe('float32');
   });
 });
 
 describe('gradient rules skip inputs that need no gradient', () => {
-  it('matmul and conv2d compute only the weight gradient when the data needs none', () => {
+  it('matmul and conv2d compute only the weight gradient when the data needs none', async () => {
     const be = nb.getBackend();
     const counts = { matmul: 0, conv2dBackpropInput: 0, conv2dBackpropFilter: 0 };
     const orig = { matmul: be.matmul, bi: be.conv2dBackpropInput, bf: be.conv2dBackpropFilter };

@@ -61,11 +61,11 @@ function naiveConvT(x: number[], xs: number[], w: number[], ws: number[], s: [nu
 
 forEachBackend('conv2d', () => {
   describe('forward', () => {
-    it('a 3×3 image with a 2×2 filter, by hand', () => {
+    it('a 3×3 image with a 2×2 filter, by hand', async () => {
       const x = nb.tensor([[[[1, 2, 3], [4, 5, 6], [7, 8, 9]]]]);
       const w = nb.tensor([[[[1, 0], [0, -1]]]]);
-      expectTensor(nb.conv2d(x, w), [[[[-4, -4], [-4, -4]]]], [1, 1, 2, 2]);
-      expectTensor(nb.conv2d(x, w, { padding: 1, stride: 2 }), [[[[-1, -3], [-7, -4]]]], [1, 1, 2, 2]);
+      await expectTensor(nb.conv2d(x, w), [[[[-4, -4], [-4, -4]]]], [1, 1, 2, 2]);
+      await expectTensor(nb.conv2d(x, w, { padding: 1, stride: 2 }), [[[[-1, -3], [-7, -4]]]], [1, 1, 2, 2]);
     });
     const cases: [string, number[], number[], nb.Conv2dOptions, Geo][] = [
       ['plain', [2, 3, 5, 5], [4, 3, 3, 3], {}, {}],
@@ -80,30 +80,30 @@ forEachBackend('conv2d', () => {
       ['1×1 filter, rectangular stride', [1, 3, 4, 5], [2, 3, 1, 1], { stride: [1, 2] }, { stride: [1, 2] }],
     ];
     for (const [name, xs, ws, opts, geo] of cases) {
-      it(`matches a naive loop: ${name}`, () => {
+      it(`matches a naive loop: ${name}`, async () => {
         const x = rnd(xs, 130);
         const w = rnd(ws, 131);
-        const ref = naiveConv(vals(x), xs, vals(w), ws, geo);
-        expectTensor(nb.conv2d(x, w, opts), ref.out, ref.shape, 1e-5);
+        const ref = naiveConv(await vals(x), xs, await vals(w), ws, geo);
+        await expectTensor(nb.conv2d(x, w, opts), ref.out, ref.shape, 1e-5);
       });
     }
-    it("'same' keeps the spatial size at stride 1", () => {
+    it("'same' keeps the spatial size at stride 1", async () => {
       expect(nb.conv2d(nb.zeros([1, 1, 7, 6]), nb.zeros([1, 1, 5, 3]), { padding: 'same' }).shape).toEqual([1, 1, 7, 6]);
     });
-    it('conv2dTranspose matches the scatter definition', () => {
+    it('conv2dTranspose matches the scatter definition', async () => {
       const confs: [number[], number[], [number, number], [number, number], [number, number], number][] = [
         [[1, 2, 3, 3], [2, 3, 3, 3], [1, 1], [0, 0], [0, 0], 1],
         [[2, 2, 3, 2], [2, 1, 3, 3], [2, 2], [1, 1], [1, 1], 1],
         [[1, 4, 2, 3], [4, 2, 2, 2], [2, 1], [0, 0], [1, 0], 2],
       ];
-      confs.forEach(([xs, ws, s, p, op, groups], i) => {
+      for (const [i, [xs, ws, s, p, op, groups]] of confs.entries()) {
         const x = rnd(xs, 140 + i);
         const w = rnd(ws, 150 + i);
-        const ref = naiveConvT(vals(x), xs, vals(w), ws, s, p, op, groups);
-        expectTensor(nb.conv2dTranspose(x, w, { stride: s, padding: p, outputPadding: op, groups }), ref.out, ref.shape, 1e-5);
-      });
+        const ref = naiveConvT(await vals(x), xs, await vals(w), ws, s, p, op, groups);
+        await expectTensor(nb.conv2dTranspose(x, w, { stride: s, padding: p, outputPadding: op, groups }), ref.out, ref.shape, 1e-5);
+      }
     });
-    it('conv2dTranspose inverts the shape of a strided conv2d', () => {
+    it('conv2dTranspose inverts the shape of a strided conv2d', async () => {
       const y = nb.conv2d(nb.zeros([1, 3, 8, 8]), nb.zeros([5, 3, 3, 3]), { stride: 2, padding: 1 });
       expect(y.shape).toEqual([1, 5, 4, 4]);
       expect(nb.conv2dTranspose(y, nb.zeros([5, 3, 3, 3]), { stride: 2, padding: 1, outputPadding: 1 }).shape).toEqual([1, 3, 8, 8]);
@@ -119,15 +119,15 @@ forEachBackend('conv2d', () => {
       ['groups', [1, 4, 3, 3], [4, 2, 2, 2], { groups: 2 }],
     ];
     for (const [name, xs, ws, opts] of cases) {
-      it(`conv2d in x and filter: ${name}`, () => check((x, w) => nb.conv2d(x!, w!, opts), [rnd(xs, 160), rnd(ws, 161)]));
+      it(`conv2d in x and filter: ${name}`, async () => await check((x, w) => nb.conv2d(x!, w!, opts), [rnd(xs, 160), rnd(ws, 161)]));
     }
-    it('conv2dTranspose in x and filter', () => {
-      check((x, w) => nb.conv2dTranspose(x!, w!, { stride: 2, padding: 1, outputPadding: 1 }), [rnd([1, 2, 3, 3], 162), rnd([2, 1, 3, 3], 163)]);
-      check((x, w) => nb.conv2dTranspose(x!, w!, { groups: 2 }), [rnd([1, 2, 2, 2], 164), rnd([2, 2, 2, 2], 165)]);
+    it('conv2dTranspose in x and filter', async () => {
+      await check((x, w) => nb.conv2dTranspose(x!, w!, { stride: 2, padding: 1, outputPadding: 1 }), [rnd([1, 2, 3, 3], 162), rnd([2, 1, 3, 3], 163)]);
+      await check((x, w) => nb.conv2dTranspose(x!, w!, { groups: 2 }), [rnd([1, 2, 2, 2], 164), rnd([2, 2, 2, 2], 165)]);
     });
-    it('second derivative through conv2d (grad of grad)', () => {
+    it('second derivative through conv2d (grad of grad)', async () => {
       const x = rnd([1, 1, 3, 3], 166);
-      check((w) => {
+      await check((w) => {
         const g = nb.grad((xx: nb.Tensor) => nb.sum(nb.square(nb.conv2d(xx, w!, { padding: 1 }))))(nb.cast(x, w!.dtype));
         return g;
       }, [rnd([1, 1, 2, 2], 167)]);

@@ -16,10 +16,15 @@ export function flat(v: Nested): number[] {
   return [typeof v === 'boolean' ? (v ? 1 : 0) : v];
 }
 
+/** A tensor's values: synchronously where the backend can, else by an asynchronous read (GPU backends). */
+export async function read(t: nb.Tensor): Promise<number[]> {
+  return Array.from((t.backend.downloadSync ? t.dataSync() : await t.data()) as ArrayLike<number>);
+}
+
 /** Asserts shape and values (within `tol`, relative for large values) of a tensor. */
-export function expectTensor(t: nb.Tensor, expected: Nested, shape?: readonly number[], tol = 1e-5): void {
+export async function expectTensor(t: nb.Tensor, expected: Nested, shape?: readonly number[], tol = 1e-5): Promise<void> {
   if (shape) expect(t.shape).toEqual(shape);
-  const got = Array.from(t.dataSync() as ArrayLike<number>);
+  const got = await read(t);
   const want = flat(expected);
   expect(got.length).toBe(want.length);
   for (let i = 0; i < want.length; i++) {
@@ -37,9 +42,9 @@ export function expectTensor(t: nb.Tensor, expected: Nested, shape?: readonly nu
 }
 
 /** Asserts two tensors hold the same shape and values. */
-export function expectClose(a: nb.Tensor, b: nb.Tensor, tol = 1e-5): void {
+export async function expectClose(a: nb.Tensor, b: nb.Tensor, tol = 1e-5): Promise<void> {
   expect(a.shape).toEqual(b.shape);
-  expectTensor(a, Array.from(b.dataSync() as ArrayLike<number>), undefined, tol);
+  await expectTensor(a, await read(b), undefined, tol);
 }
 
 /** Float32-only backends check gradients in float32 with these looser tolerances. */
@@ -49,14 +54,13 @@ export const F32_GRADCHECK = { eps: 1e-2, atol: 3e-2, rtol: 3e-2 } as const;
  * Gradient check of `f` at `inputs` on the current backend: float64 where the backend has it,
  * else float32 with F32_GRADCHECK tolerances. Throws (failing the test) on a mismatch.
  */
-export function check(f: (...xs: nb.Tensor[]) => nb.Tensor, inputs: readonly nb.Tensor[], opts: nb.testing.GradcheckOptions = {}): void {
+export async function check(f: (...xs: nb.Tensor[]) => nb.Tensor, inputs: readonly nb.Tensor[], opts: nb.testing.GradcheckOptions = {}): Promise<void> {
   const be = nb.getBackend();
   const o = be.supportsFloat64 ? opts : { ...F32_GRADCHECK, ...opts };
-  nb.tidy(() => {
-    const report = nb.testing.gradcheck(f, inputs, o);
-    expect(report.ok).toBe(true);
-    expect(report.dtype).toBe(be.supportsFloat64 ? 'float64' : 'float32');
-  });
+  // CPU backends check synchronously, as before; GPU backends read back asynchronously
+  const report = be.downloadSync ? nb.tidy(() => nb.testing.gradcheck(f, inputs, o)) : await nb.testing.gradcheckAsync(f, inputs, o);
+  expect(report.ok).toBe(true);
+  expect(report.dtype).toBe(be.supportsFloat64 ? 'float64' : 'float32');
 }
 
 /** Random float tensor of `shape` (values in [lo, hi)), from a generator seeded per call site. */
@@ -82,6 +86,27 @@ export function rndPos(shape: readonly number[], seed: number, lo = 0.5, hi = 2)
 }
 
 /** A plain nested-array view (numbers) of a tensor, for naive reference loops. */
-export function vals(t: nb.Tensor): number[] {
-  return Array.from(t.dataSync() as ArrayLike<number>);
+export function vals(t: nb.Tensor): Promise<number[]> {
+  return read(t);
+}
+
+/** A tensor's nested values (booleans for bool), synchronously where the backend can. */
+export async function arr(t: nb.Tensor): Promise<nb.NestedArray> {
+  return t.backend.downloadSync ? t.arraySync() : t.array();
+}
+
+/** A tensor's first value (a number), synchronously where the backend can. */
+export async function item(t: nb.Tensor): Promise<number> {
+  return (await read(t))[0] as number;
+}
+
+/** `check` for code that runs only on CPU backends (synchronous reads): throws on a mismatch. */
+export function checkSync(f: (...xs: nb.Tensor[]) => nb.Tensor, inputs: readonly nb.Tensor[], opts: nb.testing.GradcheckOptions = {}): void {
+  const be = nb.getBackend();
+  const o = be.supportsFloat64 ? opts : { ...F32_GRADCHECK, ...opts };
+  nb.tidy(() => {
+    const report = nb.testing.gradcheck(f, inputs, o);
+    expect(report.ok).toBe(true);
+    expect(report.dtype).toBe(be.supportsFloat64 ? 'float64' : 'float32');
+  });
 }

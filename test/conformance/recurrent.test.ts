@@ -75,13 +75,13 @@ forEachBackend('fused recurrent ops', (backend) => {
   const cast = (t: nb.Tensor): nb.Tensor => (f64 ? t.cast('float64') : t);
 
   for (const reverse of [false, true]) {
-    it(`lstmSequence equals naive loops (${reverse ? 'reverse' : 'forward'}; large pre-activations saturate cleanly)`, () => {
+    it(`lstmSequence equals naive loops (${reverse ? 'reverse' : 'forward'}; large pre-activations saturate cleanly)`, async () => {
       const xp = cast(nb.mul(rnd([T, B, 4 * H], 1), 6)); // ±6: σ and tanh near their ends
       const [h0, c0, whh] = [cast(rnd([B, H], 2)), cast(rnd([B, H], 3)), cast(rnd([4 * H, H], 4))];
       const y = rec.lstmSequence(xp, h0, c0, whh, reverse);
       expect(y.shape).toEqual([T, 6 * B * H]); // per step the blocks h [B,H], c [B,H], acts [B,4H]
-      const ref = lstmNaive(vals(xp), vals(h0), vals(c0), vals(whh), B, T, H, reverse);
-      const got = vals(y);
+      const ref = lstmNaive(await vals(xp), await vals(h0), await vals(c0), await vals(whh), B, T, H, reverse);
+      const got = await vals(y);
       for (let t = 0; t < T; t++) {
         for (let i = 0; i < B * H; i++) {
           expect(Math.abs(got[t * 6 * B * H + i]! - ref.h[t]![i]!)).toBeLessThanOrEqual(tol);
@@ -90,32 +90,32 @@ forEachBackend('fused recurrent ops', (backend) => {
       }
     });
 
-    it(`gruSequence equals naive loops (${reverse ? 'reverse' : 'forward'})`, () => {
+    it(`gruSequence equals naive loops (${reverse ? 'reverse' : 'forward'})`, async () => {
       const xp = cast(nb.mul(rnd([B, T, 3 * H], 5), 6));
       const [h0, whh, bhh] = [cast(rnd([B, H], 6)), cast(rnd([3 * H, H], 7)), cast(rnd([3 * H], 8))];
       const y = rec.gruSequence(xp, h0, whh, bhh, reverse);
       expect(y.shape).toEqual([T, B, 5 * H]);
-      const ref = gruNaive(vals(xp), vals(h0), vals(whh), vals(bhh), B, T, H, reverse);
-      const got = vals(y);
+      const ref = gruNaive(await vals(xp), await vals(h0), await vals(whh), await vals(bhh), B, T, H, reverse);
+      const got = await vals(y);
       for (let t = 0; t < T; t++) for (let i = 0; i < B * H; i++) {
         expect(Math.abs(got[(t * B + Math.floor(i / H)) * 5 * H + (i % H)]! - ref[t]![i]!)).toBeLessThanOrEqual(tol);
       }
     });
   }
 
-  it('NaN in a pre-activation reaches the outputs (never a silent number)', () => {
+  it('NaN in a pre-activation reaches the outputs (never a silent number)', async () => {
     const xp = cast(nb.where(nb.tensor([true, false, false, false], { shape: [1, 1, 4] }), NaN, nb.zeros([1, 1, 4])));
     const y = rec.lstmSequence(xp, cast(nb.zeros([1, 1])), cast(nb.zeros([1, 1])), cast(nb.zeros([4, 1])), false);
-    expect(Number.isNaN(vals(y)[0])).toBe(true);
+    expect(Number.isNaN((await vals(y))[0]!)).toBe(true);
   });
 
-  it('gradients (gradcheck) of both ops, both directions, in every input', () => {
+  it('gradients (gradcheck) of both ops, both directions, in every input', async () => {
     const [b, t, h] = [2, 3, 5];
     for (const reverse of [false, true]) {
       // h and c (the first 2H of each row) are the outputs a layer reads; the rest is saved for backward
-      check((xp, h0, c0, whh) => nb.sum(nb.mul(nb.slice(rec.lstmSequence(xp!, h0!, c0!, whh!, reverse), [0, 0], [t, 2 * b * h]), rnd([t, 2 * b * h], 20))),
+      await check((xp, h0, c0, whh) => nb.sum(nb.mul(nb.slice(rec.lstmSequence(xp!, h0!, c0!, whh!, reverse), [0, 0], [t, 2 * b * h]), rnd([t, 2 * b * h], 20))),
         [rnd([t, b, 4 * h], 11), rnd([b, h], 12), rnd([b, h], 13), rnd([4 * h, h], 14)].map(cast));
-      check((xp, h0, whh, bhh) => nb.sum(nb.mul(nb.slice(rec.gruSequence(xp!, h0!, whh!, bhh!, reverse), [0, 0, 0], [t, b, h]), rnd([t, b, h], 21))),
+      await check((xp, h0, whh, bhh) => nb.sum(nb.mul(nb.slice(rec.gruSequence(xp!, h0!, whh!, bhh!, reverse), [0, 0, 0], [t, b, h]), rnd([t, b, h], 21))),
         [rnd([b, t, 3 * h], 15), rnd([b, h], 16), rnd([3 * h, h], 17), rnd([3 * h], 18)].map(cast));
     }
   });

@@ -242,7 +242,10 @@ afterAll(() => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-for (const backend of conformanceBackends()) {
+// Backends that start asynchronously (webgpu) are left out: the fuzz calls every function
+// synchronously, and on them a function that reads values synchronously (embedding ids, vocabulary
+// decoding, batch norm's counter) throws the read's error, which names the read, not the function.
+for (const backend of conformanceBackends().filter((b) => !nb.asyncBackendNames().includes(b))) {
   describe(`API fuzz on ${backend}`, () => {
     beforeAll(() => nb.setBackend(backend));
     for (const [group, list] of targets()) {

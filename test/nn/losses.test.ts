@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as nb from '../../src/index.js';
 import { expectClose, f64, onBackend, pinBackend, values } from './helpers.js';
-import { check } from '../conformance/helpers.js';
+import { checkSync as check } from '../conformance/helpers.js';
 
 // Exact float64 losses and gradients: on the reference backend whatever the default is.
 pinBackend('cpu');
