@@ -53,3 +53,4 @@ export * as data from './data/index.js';
 export * as io from './io/index.js';
 export * as viz from './viz/index.js';
 export * as debug from './debug.js';
+export * as graph from './graph/index.js';
