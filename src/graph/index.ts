@@ -16,7 +16,7 @@ export { Session, type Fetches, type Fetched, type Feed } from './session.js';
 export { gradients } from './gradients.js';
 export { GradientDescentOptimizer, MomentumOptimizer, AdamOptimizer, type LearningRate } from './train.js';
 export {
-  ops, type GraphOps, reduceSum, reduceMean, reduceMax, argmax, equal, cast, matmul, reshape, add, sub, mul, div, multiply, neg, log, exp, square, sqrt, nn,
+  ops, type GraphOps, truncatedNormal, reduceSum, reduceMean, reduceMax, argmax, equal, cast, matmul, reshape, add, sub, mul, div, multiply, neg, log, exp, square, sqrt, nn,
 } from './ops.js';
 
 /** tf.placeholder(dtype, shape, name) in the default graph. */

@@ -5,7 +5,7 @@
  * each a thin composite of nabla ops that is itself traced as one node.
  */
 import * as allOps from '../ops/index.js';
-import { onesLike, rand, zerosLike } from '../tensor/creation.js';
+import { fromArray, onesLike, rand, randn, zerosLike } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
 import { fail } from '../validate.js';
@@ -163,4 +163,25 @@ for (const name of ['add', 'sub', 'mul', 'div', 'matmul', 'neg', 'log', 'exp', '
     writable: true,
     configurable: true,
   });
+}
+
+/**
+ * tf.truncated_normal(shape, stddev): an eager tensor of normal values with those beyond two
+ * standard deviations drawn again (for Variables' initial values).
+ */
+export function truncatedNormal(shape: readonly number[], stddev = 1, mean = 0): Tensor {
+  if (typeof stddev !== 'number' || !(stddev >= 0)) fail('truncatedNormal', 'stddev', 'a number ≥ 0', stddev);
+  if (typeof mean !== 'number' || !Number.isFinite(mean)) fail('truncatedNormal', 'mean', 'a finite number', mean);
+  const z = randn(shape);
+  const v = z.dataSync() as Float32Array;
+  z.dispose();
+  for (let i = 0; i < v.length; i++) {
+    while (Math.abs(v[i]!) > 2) {
+      const r = randn([1]);
+      v[i] = r.dataSync()[0] as number;
+      r.dispose();
+    }
+    v[i] = mean + stddev * v[i]!;
+  }
+  return fromArray(v, shape);
 }
