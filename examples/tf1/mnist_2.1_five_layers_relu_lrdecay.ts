@@ -7,7 +7,7 @@
  *       NABLA_SHORT=1 npx tsx examples/tf1/mnist_2.1_five_layers_relu_lrdecay.ts   (a smoke test)
  */
 import * as nb from 'nabla';
-import { iterations, readDataSets, report, testRun } from './shared/mnist.js';
+import { iterations, readDataSets, report, testDue, testRun } from './shared/mnist.js';
 
 const tf = nb.graph; //                                                     import tensorflow as tf
 const t0 = Date.now();
@@ -47,6 +47,7 @@ const init = tf.globalVariablesInitializer(); //                            init
 const sess = new tf.Session(); //                                           sess = tf.Session()
 sess.run(init); //                                                          sess.run(init)
 
+const testFeed = (x: nb.Tensor, y: nb.Tensor): nb.graph.Feed => new Map([[X, x], [Y_, y]]);
 const n = iterations(10000);
 for (let i = 0; i <= n; i++) { //                                           for i in range(10000+1):
   nb.tidy(() => {
@@ -56,10 +57,14 @@ for (let i = 0; i <= n; i++) { //                                           for 
       const [a, c] = sess.run([accuracy, crossEntropy], new Map([[X, batchX], [Y_, batchY]])); // a, c = sess.run([accuracy, cross_entropy], {X: batch_X, Y_: batch_Y})
       console.log(`${i}: accuracy:${a.item().toFixed(4)} loss: ${c.item().toFixed(3)}`);
     }
+    if (testDue(i)) { //                                                      if update_test_data:
+      const [ta, tc] = testRun(sess, [accuracy, crossEntropy], testFeed, mnist); // a, c = sess.run([accuracy, cross_entropy], {X: mnist.test.images, Y_: mnist.test.labels})
+      console.log(`${i}: ********* test accuracy:${ta.toFixed(4)} test loss: ${tc.toFixed(3)}`);
+    }
     sess.run(trainStep, new Map([[X, batchX], [Y_, batchY], [lr, nb.scalar(learningRate)]])); // sess.run(train_step, {X: batch_X, Y_: batch_Y, lr: learning_rate})
   });
 }
 // a, c = sess.run([accuracy, cross_entropy], {X: mnist.test.images, Y_: mnist.test.labels})
-const [a, c] = testRun(sess, [accuracy, crossEntropy], (x, y) => new Map([[X, x], [Y_, y]]), mnist);
+const [a, c] = testRun(sess, [accuracy, crossEntropy], testFeed, mnist);
 console.log(`test accuracy: ${a.toFixed(4)} test loss: ${c.toFixed(3)}`);
 report('mnist_2.1_five_layers_relu_lrdecay', a, 0.975, 0.3, (Date.now() - t0) / 1000);

@@ -86,3 +86,9 @@ export function report(name: string, accuracy: number, target: number, shortTarg
   }
   console.log(`OK: at least ${(100 * t).toFixed(1)}%${isShort ? ' (short mode)' : ''}`);
 }
+
+/** Whether iteration i also evaluates the test set (every NABLA_TEST_EVERY iterations, default 500; never in short mode). */
+export function testDue(i: number): boolean {
+  const every = Number(process.env.NABLA_TEST_EVERY ?? 500);
+  return !isShort && every > 0 && i > 0 && i % every === 0;
+}
