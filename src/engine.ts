@@ -219,6 +219,11 @@ export function getBackend(): Backend {
 
 let override: Backend | null = null;
 
+/** Internal: whether ops are running on nb.graph's shape-inference backend (creation skips drawing values). */
+export function isShapeInference(): boolean {
+  return override !== null;
+}
+
 /**
  * Internal hook for nb.graph: runs `fn` (synchronously) with `backend` standing in for the
  * current one, so that tensors an op creates inside (constants, masks) land there too. The graph

@@ -335,13 +335,14 @@ export const traceables = new Map<string, AnyFn>();
 
 /** TensorFlow's names for node types where a plain capitalisation would read oddly. */
 const TYPE_NAMES: Record<string, string> = {
-  matmul: 'MatMul', conv2d: 'Conv2D', conv1d: 'Conv1D', conv3d: 'Conv3D', maxPool2d: 'MaxPool', avgPool2d: 'AvgPool',
+  matmul: 'MatMul', conv2d: 'Conv2D', maxPool: 'MaxPool', softmaxCrossEntropyWithLogits: 'SoftmaxCrossEntropyWithLogits', conv1d: 'Conv1D', conv3d: 'Conv3D', maxPool2d: 'MaxPool', avgPool2d: 'AvgPool',
   reduceSum: 'Sum', reduceMean: 'Mean', reduceMax: 'Max', argmax: 'ArgMax', argmin: 'ArgMin', eq: 'Equal', equal: 'Equal',
   add: 'Add', sub: 'Sub', mul: 'Mul', div: 'RealDiv', neg: 'Neg', log: 'Log', exp: 'Exp', sum: 'Sum', mean: 'Mean',
 };
 
 export function typeName(fn: string): string {
-  return TYPE_NAMES[fn] ?? fn.charAt(0).toUpperCase() + fn.slice(1);
+  const base = fn.replace(/^tf\.nn\./, '');
+  return TYPE_NAMES[base] ?? base.charAt(0).toUpperCase() + base.slice(1);
 }
 
 /** Maps a function's argument types to what its traced form accepts: graph tensors wherever tensors go. */
