@@ -7,6 +7,7 @@
 import type { DType } from '../tensor/dtype.js';
 import { getDefaultGraph, Graph, Node, SymbolicTensor, Variable, type FeedValue } from './graph.js';
 import { GradientDescentOptimizer, MomentumOptimizer, AdamOptimizer } from './train.js';
+import { Saver } from './persist.js';
 
 export {
   Graph, Node, SymbolicTensor, Variable, getDefaultGraph, resetDefaultGraph, traceable,
@@ -14,6 +15,8 @@ export {
 } from './graph.js';
 export { Session, type Fetches, type Fetched, type Feed } from './session.js';
 export { gradients } from './gradients.js';
+export { toDot, toSvg, type GraphPictureOptions } from './viz.js';
+export { exportGraph, importGraph, graphToJSON, graphFromJSON, Saver, type GraphJson, type NodeJson } from './persist.js';
 export { GradientDescentOptimizer, MomentumOptimizer, AdamOptimizer, type LearningRate } from './train.js';
 export {
   ops, type GraphOps, truncatedNormal, reduceSum, reduceMean, reduceMax, argmax, equal, cast, matmul, reshape, add, sub, mul, div, multiply, neg, log, exp, square, sqrt, nn,
@@ -52,6 +55,6 @@ export function trainableVariables(): Variable[] {
 }
 
 /** TensorFlow's `tf.train`. */
-export const train = { GradientDescentOptimizer, MomentumOptimizer, AdamOptimizer };
+export const train = { GradientDescentOptimizer, MomentumOptimizer, AdamOptimizer, Saver };
 
 
