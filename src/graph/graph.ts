@@ -163,15 +163,14 @@ export class Graph {
     return t;
   }
 
-  /** Makes this graph the default one while `fn` runs (TensorFlow's `with g.as_default():`). */
+  /** Makes this graph the default one while `fn` runs, synchronously (TensorFlow's `with g.as_default():`). */
   asDefault<T>(fn: () => T): T {
     if (typeof fn !== 'function') fail('Graph.asDefault', 'fn', 'a function', fn);
-    const prev = defaultGraph;
-    defaultGraph = this;
+    const prev = swapDefault(this);
     try {
       return fn();
     } finally {
-      defaultGraph = prev;
+      swapDefault(prev);
     }
   }
 
@@ -227,6 +226,12 @@ export function addOutput(node: Node, shape: StaticShape, dtype: DType): Symboli
 }
 
 let defaultGraph = new Graph();
+
+function swapDefault(g: Graph): Graph {
+  const prev = defaultGraph;
+  defaultGraph = g;
+  return prev;
+}
 
 /** The graph that module-level functions (`nb.graph.placeholder`, …) build into. */
 export function getDefaultGraph(): Graph {

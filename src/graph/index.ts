@@ -5,7 +5,7 @@
  * persistence. See docs/graph.md.
  */
 import type { DType } from '../tensor/dtype.js';
-import { getDefaultGraph, Graph, Node, SymbolicTensor, Variable, type FeedValue } from './graph.js';
+import { getDefaultGraph, Node, SymbolicTensor, Variable, type FeedValue } from './graph.js';
 import { GradientDescentOptimizer, MomentumOptimizer, AdamOptimizer } from './train.js';
 import { Saver } from './persist.js';
 
