@@ -296,11 +296,11 @@ export class Variable extends SymbolicTensor {
     if (o.name !== undefined) checkName(op, o.name);
     if (o.dtype !== undefined) checkDType(op, o.dtype);
     const g = initialValue instanceof SymbolicTensor ? initialValue.graph : defaultGraph;
+    const initial = initialValue instanceof SymbolicTensor ? initialValue : toEager(op, 'initialValue', initialValue, o.dtype);
     const base = o.name ?? 'Variable';
     const node = g.addNode('variable', 'VariableV2', base, [], { trainable: o.trainable ?? true });
     const init = g.nameScope(node.name, () => {
-      const v = initialValue instanceof SymbolicTensor ? initialValue : g.constant(initialValue as FeedValue, { dtype: o.dtype, name: 'initial_value' });
-      return v;
+      return initial instanceof SymbolicTensor ? initial : g.constant(initial, { name: 'initial_value' });
     });
     if (init.shape.some((d) => d === null)) throw new Error(`Variable '${node.name}': the initial value's shape [${init.shape.map((d) => d ?? '?').join(',')}] must be fully known`);
     super(node, 0, Object.freeze(init.shape.slice()), o.dtype ?? init.dtype);
@@ -436,7 +436,22 @@ function encodeResult(r: unknown, found: Tensor[]): unknown {
 }
 
 /** Internal: records a call of the traceable function `name` as an op node; returns its outputs in `fn`'s result structure. */
-export function traceCall(name: string, args: readonly unknown[], nodeName?: string): unknown {
+export function traceCall(name: string, args: readonly unknown[], nodeName?: string, label = name): unknown {
+  return named(label, () => record(name, args, nodeName));
+}
+
+/** Runs `fn`; an error whose message does not name `label` (an inner op's) is prefixed with it. */
+export function named<T>(label: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    if (msg.includes(label)) throw e;
+    throw new Error(`${label}: ${msg}`, { cause: e });
+  }
+}
+
+function record(name: string, args: readonly unknown[], nodeName?: string): unknown {
   const fn = traceables.get(name);
   if (!fn) throw new Error(`graph: no traceable op '${name}'`);
   const g = findGraph(args) ?? defaultGraph;

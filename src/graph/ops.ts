@@ -9,7 +9,7 @@ import { fromArray, onesLike, rand, randn, zerosLike } from '../tensor/creation.
 import type { Tensor } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
 import { fail } from '../validate.js';
-import { SymbolicTensor, traceable, traceCall, type Traced } from './graph.js';
+import { named, SymbolicTensor, traceable, traceCall, type Traced } from './graph.js';
 
 type OpsModule = typeof allOps;
 type AnyFn = (...args: never[]) => unknown;
@@ -45,15 +45,15 @@ const reduceMaxT = traceable('reduceMax', (x: Tensor, axis?: number | number[] |
 
 /** tf.reduce_sum(x, axis?, keepdims?) */
 export function reduceSum(x: In, axis?: Axis, keepDims = false): SymbolicTensor {
-  return reduceSumT(x as SymbolicTensor, axesOf(axis), keepDims);
+  return named('reduceSum', () => reduceSumT(x as SymbolicTensor, axesOf(axis), keepDims));
 }
 /** tf.reduce_mean(x, axis?, keepdims?) */
 export function reduceMean(x: In, axis?: Axis, keepDims = false): SymbolicTensor {
-  return reduceMeanT(x as SymbolicTensor, axesOf(axis), keepDims);
+  return named('reduceMean', () => reduceMeanT(x as SymbolicTensor, axesOf(axis), keepDims));
 }
 /** tf.reduce_max(x, axis?, keepdims?) */
 export function reduceMax(x: In, axis?: Axis, keepDims = false): SymbolicTensor {
-  return reduceMaxT(x as SymbolicTensor, axesOf(axis), keepDims);
+  return named('reduceMax', () => reduceMaxT(x as SymbolicTensor, axesOf(axis), keepDims));
 }
 /** tf.argmax(x, axis) — int32 indices. */
 export function argmax(x: In, axis: number): SymbolicTensor {
@@ -61,7 +61,7 @@ export function argmax(x: In, axis: number): SymbolicTensor {
 }
 /** tf.equal(a, b) — bool. */
 export function equal(a: In, b: In): SymbolicTensor {
-  return traceCall('eq', [a, b]) as SymbolicTensor;
+  return traceCall('eq', [a, b], undefined, 'equal') as SymbolicTensor;
 }
 /** tf.cast(x, dtype) */
 export function cast(x: In, dtype: DType): SymbolicTensor {
@@ -80,7 +80,7 @@ export const sub = (a: In, b: In): SymbolicTensor => traceCall('sub', [a, b]) as
 export const mul = (a: In, b: In): SymbolicTensor => traceCall('mul', [a, b]) as SymbolicTensor;
 export const div = (a: In, b: In): SymbolicTensor => traceCall('div', [a, b]) as SymbolicTensor;
 /** tf.multiply */
-export const multiply = mul;
+export const multiply = (a: In, b: In): SymbolicTensor => traceCall('mul', [a, b], undefined, 'multiply') as SymbolicTensor;
 export const neg = (x: In): SymbolicTensor => traceCall('neg', [x]) as SymbolicTensor;
 export const log = (x: In): SymbolicTensor => traceCall('log', [x]) as SymbolicTensor;
 export const exp = (x: In): SymbolicTensor => traceCall('exp', [x]) as SymbolicTensor;
@@ -126,13 +126,16 @@ export const nn = {
   softmax: (x: In): SymbolicTensor => traceCall('softmax', [x]) as SymbolicTensor,
   logSoftmax: (x: In): SymbolicTensor => traceCall('logSoftmax', [x]) as SymbolicTensor,
   /** tf.nn.conv2d(x, filter, strides, padding): x NCHW, filter OIHW, strides [1, 1, s, s] or s, padding 'SAME' | 'VALID'. */
-  conv2d: (x: In, filter: In, strides: Strides4, padding: TfPadding): SymbolicTensor => conv2dT(x as SymbolicTensor, filter as SymbolicTensor, strides, padding),
+  conv2d: (x: In, filter: In, strides: Strides4, padding: TfPadding): SymbolicTensor => named('nn.conv2d', () => conv2dT(x as SymbolicTensor, filter as SymbolicTensor, strides, padding)),
   /** tf.nn.max_pool(x, ksize, strides, padding) on NCHW. */
-  maxPool: (x: In, ksize: Strides4, strides: Strides4, padding: TfPadding): SymbolicTensor => maxPoolT(x as SymbolicTensor, ksize, strides, padding),
+  maxPool: (x: In, ksize: Strides4, strides: Strides4, padding: TfPadding): SymbolicTensor => named('nn.maxPool', () => maxPoolT(x as SymbolicTensor, ksize, strides, padding)),
   /** tf.nn.dropout(x, keep_prob): keepProb may be a placeholder (feed 1 to switch dropout off). */
-  dropout: (x: In, keepProb: In): SymbolicTensor => dropoutT(x as SymbolicTensor, keepProb as SymbolicTensor),
+  dropout: (x: In, keepProb: In): SymbolicTensor => named('nn.dropout', () => dropoutT(x as SymbolicTensor, keepProb as SymbolicTensor)),
   /** tf.nn.softmax_cross_entropy_with_logits(labels, logits): per-row cross-entropy. */
-  softmaxCrossEntropyWithLogits: ({ labels, logits }: { labels: In; logits: In }): SymbolicTensor => xentT(labels as SymbolicTensor, logits as SymbolicTensor),
+  softmaxCrossEntropyWithLogits: (args: { labels: In; logits: In }): SymbolicTensor => named('nn.softmaxCrossEntropyWithLogits', () => {
+    if (args === null || typeof args !== 'object') fail('nn.softmaxCrossEntropyWithLogits', 'args', '{ labels, logits }', args);
+    return xentT(args.labels as SymbolicTensor, args.logits as SymbolicTensor);
+  }),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -172,7 +175,7 @@ for (const name of ['add', 'sub', 'mul', 'div', 'matmul', 'neg', 'log', 'exp', '
 export function truncatedNormal(shape: readonly number[], stddev = 1, mean = 0): Tensor {
   if (typeof stddev !== 'number' || !(stddev >= 0)) fail('truncatedNormal', 'stddev', 'a number ≥ 0', stddev);
   if (typeof mean !== 'number' || !Number.isFinite(mean)) fail('truncatedNormal', 'mean', 'a finite number', mean);
-  const z = randn(shape);
+  const z = named('truncatedNormal', () => randn(shape));
   const v = z.dataSync() as Float32Array;
   z.dispose();
   for (let i = 0; i < v.length; i++) {

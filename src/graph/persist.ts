@@ -12,7 +12,7 @@ import { keep } from '../engine.js';
 import { writeFileAtomic } from '../io/file.js';
 import { nodeBuiltin } from '../io/node.js';
 import { checkString, fail } from '../validate.js';
-import { addOutput, Graph, Node, Ref, SymbolicTensor, traceables, Variable, type NodeAttrs } from './graph.js';
+import { addOutput, Graph, named, Node, Ref, SymbolicTensor, traceables, Variable, type NodeAttrs } from './graph.js';
 import type { Session } from './session.js';
 
 const FORMAT = 'nabla-graph';
@@ -82,7 +82,10 @@ function decodeValue(v: unknown): unknown {
 
 /** The graph as a JSON-ready object: every node, its inputs by tensor name, its attributes and constants' values. */
 export function graphToJSON(g: Graph): GraphJson {
-  const op = 'graph.toJSON';
+  return toJson(g, 'graph.graphToJSON');
+}
+
+function toJson(g: Graph, op: string): GraphJson {
   if (!(g instanceof Graph)) fail(op, 'graph', 'a graph.Graph', g);
   const nodes = g.nodes.map((n): NodeJson => {
     const a = n.attrs;
@@ -111,7 +114,7 @@ export function graphToJSON(g: Graph): GraphJson {
 
 /** Rebuilds a graph from `graphToJSON`'s object (op nodes replay the ops registered under their names). */
 export function graphFromJSON(json: unknown): Graph {
-  const op = 'graph.fromJSON';
+  const op = 'graph.graphFromJSON';
   const j = json as GraphJson;
   if (!j || typeof j !== 'object' || j.format !== FORMAT || !Array.isArray(j.nodes)) fail(op, 'json', `a '${FORMAT}' object (from graph.toJSON)`, json);
   const g = new Graph();
@@ -171,15 +174,22 @@ export function graphFromJSON(json: unknown): Graph {
 
 /** Writes the graph as JSON to `path` (atomically). */
 export async function exportGraph(g: Graph, path: string): Promise<void> {
+  const json = toJson(g, 'graph.exportGraph');
   checkString('graph.exportGraph', 'path', path);
-  await writeFileAtomic(path, JSON.stringify(graphToJSON(g)));
+  await writeFileAtomic(path, JSON.stringify(json));
 }
 
 /** Reads a graph written by `exportGraph`. */
 export async function importGraph(path: string): Promise<Graph> {
   checkString('graph.importGraph', 'path', path);
   const fs = nodeBuiltin('node:fs/promises', 'graph.importGraph');
-  return graphFromJSON(JSON.parse(await fs.readFile(path, 'utf8')));
+  let text: string;
+  try {
+    text = await fs.readFile(path, 'utf8');
+  } catch (e) {
+    throw new Error(`graph.importGraph: cannot read ${path}: ${(e as Error).message}`, { cause: e });
+  }
+  return named('graph.importGraph', () => graphFromJSON(JSON.parse(text)));
 }
 
 /** Saves and restores a session's variable values (TensorFlow's `tf.train.Saver`). */
@@ -208,7 +218,13 @@ export class Saver {
     const op = 'Saver.restore';
     checkString(op, 'path', path);
     const fs = nodeBuiltin('node:fs/promises', op);
-    const j = JSON.parse(await fs.readFile(path, 'utf8')) as { format?: string; variables?: Record<string, unknown> };
+    let text: string;
+    try {
+      text = await fs.readFile(path, 'utf8');
+    } catch (e) {
+      throw new Error(`${op}: cannot read ${path}: ${(e as Error).message}`, { cause: e });
+    }
+    const j = named(op, () => JSON.parse(text)) as { format?: string; variables?: Record<string, unknown> };
     if (j.format !== CKPT || !j.variables) throw new Error(`${op}: ${path} is not a nabla checkpoint`);
     for (const v of this.list(sess)) {
       const entry = j.variables[v.node.name];
@@ -230,4 +246,4 @@ declare module './graph.js' {
     toJSON(): GraphJson;
   }
 }
-Object.defineProperty(Graph.prototype, 'toJSON', { value(this: Graph) { return graphToJSON(this); }, writable: true, configurable: true });
+Object.defineProperty(Graph.prototype, 'toJSON', { value(this: Graph) { return toJson(this, 'Graph.toJSON'); }, writable: true, configurable: true });

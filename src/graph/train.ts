@@ -21,8 +21,8 @@ abstract class Optimizer {
     protected readonly opName: string,
     learningRate: LearningRate,
   ) {
-    if (!(learningRate instanceof SymbolicTensor)) checkNumber(`train.${opName}`, 'learningRate', learningRate);
-    else if (learningRate.shape.length !== 0) throw new Error(`train.${opName}: learningRate '${learningRate.name}' must be a scalar, has shape [${learningRate.shape.map((d) => d ?? '?').join(',')}]`);
+    if (!(learningRate instanceof SymbolicTensor)) checkNumber(`train.${opName}Optimizer`, 'learningRate', learningRate);
+    else if (learningRate.shape.length !== 0) throw new Error(`train.${opName}Optimizer: learningRate '${learningRate.name}' must be a scalar, has shape [${learningRate.shape.map((d) => d ?? '?').join(',')}]`);
     this.lr = learningRate;
   }
 
