@@ -181,3 +181,26 @@ describe('nb.graph: errors name the node', () => {
     expect(() => new tf.Session(g3).run(y, { a: nb.zeros([2, 4]), b: nb.zeros([5, 3]) })).toThrow(/Session.run: node 'MatMul' \(MatMul\) failed: matmul: inner dimensions differ/);
   });
 });
+
+describe('nb.graph: memory', () => {
+  it('training steps leave the live-tensor count flat', () => {
+    const g = new tf.Graph();
+    g.asDefault(() => {
+      const x = tf.placeholder('float32', [null, 3], 'x');
+      const W = new tf.Variable(nb.randn([3, 2]), { name: 'W' });
+      const loss = tf.reduceMean(tf.square(tf.nn.dropout(tf.matmul(x, W), 0.8)));
+      const step = new tf.train.AdamOptimizer(0.01).minimize(loss);
+      const sess = new tf.Session();
+      sess.run(tf.globalVariablesInitializer());
+      const xv = nb.randn([8, 3]);
+      const run = (): void => { sess.run(step, { x: xv }); nb.dispose(sess.run([loss], { x: xv })); };
+      for (let i = 0; i < 5; i++) run();
+      const before = nb.memory();
+      for (let i = 0; i < 30; i++) run();
+      const after = nb.memory();
+      expect(after.numTensors).toBe(before.numTensors);
+      expect(after.numBytes).toBe(before.numBytes);
+      sess.close();
+    });
+  });
+});
