@@ -131,7 +131,7 @@ export class Session implements SessionState {
       if (k instanceof Tensor) throw new Error(`${op}: a feed key is an eager Tensor (shape [${k.shape.join(',')}]); feed keys must be graph tensors (placeholders)`);
       if (!(k instanceof SymbolicTensor)) fail(op, 'feed key', 'a graph tensor', k);
       if (k.graph !== this.graph) throw new Error(`${op}: fed tensor '${k.name}' belongs to another graph than the session's`);
-      const t = toEager(op, `the value fed to '${k.name}'`, v);
+      const t = toEager(op, `the value fed to '${k.name}'`, v, v instanceof Tensor ? undefined : k.dtype); // numbers and arrays take the placeholder's dtype
       if (t.dtype !== k.dtype) {
         throw new Error(`${op}: '${k.node.name}' expects ${k.dtype}, got a ${t.dtype} value of shape [${t.shape.join(',')}]`);
       }
