@@ -196,6 +196,7 @@ export function backendNames(): string[] {
 
 export function findBackend(name: string, op = 'setBackend'): Backend {
   if (typeof name !== 'string') fail(op, 'name', `a backend name (one of ${backendNames().map((n) => `'${n}'`).join(', ')})`, name);
+  if (override !== null && name === override.name) return override;
   let b = instances.get(name);
   if (b) return b;
   const f = factories.get(name);
@@ -267,8 +268,32 @@ export function setBackend(name: string): void {
 }
 
 export function getBackend(): Backend {
+  if (override) return override;
   if (!current) current = findBackend(defaultName);
   return current;
+}
+
+let override: Backend | null = null;
+
+/** Internal: whether ops are running on nb.graph's shape-inference backend (creation skips drawing values). */
+export function isShapeInference(): boolean {
+  return override !== null;
+}
+
+/**
+ * Internal hook for nb.graph: runs `fn` (synchronously) with `backend` standing in for the
+ * current one, so that tensors an op creates inside (constants, masks) land there too. The graph
+ * builder uses it to run an op's own validation and shape inference on a backend that computes
+ * nothing (src/graph/abstract.ts).
+ */
+export function withBackendOverride<T>(backend: Backend, fn: () => T): T {
+  const prev = override;
+  override = backend;
+  try {
+    return fn();
+  } finally {
+    override = prev;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -59,3 +59,4 @@ export * as viz from './viz/index.js';
 export * as debug from './debug.js';
 export { explain } from './nn/explain.js';
 export type { Explanation, ExplainOptions, LayerExplanation } from './nn/explain.js';
+export * as graph from './graph/index.js';

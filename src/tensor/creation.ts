@@ -255,6 +255,8 @@ function randomArray(op: string, shape: readonly number[], opts: RandomOptions, 
   const r = resolve(op, opts, 'float32', extra);
   if (!isFloat(r.dtype)) throw new Error(`${op}: dtype must be float32 or float64, got ${r.dtype}`);
   const rng = generator(op, opts.random);
+  // nb.graph infers shapes on a backend that stores nothing: no values to draw (nor randomness to consume)
+  if (engine.isShapeInference()) return Tensor.fromStorage(new engine.Storage(r.be, r.be.upload(allocArray(r.dtype, 0), r.dtype), r.dtype, sizeOf(shape)), [...shape]);
   const arr = allocArray(r.dtype, sizeOf(shape));
   for (let i = 0; i < arr.length; i++) arr[i] = draw(rng);
   return make(arr, shape, r);

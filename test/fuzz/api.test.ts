@@ -208,6 +208,8 @@ function targets(): [string, Target[]][] {
     ['nb.viz', functionsOf('viz.', nb.viz as unknown as Record<string, unknown>)],
     ['nb.testing', functionsOf('testing.', nb.testing as unknown as Record<string, unknown>)],
     ['nb.debug', functionsOf('debug.', nb.debug as unknown as Record<string, unknown>)],
+    ['nb.graph', functionsOf('graph.', nb.graph as unknown as Record<string, unknown>)],
+    ['nb.graph.nn', functionsOf('graph.nn.', nb.graph.nn as unknown as Record<string, unknown>)],
     ['Tensor', methodsOf('Tensor', () => nb.randn([2, 3], { requiresGrad: true }), TENSOR_INTERNAL)],
     ['Random', methodsOf('Random', () => new nb.Random(1))],
     ['Linear', methodsOf('Linear', () => nb.nn.linear(3, 2))],

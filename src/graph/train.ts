@@ -1,0 +1,145 @@
+/**
+ * TensorFlow-1 optimizers: `minimize(loss, varList?)` adds the gradient nodes (`gradients`) and
+ * one update node per variable (`ApplyGradientDescent`, `ApplyMomentum`, `ApplyAdam`), grouped
+ * into the training op that `Session.run` executes. The learning rate may be a number or a graph
+ * tensor (a placeholder, for decay schedules). Slot variables (momentum, Adam's moments) are
+ * ordinary non-trainable variables, initialised by `globalVariablesInitializer()`.
+ */
+import { zeros } from '../tensor/creation.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { add, div, mul, sqrt, square, sub } from '../ops/index.js';
+import { checkNumber, fail } from '../validate.js';
+import { addOutput, assertSymbolic, Node, SymbolicTensor, Variable } from './graph.js';
+import { gradients } from './gradients.js';
+import { applyRules, type SessionState } from './session.js';
+
+export type LearningRate = number | SymbolicTensor;
+
+abstract class Optimizer {
+  protected readonly lr: LearningRate;
+  constructor(
+    protected readonly opName: string,
+    learningRate: LearningRate,
+  ) {
+    if (!(learningRate instanceof SymbolicTensor)) checkNumber(`train.${opName}Optimizer`, 'learningRate', learningRate);
+    else if (learningRate.shape.length !== 0) throw new Error(`train.${opName}Optimizer: learningRate '${learningRate.name}' must be a scalar, has shape [${learningRate.shape.map((d) => d ?? '?').join(',')}]`);
+    this.lr = learningRate;
+  }
+
+  /** [gradient, variable] pairs for `loss` (TensorFlow's `compute_gradients`). */
+  computeGradients(loss: SymbolicTensor, varList?: readonly Variable[]): [SymbolicTensor, Variable][] {
+    const op = `${this.opName}.computeGradients`;
+    assertSymbolic(op, 'loss', loss);
+    const vars = varList ?? loss.graph.trainableVariables();
+    if (!Array.isArray(vars)) fail(op, 'varList', 'an array of graph Variables', vars);
+    vars.forEach((v, i) => {
+      if (!(v instanceof Variable)) fail(op, `varList[${i}]`, 'a graph Variable', v);
+      if (v.graph !== loss.graph) throw new Error(`${op}: variable '${v.node.name}' belongs to another graph than loss '${loss.name}'`);
+    });
+    if (vars.length === 0) throw new Error(`${op}: no variables to optimise (the graph of '${loss.name}' has no trainable variables)`);
+    const gs = gradients(loss, vars);
+    return gs.map((g, i) => [g, vars[i]!]);
+  }
+
+  /** The training op applying `gradsAndVars` (TensorFlow's `apply_gradients`). */
+  applyGradients(gradsAndVars: readonly [SymbolicTensor, Variable][], name?: string): Node {
+    const g = gradsAndVars[0]?.[1].graph;
+    if (!g) throw new Error(`${this.opName}.applyGradients: no gradients`);
+    return g.nameScope(this.opName, () => {
+      const lr = this.lr instanceof SymbolicTensor ? this.lr : g.constant(this.lr, { name: 'learning_rate' });
+      if (lr.graph !== g) throw new Error(`${this.opName}: learningRate '${lr.name}' belongs to another graph than the variables`);
+      const updates = gradsAndVars.map(([grad, v]) => {
+        const slots = this.slotNames().map((s) => new Variable(zeros(s.endsWith('_t') ? [] : ([...v.shape] as number[]), { dtype: v.dtype }), { trainable: false, name: `${v.node.name.replace(/\//g, '_')}_${s}` }).node);
+        return g.addNode('apply', this.applyType(), `update_${v.node.name.replace(/\//g, '_')}`, [grad, lr], { variable: v.node, rule: this.applyType(), hyper: this.hyper(), slots });
+      });
+      return g.group(updates, name ?? 'train');
+    });
+  }
+
+  /** The training op: gradients of `loss` and an update of each variable (trainable ones by default). */
+  minimize(loss: SymbolicTensor, varList?: readonly Variable[], name?: string): Node {
+    return this.applyGradients(this.computeGradients(loss, varList), name);
+  }
+
+  protected abstract applyType(): string;
+  protected abstract slotNames(): string[];
+  protected abstract hyper(): Record<string, number>;
+}
+
+/** v ← v − η·g */
+export class GradientDescentOptimizer extends Optimizer {
+  constructor(learningRate: LearningRate) {
+    super('GradientDescent', learningRate);
+  }
+  protected applyType(): string { return 'ApplyGradientDescent'; }
+  protected slotNames(): string[] { return []; }
+  protected hyper(): Record<string, number> { return {}; }
+}
+
+/** a ← μ·a + g; v ← v − η·a (TensorFlow's MomentumOptimizer). */
+export class MomentumOptimizer extends Optimizer {
+  constructor(learningRate: LearningRate, readonly momentum: number) {
+    super('Momentum', learningRate);
+    checkNumber('train.MomentumOptimizer', 'momentum', momentum);
+  }
+  protected applyType(): string { return 'ApplyMomentum'; }
+  protected slotNames(): string[] { return ['Momentum']; }
+  protected hyper(): Record<string, number> { return { momentum: this.momentum }; }
+}
+
+/** Adam with TensorFlow's defaults (β₁ = 0.9, β₂ = 0.999, ε = 1e-8) and update rule. */
+export class AdamOptimizer extends Optimizer {
+  constructor(learningRate: LearningRate = 0.001, readonly beta1 = 0.9, readonly beta2 = 0.999, readonly epsilon = 1e-8) {
+    super('Adam', learningRate);
+    for (const [k, v] of [['beta1', beta1], ['beta2', beta2], ['epsilon', epsilon]] as const) checkNumber('train.AdamOptimizer', k, v);
+  }
+  protected applyType(): string { return 'ApplyAdam'; }
+  protected slotNames(): string[] { return ['Adam', 'Adam_1', 'Adam_t']; }
+  protected hyper(): Record<string, number> { return { beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon }; }
+}
+
+// ---- the update rules Session.run executes (eager ops on the session's variable values) ----
+
+function scalarOf(t: Tensor): number | Tensor {
+  return t.size === 1 ? t.reshape([]) : t;
+}
+
+/** `x` in `like`'s dtype (a learning rate fed as float64 must not change a float32 variable's dtype). */
+function as(x: Tensor, like: Tensor): Tensor {
+  return x.dtype === like.dtype ? x : x.cast(like.dtype);
+}
+
+applyRules.set('ApplyGradientDescent', (s: SessionState, n: Node, [g, lr]) => {
+  const v = n.attrs.variable!;
+  const p = s.read(v);
+  s.write(v, as(sub(p, mul(g!, scalarOf(lr!))), p));
+});
+
+applyRules.set('ApplyMomentum', (s, n, [g, lr]) => {
+  const v = n.attrs.variable!;
+  const [accN] = n.attrs.slots!;
+  const p = s.read(v);
+  const acc = add(mul(s.read(accN!), n.attrs.hyper!.momentum!), g!);
+  s.write(accN!, acc);
+  s.write(v, as(sub(p, mul(acc, scalarOf(lr!))), p));
+});
+
+applyRules.set('ApplyAdam', (s, n, [g, lr]) => {
+  const v = n.attrs.variable!;
+  const [mN, vN, tN] = n.attrs.slots!;
+  const { beta1, beta2, epsilon } = n.attrs.hyper as { beta1: number; beta2: number; epsilon: number };
+  const p = s.read(v);
+  // the step count is kept per variable, in a scalar slot
+  const tPrev = s.read(tN!);
+  const tNew = add(tPrev, 1);
+  s.write(tN!, tNew);
+  const t = (tNew.dataSync()[0] ?? 0) as number;
+  const m = add(mul(s.read(mN!), beta1), mul(g!, 1 - beta1));
+  const vv = add(mul(s.read(vN!), beta2), mul(square(g!), 1 - beta2));
+  s.write(mN!, m);
+  s.write(vN!, vv);
+  const lrT = mul(scalarOf(lr!), Math.sqrt(1 - beta2 ** t) / (1 - beta1 ** t));
+  s.write(v, as(sub(p, div(mul(m, lrT), add(sqrt(vv), epsilon))), p));
+});
+
+export { addOutput };
