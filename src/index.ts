@@ -7,6 +7,7 @@ import { backendNames, findBackend, registerAsyncBackend, registerBackend } from
 import { fail } from './validate.js';
 import { createCpuBackend } from './backends/cpu/index.js';
 import { createWasmBackend, wasmAvailable } from './backends/wasm/index.js';
+import { createWebGpuBackend } from './backends/webgpu/index.js';
 export { WasmOutOfMemoryError } from './backends/wasm/index.js';
 
 // 'cpu' is the reference backend; 'wasm' runs SIMD kernels on all cores and is the default
@@ -23,9 +24,10 @@ registerBackend('wasm', () => {
     return findBackend('cpu');
   }
 }, { isDefault: envBackend ? envBackend === 'wasm' : WASM_IS_DEFAULT && wasmAvailable() });
-// 'webgpu' starts asynchronously (await nb.setBackendAsync('webgpu')); its code, and in Node the
-// optional 'webgpu' package, load only then.
-registerAsyncBackend('webgpu', async () => (await import('./backends/webgpu/index.js')).createWebGpuBackend());
+// 'webgpu' starts asynchronously (await nb.setBackendAsync('webgpu')); in Node the optional
+// 'webgpu' package loads only then. Its code is imported statically: a dynamic import of a module
+// of nabla's own would split every user's bundle into chunks (Rollup's single-file output refuses).
+registerAsyncBackend('webgpu', () => createWebGpuBackend());
 // A misspelt name (NABLA_BACKEND=WASM) must not silently run on the default backend.
 if (envBackend && !backendNames().includes(envBackend)) {
   fail('nabla', 'the environment variable NABLA_BACKEND', `a backend name (${backendNames().map((n) => `'${n}'`).join(' or ')}) or unset`, envBackend);

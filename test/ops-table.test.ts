@@ -25,7 +25,7 @@ describe('the conformance suite', () => {
     conv2dBackpropFilter: "conv2d's gradient",
     maxPool2dBackward: "maxPool2d's gradient",
     avgPool2dBackward: "avgPool2d's gradient",
-    lstmCellGrad: "lstmSequence's gradient (test/conformance/recurrent.test.ts)",
+    lstmSequenceGrad: "lstmSequence's gradient (test/conformance/recurrent.test.ts)",
     gruCellGrad: "gruSequence's gradient (test/conformance/recurrent.test.ts)",
     to: 'test/tensor (needs a second backend)',
   };

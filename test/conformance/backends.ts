@@ -59,3 +59,21 @@ export function forEachBackend(title: string, body: (backend: string) => void): 
     });
   }
 }
+
+/**
+ * `forEachBackend` over the backends that read values synchronously (`cpu`, `wasm`): for suites
+ * whose code reads results with `dataSync` (the graph engine's replay today). The asynchronous
+ * backends (`webgpu`) are named in the skipped title.
+ */
+export function forEachSyncBackend(title: string, body: (backend: string) => void): void {
+  for (const name of conformanceBackends()) {
+    if (nb.asyncBackendNames().includes(name)) {
+      describe.skip(`${title} [${name}] (skipped: reads synchronously)`, () => body(name));
+      continue;
+    }
+    describe(`${title} [${name}]`, () => {
+      beforeAll(() => nb.setBackend(name));
+      body(name);
+    });
+  }
+}

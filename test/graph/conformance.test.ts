@@ -4,7 +4,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import * as nb from '../../src/index.js';
-import { forEachBackend } from '../conformance/backends.js';
+import { forEachSyncBackend } from '../conformance/backends.js';
 
 const tf = nb.graph;
 
@@ -121,7 +121,7 @@ function floats<T>(r: unknown, isT: (x: unknown) => x is T, dtype: (x: T) => str
   return all.filter((t) => dtype(t).startsWith('float'));
 }
 
-forEachBackend('graph gradients equal eager gradients', () => {
+forEachSyncBackend('graph gradients equal eager gradients', () => {
   for (const name of differentiable) {
     const sample = SAMPLES[name];
     if (!sample) continue;

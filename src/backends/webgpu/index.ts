@@ -15,6 +15,7 @@ import * as mm from './matmul.js';
 import * as cv from './conv.js';
 import * as pl from './pool.js';
 import * as fu from './fused.js';
+import { lstmSequenceBackwardSteps, lstmSequenceSteps } from '../recurrent-steps.js';
 
 export class WebGpuBackend implements Backend {
   readonly name: string;
@@ -78,6 +79,9 @@ export class WebGpuBackend implements Backend {
   lstmCellBackward(acts: KTensor, c: KTensor, c2: KTensor, dh: KTensor, dc: KTensor): unknown { return fu.lstmCellBackward(this.gpu, acts, c, c2, dh, dc); }
   gruCell(gi: KTensor, gh: KTensor, bh: KTensor, h: KTensor): [unknown, unknown] { return fu.gruCell(this.gpu, gi, gh, bh, h); }
   gruCellBackward(acts: KTensor, h: KTensor, dh: KTensor): unknown { return fu.gruCellBackward(this.gpu, acts, h, dh); }
+  // the whole-sequence LSTM kernels, composed from the step kernels (as on cpu)
+  lstmSequence(xp: KTensor, h0: KTensor, c0: KTensor, whh: KTensor, reverse: boolean): unknown { return lstmSequenceSteps(this, xp, h0, c0, whh, reverse); }
+  lstmSequenceBackward(y: KTensor, dy: KTensor, c0: KTensor, whh: KTensor, reverse: boolean, state: boolean): unknown { return lstmSequenceBackwardSteps(this, y, dy, c0, whh, reverse, state); }
 
   dispose(): void {
     this.gpu.flush();
