@@ -11,19 +11,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as nb from '../../src/index.js';
+import { findTorchPython } from './torch-python.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nabla-torch-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 beforeAll(() => nb.setBackend('cpu'));
 
-function findTorch(): string | null {
-  const venv = process.env.VIRTUAL_ENV ? join(process.env.VIRTUAL_ENV, 'bin', 'python') : null;
-  for (const py of [process.env.NABLA_PYTHON, venv, 'python3'].filter((p): p is string => !!p)) {
-    if (spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0) return py;
-  }
-  return null;
-}
-const python = findTorch();
+const python = findTorchPython();
 if (!python) console.warn('PyTorch hand-off tests skipped: no Python with torch (set NABLA_PYTHON to a venv python with torch)');
 
 function models(): [string, nb.nn.Module, number[], 'float32' | 'int32'][] {

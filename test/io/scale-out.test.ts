@@ -11,19 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as nb from '../../src/index.js';
+import { findTorchPython } from './torch-python.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'nabla-ddp-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function findTorch(): string | null {
-  const venv = process.env.VIRTUAL_ENV ? join(process.env.VIRTUAL_ENV, 'bin', 'python') : null;
-  for (const py of [process.env.NABLA_PYTHON, venv, 'python3'].filter((p): p is string => !!p)) {
-    if (spawnSync(py, ['-c', 'import torch, numpy'], { encoding: 'utf8' }).status === 0) return py;
-  }
-  return null;
-}
-const python = findTorch();
+const python = findTorchPython('torch, numpy');
 
 describe.skipIf(!python)('scale-out: nabla → PyTorch DDP (2 processes, gloo) → nabla', () => {
   it('trains on two processes and comes back with the accuracy PyTorch measured', async () => {
