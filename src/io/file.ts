@@ -35,8 +35,11 @@ function sourceName(src: string | Blob): string {
   return typeof n === 'string' && n !== '' ? n : 'blob';
 }
 
-/** The bytes of a model from a path, a URL or a Blob; the prefix is checked before the rest is read. */
-async function sourceBytes(op: string, src: string | Blob): Promise<Uint8Array> {
+/**
+ * The bytes of a `.nabla` container (a model, weights or a training checkpoint) from a path, a URL
+ * or a Blob; the prefix is checked before the rest is read. `op` names the caller in errors.
+ */
+export async function sourceBytes(op: string, src: string | Blob): Promise<Uint8Array> {
   if (typeof src !== 'string') return readBlob(op, src);
   if (schemeOf(src)) return readUrl(op, src);
   return readBytes(op, src);

@@ -29,8 +29,7 @@ import { accuracy as accuracyMetric, type Metric, type MetricSpec } from './metr
 import { resolveMetrics } from './metric-spec.js';
 import { decodeCheckpoint, encodeCheckpoint, type CheckpointModel, type TrainingPosition } from './checkpoint.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import { writeFileAtomic } from '../io/file.js';
-import { nodeBuiltin } from '../io/node.js';
+import { sourceBytes, writeFileAtomic } from '../io/file.js';
 
 export { correctCount } from './metrics.js';
 
@@ -318,7 +317,7 @@ export async function fit(model: Model, data: Data | AnyIterable<Data>, opts: Fi
     await run.begin();
     if (resumeFrom) {
       const file = typeof resumeFrom === 'string' ? resumeFrom : 'checkpoint';
-      const bytes = typeof resumeFrom === 'string' ? await readBytes(op, resumeFrom) : resumeFrom;
+      const bytes = typeof resumeFrom === 'string' ? await sourceBytes(`${op}: resumeFrom`, resumeFrom) : resumeFrom;
       const r = decodeCheckpoint(op, bytes, file, model as CheckpointModel, optimizer as Optimizer, callbacks);
       const p = r.position;
       if (p.batch > 0 && (p.batchSize !== batchSize || (!stream && p.samples !== n))) {
@@ -561,14 +560,4 @@ function checkpointable(m: Model): m is CheckpointModel {
 function statefulOptimizer(o: OptimizerLike): boolean {
   const c = o as Partial<Optimizer>;
   return typeof c.stateDict === 'function' && typeof c.loadStateDict === 'function' && typeof c.config === 'function';
-}
-
-/** A checkpoint file's bytes (Node). */
-async function readBytes(op: string, path: string): Promise<Uint8Array> {
-  const fs = nodeBuiltin('node:fs/promises', `${op}: resumeFrom a path`);
-  try {
-    return new Uint8Array(await fs.readFile(path));
-  } catch (e) {
-    throw new Error(`${op}: resumeFrom: cannot read '${path}': ${(e as Error).message}`, { cause: e });
-  }
 }
