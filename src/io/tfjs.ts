@@ -15,7 +15,8 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { fromArray } from '../tensor/creation.js';
-import { dispose, noGrad } from '../engine.js';
+import { dispose, noGrad, tidy } from '../engine.js';
+import { permute } from '../ops/shape.js';
 import { Module, type AnyModule, type LayerConfig } from '../nn/module.js';
 import * as nn from '../nn/index.js';
 import { fail } from '../validate.js';
@@ -117,22 +118,10 @@ class WeightReader {
   }
 }
 
-/** [a, b, c, d] → the permutation `perm` of a row-major array of `shape`. */
+/** The values of a row-major array of `shape`, with its axes permuted by `perm`. */
 function transpose(src: Float32Array, shape: readonly number[], perm: readonly number[]): Float32Array {
-  const outShape = perm.map((p) => shape[p]!);
-  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
-  const out = new Float32Array(src.length);
-  const idx = new Array<number>(outShape.length).fill(0);
-  for (let o = 0; o < out.length; o++) {
-    let s = 0;
-    for (let k = 0; k < perm.length; k++) s += idx[k]! * strides[perm[k]!]!;
-    out[o] = src[s]!;
-    for (let k = outShape.length - 1; k >= 0; k--) {
-      if (++idx[k]! < outShape[k]!) break;
-      idx[k] = 0;
-    }
-  }
-  return out;
+  // nabla's own permute, on the reference backend (synchronous, and exact: a copy)
+  return noGrad(() => tidy(() => Float32Array.from(permute(fromArray(src, shape, { backend: 'cpu' }), perm).dataSync() as Float32Array)));
 }
 
 /**
