@@ -167,7 +167,8 @@ function declaredLength(prefix: Uint8Array): number {
   return PREFIX_BYTES + dv.getUint32(12, true) + Number(dv.getBigUint64(16, true));
 }
 
-function concat(chunks: readonly Uint8Array[], n: number): Uint8Array {
+/** The chunks as one array of `n` bytes (the one chunk itself when there is one). */
+export function concat(chunks: readonly Uint8Array[], n = chunks.reduce((a, c) => a + c.length, 0)): Uint8Array {
   if (chunks.length === 1) return chunks[0]!;
   const out = new Uint8Array(n);
   let off = 0;

@@ -21,7 +21,7 @@ import { Module, type AnyModule, type LayerConfig } from '../nn/module.js';
 import * as nn from '../nn/index.js';
 import { fail } from '../validate.js';
 import { nodeBuiltin } from './node.js';
-import { schemeOf } from './stores.js';
+import { concat, schemeOf } from './stores.js';
 import { writeFileAtomic } from './file.js';
 
 /** One weight of a TF.js model, as its manifest lists it. */
@@ -589,13 +589,7 @@ export async function loadTfjs(path: string): Promise<Module> {
       parts.push(await read(base + p));
     }
   }
-  const total = parts.reduce((a, p) => a + p.length, 0);
-  const data = new Uint8Array(total);
-  let off = 0;
-  for (const p of parts) {
-    data.set(p, off);
-    off += p.length;
-  }
+  const data = concat(parts).slice(); // a buffer of its own, whatever the chunks were
   return fromTfjs({ modelTopology: json.modelTopology, weightSpecs: specs, weightData: data.buffer });
 }
 

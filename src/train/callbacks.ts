@@ -92,8 +92,8 @@ function monitored(logs: EpochLogs, monitor: string, who: string): number | unde
 }
 
 /** A number as JSON can hold it (NaN and ±Infinity as strings), and back: for callbacks' checkpoint state. */
-const jsonNum = (v: number): number | string => (Number.isFinite(v) ? v : String(v));
-const numOf = (v: unknown): number => (typeof v === 'string' ? Number(v) : typeof v === 'number' ? v : NaN);
+export const jsonNum = (v: number): number | string => (Number.isFinite(v) ? v : String(v));
+export const numOf = (v: unknown): number => (typeof v === 'string' ? Number(v) : typeof v === 'number' ? v : NaN);
 type CallbackState = { [key: string]: number | string | null };
 const stateOf = (op: string, v: unknown): CallbackState => {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(op, 'state', 'an object saved by stateDict()', v);

@@ -22,7 +22,7 @@ import { dispose } from '../engine.js';
 import type { JsonValue } from '../nn/module.js';
 import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
 import { encodeTensors, FORMAT_VERSION, ModelFileError, readContainer, tensorFrom, type TensorEntry } from '../io/format.js';
-import type { Callback } from './callbacks.js';
+import { jsonNum, numOf, type Callback } from './callbacks.js';
 import type { EpochLogs, History, Model } from './types.js';
 
 const OPT = '@optimizer/';
@@ -79,13 +79,13 @@ function isStateful(c: Callback): c is StatefulCallback {
 /** Numbers JSON cannot hold (NaN, ±Infinity) as strings; everything else as is. */
 function toJson(logs: EpochLogs): { [k: string]: JsonValue } {
   const out: { [k: string]: JsonValue } = {};
-  for (const [k, v] of Object.entries(logs)) if (v !== undefined) out[k] = Number.isFinite(v) ? v : String(v);
+  for (const [k, v] of Object.entries(logs)) if (v !== undefined) out[k] = jsonNum(v);
   return out;
 }
 
 function fromJson(o: { [k: string]: JsonValue }): EpochLogs {
   const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(o)) out[k] = typeof v === 'string' ? Number(v) : (v as number);
+  for (const [k, v] of Object.entries(o)) out[k] = numOf(v);
   return out as unknown as EpochLogs;
 }
 
