@@ -79,3 +79,6 @@ export const MODEL_TITLES = {
   M5: 'M5 sequential MNIST (28 steps of 28 pixels, LSTM 128, linear 10 on the last output, batch 64), Adam 1e-3',
   M6: 'M6 DCGAN step (D on real + detached fake, then G; G z100→linear 6272→BN→ReLU→convT 128→64→BN→ReLU→convT 64→1→tanh, D conv 1→64 lrelu, conv 64→128 BN lrelu, linear 6272→1; BCE from logits), batch 64, Adam 2e-4 β1 0.5',
 };
+
+/** The grid of `npm run bench -- --scaling` (bench/scaling*.mjs, bench/scaling_torch.py). */
+export const SCALING = { models: ['M1', 'M2', 'M3'], batches: [1, 8, 64, 256, 1024], widths: [128, 256, 512, 1024, 2048], inferModels: ['M2', 'M3'] };

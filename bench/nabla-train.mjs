@@ -4,7 +4,8 @@
 // Prints one JSON line: { backend, threads, relaxedSimd, peakRssMiB, results: { M1: { samplesPerSec, steps, loss } } }
 import * as nb from '../dist/index.js';
 import { createWasmBackend } from '../dist/backends/wasm/index.js';
-import { BATCH, CHAR_SEQ, GAN_Z, CHAR_VOCAB, MODEL_BATCH, SEQ_MODELS, charBatch, loadChars, loadMnist, peakRssMiB, timeSteps } from './common.mjs';
+import { buildModel } from './nabla-models.mjs';
+import { BATCH, CHAR_SEQ, CHAR_VOCAB, GAN_Z, MODEL_BATCH, SEQ_MODELS, charBatch, loadChars, loadMnist, peakRssMiB, timeSteps } from './common.mjs';
 
 const [backend = 'wasm', threadsArg = '0', secondsArg = '3', modelsArg = 'M1,M2,M3'] = process.argv.slice(2);
 let info = { backend, threads: 1, relaxedSimd: false };
@@ -18,51 +19,6 @@ nb.setBackend(backend === 'wasm' ? 'wasm-bench' : backend);
 
 // NABLA_BENCH_FUSED=0: the recurrent layers run the composite formula (the A/B of the fused kernels).
 const fused = process.env.NABLA_BENCH_FUSED !== '0';
-function lstm(...args) {
-  const l = nb.nn.lstm(...args);
-  l.fused = fused;
-  return l;
-}
-
-export function buildModel(name) {
-  const nn = nb.nn;
-  switch (name) {
-    case 'M1':
-      return { model: nn.sequential(nn.linear(784, 10)), opt: nb.optim.sgd(0.1), image: false };
-    case 'M2':
-      return { model: nn.sequential(nn.linear(784, 256), nn.relu(), nn.linear(256, 128), nn.relu(), nn.linear(128, 10)), opt: nb.optim.adam(1e-3), image: false };
-    case 'M4':
-      return { model: nn.sequential(nn.embedding(CHAR_VOCAB, 64), nn.pick(lstm(64, 256)), nn.linear(256, CHAR_VOCAB)), opt: nb.optim.adam(1e-3), image: false };
-    case 'M5':
-      return { model: nn.sequential(nn.pick(lstm(28, 128, { returnSequences: false })), nn.linear(128, 10)), opt: nb.optim.adam(1e-3), image: false };
-    case 'M6':
-      return buildGan();
-    default:
-      return {
-        model: nn.sequential(
-          nn.conv2d(1, 6, 5, { padding: 'same' }), nn.relu(), nn.maxPool2d(2),
-          nn.conv2d(6, 16, 5), nn.relu(), nn.maxPool2d(2),
-          nn.flatten(), nn.linear(400, 120), nn.relu(), nn.linear(120, 84), nn.relu(), nn.linear(84, 10)),
-        opt: nb.optim.adam(1e-3),
-        image: true,
-      };
-  }
-}
-
-/** M6: the DCGAN of common.mjs (generator G, discriminator D), each with its own Adam(2e-4, β1 0.5). */
-function buildGan() {
-  const nn = nb.nn;
-  const G = nn.sequential(
-    nn.linear(GAN_Z, 128 * 7 * 7), nn.batchNorm1d(128 * 7 * 7), nn.relu(), nn.reshape([128, 7, 7]),
-    nn.conv2dTranspose(128, 64, 4, { stride: 2, padding: 1 }), nn.batchNorm2d(64), nn.relu(),
-    nn.conv2dTranspose(64, 1, 4, { stride: 2, padding: 1 }), nn.tanh());
-  const D = nn.sequential(
-    nn.conv2d(1, 64, 4, { stride: 2, padding: 1 }), nn.leakyRelu(0.2),
-    nn.conv2d(64, 128, 4, { stride: 2, padding: 1 }), nn.batchNorm2d(128), nn.leakyRelu(0.2),
-    nn.flatten(), nn.linear(128 * 7 * 7, 1));
-  const model = nn.sequential(G, D);
-  return { model, G, D, optG: nb.optim.adam(2e-4, { beta1: 0.5 }), optD: nb.optim.adam(2e-4, { beta1: 0.5 }), image: true, gan: true };
-}
 
 const data = await loadMnist(backend === 'cpu' ? 8192 : 60000);
 const X = nb.fromArray(data.images, [data.n, 784]);
@@ -72,7 +28,7 @@ const text = await loadChars();
 const results = {};
 for (const name of modelsArg.split(',')) {
   nb.seed(0);
-  const built = buildModel(name);
+  const built = buildModel(nb, name, { fused });
   const { model, opt, image } = built;
   const params = model.parameters();
   let loss = NaN;

@@ -11,6 +11,9 @@
 //   npm run bench -- --seconds 5  seconds per model and framework
 //   npm run bench -- --models M4,M5,M6
 //                                 only these training models (no GEMM, per-op or 1-thread runs)
+//   npm run bench -- --scaling    how cost grows: M1–M3 training at batch 1 … 1024, M2 at widths
+//                                 128 … 2048, inference latency and throughput (M2, M3), beside
+//                                 PyTorch and TF.js; tables and SVG charts (about 10 minutes)
 //   npm run bench -- --unfused    also nabla wasm with the recurrent layers' composite formula
 //                                 (layer.fused = false): the fused kernels' A/B on M4/M5
 //
@@ -77,6 +80,11 @@ function findTorchPython() {
 }
 
 ensureBuilt();
+if (args.includes('--scaling')) {
+  const { runScaling } = await import('./scaling.mjs');
+  console.log(runScaling({ root, child, py: findTorchPython(), seconds: secIdx >= 0 ? seconds : 1, cores }));
+  process.exit(0);
+}
 const started = new Date();
 const load0 = loadavg();
 const nodeFlags = relaxed ? [RELAXED_FLAG] : [];
@@ -117,7 +125,7 @@ const cols = [
 ];
 const lines = [];
 lines.push(`nabla bench — ${out.date}, ${cores} cores (${out.cpu}), Node ${out.node}, load ${load0.map((v) => v.toFixed(2)).join(' ')} → ${out.loadAfter.map((v) => v.toFixed(2)).join(' ')}`);
-lines.push(`nabla wasm: ${out.nablaWasm?.threads ?? '?'} threads, relaxed SIMD ${out.nablaWasm?.relaxedSimd ? 'on' : 'off'}; PyTorch ${out.pytorch?.version ?? '—'} with ${out.pytorch?.threads ?? '—'} threads (${py ?? 'no Python with torch'}); ${seconds} s per measurement`);
+lines.push(`nabla wasm: ${out.nablaWasm?.threads ?? '?'} threads, relaxed SIMD ${out.nablaWasm?.relaxedSimd ? 'on' : 'off'}; PyTorch ${out.pytorch?.version ?? '—'} with ${out.pytorch?.threads ?? '—'} threads (BLAS ${out.pytorch?.blas ?? '—'}, CPU capability ${out.pytorch?.cpuCapability ?? '—'}; ${py ?? 'no Python with torch'}); ${seconds} s per measurement`);
 lines.push('');
 lines.push('GEMM n³ GFLOP/s       ' + (out.gemm?.length ? [...new Set(out.gemm.map((g) => g.n))].map((n) => String(n).padStart(7)).join('') : ''));
 for (const [label, g] of [['SIMD', out.gemm], ['relaxed SIMD', out.gemmRelaxed]]) {

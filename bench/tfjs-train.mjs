@@ -5,6 +5,7 @@
 // Prints one JSON line: { backend, peakRssMiB, results: { M1: { samplesPerSec, steps } | { error } } }
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { build } from './tfjs-models.mjs';
 import { BATCH, CHAR_SEQ, GAN_Z, CHAR_VOCAB, MODEL_BATCH, SEQ_MODELS, charBatch, loadChars, loadMnist, peakRssMiB, timeSteps } from './common.mjs';
 
 const [backend = 'wasm', secondsArg = '3', modelsArg = 'M1,M2,M3'] = process.argv.slice(2);
@@ -21,75 +22,6 @@ await tf.setBackend(backend);
 await tf.ready();
 console.log = log;
 
-function build(name) {
-  const L = tf.layers;
-  switch (name) {
-    case 'M1':
-      return { model: tf.sequential({ layers: [L.dense({ units: 10, inputShape: [784] })] }), opt: tf.train.sgd(0.1), image: false };
-    case 'M2':
-      return {
-        model: tf.sequential({ layers: [L.dense({ units: 256, inputShape: [784], activation: 'relu' }), L.dense({ units: 128, activation: 'relu' }), L.dense({ units: 10 })] }),
-        opt: tf.train.adam(1e-3),
-        image: false,
-      };
-    case 'M4':
-      return {
-        // TF.js wasm has no gradient kernel for an embedding (UnsortedSegmentSum): the same model with
-        // the embedding as a bias-free dense layer on one-hot characters (equal maths, 16 MFLOP more)
-        model: tf.sequential({
-          layers: [
-            backend === 'wasm' ? L.dense({ units: 64, useBias: false, inputShape: [CHAR_SEQ, CHAR_VOCAB] }) : L.embedding({ inputDim: CHAR_VOCAB, outputDim: 64, inputLength: CHAR_SEQ }),
-            L.lstm({ units: 256, returnSequences: true }), L.dense({ units: CHAR_VOCAB }),
-          ],
-        }),
-        opt: tf.train.adam(1e-3),
-        image: false,
-      };
-    case 'M5':
-      return {
-        model: tf.sequential({ layers: [L.lstm({ units: 128, inputShape: [28, 28] }), L.dense({ units: 10 })] }),
-        opt: tf.train.adam(1e-3),
-        image: false,
-      };
-    case 'M6': {
-      // the DCGAN of common.mjs in NHWC: 'same' padding with kernel 4, stride 2 gives PyTorch's
-      // padding 1 output sizes (7 → 14 → 28, 28 → 14 → 7)
-      const G = tf.sequential({
-        layers: [
-          L.dense({ units: 128 * 7 * 7, inputShape: [GAN_Z] }), L.batchNormalization(), L.reLU(), L.reshape({ targetShape: [7, 7, 128] }),
-          L.conv2dTranspose({ filters: 64, kernelSize: 4, strides: 2, padding: 'same' }), L.batchNormalization(), L.reLU(),
-          L.conv2dTranspose({ filters: 1, kernelSize: 4, strides: 2, padding: 'same', activation: 'tanh' }),
-        ],
-      });
-      const D = tf.sequential({
-        layers: [
-          L.conv2d({ inputShape: [28, 28, 1], filters: 64, kernelSize: 4, strides: 2, padding: 'same' }), L.leakyReLU({ alpha: 0.2 }),
-          L.conv2d({ filters: 128, kernelSize: 4, strides: 2, padding: 'same' }), L.batchNormalization(), L.leakyReLU({ alpha: 0.2 }),
-          L.flatten(), L.dense({ units: 1 }),
-        ],
-      });
-      return { model: { G, D, dispose: () => { G.dispose(); D.dispose(); } }, optG: tf.train.adam(2e-4, 0.5), optD: tf.train.adam(2e-4, 0.5), gan: true };
-    }
-    default:
-      return {
-        model: tf.sequential({
-          layers: [
-            L.conv2d({ inputShape: [28, 28, 1], filters: 6, kernelSize: 5, padding: 'same', activation: 'relu' }),
-            L.maxPooling2d({ poolSize: 2 }),
-            L.conv2d({ filters: 16, kernelSize: 5, activation: 'relu' }),
-            L.maxPooling2d({ poolSize: 2 }),
-            L.flatten(),
-            L.dense({ units: 120, activation: 'relu' }),
-            L.dense({ units: 84, activation: 'relu' }),
-            L.dense({ units: 10 }),
-          ],
-        }),
-        opt: tf.train.adam(1e-3),
-        image: true,
-      };
-  }
-}
-
 const data = await loadMnist(8192);
 const X = tf.tensor2d(data.images, [data.n, 784]);
 const Y = tf.oneHot(tf.tensor1d(data.labels, 'int32'), 10).toFloat();
@@ -97,7 +29,7 @@ const nBatches = Math.floor(data.n / BATCH);
 const text = await loadChars();
 const results = {};
 for (const name of modelsArg.split(',')) {
-  const built = build(name);
+  const built = build(tf, name, backend);
   const { model, opt, image } = built;
   // M6: the discriminator on real and (detached) fake images, then the generator through the
   // updated discriminator; TF.js's tape cannot reuse the first generator pass, so the generator

@@ -15,6 +15,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from torch_models import T, V, Z, build, torch_config
+
 threads, seconds, models, data_dir = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3].split(","), sys.argv[4]
 torch.set_num_threads(threads)
 torch.manual_seed(0)
@@ -38,9 +40,7 @@ Y = torch.from_numpy(idx("train-labels-idx1-ubyte")[:n].astype(np.int64))
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 with open(os.path.join(ROOT, "README.md"), "rb") as f:
     TEXT = torch.tensor([b & 127 for b in f.read()], dtype=torch.int64)
-V, T = 128, 64
 BATCHES = {"M1": B, "M2": B, "M3": B, "M4": 32, "M5": 64, "M6": B}
-Z = 100
 
 
 def char_batch(i, b=32):
@@ -49,58 +49,6 @@ def char_batch(i, b=32):
     x = torch.stack([TEXT[o:o + T] for o in offs])
     y = torch.stack([TEXT[o + 1:o + T + 1] for o in offs])
     return x, y
-
-
-class CharLSTM(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.emb = nn.Embedding(V, 64)
-        self.lstm = nn.LSTM(64, 256, batch_first=True)
-        self.out = nn.Linear(256, V)
-
-    def forward(self, x):
-        return self.out(self.lstm(self.emb(x))[0])
-
-
-class SeqMnist(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.lstm = nn.LSTM(28, 128, batch_first=True)
-        self.out = nn.Linear(128, 10)
-
-    def forward(self, x):
-        return self.out(self.lstm(x)[1][0][0])
-
-
-def gan():
-    g = nn.Sequential(
-        nn.Linear(Z, 128 * 7 * 7), nn.BatchNorm1d(128 * 7 * 7), nn.ReLU(), nn.Unflatten(1, (128, 7, 7)),
-        nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.BatchNorm2d(64), nn.ReLU(),
-        nn.ConvTranspose2d(64, 1, 4, 2, 1), nn.Tanh())
-    d = nn.Sequential(
-        nn.Conv2d(1, 64, 4, 2, 1), nn.LeakyReLU(0.2),
-        nn.Conv2d(64, 128, 4, 2, 1), nn.BatchNorm2d(128), nn.LeakyReLU(0.2),
-        nn.Flatten(), nn.Linear(128 * 7 * 7, 1))
-    return g, d
-
-
-def build(name):
-    if name == "M6":
-        g, d = gan()
-        return nn.ModuleList([g, d]), None, True
-    if name == "M4":
-        return CharLSTM(), lambda p: torch.optim.Adam(p, lr=1e-3), False
-    if name == "M5":
-        return SeqMnist(), lambda p: torch.optim.Adam(p, lr=1e-3), False
-    if name == "M1":
-        return nn.Sequential(nn.Linear(784, 10)), lambda p: torch.optim.SGD(p, lr=0.1), False
-    if name == "M2":
-        return nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10)), lambda p: torch.optim.Adam(p, lr=1e-3), False
-    return nn.Sequential(
-        nn.Conv2d(1, 6, 5, padding="same"), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10),
-    ), lambda p: torch.optim.Adam(p, lr=1e-3), True
 
 
 results = {}
@@ -166,5 +114,5 @@ for name in models:
     dt = time.perf_counter() - t0
     results[name] = {"samplesPerSec": steps * BATCHES[name] / dt, "steps": steps, "loss": float(loss.detach())}
 
-print(json.dumps({"backend": "pytorch", "threads": threads, "version": torch.__version__,
+print(json.dumps({"backend": "pytorch", "threads": threads, "version": torch.__version__, **torch_config(),
                   "peakRssMiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "results": results}))
