@@ -27,7 +27,7 @@ function lcg(n, seed) {
 
 const sum = (a) => a.reduce((x, y) => x + y, 0);
 
-/** `nb`: nabla's namespace; `be`: the backend selected (for its name only). */
+/** `nb`: nabla's namespace, its current backend the one to check. */
 export function kernelChecks(nb) {
   const out = {};
   const rec = (name, t) => {

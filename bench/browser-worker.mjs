@@ -2,7 +2,8 @@
 // esbuild from nabla's sources and the built kernels). Tasks, one message each:
 //   { task: 'm2', threads, seconds }  M2 (MLP 784-256-128-10, Adam 1e-3, batch 64, real MNIST)
 //                                     as bench/nabla-train.mjs trains it → samples/s
-//   { task: 'kernels', threads }      a few threaded kernels (GEMM, convolution and its
+//   { task: 'kernels', threads, relaxedSimd }
+//                                     a few threaded kernels (GEMM, convolution and its
 //                                     gradients, pooling, elementwise) big enough for the pool,
 //                                     and two M2 steps → their values, to compare with Node's
 import * as nb from '../src/index.ts';
@@ -27,9 +28,9 @@ async function loadMnist() {
 }
 
 let serial = 0;
-async function useBackend(threads) {
+async function useBackend(threads, relaxedSimd = true) {
   const name = `wasm-b${++serial}`;
-  const be = createWasmBackend({ name, threads });
+  const be = createWasmBackend({ name, threads, relaxedSimd });
   await be.ready();
   nb.registerBackend(name, () => be);
   nb.setBackend(name);
@@ -77,8 +78,8 @@ self.onmessage = async (e) => {
     const info = { crossOriginIsolated: self.crossOriginIsolated, hardwareConcurrency: navigator.hardwareConcurrency };
     if (msg.task === 'm2') self.postMessage({ ok: true, ...info, ...(await m2(msg)) });
     else if (msg.task === 'kernels') {
-      const be = await useBackend(msg.threads);
-      const values = kernelChecks(nb, be);
+      const be = await useBackend(msg.threads, msg.relaxedSimd);
+      const values = kernelChecks(nb);
       self.postMessage({ ok: true, ...info, threads: be.threads, relaxedSimd: be.relaxedSimd, values });
       be.dispose();
     } else throw new Error(`unknown task ${msg.task}`);

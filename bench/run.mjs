@@ -11,6 +11,7 @@
 //   npm run bench -- --seconds 5  seconds per model and framework
 //   npm run bench -- --models M4,M5,M6
 //                                 only these training models (no GEMM, per-op or 1-thread runs)
+//   npm run bench -- --browser    only M2 in headless Chromium on 1 and 2 threads (bench/browser.mjs)
 //   npm run bench -- --unfused    also nabla wasm with the recurrent layers' composite formula
 //                                 (layer.fused = false): the fused kernels' A/B on M4/M5
 //
@@ -28,6 +29,11 @@ import { MODELS, MODEL_TITLES, SEQ_MODELS, mnistDir } from './common.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
+if (args.includes('--browser')) {
+  // the browser bench is its own script: hand over (with --seconds and --threads) and stop here
+  const r = spawnSync(process.execPath, [join(root, 'bench', 'browser.mjs'), ...args.filter((a) => a !== '--browser')], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
 const quick = args.includes('--quick');
 const relaxed = args.includes('--relaxed') && !args.includes('--no-relaxed');
 const secIdx = args.indexOf('--seconds');
