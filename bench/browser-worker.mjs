@@ -1,3 +1,4 @@
+/* global self, fetch, performance, navigator */
 // Runs in a dedicated Web Worker of the browser bench page (bundled by bench/browser.mjs with
 // esbuild from nabla's sources and the built kernels). Tasks, one message each:
 //   { task: 'm2', threads, seconds }  M2 (MLP 784-256-128-10, Adam 1e-3, batch 64, real MNIST)

@@ -1,3 +1,4 @@
+/* global window */
 // M2 training throughput (MLP 784-256-128-10, Adam 1e-3, batch 64, real MNIST, as in
 // bench/nabla-train.mjs) in headless Chromium, driven by playwright-core: nabla's `wasm` backend
 // in a dedicated Web Worker of a cross-origin isolated page, on 1 and on 2 threads (the browser

@@ -71,8 +71,6 @@ async function startBackend(choice: ToWorker & { type: 'init' }): Promise<Backen
 function sendFrame(): void {
   const tr = trainer;
   if (!tr || awaiting) return;
-  awaiting = true;
-  dirty = false;
   const now = performance.now();
   let report: Frame['report'] = null;
   if (selection.neuron) {
@@ -95,6 +93,8 @@ function sendFrame(): void {
   newRun = false;
   batches = 0;
   trainMs = 0;
+  awaiting = true;
+  dirty = false;
   post(frame, [...layers, ...W, ...b].map((a) => a.buffer as ArrayBuffer));
 }
 
@@ -122,6 +122,7 @@ function tick(): void {
     if (dirty) sendFrame();
   } catch (e) {
     playing = false;
+    dirty = false;
     post({ type: 'error', message: (e as Error).message });
   }
   if (playing) schedule();
@@ -137,6 +138,10 @@ async function handle(msg: ToWorker): Promise<void> {
       trainer?.dispose();
       trainer = new Trainer(msg.state);
       newRun = true;
+      // a neuron of the last network that this one lacks: none
+      if (selection.neuron && !(selection.neuron[0] < trainer.net.layers.length && selection.neuron[1] < trainer.net.layers[selection.neuron[0]]!.units)) {
+        selection = { neuron: null, point: 0 };
+      }
       reportDue = true;
       break;
     case 'play':
