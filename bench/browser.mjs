@@ -7,6 +7,8 @@
 //   node bench/browser.mjs                   M2 on 1 and 2 threads, 4 s each
 //   npm run bench -- --browser               the same
 //   node bench/browser.mjs --seconds 6 --threads 1,2,4
+//   node bench/browser.mjs --node            also M2 in Node (bench/nabla-train.mjs, the built dist/)
+//                                            on the same thread counts, right after, for the ratio
 //
 // Needs the built kernels (npm run build:ts: dist/backends/wasm/embedded.js); the page is bundled
 // from nabla's sources with esbuild. Chromium: /usr/bin/chromium or $NABLA_CHROMIUM. Prints the
@@ -14,6 +16,7 @@
 // JSON line last.
 //
 // startBrowserBench() is also what playground/e2e uses to compare the browser pool with Node's.
+import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -127,9 +130,24 @@ async function main() {
   } finally {
     await bench.close();
   }
+  const node = [];
+  if (args.includes('--node')) {
+    for (const t of threads) {
+      const r = spawnSync(process.execPath, [join(root, 'bench', 'nabla-train.mjs'), 'wasm', String(t), String(seconds), 'M2'], { cwd: root, encoding: 'utf8' });
+      const line = (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).at(-1);
+      if (!line) {
+        log(`bench/browser: Node M2 on ${t} threads failed: ${r.stderr}`);
+        continue;
+      }
+      const j = JSON.parse(line);
+      const m2 = { threads: j.threads, relaxedSimd: j.relaxedSimd, samplesPerSec: j.results.M2.samplesPerSec, steps: j.results.M2.steps };
+      log(`bench/browser: M2 Node ${process.version} wasm ${m2.threads} thread${m2.threads === 1 ? '' : 's'}${m2.relaxedSimd ? ' (relaxed SIMD)' : ''}: ${Math.round(m2.samplesPerSec).toLocaleString('en-US')} samples/s (load ${load()})`);
+      node.push(m2);
+    }
+  }
   const loadAfter = load();
   log(`bench/browser: load average after: ${loadAfter}`);
-  console.log(JSON.stringify({ browser: `Chromium ${version}`, seconds, loadBefore, loadAfter, results }));
+  console.log(JSON.stringify({ browser: `Chromium ${version}`, seconds, loadBefore, loadAfter, results, node }));
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

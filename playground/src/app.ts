@@ -158,7 +158,7 @@ export class App {
   private onWorker(msg: FromWorker): void {
     switch (msg.type) {
       case 'backend':
-        this.backend = { name: msg.name, threads: msg.threads, crossOriginIsolated: msg.crossOriginIsolated, note: msg.note };
+        this.backend = { name: msg.name, threads: msg.threads, crossOriginIsolated: msg.crossOriginIsolated, note: msg.note, syncReads: msg.syncReads };
         this.showBackend();
         break;
       case 'frame':
@@ -516,6 +516,8 @@ export class App {
 
     if (this.selected && f.report && f.report.layer === this.selected[0] && f.report.unit === this.selected[1]) {
       this.renderInspector(f.report);
+    } else if (this.selected && this.backend && !this.backend.syncReads) {
+      $('inspector').innerHTML = `<p class="hint">The neuron inspector needs the wasm or cpu backend (${this.backend.name} reads values only asynchronously).</p>`;
     } else if (!this.selected) {
       $('inspector').innerHTML = '<p class="hint">Click a neuron in the network.</p>';
     }

@@ -38,6 +38,8 @@ export interface BackendInfo {
   crossOriginIsolated: boolean;
   /** Why fewer threads than asked for run, or why the backend asked for is not the one used; empty when none. */
   note: string;
+  /** Whether values are read synchronously (not on webgpu, where the neuron inspector is off). */
+  syncReads: boolean;
 }
 
 /** The network's shape, sent with the first frame of a run. */

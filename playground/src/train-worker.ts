@@ -5,7 +5,9 @@
  * page has not yet drawn the last one (then it trains on and sends the next when it has).
  *
  * The wasm backend runs its kernels on a pool of Web Workers sharing its memory when the page is
- * cross-origin isolated (and on one thread, which the page then says, when it is not).
+ * cross-origin isolated (and on one thread, which the page then says, when it is not). On webgpu,
+ * whose values are read only asynchronously, the worker uses the Trainer's asynchronous reads
+ * and the neuron inspector is off. Commands and training slices run one after another, in order.
  */
 import * as nb from 'nabla';
 import { createWasmBackend } from 'nabla/backends/wasm';
@@ -25,6 +27,8 @@ interface WorkerScope {
 const scope = self as unknown as WorkerScope;
 
 let trainer: Trainer | null = null;
+/** The backend reads values only asynchronously (webgpu). */
+let asyncReads = false;
 let grid: Float32Array = new Float32Array(0);
 let seq = 0;
 let playing = false;
@@ -47,11 +51,17 @@ async function startBackend(choice: ToWorker & { type: 'init' }): Promise<Backen
   const isolated = scope.crossOriginIsolated === true;
   if (choice.backend === 'cpu') {
     nb.setBackend('cpu');
-    return { name: 'cpu', threads: 1, crossOriginIsolated: isolated, note: '' };
+    return { name: 'cpu', threads: 1, crossOriginIsolated: isolated, note: '', syncReads: true };
   }
   if (choice.backend === 'webgpu') {
-    const name = await nb.setBackendAsync('webgpu');
-    return { name, threads: 1, crossOriginIsolated: isolated, note: name === 'webgpu' ? '' : 'WebGPU could not start here' };
+    try {
+      await nb.setBackendAsync('webgpu', { fallback: false });
+      asyncReads = true;
+      return { name: 'webgpu', threads: 1, crossOriginIsolated: isolated, note: 'the neuron inspector needs wasm or cpu', syncReads: false };
+    } catch (e) {
+      nb.setBackend('cpu');
+      return { name: 'cpu', threads: 1, crossOriginIsolated: isolated, note: `WebGPU could not start here (${(e as Error).message})`, syncReads: true };
+    }
   }
   const want = choice.threads > 0 ? choice.threads : Math.max(1, navigator.hardwareConcurrency || 1);
   try {
@@ -61,27 +71,27 @@ async function startBackend(choice: ToWorker & { type: 'init' }): Promise<Backen
     nb.setBackend('wasm-playground');
     const note = be.threads >= want ? '' : isolated ? `${want} threads asked for, ${be.threads} available` : 'the page is not cross-origin isolated (no SharedArrayBuffer): one thread';
     if (note) console.info(`nabla playground: wasm on ${be.threads} thread${be.threads === 1 ? '' : 's'}: ${note}`);
-    return { name: 'wasm', threads: be.threads, crossOriginIsolated: isolated, note };
+    return { name: 'wasm', threads: be.threads, crossOriginIsolated: isolated, note, syncReads: true };
   } catch (e) {
     nb.setBackend('cpu');
-    return { name: 'cpu', threads: 1, crossOriginIsolated: isolated, note: `the wasm backend is unavailable (${(e as Error).message})` };
+    return { name: 'cpu', threads: 1, crossOriginIsolated: isolated, note: `the wasm backend is unavailable (${(e as Error).message})`, syncReads: true };
   }
 }
 
-function sendFrame(): void {
+async function sendFrame(): Promise<void> {
   const tr = trainer;
   if (!tr || awaiting) return;
   const now = performance.now();
   let report: Frame['report'] = null;
-  if (selection.neuron) {
+  if (selection.neuron && !asyncReads) {
     if (reportDue || !playing || now - lastReport > INSPECT_EVERY_MS) {
       report = tr.inspect(selection.neuron[0], selection.neuron[1], selection.point);
       lastReport = now;
       reportDue = false;
     } else report = undefined;
   }
-  const layers = tr.evaluate(grid);
-  const { W, b } = tr.snapshot();
+  const layers = asyncReads ? await tr.evaluateAsync(grid) : tr.evaluate(grid);
+  const { W, b } = asyncReads ? await tr.snapshotAsync() : tr.snapshot();
   const frame: Frame = {
     type: 'frame', seq, playing, epoch: tr.epoch, learningRate: tr.currentLearningRate, history: tr.history,
     layers, W, b, batches, trainMs, report,
@@ -98,28 +108,34 @@ function sendFrame(): void {
   post(frame, [...layers, ...W, ...b].map((a) => a.buffer as ArrayBuffer));
 }
 
+// Commands and slices run one after another on this queue; a slice is queued from a task of its
+// own (a MessageChannel message), so the page's messages get in between slices.
+let queue = Promise.resolve();
 let scheduled = false;
 const ticker = new MessageChannel();
-ticker.port1.onmessage = tick;
+ticker.port1.onmessage = () => {
+  queue = queue.then(tick).catch(() => undefined);
+};
 function schedule(): void {
   if (scheduled) return;
   scheduled = true;
   ticker.port2.postMessage(null);
 }
 
-function tick(): void {
+async function tick(): Promise<void> {
   scheduled = false;
   try {
     if (playing && trainer) {
       const t0 = performance.now();
       do {
-        trainer.trainBatch();
+        if (asyncReads) await trainer.trainBatchAsync();
+        else trainer.trainBatch();
         batches++;
       } while (performance.now() - t0 < SLICE_MS);
       trainMs += performance.now() - t0;
       dirty = true;
     }
-    if (dirty) sendFrame();
+    if (dirty) await sendFrame();
   } catch (e) {
     playing = false;
     dirty = false;
@@ -136,7 +152,8 @@ async function handle(msg: ToWorker): Promise<void> {
       break;
     case 'reset':
       trainer?.dispose();
-      trainer = new Trainer(msg.state);
+      trainer = null;
+      trainer = asyncReads ? await Trainer.create(msg.state) : new Trainer(msg.state);
       newRun = true;
       // a neuron of the last network that this one lacks: none
       if (selection.neuron && !(selection.neuron[0] < trainer.net.layers.length && selection.neuron[1] < trainer.net.layers[selection.neuron[0]]!.units)) {
@@ -149,7 +166,8 @@ async function handle(msg: ToWorker): Promise<void> {
       break;
     case 'step':
       playing = false;
-      trainer?.trainEpoch();
+      if (asyncReads && trainer && trainer.data.train.count > 0) while (!(await trainer.trainBatchAsync()));
+      else trainer?.trainEpoch();
       reportDue = true;
       break;
     case 'learningRate':
@@ -163,7 +181,11 @@ async function handle(msg: ToWorker): Promise<void> {
       awaiting = false;
       break;
     case 'predict':
-      if (trainer) post({ type: 'prediction', id: msg.id, out: [...trainer.evaluate(new Float32Array(msg.xy)).at(-1)!] });
+      if (trainer) {
+        const xy = new Float32Array(msg.xy);
+        const layers = asyncReads ? await trainer.evaluateAsync(xy) : trainer.evaluate(xy);
+        post({ type: 'prediction', id: msg.id, out: [...layers.at(-1)!] });
+      }
       return;
   }
   if (msg.type !== 'ack') {
@@ -174,7 +196,6 @@ async function handle(msg: ToWorker): Promise<void> {
 }
 
 // Messages are handled in order (init is asynchronous: the others wait for it).
-let queue = Promise.resolve();
 scope.onmessage = (e) => {
   const msg = e.data;
   queue = queue.then(() => handle(msg)).catch((err: unknown) => {
