@@ -367,6 +367,50 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
   });
 });
 
+describe.skipIf(!haveChromium)('the playground on webgpu (Chromium with SwiftShader)', () => {
+  it('trains on webgpu where the browser has an adapter, like on wasm', async () => {
+    const server = await servePlayground({ port: 0 });
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan', '--disable-background-networking', '--no-first-run'],
+    });
+    const errors: string[] = [];
+    try {
+      const page = await browser.newPage();
+      page.on('pageerror', (e) => errors.push(e.message));
+      const threeEpochs = async (query: string): Promise<number> => {
+        await page.goto(`${server.url}${query}#dataset=circle&seed=9&learningRate=0.3`);
+        await page.waitForSelector('#neuron-0-0', { timeout: 60_000 });
+        for (let i = 0; i < 3; i++) await page.click('#step');
+        await page.waitForFunction(() => document.getElementById('epoch')?.dataset.value === '3', undefined, { timeout: 60_000 });
+        return num(page, 'loss-train');
+      };
+      const wasm = await threeEpochs('');
+      await page.goto(server.url);
+      const adapter = await page.evaluate(async () => {
+        const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+        return gpu ? (await gpu.requestAdapter()) !== null : false;
+      });
+      if (!adapter) {
+        console.warn('playground webgpu test skipped: no WebGPU adapter in this Chromium');
+        return;
+      }
+      expect(await page.$eval('#backend-choice option[value="webgpu"]', (o) => (o as HTMLOptionElement).disabled)).toBe(false);
+      const gpu = await threeEpochs('?backend=webgpu');
+      expect(await page.textContent('#backend')).toBe('webgpu');
+      expect(await page.textContent('#backend-note')).toContain('inspector');
+      // float32 on another device: the same run up to rounding
+      expect(Math.abs(gpu - wasm)).toBeLessThan(1e-3 * wasm);
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  }, 180_000);
+});
+
 describe.skipIf(!haveChromium)('the wasm thread pool in Chromium', () => {
   it('gives bit for bit the results of the Node pool on the same number of threads', async () => {
     const bench = await startBrowserBench({ chromium: CHROMIUM });
