@@ -77,8 +77,11 @@ export class App {
   private point = 0;
   private dirty = true;
   private readonly tooltipEl: HTMLElement;
-  /** Timing of the last frame: mini-batches trained in the worker (and in how many ms) and milliseconds spent drawing. */
-  readonly stats = { batches: 0, trainMs: 0, renderMs: 0 };
+  /**
+   * Timing of the last frame: mini-batches the worker trained for it (and in how many ms), and
+   * the milliseconds the page spent drawing it; totalBatches counts every frame's batches.
+   */
+  readonly stats = { batches: 0, trainMs: 0, renderMs: 0, totalBatches: 0 };
 
   /** The backend to train on and, for wasm, the threads (0: one per core); startWorker() applies a change. */
   constructor(public options: { backend: BackendChoice; threads: number } = { backend: 'wasm', threads: 0 }) {
@@ -180,6 +183,7 @@ export class App {
     if (f.run) this.newRun(f.run.data, f.run.net);
     this.stats.batches = f.batches;
     this.stats.trainMs = f.trainMs;
+    this.stats.totalBatches += f.batches;
     const t0 = performance.now();
     this.render();
     this.stats.renderMs = performance.now() - t0;

@@ -1,6 +1,7 @@
 /**
- * The wasm backend's thread pool: Node worker threads that instantiate the same kernel module on
- * the same shared memory and help with a kernel when the main thread posts a job.
+ * The wasm backend's thread pool: workers that instantiate the same kernel module on the same
+ * shared memory and help with a kernel when the main thread posts a job — Node worker threads
+ * here, Web Workers in browsers (browser-threads.ts), both running JOB_LOOP.
  *
  * A job is a kernel split into `parts`; the main thread and the workers claim parts with an
  * atomic counter until none are left, so a worker that wakes late (or is descheduled on a busy
@@ -9,7 +10,7 @@
  * counter carries the job's tag, so a worker can never claim a part of a job it did not read.
  * Workers spin briefly on SEQ after a job, then sleep in Atomics.wait. On a busy machine, where
  * workers keep arriving late, the caller works alone for a while (results are the same either
- * way). Workers are unref'd once started, so they never keep the process alive.
+ * way). Node's workers are unref'd once started, so they never keep the process alive.
  */
 
 // control block layout (Int32Array)
