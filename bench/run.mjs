@@ -14,6 +14,7 @@
 //   npm run bench -- --scaling    how cost grows: M1–M3 training at batch 1 … 1024, M2 at widths
 //                                 128 … 2048, inference latency and throughput (M2, M3), beside
 //                                 PyTorch and TF.js; tables and SVG charts (about 10 minutes)
+//   npm run bench -- --browser    only M2 in headless Chromium on 1 and 2 threads (bench/browser.mjs)
 //   npm run bench -- --unfused    also nabla wasm with the recurrent layers' composite formula
 //                                 (layer.fused = false): the fused kernels' A/B on M4/M5
 //
@@ -31,6 +32,11 @@ import { MODELS, MODEL_TITLES, SEQ_MODELS, mnistDir } from './common.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
+if (args.includes('--browser')) {
+  // the browser bench is its own script: hand over (with --seconds and --threads) and stop here
+  const r = spawnSync(process.execPath, [join(root, 'bench', 'browser.mjs'), ...args.filter((a) => a !== '--browser')], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
 const quick = args.includes('--quick');
 const relaxed = args.includes('--relaxed') && !args.includes('--no-relaxed');
 const secIdx = args.indexOf('--seconds');

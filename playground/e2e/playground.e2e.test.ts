@@ -9,11 +9,17 @@
  * uses are also written to docs/img/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { cpus } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { servePlayground, type PlaygroundServer } from '../../src/cli/playground.js';
+import * as nb from '../../src/index.js';
+import { createWasmBackend } from '../../src/backends/wasm/index.js';
+import { startBrowserBench } from '../../bench/browser.mjs';
+import { kernelChecks } from '../../bench/browser-kernels.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
@@ -115,9 +121,14 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
     expect(loss).toBeLessThan(0.1);
     expect(epoch).toBeLessThan(300);
     // The heat-map's tooltip gives the prediction: class 1 where x₁·x₂ > 0, class 0 elsewhere.
+    // (the training worker computes it: the tooltip shows "…" until its answer arrives)
     const p1 = async (x: number, y: number): Promise<number> => {
       await page.hover('#heatmap', { position: { x, y } });
-      return Number((await page.textContent('#tooltip'))?.match(/P\(class 1\) = ([\d.]+)/)?.[1]);
+      const text = await page.waitForFunction(() => {
+        const t = document.getElementById('tooltip')?.textContent ?? '';
+        return /P\(class 1\) = /.test(t) ? t : false;
+      });
+      return Number(((await text.jsonValue()) as string).match(/P\(class 1\) = ([\d.]+)/)?.[1]);
     };
     expect(await p1(225, 75)).toBeGreaterThan(0.9);
     expect(await p1(75, 225)).toBeGreaterThan(0.9);
@@ -200,6 +211,8 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
     await page.click('#play');
     expect(during).not.toBe(before);
     expect(later).not.toBe(during);
+    // the worker has handled every command and stopped
+    await page.waitForSelector('body[data-worker="idle"]');
     const paused = await num(page, 'epoch');
     await page.waitForTimeout(300);
     expect(await num(page, 'epoch')).toBe(paused);
@@ -265,4 +278,170 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
     await shot(page, 'spiral3', true);
     expect(errors).toEqual([]);
   }, 240_000);
+  it('is cross-origin isolated and trains in a Web Worker on a pool of wasm threads', async () => {
+    await page.goto(server.url + '#dataset=circle&seed=5');
+    await page.waitForSelector('#neuron-0-0');
+    expect(await page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    // 'auto': one thread per core (the calling worker and cores − 1 kernel workers)
+    expect(await page.getAttribute('#threads-used', 'data-value')).toBe(String(cores));
+    expect(await page.isVisible('#backend-note')).toBe(false);
+    // the training worker, and the wasm pool's cores − 1 kernel workers (blob: scripts) under it
+    expect(page.workers().map((w) => w.url()).some((u) => /train-worker/.test(u))).toBe(true);
+    expect(page.workers().filter((w) => w.url().startsWith('blob:')).length).toBeGreaterThanOrEqual(cores - 1);
+    // training progresses in the worker while the page's own thread only draws
+    await page.click('#play');
+    await page.waitForFunction(() => Number(document.getElementById('epoch')?.dataset.value) >= 10);
+    await page.click('#play');
+    await page.waitForSelector('body[data-worker="idle"]');
+    // every mini-batch was trained in the worker (the page holds no network: it draws frames)
+    const stats = await page.evaluate(() => (window as unknown as { playground: { stats: { totalBatches: number } } }).playground.stats);
+    expect(stats.totalBatches).toBeGreaterThan(0);
+    // the threads can be chosen (?threads=1); the run is the same on any number of threads
+    await page.click('#step');
+    await page.waitForSelector('body[data-worker="idle"]');
+    const epochs = await num(page, 'epoch');
+    await page.goto(server.url + '?threads=1#dataset=circle&seed=5');
+    await page.waitForSelector('#neuron-0-0');
+    expect(await page.getAttribute('#threads-used', 'data-value')).toBe('1');
+    expect(await page.$eval('#threads', (e) => (e as HTMLSelectElement).value)).toBe('1');
+    const lossAfter = async (): Promise<number> => {
+      for (let i = 0; i < 3; i++) await page.click('#step');
+      await page.waitForFunction(() => document.getElementById('epoch')?.dataset.value === '3');
+      return num(page, 'loss-train');
+    };
+    const one = await lossAfter();
+    await page.goto(server.url + `?threads=${Math.min(2, cores)}#dataset=circle&seed=5`);
+    await page.waitForSelector('#neuron-0-0');
+    expect(await lossAfter()).toBe(one);
+    expect(epochs).toBeGreaterThan(10);
+    expect(errors).toEqual([]);
+  }, 120_000);
+
+  it('offers webgpu only where navigator.gpu exists', async () => {
+    await page.goto(server.url);
+    await page.waitForSelector('#neuron-0-0');
+    const hasGpu = await page.evaluate(() => 'gpu' in navigator && navigator.gpu !== undefined);
+    const option = await page.$eval('#backend-choice option[value="webgpu"]', (o) => ({ hidden: (o as HTMLOptionElement).hidden, disabled: (o as HTMLOptionElement).disabled }));
+    expect(option).toEqual({ hidden: !hasGpu, disabled: !hasGpu });
+    // the cpu backend is one choice away
+    await page.selectOption('#backend-choice', 'cpu');
+    await page.waitForFunction(() => document.getElementById('backend')?.textContent === 'cpu');
+    expect(page.url()).toContain('backend=cpu');
+    await page.click('#step');
+    await page.waitForFunction(() => document.getElementById('epoch')?.dataset.value === '1');
+    expect(errors).toEqual([]);
+  });
+
+  it('falls back to one thread, and says so, on a page that is not cross-origin isolated', async () => {
+    // the same built page from a plain static server: no COOP/COEP headers, no SharedArrayBuffer
+    const dist = path.join(repo, 'playground', 'dist');
+    const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
+    const plain: Server = createServer((req, res) => {
+      const rel = new URL(req.url ?? '/', 'http://x').pathname;
+      const file = path.join(dist, rel === '/' ? 'index.html' : rel);
+      if (!file.startsWith(dist) || !existsSync(file)) return void res.writeHead(404).end();
+      res.writeHead(200, { 'Content-Type': types[path.extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+    });
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    const other = await browser.newPage();
+    const otherErrors: string[] = [];
+    other.on('pageerror', (e) => otherErrors.push(e.message));
+    const logs: string[] = [];
+    other.on('console', (m) => logs.push(m.text()));
+    try {
+      const addr = plain.address();
+      await other.goto(`http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/`);
+      await other.waitForSelector('#neuron-0-0');
+      expect(await other.evaluate(() => globalThis.crossOriginIsolated)).toBe(false);
+      expect(await other.textContent('#backend')).toBe('wasm');
+      expect(await other.getAttribute('#threads-used', 'data-value')).toBe('1');
+      expect(await other.textContent('#backend-note')).toContain('not cross-origin isolated');
+      expect(await other.isVisible('#backend-note')).toBe(true);
+      expect(await other.$eval('#threads', (e) => (e as HTMLSelectElement).disabled)).toBe(true);
+      await other.click('#step');
+      await other.waitForFunction(() => document.getElementById('epoch')?.dataset.value === '1');
+      if (cpus().length > 1) expect(logs.some((l) => l.includes('not cross-origin isolated'))).toBe(true);
+      expect(otherErrors).toEqual([]);
+    } finally {
+      await other.close();
+      await new Promise<void>((resolve) => plain.close(() => resolve()));
+    }
+  });
+});
+
+describe.skipIf(!haveChromium)('the playground on webgpu (Chromium with SwiftShader)', () => {
+  it('trains on webgpu where the browser has an adapter, like on wasm', async () => {
+    const server = await servePlayground({ port: 0 });
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan', '--disable-background-networking', '--no-first-run'],
+    });
+    const errors: string[] = [];
+    try {
+      const page = await browser.newPage();
+      page.on('pageerror', (e) => errors.push(e.message));
+      const threeEpochs = async (query: string): Promise<number> => {
+        await page.goto(`${server.url}${query}#dataset=circle&seed=9&learningRate=0.3`);
+        await page.waitForSelector('#neuron-0-0', { timeout: 60_000 });
+        for (let i = 0; i < 3; i++) await page.click('#step');
+        await page.waitForFunction(() => document.getElementById('epoch')?.dataset.value === '3', undefined, { timeout: 60_000 });
+        return num(page, 'loss-train');
+      };
+      const wasm = await threeEpochs('');
+      await page.goto(server.url);
+      const adapter = await page.evaluate(async () => {
+        const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+        return gpu ? (await gpu.requestAdapter()) !== null : false;
+      });
+      if (!adapter) {
+        console.warn('playground webgpu test skipped: no WebGPU adapter in this Chromium');
+        return;
+      }
+      expect(await page.$eval('#backend-choice option[value="webgpu"]', (o) => (o as HTMLOptionElement).disabled)).toBe(false);
+      const gpu = await threeEpochs('?backend=webgpu');
+      expect(await page.textContent('#backend')).toBe('webgpu');
+      expect(await page.textContent('#backend-note')).toContain('inspector');
+      // float32 on another device: the same run up to rounding
+      expect(Math.abs(gpu - wasm)).toBeLessThan(1e-3 * wasm);
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  }, 180_000);
+});
+
+describe.skipIf(!haveChromium)('the wasm thread pool in Chromium', () => {
+  it('gives bit for bit the results of the Node pool on the same number of threads', async () => {
+    const bench = await startBrowserBench({ chromium: CHROMIUM });
+    try {
+      expect(bench.crossOriginIsolated).toBe(true);
+      for (const threads of [1, 2]) {
+        // the baseline SIMD build in both (relaxed SIMD's fused multiply-add rounds differently)
+        const web = await bench.run({ task: 'kernels', threads, relaxedSimd: false });
+        expect(web.threads).toBe(threads);
+        const be = createWasmBackend({ name: `wasm-e2e-${threads}`, threads, relaxedSimd: false });
+        await be.ready();
+        nb.registerBackend(be.name, () => be);
+        const prev = nb.getBackend().name;
+        nb.setBackend(be.name);
+        try {
+          expect(web.values).toEqual(kernelChecks(nb));
+        } finally {
+          nb.setBackend(prev);
+          be.dispose();
+        }
+      }
+      // and in the browser, 1 and 2 threads agree with the relaxed-SIMD build too
+      const [a, b] = [await bench.run({ task: 'kernels', threads: 1 }), await bench.run({ task: 'kernels', threads: 2 })];
+      expect(b.threads).toBe(2);
+      expect(b.values).toEqual(a.values);
+      expect(bench.errors).toEqual([]);
+    } finally {
+      await bench.close();
+    }
+  }, 180_000);
 });

@@ -1,26 +1,25 @@
 /**
- * The playground page: controls ↔ state ↔ URL, the training loop (a few mini-batches per
- * animation frame within a time budget, so the page never freezes), and the pictures.
+ * The playground page: controls ↔ state ↔ URL, and the pictures. Training runs in a dedicated
+ * Web Worker (train-worker.ts): the page sends it the settings and commands, and draws the frames
+ * it sends back (losses, activations over the grid, weights), so the page never waits for it.
  */
 import { DOMAIN, generate, type Split } from './datasets.js';
 import { FEATURE_INFO, gridPoints } from './features.js';
 import { NetworkView } from './network-view.js';
 import { CLASS_COLORS, css, drawAxes, drawChart, drawField, drawPoints, type Field } from './render.js';
 import {
-  ACTIVATIONS, BATCH_SIZES, CLASS_COUNTS, CLASSIFICATION_SETS, DATASETS, dataKey, FEATURES, fromHash, INITS, isMultiClassCapable, LEARNING_RATES,
+  ACTIVATIONS, BATCH_SIZES, CLASS_COUNTS, CLASSIFICATION_SETS, DATASETS, FEATURES, fromHash, INITS, isMultiClassCapable, LEARNING_RATES,
   MAX_LAYERS, MAX_NEURONS, normalize, OPTIMIZERS, PROBLEMS, REG_RATES, REGRESSION_SETS, REGULARIZATIONS, SCHEDULES, toHash,
   type DatasetName, type Feature, type State,
 } from './state.js';
-import { Trainer, type NeuronReport } from './trainer.js';
+import type { NeuronReport } from './trainer.js';
+import type { BackendChoice, BackendInfo, Frame, FromWorker, NetInfo, ToWorker } from './protocol.js';
 
 /** Grid cells per side of the heat-maps. */
 export const DENSITY = 50;
-/**
- * Milliseconds of training per animation frame: at least this, and as long as the last redraw
- * took (up to MAX_TRAIN_MS), so that big networks still spend half their time training.
- */
-const TRAIN_BUDGET_MS = 14;
-const MAX_TRAIN_MS = 40;
+
+/** Distributive Omit (keeps each variant of a union). */
+type Command = ToWorker extends infer M ? (M extends ToWorker ? Omit<M, 'seq'> : never) : never;
 
 const LABELS: Record<string, string> = {
   circle: 'Circle', xor: 'Exclusive or', gauss: 'Gaussian clusters', spiral: 'Spiral', plane: 'Plane', gaussmix: 'Gaussian mixture',
@@ -58,10 +57,18 @@ function fmtNum(v: number, digits = 3): string {
 
 export class App {
   state: State;
-  trainer!: Trainer;
   playing = false;
+  /** The backend the worker trains on (null until it said). */
+  backend: BackendInfo | null = null;
+  /** The last frame from the worker, its run's data and network shape. */
+  private frameData: Frame | null = null;
   private data: Split | null = null;
-  private dataKeyCached = '';
+  private net: NetInfo | null = null;
+  private worker!: Worker;
+  /** Commands sent to the worker (the frame's seq says how many it has handled). */
+  private sent = 0;
+  private predictId = 0;
+  private predictAt: { id: number; where: string } | null = null;
   private readonly grid = gridPoints(DENSITY, -DOMAIN, DOMAIN);
   private readonly view: NetworkView;
   private selected: [number, number] | null = null;
@@ -69,12 +76,15 @@ export class App {
   private hovered: [number, number] | null = null;
   private point = 0;
   private dirty = true;
-  private lastInspect = 0;
   private readonly tooltipEl: HTMLElement;
-  /** Timing of the last frame: mini-batches trained and milliseconds spent drawing. */
-  readonly stats = { batches: 0, renderMs: 0 };
+  /**
+   * Timing of the last frame: mini-batches the worker trained for it (and in how many ms), and
+   * the milliseconds the page spent drawing it; totalBatches counts every frame's batches.
+   */
+  readonly stats = { batches: 0, trainMs: 0, renderMs: 0, totalBatches: 0 };
 
-  constructor() {
+  /** The backend to train on and, for wasm, the threads (0: one per core); startWorker() applies a change. */
+  constructor(public options: { backend: BackendChoice; threads: number } = { backend: 'wasm', threads: 0 }) {
     this.state = fromHash(location.hash);
     this.tooltipEl = $('tooltip');
     this.view = new NetworkView($('network'), {
@@ -89,7 +99,7 @@ export class App {
       },
     });
     this.setupControls();
-    this.reset();
+    this.startWorker();
     window.addEventListener('hashchange', () => {
       if (location.hash.slice(1) === toHash(this.state)) return;
       this.state = fromHash(location.hash);
@@ -103,7 +113,7 @@ export class App {
       ev.preventDefault();
       this.setPlaying(!this.playing);
     });
-    requestAnimationFrame((t) => this.frame(t));
+    requestAnimationFrame(() => this.frame());
   }
 
   // ---- state ----------------------------------------------------------------------------
@@ -120,29 +130,100 @@ export class App {
     if (viewOnly) {
       this.dirty = true;
     } else if (lrOnly) {
-      this.trainer.setLearningRate(this.state.learningRate);
+      this.send({ type: 'learningRate', value: this.state.learningRate });
     } else {
       this.reset();
     }
   }
 
+  // ---- the training worker ---------------------------------------------------------------
+
+  /** Starts the training worker on the chosen backend (again, after a change of backend). */
+  startWorker(): void {
+    this.worker?.terminate();
+    this.setPlaying(false, false);
+    this.backend = null;
+    this.sent = 0;
+    this.showBackend();
+    this.worker = new Worker(new URL('./train-worker.ts', import.meta.url), { type: 'module', name: 'nabla-playground-training' });
+    this.worker.onmessage = (e: MessageEvent<FromWorker>) => this.onWorker(e.data);
+    this.worker.onerror = (e) => console.error(`playground: the training worker failed: ${e.message}`);
+    this.send({ type: 'init', backend: this.options.backend, threads: this.options.threads, grid: this.grid });
+    this.reset();
+  }
+
+  private send(cmd: Command): void {
+    const seq = cmd.type === 'ack' || cmd.type === 'predict' ? 0 : ++this.sent;
+    this.worker.postMessage({ ...cmd, seq } as ToWorker);
+    if (seq) document.body.dataset.worker = 'busy';
+  }
+
+  private onWorker(msg: FromWorker): void {
+    switch (msg.type) {
+      case 'backend':
+        this.backend = { name: msg.name, threads: msg.threads, crossOriginIsolated: msg.crossOriginIsolated, note: msg.note, syncReads: msg.syncReads };
+        this.showBackend();
+        break;
+      case 'frame':
+        this.onFrame(msg);
+        break;
+      case 'prediction':
+        if (this.predictAt?.id === msg.id && !this.tooltipEl.hidden) this.tooltipEl.textContent = this.describePrediction(this.predictAt.where, msg.out);
+        break;
+      case 'error':
+        console.error(`playground: training failed: ${msg.message}`);
+        this.setPlaying(false);
+        break;
+    }
+  }
+
+  private onFrame(f: Frame): void {
+    if (f.report === undefined) f.report = this.frameData?.report ?? null;
+    this.frameData = f;
+    if (f.run) this.newRun(f.run.data, f.run.net);
+    this.stats.batches = f.batches;
+    this.stats.trainMs = f.trainMs;
+    this.stats.totalBatches += f.batches;
+    const t0 = performance.now();
+    this.render();
+    this.stats.renderMs = performance.now() - t0;
+    this.dirty = false;
+    this.send({ type: 'ack' });
+    document.body.dataset.worker = f.seq === this.sent && !f.playing ? 'idle' : 'busy';
+  }
+
+  /** Shows the backend the worker trains on, its threads, and why fewer than asked for. */
+  private showBackend(): void {
+    const b = this.backend;
+    $('backend').textContent = b ? b.name : '…';
+    const threads = $('threads-used');
+    threads.dataset.value = b ? String(b.threads) : '';
+    threads.textContent = !b ? '' : b.name === 'wasm'
+      ? `${b.threads} thread${b.threads === 1 ? '' : 's'}${b.threads > 1 ? ' (Web Workers sharing the memory)' : ''}`
+      : '';
+    const note = $('backend-note');
+    note.textContent = b?.note ?? '';
+    note.hidden = !b?.note;
+  }
+
   /** A fresh network and optimizer from the state's seed (the same run again). */
   reset(): void {
-    this.trainer?.dispose();
-    const key = dataKey(this.state);
-    if (!this.data || key !== this.dataKeyCached) {
-      this.data = null;
-      this.dataKeyCached = key;
+    this.send({ type: 'reset', state: { ...this.state, features: [...this.state.features], hidden: [...this.state.hidden] } });
+  }
+
+  /** The first frame of a run: the network's picture and the legends. */
+  private newRun(data: Split, net: NetInfo): void {
+    this.data = data;
+    this.net = net;
+    this.point = Math.min(this.point, Math.max(0, data.train.count - 1));
+    if (this.selected && (this.selected[0] >= net.units.length || this.selected[1] >= net.units[this.selected[0]]!)) {
+      this.selected = null;
+      this.send({ type: 'select', neuron: null, point: this.point });
     }
-    this.trainer = new Trainer({ ...this.state, features: [...this.state.features], hidden: [...this.state.hidden] }, this.data ?? undefined);
-    this.data = this.trainer.data;
-    this.point = Math.min(this.point, Math.max(0, this.data.train.count - 1));
-    const net = this.trainer.net;
-    if (this.selected && (this.selected[0] >= net.layers.length || this.selected[1] >= net.layers[this.selected[0]]!.units)) this.selected = null;
     this.view.build({
       features: this.state.features,
-      units: net.layers.map((l) => l.units),
-      pieces: net.layers.map((l) => l.pieces),
+      units: net.units,
+      pieces: net.pieces,
       activation: this.state.activation,
       outputKind: net.output === 'binary' ? 'sigmoid' : net.output,
     });
@@ -206,9 +287,8 @@ export class App {
 
     $('play').addEventListener('click', () => this.setPlaying(!this.playing));
     $('step').addEventListener('click', () => {
-      this.setPlaying(false);
-      this.trainer.trainEpoch();
-      this.dirty = true;
+      this.setPlaying(false, false);
+      this.send({ type: 'step' });
     });
     $('reset').addEventListener('click', () => {
       this.setPlaying(false);
@@ -304,8 +384,9 @@ export class App {
     this.update({ hidden });
   }
 
-  setPlaying(on: boolean): void {
+  setPlaying(on: boolean, tell = true): void {
     this.playing = on;
+    if (tell) this.send({ type: 'play', on });
     const b = $('play');
     b.setAttribute('aria-pressed', String(on));
     b.textContent = on ? '❚❚' : '▶';
@@ -314,8 +395,7 @@ export class App {
   private selectNeuron(layer: number, unit: number): void {
     this.selected = this.selected && this.selected[0] === layer && this.selected[1] === unit ? null : [layer, unit];
     this.view.select(this.selected);
-    this.lastInspect = 0;
-    this.dirty = true;
+    this.send({ type: 'select', neuron: this.selected, point: this.point });
   }
 
   /** The input-plane point under the mouse on a heat-map canvas. */
@@ -324,12 +404,17 @@ export class App {
     return [((ev.clientX - r.left) / r.width) * 2 * DOMAIN - DOMAIN, DOMAIN - ((ev.clientY - r.top) / r.height) * 2 * DOMAIN];
   }
 
-  /** The network's prediction at the point under the mouse, for the tooltip. */
+  /** The point under the mouse for the tooltip; the worker is asked for the network's prediction there. */
   private describePoint(ev: MouseEvent, canvas: HTMLCanvasElement): string {
     const [x, y] = this.planePoint(ev, canvas);
-    const out = this.trainer.evaluate(new Float32Array([x, y])).at(-1)!;
     const where = `(x₁, x₂) = (${x.toFixed(2)}, ${y.toFixed(2)})`;
-    const kind = this.trainer.net.output;
+    this.predictAt = { id: ++this.predictId, where };
+    this.send({ type: 'predict', id: this.predictId, xy: [x, y] });
+    return `${where}: …`;
+  }
+
+  private describePrediction(where: string, out: number[]): string {
+    const kind = this.net?.output;
     if (kind === 'linear') return `${where}: output ${fmtNum(out[0]!, 3)}`;
     if (kind === 'binary') return `${where}: P(class 1) = ${out[0]!.toFixed(3)}`;
     return `${where}: ${[...out].map((p, k) => `P(${k}) = ${p.toFixed(2)}`).join(', ')}`;
@@ -337,7 +422,8 @@ export class App {
 
   private pickPoint(ev: MouseEvent, canvas: HTMLCanvasElement): void {
     const [x, y] = this.planePoint(ev, canvas);
-    const tr = this.trainer.data.train;
+    if (!this.data) return;
+    const tr = this.data.train;
     let best = 0;
     let bestD = Infinity;
     for (let i = 0; i < tr.count; i++) {
@@ -348,7 +434,7 @@ export class App {
       }
     }
     this.point = best;
-    this.lastInspect = 0;
+    if (this.selected) this.send({ type: 'select', neuron: this.selected, point: this.point });
     this.dirty = true;
   }
 
@@ -364,67 +450,58 @@ export class App {
     t.style.top = `${ev.clientY + 12}px`;
   }
 
-  // ---- the loop -------------------------------------------------------------------------
+  // ---- drawing --------------------------------------------------------------------------
 
-  private frame(now: number): void {
-    if (this.playing) {
-      const t0 = performance.now();
-      let batches = 0;
-      do {
-        this.trainer.trainBatch();
-        batches++;
-      } while (performance.now() - t0 < Math.min(MAX_TRAIN_MS, Math.max(TRAIN_BUDGET_MS, this.stats.renderMs)));
-      this.stats.batches = batches;
-      this.dirty = true;
-    }
-    if (this.dirty) {
+  /** Redraws between the worker's frames when only the view changed (hover, view options). */
+  private frame(): void {
+    if (this.dirty && this.frameData) {
       this.dirty = false;
-      const t0 = performance.now();
-      this.render(now);
-      this.stats.renderMs = performance.now() - t0;
+      this.render();
     }
-    requestAnimationFrame((t) => this.frame(t));
+    requestAnimationFrame(() => this.frame());
   }
 
-  /** Redraws everything that depends on the network's current weights. */
-  render(now = performance.now()): void {
-    const tr = this.trainer;
+  /** Redraws everything from the worker's last frame. */
+  render(): void {
+    const f = this.frameData;
+    const net = this.net;
+    const data = this.data;
+    if (!f || !net || !data) return;
     const s = this.state;
-    const layers = tr.evaluate(this.grid);
+    const layers = f.layers;
     const out = layers[layers.length - 1]!;
-    const k = tr.net.sizes.at(-1)!;
-    let field: Field = tr.net.output === 'softmax'
+    const k = net.sizes.at(-1)!;
+    let field: Field = net.output === 'softmax'
       ? { kind: 'classes', probs: out, classes: k, discretize: s.discretize }
-      : { kind: 'values', values: tr.net.output === 'binary' ? out.map((p) => 2 * p - 1) : out, discretize: s.discretize };
+      : { kind: 'values', values: net.output === 'binary' ? out.map((p) => 2 * p - 1) : out, discretize: s.discretize };
     const hv = this.hovered;
-    if (hv && hv[0] < layers.length && hv[1] < tr.net.layers[hv[0]]!.units) {
+    if (hv && hv[0] < layers.length && hv[1] < net.units[hv[0]]!) {
       const [l, u] = hv;
-      const units = tr.net.layers[l]!.units;
+      const units = net.units[l]!;
       const isOut = l === layers.length - 1;
       const values = new Float32Array(DENSITY * DENSITY);
       for (let i = 0; i < values.length; i++) {
         const v = layers[l]![i * units + u]!;
-        values[i] = isOut && tr.net.output !== 'linear' ? 2 * v - 1 : v;
+        values[i] = isOut && net.output !== 'linear' ? 2 * v - 1 : v;
       }
       field = { kind: 'values', values, discretize: s.discretize };
     }
     const heat = $<HTMLCanvasElement>('heatmap');
     drawField(heat, field, DENSITY, 0.25);
-    const classes = tr.data.classes;
-    drawPoints(heat, tr.data.train, DOMAIN, { classes, highlight: this.selected ? this.point : undefined });
-    if (s.showTest) drawPoints(heat, tr.data.test, DOMAIN, { classes, test: true });
+    const classes = data.classes;
+    drawPoints(heat, data.train, DOMAIN, { classes, highlight: this.selected ? this.point : undefined });
+    if (s.showTest) drawPoints(heat, data.test, DOMAIN, { classes, test: true });
     drawAxes(heat, DOMAIN);
 
-    const outputMap = tr.net.output === 'linear' ? (v: number): number => v : (p: number): number => 2 * p - 1;
+    const outputMap = net.output === 'linear' ? (v: number): number => v : (p: number): number => 2 * p - 1;
     this.view.drawNeurons(layers, DENSITY, outputMap);
-    const snap = tr.snapshot();
-    this.view.drawWeights(snap.W, snap.b);
+    this.view.drawWeights(f.W, f.b);
 
-    const h = tr.history;
+    const h = f.history;
     const epochEl = $('epoch');
-    epochEl.textContent = tr.epoch.toLocaleString('en-US', { minimumIntegerDigits: 6 });
-    epochEl.dataset.value = String(tr.epoch);
-    $('lr-now').textContent = `η = ${fmtNum(tr.currentLearningRate, 4)}`;
+    epochEl.textContent = f.epoch.toLocaleString('en-US', { minimumIntegerDigits: 6 });
+    epochEl.dataset.value = String(f.epoch);
+    $('lr-now').textContent = `η = ${fmtNum(f.learningRate, 4)}`;
     const lt = h.test.at(-1)!;
     const ll = h.train.at(-1)!;
     const testEl = $('loss-test');
@@ -436,40 +513,45 @@ export class App {
     drawChart($('loss-chart'), [
       { values: h.train, color: '#333', label: 'training' },
       { values: h.test, color: '#aaa', label: 'test' },
-    ], { legend: true, epochs: tr.epoch });
+    ], { legend: true, epochs: f.epoch });
     const gradChart = $<HTMLCanvasElement>('grad-chart');
     gradChart.dataset.last = JSON.stringify(h.gradNorms.map((v) => v.at(-1) ?? null));
-    drawChart(gradChart, h.gradNorms.map((v, l) => ({ values: v, color: LAYER_COLORS[l % LAYER_COLORS.length]!, label: `layer ${l + 1}` })), { log: true, epochs: tr.epoch });
+    drawChart(gradChart, h.gradNorms.map((v, l) => ({ values: v, color: LAYER_COLORS[l % LAYER_COLORS.length]!, label: `layer ${l + 1}` })), { log: true, epochs: f.epoch });
 
-    if (this.selected && (!this.playing || now - this.lastInspect > 150)) {
-      this.lastInspect = now;
-      this.renderInspector(tr.inspect(this.selected[0], this.selected[1], this.point));
+    if (this.selected && f.report && f.report.layer === this.selected[0] && f.report.unit === this.selected[1]) {
+      this.renderInspector(f.report);
+    } else if (this.selected && this.backend && !this.backend.syncReads) {
+      $('inspector').innerHTML = `<p class="hint">The neuron inspector needs the wasm or cpu backend (${this.backend.name} reads values only asynchronously).</p>`;
     } else if (!this.selected) {
       $('inspector').innerHTML = '<p class="hint">Click a neuron in the network.</p>';
     }
   }
 
   private drawLegends(): void {
-    const tr = this.trainer;
+    const net = this.net;
+    const data = this.data;
+    if (!net || !data) return;
     const legend = $('legend');
-    if (tr.net.output === 'linear') legend.innerHTML = `<span><i style="background:${css(CLASS_COLORS[0]!)}"></i>−1</span><span><i style="background:${css(CLASS_COLORS[1]!)}"></i>+1</span>`;
-    else legend.innerHTML = Array.from({ length: tr.data.classes }, (_, c) => `<span><i style="background:${css(CLASS_COLORS[c]!)}"></i>class ${c}</span>`).join('');
-    const L = tr.net.layers.length;
-    $('grad-legend').innerHTML = tr.net.layers
+    if (net.output === 'linear') legend.innerHTML = `<span><i style="background:${css(CLASS_COLORS[0]!)}"></i>−1</span><span><i style="background:${css(CLASS_COLORS[1]!)}"></i>+1</span>`;
+    else legend.innerHTML = Array.from({ length: data.classes }, (_, c) => `<span><i style="background:${css(CLASS_COLORS[c]!)}"></i>class ${c}</span>`).join('');
+    const L = net.units.length;
+    $('grad-legend').innerHTML = net.units
       .map((_, l) => `<span><i style="background:${LAYER_COLORS[l % LAYER_COLORS.length]}"></i>${l === L - 1 ? 'output' : `hidden ${l + 1}`}</span>`)
       .join('');
   }
 
   private renderInspector(r: NeuronReport): void {
-    const L = this.trainer.net.layers.length;
+    const net = this.net!;
+    const data = this.data!;
+    const L = net.units.length;
     const isOut = r.layer === L - 1;
     const l = r.layer + 1;
     const fromNames = r.layer === 0 ? this.state.features.map((f) => FEATURE_INFO[f].label) : Array.from({ length: r.gradWeights.length }, (_, j) => `a${sup(r.layer)}${sub(j + 1)}`);
-    const actName = isOut ? (this.trainer.net.output === 'binary' ? 'logit (σ in the loss)' : this.trainer.net.output === 'softmax' ? 'logit (softmax in the loss)' : 'linear') : (LABELS[this.state.activation] ?? this.state.activation);
-    const label = this.trainer.data.train.labels[Math.min(this.point, this.trainer.data.train.count - 1)]!;
+    const actName = isOut ? (net.output === 'binary' ? 'logit (σ in the loss)' : net.output === 'softmax' ? 'logit (softmax in the loss)' : 'linear') : (LABELS[this.state.activation] ?? this.state.activation);
+    const label = data.train.labels[Math.min(this.point, data.train.count - 1)]!;
     const rows = [
       ['neuron', `${isOut ? 'output' : `hidden layer ${l}`}, unit ${r.unit + 1} — ${actName}`],
-      ['point', `#${this.point} (x₁, x₂) = (${r.point[0].toFixed(2)}, ${r.point[1].toFixed(2)}), ${this.trainer.data.classes ? `class ${label}` : `target ${fmtNum(label, 2)}`} — click the output to choose another`],
+      ['point', `#${this.point} (x₁, x₂) = (${r.point[0].toFixed(2)}, ${r.point[1].toFixed(2)}), ${data.classes ? `class ${label}` : `target ${fmtNum(label, 2)}`} — click the output to choose another`],
       [`z${sup(l)} = a${sup(l - 1)}·w + b`, fmtNum(r.z, 4)],
       [`a${sup(l)} = f(z${sup(l)})`, fmtNum(r.a, 4)],
       [`δ${sup(l)} = ∂L/∂z${sup(l)} (autodiff)`, fmtNum(r.delta, 5)],

@@ -62,7 +62,11 @@ export class Trainer {
   private normSums: number[];
   private normCount = 0;
 
-  constructor(readonly state: State, data?: Split) {
+  /**
+   * A run on a backend that reads synchronously (wasm, cpu); `Trainer.create` also serves the
+   * ones that read only asynchronously (webgpu).
+   */
+  constructor(readonly state: State, data?: Split, asyncReads = false) {
     this.data = data ?? makeData(state);
     this.train = toTensor(this.data.train, state.features);
     this.test = toTensor(this.data.test, state.features);
@@ -74,8 +78,20 @@ export class Trainer {
     this.rng = new nb.Random((state.seed ^ 0x9e3779b9) >>> 0);
     this.order = this.rng.permutation(this.data.train.count);
     this.normSums = this.net.layers.map(() => 0);
-    const [train, test] = this.losses();
+    const [train, test] = asyncReads ? [NaN, NaN] : this.losses();
     this.history = { train: [train], test: [test], gradNorms: this.net.layers.map(() => []) };
+  }
+
+  /**
+   * A run whose reads are asynchronous, for backends that read only so (webgpu): train with
+   * trainBatchAsync, read with lossesAsync, evaluateAsync and snapshotAsync.
+   */
+  static async create(state: State, data?: Split): Promise<Trainer> {
+    const t = new Trainer(state, data, true);
+    const [train, test] = await t.lossesAsync();
+    t.history.train[0] = train;
+    t.history.test[0] = test;
+    return t;
   }
 
   /** The one live change that keeps the network: the (initial) learning rate. */
@@ -104,6 +120,33 @@ export class Trainer {
     if (n === 0) return false;
     const from = this.cursor;
     const to = Math.min(n, from + this.batchSize);
+    const params = this.step(from, to);
+    this.addNorms(this.net.layers.map((layer) => layer.b.grad?.dataSync()));
+    for (const p of params) p.zeroGrad();
+    this.cursor = to;
+    if (this.cursor < n) return false;
+    this.endEpoch();
+    return true;
+  }
+
+  /** trainBatch on a backend that reads asynchronously. */
+  async trainBatchAsync(): Promise<boolean> {
+    const n = this.data.train.count;
+    if (n === 0) return false;
+    const from = this.cursor;
+    const to = Math.min(n, from + this.batchSize);
+    const params = this.step(from, to);
+    this.addNorms(await Promise.all(this.net.layers.map((layer) => layer.b.grad?.data())));
+    for (const p of params) p.zeroGrad();
+    this.cursor = to;
+    if (this.cursor < n) return false;
+    this.nextEpoch();
+    this.recordEpoch(await this.lossesAsync());
+    return true;
+  }
+
+  /** One optimizer step on the training points order[from, to); the gradients stay for the norms. */
+  private step(from: number, to: number): Tensor[] {
     const idx = nb.fromArray(this.order.slice(from, to), [to - from]);
     const params = this.net.params();
     nb.tidy(() => {
@@ -114,23 +157,21 @@ export class Trainer {
       const pen = this.net.penalty();
       if (pen) loss = loss.add(pen);
       loss.backward();
-      this.net.layers.forEach((layer, l) => {
-        const g = layer.b.grad;
-        if (!g) return;
-        const v = g.dataSync();
-        let s = 0;
-        for (let i = 0; i < v.length; i++) s += (v[i] as number) ** 2;
-        this.normSums[l]! += Math.sqrt(s);
-      });
-      this.normCount++;
       this.optimizer.step(params);
     });
     idx.dispose();
-    for (const p of params) p.zeroGrad();
-    this.cursor = to;
-    if (this.cursor < n) return false;
-    this.endEpoch();
-    return true;
+    return params;
+  }
+
+  /** Adds each layer's ‖∂L/∂b‖ (its bias gradient's values, when it has one) to the epoch's sums. */
+  private addNorms(grads: readonly (ArrayLike<number | bigint> | undefined)[]): void {
+    grads.forEach((v, l) => {
+      if (!v) return;
+      let s = 0;
+      for (let i = 0; i < v.length; i++) s += Number(v[i]) ** 2;
+      this.normSums[l]! += Math.sqrt(s);
+    });
+    this.normCount++;
   }
 
   /** Trains the rest of the current epoch. */
@@ -141,11 +182,18 @@ export class Trainer {
   }
 
   private endEpoch(): void {
+    this.nextEpoch();
+    this.recordEpoch(this.losses());
+  }
+
+  private nextEpoch(): void {
     this.epoch++;
     this.cursor = 0;
     this.order = this.rng.permutation(this.data.train.count);
     this.schedule.apply(this.optimizer, this.epoch);
-    const [train, test] = this.losses();
+  }
+
+  private recordEpoch([train, test]: [number, number]): void {
     this.history.train.push(train);
     this.history.test.push(test);
     this.net.layers.forEach((_, l) => {
@@ -167,6 +215,49 @@ export class Trainer {
         return [one(this.train), one(this.test)] as [number, number];
       }),
     );
+  }
+
+  /** losses() on a backend that reads asynchronously. */
+  async lossesAsync(): Promise<[number, number]> {
+    const ts = nb.tidy(() =>
+      nb.noGrad(() =>
+        [this.train, this.test].map((d) => {
+          if (d.x.shape[0] === 0) return null;
+          const { as } = this.net.forward(d.x);
+          return nb.keep(this.net.loss(as[as.length - 1]!, d.y));
+        }),
+      ),
+    );
+    try {
+      const v = await Promise.all(ts.map(async (t) => (t ? Number((await t.data())[0]) : NaN)));
+      return [v[0]!, v[1]!];
+    } finally {
+      nb.dispose(ts.filter((t): t is Tensor => t !== null));
+    }
+  }
+
+  /** evaluate() on a backend that reads asynchronously. */
+  async evaluateAsync(xy: Float32Array): Promise<Float32Array[]> {
+    const n = xy.length / 2;
+    const f = featureMatrix(xy, this.state.features);
+    const ts = nb.tidy(() =>
+      nb.noGrad(() => {
+        const x = nb.fromArray(f, [n, this.state.features.length]);
+        const { as } = this.net.forward(x);
+        return [...as.slice(0, -1), this.net.predict(as[as.length - 1]!)].map((t) => nb.keep(t));
+      }),
+    );
+    try {
+      return await Promise.all(ts.map(async (t) => Float32Array.from(await t.data() as Float32Array)));
+    } finally {
+      nb.dispose(ts);
+    }
+  }
+
+  /** snapshot() on a backend that reads asynchronously. */
+  async snapshotAsync(): Promise<{ W: Float32Array[]; b: Float32Array[] }> {
+    const read = (ts: Tensor[]): Promise<Float32Array[]> => Promise.all(ts.map(async (t) => Float32Array.from(await t.data() as Float32Array)));
+    return { W: await read(this.net.layers.map((l) => l.W)), b: await read(this.net.layers.map((l) => l.b)) };
   }
 
   /**

@@ -74,6 +74,8 @@ describe('servePlayground', () => {
       expect(csp).toContain("object-src 'none'");
       expect(csp).toContain("frame-ancestors 'none'");
       expect(csp).not.toMatch(/script-src[^;]*'unsafe-(inline|eval)'/);
+      // the training worker comes from the server, the wasm thread pool's workers from blob: URLs
+      expect(csp).toContain("worker-src 'self' blob:");
     }
   });
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as nb from 'nabla';
 import { defaultState, normalize, type State } from '../src/state.js';
 import { Trainer } from '../src/trainer.js';
+import { webgpuStatus } from '../../test/webgpu/setup.js';
 
 function run(over: Partial<State>, epochs: number): Trainer {
   const t = new Trainer(normalize({ ...defaultState(), ...over }));
@@ -104,4 +105,38 @@ describe('playground training', () => {
       t.dispose();
     });
   }
+
+  it('trains the same with asynchronous reads (the webgpu path) as with synchronous ones', async () => {
+    const state = normalize({ ...defaultState(), dataset: 'spiral', classes: 3, hidden: [5, 4], optimizer: 'adam', learningRate: 0.03 });
+    const sync = run(state, 2);
+    const before = nb.memory().numTensors;
+    const t = await Trainer.create(normalize(state));
+    for (let e = 0; e < 2; e++) while (!(await t.trainBatchAsync()));
+    expect(t.epoch).toBe(2);
+    expect(t.history).toEqual(sync.history);
+    const grid = new Float32Array([0, 0, 1, -2, 3, 3]);
+    expect(await t.evaluateAsync(grid)).toEqual(sync.evaluate(grid));
+    expect(await t.snapshotAsync()).toEqual(sync.snapshot());
+    t.dispose();
+    expect(nb.memory().numTensors).toBe(before);
+    sync.dispose();
+  });
+});
+
+describe('playground training on webgpu', async () => {
+  const why = await webgpuStatus();
+  it.skipIf(why !== null)(`lowers the loss with asynchronous reads${why ? ` (skipped: ${why})` : ''}`, async () => {
+    const previous = nb.getBackend().name;
+    await nb.setBackendAsync('webgpu', { fallback: false });
+    try {
+      const t = await Trainer.create(normalize({ ...defaultState(), dataset: 'circle', learningRate: 0.3 }));
+      for (let e = 0; e < 4; e++) while (!(await t.trainBatchAsync()));
+      expect(t.history.train[4]!).toBeLessThan(t.history.train[0]!);
+      const layers = await t.evaluateAsync(new Float32Array([0, 0, 5, 5]));
+      expect(layers.at(-1)!).toHaveLength(2);
+      t.dispose();
+    } finally {
+      nb.setBackend(previous);
+    }
+  });
 });

@@ -45,7 +45,9 @@ const TYPES: Record<string, string> = {
  * - The content security policy fits the built page: its script and style sheet come from this
  *   server; the page sets inline style attributes (legend swatches, tooltip and layout positions),
  *   so styles allow 'unsafe-inline' (scripts never do); the favicon is a data: image; WebAssembly
- *   compilation ('wasm-unsafe-eval') is allowed for nabla's wasm backend, JavaScript eval is not.
+ *   compilation ('wasm-unsafe-eval') is allowed for nabla's wasm backend, JavaScript eval is not;
+ *   workers come from this server (the training worker) or from blob: URLs (the wasm backend's
+ *   thread pool starts its Web Workers from a script it carries).
  *   Nothing may be framed, embedded as an object or posted to another site.
  * - COOP same-origin and COEP require-corp make the page cross-origin isolated, which browsers
  *   require before they offer SharedArrayBuffer (threads for the wasm backend).
@@ -55,6 +57,7 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze(
   'Content-Security-Policy': [
     "default-src 'self'",
     "script-src 'self' 'wasm-unsafe-eval'",
+    "worker-src 'self' blob:",
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data:",
     "object-src 'none'",

@@ -15,7 +15,8 @@ import { createCpuBackend } from '../cpu/index.js';
 import type { DType, TypedArray } from '../../tensor/dtype.js';
 import { sizeOf, stridesOf, type Shape } from '../../tensor/shape.js';
 import { Arena, type ArenaStats } from './arena.js';
-import { THREADED_KERNELS, ThreadPool, type ThreadedKernel } from './threads.js';
+import { THREADED_KERNELS, type ThreadPool, type ThreadedKernel } from './threads.js';
+import { createThreadPool } from './browser-threads.js';
 import { EMBEDDED } from './embedded.js';
 
 export interface WasmBackendOptions {
@@ -314,7 +315,7 @@ export class WasmBackend implements Backend {
     let pool: ThreadPool | null = null;
     if (threads > 1) {
       try {
-        pool = new ThreadPool(threads, module, this.mem, this.fns);
+        pool = createThreadPool(threads, module, this.mem, this.fns); // Node worker threads or Web Workers
       } catch {
         threads = 1; // no worker threads here (e.g. a browser without cross-origin isolation)
       }

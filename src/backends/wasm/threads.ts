@@ -1,6 +1,7 @@
 /**
- * The wasm backend's thread pool: Node worker threads that instantiate the same kernel module on
- * the same shared memory and help with a kernel when the main thread posts a job.
+ * The wasm backend's thread pool: workers that instantiate the same kernel module on the same
+ * shared memory and help with a kernel when the main thread posts a job — Node worker threads
+ * here, Web Workers in browsers (browser-threads.ts), both running JOB_LOOP.
  *
  * A job is a kernel split into `parts`; the main thread and the workers claim parts with an
  * atomic counter until none are left, so a worker that wakes late (or is descheduled on a busy
@@ -9,7 +10,7 @@
  * counter carries the job's tag, so a worker can never claim a part of a job it did not read.
  * Workers spin briefly on SEQ after a job, then sleep in Atomics.wait. On a busy machine, where
  * workers keep arriving late, the caller works alone for a while (results are the same either
- * way). Workers are unref'd once started, so they never keep the process alive.
+ * way). Node's workers are unref'd once started, so they never keep the process alive.
  */
 
 // control block layout (Int32Array)
@@ -32,16 +33,12 @@ export const THREADED_KERNELS = [
 ] as const;
 export type ThreadedKernel = (typeof THREADED_KERNELS)[number];
 
-// Runs in each worker (an eval'd CommonJS script). Keep the claim loop in step with claimParts().
-const WORKER_SOURCE = `
-const { workerData, parentPort } = require('node:worker_threads');
-const { module, memory, ctrlBuf, argsBuf, tid, names, spin } = workerData;
-const inst = new WebAssembly.Instance(module, { env: { memory } });
-const fns = names.map((n) => inst.exports[n]);
-const ctrl = new Int32Array(ctrlBuf);
-const args = new Float64Array(argsBuf);
-let seen = Atomics.load(ctrl, ${SEQ});
-parentPort.postMessage('ready');
+/**
+ * The loop every worker runs (Node worker thread or browser Web Worker alike), once it has
+ * `ctrl`, `args`, `fns` (the threaded kernels of its own instance), `tid`, `spin` and `seen`
+ * (SEQ when it started). Keep the claim loop in step with run().
+ */
+export const JOB_LOOP = `
 for (;;) {
   let n = 0;
   let s;
@@ -69,6 +66,46 @@ for (;;) {
 }
 `;
 
+/**
+ * Sets up a worker from its `WorkerData` (named `d`): instantiates the module on the shared
+ * memory and reads the job state; the host's script then reports ready and runs JOB_LOOP.
+ */
+export const WORKER_SETUP = `
+const { module, memory, ctrlBuf, argsBuf, tid, names, spin } = d;
+const inst = new WebAssembly.Instance(module, { env: { memory } });
+const fns = names.map((n) => inst.exports[n]);
+const ctrl = new Int32Array(ctrlBuf);
+const args = new Float64Array(argsBuf);
+let seen = Atomics.load(ctrl, ${SEQ});
+`;
+
+// Runs in each Node worker (an eval'd CommonJS script).
+const NODE_WORKER_SOURCE = `
+const { workerData: d, parentPort } = require('node:worker_threads');
+${WORKER_SETUP}
+parentPort.postMessage('ready');
+${JOB_LOOP}
+`;
+
+/** What a worker is given: the module, the shared memory and the job block. */
+export interface WorkerData {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  ctrlBuf: SharedArrayBuffer;
+  argsBuf: SharedArrayBuffer;
+  tid: number;
+  names: readonly string[];
+  spin: number;
+}
+
+/** How a pool starts its workers: Node worker threads here, Web Workers in browsers (browser-threads.ts). */
+export interface WorkerHost {
+  /** Starts a worker that runs WORKER_SETUP and JOB_LOOP on `data`; `ready` resolves once it waits for jobs. */
+  spawn(data: WorkerData): { ready: Promise<void>; terminate(): void };
+  /** Whether the calling thread may block in Atomics.wait (a browser's main thread may not: it only spins). */
+  readonly canWait: boolean;
+}
+
 interface WorkerLike {
   unref(): void;
   terminate(): Promise<number>;
@@ -77,6 +114,36 @@ interface WorkerLike {
 
 interface WorkerThreadsModule {
   Worker: new (src: string, opts: { eval: boolean; workerData: unknown; execArgv?: string[] }) => WorkerLike;
+}
+
+/** Node's worker threads; throws where there are none. */
+export function nodeWorkerHost(): WorkerHost {
+  const wt = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:worker_threads') as
+    | WorkerThreadsModule
+    | undefined;
+  if (!wt) throw new Error('worker_threads unavailable');
+  return {
+    canWait: true,
+    spawn(data) {
+      const w = new wt.Worker(NODE_WORKER_SOURCE, {
+        eval: true,
+        // No flags: workers inherit the parent's execArgv, and refuse some of it — V8 options
+        // (`--experimental-wasm-relaxed-simd`, `--max-old-space-size`: process-wide, so the worker
+        // has them anyway) and `--input-type=module` (the worker script is CommonJS). A refused
+        // flag left the backend on one thread.
+        execArgv: [],
+        workerData: data,
+      });
+      const ready = new Promise<void>((resolve, reject) => {
+        w.on('message', () => {
+          w.unref(); // up and waiting for jobs: no longer keeps the process alive
+          resolve();
+        });
+        w.on('error', (e) => reject(e instanceof Error ? e : new Error(String(e))));
+      });
+      return { ready, terminate: () => void w.terminate() };
+    },
+  };
 }
 
 /** How long (iterations) a waiting thread spins before sleeping. */
@@ -90,46 +157,37 @@ const COOLDOWN_JOBS = 200;
 export class ThreadPool {
   private readonly ctrl: Int32Array;
   private readonly args: Float64Array;
-  private readonly workers: WorkerLike[] = [];
+  private readonly workers: { terminate(): void }[] = [];
+  private readonly canWait: boolean;
   private readonly readyPromise: Promise<void>;
   private job = 0;
   private lateJobs = 0;
   private cooldown = 0;
 
-  /** `size` = total threads including the calling one; starts `size - 1` workers. */
+  /**
+   * `size` = total threads including the calling one; starts `size - 1` workers through `host`
+   * (default: Node's worker threads).
+   */
   constructor(
     readonly size: number,
     module: WebAssembly.Module,
     memory: WebAssembly.Memory,
     private readonly fns: readonly ((...a: number[]) => void)[],
+    host: WorkerHost = nodeWorkerHost(),
   ) {
-    const wt = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:worker_threads') as
-      | WorkerThreadsModule
-      | undefined;
-    if (!wt) throw new Error('worker_threads unavailable');
+    this.canWait = host.canWait;
     this.ctrl = new Int32Array(new SharedArrayBuffer(CTRL_INTS * 4));
     this.args = new Float64Array(new SharedArrayBuffer(MAX_ARGS * 8));
     const promises: Promise<void>[] = [];
-    for (let tid = 1; tid < size; tid++) {
-      const w = new wt.Worker(WORKER_SOURCE, {
-        eval: true,
-        // No flags: workers inherit the parent's execArgv, and refuse some of it — V8 options
-        // (`--experimental-wasm-relaxed-simd`, `--max-old-space-size`: process-wide, so the worker
-        // has them anyway) and `--input-type=module` (the worker script is CommonJS). A refused
-        // flag left the backend on one thread.
-        execArgv: [],
-        workerData: { module, memory, ctrlBuf: this.ctrl.buffer, argsBuf: this.args.buffer, tid, names: THREADED_KERNELS, spin: SPIN },
-      });
-      promises.push(
-        new Promise<void>((resolve, reject) => {
-          w.on('message', () => {
-            w.unref(); // up and waiting for jobs: no longer keeps the process alive
-            resolve();
-          });
-          w.on('error', (e) => reject(e instanceof Error ? e : new Error(String(e))));
-        }),
-      );
-      this.workers.push(w);
+    try {
+      for (let tid = 1; tid < size; tid++) {
+        const w = host.spawn({ module, memory, ctrlBuf: this.ctrl.buffer as SharedArrayBuffer, argsBuf: this.args.buffer as SharedArrayBuffer, tid, names: THREADED_KERNELS, spin: SPIN });
+        promises.push(w.ready);
+        this.workers.push(w);
+      }
+    } catch (e) {
+      for (const w of this.workers) w.terminate();
+      throw e;
     }
     this.readyPromise = Promise.all(promises).then(() => undefined);
     this.readyPromise.catch(() => undefined);
@@ -193,7 +251,7 @@ export class ThreadPool {
     for (;;) {
       const d = Atomics.load(c, DONE);
       if (d >= parts) break;
-      if (++spins > SPIN) {
+      if (++spins > SPIN && this.canWait) {
         Atomics.wait(c, DONE, d, 1);
         spins = 0;
       }
@@ -224,7 +282,7 @@ export class ThreadPool {
     c[NARGS] = 0;
     Atomics.store(c, SEQ, seq + 2);
     Atomics.notify(c, SEQ);
-    for (const w of this.workers) void w.terminate();
+    for (const w of this.workers) w.terminate();
     this.workers.length = 0;
   }
 }
