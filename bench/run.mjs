@@ -11,6 +11,8 @@
 //   npm run bench -- --seconds 5  seconds per model and framework
 //   npm run bench -- --models M4,M5,M6
 //                                 only these training models (no GEMM, per-op or 1-thread runs)
+//   npm run bench -- --jit        only M1, M2, M4 training steps as eager code vs nb.jit vs the graph
+//                                 Session, with each step split into kernel time and the rest (bench/jit.mjs)
 //   npm run bench -- --unfused    also nabla wasm with the recurrent layers' composite formula
 //                                 (layer.fused = false): the fused kernels' A/B on M4/M5
 //
@@ -33,6 +35,10 @@ const relaxed = args.includes('--relaxed') && !args.includes('--no-relaxed');
 const secIdx = args.indexOf('--seconds');
 const seconds = secIdx >= 0 ? Number(args[secIdx + 1]) : quick ? 0.6 : 4;
 const cores = availableParallelism();
+if (args.includes('--jit')) {
+  const r = spawnSync('node', ['bench/jit.mjs', 'wasm', String(secIdx >= 0 ? seconds : 1.5), 'M1,M2,M4', quick ? '1' : '3'], { cwd: root, stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
 const modelsIdx = args.indexOf('--models');
 const only = modelsIdx >= 0 ? args[modelsIdx + 1].split(',').filter((m) => MODELS.includes(m)) : null;
 const RUN_MODELS = only ?? MODELS;
