@@ -6,6 +6,7 @@
 // Usage: node bench/jit.mjs [wasm|cpu] [seconds per window] [M1,M2,M4] [rounds]
 // (npm run bench -- --jit runs it with the defaults.) Needs the built dist/ (npm run build:ts).
 import { loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import * as nb from '../dist/index.js';
 import { createWasmBackend } from '../dist/backends/wasm/index.js';
 import { BATCH, CHAR_SEQ, CHAR_VOCAB, charBatch, loadChars, loadMnist } from './common.mjs';
