@@ -163,6 +163,7 @@ for (const name of modelsArg.split(',')) {
     summary[m] = { msPerStep: +ms.toFixed(3), kernelMs: +kms.toFixed(3), otherMs: +(Math.max(0, res[m].instrumentedMs - kms)).toFixed(3), kernelCallsPerStep: Math.round(res[m].kernelCalls), windowsMs: res[m].ms.map((v) => +v.toFixed(3)) };
   }
   for (const m of Object.keys(summary)) if (m !== 'eager') summary[m].speedupVsEager = +(summary.eager.msPerStep / summary[m].msPerStep).toFixed(2);
+  if (modes.jit) summary.jit.plan = modes.jit.stats();
   out.models[name] = summary;
   eager.model.dispose();
   jitted.model.dispose();
@@ -173,5 +174,6 @@ for (const [name, s] of Object.entries(out.models)) {
     console.error(`${name} ${m.padEnd(7)} ${r.msPerStep.toFixed(2).padStart(8)} ms/step  kernels ${r.kernelMs.toFixed(2).padStart(7)} ms  other ${r.otherMs.toFixed(2).padStart(7)} ms  ${String(r.kernelCallsPerStep).padStart(4)} kernel calls${r.speedupVsEager ? `  ×${r.speedupVsEager} vs eager` : ''}`);
   }
 }
+for (const [name, s] of Object.entries(out.models)) if (s.jit) console.error(`${name} jit plan: ${s.jit.plan.map((p) => `${p.kernels} kernels per step (traced ${p.traced}: ${p.folded} folded, ${p.cse} CSE, ${p.pruned} pruned, ${p.fused} fused), ${p.traces} trace(s), peak ${(p.peakBytes / 2 ** 20).toFixed(1)} MiB of intermediates`).join('; ')}`);
 console.error(`load average (1 min): ${out.load1Before.toFixed(2)} before, ${out.load1After.toFixed(2)} after`);
 console.log(JSON.stringify(out));

@@ -149,6 +149,7 @@ export function jit<A extends unknown[], R>(fn: (...args: A) => R, opts: JitOpti
     const { result, plan } = trace(fn, args, tensors, be, signature, fuse);
     e.plan = plan;
     e.traces++;
+    plan.stats.traces = e.traces;
     return result as R;
   };
   const jitted = call as Jitted<A, R>;

@@ -45,12 +45,14 @@ export interface JitStats {
   kernels: number;
   /** Peak bytes of intermediate buffers during a replay under the plan's free points. */
   peakBytes: number;
+  /** How many times this signature was traced (a failed guard, e.g. a changed learning rate, traces again). */
+  traces: number;
 }
 
 export const RETRACE = Symbol('retrace');
 
 export class Plan {
-  readonly stats: JitStats;
+  stats: JitStats;
   private readonly h: unknown[];
   constructor(
     private readonly be: Backend,
@@ -85,6 +87,8 @@ export class Plan {
       H[id] = t.kernelView().data;
     }
     const be = this.be;
+    // kernels are looked up on the backend at each call (a wrapper installed meanwhile, e.g. a profiler, sees them)
+    const B = be as unknown as Record<string, unknown>;
     const steps = this.steps;
     let i = 0;
     try {
@@ -95,9 +99,9 @@ export class Plan {
         for (let j = 0; j < sl.length; j++) (sl[j] as Slot).data = H[ins[j] as number];
         if (s.values) H[s.outs[0] as number] = be.upload(s.values.slice(), (this.bufs[s.outs[0] as number] as Buf).dtype as DType);
         else if (s.tuple) {
-          const r = s.fn.apply(be, s.args) as unknown[];
+          const r = (B[s.method] as (...a: unknown[]) => unknown[]).apply(be, s.args);
           for (let j = 0; j < s.outs.length; j++) H[s.outs[j] as number] = r[j];
-        } else H[s.outs[0] as number] = s.fn.apply(be, s.args);
+        } else H[s.outs[0] as number] = (B[s.method] as (...a: unknown[]) => unknown).apply(be, s.args);
         const fr = s.frees;
         for (let j = 0; j < fr.length; j++) {
           const b = this.bufs[fr[j] as number] as Buf;
@@ -308,6 +312,6 @@ export function compile(c: CompileInput): Plan {
     if (b.kind === 'input') inputs.push([id, b.input as number]);
     else if (b.kind === 'external') externals.push([id, b.tensor as Tensor]);
   }
-  const stats: JitStats = { signature: c.signature, traced, folded, cse, pruned, fused, kernels: planSteps.length, peakBytes };
+  const stats: JitStats = { signature: c.signature, traced, folded, cse, pruned, fused, kernels: planSteps.length, peakBytes, traces: 1 };
   return new Plan(be, planSteps, bufs, consts, inputs, externals, c.out, c.state, c.grads, c.hooks, c.guards, stats);
 }
