@@ -21,6 +21,11 @@ export interface JitOptions {
   warmup?: number;
   /** Merge chains of elementwise kernels into fused ones where the backend has them (default true). */
   fuse?: boolean;
+  /**
+   * When a signature cannot be compiled (the function reads values, draws random numbers, keeps
+   * tensors it created, …), run it eagerly from then on instead of throwing (default false).
+   */
+  fallback?: boolean;
 }
 
 /** A function compiled by `nb.jit`: call it as fn. */
@@ -34,6 +39,7 @@ export interface Jitted<A extends unknown[], R> {
 
 interface Entry {
   calls: number;
+  eager: boolean;
   plan: Plan | null;
   traces: number;
 }
@@ -123,6 +129,8 @@ export function jit<A extends unknown[], R>(fn: (...args: A) => R, opts: JitOpti
   if (!Number.isInteger(warmup) || warmup < 0) fail('jit', 'opts.warmup', 'an integer ≥ 0', warmup);
   const fuse = opts.fuse ?? true;
   if (typeof fuse !== 'boolean') fail('jit', 'opts.fuse', 'a boolean', fuse);
+  const fallback = opts.fallback ?? false;
+  if (typeof fallback !== 'boolean') fail('jit', 'opts.fallback', 'a boolean', fallback);
   const cache = new Map<string, Entry>();
 
   const call = (...args: A): R => {
@@ -137,7 +145,7 @@ export function jit<A extends unknown[], R>(fn: (...args: A) => R, opts: JitOpti
     }
     const signature = `${be.name}|${parts.join(' ')}`;
     let e = cache.get(signature);
-    if (!e) cache.set(signature, (e = { calls: 0, plan: null, traces: 0 }));
+    if (!e) cache.set(signature, (e = { calls: 0, eager: false, plan: null, traces: 0 }));
     if (e.plan) {
       const r = e.plan.run(tensors);
       if (r !== RETRACE) return r as R;
@@ -145,8 +153,16 @@ export function jit<A extends unknown[], R>(fn: (...args: A) => R, opts: JitOpti
       e.plan = null;
     }
     e.calls++;
-    if (e.calls <= warmup) return fn(...args);
-    const { result, plan } = trace(fn, args, tensors, be, signature, fuse);
+    if (e.eager || e.calls <= warmup) return fn(...args);
+    let traced;
+    try {
+      traced = trace(fn, args, tensors, be, signature, fuse);
+    } catch (err) {
+      if (!fallback || !(err instanceof JitTraceError)) throw err;
+      e.eager = true;
+      return (err.ran ? err.ran.result : fn(...args)) as R;
+    }
+    const { result, plan } = traced;
     e.plan = plan;
     e.traces++;
     plan.stats.traces = e.traces;
@@ -230,6 +246,9 @@ function trace<A extends unknown[]>(fn: (...args: A) => unknown, args: A, tensor
     const plan = compile({ be, rec, out, state, grads, hooks, guards, signature, fuse });
     ok = true;
     return { result, plan };
+  } catch (err) {
+    if (err instanceof JitTraceError) err.ran = { result };
+    throw err;
   } finally {
     if (!ok) {
       // free the constants the trace handed over to the plan

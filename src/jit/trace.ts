@@ -53,7 +53,10 @@ export interface Step {
   values?: TypedArray;
 }
 
-export class JitTraceError extends Error {}
+export class JitTraceError extends Error {
+  /** Set when the function itself ran to the end (the plan could not be built): its result. */
+  ran?: { result: unknown };
+}
 
 const NOT_KERNELS = new Set(['constructor', 'name', 'supportsFloat64', 'memory', 'dispose', 'download', 'downloadSync', 'free', 'upload', 'ready']);
 
