@@ -1,10 +1,145 @@
 /**
- * Elementwise fusion of a plan: chains of `unary` / `binary` kernels whose intermediates have one
- * reader are merged into one call of the backend's `fusedElementwise` kernel, where it has one.
+ * Elementwise fusion of a plan: chains of float32 `unary` / `binary` kernels, each link's result
+ * read by the next link only, become one call of the backend's `fusedElementwise` kernel
+ * (src/backends/fused-elementwise.ts), placed where the chain's last link was. Operands other than
+ * the chain may be full tensors of the output's shape, scalars, or rows broadcast over the leading
+ * axes (a bias). Backends without the kernel (webgpu) keep the chain unfused.
  */
-import type { Backend } from '../backends/interface.js';
-import type { Buf, Step } from './trace.js';
+import type { Backend, BinaryOp, KTensor, UnaryOp } from '../backends/interface.js';
+import { FUSABLE_BINARY, FUSABLE_UNARY, type FusedInstr, type FusedProgram } from '../backends/fused-elementwise.js';
+import type { Shape } from '../tensor/shape.js';
+import type { Buf, Slot, Step } from './trace.js';
 
-export function fuseElementwise(_be: Backend, steps: Step[], _bufs: Buf[], _escaping: ReadonlySet<number>): { steps: Step[]; fused: number } {
-  return { steps, fused: 0 };
+interface Group {
+  steps: Step[];
+  outShape: Shape;
+  inner: number;
+  outer: number;
+  inputs: number[];
+  modes: (0 | 1 | 2)[];
+  slots: Slot[];
+  code: FusedInstr[];
+  /** The buffer the chain's last link wrote. */
+  out: number;
+}
+
+const sameShape = (a: Shape, b: Shape): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+
+/** The output shape of a fusable step, or null. */
+function fusable(s: Step): Shape | null {
+  if (s.method === 'unary') {
+    const [op, x, alpha] = s.args as [UnaryOp, KTensor, number | undefined];
+    if (!FUSABLE_UNARY.includes(op) || x.dtype !== 'float32' || (alpha !== undefined && alpha !== 1)) return null;
+    return x.shape;
+  }
+  if (s.method === 'binary') {
+    const [op, a, b, outShape, outDtype] = s.args as [BinaryOp, KTensor, KTensor, Shape, string];
+    if (!FUSABLE_BINARY.includes(op) || a.dtype !== 'float32' || b.dtype !== 'float32' || outDtype !== 'float32') return null;
+    return outShape;
+  }
+  return null;
+}
+
+/** How an operand of shape `s` is read over an output [outer, inner]: full, scalar, row; null: not representable. */
+function modeOf(s: Shape, size: number, outShape: Shape, outer: number, inner: number): 0 | 1 | 2 | null {
+  if (size === 1) return 1;
+  if (sameShape(s, outShape)) return 0;
+  if (size === inner && outer > 1) {
+    // a row: [..1s.., inner] against the output's last axis
+    const k = s.length - 1;
+    if (s[k] === outShape[outShape.length - 1] && s.slice(0, k).every((d) => d === 1)) return 2;
+  }
+  return null;
+}
+
+export function fuseElementwise(be: Backend, steps: Step[], bufs: Buf[], escaping: ReadonlySet<number>): { steps: Step[]; fused: number } {
+  if (typeof (be as unknown as { fusedElementwise?: unknown }).fusedElementwise !== 'function') return { steps, fused: 0 };
+  const uses = new Map<number, number>();
+  for (const s of steps) for (const id of s.ins) uses.set(id, (uses.get(id) ?? 0) + 1);
+  const groupOf = new Map<number, Group>(); // a group's current output buffer → the group
+  const memberOf = new Map<Step, Group>();
+
+  const join = (g: Group, s: Step, chainIn: number | null): boolean => {
+    // registers: the chain's value is the last instruction's result; other inputs become operands
+    const regs: number[] = [];
+    const newInputs: { id: number; mode: 0 | 1 | 2; slot: Slot }[] = [];
+    for (let j = 0; j < s.ins.length; j++) {
+      const id = s.ins[j] as number;
+      if (chainIn !== null && id === chainIn) {
+        regs.push(-1); // patched below: the chain register
+        continue;
+      }
+      const slot = s.slots[j] as Slot;
+      const mode = modeOf(slot.shape, slot.size, g.outShape, g.outer, g.inner);
+      if (mode === null) return false;
+      const have = g.inputs.indexOf(id);
+      if (have >= 0 && g.modes[have] === mode) regs.push(have);
+      else {
+        const known = newInputs.findIndex((x) => x.id === id);
+        regs.push(known >= 0 ? -2 - known : -2 - (newInputs.push({ id, mode, slot }) - 1));
+      }
+    }
+    if (g.inputs.length + newInputs.length > 8 || g.code.length >= 24) return false;
+    // input registers are renumbered once the group is complete (inputs first, then instructions)
+    const base = g.inputs.length;
+    for (const x of newInputs) {
+      g.inputs.push(x.id);
+      g.modes.push(x.mode);
+      g.slots.push(x.slot);
+    }
+    const ref = (r: number): number => (r === -1 ? 1000 + g.code.length - 1 : r <= -2 ? base + (-2 - r) : r);
+    const op = s.args[0] as UnaryOp & BinaryOp;
+    g.code.push(s.method === 'unary' ? ['u', op, ref(regs[0] as number)] : ['b', op, ref(regs[0] as number), ref(regs[1] as number)]);
+    g.steps.push(s);
+    g.out = s.outs[0] as number;
+    memberOf.set(s, g);
+    return true;
+  };
+
+  for (const s of steps) {
+    const shape = fusable(s);
+    if (!shape) continue;
+    let g: Group | null = null;
+    let chainIn: number | null = null;
+    for (const id of s.ins) {
+      const gg = groupOf.get(id);
+      if (gg && gg.out === id && uses.get(id) === 1 && !escaping.has(id) && sameShape(gg.outShape, shape) && (bufs[id] as Buf).kind === 'value') {
+        g = gg;
+        chainIn = id;
+        break;
+      }
+    }
+    if (g) {
+      groupOf.delete(g.out);
+      if (join(g, s, chainIn)) {
+        groupOf.set(g.out, g);
+        continue;
+      }
+    }
+    const size = shape.reduce((a, d) => a * d, 1);
+    const inner = shape.length > 0 ? (shape[shape.length - 1] as number) : 1;
+    const ng: Group = { steps: [], outShape: shape, inner, outer: inner > 0 ? size / inner : 0, inputs: [], modes: [], slots: [], code: [], out: -1 };
+    if (size > 0 && join(ng, s, null)) groupOf.set(ng.out, ng);
+  }
+
+  const out: Step[] = [];
+  let fused = 0;
+  for (const s of steps) {
+    const g = memberOf.get(s);
+    if (!g || g.steps.length < 2) {
+      out.push(s);
+      continue;
+    }
+    if (s !== g.steps[g.steps.length - 1]) continue; // emitted with the chain's last link
+    const n = g.inputs.length;
+    const code = g.code.map((c): FusedInstr => {
+      const r = (x: number): number => (x >= 1000 ? n + (x - 1000) : x);
+      return c[0] === 'u' ? ['u', c[1], r(c[2])] : ['b', c[1], r(c[2]), r(c[3])];
+    });
+    const program: FusedProgram = { modes: g.modes, code, outer: g.outer, inner: g.inner };
+    const slots = g.slots.map((sl): Slot => ({ data: null, shape: sl.shape, dtype: sl.dtype, size: sl.size }));
+    out.push({ method: 'fusedElementwise', args: [program, slots], slots, ins: [...g.inputs], outs: [g.out], tuple: false });
+    fused += g.steps.length;
+  }
+  return { steps: out, fused };
 }
