@@ -59,37 +59,51 @@ export function fuseElementwise(be: Backend, steps: Step[], bufs: Buf[], escapin
   const groupOf = new Map<number, Group>(); // a group's current output buffer → the group
   const memberOf = new Map<Step, Group>();
 
-  const join = (g: Group, s: Step, chainIn: number | null): boolean => {
-    // registers: the chain's value is the last instruction's result; other inputs become operands
+  const join = (g: Group, s: Step, chainIn: number | null, other: Group | null = null, otherIn: number | null = null): boolean => {
+    // registers: inputs are 0..; instruction k of the group is 1000 + k until the group is emitted
+    const chainRef = 1000 + g.code.length - 1;
+    const inputs = [...g.inputs];
+    const modes = [...g.modes];
+    const slots = [...g.slots];
+    const inputReg = (id: number, mode: 0 | 1 | 2, slot: Slot): number => {
+      for (let k = 0; k < inputs.length; k++) if (inputs[k] === id && modes[k] === mode) return k;
+      inputs.push(id);
+      modes.push(mode);
+      slots.push(slot);
+      return inputs.length - 1;
+    };
+    const code = [...g.code];
+    let otherRef = -1;
+    if (other) {
+      // a second single-reader chain feeding this op: its program joins this one
+      const off = code.length;
+      const map = (r: number): number => (r >= 1000 ? 1000 + off + (r - 1000) : inputReg(other.inputs[r] as number, other.modes[r] as 0 | 1 | 2, other.slots[r] as Slot));
+      for (const c of other.code) code.push(c[0] === 'u' ? ['u', c[1], map(c[2])] : ['b', c[1], map(c[2]), map(c[3])]);
+      otherRef = 1000 + code.length - 1;
+    }
     const regs: number[] = [];
-    const newInputs: { id: number; mode: 0 | 1 | 2; slot: Slot }[] = [];
     for (let j = 0; j < s.ins.length; j++) {
       const id = s.ins[j] as number;
-      if (chainIn !== null && id === chainIn) {
-        regs.push(-1); // patched below: the chain register
-        continue;
-      }
-      const slot = s.slots[j] as Slot;
-      const mode = modeOf(slot.shape, slot.size, g.outShape, g.outer, g.inner);
-      if (mode === null) return false;
-      const have = g.inputs.indexOf(id);
-      if (have >= 0 && g.modes[have] === mode) regs.push(have);
+      if (chainIn !== null && id === chainIn) regs.push(chainRef);
+      else if (otherIn !== null && id === otherIn) regs.push(otherRef);
       else {
-        const known = newInputs.findIndex((x) => x.id === id);
-        regs.push(known >= 0 ? -2 - known : -2 - (newInputs.push({ id, mode, slot }) - 1));
+        const slot = s.slots[j] as Slot;
+        const mode = modeOf(slot.shape, slot.size, g.outShape, g.outer, g.inner);
+        if (mode === null) return false;
+        regs.push(inputReg(id, mode, slot));
       }
     }
-    if (g.inputs.length + newInputs.length > 8 || g.code.length >= 24) return false;
-    // input registers are renumbered once the group is complete (inputs first, then instructions)
-    const base = g.inputs.length;
-    for (const x of newInputs) {
-      g.inputs.push(x.id);
-      g.modes.push(x.mode);
-      g.slots.push(x.slot);
-    }
-    const ref = (r: number): number => (r === -1 ? 1000 + g.code.length - 1 : r <= -2 ? base + (-2 - r) : r);
+    if (inputs.length > 8 || code.length >= 24) return false;
     const op = s.args[0] as UnaryOp & BinaryOp;
-    g.code.push(s.method === 'unary' ? ['u', op, ref(regs[0] as number)] : ['b', op, ref(regs[0] as number), ref(regs[1] as number)]);
+    code.push(s.method === 'unary' ? ['u', op, regs[0] as number] : ['b', op, regs[0] as number, regs[1] as number]);
+    g.inputs = inputs;
+    g.modes = modes;
+    g.slots = slots;
+    g.code = code;
+    if (other) {
+      g.steps.push(...other.steps);
+      for (const t of other.steps) memberOf.set(t, g);
+    }
     g.steps.push(s);
     g.out = s.outs[0] as number;
     memberOf.set(s, g);
@@ -110,11 +124,28 @@ export function fuseElementwise(be: Backend, steps: Step[], bufs: Buf[], escapin
       }
     }
     if (g) {
-      groupOf.delete(g.out);
-      if (join(g, s, chainIn)) {
+      let other: Group | null = null;
+      let otherIn: number | null = null;
+      for (const id of s.ins) {
+        const gg = groupOf.get(id);
+        if (id !== chainIn && gg && gg !== g && gg.out === id && uses.get(id) === 1 && !escaping.has(id) && sameShape(gg.outShape, shape) && (bufs[id] as Buf).kind === 'value') {
+          other = gg;
+          otherIn = id;
+        }
+      }
+      const out0 = g.out;
+      if (join(g, s, chainIn, other, otherIn)) {
+        groupOf.delete(out0);
+        if (otherIn !== null) groupOf.delete(otherIn);
         groupOf.set(g.out, g);
         continue;
       }
+      if (other && join(g, s, chainIn)) {
+        groupOf.delete(out0);
+        groupOf.set(g.out, g);
+        continue;
+      }
+      groupOf.delete(out0);
     }
     const size = shape.reduce((a, d) => a * d, 1);
     const inner = shape.length > 0 ? (shape[shape.length - 1] as number) : 1;

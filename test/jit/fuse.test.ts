@@ -28,6 +28,17 @@ forEachSyncBackend('nb.jit: elementwise fusion', (backend) => {
     expect(s.kernels).toBeLessThan(plain.stats()[0]!.kernels - 6);
   });
 
+  it('trees of single-reader chains fuse into one kernel (a moment update m·β + g·(1 − β))', () => {
+    nb.seed(6);
+    const m = nb.randn([50, 30]), g = nb.randn([50, 30]), v = nb.abs(nb.randn([30]));
+    const f = (a: nb.Tensor, b: nb.Tensor) => nb.div(nb.add(nb.mul(a, 0.9), nb.mul(b, 0.1)), nb.add(nb.sqrt(v), 1e-8));
+    const fused = nb.jit(f, { warmup: 0 });
+    const want = bits(f(m, g));
+    fused(m, g);
+    expect(bits(fused(m, g))).toEqual(want);
+    expect(fused.stats()[0]!.kernels).toBe(2); // the [30] row chain sqrt(v) + ε, and the rest
+  });
+
   it(`a training step with fusion on ${backend} matches eager bit for bit`, () => {
     const mk = () => {
       nb.seed(2);
