@@ -50,6 +50,7 @@ export class Session implements SessionState {
   private closed = false;
 
   private readonly compile: boolean;
+  private readonly plans = new Map<string, Node[]>();
   private readonly jits = new Map<string, Jitted<Tensor[], (Tensor | null)[]> | null>();
 
   /** `opts.compile` (default true): runs repeated with one feed signature replay a compiled plan (see nb.jit). */
@@ -94,8 +95,11 @@ export class Session implements SessionState {
     const targets: (SymbolicTensor | Node)[] = [];
     const tmpl = this.encodeFetches(fetches, targets, 'fetches', 0);
     const feeds = this.normalizeFeed(feed);
-    const plan = this.plan(targets, feeds);
-    const result = this.compiled(targets, feeds, plan) ?? tidy(() => {
+    // a node's inputs never change once it exists: the nodes a (fetches, fed) pair needs are found once
+    const key = runKey(targets, feeds);
+    let plan = this.plans.get(key);
+    if (!plan) this.plans.set(key, (plan = this.plan(targets, feeds)));
+    const result = this.compiled(key, targets, feeds, plan) ?? tidy(() => {
       const vals = this.execute(plan, feeds);
       const out = targets.map((t) => (t instanceof Node ? null : vals.get(t.node)![t.index]!.detach()));
       return out;
@@ -111,10 +115,9 @@ export class Session implements SessionState {
    * session was made with `{ compile: false }`, the plan draws random numbers, or tracing found
    * something a plan cannot replay; then the run is interpreted).
    */
-  private compiled(targets: readonly (SymbolicTensor | Node)[], feeds: Map<SymbolicTensor, Tensor>, plan: readonly Node[]): (Tensor | null)[] | null {
+  private compiled(key: string, targets: readonly (SymbolicTensor | Node)[], feeds: Map<SymbolicTensor, Tensor>, plan: readonly Node[]): (Tensor | null)[] | null {
     if (!this.compile) return null;
     const keys = [...feeds.keys()];
-    const key = targets.map((t) => (t instanceof Node ? `n${t.id}` : `t${t.node.id}:${t.index}`)).join(',') + '|' + keys.map((k) => `${k.node.id}:${k.index}`).join(',');
     let j = this.jits.get(key);
     if (j === undefined) {
       const random = plan.some((n) => n.kind === 'op' && RANDOM.test(n.attrs.fn ?? ''));
@@ -316,6 +319,11 @@ export class Session implements SessionState {
         throw new Error(`Session.run: cannot run '${n.name}': a ${n.kind} node`);
     }
   }
+}
+
+/** What identifies a run's plan: the fetched tensors and nodes, and the fed tensors, in order. */
+function runKey(targets: readonly (SymbolicTensor | Node)[], feeds: Map<SymbolicTensor, Tensor>): string {
+  return targets.map((t) => (t instanceof Node ? `n${t.id}` : `t${t.node.id}:${t.index}`)).join(',') + '|' + [...feeds.keys()].map((k) => `${k.node.id}:${k.index}`).join(',');
 }
 
 /** The tensors of `r` at the places the recorded structure `tmpl` has refs, in ref order. */
