@@ -95,6 +95,7 @@ forEachSyncBackend('nb.jit: a whole training step', () => {
       expect(lj).toBe(le);
     });
     e.params.forEach((p, i) => expect(bits(j.params[i] as nb.Tensor)).toEqual(bits(p)));
+    expect(step.stats()[0]!.traces).toBe(2);
   });
 });
 
