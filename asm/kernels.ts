@@ -1469,3 +1469,4 @@ export function gruCellBackward(acts: usize, h: usize, dh: usize, out: usize, B:
     }
   }
 }
+export { fusedElementwise } from './fused-elementwise';

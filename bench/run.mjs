@@ -15,6 +15,8 @@
 //                                 128 … 2048, inference latency and throughput (M2, M3), beside
 //                                 PyTorch and TF.js; tables and SVG charts (about 10 minutes)
 //   npm run bench -- --browser    only M2 in headless Chromium on 1 and 2 threads (bench/browser.mjs)
+//   npm run bench -- --jit        only M1, M2, M4 training steps as eager code vs nb.jit vs the graph
+//                                 Session, with each step split into kernel time and the rest (bench/jit.mjs)
 //   npm run bench -- --unfused    also nabla wasm with the recurrent layers' composite formula
 //                                 (layer.fused = false): the fused kernels' A/B on M4/M5
 //
@@ -42,6 +44,10 @@ const relaxed = args.includes('--relaxed') && !args.includes('--no-relaxed');
 const secIdx = args.indexOf('--seconds');
 const seconds = secIdx >= 0 ? Number(args[secIdx + 1]) : quick ? 0.6 : 4;
 const cores = availableParallelism();
+if (args.includes('--jit')) {
+  const r = spawnSync('node', ['bench/jit.mjs', 'wasm', String(secIdx >= 0 ? seconds : 1.5), 'M1,M2,M4', quick ? '1' : '3'], { cwd: root, stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
 const modelsIdx = args.indexOf('--models');
 const only = modelsIdx >= 0 ? args[modelsIdx + 1].split(',').filter((m) => MODELS.includes(m)) : null;
 const RUN_MODELS = only ?? MODELS;

@@ -62,3 +62,5 @@ export * as debug from './debug.js';
 export { explain } from './nn/explain.js';
 export type { Explanation, ExplainOptions, LayerExplanation } from './nn/explain.js';
 export * as graph from './graph/index.js';
+export { jit } from './jit/jit.js';
+export type { Jitted, JitOptions, JitStats } from './jit/jit.js';

@@ -10,6 +10,10 @@ import { isFloat } from '../tensor/dtype.js';
 import { zerosLike } from '../tensor/creation.js';
 import { add } from '../ops/index.js';
 import { fail } from '../validate.js';
+import { jit, type JitStats, type Jitted } from '../jit/jit.js';
+
+/** Ops that draw random numbers: a run that needs one is interpreted, not compiled. */
+const RANDOM = /rand|dropout|truncatedNormal|normal|uniform|bernoulli|shuffle|multinomial/i;
 import { decodeArgs, Graph, Node, SymbolicTensor, getDefaultGraph, toEager, traceables, type FeedValue } from './graph.js';
 
 /** A fetch structure: a tensor or node, or arrays / plain objects of them. */
@@ -45,9 +49,17 @@ export class Session implements SessionState {
   private stale: Tensor[] = [];
   private closed = false;
 
-  constructor(graph: Graph = getDefaultGraph()) {
+  private readonly compile: boolean;
+  private readonly plans = new Map<string, Node[]>();
+  private readonly jits = new Map<string, Jitted<Tensor[], (Tensor | null)[]> | null>();
+
+  /** `opts.compile` (default true): runs repeated with one feed signature replay a compiled plan (see nb.jit). */
+  constructor(graph: Graph = getDefaultGraph(), opts: { compile?: boolean } = {}) {
     if (!(graph instanceof Graph)) fail('Session', 'graph', 'a graph.Graph', graph);
+    if (opts === null || typeof opts !== 'object') fail('Session', 'opts', 'an object', opts);
+    if (opts.compile !== undefined && typeof opts.compile !== 'boolean') fail('Session', 'opts.compile', 'a boolean', opts.compile);
     this.graph = graph;
+    this.compile = opts.compile ?? true;
   }
 
   /** A variable's current value in this session (the session keeps ownership). */
@@ -59,9 +71,13 @@ export class Session implements SessionState {
     return v;
   }
 
-  /** Sets a variable's value (the previous one is released when the run ends). */
+  /** Sets a variable's value: in place (assign) when it has one of the same shape and dtype, so that a compiled run updates it as state. */
   write(variable: Node, value: Tensor): void {
     const prev = this.values.get(variable);
+    if (prev && !prev.isDisposed && prev.dtype === value.dtype && prev.backend === value.backend && prev.shape.join() === value.shape.join()) {
+      prev.assign(value);
+      return;
+    }
     if (prev) this.stale.push(prev);
     this.values.set(variable, keep(value.detach()));
   }
@@ -79,8 +95,11 @@ export class Session implements SessionState {
     const targets: (SymbolicTensor | Node)[] = [];
     const tmpl = this.encodeFetches(fetches, targets, 'fetches', 0);
     const feeds = this.normalizeFeed(feed);
-    const plan = this.plan(targets, feeds);
-    const result = tidy(() => {
+    // a node's inputs never change once it exists: the nodes a (fetches, fed) pair needs are found once
+    const key = runKey(targets, feeds);
+    let plan = this.plans.get(key);
+    if (!plan) this.plans.set(key, (plan = this.plan(targets, feeds)));
+    const result = this.compiled(key, targets, feeds, plan) ?? tidy(() => {
       const vals = this.execute(plan, feeds);
       const out = targets.map((t) => (t instanceof Node ? null : vals.get(t.node)![t.index]!.detach()));
       return out;
@@ -90,8 +109,38 @@ export class Session implements SessionState {
     return decode(tmpl, result) as Fetched<F>;
   }
 
+  /**
+   * The run through nabla's compiler (nb.jit) for this set of fetches and fed tensors: traced at the
+   * second run of a feed signature, replayed as a plan of kernels after. Null: not compiled (the
+   * session was made with `{ compile: false }`, the plan draws random numbers, or tracing found
+   * something a plan cannot replay; then the run is interpreted).
+   */
+  private compiled(key: string, targets: readonly (SymbolicTensor | Node)[], feeds: Map<SymbolicTensor, Tensor>, plan: readonly Node[]): (Tensor | null)[] | null {
+    if (!this.compile) return null;
+    const keys = [...feeds.keys()];
+    let j = this.jits.get(key);
+    if (j === undefined) {
+      const random = plan.some((n) => n.kind === 'op' && RANDOM.test(n.attrs.fn ?? ''));
+      j = random ? null : jit((...vals: Tensor[]) => {
+        const fm = new Map(keys.map((k, i) => [k, vals[i] as Tensor] as const));
+        const out = this.execute(plan, fm);
+        return targets.map((t) => (t instanceof Node ? null : out.get(t.node)![t.index]!));
+      }, { warmup: 1, fallback: true });
+      this.jits.set(key, j);
+    }
+    if (j === null) return null;
+    return j(...keys.map((k) => feeds.get(k) as Tensor));
+  }
+
+  /** Compiler statistics of this session's compiled runs (see nb.jit's `stats()`). */
+  compileStats(): JitStats[] {
+    return [...this.jits.values()].flatMap((j) => (j ? j.stats() : []));
+  }
+
   /** Releases every variable value. */
   close(): void {
+    for (const j of this.jits.values()) j?.clear();
+    this.jits.clear();
     for (const v of this.values.values()) v.dispose();
     this.values.clear();
     this.closed = true;
@@ -207,7 +256,7 @@ export class Session implements SessionState {
       case 'const':
         return [n.attrs.value!];
       case 'variable':
-        return [this.read(n)];
+        return [this.read(n).detach()]; // the value at this point of the run (a later assign does not change it)
       case 'group':
         return [];
       case 'assign': {
@@ -270,6 +319,11 @@ export class Session implements SessionState {
         throw new Error(`Session.run: cannot run '${n.name}': a ${n.kind} node`);
     }
   }
+}
+
+/** What identifies a run's plan: the fetched tensors and nodes, and the fed tensors, in order. */
+function runKey(targets: readonly (SymbolicTensor | Node)[], feeds: Map<SymbolicTensor, Tensor>): string {
+  return targets.map((t) => (t instanceof Node ? `n${t.id}` : `t${t.node.id}:${t.index}`)).join(',') + '|' + [...feeds.keys()].map((k) => `${k.node.id}:${k.index}`).join(',');
 }
 
 /** The tensors of `r` at the places the recorded structure `tmpl` has refs, in ref order. */

@@ -7,7 +7,7 @@
  */
 import { zeros } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { add, div, mul, sqrt, square, sub } from '../ops/index.js';
+import { add, div, mul, pow, sqrt, square, sub } from '../ops/index.js';
 import { checkNumber, fail } from '../validate.js';
 import { addOutput, assertSymbolic, Node, SymbolicTensor, Variable } from './graph.js';
 import { gradients } from './gradients.js';
@@ -133,12 +133,13 @@ applyRules.set('ApplyAdam', (s, n, [g, lr]) => {
   const tPrev = s.read(tN!);
   const tNew = add(tPrev, 1);
   s.write(tN!, tNew);
-  const t = (tNew.dataSync()[0] ?? 0) as number;
   const m = add(mul(s.read(mN!), beta1), mul(g!, 1 - beta1));
   const vv = add(mul(s.read(vN!), beta2), mul(square(g!), 1 - beta2));
   s.write(mN!, m);
   s.write(vN!, vv);
-  const lrT = mul(scalarOf(lr!), Math.sqrt(1 - beta2 ** t) / (1 - beta1 ** t));
+  // the bias corrections from the step count as a tensor (no value read: a compiled run replays it)
+  const t = tNew;
+  const lrT = mul(scalarOf(lr!), div(sqrt(sub(1, pow(beta2, t))), sub(1, pow(beta1, t))));
   s.write(v, as(sub(p, div(mul(m, lrT), add(sqrt(vv), epsilon))), p));
 });
 

@@ -11,6 +11,7 @@
  * per sample and average or add those. `squaredError` keeps the lectures' form: 'sum' by default,
  * 'mean' per sample.
  */
+import { jitTracing, validationRead } from '../jit/hooks.js';
 import { Tensor } from '../tensor/tensor.js';
 import { fmt, shapesEqual } from '../tensor/shape.js';
 import { isFloat } from '../tensor/dtype.js';
@@ -111,10 +112,11 @@ function shortestFloat32(v: number): string {
  */
 function checkLabels(op: string, labels: Tensor, classes: number, against: string, ignoreIndex?: number): ArrayLike<number> | null {
   if (!labels.backend.downloadSync) return null;
-  const v = labels.dataSync() as ArrayLike<number>;
+  const v = validationRead(() => labels.dataSync() as ArrayLike<number>);
   const i = firstBadLabel(v, classes, ignoreIndex);
   if (i >= 0) throw labelError(op, `targets[${i}]`, v[i] as number, classes, against, labels.dtype);
-  return v;
+  // under nb.jit the values are checked at tracing time, but the plan must compute from the tensor
+  return jitTracing() ? null : v;
 }
 
 /**

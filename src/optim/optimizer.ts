@@ -7,6 +7,8 @@
  * Weight decay λ: SGD-family optimizers add λ·w to the gradient before the update, which for
  * plain SGD is exactly w ← (1 − ηλ)w − η∇ (the L2 penalty (λ/2)‖w‖²). `adamw` decouples it.
  */
+import { jitTracing } from '../jit/hooks.js';
+import type { AdamHyper } from '../backends/interface.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { keep, noGrad, noteOptimizerStep, tidy } from '../engine.js';
 import { fullLike, zerosLike } from '../tensor/creation.js';
@@ -119,6 +121,14 @@ export abstract class BaseOptimizer implements Optimizer {
       });
     } else groups = [{ params: checkTensorList(`${this.name}.step`, 'params', params) }];
     this.iterations++;
+    const tr = jitTracing();
+    if (tr) {
+      // nb.jit replays this step without running it: the counters advance on replay, and a change
+      // of the hyper-parameters baked into the plan (lr, betas, momentum, group lrs) retraces
+      const key = (): string => JSON.stringify([this.config(), groups.map((g) => g.lr ?? null)]);
+      tr.guard(key, key());
+      tr.onReplay(() => { this.iterations++; });
+    }
     noGrad(() =>
       tidy(() => {
         for (const group of groups) {
@@ -141,16 +151,34 @@ export abstract class BaseOptimizer implements Optimizer {
       this.state.set(p, s);
     }
     const t = (this.steps.get(p) ?? 0) + 1;
+    const tr = jitTracing();
+    if (tr) {
+      const stable = this.jitStepKey(t);
+      tr.guard(() => this.jitStepKey((this.steps.get(p) ?? 0) + 1), stable);
+      tr.onReplay(() => { this.steps.set(p, (this.steps.get(p) ?? 0) + 1); });
+    }
     this.steps.set(p, t);
     const old = s.slice();
     const next = this.update(p, g, s, t);
+    // the slots keep their tensors and take the new values (assign): state updated in place, which
+    // is what nb.jit's plans update on replay
     for (let i = 0; i < s.length; i++) {
-      if (s[i] !== old[i]) {
-        keep(s[i] as Tensor);
-        old[i]!.dispose();
+      const o = old[i] as Tensor;
+      if (s[i] !== o) {
+        o.assign(s[i] as Tensor);
+        s[i] = o;
       }
     }
     p.assign(next);
+  }
+
+  /**
+   * What of the step count `t` the update bakes into an `nb.jit` plan: the plan is traced again when
+   * it differs at replay. By default t itself (a trace per step: correct, not fast); optimizers
+   * whose update does not depend on t, or refresh it on replay, return less.
+   */
+  protected jitStepKey(t: number): unknown {
+    return t;
   }
 
   zeroGrad(params?: readonly Tensor[]): void {
@@ -329,6 +357,9 @@ export class SGD extends BaseOptimizer {
   set momentum(v: number) {
     this.#momentum = checkMomentum('sgd', v, this.slots > 0);
   }
+  protected override jitStepKey(t: number): unknown {
+    return t === 1; // the first step starts the velocity
+  }
   protected update(p: Tensor, g0: Tensor, s: Tensor[], t: number): Tensor {
     const g = decayed(p, g0, this.weightDecay);
     const mu = this.#momentum;
@@ -376,6 +407,9 @@ export class Adagrad extends BaseOptimizer {
   }
   protected override initSlot(p: Tensor): Tensor {
     return fullLike(p, this.initialAccumulator);
+  }
+  protected override jitStepKey(t: number): unknown {
+    return this.lrDecay ? t : 0;
   }
   protected update(p: Tensor, g0: Tensor, s: Tensor[], t: number): Tensor {
     const g = decayed(p, g0, this.weightDecay);
@@ -439,6 +473,9 @@ export class RMSprop extends BaseOptimizer {
   set momentum(v: number) {
     this.#momentum = checkMomentum('rmsprop', v, this.#hasVelocity);
   }
+  protected override jitStepKey(): unknown {
+    return 0;
+  }
   protected update(p: Tensor, g0: Tensor, s: Tensor[]): Tensor {
     const g = decayed(p, g0, this.weightDecay);
     const rho = this.rho;
@@ -492,6 +529,9 @@ export class Adadelta extends BaseOptimizer {
     this.rho = optNumber('adadelta', 'rho', o.rho, 0.95, DECAY);
     this.eps = optNumber('adadelta', 'eps', o.eps, 1e-6, NON_NEGATIVE);
     this.weightDecay = optNumber('adadelta', 'weightDecay', o.weightDecay, 0, NON_NEGATIVE);
+  }
+  protected override jitStepKey(): unknown {
+    return 0;
   }
   protected update(p: Tensor, g0: Tensor, s: Tensor[]): Tensor {
     const g = decayed(p, g0, this.weightDecay);
@@ -556,20 +596,30 @@ export class Adam extends BaseOptimizer {
   set beta1(v: number) {
     this.#beta1 = checkNumber(this.name, 'beta1', v, DECAY);
   }
+  protected override jitStepKey(t: number): unknown {
+    return this.amsgrad ? t : 0; // Adam refreshes its bias corrections on replay (update)
+  }
   protected update(p: Tensor, g: Tensor, s: Tensor[], t: number): Tensor {
     const b1 = this.#beta1;
     if (this.amsgrad) return this.#amsgrad(p, g, s, t);
     // η·m̂/(√v̂ + ε) = η_t·m/(√v + ε_t) with η_t = η·√(1 − β₂ᵗ)/(1 − β₁ᵗ) and ε_t = ε·√(1 − β₂ᵗ).
     // One fused kernel does what adamReference (test/conformance/fused.test.ts) spells out with a dozen elementwise ops.
-    const c2 = Math.sqrt(1 - this.beta2 ** t);
-    const [next, m, v] = ops.adamStep(p, g, s[0]!, s[1]!, {
-      beta1: b1,
-      beta2: this.beta2,
-      lrT: (this.stepLr * c2) / (1 - b1 ** t),
-      epsT: this.eps * c2,
-      l2: this.decoupled ? 0 : this.weightDecay,
-      decay: this.decoupled && this.weightDecay ? 1 - this.stepLr * this.weightDecay : 1,
-    });
+    const lr = this.stepLr;
+    const hyper = (t: number): AdamHyper => {
+      const c2 = Math.sqrt(1 - this.beta2 ** t);
+      return {
+        beta1: b1,
+        beta2: this.beta2,
+        lrT: (lr * c2) / (1 - b1 ** t),
+        epsT: this.eps * c2,
+        l2: this.decoupled ? 0 : this.weightDecay,
+        decay: this.decoupled && this.weightDecay ? 1 - lr * this.weightDecay : 1,
+      };
+    };
+    const h = hyper(t);
+    // under nb.jit the kernel's hyper-parameters are this object, refreshed with each replay's t
+    jitTracing()?.onReplay(() => { Object.assign(h, hyper(this.stepsOf(p) || t)); });
+    const [next, m, v] = ops.adamStep(p, g, s[0]!, s[1]!, h);
     s[0] = m;
     s[1] = v;
     return next;

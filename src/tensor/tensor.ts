@@ -34,6 +34,11 @@ const finalizer = new FinalizationRegistry<Held>((held) => {
 
 let nextId = 0;
 
+/** Internal (nb.jit): the id the next tensor will get; ids grow by one per tensor. */
+export function peekNextTensorId(): number {
+  return nextId;
+}
+
 // `Symbol.dispose` (explicit resource management, `using`) is in TypeScript's `esnext.disposable`
 // lib and in @types/node, but not in a browser project's ES2022 + DOM libs: declaring the symbol
 // here (as @types/node does; identical declarations merge) keeps nabla's declarations checking there.

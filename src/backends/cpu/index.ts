@@ -2,6 +2,7 @@
  * The reference backend: plain TypeScript loops over typed arrays, written to be obviously
  * correct rather than fast. Storage handles are the typed arrays themselves. Supports float64.
  */
+import { evalFused, type FusedProgram } from '../fused-elementwise.js';
 import type { AdamHyper, ArgReduceOp, Backend, BinaryOp, Conv2dParams, CumulativeOp, KTensor, Pool2dParams, ReduceOp, UnaryOp } from '../interface.js';
 import { allocArray, bytesPerElement, type DType, type TypedArray } from '../../tensor/dtype.js';
 import { sizeOf, stridesOf, type Shape } from '../../tensor/shape.js';
@@ -188,6 +189,13 @@ class CpuBackend implements Backend {
     if (dtype === 'bool') for (let i = 0; i < a.length; i++) o[i] = a[i] !== 0 ? 1 : 0;
     else if (dtype === 'int32') for (let i = 0; i < a.length; i++) o[i] = Math.trunc(a[i] as number);
     else o.set(a);
+    return o;
+  }
+
+  /** A chain of float32 elementwise ops in one pass (the reference of ../fused-elementwise.ts). */
+  fusedElementwise(p: FusedProgram, inputs: readonly KTensor[]): unknown {
+    const o = this.out('float32', p.outer * p.inner) as Float32Array;
+    evalFused(p, inputs.map(arr), o, (op) => unaryFn(op, 1), binaryFn);
     return o;
   }
 

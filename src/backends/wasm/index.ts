@@ -18,6 +18,8 @@ import { Arena, type ArenaStats } from './arena.js';
 import { THREADED_KERNELS, type ThreadPool, type ThreadedKernel } from './threads.js';
 import { createThreadPool } from './browser-threads.js';
 import { EMBEDDED } from './embedded.js';
+import { fusedElementwiseWasm, type WasmFusedHost } from './fused-elementwise.js';
+import type { FusedProgram } from '../fused-elementwise.js';
 
 export interface WasmBackendOptions {
   /** The name the backend is registered under (default 'wasm'); tensors find their backend by it. */
@@ -567,6 +569,11 @@ export class WasmBackend implements Backend {
     if (dtype === x.dtype) this.u8.copyWithin(p, x.data as number, (x.data as number) + x.size * esize(dtype));
     else this.k.cast(x.data as number, DT_CODE[x.dtype], p, DT_CODE[dtype], x.size);
     return p;
+  }
+
+  /** A chain of float32 elementwise ops in one pass (./fused-elementwise.ts). */
+  fusedElementwise(p: FusedProgram, inputs: readonly KTensor[]): unknown {
+    return fusedElementwiseWasm(this as unknown as WasmFusedHost, p, inputs);
   }
 
   unary(op: UnaryOp, x: KTensor, alpha = 1): unknown {

@@ -1,4 +1,5 @@
 /** Embedding: a lookup table of vectors, one row per token id. */
+import { validationRead } from '../../jit/hooks.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { fmt } from '../../tensor/shape.js';
 import * as ops from '../../ops/index.js';
@@ -58,7 +59,7 @@ export class Embedding extends Module {
     checkTensor('embedding', 'ids', ids);
     const n = this.numEmbeddings;
     if (ids.dtype === 'bool') throw new Error(`embedding: ids must be int32 token ids, got bool ${fmt(ids.shape)}`);
-    const values = ids.dataSync();
+    const values = validationRead(() => ids.dataSync()); // a check only: nb.jit runs it at tracing time
     for (let i = 0; i < values.length; i++) {
       const v = values[i] as number;
       if (!(Number.isInteger(v) && v >= 0 && v < n)) {
