@@ -158,9 +158,14 @@ export function jit<A extends unknown[], R>(fn: (...args: A) => R, opts: JitOpti
     try {
       traced = trace(fn, args, tensors, be, signature, fuse);
     } catch (err) {
-      if (!fallback || !(err instanceof JitTraceError)) throw err;
+      // fn has already run once (the trace is an eager run): it never runs again for this call
+      if (!(err instanceof JitTraceError) || !err.ran) throw err;
+      if (!fallback) {
+        mapTensors(err.ran.result, (t) => t.dispose());
+        throw err;
+      }
       e.eager = true;
-      return (err.ran ? err.ran.result : fn(...args)) as R;
+      return err.ran.result as R;
     }
     const { result, plan } = traced;
     e.plan = plan;
@@ -182,16 +187,28 @@ function trace<A extends unknown[]>(fn: (...args: A) => unknown, args: A, tensor
   const guards: [() => unknown, unknown][] = [];
   setJitTracing({ onReplay: (f) => { hooks.push(f); }, guard: (read, expected) => { guards.push([read, expected]); } });
   let recorded;
+  let unfit: JitTraceError | null = null;
   try {
     recorded = record(be, tensors, () =>
       tidy(() => {
         const r = fn(...args);
-        checkResult(r, 'result');
+        try {
+          checkResult(r, 'result');
+        } catch (e) {
+          // fn has run: its result goes back to the caller as it is, with the reason it cannot be compiled
+          if (!(e instanceof JitTraceError)) throw e;
+          unfit = e;
+          return r;
+        }
         // results leave without their autograd record (which would keep the forward pass alive)
         return mapTensors(r, (t) => t.detach());
       }));
   } finally {
     setJitTracing(null);
+  }
+  if (unfit !== null) {
+    (unfit as JitTraceError).ran = { result: recorded.result };
+    throw unfit;
   }
   const { result, rec } = recorded;
   let ok = false;

@@ -116,6 +116,13 @@ export function record<T>(be: Backend, args: readonly Tensor[], fn: () => T): { 
   const argIndex = new Map<Tensor, number>();
   args.forEach((t, i) => { if (!argIndex.has(t)) argIndex.set(t, i); });
   let depth = 0;
+  // What makes the run impossible to compile. The run itself goes on to its end (reads and random
+  // draws happen as in eager code), so its effects (assignments, optimizer steps) happen exactly
+  // once; the error is thrown when fn has returned.
+  let refused: string | null = null;
+  const refuse = (why: string): void => {
+    refused ??= why;
+  };
 
   const newBuf = (kind: BufKind, handle: unknown, producer: number, dtype: DType | null, size: number): Buf => {
     const b: Buf = { id: bufs.length, kind, dtype, size, handle, producer };
@@ -134,7 +141,10 @@ export function record<T>(be: Backend, args: readonly Tensor[], fn: () => T): { 
       return b;
     }
     const t = viewer.get(k.data);
-    if (!t) throw new JitTraceError(`nb.jit: a kernel (${method}) read a buffer of no known tensor while tracing`);
+    if (!t) {
+      refuse(`nb.jit: a kernel (${method}) read a buffer of no known tensor while tracing`);
+      return newBuf('external', k.data, -1, k.dtype, k.size);
+    }
     const o = origin(t, sharedFrom, firstId);
     const ai = argIndex.get(o);
     const b = newBuf(ai !== undefined ? 'input' : 'external', k.data, -1, k.dtype, k.size);
@@ -213,10 +223,12 @@ export function record<T>(be: Backend, args: readonly Tensor[], fn: () => T): { 
     return orig.apply(this, a);
   });
   const refuseRead = (orig: (...a: unknown[]) => unknown) => function (this: unknown, ...a: unknown[]): unknown {
-    if (depth > 0 || isValidationRead()) return orig.apply(this, a);
-    throw new JitTraceError('nb.jit: the function read tensor values while being traced (item(), data(), arraySync(), …): ' +
-      'a compiled plan replays kernels and cannot follow a branch or a number taken from values. ' +
-      'Return the tensor from the function and read it after the call, or run this code without nb.jit');
+    if (depth === 0 && !isValidationRead()) {
+      refuse('nb.jit: the function read tensor values while being traced (item(), data(), arraySync(), …): ' +
+        'a compiled plan replays kernels and cannot follow a branch or a number taken from values. ' +
+        'Return the tensor from the function and read it after the call, or run this code without nb.jit');
+    }
+    return orig.apply(this, a);
   };
   patch('download', refuseRead);
   if (typeof target.downloadSync === 'function') patch('downloadSync', refuseRead);
@@ -250,13 +262,19 @@ export function record<T>(be: Backend, args: readonly Tensor[], fn: () => T): { 
     created.push(t);
     return t;
   };
-  rproto.nextUint32 = function (): number {
-    throw new JitTraceError('nb.jit: the function draws random numbers while being traced (randn, dropout, shuffling, …): ' +
+  rproto.nextUint32 = function (this: Random): number {
+    refuse('nb.jit: the function draws random numbers while being traced (randn, dropout, shuffling, …): ' +
       'the plan would replay the same numbers at every call. Draw them outside the function and pass them in as arguments, ' +
       'or run this code without nb.jit');
+    return origNext.call(this);
   };
   try {
     const result = fn();
+    if (refused !== null) {
+      const err = new JitTraceError(refused);
+      err.ran = { result };
+      throw err;
+    }
     return { result, rec: { bufs, steps, byHandle, created, assigned, firstId } };
   } catch (e) {
     // the constants whose frees were held back go now

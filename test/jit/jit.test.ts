@@ -153,3 +153,31 @@ describe('nb.jit: errors', () => {
     expect(nb.memory().numTensors).toBeGreaterThan(0);
   });
 });
+
+describe('nb.jit: a function that cannot be compiled runs exactly once per call', () => {
+  it('keeps its side effects single when it reads values or draws random numbers mid-way', () => {
+    nb.setBackend('cpu');
+    const w = nb.keep(nb.tensor([0, 0]));
+    const x = nb.tensor([1, 2]);
+    const step = (t: nb.Tensor): nb.Tensor => {
+      w.assign(nb.add(w, t));
+      const s = nb.sum(w).item(); // a read after the update: tracing cannot go on
+      return nb.mul(w, s);
+    };
+    // without fallback: the error, and the update happened once (the trace was the eager run)
+    expect(() => nb.jit(step, { warmup: 0 })(x)).toThrow(/read tensor values while being traced/);
+    expect(w.arraySync()).toEqual([1, 2]);
+    // with fallback: the traced run's result is returned, and later calls run eagerly, once each
+    const f = nb.jit(step, { warmup: 0, fallback: true });
+    expect(f(x).arraySync()).toEqual([2 * 6, 4 * 6]);
+    expect(w.arraySync()).toEqual([2, 4]);
+    expect(f(x).arraySync()).toEqual([3 * 9, 6 * 9]);
+    expect(w.arraySync()).toEqual([3, 6]);
+    const r = nb.jit((t: nb.Tensor) => { w.assign(nb.add(w, t)); return nb.add(w, nb.mul(nb.randn([2]), 0)); }, { warmup: 0, fallback: true })(x);
+    expect(r.arraySync()).toEqual([4, 8]);
+    expect(w.arraySync()).toEqual([4, 8]);
+    const n = nb.jit((t: nb.Tensor) => { w.assign(nb.add(w, t)); return 7 as unknown as nb.Tensor; }, { warmup: 0, fallback: true })(x);
+    expect(n).toBe(7);
+    expect(w.arraySync()).toEqual([5, 10]);
+  });
+});
