@@ -453,6 +453,7 @@ function readLengths(layer: string, v: unknown, B: number, T: number, xShape: re
     const t = checkTensor(layer, 'lengths', v);
     if (t.rank !== 1) throw new Error(`${layer}: lengths must be 1-D [batch], got ${fmt(t.shape)}`);
     if (t.dtype === 'bool') throw new Error(`${layer}: lengths must be int32 (or integer-valued float), got bool ${fmt(t.shape)}`);
+    if (!t.backend.downloadSync) throw new Error(`${layer}: lengths on backend '${t.backend.name}' cannot be read synchronously; pass an array of numbers (Array.from(await lengths.data()))`);
     arr = Array.from(t.dataSync() as ArrayLike<number>, Number);
     arr.forEach((n, i) => checkInt(layer, `lengths[${i}]`, n, { min: 0 }));
   }
