@@ -13,15 +13,31 @@ import type { Tensor } from '../tensor/tensor.js';
 interface Pending {
   values: Tensor;
   check: (values: ArrayLike<number>) => void;
+  /** What the containers around the layer put in front of its errors ('sequential: layer 0 (Embedding): '). */
+  prefix: string;
 }
 
 const MAX_PENDING = 64;
 const pending: Pending[] = [];
+const context: { index: number; type: string }[] = [];
+
+/**
+ * Runs `fn`, a container's call of its layer `index` of type `type`: a check deferred inside it
+ * gets the prefix the container puts in front of the errors it passes on.
+ */
+export function inLayer<T>(index: number, type: string, fn: () => T): T {
+  context.push({ index, type });
+  try {
+    return fn();
+  } finally {
+    context.pop();
+  }
+}
 
 /** Queues `check` to run on the values of `t` (a copy is kept, so `t` may be disposed). */
 export function deferCheck(t: Tensor, check: (values: ArrayLike<number>) => void): void {
   const values = keep(noGrad(() => t.detach().clone()));
-  pending.push({ values, check });
+  pending.push({ values, check, prefix: context.map((c) => `sequential: layer ${c.index} (${c.type}): `).join('') });
   while (pending.length > MAX_PENDING) pending.shift()!.values.dispose();
 }
 
@@ -40,7 +56,15 @@ export async function settleDeferredChecks(): Promise<void> {
   const batch = pending.splice(0, pending.length);
   try {
     const values = await Promise.all(batch.map((p) => p.values.data() as Promise<ArrayLike<number>>));
-    for (let i = 0; i < batch.length; i++) batch[i]!.check(values[i]!);
+    for (let i = 0; i < batch.length; i++) {
+      const p = batch[i]!;
+      try {
+        p.check(values[i]!);
+      } catch (e) {
+        if (e instanceof Error && e.constructor === Error) e.message = p.prefix + e.message;
+        throw e;
+      }
+    }
   } finally {
     for (const p of batch) p.values.dispose();
   }
