@@ -128,6 +128,10 @@ export async function train(modelName: string, args: TrainArgs = {}): Promise<Tr
   if (spec.data !== 'gates' && optName === 'perceptron') throw new Error(`--optimizer perceptron only applies to the gates model`);
   const optimizer = spec.data === 'gates' ? null : optimizerByName(optName, lr);
 
+  // these train with their own step loops, which read each loss (and the perceptron its weights) synchronously
+  if (!nb.getBackend().downloadSync && (spec.data === 'g2p' || spec.data === 'gates' || isTextKind(spec.data))) {
+    throw new Error(`${spec.name} trains with a loop that reads values synchronously, and the '${backend}' backend reads asynchronously: use --backend cpu or wasm`);
+  }
   if (args.attention !== undefined && spec.data !== 'g2p') throw new Error(`--${args.attention ? '' : 'no-'}attention only applies to the g2p model`);
   if (spec.data === 'g2p') return (await import('./g2p-command.js')).trainG2PCommand(spec, { ...args, seed, epochs, batchSize, lr, lrDecay, optimizer: optName }, io, backend);
   if (isTextKind(spec.data)) return trainText(spec, { ...args, seed, epochs, batchSize, lr, lrDecay, optimizer: optName }, io, backend);

@@ -7,8 +7,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as nb from '../../src/index.js';
-import { deferredCheckCount } from '../../src/nn/deferred.js';
+import { deferredCheckCount, settleDeferredChecks } from '../../src/nn/deferred.js';
 import { webgpuStatus } from './setup.js';
+import { SequenceClassifier } from '../../src/cli/models.js';
 
 const why = await webgpuStatus();
 const nn = nb.nn;
@@ -103,5 +104,75 @@ describe.skipIf(why !== null && !process.env.CI)(`fit on webgpu${why ? ` (skippe
     expect(await failure('webgpu')).toBe(cpuMessage);
     expect(deferredCheckCount()).toBe(0);
     await nb.setBackendAsync('cpu');
+  });
+
+  it('an embedding + LSTM over padded sequences (lengths computed on the device) trains as on cpu', async () => {
+    if (why !== null) throw new Error(`no WebGPU adapter under CI: ${why}`);
+    const seqs = (): nb.train.Data => {
+      const r = new nb.Random(2);
+      const n = 16;
+      const T = 6;
+      const ids = new Int32Array(n * T);
+      const y = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        const len = 2 + (i % (T - 1)); // 2..6 tokens, then padding (0)
+        for (let t = 0; t < len; t++) ids[i * T + t] = 1 + Math.floor(r.uniform() * 7);
+        y[i] = ids[i * T]! > 4 ? 1 : 0;
+      }
+      return { x: nb.fromArray(ids, [n, T], { dtype: 'int32', backend: 'cpu' }), y: nb.fromArray(y, [n], { dtype: 'int32', backend: 'cpu' }) };
+    };
+    const make = (): nb.nn.Module => new SequenceClassifier(8, 4, 8, 2, 'lstm');
+    const opts: nb.train.FitOptions = { epochs: 2, batchSize: 4 };
+    const gpu = await fitOn('webgpu', make, seqs, opts);
+    const cpu = await fitOn('cpu', make, seqs, opts);
+    close(gpu.stepLoss, cpu.stepLoss, 1e-3, 'stepLoss');
+    for (const k of Object.keys(cpu.state)) close(gpu.state[k]!, cpu.state[k]!, 2e-3, k);
+    expect(deferredCheckCount()).toBe(0);
+  });
+
+  it('clipGradNorm scales the gradients on the device as on cpu (its return value is NaN: the norm is not read)', async () => {
+    if (why !== null) throw new Error(`no WebGPU adapter under CI: ${why}`);
+    const grads = async (backend: string, maxNorm: number): Promise<{ norm: number; g: number[] }> => {
+      await nb.setBackendAsync(backend, { fallback: false });
+      nb.seed(1);
+      const m = nn.linear(4, 3);
+      const params = m.parameters();
+      nb.tidy(() => nb.sum(nb.square(m.call(nb.randn([5, 4])))).backward());
+      const norm = nb.optim.clipGradNorm(params, maxNorm);
+      const g = [...Array.from(await params[0]!.grad!.data(), Number), ...Array.from(await params[1]!.grad!.data(), Number)];
+      m.dispose();
+      return { norm, g };
+    };
+    for (const maxNorm of [0.5, 1e6]) {
+      const gpu = await grads('webgpu', maxNorm);
+      const cpu = await grads('cpu', maxNorm);
+      expect(gpu.norm).toBeNaN();
+      expect(cpu.norm).toBeGreaterThan(0.5);
+      close(gpu.g, cpu.g, 1e-4, `grads (maxNorm ${maxNorm})`);
+    }
+  });
+
+  it('outside fit, an embedding queues its id check (a bounded queue) until the checks are settled', async () => {
+    if (why !== null) throw new Error(`no WebGPU adapter under CI: ${why}`);
+    await nb.setBackendAsync('webgpu', { fallback: false });
+    const e = nn.embedding(5, 2);
+    const ids = nb.fromArray(new Int32Array([1, 7]), [2], { dtype: 'int32' });
+    nb.tidy(() => void e.call(ids));
+    expect(deferredCheckCount()).toBe(1);
+    await expect(settleDeferredChecks()).rejects.toThrow('embedding: ids[1] = 7 is outside the vocabulary [0, 5): ids is [2], the table is [5,2]');
+    expect(deferredCheckCount()).toBe(0);
+    const live = nb.memory().numTensors;
+    for (let i = 0; i < 100; i++) nb.tidy(() => void e.call(ids));
+    expect(deferredCheckCount()).toBe(64);
+    await expect(settleDeferredChecks()).rejects.toThrow('ids[1] = 7');
+    expect(nb.memory().numTensors).toBe(live);
+    // on cpu the check is immediate, as before
+    nb.setBackend('cpu');
+    const c = nn.embedding(5, 2);
+    expect(() => c.call(nb.fromArray(new Int32Array([1, 7]), [2], { dtype: 'int32' }))).toThrow('embedding: ids[1] = 7 is outside the vocabulary [0, 5): ids is [2], the table is [5,2]');
+    expect(deferredCheckCount()).toBe(0);
+    e.dispose();
+    ids.dispose();
+    c.dispose();
   });
 });
