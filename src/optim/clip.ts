@@ -80,6 +80,9 @@ export function clipGradValue(params: readonly Tensor[], maxValue: number): void
  */
 export function gradNorms(named: readonly [string, Tensor][]): Record<string, number> {
   checkNamedTensors('gradNorms', 'named', named);
+  for (const [n, p] of named) {
+    if (p.grad && !p.grad.isDisposed && !p.grad.backend.downloadSync) throw new Error(`gradNorms: the gradient of ${n} is on backend '${p.grad.backend.name}', which reads asynchronously; fit's recordGradNorms reads them asynchronously`);
+  }
   const out: Record<string, number> = {};
   noGrad(() =>
     tidy(() => {
