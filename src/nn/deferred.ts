@@ -41,6 +41,11 @@ export function deferCheck(t: Tensor, check: (values: ArrayLike<number>) => void
   while (pending.length > MAX_PENDING) pending.shift()!.values.dispose();
 }
 
+/** Drops the queued checks unrun (a loop that starts checks its own steps only). */
+export function discardDeferredChecks(): void {
+  for (const p of pending.splice(0, pending.length)) p.values.dispose();
+}
+
 /** The number of checks queued and not yet run. */
 export function deferredCheckCount(): number {
   return pending.length;

@@ -20,6 +20,7 @@ import { batchIndices, numSamples, takeRows } from '../data/batch.js';
 import { isIterable, type AnyIterable } from '../data/stream.js';
 import { checkVerbosity, createProgress, type Verbosity } from './progress.js';
 import { checkCallback, checkSchedule, lrScheduler, type Callback } from './callbacks.js';
+import { discardDeferredChecks } from '../nn/deferred.js';
 import { arrayEpoch, epochLine, inStep, scalarOf, setTraining, settleStep, streamEpoch, TrainRun, type EpochData } from './run.js';
 import type { LRSchedule } from '../optim/schedules.js';
 import type { BatchLogs, Data, EpochLogs, History, LossFn, Model, OptimizerLike } from './types.js';
@@ -313,6 +314,8 @@ export async function fit(model: Model, data: Data | AnyIterable<Data>, opts: Fi
     const bytes = await encodeCheckpoint(op, model as CheckpointModel, optimizer as Optimizer, position, history, callbacks);
     await writeFileAtomic(ckpt.path, bytes);
   };
+  // value checks queued before (by predict, or a step of the caller's) are not this run's
+  discardDeferredChecks();
   try {
     await run.begin();
     if (resumeFrom) {
@@ -476,6 +479,7 @@ async function evaluateWith(
   let lossSum = 0;
   let labels = o.labels;
   for (const m of o.metrics) m.reset();
+  discardDeferredChecks();
   try {
     let k = 0;
     for (const idx of batchIndices(n, { batchSize: o.batchSize })) {

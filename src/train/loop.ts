@@ -17,6 +17,7 @@ import { checkArrayOf, checkFunction, checkInt, checkOptions, fail, optBoolean, 
 import { checkVerbosity, createProgress, type Verbosity } from './progress.js';
 import { checkCallback, checkSchedule, lrScheduler, type Callback } from './callbacks.js';
 import type { LRSchedule } from '../optim/schedules.js';
+import { discardDeferredChecks } from '../nn/deferred.js';
 import { arrayEpoch, epochLine, inStep, liveTensors, scalarOf, setTraining, settleStep, streamEpoch, TrainRun, type Batch, type EpochData } from './run.js';
 import type { BatchLogs, EpochLogs, History, Model, OptimizerLike } from './types.js';
 
@@ -167,6 +168,7 @@ export async function loop(data: Tensor | Batch | AnyIterable<Tensor | Batch>, s
   let warned = false;
   let epochData: EpochData | undefined;
   let lastBatches = 0;
+  discardDeferredChecks();
   try {
     await run.begin();
     for (let epoch = 0; epoch < epochs && !run.stopped; epoch++) {

@@ -166,6 +166,12 @@ describe.skipIf(why !== null && !process.env.CI)(`fit on webgpu${why ? ` (skippe
     expect(deferredCheckCount()).toBe(64);
     await expect(settleDeferredChecks()).rejects.toThrow('ids[1] = 7');
     expect(nb.memory().numTensors).toBe(live);
+    // a check queued outside fit (here by predict) is not fit's: fit drops it and trains
+    nb.train.predict(nn.sequential(e), ids);
+    expect(deferredCheckCount()).toBe(1);
+    const ok = nb.fromArray(new Int32Array([1, 2, 3, 4]), [4], { dtype: 'int32' });
+    await nb.train.fit(nn.sequential(e, nn.linear(2, 2)), { x: ok, y: nb.fromArray(new Int32Array([0, 1, 0, 1]), [4], { dtype: 'int32' }) }, { verbose: 0, epochs: 1 });
+    expect(deferredCheckCount()).toBe(0);
     // on cpu the check is immediate, as before
     nb.setBackend('cpu');
     const c = nn.embedding(5, 2);
