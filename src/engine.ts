@@ -237,6 +237,7 @@ export function setBackendAsync(name: string, opts: { fallback?: boolean } = {})
   checkString('setBackendAsync', 'name', name);
   const o = checkOptions('setBackendAsync', opts, ['fallback']);
   const fallback = optBoolean('setBackendAsync', 'options.fallback', o.fallback, true);
+  pendingDefault = null;
   const factory = asyncFactories.get(name);
   if (!factory || instances.has(name)) {
     current = findBackend(name, 'setBackendAsync');
@@ -265,12 +266,39 @@ export function setBackendAsync(name: string, opts: { fallback?: boolean } = {})
 /** Selects the backend new tensors are created on. */
 export function setBackend(name: string): void {
   current = findBackend(name);
+  pendingDefault = null;
 }
 
 export function getBackend(): Backend {
   if (override) return override;
-  if (!current) current = findBackend(defaultName);
+  if (!current) {
+    if (pendingDefault !== null) {
+      throw new Error(`nabla: the environment variable NABLA_BACKEND=${pendingDefault} names a backend that starts asynchronously; call await nb.ready() once before creating tensors (it starts '${pendingDefault}', or warns and uses '${defaultName}' where it cannot start)`);
+    }
+    current = findBackend(defaultName);
+  }
   return current;
+}
+
+// The default named by NABLA_BACKEND when that backend starts asynchronously (webgpu): started
+// by ready(); until then (or an explicit setBackend), getBackend() says to await ready().
+let pendingDefault: string | null = null;
+
+/** Internal (src/index.ts): the default backend is `name`, which starts asynchronously. */
+export function setAsyncDefault(name: string): void {
+  if (!asyncFactories.has(name)) throw new Error(`setAsyncDefault: '${name}' is not a backend that starts asynchronously`);
+  pendingDefault = name;
+}
+
+/**
+ * Starts the default backend when it starts asynchronously (`NABLA_BACKEND=webgpu`): selects it,
+ * or, where it cannot start (no WebGPU adapter), warns with the reason and selects the backend
+ * that is the default otherwise. Resolves to the name of the backend selected; with any other
+ * default (or a backend already selected) it resolves at once to the current backend's name.
+ */
+export function ready(): Promise<string> {
+  if (pendingDefault === null) return Promise.resolve(getBackend().name);
+  return setBackendAsync(pendingDefault);
 }
 
 let override: Backend | null = null;

@@ -3,7 +3,7 @@
  *
  * Images are NCHW ([batch, channels, height, width]) everywhere; convolution filters are OIHW.
  */
-import { backendNames, findBackend, registerAsyncBackend, registerBackend } from './engine.js';
+import { asyncBackendNames, backendNames, findBackend, registerAsyncBackend, registerBackend, setAsyncDefault } from './engine.js';
 import { fail } from './validate.js';
 import { createCpuBackend } from './backends/cpu/index.js';
 import { createWasmBackend, wasmAvailable } from './backends/wasm/index.js';
@@ -12,9 +12,12 @@ export { WasmOutOfMemoryError } from './backends/wasm/index.js';
 
 // 'cpu' is the reference backend; 'wasm' runs SIMD kernels on all cores and is the default
 // wherever it is available (it stores no float64: code that creates float64 tensors pins 'cpu').
-// The environment variable NABLA_BACKEND (Node) picks the default explicitly.
+// The environment variable NABLA_BACKEND (Node) picks the default explicitly; a backend that
+// starts asynchronously (webgpu) is started by `await nb.ready()`.
 const WASM_IS_DEFAULT = true;
 const envBackend = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.NABLA_BACKEND;
+const ASYNC_BACKENDS = ['webgpu'];
+const envSync = envBackend && !ASYNC_BACKENDS.includes(envBackend) ? envBackend : undefined;
 registerBackend('cpu', createCpuBackend, { isDefault: true });
 registerBackend('wasm', () => {
   try {
@@ -23,14 +26,16 @@ registerBackend('wasm', () => {
     console.warn(`nabla: the wasm backend is unavailable (${(e as Error).message}); using cpu`);
     return findBackend('cpu');
   }
-}, { isDefault: envBackend ? envBackend === 'wasm' : WASM_IS_DEFAULT && wasmAvailable() });
+}, { isDefault: envSync ? envSync === 'wasm' : WASM_IS_DEFAULT && wasmAvailable() });
 // 'webgpu' starts asynchronously (await nb.setBackendAsync('webgpu')); in Node the optional
 // 'webgpu' package loads only then. Its code is imported statically: a dynamic import of a module
 // of nabla's own would split every user's bundle into chunks (Rollup's single-file output refuses).
 registerAsyncBackend('webgpu', () => createWebGpuBackend());
 // A misspelt name (NABLA_BACKEND=WASM) must not silently run on the default backend.
-if (envBackend && !backendNames().includes(envBackend)) {
-  fail('nabla', 'the environment variable NABLA_BACKEND', `a backend name (${backendNames().map((n) => `'${n}'`).join(' or ')}) or unset`, envBackend);
+if (envBackend && asyncBackendNames().includes(envBackend)) setAsyncDefault(envBackend);
+else if (envBackend && !backendNames().includes(envBackend)) {
+  const names = [...backendNames(), ...asyncBackendNames().filter((n) => !backendNames().includes(n))];
+  fail('nabla', 'the environment variable NABLA_BACKEND', `a backend name (${names.map((n) => `'${n}'`).join(' or ')}) or unset`, envBackend);
 }
 
 export { Tensor } from './tensor/tensor.js';
@@ -42,7 +47,7 @@ export { seed, Random } from './tensor/random.js';
 export * from './ops/index.js';
 export {
   tidy, keep, dispose, memory, noGrad, withGrad, isGradEnabled, setBackend, setBackendAsync, getBackend, registerBackend, registerAsyncBackend,
-  backendNames, asyncBackendNames, listOps,
+  backendNames, asyncBackendNames, listOps, ready,
 } from './engine.js';
 export type { MemoryInfo, OpDef } from './engine.js';
 export { grad, valueAndGrad } from './autograd/functional.js';

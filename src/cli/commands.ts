@@ -9,6 +9,7 @@ import { isTextKind, trainText } from './train-text.js';
 import { GATE_NAMES, gatesData, modelSpec, optimizerByName, xorData, type DataKind, type ModelSpec } from './models.js';
 import { trainAutoencoder, type AutoencoderKind, type AutoencoderResult } from './autoencoders.js';
 import { trainGanCommand, type GanResult } from './gan.js';
+import { selectBackend } from './backend.js';
 
 export interface TrainArgs {
   epochs?: number;
@@ -101,13 +102,6 @@ export function checkPositive(v: number | undefined, flag: string, integer: bool
   }
 }
 
-function selectBackend(name: string | undefined): string {
-  if (name) {
-    if (!nb.backendNames().includes(name)) throw new Error(`unknown backend '${name}'; available: ${nb.backendNames().join(', ')}`);
-    nb.setBackend(name);
-  }
-  return nb.getBackend().name;
-}
 
 export const pct = (v: number): string => `${(100 * v).toFixed(2)}%`;
 
@@ -120,7 +114,7 @@ export async function train(modelName: string, args: TrainArgs = {}): Promise<Tr
   checkPositive(args.limit, '--limit', true);
   checkPositive(args.testLimit, '--test-limit', true);
   const io = output(args);
-  const backend = selectBackend(args.backend);
+  const backend = await selectBackend(args.backend);
   const seed = args.seed ?? 0;
   const epochs = args.epochs ?? spec.defaults.epochs;
   const batchSize = args.batchSize ?? spec.defaults.batchSize;
@@ -134,6 +128,10 @@ export async function train(modelName: string, args: TrainArgs = {}): Promise<Tr
   if (spec.data !== 'gates' && optName === 'perceptron') throw new Error(`--optimizer perceptron only applies to the gates model`);
   const optimizer = spec.data === 'gates' ? null : optimizerByName(optName, lr);
 
+  // these train with their own step loops, which read each loss (and the perceptron its weights) synchronously
+  if (!nb.getBackend().downloadSync && (spec.data === 'g2p' || spec.data === 'gates' || isTextKind(spec.data))) {
+    throw new Error(`${spec.name} trains with a loop that reads values synchronously, and the '${backend}' backend reads asynchronously: use --backend cpu or wasm`);
+  }
   if (args.attention !== undefined && spec.data !== 'g2p') throw new Error(`--${args.attention ? '' : 'no-'}attention only applies to the g2p model`);
   if (spec.data === 'g2p') return (await import('./g2p-command.js')).trainG2PCommand(spec, { ...args, seed, epochs, batchSize, lr, lrDecay, optimizer: optName }, io, backend);
   if (isTextKind(spec.data)) return trainText(spec, { ...args, seed, epochs, batchSize, lr, lrDecay, optimizer: optName }, io, backend);
@@ -179,7 +177,7 @@ export async function train(modelName: string, args: TrainArgs = {}): Promise<Tr
           ? { loss: last.val_loss, accuracy: last.val_accuracy }
           : await nb.train.evaluate(model, data.test);
       result = summary(spec, { backend, optName, lr, lrDecay, batchSize, seed, nTrain, nTest, history, test: { loss: test.loss, accuracy: test.accuracy ?? NaN } });
-      if (spec.data === 'xor') io.say(xorTable(model, data.test.x));
+      if (spec.data === 'xor') io.say(await xorTable(model, data.test.x));
     }
     if (history.stopReason) io.say(`  ${history.stopReason}`);
     io.say(`test accuracy ${pct(result.testAccuracy ?? NaN)} · test loss ${result.testLoss.toFixed(4)} · ${result.epochs} epoch${result.epochs > 1 ? 's' : ''} in ${result.seconds.toFixed(1)} s · ${Math.round(result.samplesPerSecond)} samples/s`);
@@ -279,12 +277,12 @@ function truthTable(p: nb.nn.Module, x: Tensor): string {
   });
 }
 
-function xorTable(model: nb.nn.Module, x: Tensor): string {
-  return nb.tidy(() => {
-    const p = nb.noGrad(() => model.call(x)).softmax(-1).arraySync() as number[][];
-    const xs = x.arraySync() as number[][];
-    return ['   x₁ x₂ │ P(xor = 1)', ...xs.map((r, i) => `   ${r[0]}  ${r[1]}  │ ${p[i]![1]!.toFixed(3)}`)].join('\n');
-  });
+async function xorTable(model: nb.nn.Module, x: Tensor): Promise<string> {
+  const probs = nb.tidy(() => nb.noGrad(() => model.call(x)).softmax(-1));
+  const p = (await probs.array()) as number[][];
+  probs.dispose();
+  const xs = (await x.array()) as number[][];
+  return ['   x₁ x₂ │ P(xor = 1)', ...xs.map((r, i) => `   ${r[0]}  ${r[1]}  │ ${p[i]![1]!.toFixed(3)}`)].join('\n');
 }
 
 export async function writeOutputs(dir: string, spec: ModelSpec, model: nb.nn.AnyModule, history: nb.train.History, result: TrainResult, extra: { [k: string]: JsonValue } = {}): Promise<void> {
@@ -304,7 +302,7 @@ export async function writeOutputs(dir: string, spec: ModelSpec, model: nb.nn.An
  * reference backend softmax regression for 5 epochs (≈ 92%). Flags given override the choice.
  */
 export async function demo(args: TrainArgs = {}): Promise<TrainResult> {
-  const backend = selectBackend(args.backend ?? (nb.backendNames().includes('wasm') ? 'wasm' : undefined));
+  const backend = await selectBackend(args.backend ?? (nb.backendNames().includes('wasm') ? 'wasm' : undefined));
   if (backend === 'cpu') return train('mnist-softmax', { epochs: 5, ...args, backend });
   return train('mnist-mlp', { epochs: 2, ...args, backend });
 }
@@ -373,7 +371,7 @@ export async function evaluateFile(file: string, args: EvalArgs = {}): Promise<E
   if (args.dataset !== undefined && !isDataKind(args.dataset)) {
     throw new Error(`eval: unknown data set '${args.dataset}' for --dataset; known: ${Object.keys(EVAL_DATASETS).join(', ')}`);
   }
-  const backend = selectBackend(args.backend);
+  const backend = await selectBackend(args.backend);
   // A run's folder is the common mistake: say so rather than pass on the system's EISDIR.
   const stat = await nodeBuiltin('node:fs/promises', 'nabla eval').stat(file).catch(() => null);
   if (stat?.isDirectory()) throw new Error(`eval: ${file} is a folder, not a model file (nabla train --out DIR writes DIR/model.nabla)`);

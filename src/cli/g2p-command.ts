@@ -11,6 +11,7 @@ import type { VocabularyJSON } from '../data/text/index.js';
 import { optimizerByName, type ModelSpec } from './models.js';
 import { G2P, attentionMatrix, attentionSvg, encodeWord, g2pData, g2pLoss, g2pPairs, scoreG2P, trainG2P, transcribe } from './g2p.js';
 import { checkPositive, summary, writeOutputs, type Output, type TrainArgs, type TrainResult } from './commands.js';
+import { selectBackend } from './backend.js';
 
 /** The beam width `nabla train g2p` evaluates with, beside greedy decoding. */
 export const G2P_EVAL_BEAM = 5;
@@ -153,10 +154,7 @@ function mapFile(out: string, word: string, count: number): string {
 export async function g2p(file: string, words: readonly string[], args: G2PArgs = {}): Promise<G2PResult> {
   checkPositive(args.beam, '--beam', true);
   if (words.length === 0) throw new Error('g2p: give at least one word to pronounce');
-  if (args.backend) {
-    if (!nb.backendNames().includes(args.backend)) throw new Error(`unknown backend '${args.backend}'; available: ${nb.backendNames().join(', ')}`);
-    nb.setBackend(args.backend);
-  }
+  await selectBackend(args.backend);
   const { model, letters, phonemes, metadata } = await loadG2P(file);
   try {
     if (args.attentionMap !== undefined && !model.attention) {

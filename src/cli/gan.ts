@@ -23,6 +23,7 @@ import { checkPositiveInt, checkTensor } from '../nn/checks.js';
 import { nodeBuiltin } from '../io/node.js';
 import type { ModelSpec } from './models.js';
 import type { TrainArgs, TrainResult } from './commands.js';
+import { selectBackend } from './backend.js';
 
 export const GANS = ['gan', 'dcgan', 'acgan'] as const;
 export type GanKind = (typeof GANS)[number];
@@ -662,10 +663,7 @@ export interface EvalGanArgs {
 /** `nabla eval-gan <generator.nabla> --classifier lenet5.nabla`: evaluateGan, printed. */
 export async function evalGanCommand(file: string, args: EvalGanArgs): Promise<GanEvalResult> {
   if (!args.classifier) throw new Error('eval-gan: --classifier FILE is needed: an MNIST classifier such as LeNet-5 (nabla train lenet5 --out runs/lenet5, then --classifier runs/lenet5/model.nabla)');
-  if (args.backend) {
-    if (!nb.backendNames().includes(args.backend)) throw new Error(`unknown backend '${args.backend}'; available: ${nb.backendNames().join(', ')}`);
-    nb.setBackend(args.backend);
-  }
+  await selectBackend(args.backend);
   const r = await evaluateGan(file, { classifier: args.classifier, count: args.count, seed: args.seed, randomInit: args.randomInit, log: args.json ? undefined : (l) => void process.stdout.write(`${l}\n`) });
   if (args.json) {
     process.stdout.write(`${JSON.stringify(r)}\n`);

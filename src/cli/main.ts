@@ -107,7 +107,7 @@ export function buildProgram(lib: CliLibrary): Command {
     .option('--seed <n>', 'seed for initialization and shuffling', nonNegInt('--seed'), 0)
     .option('--limit <n>', 'train on the first N training samples (quick runs)', int('--limit'))
     .option('--test-limit <n>', 'test on the first N test samples', int('--test-limit'))
-    .option('--backend <name>', 'compute backend, e.g. cpu or wasm (default: nabla\'s default, or $NABLA_BACKEND)')
+    .option('--backend <name>', 'compute backend: cpu, wasm or webgpu (default: nabla\'s default, or $NABLA_BACKEND)')
     .option('--out <dir>', 'write model.nabla, metrics.json and curves.svg into DIR')
     .option('--json', 'print one final JSON line (progress goes to stderr)')
     .option('--quiet', 'no progress output')

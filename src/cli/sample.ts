@@ -10,6 +10,7 @@ import { nodeBuiltin } from '../io/node.js';
 import { CharLSTM } from './models.js';
 import { sampleText } from './sequence.js';
 import { checkPositive } from './commands.js';
+import { selectBackend } from './backend.js';
 import type { VocabularyJSON } from '../data/text/index.js';
 import { loadGenerator, sampleGrid, type GanKind, type Generator } from './gan.js';
 
@@ -115,10 +116,7 @@ export async function sample(file: string, args: SampleArgs = {}): Promise<Sampl
   checkPositive(args.topK, '--top-k', true);
   const temperature = args.temperature ?? 1;
   if (!(Number.isFinite(temperature) && temperature >= 0)) throw new Error(`--temperature must be a number ≥ 0, got ${temperature}`);
-  if (args.backend) {
-    if (!nb.backendNames().includes(args.backend)) throw new Error(`unknown backend '${args.backend}'; available: ${nb.backendNames().join(', ')}`);
-    nb.setBackend(args.backend);
-  }
+  await selectBackend(args.backend);
   const { model, vocab, metadata } = await loadLanguageModel(file);
   try {
     const names = metadata.dataset === 'char';

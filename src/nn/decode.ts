@@ -97,6 +97,7 @@ function runStep<S>(op: string, step: DecodeStep<S>, tokens: Int32Array, state: 
     if (lp.rank !== 2 || lp.shape[0] !== n || lp.shape[1]! < 1) {
       throw new Error(`${op}: step must return logProbs of shape [${n}, vocab] for ${n} tokens, got [${lp.shape.join(',')}]`);
     }
+    if (!lp.backend.downloadSync) throw new Error(`${op}: step returned logProbs on backend '${lp.backend.name}', which reads asynchronously; return them on cpu or as arrays of numbers`);
     const data = lp.dataSync();
     const V = lp.shape[1]!;
     rows = Array.from({ length: n }, (_, i) => Float64Array.from(data.subarray(i * V, (i + 1) * V) as ArrayLike<number>));

@@ -433,6 +433,9 @@ export function accuracy(logits: Tensor, targets: Tensor): number {
   if (targets.rank !== 1 && targets.rank !== 2) throw new Error(`accuracy: targets must be labels [${n}] or rows [${n}, ${c}], got ${fmt(targets.shape)}`);
   if (targets.shape[0] !== n) throw new Error(`accuracy: ${targets.shape[0]} targets for ${n} predictions`);
   if (targets.rank === 1 && !isFloat(targets.dtype) && targets.dtype !== 'int32') throw new Error(`accuracy: integer labels must be int32 (or float holding integers), got ${targets.dtype}`);
+  for (const [name, t] of [['predictions', logits], ['targets', targets]] as const) {
+    if (!t.backend.downloadSync) throw new Error(`accuracy: ${name} are on backend '${t.backend.name}', which reads asynchronously; use nb.train.evaluate(model, data, { metrics: ['accuracy'] }), or nb.train.correctCount`);
+  }
   const pred = ops.argmax(logits, -1);
   const labels = targets.rank === 2 ? ops.argmax(targets, -1) : targets;
   try {

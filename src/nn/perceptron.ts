@@ -113,6 +113,9 @@ export class Perceptron extends Module {
     if (x.rank !== 2 || d !== this.inFeatures) throw new Error(`perceptron.fit: x must be [batch, ${this.inFeatures}], got ${fmt(x.shape)}`);
     const tShape = t.rank === 1 ? [t.shape[0], 1] : t.shape;
     if (tShape[0] !== n || tShape[1] !== m) throw new Error(`perceptron.fit: targets must be [${n}, ${m}]${m === 1 ? ` or [${n}]` : ''}, got ${fmt(t.shape)}`);
+    for (const [name, v] of [['x', x], ['targets', t], ['weight', this.weight]] as const) {
+      if (!v.backend.downloadSync) throw new Error(`perceptron.fit: ${name} is on backend '${v.backend.name}', which reads asynchronously; the perceptron rule updates sample by sample on the host: run it on cpu or wasm`);
+    }
     const X = Float64Array.from(x.dataSync() as ArrayLike<number>);
     const T = Float64Array.from(t.dataSync() as ArrayLike<number>);
     const W = Float64Array.from(this.weight.dataSync() as ArrayLike<number>);

@@ -51,6 +51,7 @@ export function sampleCategorical(logits: Tensor, opts: SampleOptions = {}): Ten
   const topK = o.topK === undefined ? classes : Math.min(checkInt(OP, 'options.topK', o.topK, { min: 1 }), classes);
   if (o.rng !== undefined && !(o.rng instanceof Random)) fail(OP, 'options.rng', 'an nb.Random', o.rng);
   const rng = o.rng ?? globalRandom;
+  if (!logits.backend.downloadSync) throw new Error(`${OP}: logits on backend '${logits.backend.name}' cannot be read synchronously; pass await nb.toAsync(logits, 'cpu')`);
   const data = logits.dataSync();
   const rows = data.length / classes;
   const out = new Int32Array(rows);

@@ -27,12 +27,30 @@ function mapGrads(params: readonly Tensor[], f: (g: Tensor) => Tensor): void {
 /**
  * Scales every gradient by min(1, maxNorm/‖g‖), ‖g‖ being the L2 norm of all gradients of
  * `params` together. Returns that norm (before clipping).
+ *
+ * On a backend that reads only asynchronously (webgpu) the norm and the scaling are computed on
+ * the device without reading anything back, and the return value is NaN (the norm is not read).
  */
 export function clipGradNorm(params: readonly Tensor[], maxNorm: number): number {
   checkTensorList('clipGradNorm', 'params', params);
   checkNumber('clipGradNorm', 'maxNorm', maxNorm, { above: 0 });
   const withGrad = gradsOf(params);
   if (withGrad.length === 0) return 0;
+  if (!withGrad[0]!.grad!.backend.downloadSync) {
+    noGrad(() =>
+      tidy(() => {
+        let sq: Tensor | null = null;
+        for (const g of new Set(withGrad.map((p) => p.grad as Tensor))) {
+          const s = ops.sum(ops.square(g));
+          sq = sq ? ops.add(sq, s) : s;
+        }
+        const norm = ops.sqrt(sq as Tensor);
+        const scale = ops.where(ops.gt(norm, maxNorm), ops.div(maxNorm, ops.add(norm, 1e-12)), 1);
+        mapGrads(withGrad, (g) => ops.mul(g, scale));
+      }),
+    );
+    return NaN;
+  }
   return noGrad(() =>
     tidy(() => {
       let sq = 0;
@@ -62,6 +80,9 @@ export function clipGradValue(params: readonly Tensor[], maxValue: number): void
  */
 export function gradNorms(named: readonly [string, Tensor][]): Record<string, number> {
   checkNamedTensors('gradNorms', 'named', named);
+  for (const [n, p] of named) {
+    if (p.grad && !p.grad.isDisposed && !p.grad.backend.downloadSync) throw new Error(`gradNorms: the gradient of ${n} is on backend '${p.grad.backend.name}', which reads asynchronously; fit's recordGradNorms reads them asynchronously`);
+  }
   const out: Record<string, number> = {};
   noGrad(() =>
     tidy(() => {

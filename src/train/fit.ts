@@ -20,7 +20,8 @@ import { batchIndices, numSamples, takeRows } from '../data/batch.js';
 import { isIterable, type AnyIterable } from '../data/stream.js';
 import { checkVerbosity, createProgress, type Verbosity } from './progress.js';
 import { checkCallback, checkSchedule, lrScheduler, type Callback } from './callbacks.js';
-import { arrayEpoch, epochLine, inStep, scalarOf, setTraining, streamEpoch, TrainRun, type EpochData } from './run.js';
+import { discardDeferredChecks } from '../nn/deferred.js';
+import { arrayEpoch, epochLine, inStep, scalarOf, setTraining, settleStep, streamEpoch, TrainRun, type EpochData } from './run.js';
 import type { LRSchedule } from '../optim/schedules.js';
 import type { BatchLogs, Data, EpochLogs, History, LossFn, Model, OptimizerLike } from './types.js';
 import { checkArrayOf, checkFunction, checkInt, checkNumber, checkOptions, fail, optBoolean, optInt, optNumber } from '../validate.js';
@@ -313,6 +314,8 @@ export async function fit(model: Model, data: Data | AnyIterable<Data>, opts: Fi
     const bytes = await encodeCheckpoint(op, model as CheckpointModel, optimizer as Optimizer, position, history, callbacks);
     await writeFileAtomic(ckpt.path, bytes);
   };
+  // value checks queued before (by predict, or a step of the caller's) are not this run's
+  discardDeferredChecks();
   try {
     await run.begin();
     if (resumeFrom) {
@@ -377,7 +380,7 @@ export async function fit(model: Model, data: Data | AnyIterable<Data>, opts: Fi
           const forMetrics = metrics.length > 0 ? { pred: pred.detach(), y: yb.detach() } : null;
           return { loss: loss.detach(), forMetrics, norms };
         }));
-        const lossValue = await scalarOf(step.loss);
+        const [lossValue] = await Promise.all([scalarOf(step.loss), settleStep(op, `epoch ${epoch + 1}, batch ${b + 1}`)]);
         const correctBefore = acc?.correct ?? 0;
         if (step.forMetrics) await updateMetrics(op, `epoch ${epoch + 1}, batch ${b + 1}`, metrics, step.forMetrics.pred, step.forMetrics.y);
         if (history.gradNorms) {
@@ -476,6 +479,7 @@ async function evaluateWith(
   let lossSum = 0;
   let labels = o.labels;
   for (const m of o.metrics) m.reset();
+  discardDeferredChecks();
   try {
     let k = 0;
     for (const idx of batchIndices(n, { batchSize: o.batchSize })) {
@@ -492,7 +496,8 @@ async function evaluateWith(
           return { loss, forMetrics: o.metrics.length > 0 ? { pred: pred.detach(), y: yb.detach() } : null };
         }),
       ));
-      lossSum += (await scalarOf(r.loss)) * idx.length;
+      const [lossValue] = await Promise.all([scalarOf(r.loss), settleStep(op, `${o.where}batch ${k}`)]);
+      lossSum += lossValue * idx.length;
       if (r.forMetrics) await updateMetrics(op, `${o.where}batch ${k}`, o.metrics, r.forMetrics.pred, r.forMetrics.y);
     }
   } finally {

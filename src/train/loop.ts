@@ -17,7 +17,8 @@ import { checkArrayOf, checkFunction, checkInt, checkOptions, fail, optBoolean, 
 import { checkVerbosity, createProgress, type Verbosity } from './progress.js';
 import { checkCallback, checkSchedule, lrScheduler, type Callback } from './callbacks.js';
 import type { LRSchedule } from '../optim/schedules.js';
-import { arrayEpoch, epochLine, inStep, liveTensors, scalarOf, setTraining, streamEpoch, TrainRun, type Batch, type EpochData } from './run.js';
+import { discardDeferredChecks } from '../nn/deferred.js';
+import { arrayEpoch, epochLine, inStep, liveTensors, scalarOf, setTraining, settleStep, streamEpoch, TrainRun, type Batch, type EpochData } from './run.js';
 import type { BatchLogs, EpochLogs, History, Model, OptimizerLike } from './types.js';
 
 export type { Batch } from './run.js';
@@ -167,6 +168,7 @@ export async function loop(data: Tensor | Batch | AnyIterable<Tensor | Batch>, s
   let warned = false;
   let epochData: EpochData | undefined;
   let lastBatches = 0;
+  discardDeferredChecks();
   try {
     await run.begin();
     for (let epoch = 0; epoch < epochs && !run.stopped; epoch++) {
@@ -191,6 +193,7 @@ export async function loop(data: Tensor | Batch | AnyIterable<Tensor | Batch>, s
         const out = inStep(op, where, () => tidy(() => lossesOf(op, step(batch.take(), info))));
         const values: Record<string, number> = {};
         for (const [k, v] of Object.entries(out)) values[k] = typeof v === 'number' ? v : await scalarOf(v);
+        await settleStep(op, where);
         if (names.length === 0) primary = 'loss' in values ? 'loss' : Object.keys(values)[0]!;
         for (const k of Object.keys(values)) if (!names.includes(k)) names.push(k);
         const size = batch.size;

@@ -5,6 +5,7 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { memory } from '../engine.js';
+import { settleDeferredChecks } from '../nn/deferred.js';
 import { batchIndices, takeRows, numSamples, type BatchOptions } from '../data/batch.js';
 import type { AnyIterable } from '../data/stream.js';
 import type { Callback, TrainContext } from './callbacks.js';
@@ -101,6 +102,20 @@ export function streamEpoch(op: string, source: AnyIterable<unknown>, epoch: num
 export function inStep<T>(op: string, where: string, fn: () => T): T {
   try {
     return fn();
+  } catch (e) {
+    if (e instanceof Error && !e.message.startsWith(`${op}:`)) e.message = `${op}: ${where}: ${e.message}`;
+    throw e;
+  }
+}
+
+/**
+ * Runs the value checks that layers deferred during a step on a backend that reads only
+ * asynchronously (webgpu: nn.embedding's id range); a failure gets `<op>: <where>: ` in front of
+ * its message, as in `inStep`. Nothing is queued on cpu and wasm, which check at once.
+ */
+export async function settleStep(op: string, where: string): Promise<void> {
+  try {
+    await settleDeferredChecks();
   } catch (e) {
     if (e instanceof Error && !e.message.startsWith(`${op}:`)) e.message = `${op}: ${where}: ${e.message}`;
     throw e;

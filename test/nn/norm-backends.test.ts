@@ -1,6 +1,7 @@
 /**
- * Conformance of batch norm, layer norm and upsample on every backend (cpu, wasm): the same
- * values as the float64 reference, and gradient checks (float32 on backends without float64).
+ * Conformance of batch norm, layer norm and upsample on every backend (cpu, wasm, webgpu): the
+ * same values as the float64 reference, and gradient checks (float32 on backends without
+ * float64). Values are read asynchronously, so that the suite runs on webgpu too.
  */
 import { describe, expect, it, vi } from 'vitest';
 import * as nb from '../../src/index.js';
@@ -8,12 +9,16 @@ import { forEachBackend } from '../conformance/backends.js';
 import { check, expectTensor, rnd } from '../conformance/helpers.js';
 
 /** A float64 copy of `m` on 'cpu' (same configuration, parameters, buffers and mode). */
-function reference(m: nb.nn.Module): nb.nn.Module {
+async function reference(m: nb.nn.Module): Promise<nb.nn.Module> {
+  const state: Record<string, nb.Tensor> = {};
+  for (const [k, t] of Object.entries(m.stateDict())) {
+    state[k] = t.dtype === 'int32' ? nb.fromArray(Int32Array.from(await t.data() as Int32Array), t.shape, { dtype: 'int32', backend: 'cpu' }) : await on64(t);
+  }
   const prev = nb.getBackend().name;
   nb.setBackend('cpu');
   try {
     const r = nb.nn.fromConfig({ ...m.config(), dtype: 'float64' });
-    r.loadStateDict(m.stateDict());
+    r.loadStateDict(state);
     return r.train(m.training);
   } finally {
     nb.setBackend(prev);
@@ -21,14 +26,9 @@ function reference(m: nb.nn.Module): nb.nn.Module {
 }
 
 /** x's values as a float64 tensor on 'cpu'. */
-const on64 = (x: nb.Tensor): nb.Tensor => nb.fromArray(Float64Array.from(x.dataSync() as Float32Array), x.shape, { backend: 'cpu' });
+const on64 = async (x: nb.Tensor): Promise<nb.Tensor> => nb.fromArray(Float64Array.from(await x.data() as Float32Array), x.shape, { backend: 'cpu' });
 
 forEachBackend('normalization layers', (backend) => {
-  if (nb.asyncBackendNames().includes(backend)) {
-    // batch norm's counter update (item()) and this file's float64 reference read values synchronously
-    it.skip(`not on ${backend}: batch norm reads its step counter synchronously`, () => {});
-    return;
-  }
   type D = 'float32' | 'float64';
   const cases: [string, (dtype: D) => nb.nn.Module, number[]][] = [
     ['batchNorm1d [N, C]', (dtype) => nb.nn.batchNorm1d(3, { dtype }), [5, 3]],
@@ -44,12 +44,12 @@ forEachBackend('normalization layers', (backend) => {
         const x = rnd(shape, 31, -2, 2);
         const m = make('float32');
         expect(m.parameters().every((p) => p.backend.name === backend)).toBe(true);
-        const ref = reference(m);
-        await expectTensor(m.call(x), Array.from(ref.call(on64(x)).dataSync() as Float64Array), undefined, 1e-4);
+        const ref = await reference(m);
+        await expectTensor(m.call(x), Array.from(ref.call(await on64(x)).dataSync() as Float64Array), undefined, 1e-4);
         m.eval();
         ref.eval();
         const x2 = rnd(shape, 35, -2, 2);
-        await expectTensor(m.call(x2), Array.from(ref.call(on64(x2)).dataSync() as Float64Array), undefined, 1e-4);
+        await expectTensor(m.call(x2), Array.from(ref.call(await on64(x2)).dataSync() as Float64Array), undefined, 1e-4);
       });
       it('gradient of the input (training mode)', async () => {
         const dtype: D = nb.getBackend().supportsFloat64 ? 'float64' : 'float32';
@@ -63,15 +63,28 @@ forEachBackend('normalization layers', (backend) => {
 
   it('running statistics after training steps match the reference', async () => {
     const m = nb.nn.batchNorm2d(2);
-    const ref = reference(m);
+    const ref = await reference(m);
     for (let i = 0; i < 3; i++) {
       const x = rnd([3, 2, 2, 2], 40 + i, -1, 3);
       m.call(x);
-      ref.call(on64(x));
+      ref.call(await on64(x));
     }
     await expectTensor(m.runningMean!, Array.from(ref.stateDict().running_mean!.dataSync() as Float64Array), [2], 1e-5);
     await expectTensor(m.runningVar!, Array.from(ref.stateDict().running_var!.dataSync() as Float64Array), [2], 1e-5);
-    expect(m.numBatchesTracked!.item()).toBe(3);
+    expect((await m.numBatchesTracked!.data())[0]).toBe(3);
+  });
+
+  it('running statistics with momentum null (the cumulative average) match the reference', async () => {
+    const m = nb.nn.batchNorm1d(3, { momentum: null });
+    const ref = await reference(m);
+    for (let i = 0; i < 4; i++) {
+      const x = rnd([5, 3], 50 + i, -1, 3);
+      m.call(x);
+      ref.call(await on64(x));
+    }
+    await expectTensor(m.runningMean!, Array.from(ref.stateDict().running_mean!.dataSync() as Float64Array), [3], 1e-5);
+    await expectTensor(m.runningVar!, Array.from(ref.stateDict().running_var!.dataSync() as Float64Array), [3], 1e-5);
+    expect((await m.numBatchesTracked!.data())[0]).toBe(4);
   });
 });
 

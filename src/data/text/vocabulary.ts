@@ -295,6 +295,7 @@ export function idValues(op: string, arg: string, ids: unknown): ArrayLike<numbe
   if (ids instanceof Tensor) {
     if (ids.isDisposed) fail(op, arg, 'a live tensor', ids);
     if (ids.dtype !== 'int32' || ids.rank !== 1) fail(op, arg, 'a 1-D int32 tensor', ids);
+    if (!ids.backend.downloadSync) throw new Error(`${op}: ${arg} on backend '${ids.backend.name}' cannot be read synchronously; pass Array.from(await ${arg}.data())`);
     return ids.dataSync() as Int32Array;
   }
   if (Array.isArray(ids) || (ArrayBuffer.isView(ids) && !(ids instanceof DataView))) return ids as ArrayLike<number>;

@@ -251,6 +251,7 @@ function readMask(v: unknown, B: number, Tq: number, Tk: number, single: boolean
     const want = single ? `[${B},${Tk}] ([batch, Tk])` : `[${B},${Tk}] ([batch, Tk]) or [${B},${Tq},${Tk}] ([batch, Tq, Tk])`;
     throw new Error(`${L}: mask must have shape ${want}, got ${fmt(m.shape)}: query is ${fmt(qShape)}, keys is ${fmt(kShape)}`);
   }
+  if (!m.backend.downloadSync) throw new Error(`${L}: a mask on backend '${m.backend.name}' cannot be read synchronously; pass lengths as an array of numbers instead`);
   const data = m.dataSync() as ArrayLike<number | boolean>;
   const allowed = Array.from(data, (x) => Number(x) !== 0);
   const keyUsed = new Array<boolean>(B * Tk).fill(false);
@@ -268,6 +269,7 @@ function readLengths(v: unknown, B: number, Tk: number, kShape: readonly number[
     const t = checkTensor(L, 'lengths', v);
     if (t.rank !== 1) throw new Error(`${L}: lengths must be 1-D [batch], got ${fmt(t.shape)}`);
     if (t.dtype === 'bool') throw new Error(`${L}: lengths must be int32 (or integer-valued float), got bool ${fmt(t.shape)}`);
+    if (!t.backend.downloadSync) throw new Error(`${L}: lengths on backend '${t.backend.name}' cannot be read synchronously; pass an array of numbers (Array.from(await lengths.data()))`);
     arr = Array.from(t.dataSync() as ArrayLike<number>, Number).map((n, i) => checkInt(L, `lengths[${i}]`, n, { min: 0 }));
   }
   if (arr.length !== B) throw new Error(`${L}: lengths has ${arr.length} entries, but the batch has ${B} sequences: keys is ${fmt(kShape)}`);

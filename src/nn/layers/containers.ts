@@ -5,6 +5,7 @@ import { add } from '../../ops/index.js';
 import { fromConfig, Module, registerLayer, type AnyModule, type LayerConfig } from '../module.js';
 import { checkInt, describe, fail } from '../../validate.js';
 import { checkTensor } from '../checks.js';
+import { inLayer } from '../deferred.js';
 
 /** What a layer returned, in an error message: "a tuple of 2 (Tensor [2,5,8], …)", "an object {output, state}". */
 function describeOutput(v: unknown): string {
@@ -57,7 +58,7 @@ export class Sequential extends Module {
       const l = this.layers[i]!;
       let out: unknown;
       try {
-        out = l.call(y);
+        out = inLayer(i, l.typeName, () => l.call(y));
       } catch (e) {
         // Say which layer of the stack refused its input; typed errors (out of memory, …) pass as they are.
         if (!(e instanceof Error) || e.constructor !== Error) throw e;

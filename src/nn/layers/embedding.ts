@@ -9,6 +9,7 @@ import type { FloatDType, InitArg } from '../init.js';
 import { cfgNumber, Module, registerLayer, type LayerConfig, type JsonValue } from '../module.js';
 import { checkInt, checkOptions } from '../../validate.js';
 import { checkPositiveInt, checkTensor, checkWeightCount, optFloatDType } from './common.js';
+import { deferCheck } from '../deferred.js';
 
 /** Options of `embedding`. */
 export interface EmbeddingOptions {
@@ -59,15 +60,21 @@ export class Embedding extends Module {
     checkTensor('embedding', 'ids', ids);
     const n = this.numEmbeddings;
     if (ids.dtype === 'bool') throw new Error(`embedding: ids must be int32 token ids, got bool ${fmt(ids.shape)}`);
-    const values = validationRead(() => ids.dataSync()); // a check only: nb.jit runs it at tracing time
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i] as number;
-      if (!(Number.isInteger(v) && v >= 0 && v < n)) {
-        const at = unravel(i, ids.shape);
-        const what = Number.isInteger(v) ? `is outside the vocabulary [0, ${n})` : 'is not an integer token id';
-        throw new Error(`embedding: ids${at} = ${v} ${what}: ids is ${fmt(ids.shape)}, the table is [${n},${this.dim}]`);
+    const shape = ids.shape;
+    const check = (values: ArrayLike<number>): void => {
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i] as number;
+        if (!(Number.isInteger(v) && v >= 0 && v < n)) {
+          const at = unravel(i, shape);
+          const what = Number.isInteger(v) ? `is outside the vocabulary [0, ${n})` : 'is not an integer token id';
+          throw new Error(`embedding: ids${at} = ${v} ${what}: ids is ${fmt(shape)}, the table is [${n},${this.dim}]`);
+        }
       }
-    }
+    };
+    // on a backend that reads only asynchronously (webgpu) the ids are checked after the step
+    // (fit and evaluate settle the check; see src/nn/deferred.ts)
+    if (ids.backend.downloadSync) check(validationRead(() => ids.dataSync()) as ArrayLike<number>); // a check only: nb.jit runs it at tracing time
+    else deferCheck(ids, check);
     const idx = ids.dtype === 'int32' ? ids : ops.cast(ids, 'int32');
     const out = ops.gather(this.weight, idx, 0);
     if (this.paddingIdx === null) return out;

@@ -140,6 +140,9 @@ function updateRunningStats(bn: BatchNorm, mu: Tensor, biasedVar: Tensor, n: num
   const rm = bn.runningMean as Tensor;
   const rv = bn.runningVar as Tensor;
   const nbt = bn.numBatchesTracked as Tensor;
+  // A backend that reads only asynchronously (webgpu) counts on the device: the counter is never
+  // read back, and the cumulative average's weight 1/count is a tensor.
+  if (!nbt.backend.downloadSync) return updateRunningStatsOnDevice(bn, mu, biasedVar, n);
   noGrad(() =>
     tidy(() => {
       const count = Number(nbt.item()) + 1;
@@ -150,6 +153,25 @@ function updateRunningStats(bn: BatchNorm, mu: Tensor, biasedVar: Tensor, n: num
       const v = ops.mul(ops.reshape(biasedVar, [C]), n / (n - 1));
       rm.assign(ops.add(ops.mul(rm, 1 - f), ops.mul(m, f)));
       rv.assign(ops.add(ops.mul(rv, 1 - f), ops.mul(v, f)));
+    }),
+  );
+}
+
+function updateRunningStatsOnDevice(bn: BatchNorm, mu: Tensor, biasedVar: Tensor, n: number): void {
+  const rm = bn.runningMean as Tensor;
+  const rv = bn.runningVar as Tensor;
+  const nbt = bn.numBatchesTracked as Tensor;
+  noGrad(() =>
+    tidy(() => {
+      const count = ops.add(nbt, 1);
+      nbt.assign(count);
+      const f: Tensor | number = bn.momentum ?? ops.div(1, ops.cast(count, rm.dtype));
+      const C = bn.numFeatures;
+      const m = ops.reshape(mu, [C]);
+      const v = ops.mul(ops.reshape(biasedVar, [C]), n / (n - 1));
+      const keep = typeof f === 'number' ? 1 - f : ops.sub(1, f);
+      rm.assign(ops.add(ops.mul(rm, keep), ops.mul(m, f)));
+      rv.assign(ops.add(ops.mul(rv, keep), ops.mul(v, f)));
     }),
   );
 }

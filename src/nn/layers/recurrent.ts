@@ -17,7 +17,8 @@
  */
 import type { Tensor } from '../../tensor/tensor.js';
 import { fmt } from '../../tensor/shape.js';
-import { tensor, zeros } from '../../tensor/creation.js';
+import { arange, tensor, zeros } from '../../tensor/creation.js';
+import { deferCheck } from '../deferred.js';
 import * as ops from '../../ops/index.js';
 import { gruSequence, lstmSequence } from '../../ops/recurrent.js';
 import * as init from '../init.js';
@@ -358,7 +359,15 @@ export abstract class RecurrentLayer<S> extends Module<[x: Tensor, state?: S | n
     const dtype = first.wih.dtype;
     // Per step, which sequences are still running ([batch, 1] bool), when some are shorter than T.
     let masks: Tensor[] | null = null;
-    if (lens && lens.some((n) => n < T)) {
+    if (lens && !Array.isArray(lens)) {
+      // lengths on a backend that reads only asynchronously (webgpu): the masks are made on the
+      // device (their values were queued for checking by readLengths)
+      const L = ops.reshape(lens.dtype === 'int32' ? lens : ops.cast(lens, 'int32'), [B, 1]);
+      const valid = ops.lt(ops.reshape(arange(0, T, 1, { dtype: 'int32', backend: be }), [1, T]), L.backend.name === be ? L : ops.to(L, be));
+      masks = [];
+      for (let t = 0; t < T; t++) masks.push(ops.slice(valid, [0, t], [B, 1]));
+      xs = ops.where(ops.reshape(valid, [B, T, 1]), xs, 0);
+    } else if (lens && lens.some((n) => n < T)) {
       masks = [];
       for (let t = 0; t < T; t++) masks.push(tensor(lens.map((n) => t < n), { shape: [B, 1], backend: be }));
       // Padded inputs are zeroed, so that whatever they hold (even NaN) reaches no gradient.
@@ -445,22 +454,31 @@ function seqConfig(type: string, l: RecurrentLayer<unknown>): LayerConfig {
   };
 }
 
-/** Lengths as numbers, each an integer in [0, T]. */
-function readLengths(layer: string, v: unknown, B: number, T: number, xShape: readonly number[]): number[] {
-  let arr: number[];
-  if (Array.isArray(v)) arr = checkArray(layer, 'lengths', v).map((n, i) => checkInt(layer, `lengths[${i}]`, n, { min: 0 }));
-  else {
-    const t = checkTensor(layer, 'lengths', v);
-    if (t.rank !== 1) throw new Error(`${layer}: lengths must be 1-D [batch], got ${fmt(t.shape)}`);
-    if (t.dtype === 'bool') throw new Error(`${layer}: lengths must be int32 (or integer-valued float), got bool ${fmt(t.shape)}`);
-    arr = Array.from(t.dataSync() as ArrayLike<number>, Number);
+/**
+ * Lengths as numbers, each an integer in [0, T]. A tensor on a backend that reads only
+ * asynchronously (webgpu) is returned as it is, its values' checks deferred (src/nn/deferred.ts).
+ */
+function readLengths(layer: string, v: unknown, B: number, T: number, xShape: readonly number[]): number[] | Tensor {
+  const checkValues = (arr: number[]): number[] => {
+    if (arr.length !== B) throw new Error(`${layer}: lengths has ${arr.length} entries, but the batch has ${B} sequences: x is ${fmt(xShape)}`);
+    arr.forEach((n, i) => {
+      if (n > T) throw new Error(`${layer}: lengths[${i}] is ${n}, longer than the time axis (${T}): x is ${fmt(xShape)}`);
+    });
+    return arr;
+  };
+  if (Array.isArray(v)) return checkValues(checkArray(layer, 'lengths', v).map((n, i) => checkInt(layer, `lengths[${i}]`, n, { min: 0 })));
+  const t = checkTensor(layer, 'lengths', v);
+  if (t.rank !== 1) throw new Error(`${layer}: lengths must be 1-D [batch], got ${fmt(t.shape)}`);
+  if (t.dtype === 'bool') throw new Error(`${layer}: lengths must be int32 (or integer-valued float), got bool ${fmt(t.shape)}`);
+  const fromValues = (values: ArrayLike<number>): number[] => {
+    const arr = Array.from(values, Number);
     arr.forEach((n, i) => checkInt(layer, `lengths[${i}]`, n, { min: 0 }));
-  }
-  if (arr.length !== B) throw new Error(`${layer}: lengths has ${arr.length} entries, but the batch has ${B} sequences: x is ${fmt(xShape)}`);
-  arr.forEach((n, i) => {
-    if (n > T) throw new Error(`${layer}: lengths[${i}] is ${n}, longer than the time axis (${T}): x is ${fmt(xShape)}`);
-  });
-  return arr;
+    return checkValues(arr);
+  };
+  if (t.backend.downloadSync) return fromValues(t.dataSync() as ArrayLike<number>);
+  if (t.shape[0] !== B) throw new Error(`${layer}: lengths has ${t.shape[0]} entries, but the batch has ${B} sequences: x is ${fmt(xShape)}`);
+  deferCheck(t, fromValues);
+  return t;
 }
 
 function seqOptionsFrom(c: LayerConfig): RecurrentOptions & { nonlinearity?: RNNNonlinearity } {
