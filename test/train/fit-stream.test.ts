@@ -30,8 +30,13 @@ function batchesOf(d: { x: nb.Tensor; y: nb.Tensor }, batchSize: number): AsyncI
 describe('fit over an iterable of batches', () => {
   it('trains exactly as fit over the same batches in memory', async () => {
     const d = data(24);
-    const a = await nb.train.fit(model(), d, { ...OPTS, epochs: 3, batchSize: 8, shuffle: false, optimizer: nb.optim.sgd(0.1) });
-    const b = await nb.train.fit(model(), batchesOf(d, 8), { ...OPTS, epochs: 3, optimizer: nb.optim.sgd(0.1) });
+    const [ma, mb] = [model(), model()];
+    const a = await nb.train.fit(ma, d, { ...OPTS, epochs: 3, batchSize: 8, shuffle: false, optimizer: nb.optim.sgd(0.1) });
+    const b = await nb.train.fit(mb, batchesOf(d, 8), { ...OPTS, epochs: 3, optimizer: nb.optim.sgd(0.1) });
+    // disposed here, not left to the garbage collector, whose timing would move the next test's tensor count
+    for (const t of [d.x, d.y]) t.dispose();
+    ma.dispose();
+    mb.dispose();
     expect(b.stepLoss).toEqual(a.stepLoss);
     expect(b.metrics.loss).toEqual(a.metrics.loss);
     expect(b.epochs.map((e) => e.samples)).toEqual([24, 24, 24]);
@@ -57,6 +62,7 @@ describe('fit over an iterable of batches', () => {
     expect(list.every((b) => !b.x.isDisposed && !b.y.isDisposed)).toBe(true);
     const sync = { *[Symbol.iterator]() { for (const b of nb.data.batches(d, { batchSize: 6 })) yield { x: b.x, y: b.y }; } };
     expect((await nb.train.fit(model(), sync, { ...OPTS, epochs: 2 })).stepLoss.length).toBe(4);
+    for (const t of [d.x, d.y, ...list.flatMap((b) => [b.x, b.y])]) t.dispose();
   });
 
   it('stops a stream early without leaking its batches (a callback stops after 2 batches)', async () => {
