@@ -31,6 +31,8 @@ export interface TrainArgs {
   quiet?: boolean;
   /** g2p only: with (default) or without attention. */
   attention?: boolean;
+  /** acgan only: the weight of the generated images' class term in D's loss. */
+  fakeClassWeight?: number;
 }
 
 /** The summary of a training run (what `--json` prints). */
