@@ -125,7 +125,8 @@ describe('trainGan (short)', () => {
       const r = await trainGan('acgan', { limit: 32, batchSize: 32, epochs: 1, verbose: 0, out, ...(w === undefined ? {} : { fakeClassWeight: w }) });
       expect(r.fakeClassWeight).toBe(w ?? 0);
       const { model } = await nb.io.loadFile(join(out, 'discriminator.nabla'));
-      const v = [...(model as InstanceType<typeof ACGANDiscriminator>).cls.weight.dataSync()];
+      expect(model).toBeInstanceOf(ACGANDiscriminator);
+      const v = [...(model as unknown as ACGANDiscriminator).cls.weight.dataSync()];
       model.dispose();
       return v;
     };
