@@ -130,6 +130,7 @@ export async function train(modelName: string, args: TrainArgs = {}): Promise<Tr
   const lrDecay = args.lrDecay ?? spec.defaults.lrDecay;
   if (!(Number.isFinite(lrDecay) && lrDecay >= 0)) throw new Error(`--lr-decay must be a number ≥ 0, got ${lrDecay}`);
   const optName = args.optimizer ?? spec.defaults.optimizer;
+  if (args.fakeClassWeight !== undefined && spec.name !== 'acgan') throw new Error(`--fake-class-weight applies only to acgan, got ${spec.name}`);
   if (spec.task === 'autoencoder') return trainAutoencoderCommand(spec, args, { epochs, batchSize, lr, seed, optName, lrDecay });
   if (spec.task === 'gan') return trainGanCommand(spec, args, { epochs, batchSize, lr, seed, optName, lrDecay });
   if (spec.data === 'gates' && optName !== 'perceptron') throw new Error(`the gates model learns with the perceptron rule; --optimizer ${optName} does not apply`);

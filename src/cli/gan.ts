@@ -646,7 +646,6 @@ export function sampleGrid(g: Generator, kind: GanKind, o: { count: number; seed
 
 /** `nabla train gan|dcgan|acgan`: trainGan, its figures printed (and the TrainResult of `--json`). */
 export async function trainGanCommand(spec: ModelSpec, args: TrainArgs, d: { epochs: number; batchSize: number; lr: number; seed: number; optName: string; lrDecay: number }): Promise<TrainResult> {
-  if (args.fakeClassWeight !== undefined && spec.name !== 'acgan') throw new Error(`--fake-class-weight applies only to acgan, got ${spec.name}`);
   if (d.optName !== 'adam' || d.lrDecay !== 0) throw new Error(`${spec.name} trains two models with Adam (β1 0.5) at a constant learning rate; --optimizer and --lr-decay do not apply`);
   const say = args.json ? (): void => undefined : (l: string): void => void process.stdout.write(`${l}\n`);
   const progress = (l: string): void => void (args.json ? process.stderr : process.stdout).write(`${l}\n`);

@@ -177,6 +177,9 @@ describe('nabla train acgan / sample --digit / eval-gan', () => {
     const r = await nabla('train', 'dcgan', '--limit', '32', '--fake-class-weight', '1');
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/--fake-class-weight applies only to acgan, got dcgan/);
+    const m = await nabla('train', 'mnist-mlp', '--limit', '32', '--fake-class-weight', '1');
+    expect(m.code).not.toBe(0);
+    expect(m.stderr).toMatch(/--fake-class-weight applies only to acgan, got mnist-mlp/);
   }, 120_000);
 
   it('--digit on a model that is not an AC-GAN: a clear error', async () => {
