@@ -2,7 +2,9 @@
  * AC-GAN on MNIST with `trainGan` of nabla/models: the DCGAN with a class c given to the
  * generator (an embedding concatenated to z) and a 10-class head on the discriminator. D's loss
  * has four terms — real/fake on real and on generated images, the class of real and of generated
- * images — G's two: fool D, and make C(G(z, c)) = c. Then draws a grid of sevens.
+ * images, the last weighted by fakeClassWeight (default 0: D's class head learns from real digits
+ * only; 1 as the lectures write it) — G's two: fool D, and make C(G(z, c)) = c. Then draws a grid
+ * of sevens.
  *
  * Run:  npx tsx examples/acgan.ts                  (1 epoch of all 60 000 images)
  *       NABLA_SHORT=1 npx tsx examples/acgan.ts    (256 images, 1 epoch: a smoke test)

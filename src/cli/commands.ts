@@ -32,6 +32,8 @@ export interface TrainArgs {
   quiet?: boolean;
   /** g2p only: with (default) or without attention. */
   attention?: boolean;
+  /** acgan only: the weight of the generated images' class term in D's loss. */
+  fakeClassWeight?: number;
 }
 
 /** The summary of a training run (what `--json` prints). */
@@ -122,6 +124,7 @@ export async function train(modelName: string, args: TrainArgs = {}): Promise<Tr
   const lrDecay = args.lrDecay ?? spec.defaults.lrDecay;
   if (!(Number.isFinite(lrDecay) && lrDecay >= 0)) throw new Error(`--lr-decay must be a number ≥ 0, got ${lrDecay}`);
   const optName = args.optimizer ?? spec.defaults.optimizer;
+  if (args.fakeClassWeight !== undefined && spec.name !== 'acgan') throw new Error(`--fake-class-weight applies only to acgan, got ${spec.name}`);
   if (spec.task === 'autoencoder') return trainAutoencoderCommand(spec, args, { epochs, batchSize, lr, seed, optName, lrDecay });
   if (spec.task === 'gan') return trainGanCommand(spec, args, { epochs, batchSize, lr, seed, optName, lrDecay });
   if (spec.data === 'gates' && optName !== 'perceptron') throw new Error(`the gates model learns with the perceptron rule; --optimizer ${optName} does not apply`);

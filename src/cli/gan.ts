@@ -10,8 +10,9 @@
  *   D:  −E[log D(x)] − E[log(1 − D(G(z)))]          (G(z) detached)
  *   G:  −E[log D(G(z))]                              (the non-saturating loss)
  * AC-GAN adds a class head C(·) to D and a class c to G's input:
- *   D:  −E[log D(x)] − E[log(1 − D(G(z, c)))] + CE(C(x), y) + CE(C(G(z, c)), c)
+ *   D:  −E[log D(x)] − E[log(1 − D(G(z, c)))] + CE(C(x), y) + λ·CE(C(G(z, c)), c)
  *   G:  −E[log D(G(z, c))] + CE(C(G(z, c)), c)
+ * with λ = 1 in the lectures; the default here is λ = 0 (`fakeClassWeight`, see ACGAN_FAKE_CLASS_WEIGHT).
  *
  * Images are scaled to [−1, 1]; the generators end in tanh.
  */
@@ -231,6 +232,13 @@ export interface GanOptions {
   picturesPerEpoch?: number;
   /** Called after every epoch's pictures (for tests: memory over epochs). */
   onEpochEnd?: (epoch: number) => void;
+  /**
+   * AC-GAN: the weight λ of the fourth term of D's loss, the class of generated images,
+   * CE(C(x), y) + λ·CE(C(G(z, c)), c) (default 0; 1 is the loss as the lectures write it). With
+   * λ = 1 the class head also learns to tell G's own samples' classes apart by whatever marks G
+   * leaves on them, and G can satisfy it without drawing the digit asked for.
+   */
+  fakeClassWeight?: number;
 }
 
 export interface GanEpoch {
@@ -252,6 +260,8 @@ export interface GanResult {
   epochs: number;
   batchSize: number;
   lr: number;
+  /** AC-GAN: the weight of the generated images' class term in D's loss. */
+  fakeClassWeight?: number;
   trainSamples: number;
   history: GanEpoch[];
   seconds: number;
@@ -263,6 +273,13 @@ export const GAN_DEFAULTS: Readonly<Record<GanKind, { epochs: number; batchSize:
   dcgan: { epochs: 1, batchSize: 64, lr: 2e-4 },
   acgan: { epochs: 1, batchSize: 64, lr: 2e-4 },
 };
+
+/**
+ * The AC-GAN's default weight of the generated images' class term in D's loss: 0, D's class
+ * head learns from real digits only (as the Keras mnist_acgan example does); measured in
+ * docs/generative.md against 1, the lectures' form.
+ */
+export const ACGAN_FAKE_CLASS_WEIGHT = 0;
 
 /** Per-step curves over steps (x: epochs as fractions). */
 interface Curves {
@@ -320,6 +337,9 @@ export async function trainGan(kind: GanKind, opts: GanOptions = {}): Promise<Ga
   const lr = opts.lr ?? dft.lr;
   const seed = opts.seed ?? 0;
   const verbose = opts.verbose ?? 1;
+  const fakeClassWeight = opts.fakeClassWeight ?? ACGAN_FAKE_CLASS_WEIGHT;
+  if (!(Number.isFinite(fakeClassWeight) && fakeClassWeight >= 0)) throw new Error(`trainGan: fakeClassWeight must be a finite number ≥ 0, got ${fakeClassWeight}`);
+  if (opts.fakeClassWeight !== undefined && kind !== 'acgan') throw new Error(`trainGan: fakeClassWeight applies only to the acgan, got kind ${kind}`);
   const { train, test } = await nb.data.mnist({ limit: opts.limit, testLimit: 1 });
   nb.dispose(test);
   const t0 = performance.now();
@@ -332,7 +352,7 @@ export async function trainGan(kind: GanKind, opts: GanOptions = {}): Promise<Ga
   const n = train.x.shape[0]!;
   const stepsPerEpoch = Math.ceil(n / batchSize);
   const curves: Curves = { x: [], d: [], g: [], dx: [], dgz: [] };
-  const result: GanResult = { model: kind, backend: nb.getBackend().name, seed, epochs, batchSize, lr, trainSamples: n, history: [], seconds: 0, files: [] };
+  const result: GanResult = { model: kind, backend: nb.getBackend().name, seed, epochs, batchSize, lr, ...(kind === 'acgan' ? { fakeClassWeight } : {}), trainSamples: n, history: [], seconds: 0, files: [] };
   const fs = opts.out ? nodeBuiltin('node:fs/promises', 'nabla train --out') : null;
   const path = opts.out ? nodeBuiltin('node:path', 'nabla train --out') : null;
   const file = (name: string): string => path!.join(opts.out!, name);
@@ -376,8 +396,9 @@ export async function trainGan(kind: GanKind, opts: GanOptions = {}): Promise<Ga
     const fake = g.call(nb.randn([m, LATENT]), c);
     const [sReal, cReal] = d.call(real);
     const [sFake, cFake] = d.call(fake.detach());
-    // D: −E[log D(x)] − E[log(1 − D(G(z,c)))] + CE(C(x), y) + CE(C(G(z,c)), c)
-    const dLoss = nb.add(nb.add(negLogD(sReal), negLog1mD(sFake)), nb.add(nb.nn.softmaxCrossEntropy(cReal, y), nb.nn.softmaxCrossEntropy(cFake, c)));
+    // D: −E[log D(x)] − E[log(1 − D(G(z,c)))] + CE(C(x), y) + λ·CE(C(G(z,c)), c)
+    const clsReal = nb.nn.softmaxCrossEntropy(cReal, y);
+    const dLoss = nb.add(nb.add(negLogD(sReal), negLog1mD(sFake)), fakeClassWeight === 0 ? clsReal : nb.add(clsReal, nb.mul(nb.nn.softmaxCrossEntropy(cFake, c), fakeClassWeight)));
     dLoss.backward();
     optD.step();
     optD.zeroGrad();
@@ -630,10 +651,10 @@ export async function trainGanCommand(spec: ModelSpec, args: TrainArgs, d: { epo
   const say = args.json ? (): void => undefined : (l: string): void => void process.stdout.write(`${l}\n`);
   const progress = (l: string): void => void (args.json ? process.stderr : process.stdout).write(`${l}\n`);
   say(`nabla · ${spec.name}: ${spec.description}`);
-  say(`  MNIST scaled to [−1, 1] · backend ${nb.getBackend().name} · two Adam optimizers lr ${d.lr}, β1 0.5 · batch ${d.batchSize} · ${d.epochs} epoch${d.epochs > 1 ? 's' : ''} · seed ${d.seed}`);
+  say(`  MNIST scaled to [−1, 1] · backend ${nb.getBackend().name} · two Adam optimizers lr ${d.lr}, β1 0.5 · batch ${d.batchSize} · ${d.epochs} epoch${d.epochs > 1 ? 's' : ''} · seed ${d.seed}${spec.name === 'acgan' ? ` · weight of the generated images' class term in D's loss ${args.fakeClassWeight ?? ACGAN_FAKE_CLASS_WEIGHT}` : ''}`);
   const r = await trainGan(spec.name as GanKind, {
     epochs: d.epochs, batchSize: d.batchSize, lr: d.lr, seed: d.seed, limit: args.limit, out: args.out,
-    verbose: args.quiet ? 0 : 1, log: args.json ? progress : undefined,
+    verbose: args.quiet ? 0 : 1, log: args.json ? progress : undefined, ...(args.fakeClassWeight === undefined ? {} : { fakeClassWeight: args.fakeClassWeight }),
   });
   const last = r.history.at(-1);
   if (last) {

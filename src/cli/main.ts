@@ -113,8 +113,9 @@ export function buildProgram(lib: CliLibrary): Command {
     .option('--quiet', 'no progress output')
     .option('--attention', 'g2p: decode with attention over the letters (the default)')
     .option('--no-attention', 'g2p: without attention (the encoder\'s final state only)')
+    .option('--fake-class-weight <w>', 'acgan: weight of the generated images\' class term in D\'s loss (default 0: D\'s class head learns from real digits only; 1: the lectures\' four-term loss)', nonNegNumber('--fake-class-weight'))
     .addHelpText('after', `\nModels:\n${modelList}\n\nExample:\n  nabla train mnist-mlp --epochs 2 --out runs/mlp`)
-    .action(async (model: string, o: { epochs?: number; batchSize?: number; lr?: number; lrDecay?: number; optimizer?: string; seed: number; limit?: number; testLimit?: number; backend?: string; out?: string; json?: boolean; quiet?: boolean; attention?: boolean }) => {
+    .action(async (model: string, o: { epochs?: number; batchSize?: number; lr?: number; lrDecay?: number; optimizer?: string; seed: number; limit?: number; testLimit?: number; backend?: string; out?: string; json?: boolean; quiet?: boolean; attention?: boolean; fakeClassWeight?: number }) => {
       if (o.optimizer !== undefined && !OPTIMIZERS.includes(o.optimizer)) {
         throw new Error(`unknown optimizer '${o.optimizer}'; known: ${OPTIMIZERS.join(', ')}`);
       }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as nb from '../../src/index.js';
 import {
-  ACGANGenerator, acganDiscriminator, acganGenerator, dcganDiscriminator, dcganGenerator, ganDiscriminator, ganGenerator, generate, sampleGrid, splitClassifier, trainGan, type GanKind,
+  ACGANDiscriminator, ACGANGenerator, acganDiscriminator, acganGenerator, dcganDiscriminator, dcganGenerator, ganDiscriminator, ganGenerator, generate, sampleGrid, splitClassifier, trainGan, type GanKind,
 } from '../../src/cli/gan.js';
 import { lenet5 } from '../../src/cli/models.js';
 
@@ -108,6 +108,7 @@ describe('trainGan (short)', () => {
       expect(e.dx).toBeGreaterThan(0);
       expect(e.dx).toBeLessThan(1);
       if (kind === 'acgan') expect(e.realClassAccuracy).toBeGreaterThanOrEqual(0);
+      expect(r.fakeClassWeight).toBe(kind === 'acgan' ? 0 : undefined);
       for (const f of ['samples.png', 'samples-epoch-01.png', 'samples-step-00001.png']) expect(isPng(join(out, f)), f).toBe(true);
       for (const f of ['losses.svg', 'd-outputs.svg']) expect(readFileSync(join(out, f), 'utf8')).toMatch(/<svg[\s\S]*D\b/);
       const { model, metadata } = await nb.io.loadFile(join(out, 'model.nabla'));
@@ -117,6 +118,24 @@ describe('trainGan (short)', () => {
       expect(JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')).model).toBe(kind);
     }, 120_000);
   }
+
+  it('acgan: fakeClassWeight weights the class term of generated images in D\'s loss (0 by default, 1 as the lectures)', async () => {
+    const head = async (w: number | undefined): Promise<number[]> => {
+      const out = join(dir, `acgan-fcw-${w}`);
+      const r = await trainGan('acgan', { limit: 32, batchSize: 32, epochs: 1, verbose: 0, out, ...(w === undefined ? {} : { fakeClassWeight: w }) });
+      expect(r.fakeClassWeight).toBe(w ?? 0);
+      const { model } = await nb.io.loadFile(join(out, 'discriminator.nabla'));
+      expect(model).toBeInstanceOf(ACGANDiscriminator);
+      const v = [...(model as unknown as ACGANDiscriminator).cls.weight.dataSync()];
+      model.dispose();
+      return v;
+    };
+    const dft = await head(undefined);
+    expect(await head(0)).toEqual(dft); // the same seed, the same step
+    expect(await head(1)).not.toEqual(dft); // the fourth term moves D's class head
+    await expect(trainGan('acgan', { ...quick, fakeClassWeight: -1 })).rejects.toThrow(/trainGan: fakeClassWeight must be a finite number ≥ 0, got -1/);
+    await expect(trainGan('dcgan', { ...quick, fakeClassWeight: 1 })).rejects.toThrow(/trainGan: fakeClassWeight applies only to the acgan, got kind dcgan/);
+  }, 120_000);
 
   it('memory stays flat over GAN epochs', async () => {
     const live: { tensors: number; bytes: number }[] = [];
@@ -153,6 +172,15 @@ describe('nabla train acgan / sample --digit / eval-gan', () => {
     const noCls = await nabla('eval-gan', join(a, 'model.nabla'));
     expect(noCls.stderr).toMatch(/eval-gan: --classifier FILE is needed/);
   }, 300_000);
+
+  it('--fake-class-weight only for the acgan', async () => {
+    const r = await nabla('train', 'dcgan', '--limit', '32', '--fake-class-weight', '1');
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/--fake-class-weight applies only to acgan, got dcgan/);
+    const m = await nabla('train', 'mnist-mlp', '--limit', '32', '--fake-class-weight', '1');
+    expect(m.code).not.toBe(0);
+    expect(m.stderr).toMatch(/--fake-class-weight applies only to acgan, got mnist-mlp/);
+  }, 120_000);
 
   it('--digit on a model that is not an AC-GAN: a clear error', async () => {
     const g = dcganGenerator();
