@@ -30,7 +30,7 @@ export function cast(x: usize, dtx: i32, out: usize, dto: i32, n: i32): void {
 const SELU_ALPHA: f64 = 1.6732632423543772;
 const SELU_SCALE: f64 = 1.0507009873554805;
 
-// Keep in the order of UNARY_OPS in src/backends/wasm/index.ts.
+// Keep in the order of UNARY_OPS in src/backends/wasm/elementwise.ts.
 const U_NEG = 0, U_EXP = 1, U_LOG = 2, U_SQRT = 3, U_RSQRT = 4, U_ABS = 5, U_SIGN = 6, U_SQUARE = 7,
   U_RECIP = 8, U_SIGMOID = 9, U_TANH = 10, U_RELU = 11, U_SOFTPLUS = 12, U_STEP = 13, U_FLOOR = 14,
   U_CEIL = 15, U_ROUND = 16, U_SIN = 17, U_COS = 18, U_NOT = 19, U_EXPM1 = 20, U_LOG1P = 21, U_ELU = 22,
