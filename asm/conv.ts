@@ -1,5 +1,5 @@
 // nabla wasm kernels: 2-D convolution and its gradients. See kernels.ts for the conventions.
-import { imin, shareLo, shareHi, gi } from './device';
+import { imin, madd, shareLo, shareHi, gi } from './device';
 import { GEMM_SCRATCH, gemmBlock } from './matmul';
 
 // ---------------------------------------------------------------------------------------------
@@ -171,4 +171,203 @@ export function sumParts(partials: usize, parts: i32, len: i32, out: usize): voi
     }
     for (; i < len; i++) store<f32>(out + (<usize>i << 2), load<f32>(out + (<usize>i << 2)) + load<f32>(src + (<usize>i << 2)));
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Direct convolution (stride 1, dilation 1, groups 1), for layers with few channels, where im2col
+// and packing move more memory than the multiply-adds need: each image is copied once into a
+// zero-padded block, and blocks of 4 output channels x 8 output columns accumulate in registers
+// straight from its shifted rows (an implicit GEMM, taps in im2col's order). Geometry block `g`:
+// N C H W O KH KW OH OW pt pl. Scratch per thread (scratchBytes): the packed weights
+// [ceil(O/4)][C*KH*KW][4], the padded image [C][OH+KH-1][roundUp8(OW)+KW-1] and 32 floats.
+// conv2dBackpropFilterDirect is its filter gradient, without im2col either.
+
+export function conv2dDirect(x: usize, w: usize, y: usize, g: usize, scratch: usize, scratchBytes: i32, tid: i32, part: i32, parts: i32): void {
+  const N = gi(g, 0), C = gi(g, 1), H = gi(g, 2), W = gi(g, 3), O = gi(g, 4), KH = gi(g, 5), KW = gi(g, 6), OH = gi(g, 7), OW = gi(g, 8);
+  const pt = gi(g, 9), pl = gi(g, 10);
+  const n0 = shareLo(N, 1, part, parts), n1 = shareHi(N, 1, part, parts);
+  if (n0 >= n1) return;
+  const OWr = (OW + 7) & ~7;
+  const Hp = OH + KH - 1, Wp = OWr + KW - 1;
+  const K = C * KH * KW;
+  const Ob = (O + 3) >> 2;
+  const wp = scratch + <usize>tid * <usize>scratchBytes; // [Ob][K][4]: 4 channels' weights per tap
+  const xp = wp + (<usize>(Ob * K * 4) << 2); // [C][Hp][Wp]
+  const tile = xp + (<usize>(C * Hp * Wp) << 2); // 4 x 8
+  for (let ob = 0; ob < Ob; ob++) {
+    for (let t = 0; t < K; t++) {
+      for (let j = 0; j < 4; j++) {
+        const o = ob * 4 + j;
+        store<f32>(wp + (<usize>((ob * K + t) * 4 + j) << 2), o < O ? load<f32>(w + (<usize>(o * K + t) << 2)) : 0);
+      }
+    }
+  }
+  // the padding stays zero: only the image's own rows are written below
+  memory.fill(xp, 0, <usize>(C * Hp * Wp) << 2);
+  const rowBytes = <usize>Wp << 2;
+  for (let n = n0; n < n1; n++) {
+    for (let c = 0; c < C; c++) {
+      for (let ih = 0; ih < H; ih++) {
+        memory.copy(xp + (<usize>((c * Hp + ih + pt) * Wp + pl) << 2), x + (<usize>(((n * C + c) * H + ih) * W) << 2), <usize>W << 2);
+      }
+    }
+    for (let ob = 0; ob < Ob; ob++) {
+      const wb = wp + (<usize>(ob * K * 4) << 2);
+      for (let oh = 0; oh < OH; oh++) {
+        for (let ow = 0; ow < OWr; ow += 8) {
+          let a00 = f32x4.splat(0), a01 = f32x4.splat(0);
+          let a10 = f32x4.splat(0), a11 = f32x4.splat(0);
+          let a20 = f32x4.splat(0), a21 = f32x4.splat(0);
+          let a30 = f32x4.splat(0), a31 = f32x4.splat(0);
+          let wq = wb;
+          for (let c = 0; c < C; c++) {
+            let row = xp + (<usize>((c * Hp + oh) * Wp + ow) << 2);
+            for (let kh = 0; kh < KH; kh++) {
+              for (let kw = 0; kw < KW; kw++) {
+                const q = row + (<usize>kw << 2);
+                const x0 = v128.load(q);
+                const x1 = v128.load(q, 16);
+                let wv = v128.load32_splat(wq);
+                a00 = madd(a00, x0, wv);
+                a01 = madd(a01, x1, wv);
+                wv = v128.load32_splat(wq, 4);
+                a10 = madd(a10, x0, wv);
+                a11 = madd(a11, x1, wv);
+                wv = v128.load32_splat(wq, 8);
+                a20 = madd(a20, x0, wv);
+                a21 = madd(a21, x1, wv);
+                wv = v128.load32_splat(wq, 12);
+                a30 = madd(a30, x0, wv);
+                a31 = madd(a31, x1, wv);
+                wq += 16;
+              }
+              row += rowBytes;
+            }
+          }
+          const ob4 = ob * 4;
+          const full = ow + 8 <= OW;
+          if (full && ob4 + 4 <= O) {
+            const s = <usize>(OH * OW) << 2;
+            const d0 = y + (<usize>(((n * O + ob4) * OH + oh) * OW + ow) << 2);
+            v128.store(d0, a00); v128.store(d0, a01, 16);
+            v128.store(d0 + s, a10); v128.store(d0 + s, a11, 16);
+            v128.store(d0 + 2 * s, a20); v128.store(d0 + 2 * s, a21, 16);
+            v128.store(d0 + 3 * s, a30); v128.store(d0 + 3 * s, a31, 16);
+            continue;
+          }
+          v128.store(tile, a00); v128.store(tile, a01, 16);
+          v128.store(tile, a10, 32); v128.store(tile, a11, 48);
+          v128.store(tile, a20, 64); v128.store(tile, a21, 80);
+          v128.store(tile, a30, 96); v128.store(tile, a31, 112);
+          const jn = imin(4, O - ob4), wn = imin(8, OW - ow);
+          for (let j = 0; j < jn; j++) {
+            const d = y + (<usize>(((n * O + ob4 + j) * OH + oh) * OW + ow) << 2);
+            for (let i = 0; i < wn; i++) store<f32>(d + (<usize>i << 2), load<f32>(tile + (<usize>(j * 8 + i) << 2)));
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The filter gradient of conv2dDirect's layers (geometry as there): partial[chunk] [O, C*KH*KW] =
+ * sum over the chunk's images (FILTER_CHUNK, dealt round-robin as in conv2dBackpropFilter) of
+ * dy[n] correlated with the zero-padded x[n]; blocks of 4 output channels x 2 taps accumulate in
+ * registers over all output positions. Scratch per thread (scratchBytes): the padded image
+ * [C][OH+KH-1][roundUp4(OW)+KW] and dy[n] with rows padded to roundUp4(OW) [O][OH][roundUp4(OW)].
+ */
+export function conv2dBackpropFilterDirect(x: usize, dy: usize, partials: usize, g: usize, scratch: usize, scratchBytes: i32, tid: i32, part: i32, parts: i32): void {
+  const N = gi(g, 0), C = gi(g, 1), H = gi(g, 2), W = gi(g, 3), O = gi(g, 4), KH = gi(g, 5), KW = gi(g, 6), OH = gi(g, 7), OW = gi(g, 8);
+  const pt = gi(g, 9), pl = gi(g, 10);
+  const chunks = (N + FILTER_CHUNK - 1) / FILTER_CHUNK;
+  if (part >= chunks) return;
+  const OWq = (OW + 3) & ~3;
+  const Hp = OH + KH - 1, Wp = OWq + KW;
+  const K = C * KH * KW;
+  const xp = scratch + <usize>tid * <usize>scratchBytes; // [C][Hp][Wp]
+  const dyp = xp + (<usize>(C * Hp * Wp) << 2); // [O][OH][OWq]
+  // padding and row tails stay zero: only the images' own rows are written below
+  memory.fill(xp, 0, <usize>(C * Hp * Wp + O * OH * OWq) << 2);
+  const rowBytes = <usize>Wp << 2;
+  const dRow = <usize>OWq << 2;
+  const dPlane = <usize>(OH * OWq) << 2;
+  for (let ch = part; ch < chunks; ch += parts) {
+    const out = partials + (<usize>(ch * O * K) << 2);
+    const e = imin(N, (ch + 1) * FILTER_CHUNK);
+    for (let n = ch * FILTER_CHUNK; n < e; n++) {
+      const first = n == ch * FILTER_CHUNK;
+      for (let c = 0; c < C; c++) {
+        for (let ih = 0; ih < H; ih++) {
+          memory.copy(xp + (<usize>((c * Hp + ih + pt) * Wp + pl) << 2), x + (<usize>(((n * C + c) * H + ih) * W) << 2), <usize>W << 2);
+        }
+      }
+      for (let o = 0; o < O; o++) {
+        for (let oh = 0; oh < OH; oh++) {
+          memory.copy(dyp + (<usize>((o * OH + oh) * OWq) << 2), dy + (<usize>(((n * O + o) * OH + oh) * OW) << 2), <usize>OW << 2);
+        }
+      }
+      for (let o0 = 0; o0 < O; o0 += 4) {
+        // channels past O repeat the last one; their sums are dropped
+        const d0 = dyp + <usize>imin(o0, O - 1) * dPlane, d1 = dyp + <usize>imin(o0 + 1, O - 1) * dPlane;
+        const d2 = dyp + <usize>imin(o0 + 2, O - 1) * dPlane, d3 = dyp + <usize>imin(o0 + 3, O - 1) * dPlane;
+        for (let c = 0; c < C; c++) {
+          for (let kh = 0; kh < KH; kh++) {
+            for (let kw = 0; kw < KW; kw += 2) {
+              let a00 = f32x4.splat(0), a01 = f32x4.splat(0);
+              let a10 = f32x4.splat(0), a11 = f32x4.splat(0);
+              let a20 = f32x4.splat(0), a21 = f32x4.splat(0);
+              let a30 = f32x4.splat(0), a31 = f32x4.splat(0);
+              let xr = xp + (<usize>((c * Hp + kh) * Wp + kw) << 2);
+              let dr: usize = 0;
+              for (let oh = 0; oh < OH; oh++) {
+                for (let ow = 0; ow < OWq; ow += 4) {
+                  const q = <usize>ow << 2;
+                  const x0 = v128.load(xr + q);
+                  const x1 = v128.load(xr + q, 4);
+                  let dv = v128.load(d0 + dr + q);
+                  a00 = madd(a00, dv, x0);
+                  a01 = madd(a01, dv, x1);
+                  dv = v128.load(d1 + dr + q);
+                  a10 = madd(a10, dv, x0);
+                  a11 = madd(a11, dv, x1);
+                  dv = v128.load(d2 + dr + q);
+                  a20 = madd(a20, dv, x0);
+                  a21 = madd(a21, dv, x1);
+                  dv = v128.load(d3 + dr + q);
+                  a30 = madd(a30, dv, x0);
+                  a31 = madd(a31, dv, x1);
+                }
+                xr += rowBytes;
+                dr += dRow;
+              }
+              const t = (c * KH + kh) * KW + kw;
+              const two = kw + 1 < KW;
+              addTap(out, o0 * K + t, a00, first);
+              if (two) addTap(out, o0 * K + t + 1, a01, first);
+              if (o0 + 1 < O) {
+                addTap(out, (o0 + 1) * K + t, a10, first);
+                if (two) addTap(out, (o0 + 1) * K + t + 1, a11, first);
+              }
+              if (o0 + 2 < O) {
+                addTap(out, (o0 + 2) * K + t, a20, first);
+                if (two) addTap(out, (o0 + 2) * K + t + 1, a21, first);
+              }
+              if (o0 + 3 < O) {
+                addTap(out, (o0 + 3) * K + t, a30, first);
+                if (two) addTap(out, (o0 + 3) * K + t + 1, a31, first);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** out[i] = (first ? 0 : out[i]) + the sum of a's lanes. */
+@inline function addTap(out: usize, i: i32, a: v128, first: bool): void {
+  const s = (f32x4.extract_lane(a, 0) + f32x4.extract_lane(a, 1)) + (f32x4.extract_lane(a, 2) + f32x4.extract_lane(a, 3));
+  const p = out + (<usize>i << 2);
+  store<f32>(p, first ? s : load<f32>(p) + s);
 }

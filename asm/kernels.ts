@@ -15,6 +15,6 @@ export { fill32, fill8, cast, unary, binary, where } from './elementwise';
 export { reduce, argReduce, cumulative, argsort } from './reduce';
 export { copyStrided, transpose2d, gather, scatterAdd, oneHot } from './indexing';
 export { GEMM_SCRATCH, packPanels, gemm } from './matmul';
-export { conv2d, conv2dBackpropInput, FILTER_CHUNK, conv2dBackpropFilter, sumParts } from './conv';
+export { conv2d, conv2dBackpropInput, FILTER_CHUNK, conv2dBackpropFilter, sumParts, conv2dDirect, conv2dBackpropFilterDirect } from './conv';
 export { maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward } from './pool';
 export { adamStep, lstmCell, lstmCellBackward, lstmCellBackwardSeq, gruCell, gruCellBackward } from './fused';

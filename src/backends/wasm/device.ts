@@ -236,6 +236,8 @@ export class WasmDevice {
    * whether a model's hot path stays on wasm kernels.
    */
   referenceCalls = 0;
+  /** How convolutions run where both ways apply (see useDirect in conv.ts): 'auto' picks by shape. */
+  convAlgorithm: 'auto' | 'im2col' | 'direct' = 'auto';
   readonly params: number; // 4 KiB of i32 geometry for kernels
   readonly gemmScratch: number;
   private readonly gemmScratchBytes: number;

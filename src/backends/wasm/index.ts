@@ -78,6 +78,19 @@ export class WasmBackend implements Backend {
     return this.d.referenceCalls;
   }
 
+  /**
+   * How convolutions run where both ways apply: 'auto' (the default) picks a direct convolution
+   * for stride-1 layers with few channels and im2col + GEMM otherwise; 'im2col' and 'direct'
+   * force one (for tests and A/B measurements).
+   */
+  get convAlgorithm(): 'auto' | 'im2col' | 'direct' {
+    return this.d.convAlgorithm;
+  }
+  set convAlgorithm(a: 'auto' | 'im2col' | 'direct') {
+    if (a !== 'auto' && a !== 'im2col' && a !== 'direct') throw new Error(`convAlgorithm: must be 'auto', 'im2col' or 'direct', got ${String(a)}`);
+    this.d.convAlgorithm = a;
+  }
+
   /** Resolves once the worker threads are up (kernels called earlier run on one thread). */
   ready(): Promise<void> {
     return this.d.ready();
