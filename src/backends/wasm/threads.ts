@@ -29,7 +29,8 @@ export const MAX_PARTS = 65535;
 /** Kernels that run on several threads; index = position. */
 export const THREADED_KERNELS = [
   'gemm', 'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'maxPool2d', 'maxPool2dBackward',
-  'avgPool2d', 'avgPool2dBackward', 'unary', 'binary',
+  'avgPool2d', 'avgPool2dBackward', 'unary', 'binary', 'conv2dDirect',
+  'conv2dBackpropFilterDirect',
 ] as const;
 export type ThreadedKernel = (typeof THREADED_KERNELS)[number];
 
