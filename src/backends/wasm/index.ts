@@ -37,8 +37,9 @@ const ALLOCATING_KERNELS = [
   'slice', 'pad', 'concat', 'gather', 'scatterAdd', 'oneHot', 'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter',
   'maxPool2d', 'maxPool2dBackward', 'avgPool2d', 'avgPool2dBackward', 'adamStep',
   'cumulative', 'argsort', // scans and sorting
+  'fusedElementwise', // nb.jit's fused elementwise chains
   'lstmCell', 'lstmCellBackward', 'gruCell', 'gruCellBackward', 'lstmSequence', 'lstmSequenceBackward', // recurrent cells
-] as const satisfies readonly (keyof Backend)[];
+] as const satisfies readonly (keyof Backend | 'fusedElementwise')[];
 
 /**
  * The backend object: its kernels, one file per family (elementwise.ts, reduce.ts with scans and
@@ -139,7 +140,7 @@ export class WasmBackend implements Backend {
   avgPool2d(x: KTensor, p: Pool2dParams): unknown { return pl.avgPool2d(this.d, x, p); }
   avgPool2dBackward(dy: KTensor, p: Pool2dParams): unknown { return pl.avgPool2dBackward(this.d, dy, p); }
   /** A chain of float32 elementwise ops in one pass (./fused-elementwise.ts; nb.jit's fusion). */
-  fusedElementwise(p: FusedProgram, inputs: readonly KTensor[]): unknown { return this.d.transaction('fusedElementwise', p, () => fusedElementwiseWasm(this.d, p, inputs)); }
+  fusedElementwise(p: FusedProgram, inputs: readonly KTensor[]): unknown { return fusedElementwiseWasm(this.d, p, inputs); }
   adamStep(p: KTensor, g: KTensor, m: KTensor, v: KTensor, h: AdamHyper): [unknown, unknown, unknown] { return fu.adamStep(this.d, p, g, m, v, h); }
   lstmCell(gi: KTensor, gh: KTensor, c: KTensor): [unknown, unknown, unknown] { return fu.lstmCell(this.d, gi, gh, c); }
   lstmCellBackward(acts: KTensor, c: KTensor, c2: KTensor, dh: KTensor, dc: KTensor): unknown { return fu.lstmCellBackward(this.d, acts, c, c2, dh, dc); }
