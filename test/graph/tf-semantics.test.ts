@@ -108,4 +108,26 @@ describe('nb.graph: AdamOptimizer follows TensorFlow 1', () => {
       });
     });
   });
+
+  it('keeps one step count per optimizer (beta1_power, beta2_power), shared by its training ops', () => {
+    const g = new tf.Graph();
+    g.asDefault(() => {
+      const a = new tf.Variable(nb.tensor([1]), { name: 'a' });
+      const b = new tf.Variable(nb.tensor([2]), { name: 'b' });
+      const opt = new tf.train.AdamOptimizer(0.1);
+      const stepA = opt.minimize(tf.reduceSum(tf.mul(a, a)), [a]);
+      const stepB = opt.minimize(tf.reduceSum(tf.mul(b, b)), [b]);
+      const sess = new tf.Session();
+      sess.run(tf.globalVariablesInitializer());
+      sess.run(stepA);
+      sess.run(stepA);
+      sess.run(stepB); // b's first update, the optimizer's third step: TF1 corrects the bias with t = 3
+      const [b1, b2] = [0.9, 0.999];
+      const gr = 4;
+      const lrT = (0.1 * Math.sqrt(1 - b2 ** 3)) / (1 - b1 ** 3);
+      const m = (1 - b1) * gr, v = (1 - b2) * gr * gr;
+      closeArrays(sess.run(b).dataSync() as Float32Array, [2 - (lrT * m) / (Math.sqrt(v) + 1e-8)], 1e-5);
+      expect(g.nodes.map((n) => n.name)).toEqual(expect.arrayContaining(['Adam/beta1_power', 'Adam/beta2_power']));
+    });
+  });
 });
