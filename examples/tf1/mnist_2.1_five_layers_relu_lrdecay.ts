@@ -26,7 +26,7 @@ const B3 = new tf.Variable(nb.full([N], 0.1)); //                          B3 = 
 const W4 = new tf.Variable(tf.truncatedNormal([N, O], 0.1)); //             W4 = tf.Variable(tf.truncated_normal([N, O], stddev=0.1))
 const B4 = new tf.Variable(nb.full([O], 0.1)); //                          B4 = tf.Variable(tf.ones([O])/10)
 const W5 = new tf.Variable(tf.truncatedNormal([O, 10], 0.1)); //            W5 = tf.Variable(tf.truncated_normal([O, 10], stddev=0.1))
-const B5 = new tf.Variable(nb.full([10], 0.1)); //                         B5 = tf.Variable(tf.ones([10])/10)
+const B5 = new tf.Variable(nb.zeros([10])); //                              B5 = tf.Variable(tf.zeros([10]))
 
 const XX = tf.reshape(X, [-1, 784]); //                                     XX = tf.reshape(X, [-1, 784])
 const Y1 = tf.nn.relu(tf.add(tf.matmul(XX, W1), B1)); //                 Y1 = tf.nn.relu(tf.matmul(XX, W1) + B1)

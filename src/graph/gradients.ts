@@ -75,6 +75,9 @@ export function gradients(ys: SymbolicTensor | readonly SymbolicTensor[], xs: Sy
       if (dys.length === 0) continue;
       const wrt = n.inputs.map((t, i) => (isFloat(t.dtype) && toY.has(t.node) ? i : -1)).filter((i) => i >= 0);
       if (wrt.length === 0) continue;
+      if (n.kind === 'grad') {
+        throw new Error(`${op}: second derivatives are not supported: '${n.name}' is a gradient node (nb.graph differentiates ops only; eager nb.grad(nb.grad(f)) gives higher-order derivatives)`);
+      }
       if (n.kind !== 'op') {
         throw new Error(`${op}: cannot differentiate through '${n.name}' (${n.type}); gradients flow through ops, not through ${n.kind} nodes`);
       }

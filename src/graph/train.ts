@@ -5,11 +5,11 @@
  * tensor (a placeholder, for decay schedules). Slot variables (momentum, Adam's moments) are
  * ordinary non-trainable variables, initialised by `globalVariablesInitializer()`.
  */
-import { zeros } from '../tensor/creation.js';
+import { full, zeros } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { add, div, mul, pow, sqrt, square, sub } from '../ops/index.js';
+import { add, div, mul, sqrt, square, sub } from '../ops/index.js';
 import { checkNumber, fail } from '../validate.js';
-import { addOutput, assertSymbolic, Node, SymbolicTensor, Variable } from './graph.js';
+import { addOutput, assertSymbolic, Node, SymbolicTensor, Variable, type Graph } from './graph.js';
 import { gradients } from './gradients.js';
 import { applyRules, type SessionState } from './session.js';
 
@@ -45,15 +45,28 @@ abstract class Optimizer {
   applyGradients(gradsAndVars: readonly [SymbolicTensor, Variable][], name?: string): Node {
     const g = gradsAndVars[0]?.[1].graph;
     if (!g) throw new Error(`${this.opName}.applyGradients: no gradients`);
-    return g.nameScope(this.opName, () => {
+    return g.asDefault(() => g.nameScope(this.opName, () => {
       const lr = this.lr instanceof SymbolicTensor ? this.lr : g.constant(this.lr, { name: 'learning_rate' });
       if (lr.graph !== g) throw new Error(`${this.opName}: learningRate '${lr.name}' belongs to another graph than the variables`);
+      const shared = this.sharedSlots(g, gradsAndVars[0]![1]);
       const updates = gradsAndVars.map(([grad, v]) => {
-        const slots = this.slotNames().map((s) => new Variable(zeros(s.endsWith('_t') ? [] : ([...v.shape] as number[]), { dtype: v.dtype }), { trainable: false, name: `${v.node.name.replace(/\//g, '_')}_${s}` }).node);
-        return g.addNode('apply', this.applyType(), `update_${v.node.name.replace(/\//g, '_')}`, [grad, lr], { variable: v.node, rule: this.applyType(), hyper: this.hyper(), slots });
+        const slots = this.slotNames().map((s) => new Variable(zeros([...v.shape] as number[], { dtype: v.dtype }), { trainable: false, name: `${v.node.name.replace(/\//g, '_')}_${s}` }).node);
+        return g.addNode('apply', this.applyType(), `update_${v.node.name.replace(/\//g, '_')}`, [grad, lr], { variable: v.node, rule: this.applyType(), hyper: this.hyper(), slots: [...slots, ...shared] });
       });
-      return g.group(updates, name ?? 'train');
-    });
+      // created after the updates, so a run executes it after them (nodes run in creation order)
+      const finish = this.finish(g, shared);
+      return g.group(finish ? [...updates, finish] : updates, name ?? 'train');
+    }));
+  }
+
+  /** Variables the optimizer keeps once per graph, not per variable (Adam's β powers). */
+  protected sharedSlots(_g: Graph, _first: Variable): Node[] {
+    return [];
+  }
+
+  /** A node run once per training step after every update (Adam advances its β powers). */
+  protected finish(_g: Graph, _shared: Node[]): Node | null {
+    return null;
   }
 
   /** The training op: gradients of `loss` and an update of each variable (trainable ones by default). */
@@ -87,15 +100,32 @@ export class MomentumOptimizer extends Optimizer {
   protected hyper(): Record<string, number> { return { momentum: this.momentum }; }
 }
 
-/** Adam with TensorFlow's defaults (β₁ = 0.9, β₂ = 0.999, ε = 1e-8) and update rule. */
+/**
+ * Adam with TensorFlow's defaults (β₁ = 0.9, β₂ = 0.999, ε = 1e-8) and update rule. As in
+ * TensorFlow 1, the step count lives in two variables per optimizer (`beta1_power`,
+ * `beta2_power`, starting at β₁ and β₂), shared by all its training ops and advanced once per step.
+ */
 export class AdamOptimizer extends Optimizer {
+  private readonly powers = new Map<Graph, Node[]>();
   constructor(learningRate: LearningRate = 0.001, readonly beta1 = 0.9, readonly beta2 = 0.999, readonly epsilon = 1e-8) {
     super('Adam', learningRate);
     for (const [k, v] of [['beta1', beta1], ['beta2', beta2], ['epsilon', epsilon]] as const) checkNumber('train.AdamOptimizer', k, v);
   }
   protected applyType(): string { return 'ApplyAdam'; }
-  protected slotNames(): string[] { return ['Adam', 'Adam_1', 'Adam_t']; }
+  protected slotNames(): string[] { return ['Adam', 'Adam_1']; }
   protected hyper(): Record<string, number> { return { beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon }; }
+  protected override sharedSlots(g: Graph, first: Variable): Node[] {
+    let p = this.powers.get(g);
+    if (!p) {
+      const dtype = first.dtype;
+      p = [['beta1_power', this.beta1], ['beta2_power', this.beta2]].map(([name, b]) => new Variable(full([], b as number, { dtype }), { trainable: false, name: name as string }).node);
+      this.powers.set(g, p);
+    }
+    return p;
+  }
+  protected override finish(g: Graph, shared: Node[]): Node {
+    return g.addNode('apply', 'AdamUpdatePowers', 'update_beta_powers', [], { rule: 'AdamUpdatePowers', hyper: this.hyper(), slots: shared });
+  }
 }
 
 // ---- the update rules Session.run executes (eager ops on the session's variable values) ----
@@ -126,21 +156,23 @@ applyRules.set('ApplyMomentum', (s, n, [g, lr]) => {
 
 applyRules.set('ApplyAdam', (s, n, [g, lr]) => {
   const v = n.attrs.variable!;
-  const [mN, vN, tN] = n.attrs.slots!;
+  const [mN, vN, b1pN, b2pN] = n.attrs.slots!;
   const { beta1, beta2, epsilon } = n.attrs.hyper as { beta1: number; beta2: number; epsilon: number };
   const p = s.read(v);
-  // the step count is kept per variable, in a scalar slot
-  const tPrev = s.read(tN!);
-  const tNew = add(tPrev, 1);
-  s.write(tN!, tNew);
   const m = add(mul(s.read(mN!), beta1), mul(g!, 1 - beta1));
   const vv = add(mul(s.read(vN!), beta2), mul(square(g!), 1 - beta2));
   s.write(mN!, m);
   s.write(vN!, vv);
-  // the bias corrections from the step count as a tensor (no value read: a compiled run replays it)
-  const t = tNew;
-  const lrT = mul(scalarOf(lr!), div(sqrt(sub(1, pow(beta2, t))), sub(1, pow(beta1, t))));
-  s.write(v, as(sub(p, div(mul(m, lrT), add(sqrt(vv), epsilon))), p));
+  // lr_t = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ), the powers βᵗ read from the optimizer's shared variables
+  const lrT = div(mul(scalarOf(lr!), sqrt(sub(1, s.read(b2pN!)))), sub(1, s.read(b1pN!)));
+  s.write(v, as(sub(p, div(mul(m, as(lrT, p)), add(sqrt(vv), epsilon))), p));
+});
+
+applyRules.set('AdamUpdatePowers', (s, n) => {
+  const [b1pN, b2pN] = n.attrs.slots!;
+  const { beta1, beta2 } = n.attrs.hyper as { beta1: number; beta2: number };
+  s.write(b1pN!, mul(s.read(b1pN!), beta1));
+  s.write(b2pN!, mul(s.read(b2pN!), beta2));
 });
 
 export { addOutput };

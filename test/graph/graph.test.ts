@@ -157,6 +157,15 @@ describe('nb.graph: errors name the node', () => {
   it('fetching something that depends on an unfed placeholder', () => {
     expect(() => sess.run(Y)).toThrow(/placeholder 'X' \(shape \[\?,4\], float32\) must be fed: 'Mul' depends on it/);
   });
+  it('second derivatives: gradients through gradient nodes are refused clearly', () => {
+    const g = new tf.Graph();
+    g.asDefault(() => {
+      const x = tf.placeholder('float32', [3], 'x');
+      const [dx] = tf.gradients(tf.reduceSum(tf.mul(tf.mul(x, x), x)), [x]);
+      expect(() => tf.gradients(tf.reduceSum(dx!), [x])).toThrow(/gradients: second derivatives are not supported: 'gradients\/Mul_grad(_\d+)?' is a gradient node/);
+    });
+  });
+
   it('running an uninitialised variable', () => {
     const g2 = new tf.Graph();
     const v = g2.asDefault(() => new tf.Variable(nb.zeros([2]), { name: 'W' }));
