@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import * as nb from '../dist/index.js';
 import { createWasmBackend } from '../dist/backends/wasm/index.js';
 import { BATCH, loadMnist } from './common.mjs';
+import { buildModel } from './nabla-models.mjs';
 
 const args = process.argv.slice(2);
 const name = args.find((a) => /^M[123]$/.test(a)) ?? 'M3';
@@ -68,27 +69,12 @@ for (const k of KERNELS) {
   };
 }
 
-// ---- the model (as in bench/nabla-train.mjs) ----
-function buildModel(m) {
-  const nn = nb.nn;
-  if (m === 'M1') return { model: nn.sequential(nn.linear(784, 10)), opt: nb.optim.sgd(0.1), image: false };
-  if (m === 'M2') return { model: nn.sequential(nn.linear(784, 256), nn.relu(), nn.linear(256, 128), nn.relu(), nn.linear(128, 10)), opt: nb.optim.adam(1e-3), image: false };
-  return {
-    model: nn.sequential(
-      nn.conv2d(1, 6, 5, { padding: 'same' }), nn.relu(), nn.maxPool2d(2),
-      nn.conv2d(6, 16, 5), nn.relu(), nn.maxPool2d(2),
-      nn.flatten(), nn.linear(400, 120), nn.relu(), nn.linear(120, 84), nn.relu(), nn.linear(84, 10)),
-    opt: nb.optim.adam(1e-3),
-    image: true,
-  };
-}
-
 const data = await loadMnist(8192);
 const X = nb.fromArray(data.images, [data.n, 784]);
 const Y = nb.oneHot(nb.fromArray(data.labels, [data.n], { dtype: 'int32' }), 10);
 const nBatches = Math.floor(data.n / BATCH);
 nb.seed(0);
-const { model, opt, image } = buildModel(name);
+const { model, opt, image } = buildModel(nb, name);
 const params = model.parameters();
 const phaseMs = { forward: 0, backward: 0, optimizer: 0, other: 0 };
 let total = 0;

