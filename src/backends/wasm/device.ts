@@ -62,6 +62,7 @@ export interface Kernels {
   GEMM_SCRATCH: WebAssembly.Global;
   FILTER_CHUNK: WebAssembly.Global;
   fill32(p: number, n: number, bits: number): void;
+  fusedElementwise(prog: number, nIn: number, nInstr: number, regs: number, out: number, outer: number, inner: number): void;
   fill8(p: number, n: number, v: number): void;
   cast(x: number, dtx: number, out: number, dto: number, n: number): void;
   where(c: number, a: number, b: number, out: number, n: number, esize: number): void;

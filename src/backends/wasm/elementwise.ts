@@ -5,6 +5,7 @@ import { sizeOf, type Shape } from '../../tensor/shape.js';
 import { THREADED_KERNELS } from './threads.js';
 import { DT_CODE, MIN_PARALLEL_ELEMENTWISE, esize, noF64, type WasmDevice } from './device.js';
 import { broadcastTo } from './indexing.js';
+import { FUSABLE_BINARY, FUSABLE_UNARY, type FusedProgram } from '../fused-elementwise.js';
 
 const UNARY_OPS: readonly UnaryOp[] = [
   'neg', 'exp', 'log', 'sqrt', 'rsqrt', 'abs', 'sign', 'square', 'reciprocal', 'sigmoid', 'tanh', 'relu',
@@ -183,4 +184,41 @@ export function split3d(shapes: readonly Shape[], out: Shape): { outer: number; 
     if (s2) return { outer: sizeOf(outerShape), mid: s2.outer, inner: s2.inner, modes: s2.modes, outerFull };
   }
   return null;
+}
+
+const FUSED_BLOCK = 256; // elements per register block (asm/fused-elementwise.ts's BLOCK)
+
+/**
+ * A chain of float32 elementwise ops in one pass (nb.jit's fusion; asm/fused-elementwise.ts): the
+ * program goes into the parameter block, with the op codes of the unary/binary kernels above,
+ * and runs over the output with a few KiB of register scratch.
+ */
+export function fusedElementwise(d: WasmDevice, p: FusedProgram, ins: readonly KTensor[]): number {
+  const n = ins.length;
+  const m = p.code.length;
+  if ((2 * n + 4 * m) * 4 > 4096) throw new Error(`fusedElementwise: a program of ${m} instructions on ${n} inputs is too long`);
+  const out = d.alloc('float32', p.outer * p.inner);
+  const regsBytes = (n + m) * FUSED_BLOCK * 4;
+  const regs = d.scratch(regsBytes);
+  try {
+    const w = d.i32; // read after the allocations (a memory growth renews the views)
+    const base = d.params >> 2;
+    ins.forEach((t, k) => {
+      w[base + 2 * k] = t.data as number;
+      w[base + 2 * k + 1] = p.modes[k] as number;
+    });
+    p.code.forEach((c, j) => {
+      const q = base + 2 * n + 4 * j;
+      const unary = c[0] === 'u';
+      if (unary ? !FUSABLE_UNARY.includes(c[1]) : !FUSABLE_BINARY.includes(c[1])) throw new Error(`fusedElementwise: '${c[1]}' cannot be fused`);
+      w[q] = unary ? 0 : 1;
+      w[q + 1] = unary ? UNARY_CODE[c[1]] : BINARY_CODE[c[1]];
+      w[q + 2] = c[2];
+      w[q + 3] = unary ? 0 : c[3];
+    });
+    d.k.fusedElementwise(d.params, n, m, regs, out, p.outer, p.inner);
+  } finally {
+    d.release(regs, regsBytes);
+  }
+  return out;
 }

@@ -22,7 +22,6 @@ import * as mm from './matmul.js';
 import * as cv from './conv.js';
 import * as pl from './pool.js';
 import * as fu from './fused.js';
-import { fusedElementwiseWasm } from './fused-elementwise.js';
 import type { FusedProgram } from '../fused-elementwise.js';
 
 export { WasmOutOfMemoryError, fetchWasmModules, wasmAvailable, type WasmBackendOptions, type WasmModules } from './device.js';
@@ -139,8 +138,8 @@ export class WasmBackend implements Backend {
   maxPool2dBackward(dy: KTensor, x: KTensor, p: Pool2dParams): unknown { return pl.maxPool2dBackward(this.d, dy, x, p); }
   avgPool2d(x: KTensor, p: Pool2dParams): unknown { return pl.avgPool2d(this.d, x, p); }
   avgPool2dBackward(dy: KTensor, p: Pool2dParams): unknown { return pl.avgPool2dBackward(this.d, dy, p); }
-  /** A chain of float32 elementwise ops in one pass (./fused-elementwise.ts; nb.jit's fusion). */
-  fusedElementwise(p: FusedProgram, inputs: readonly KTensor[]): unknown { return fusedElementwiseWasm(this.d, p, inputs); }
+  /** A chain of float32 elementwise ops in one pass (nb.jit's fusion). */
+  fusedElementwise(p: FusedProgram, inputs: readonly KTensor[]): unknown { return ew.fusedElementwise(this.d, p, inputs); }
   adamStep(p: KTensor, g: KTensor, m: KTensor, v: KTensor, h: AdamHyper): [unknown, unknown, unknown] { return fu.adamStep(this.d, p, g, m, v, h); }
   lstmCell(gi: KTensor, gh: KTensor, c: KTensor): [unknown, unknown, unknown] { return fu.lstmCell(this.d, gi, gh, c); }
   lstmCellBackward(acts: KTensor, c: KTensor, c2: KTensor, dh: KTensor, dc: KTensor): unknown { return fu.lstmCellBackward(this.d, acts, c, c2, dh, dc); }
