@@ -167,7 +167,9 @@ export function fuseElementwise(be: Backend, steps: Step[], bufs: Buf[], escapin
       const r = (x: number): number => (x >= 1000 ? n + (x - 1000) : x);
       return c[0] === 'u' ? ['u', c[1], r(c[2])] : ['b', c[1], r(c[2]), r(c[3])];
     });
-    const program: FusedProgram = { modes: g.modes, code, outer: g.outer, inner: g.inner };
+    // without row operands the output is one flat run (whole SIMD blocks, not one ragged block per row)
+    const flat = !g.modes.includes(2);
+    const program: FusedProgram = { modes: g.modes, code, outer: flat ? 1 : g.outer, inner: flat ? g.outer * g.inner : g.inner };
     const slots = g.slots.map((sl): Slot => ({ data: null, shape: sl.shape, dtype: sl.dtype, size: sl.size }));
     out.push({ method: 'fusedElementwise', args: [program, slots], slots, ins: [...g.inputs], outs: [g.out], tuple: false });
     fused += g.steps.length;

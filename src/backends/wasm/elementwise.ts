@@ -198,7 +198,7 @@ export function fusedElementwise(d: WasmDevice, p: FusedProgram, ins: readonly K
   const m = p.code.length;
   if ((2 * n + 4 * m) * 4 > 4096) throw new Error(`fusedElementwise: a program of ${m} instructions on ${n} inputs is too long`);
   const out = d.alloc('float32', p.outer * p.inner);
-  const regsBytes = (n + m) * FUSED_BLOCK * 4;
+  const regsBytes = (n + m) * (FUSED_BLOCK + 1) * 4; // the registers, then their block addresses
   const regs = d.scratch(regsBytes);
   try {
     const w = d.i32; // read after the allocations (a memory growth renews the views)
