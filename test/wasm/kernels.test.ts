@@ -17,7 +17,7 @@ const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 describe('wasm kernels agree with cpu', () => {
   it('matmul: odd M, N, K, all four transpositions, batched with broadcast batch', () => {
     let seed = 1;
-    for (const [M, N, K] of [[1, 1, 1], [3, 5, 7], [7, 13, 5], [13, 17, 31], [65, 10, 784 / 8], [6, 8, 300], [37, 70, 1]]) {
+    for (const [M, N, K] of [[1, 1, 1], [3, 5, 7], [7, 13, 5], [13, 17, 31], [65, 10, 784 / 8], [6, 8, 300], [37, 70, 1], [64, 10, 784], [13, 2, 300], [7, 4, 9], [12, 12, 5], [11, 9, 260], [6, 3, 2]]) {
       for (const tA of [false, true]) {
         for (const tB of [false, true]) {
           const aS = tA ? [K!, M!] : [M!, K!];
