@@ -3,7 +3,7 @@
 // process so that a loaded machine affects both alike; prints medians per kernel and for the
 // whole convolution work of one training step (forward, input gradient, filter gradients), then
 // the median time of whole M3 training steps (batch 64, random data) under each.
-//   node bench/conv-ab.mjs [rounds] [--threads N]      (uses the built dist/)
+//   node bench/conv-ab.mjs [rounds] [--threads N]      (uses the built dist/; --threads 1 times CPU time)
 import { performance } from 'node:perf_hooks';
 import * as nb from '../dist/index.js';
 import { createWasmBackend } from '../dist/backends/wasm/index.js';
@@ -25,11 +25,10 @@ const layer = (N, C, O, H, pad) => {
 const L1 = layer(64, 1, 6, 28, 2);
 const L2 = layer(64, 6, 16, 14, 0);
 const free = (h, shape) => be.free(h, 'float32', size(shape));
-const timed = (f) => {
-  const t0 = performance.now();
-  f();
-  return performance.now() - t0;
-};
+// on one thread the kernels run on this thread: its CPU time is steadier than wall time on a busy machine
+const timed = be.threads === 1
+  ? (f) => { const c0 = process.cpuUsage(); f(); const c = process.cpuUsage(c0); return (c.user + c.system) / 1000; }
+  : (f) => { const t0 = performance.now(); f(); return performance.now() - t0; };
 // one training step's convolution work, kernel by kernel (the filter gradient follows its forward pass, as in training)
 function step(algo) {
   be.convAlgorithm = algo;
@@ -48,7 +47,7 @@ const res = { im2col: [], auto: [] };
 for (let i = 0; i < 3; i++) { step('im2col'); step('auto'); }
 for (let i = 0; i < rounds; i++) for (const a of i % 2 ? ['auto', 'im2col'] : ['im2col', 'auto']) res[a].push(step(a));
 const med = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
-console.log(`wasm (${be.threads} threads), ${rounds} alternated rounds, median ms`);
+console.log(`wasm (${be.threads} threads), ${rounds} alternated rounds, median ms${be.threads === 1 ? ' of CPU time' : ''}`);
 console.log(`${''.padEnd(24)}${'im2col'.padStart(9)}${'auto'.padStart(9)}  speed-up`);
 for (const k of Object.keys(res.auto[0])) {
   const a = med(res.im2col.map((t) => t[k]));
