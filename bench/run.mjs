@@ -5,9 +5,9 @@
 //
 //   npm run bench                 full run (a few minutes)
 //   npm run bench -- --quick      about a minute
-//   npm run bench -- --relaxed    nabla also with Node 20's --experimental-wasm-relaxed-simd (opt-in: fused
-//                                 multiply-add, as in browsers and newer Node); by default nabla runs as
-//                                 users run it, with no Node flags (--no-relaxed says so explicitly)
+//   npm run bench -- --plain-simd nabla with its plain-SIMD build (NABLA_RELAXED_SIMD=0) instead of its
+//                                 default, the relaxed-SIMD (fused multiply-add) build, which nabla
+//                                 turns on by itself on Node 20 (no Node flags either way)
 //   npm run bench -- --seconds 5  seconds per model and framework
 //   npm run bench -- --models M4,M5,M6
 //                                 only these training models (no GEMM, per-op or 1-thread runs)
@@ -40,7 +40,7 @@ if (args.includes('--browser')) {
   process.exit(r.status ?? 1);
 }
 const quick = args.includes('--quick');
-const relaxed = args.includes('--relaxed') && !args.includes('--no-relaxed');
+const plain = args.includes('--plain-simd');
 const secIdx = args.indexOf('--seconds');
 const seconds = secIdx >= 0 ? Number(args[secIdx + 1]) : quick ? 0.6 : 4;
 const cores = availableParallelism();
@@ -55,7 +55,6 @@ const RUN_MODELS = only ?? MODELS;
 // for M6's convolutions (TF.js cpu: over 2 minutes of CPU time per M6 step); TF.js wasm cannot
 // train M6 (no Conv2DBackpropFilter kernel), which the report says.
 const FLAT = RUN_MODELS.filter((m) => !SEQ_MODELS.includes(m) && m !== 'M6');
-const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
 
 function log(s) {
   process.stderr.write(s + '\n');
@@ -99,20 +98,21 @@ if (args.includes('--scaling')) {
 }
 const started = new Date();
 const load0 = loadavg();
-const nodeFlags = relaxed ? [RELAXED_FLAG] : [];
+// nabla's children: its default build, or with --plain-simd the plain-SIMD one
+const nablaEnv = plain ? { ...process.env, NABLA_RELAXED_SIMD: '0' } : process.env;
 const modelList = RUN_MODELS.join(',');
 const list = (ms) => (ms.length ? ms.join(',') : null);
-const out = { date: started.toISOString(), quick, relaxed, seconds, cores, cpu: cpus()[0]?.model, node: process.version, loadBefore: load0 };
+const out = { date: started.toISOString(), quick, plainSimd: plain, seconds, cores, cpu: cpus()[0]?.model, node: process.version, loadBefore: load0 };
 
 const full = only === null;
-out.gemm = full ? child('node', ['bench/gemm.mjs', ...(quick ? ['--quick'] : [])], 'GEMM (SIMD)') : null;
-out.gemmRelaxed = full ? child('node', [RELAXED_FLAG, 'bench/gemm.mjs', ...(quick ? ['--quick'] : [])], 'GEMM (relaxed SIMD)') : null;
-out.nablaWasm = child('node', [...nodeFlags, 'bench/nabla-train.mjs', 'wasm', '0', String(seconds), modelList], `nabla wasm, ${cores} threads`);
+out.gemm = full ? child('node', ['bench/gemm.mjs', ...(quick ? ['--quick'] : [])], 'GEMM (plain SIMD)', 600, { ...process.env, NABLA_RELAXED_SIMD: '0' }) : null;
+out.gemmRelaxed = full ? child('node', ['bench/gemm.mjs', ...(quick ? ['--quick'] : [])], 'GEMM (relaxed SIMD, the default)') : null;
+out.nablaWasm = child('node', ['bench/nabla-train.mjs', 'wasm', '0', String(seconds), modelList], `nabla wasm, ${cores} threads`, 600, nablaEnv);
 const seqRun = list(RUN_MODELS.filter((m) => SEQ_MODELS.includes(m)));
 out.nablaWasmUnfused = args.includes('--unfused') && seqRun
-  ? child('node', [...nodeFlags, 'bench/nabla-train.mjs', 'wasm', '0', String(seconds), seqRun], 'nabla wasm, recurrent layers unfused', 600, { ...process.env, NABLA_BENCH_FUSED: '0' })
+  ? child('node', ['bench/nabla-train.mjs', 'wasm', '0', String(seconds), seqRun], 'nabla wasm, recurrent layers unfused', 600, { ...nablaEnv, NABLA_BENCH_FUSED: '0' })
   : null;
-out.nablaWasm1 = full && cores > 1 ? child('node', [...nodeFlags, 'bench/nabla-train.mjs', 'wasm', '1', String(seconds), modelList], 'nabla wasm, 1 thread') : null;
+out.nablaWasm1 = full && cores > 1 ? child('node', ['bench/nabla-train.mjs', 'wasm', '1', String(seconds), modelList], 'nabla wasm, 1 thread', 600, nablaEnv) : null;
 out.nablaCpu = list(FLAT) ? child('node', ['bench/nabla-train.mjs', 'cpu', '0', String(Math.min(seconds, 2)), list(FLAT)], 'nabla cpu (reference)') : null;
 out.tfjsWasm = child('node', ['bench/tfjs-train.mjs', 'wasm', String(seconds), modelList], 'TF.js wasm');
 // TF.js cpu (plain JavaScript) takes minutes per recurrent step: M1–M3 only.
@@ -123,7 +123,7 @@ const py = findTorchPython();
 out.pytorch = py
   ? child(py, ['bench/torch_train.py', String(Math.min(2, cores)), String(seconds), modelList, mnistDir()], `PyTorch, ${Math.min(2, cores)} threads`)
   : { error: 'PyTorch not installed (Debian: apt-get install -y python3-torch; or pip install torch)' };
-out.ops = full ? child('node', [...nodeFlags, 'bench/ops.mjs'], 'per-op overhead') : null;
+out.ops = full ? child('node', ['bench/ops.mjs'], 'per-op overhead', 600, nablaEnv) : null;
 out.python = py;
 out.loadAfter = loadavg();
 
@@ -140,11 +140,11 @@ lines.push(`nabla bench — ${out.date}, ${cores} cores (${out.cpu}), Node ${out
 lines.push(`nabla wasm: ${out.nablaWasm?.threads ?? '?'} threads, relaxed SIMD ${out.nablaWasm?.relaxedSimd ? 'on' : 'off'}; PyTorch ${out.pytorch?.version ?? '—'} with ${out.pytorch?.threads ?? '—'} threads (BLAS ${out.pytorch?.blas ?? '—'}, CPU capability ${out.pytorch?.cpuCapability ?? '—'}; ${py ?? 'no Python with torch'}); ${seconds} s per measurement`);
 lines.push('');
 lines.push('GEMM n³ GFLOP/s       ' + (out.gemm?.length ? [...new Set(out.gemm.map((g) => g.n))].map((n) => String(n).padStart(7)).join('') : ''));
-for (const [label, g] of [['SIMD', out.gemm], ['relaxed SIMD', out.gemmRelaxed]]) {
+for (const [label, g] of [['plain SIMD', out.gemm], ['relaxed SIMD', out.gemmRelaxed]]) {
   if (!Array.isArray(g)) continue;
   for (const t of [...new Set(g.map((x) => x.threads))]) {
     const row = g.filter((x) => x.threads === t);
-    const tag = row[0]?.relaxedSimd === (label !== 'SIMD') ? '' : ' (unavailable: plain SIMD ran)';
+    const tag = row[0]?.relaxedSimd === (label !== 'plain SIMD') ? '' : ' (unavailable: plain SIMD ran)';
     lines.push(`  ${label}, ${t} thread${t > 1 ? 's' : ''}`.padEnd(22) + row.map((x) => x.gflops.toFixed(1).padStart(7)).join('') + tag);
   }
 }

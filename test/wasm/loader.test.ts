@@ -80,3 +80,19 @@ describe('fetchWasmModules', () => {
     await expect(fetchWasmModules(42 as unknown as string)).rejects.toThrow('fetchWasmModules: base must be a URL or a string, got number');
   });
 });
+
+describe('relaxed SIMD', () => {
+  it('is on by default in Node without flags (Node 20 included: nabla turns the V8 flag on itself), and off on request', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const code = `const m = await import(${JSON.stringify(`${root}dist/backends/wasm/index.js`)});
+      const on = m.createWasmBackend({ name: 'a' }); await on.ready();
+      const off = m.createWasmBackend({ name: 'b', relaxedSimd: false }); await off.ready();
+      console.log(JSON.stringify([on.relaxedSimd, off.relaxedSimd, process.execArgv]));
+      on.dispose(); off.dispose();`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+    expect(r.stderr).toBe('');
+    const [on, off, execArgv] = JSON.parse(r.stdout.trim()) as [boolean, boolean, string[]];
+    expect([on, off]).toEqual([true, false]);
+    expect(execArgv.filter((a) => a.startsWith('--'))).toEqual(['--input-type=module']);
+  });
+});

@@ -17,7 +17,11 @@ export interface WasmBackendOptions {
   name?: string;
   /** Threads to run kernels on, the calling one included (default: all cores). 1 = no workers. */
   threads?: number;
-  /** Use the relaxed-SIMD build when the engine validates it (default true). */
+  /**
+   * Use the relaxed-SIMD (fused multiply-add) build where the engine has relaxed SIMD: browsers,
+   * Node ≥ 22, and Node 20, where nabla turns V8's flag on itself. Default true, unless the
+   * environment variable NABLA_RELAXED_SIMD is 0.
+   */
   relaxedSimd?: boolean;
   /**
    * The compiled kernel modules' bytes (default: the ones the package carries inlined, or, run
@@ -103,6 +107,26 @@ function fromBase64(s: string): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;
+}
+
+/**
+ * Node before 22 has relaxed SIMD behind `--experimental-wasm-relaxed-simd`; V8 reads wasm feature
+ * flags when it validates a module, so setting the flag from inside the process (process-wide,
+ * worker threads included) gives every user the fused multiply-add build without Node flags.
+ * Returns false where that is impossible (browsers: they ship relaxed SIMD or not).
+ */
+/** The default of `relaxedSimd`: on, unless the environment variable NABLA_RELAXED_SIMD is 0 (Node). */
+function relaxedByDefault(): boolean {
+  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.NABLA_RELAXED_SIMD !== '0';
+}
+
+function enableRelaxedSimd(): boolean {
+  const v8 = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:v8') as
+    | { setFlagsFromString(flags: string): void }
+    | undefined;
+  if (!v8) return false;
+  v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  return true;
 }
 
 let embeddedCache: WasmModules | null = null;
@@ -273,7 +297,7 @@ export class WasmDevice {
       }
     }
     if (mem) {
-      useRelaxed = (opts.relaxedSimd ?? true) && mods.relaxed !== undefined && WebAssembly.validate(mods.relaxed);
+      useRelaxed = (opts.relaxedSimd ?? relaxedByDefault()) && mods.relaxed !== undefined && (WebAssembly.validate(mods.relaxed) || (enableRelaxedSimd() && WebAssembly.validate(mods.relaxed)));
       module = new WebAssembly.Module(useRelaxed ? mods.relaxed! : mods.simd);
     } else {
       if (!mods.singleThreaded) throw new Error('no shared memory here and no single-threaded kernel module (nabla-simd-st.wasm)');
