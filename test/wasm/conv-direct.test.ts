@@ -3,7 +3,8 @@
  * against the im2col + GEMM path it replaces there, which stays the reference, and against the
  * cpu backend: odd sizes (output widths not multiples of 8, output channels not multiples of 4),
  * asymmetric padding, rectangular filters, one and several threads; and the gradients after a
- * direct forward pass (the filter gradient is then direct too: no im2col columns were kept).
+ * direct forward pass (the filter gradient is then direct too: no im2col columns were kept; the
+ * input gradient runs as a direct forward convolution of dy with the turned filter).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCpuBackend } from '../../src/backends/cpu/index.js';
@@ -27,6 +28,7 @@ const geoms: { N: number; C: number; O: number; H: number; W: number; K: [number
   { N: 2, C: 3, O: 5, H: 9, W: 13, K: [3, 2], p: [1, 0, 2, 1] },
   { N: 3, C: 2, O: 7, H: 6, W: 5, K: [1, 1], p: [0, 0, 0, 0] },
   { N: 1, C: 4, O: 9, H: 3, W: 17, K: [3, 3], p: [2, 1, 1, 2] },
+  { N: 2, C: 3, O: 4, H: 5, W: 6, K: [1, 2], p: [1, 0, 0, 2] }, // pads past K−1: the input gradient crops (im2col path)
 ];
 
 describe('wasm direct convolution', () => {
@@ -60,6 +62,7 @@ describe('wasm direct convolution', () => {
         expectClose(y!, yRef!, tol, `forward vs im2col ${what}`);
         expectClose(y!, read(cpu, cpu.conv2d(x.c, w.c, p), 'float32', size(p.outShape)), tol, `forward vs cpu ${what}`);
         expectClose(dx!, dxRef!, tol, `input gradient ${what}`);
+        expectClose(dx!, read(cpu, cpu.conv2dBackpropInput(dy.c, w.c, p), 'float32', size(p.inShape)), tol, `input gradient vs cpu ${what}`);
         expectClose(dw!, dwRef!, tol * Math.sqrt(OH * OW), `filter gradient vs im2col ${what}`);
         expectClose(dw!, read(cpu, cpu.conv2dBackpropFilter(x.c, dy.c, p), 'float32', size(p.filterShape)), tol * Math.sqrt(OH * OW), `filter gradient vs cpu ${what}`);
       }

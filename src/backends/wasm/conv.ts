@@ -108,7 +108,7 @@ export function conv2dBackpropFilter(d: WasmDevice, x: KTensor, dy: KTensor, p: 
   const colsBytes = align64(K * P * 4);
   const cached = d.colsCache.get(x.data as number);
   const stored = cached !== undefined && cached.key === convKey(p);
-  if (!stored && useDirect(d, p)) {
+  if (!stored && useDirect(d, p) && (d.convAlgorithm === 'direct' || C * KH * KW <= DIRECT_FILTER_MAX_K)) {
     const [, , OH, OW] = p.outShape;
     const OWq = Math.ceil(OW / 4) * 4;
     const perThread = align64((C * (OH + KH - 1) * (OWq + KW) + O * OH * OWq) * 4);
@@ -153,4 +153,10 @@ function useDirect(d: WasmDevice, p: Conv2dParams): boolean {
 
 /** The direct convolution's limits (see useDirect), from A/B measurements on LeNet-sized layers. */
 const DIRECT_MAX_K = 512;
+/**
+ * The direct filter gradient only up to this many taps (C·KH·KW): past it, building the im2col
+ * columns and running the relaxed-SIMD GEMM wins (bench/conv-ab.mjs: LeNet's second layer, 150
+ * taps, 2.23 ms direct against 1.02 ms with columns; its first, 25 taps, 1.13 against 1.32).
+ */
+const DIRECT_FILTER_MAX_K = 64;
 const DIRECT_MAX_OUT = 32;
