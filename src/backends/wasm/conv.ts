@@ -1,6 +1,6 @@
 /**
  * The wasm backend's 2-D convolution and its gradients (asm/conv.ts), threads split the batch:
- * im2col + GEMM, or, for the forward pass and the filter gradient of stride-1 layers with few
+ * im2col + GEMM, or, for the forward pass (and, up to 64 taps, the filter gradient) of stride-1 layers with few
  * channels, a direct convolution (see useDirect).
  */
 import type { Conv2dParams, KTensor } from '../interface.js';
@@ -52,7 +52,7 @@ export function conv2d(d: WasmDevice, x: KTensor, w: KTensor, p: Conv2dParams): 
   const out = d.alloc('float32', N * O * P);
   const nth = convParallel(d, p) ? d.threads : 1;
   if (useDirect(d, p)) {
-    // no columns: the filter gradient is direct too
+    // no columns kept: the filter gradient is direct too for few taps, else builds its own
     const OWr = Math.ceil(OW / 8) * 8;
     const perThread = align64((Math.ceil(O / 4) * C * KH * KW * 4 + C * (OH + KH - 1) * (OWr + KW - 1) + 32) * 4);
     const scratch = d.scratch(perThread * nth);
