@@ -2,7 +2,9 @@
  * What the lectures' programs get from TensorFlow's `input_data.read_data_sets` helper: MNIST as
  * NCHW images [N, 1, 28, 28] in [0, 1] and one-hot labels [N, 10], `nextBatch(100)` over a shuffled
  * epoch, and the test set. NABLA_SHORT=1 loads a small slice (the CI smoke test);
- * NABLA_ITERATIONS overrides a program's iteration count; NABLA_BACKEND picks the backend.
+ * NABLA_ITERATIONS overrides a program's iteration count; NABLA_BACKEND picks the backend;
+ * NABLA_SEED (default 0) seeds the initial weights, dropout and the batch order;
+ * NABLA_TEST_EVERY (default 500; the tutorial: 100) sets how often the test set is measured.
  */
 import * as nb from 'nabla';
 
@@ -16,13 +18,14 @@ export interface Mnist {
 /** Reads MNIST (a slice in short mode) and seeds nabla's generator. */
 export async function readDataSets(): Promise<Mnist> {
   if (process.env.NABLA_BACKEND) nb.setBackend(process.env.NABLA_BACKEND);
-  nb.seed(0);
+  const seed = Number(process.env.NABLA_SEED ?? 0);
+  nb.seed(seed);
   const { train, test } = await nb.data.mnist(isShort ? { limit: 1000, testLimit: 500 } : {});
   const oneHot = (y: nb.Tensor): nb.Tensor => nb.cast(nb.oneHot(y, 10), 'float32');
   const trainLabels = oneHot(train.y);
   const testLabels = oneHot(test.y);
   const n = train.x.shape[0]!;
-  const random = new nb.Random(1);
+  const random = new nb.Random(seed + 1);
   let order: number[] = [];
   let pos = n;
   return {
