@@ -119,7 +119,7 @@ function mapTensors(v: unknown, f: (t: Tensor) => unknown): unknown {
  * arguments, the values of its other arguments) runs fn eagerly (`warmup` calls), then traces it
  * once — recording the backend kernels it calls — and compiles the recording into a plan
  * (constant folding, common-subexpression elimination, dead-call pruning, elementwise fusion,
- * free points planned ahead). Later calls with that signature replay the plan: no JavaScript of
+ * free points planned ahead, and on wasm a static memory plan: intermediates in one slab). Later calls with that signature replay the plan: no JavaScript of
  * fn runs, no op validation, no autograd, no tensor objects between kernels. Tensors fn reads
  * from outside (parameters, optimizer state) are read at each replay; those it updates with
  * `assign`, and parameters' `.grad`, are updated as eager code would. Results are detached.
