@@ -50,7 +50,7 @@ describe('memory plan: placement', () => {
 });
 
 /** A pretend device: a bump arena that remembers what is taken. */
-function fakeDevice(): SlabDevice & { live: Map<number, number>; top: number } {
+function fakeDevice(): SlabDevice & { live: Map<number, number>; top: number; releaseToArena(p: number, bytes?: number): void } {
   const d = {
     live: new Map<number, number>(),
     top: 1 << 16,
