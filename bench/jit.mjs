@@ -174,6 +174,6 @@ for (const [name, s] of Object.entries(out.models)) {
     console.error(`${name} ${m.padEnd(7)} ${r.msPerStep.toFixed(2).padStart(8)} ms/step  kernels ${r.kernelMs.toFixed(2).padStart(7)} ms  other ${r.otherMs.toFixed(2).padStart(7)} ms  ${String(r.kernelCallsPerStep).padStart(4)} kernel calls${r.speedupVsEager ? `  ×${r.speedupVsEager} vs eager` : ''}`);
   }
 }
-for (const [name, s] of Object.entries(out.models)) if (s.jit) console.error(`${name} jit plan: ${s.jit.plan.map((p) => `${p.kernels} kernels per step (traced ${p.traced}: ${p.folded} folded, ${p.cse} CSE, ${p.pruned} pruned, ${p.fused} fused), ${p.traces} trace(s), peak ${(p.peakBytes / 2 ** 20).toFixed(1)} MiB of intermediates`).join('; ')}`);
+for (const [name, s] of Object.entries(out.models)) if (s.jit) console.error(`${name} jit plan: ${s.jit.plan.map((p) => `${p.kernels} kernels per step (traced ${p.traced}: ${p.folded} folded, ${p.cse} CSE, ${p.pruned} pruned, ${p.fused} fused), ${p.traces} trace(s), peak ${(p.peakBytes / 2 ** 20).toFixed(1)} MiB of intermediates${p.memoryPlan === undefined ? '' : `, memory plan ${p.memoryPlan}: slab ${(p.slabBytes / 2 ** 20).toFixed(2)} MiB for ${p.plannedBuffers} buffers of ${(p.plannedBytes / 2 ** 20).toFixed(2)} MiB`}`).join('; ')}`);
 console.error(`load average (1 min): ${out.load1Before.toFixed(2)} before, ${out.load1After.toFixed(2)} after`);
 console.log(JSON.stringify(out));

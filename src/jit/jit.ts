@@ -26,6 +26,11 @@ export interface JitOptions {
    * tensors it created, …), run it eagerly from then on instead of throwing (default false).
    */
   fallback?: boolean;
+  /**
+   * Place the intermediates of a replay in one slab planned ahead (wasm; default true): the first
+   * replay records its allocations, later ones take them from the slab (see docs/graph.md).
+   */
+  memoryPlan?: boolean;
 }
 
 /** A function compiled by `nb.jit`: call it as fn. */
@@ -114,7 +119,7 @@ function mapTensors(v: unknown, f: (t: Tensor) => unknown): unknown {
  * arguments, the values of its other arguments) runs fn eagerly (`warmup` calls), then traces it
  * once — recording the backend kernels it calls — and compiles the recording into a plan
  * (constant folding, common-subexpression elimination, dead-call pruning, elementwise fusion,
- * free points planned ahead). Later calls with that signature replay the plan: no JavaScript of
+ * free points planned ahead, and on wasm a static memory plan: intermediates in one slab). Later calls with that signature replay the plan: no JavaScript of
  * fn runs, no op validation, no autograd, no tensor objects between kernels. Tensors fn reads
  * from outside (parameters, optimizer state) are read at each replay; those it updates with
  * `assign`, and parameters' `.grad`, are updated as eager code would. Results are detached.
@@ -131,6 +136,8 @@ export function jit<A extends unknown[], R>(fn: (...args: A) => R, opts: JitOpti
   if (typeof fuse !== 'boolean') fail('jit', 'opts.fuse', 'a boolean', fuse);
   const fallback = opts.fallback ?? false;
   if (typeof fallback !== 'boolean') fail('jit', 'opts.fallback', 'a boolean', fallback);
+  const memoryPlan = opts.memoryPlan ?? true;
+  if (typeof memoryPlan !== 'boolean') fail('jit', 'opts.memoryPlan', 'a boolean', memoryPlan);
   const cache = new Map<string, Entry>();
 
   const call = (...args: A): R => {
@@ -156,7 +163,7 @@ export function jit<A extends unknown[], R>(fn: (...args: A) => R, opts: JitOpti
     if (e.eager || e.calls <= warmup) return fn(...args);
     let traced;
     try {
-      traced = trace(fn, args, tensors, be, signature, fuse);
+      traced = trace(fn, args, tensors, be, signature, fuse, memoryPlan);
     } catch (err) {
       // fn has already run once (the trace is an eager run): it never runs again for this call
       if (!(err instanceof JitTraceError) || !err.ran) throw err;
@@ -182,7 +189,7 @@ export function jit<A extends unknown[], R>(fn: (...args: A) => R, opts: JitOpti
   return jitted;
 }
 
-function trace<A extends unknown[]>(fn: (...args: A) => unknown, args: A, tensors: Tensor[], be: Backend, signature: string, fuse: boolean): { result: unknown; plan: Plan } {
+function trace<A extends unknown[]>(fn: (...args: A) => unknown, args: A, tensors: Tensor[], be: Backend, signature: string, fuse: boolean, memoryPlan: boolean): { result: unknown; plan: Plan } {
   const hooks: (() => void)[] = [];
   const guards: [() => unknown, unknown][] = [];
   setJitTracing({ onReplay: (f) => { hooks.push(f); }, guard: (read, expected) => { guards.push([read, expected]); } });
@@ -260,7 +267,7 @@ function trace<A extends unknown[]>(fn: (...args: A) => unknown, args: A, tensor
           'a replay would read it again. Update state with assign() instead of replacing tensors');
       }
     }
-    const plan = compile({ be, rec, out, state, grads, hooks, guards, signature, fuse });
+    const plan = compile({ be, rec, out, state, grads, hooks, guards, signature, fuse, memoryPlan });
     ok = true;
     return { result, plan };
   } catch (err) {

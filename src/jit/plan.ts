@@ -10,6 +10,7 @@ import type { Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { JitTraceError, type Buf, type Recording, type Slot, type Step } from './trace.js';
 import { fuseElementwise } from './fuse.js';
+import { canPlanMemory, type MemoryPlanStats, type ReplayMemory } from './memplan.js';
 
 /** The structure of the function's result, with tensors replaced by buffer ids. */
 export type OutSpec = null | undefined | { buf: number; shape: Shape } | OutSpec[] | { [k: string]: OutSpec };
@@ -45,6 +46,19 @@ export interface JitStats {
   kernels: number;
   /** Peak bytes of intermediate buffers during a replay under the plan's free points. */
   peakBytes: number;
+  /**
+   * The static memory plan (wasm): 'recording' until the first replay has recorded its
+   * allocations, then 'planned' (replays take their intermediates from one slab), 'dropped' when
+   * a replay departed from the recording (it allocates as eager code does from then on), 'none'
+   * on backends without one or with `{ memoryPlan: false }`.
+   */
+  memoryPlan: MemoryPlanStats['memoryPlan'];
+  /** The slab's bytes: the intermediates (kernels' temporaries included) placed in it, sharing bytes where their lifetimes do not overlap. */
+  slabBytes: number;
+  /** The sum of the sizes of the buffers placed in the slab (what they would take without sharing). */
+  plannedBytes: number;
+  /** How many allocations of a replay the slab serves. */
+  plannedBuffers: number;
   /** How many times this signature was traced (a failed guard, e.g. a changed learning rate, traces again). */
   traces: number;
 }
@@ -52,8 +66,9 @@ export interface JitStats {
 export const RETRACE = Symbol('retrace');
 
 export class Plan {
-  stats: JitStats;
+  private readonly jitStats: JitStats;
   private readonly h: unknown[];
+  private readonly mem: ReplayMemory | null;
   constructor(
     private readonly be: Backend,
     private readonly steps: PlanStep[],
@@ -67,10 +82,23 @@ export class Plan {
     private readonly hooks: (() => void)[],
     private readonly guards: [() => unknown, unknown][],
     stats: JitStats,
+    memoryPlan: boolean,
   ) {
-    this.stats = stats;
+    this.jitStats = stats;
+    this.mem = memoryPlan && canPlanMemory(be) ? be._memoryPlan() : null;
     this.h = new Array<unknown>(bufs.length).fill(null);
     for (const id of consts) this.h[id] = (bufs[id] as Buf).handle;
+  }
+
+  /** What compiling did, and the memory plan's state now. */
+  get stats(): JitStats {
+    const m = this.mem?.stats();
+    const s = this.jitStats;
+    s.memoryPlan = m?.memoryPlan ?? 'none';
+    s.slabBytes = m?.slabBytes ?? 0;
+    s.plannedBytes = m?.plannedBytes ?? 0;
+    s.plannedBuffers = m?.plannedBuffers ?? 0;
+    return s;
   }
 
   /** Replays the plan on `args` (the argument tensors); RETRACE when a guard no longer holds. */
@@ -91,6 +119,9 @@ export class Plan {
     const B = be as unknown as Record<string, unknown>;
     const steps = this.steps;
     let i = 0;
+    const mem = this.mem;
+    // the memory plan serves the kernels' allocations (the first replay records them)
+    mem?.begin();
     try {
       for (; i < steps.length; i++) {
         const s = steps[i] as PlanStep;
@@ -111,9 +142,11 @@ export class Plan {
       }
     } catch (e) {
       this.release(i);
+      mem?.end(false);
       const s = steps[i];
       throw new Error(`nb.jit: kernel ${i} of the plan (${s?.method ?? '?'}) failed: ${(e as Error).message}`, { cause: e });
     }
+    mem?.end(true);
     // hand the results over to tensors: one Storage per buffer, shared by its users
     const made = new Map<number, Storage>();
     const storage = (id: number): Storage => {
@@ -158,8 +191,9 @@ export class Plan {
     }
   }
 
-  /** Frees the folded constants. */
+  /** Frees the folded constants and the memory plan's slab. */
   dispose(): void {
+    this.mem?.dispose();
     for (const id of this.consts) {
       const b = this.bufs[id] as Buf;
       this.be.free(b.handle, b.dtype as DType, b.size);
@@ -199,6 +233,7 @@ export interface CompileInput {
   guards: [() => unknown, unknown][];
   signature: string;
   fuse: boolean;
+  memoryPlan: boolean;
 }
 
 /** Turns a recording into a plan: folding (done while recording), CSE, pruning, fusion, free points. */
@@ -312,6 +347,7 @@ export function compile(c: CompileInput): Plan {
     if (b.kind === 'input') inputs.push([id, b.input as number]);
     else if (b.kind === 'external') externals.push([id, b.tensor as Tensor]);
   }
-  const stats: JitStats = { signature: c.signature, traced, folded, cse, pruned, fused, kernels: planSteps.length, peakBytes, traces: 1 };
-  return new Plan(be, planSteps, bufs, consts, inputs, externals, c.out, c.state, c.grads, c.hooks, c.guards, stats);
+  const stats: JitStats = { signature: c.signature, traced, folded, cse, pruned, fused, kernels: planSteps.length, peakBytes, traces: 1,
+    memoryPlan: 'none', slabBytes: 0, plannedBytes: 0, plannedBuffers: 0 };
+  return new Plan(be, planSteps, bufs, consts, inputs, externals, c.out, c.state, c.grads, c.hooks, c.guards, stats, c.memoryPlan);
 }

@@ -11,6 +11,7 @@ import { Arena, type ArenaStats } from './arena.js';
 import { THREADED_KERNELS, type ThreadPool, type ThreadedKernel } from './threads.js';
 import { createThreadPool } from './browser-threads.js';
 import { EMBEDDED } from './embedded.js';
+import type { SlabAllocs } from './planned-alloc.js';
 
 export interface WasmBackendOptions {
   /** The name the backend is registered under (default 'wasm'); tensors find their backend by it. */
@@ -282,6 +283,8 @@ export class WasmDevice {
   private readonly journal: number[] = [];
   /** Why the last growth failed, when the host refused it below 4 GiB. */
   private growFailure: string | null = null;
+  /** Serves allocations from the slabs of nb.jit's memory plans while a plan replays (see planned-alloc.ts); null until a plan exists. */
+  planned: SlabAllocs | null = null;
 
   constructor(opts: WasmBackendOptions = {}) {
     const mods = opts.wasm ?? embeddedModules() ?? readBuiltModules();
@@ -406,7 +409,7 @@ export class WasmDevice {
   private rollback(): void {
     const j = this.journal;
     for (let i = j.length - 3; i >= 0; i -= 3) {
-      this.arena.release(j[i]!, j[i + 1]!);
+      this.releaseBlock(j[i]!, j[i + 1]!);
       if (j[i + 2] === 1) {
         this.liveBuffers--;
         this.liveBytes -= j[i + 1]!;
@@ -426,8 +429,13 @@ export class WasmDevice {
     }
   }
 
-  /** A block of `bytes` from the arena, or a WasmOutOfMemoryError. */
+  /** A block of `bytes`: from a memory plan's slab while a plan replays, else from the arena. */
   private take(bytes: number): number {
+    return this.planned !== null ? this.planned.take(bytes) : this.takeFromArena(bytes);
+  }
+
+  /** A block of `bytes` from the arena, or a WasmOutOfMemoryError. */
+  takeFromArena(bytes: number): number {
     const p = this.arena.alloc(bytes);
     if (p < 0) throw this.outOfMemory(bytes);
     return p;
@@ -461,7 +469,8 @@ export class WasmDevice {
     const p = this.alloc(dtype, n);
     const bits = dtype === 'float32' ? f32Bits(value) : dtype === 'bool' ? (value ? 1 : 0) : value | 0;
     const es = esize(dtype);
-    const m = bits === 0 ? Math.min(n, Math.ceil((this.arena.lastZeroFrom() - p) / es)) : n;
+    const zeroFrom = this.planned !== null && this.planned.inSlab(p) ? p + n * es : this.arena.lastZeroFrom();
+    const m = bits === 0 ? Math.min(n, Math.ceil((zeroFrom - p) / es)) : n;
     if (dtype === 'bool') this.k.fill8(p, m, bits);
     else this.k.fill32(p, m, bits);
     return p;
@@ -476,6 +485,17 @@ export class WasmDevice {
 
   release(p: number, bytes: number): void {
     if (this.depth > 0) this.unjournal(p);
+    this.releaseBlock(p, bytes);
+  }
+
+  /** Returns a block to the arena (a block of a memory plan's slab stays in the slab). */
+  private releaseBlock(p: number, bytes: number): void {
+    if (this.planned !== null && this.planned.release(p)) return;
+    this.arena.release(p, bytes);
+  }
+
+  /** Returns a block to the arena directly. */
+  releaseToArena(p: number, bytes: number): void {
     this.arena.release(p, bytes);
   }
 
@@ -532,7 +552,7 @@ export class WasmDevice {
     const bytes = size * esize(dtype);
     this.liveBuffers--;
     this.liveBytes -= bytes;
-    this.arena.release(data as number, bytes);
+    this.releaseBlock(data as number, bytes);
   }
 
   memory(): { numBuffers: number; numBytes: number } {

@@ -15,6 +15,8 @@ import type { DType, TypedArray } from '../../tensor/dtype.js';
 import type { Shape } from '../../tensor/shape.js';
 import type { ArenaStats } from './arena.js';
 import { WasmDevice, type WasmBackendOptions } from './device.js';
+import { plannedReplay } from './planned-alloc.js';
+import type { ReplayMemory } from '../../jit/memplan.js';
 import * as ew from './elementwise.js';
 import * as red from './reduce.js';
 import * as idx from './indexing.js';
@@ -101,6 +103,11 @@ export class WasmBackend implements Backend {
   /** Arena statistics: the heap's extent now and at its peak, and the free blocks below its top (see Arena.stats). */
   arenaStats(): ArenaStats {
     return this.d.arenaStats();
+  }
+
+  /** Internal (nb.jit): a memory plan for one compiled plan's replays, served from a slab (see planned-alloc.ts). */
+  _memoryPlan(): ReplayMemory {
+    return plannedReplay(this.d);
   }
 
   dispose(): void {
