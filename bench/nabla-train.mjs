@@ -5,7 +5,7 @@
 import * as nb from '../dist/index.js';
 import { createWasmBackend } from '../dist/backends/wasm/index.js';
 import { buildModel } from './nabla-models.mjs';
-import { BATCH, CHAR_SEQ, CHAR_VOCAB, GAN_Z, MODEL_BATCH, SEQ_MODELS, charBatch, loadChars, loadMnist, peakRssMiB, timeSteps } from './common.mjs';
+import { BATCH, CHAR_SEQ, CHAR_VOCAB, GAN_Z, MODEL_BATCH, SEQ_MODELS, charBatch, loadChars, loadMnist, mnistImages, peakRssMiB, timeSteps } from './common.mjs';
 
 const [backend = 'wasm', threadsArg = '0', secondsArg = '3', modelsArg = 'M1,M2,M3'] = process.argv.slice(2);
 let info = { backend, threads: 1, relaxedSimd: false };
@@ -21,7 +21,7 @@ nb.setBackend(backend === 'wasm' ? 'wasm-bench' : backend);
 const fused = process.env.NABLA_BENCH_FUSED !== '0';
 
 const data = await loadMnist(backend === 'cpu' ? 8192 : 60000);
-const X = nb.fromArray(data.images, [data.n, 784]);
+const X = mnistImages(nb, data);
 const Y = nb.oneHot(nb.fromArray(data.labels, [data.n], { dtype: 'int32' }), 10);
 const nBatches = Math.floor(data.n / BATCH);
 const text = await loadChars();

@@ -11,7 +11,7 @@
 import { performance } from 'node:perf_hooks';
 import * as nb from '../dist/index.js';
 import { createWasmBackend } from '../dist/backends/wasm/index.js';
-import { BATCH, loadMnist } from './common.mjs';
+import { BATCH, loadMnist, mnistImages } from './common.mjs';
 import { buildModel } from './nabla-models.mjs';
 
 const args = process.argv.slice(2);
@@ -70,7 +70,7 @@ for (const k of KERNELS) {
 }
 
 const data = await loadMnist(8192);
-const X = nb.fromArray(data.images, [data.n, 784]);
+const X = mnistImages(nb, data);
 const Y = nb.oneHot(nb.fromArray(data.labels, [data.n], { dtype: 'int32' }), 10);
 const nBatches = Math.floor(data.n / BATCH);
 nb.seed(0);

@@ -6,7 +6,7 @@
 import * as nb from '../dist/index.js';
 import { createWasmBackend } from '../dist/backends/wasm/index.js';
 import { buildModel } from './nabla-models.mjs';
-import { SCALING, loadMnist, peakRssMiB, timeSteps } from './common.mjs';
+import { SCALING, loadMnist, mnistImages, peakRssMiB, timeSteps } from './common.mjs';
 
 const [secondsArg = '1', threadsArg = '0'] = process.argv.slice(2);
 const seconds = Number(secondsArg);
@@ -16,7 +16,7 @@ nb.registerBackend('wasm-bench', () => be);
 nb.setBackend('wasm-bench');
 
 const data = await loadMnist();
-const X = nb.fromArray(data.images, [data.n, 784]);
+const X = mnistImages(nb, data);
 const Y = nb.oneHot(nb.fromArray(data.labels, [data.n], { dtype: 'int32' }), 10);
 
 /** Training samples/s of one model at one batch size. */

@@ -83,6 +83,12 @@ export interface Backend {
   // ---- storage ----
   /** Stores `values` (the backend may take ownership of the array) and returns a handle. */
   upload(values: TypedArray, dtype: DType): unknown;
+  /**
+   * Stores bytes[i]·scale as the float `dtype` (rounded like a Float32Array/Float64Array store),
+   * converting into the backend's memory without a full-size float array in JavaScript (see
+   * ../backends/uint8.ts). Optional: without it `nb.fromUint8` converts in JavaScript and uploads.
+   */
+  uploadUint8?(bytes: Uint8Array | Uint8ClampedArray, scale: number, dtype: DType): unknown;
   /** Reads a whole buffer back. Resolves to a fresh array the caller owns. */
   download(t: KTensor): Promise<TypedArray>;
   /** Synchronous read, offered by CPU backends only. */
@@ -159,7 +165,7 @@ export interface Backend {
 export type CumulativeOp = 'sum' | 'prod';
 
 /** The names of the kernels, for the generated op × backend table. */
-export type KernelName = Exclude<keyof Backend, 'name' | 'supportsFloat64' | 'upload' | 'download' | 'downloadSync' | 'free' | 'memory' | 'dispose'>;
+export type KernelName = Exclude<keyof Backend, 'name' | 'supportsFloat64' | 'upload' | 'uploadUint8' | 'download' | 'downloadSync' | 'free' | 'memory' | 'dispose'>;
 
 // =============================================================================================
 // Recurrent cells: the pointwise gate math of one LSTM / GRU step, forward and backward (used by

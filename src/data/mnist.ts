@@ -5,7 +5,7 @@
  * Images come as float32 in [0, 1], NCHW `[N, 1, 28, 28]` (or `[N, 784]` with `flatten`),
  * labels as int32 `[N]`. Node-only: the files are read with `node:fs` when `mnist()` runs.
  */
-import { fromArray } from '../tensor/creation.js';
+import { fromArray, fromUint8 } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { nodeBuiltin } from '../io/node.js';
 import { IdxError, parseIdx, type IdxArray } from './idx.js';
@@ -93,8 +93,6 @@ function tensorsOf(op: string, images: IdxArray, labels: IdxArray, files: { imag
   const m = Math.min(n, limit ?? n);
   const px = rows * cols;
   const src = images.data as Uint8Array;
-  const x = new Float32Array(m * px);
-  for (let i = 0; i < x.length; i++) x[i] = src[i]! / 255;
   const y = new Int32Array(m);
   const lab = labels.data as Uint8Array;
   for (let i = 0; i < m; i++) {
@@ -103,7 +101,9 @@ function tensorsOf(op: string, images: IdxArray, labels: IdxArray, files: { imag
     y[i] = v;
   }
   return {
-    x: fromArray(x, opts.flatten ? [m, px] : [m, 1, rows, cols]),
+    // Converted to float32 in the backend's memory (v·(1/255) rounds like v / 255 for every byte):
+    // no float32 copy of the images in JavaScript.
+    x: fromUint8(src.subarray(0, m * px), opts.flatten ? [m, px] : [m, 1, rows, cols], { scale: 1 / 255 }),
     y: fromArray(y, [m]),
   };
 }

@@ -80,6 +80,44 @@ export function fromArray(values: TypedArray, shape?: readonly number[], opts: C
   return make(arr, s, r);
 }
 
+export interface FromUint8Options extends CreateOptions {
+  /** Each byte becomes byte·scale (default 1; 1/255 maps pixels to [0, 1]). */
+  scale?: number;
+}
+
+/**
+ * A float tensor (float32 unless `dtype: 'float64'`) from uint8 values such as image pixels:
+ * element i is values[i]·scale, rounded to the dtype — the same values as
+ * `fromArray(Float32Array.from(values, (v) => v * scale), shape)`. The backend converts as it
+ * stores (the wasm backend straight into its memory, webgpu in small chunks), so no full-size
+ * float array is made in JavaScript: loading 60 000 MNIST images holds their 47 MB of bytes,
+ * not another 188 MB of float32. `values` is only read (a Uint8Array, a Node Buffer or a
+ * Uint8ClampedArray such as canvas ImageData pixels); the tensor does not share it.
+ */
+export function fromUint8(values: Uint8Array | Uint8ClampedArray, shape?: readonly number[], opts: FromUint8Options = {}): Tensor {
+  const op = 'fromUint8';
+  if (!(values instanceof Uint8Array || values instanceof Uint8ClampedArray)) fail(op, 'values', 'a Uint8Array or Uint8ClampedArray (uint8 values; fromArray and tensor take other arrays)', values);
+  const r = resolve(op, opts, 'float32', ['scale']);
+  if (!isFloat(r.dtype)) throw new Error(`${op}: options.dtype must be a floating dtype (float32 or float64), got ${r.dtype}`);
+  const scale = optNumber(op, 'options.scale', opts.scale, 1);
+  const s = shape === undefined ? [values.length] : shape;
+  assertShape(s, op);
+  if (sizeOf(s) !== values.length) {
+    throw new Error(`${op}: values has ${values.length} elements, shape ${fmt(s)} needs ${sizeOf(s)}`);
+  }
+  const be = r.be;
+  let data: unknown;
+  if (be.uploadUint8) data = be.uploadUint8(values, scale, r.dtype);
+  else {
+    const arr = allocArray(r.dtype, values.length);
+    for (let i = 0; i < values.length; i++) arr[i] = values[i]! * scale;
+    data = be.upload(arr, r.dtype);
+  }
+  const t = Tensor.fromStorage(new engine.Storage(be, data, r.dtype, values.length), s.slice());
+  if (r.requiresGrad) t.requireGrad(true);
+  return t;
+}
+
 function inferShape(v: unknown): number[] {
   const shape: number[] = [];
   let cur = v;

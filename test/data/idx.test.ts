@@ -94,6 +94,28 @@ describe('MNIST from IDX files', () => {
     nb.dispose([train, test, flat]);
   });
 
+  it('gives the same values as converting each pixel with v / 255, bit for bit, with no full-size float upload', async () => {
+    const be = nb.getBackend();
+    const uploads: number[] = [];
+    const orig = be.upload.bind(be);
+    be.upload = (values, dtype) => {
+      if (dtype === 'float32') uploads.push(values.length);
+      return orig(values, dtype);
+    };
+    let train: nb.data.Dataset;
+    let test: nb.data.Dataset;
+    try {
+      ({ train, test } = await mnist({ dir, limit: 2 }));
+    } finally {
+      be.upload = orig;
+    }
+    expect(uploads).toEqual([]);
+    const want = Float32Array.from(images, (v) => v / 255);
+    expect(new Uint32Array(train.x.dataSync().buffer)).toEqual(new Uint32Array(want.slice(0, 2 * 784).buffer));
+    expect(new Uint32Array(test.x.dataSync().buffer)).toEqual(new Uint32Array(want.buffer));
+    nb.dispose([train, test]);
+  });
+
   it('names the damaged file: truncated images, mismatched label count, labels out of range', async () => {
     const bad = mkdtempSync(join(tmpdir(), 'nabla-idx-bad-'));
     try {
@@ -125,6 +147,8 @@ describe('MNIST from IDX files', () => {
     // The first training digit of MNIST is a 5, the first test digit a 7.
     expect(train.y.dataSync()[0]).toBe(5);
     expect(test.y.dataSync()[0]).toBe(7);
+    const raw = readFileSync(join(nb.data.mnistDir(), MNIST_FILES.trainImages)).subarray(16, 16 + 100 * 784);
+    expect(new Uint32Array(train.x.dataSync().buffer)).toEqual(new Uint32Array(Float32Array.from(raw, (v) => v / 255).buffer));
     const px = train.x.dataSync();
     expect(Math.max(...px)).toBeLessThanOrEqual(1);
     expect(Math.min(...px)).toBeGreaterThanOrEqual(0);

@@ -10,6 +10,7 @@ import type { FusedProgram } from '../fused-elementwise.js';
 import type { AdamHyper, ArgReduceOp, Backend, BinaryOp, Conv2dParams, CumulativeOp, KTensor, Pool2dParams, ReduceOp, UnaryOp } from '../interface.js';
 import { allocArray, bytesPerElement, type DType, type TypedArray } from '../../tensor/dtype.js';
 import type { Shape } from '../../tensor/shape.js';
+import { convertUint8, uint8Table } from '../uint8.js';
 import { lstmSequenceBackwardSteps, lstmSequenceSteps } from '../recurrent-steps.js';
 import { arr, type Alloc, type Arr } from './device.js';
 import * as ew from './elementwise.js';
@@ -44,6 +45,11 @@ class CpuBackend implements Backend {
     this.buffers++;
     this.bytes += values.length * bytesPerElement(dtype);
     return values;
+  }
+  uploadUint8(bytes: Uint8Array | Uint8ClampedArray, scale: number, dtype: DType): unknown {
+    const out = this.out(dtype, bytes.length) as Float32Array | Float64Array;
+    convertUint8(bytes, uint8Table(scale, dtype), out, 0, 0, bytes.length);
+    return out;
   }
   download(t: KTensor): Promise<TypedArray> {
     return Promise.resolve(this.downloadSync(t));

@@ -24,6 +24,7 @@ import * as mm from './matmul.js';
 import * as cv from './conv.js';
 import * as pl from './pool.js';
 import * as fu from './fused.js';
+import * as up from './upload.js';
 import type { FusedProgram } from '../fused-elementwise.js';
 
 export { WasmOutOfMemoryError, fetchWasmModules, wasmAvailable, type WasmBackendOptions, type WasmModules } from './device.js';
@@ -34,7 +35,7 @@ export { split2d, split3d } from './elementwise.js';
  * other error) after allocating, everything it allocated is released and nothing stays counted.
  */
 const ALLOCATING_KERNELS = [
-  'upload', 'fill', 'cast', 'unary', 'binary', 'where', 'reduce', 'argReduce', 'matmul', 'transpose', 'broadcastTo',
+  'upload', 'uploadUint8', 'fill', 'cast', 'unary', 'binary', 'where', 'reduce', 'argReduce', 'matmul', 'transpose', 'broadcastTo',
   'slice', 'pad', 'concat', 'gather', 'scatterAdd', 'oneHot', 'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter',
   'maxPool2d', 'maxPool2dBackward', 'avgPool2d', 'avgPool2dBackward', 'adamStep',
   'cumulative', 'argsort', // scans and sorting
@@ -115,6 +116,7 @@ export class WasmBackend implements Backend {
   }
 
   upload(values: TypedArray, dtype: DType): unknown { return this.d.upload(values, dtype); }
+  uploadUint8(bytes: Uint8Array | Uint8ClampedArray, scale: number, dtype: DType): unknown { return up.uploadUint8(this.d, bytes, scale, dtype); }
   download(t: KTensor): Promise<TypedArray> { return this.d.download(t); }
   downloadSync(t: KTensor): TypedArray { return this.d.downloadSync(t); }
   free(data: unknown, dtype: DType, size: number): void { this.d.free(data, dtype, size); }

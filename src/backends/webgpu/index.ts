@@ -15,6 +15,7 @@ import * as mm from './matmul.js';
 import * as cv from './conv.js';
 import * as pl from './pool.js';
 import * as fu from './fused.js';
+import * as up from './upload.js';
 import { lstmSequenceBackwardSteps, lstmSequenceSteps } from '../recurrent-steps.js';
 
 export class WebGpuBackend implements Backend {
@@ -33,6 +34,9 @@ export class WebGpuBackend implements Backend {
   upload(values: TypedArray, dtype: DType): unknown {
     if (dtype === 'float64') throw float64Error();
     return this.gpu.upload(toWords(values, dtype));
+  }
+  uploadUint8(bytes: Uint8Array | Uint8ClampedArray, scale: number, dtype: DType): unknown {
+    return up.uploadUint8(this.gpu, bytes, scale, dtype);
   }
   async download(t: KTensor): Promise<TypedArray> {
     const words = await this.gpu.read(t.data as Buf, t.size);
