@@ -143,6 +143,12 @@ export interface Backend {
    * the result equals the composite formula's. Returns new handles [p′, m′, v′].
    */
   adamStep(p: KTensor, g: KTensor, m: KTensor, v: KTensor, h: AdamHyper): [unknown, unknown, unknown];
+  /**
+   * `adamStep` whose step size is a one-element tensor of p's dtype, read when the kernel runs
+   * (`h.lrT` is not used): a graph's run-time learning rate (TensorFlow 1's ApplyAdam), also
+   * under a compiled plan, which replays the kernel on the current value.
+   */
+  adamStepTensorLr(p: KTensor, g: KTensor, m: KTensor, v: KTensor, lrT: KTensor, h: Omit<AdamHyper, 'lrT'>): [unknown, unknown, unknown];
 
   /** Optional: release resources (worker threads, devices). */
   dispose?(): void;

@@ -4,16 +4,35 @@
  * into the training op that `Session.run` executes. The learning rate may be a number or a graph
  * tensor (a placeholder, for decay schedules). Slot variables (momentum, Adam's moments) are
  * ordinary non-trainable variables, initialised by `globalVariablesInitializer()`.
+ *
+ * As TensorFlow's Apply* ops are single kernels, each ApplyAdam node runs the fused `adamStep`
+ * kernel (one pass over the variable, its gradient and moments), with the step size
+ * lr_t = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ) computed once per step by graph ops (`Adam/lr_t`) and read by
+ * the kernel when it runs. The same update written with ordinary elementwise ops (about 17 per
+ * variable) is kept as the reference it is tested against (`referenceUpdates`).
  */
 import { full, zeros } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { add, div, mul, sqrt, square, sub } from '../ops/index.js';
+import { add, adamStep, div, mul, sqrt, square, sub } from '../ops/index.js';
 import { checkNumber, fail } from '../validate.js';
 import { addOutput, assertSymbolic, Node, SymbolicTensor, Variable, type Graph } from './graph.js';
 import { gradients } from './gradients.js';
+import * as gops from './ops.js';
 import { applyRules, type SessionState } from './session.js';
 
 export type LearningRate = number | SymbolicTensor;
+
+/** Optimizers that build the composite reference update instead of the fused one. */
+const reference = new WeakSet<object>();
+
+/**
+ * Internal (tests): makes `opt` build its updates from ordinary elementwise ops, the reference the
+ * fused update kernels are checked against. Returns `opt`.
+ */
+export function referenceUpdates<T extends GradientDescentOptimizer | MomentumOptimizer | AdamOptimizer>(opt: T): T {
+  reference.add(opt);
+  return opt;
+}
 
 abstract class Optimizer {
   protected readonly lr: LearningRate;
@@ -49,9 +68,12 @@ abstract class Optimizer {
       const lr = this.lr instanceof SymbolicTensor ? this.lr : g.constant(this.lr, { name: 'learning_rate' });
       if (lr.graph !== g) throw new Error(`${this.opName}: learningRate '${lr.name}' belongs to another graph than the variables`);
       const shared = this.sharedSlots(g, gradsAndVars[0]![1]);
+      const fused = !reference.has(this);
+      const rate = fused ? this.stepSize(g, lr, shared) : lr;
+      const rule = fused ? this.fusedRule() : this.applyType();
       const updates = gradsAndVars.map(([grad, v]) => {
         const slots = this.slotNames().map((s) => new Variable(zeros([...v.shape] as number[], { dtype: v.dtype }), { trainable: false, name: `${v.node.name.replace(/\//g, '_')}_${s}` }).node);
-        return g.addNode('apply', this.applyType(), `update_${v.node.name.replace(/\//g, '_')}`, [grad, lr], { variable: v.node, rule: this.applyType(), hyper: this.hyper(), slots: [...slots, ...shared] });
+        return g.addNode('apply', this.applyType(), `update_${v.node.name.replace(/\//g, '_')}`, [grad, rate], { variable: v.node, rule, hyper: this.hyper(), slots: [...slots, ...shared] });
       });
       // created after the updates, so a run executes it after them (nodes run in creation order)
       const finish = this.finish(g, shared);
@@ -62,6 +84,16 @@ abstract class Optimizer {
   /** Variables the optimizer keeps once per graph, not per variable (Adam's β powers). */
   protected sharedSlots(_g: Graph, _first: Variable): Node[] {
     return [];
+  }
+
+  /** The step size the fused update rule reads (Adam: lr_t, from its β powers); the learning rate by default. */
+  protected stepSize(_g: Graph, lr: SymbolicTensor, _shared: Node[]): SymbolicTensor {
+    return lr;
+  }
+
+  /** The update rule run by `Session.run` (the composite's when no fused kernel does better). */
+  protected fusedRule(): string {
+    return this.applyType();
   }
 
   /** A node run once per training step after every update (Adam advances its β powers). */
@@ -123,6 +155,14 @@ export class AdamOptimizer extends Optimizer {
     }
     return p;
   }
+  protected override stepSize(g: Graph, lr: SymbolicTensor, shared: Node[]): SymbolicTensor {
+    // lr_t = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ), once per step for all the variables (the ops the reference rule runs per variable)
+    const [b1p, b2p] = shared.map((n) => n.outputs[0]!) as [SymbolicTensor, SymbolicTensor];
+    return g.nameScope('lr_t', () => gops.div(gops.mul(lr, gops.sqrt(gops.sub(1, b2p))), gops.sub(1, b1p)));
+  }
+  protected override fusedRule(): string {
+    return 'ApplyAdamFused';
+  }
   protected override finish(g: Graph, shared: Node[]): Node {
     return g.addNode('apply', 'AdamUpdatePowers', 'update_beta_powers', [], { rule: 'AdamUpdatePowers', hyper: this.hyper(), slots: shared });
   }
@@ -166,6 +206,19 @@ applyRules.set('ApplyAdam', (s, n, [g, lr]) => {
   // lr_t = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ), the powers βᵗ read from the optimizer's shared variables
   const lrT = div(mul(scalarOf(lr!), sqrt(sub(1, s.read(b2pN!)))), sub(1, s.read(b1pN!)));
   s.write(v, as(sub(p, div(mul(m, as(lrT, p)), add(sqrt(vv), epsilon))), p));
+});
+
+// TF1's ApplyAdam as one fused kernel: var −= lr_t·m/(√v + ε), TensorFlow's ε placement being
+// adamStep's with epsT = ε; lr_t (input 1) is a scalar tensor the kernel reads when it runs
+applyRules.set('ApplyAdamFused', (s, n, [g, lrT]) => {
+  const v = n.attrs.variable!;
+  const [mN, vN] = n.attrs.slots!;
+  const { beta1, beta2, epsilon } = n.attrs.hyper as { beta1: number; beta2: number; epsilon: number };
+  const p = s.read(v);
+  const [p2, m, vv] = adamStep(p, as(g!, p), s.read(mN!), s.read(vN!), { beta1, beta2, lrT: as(lrT!.reshape([]), p), epsT: epsilon, l2: 0, decay: 1 });
+  s.write(mN!, m);
+  s.write(vN!, vv);
+  s.write(v, p2);
 });
 
 applyRules.set('AdamUpdatePowers', (s, n) => {

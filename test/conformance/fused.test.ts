@@ -42,6 +42,20 @@ forEachBackend('fused adamStep', () => {
       expect(p.isDisposed || g.isDisposed).toBe(false);
     });
   }
+  it('takes the step size lrT as a one-element tensor, read when the kernel runs (the same bits as the number)', async () => {
+    nb.seed(8);
+    const shape = [37];
+    const [p, g] = [nb.randn(shape), nb.randn(shape)];
+    const m = nb.randn(shape, { std: 0.1 });
+    const v = nb.rand(shape, { high: 0.01 });
+    for (const [, h] of cases) {
+      const lrT = nb.scalar(h.lrT as number);
+      const byTensor = nb.adamStep(p, g, m, v, { ...h, lrT });
+      const byNumber = nb.adamStep(p, g, m, v, h);
+      for (const [i, t] of byTensor.entries()) expect(Array.from(await read(t))).toEqual(Array.from(await read(byNumber[i]!)));
+    }
+    expect(() => nb.adamStep(p, g, m, v, { ...cases[0]![1], lrT: nb.zeros([2]) })).toThrow("adamStep: h.lrT must be a one-element float32 tensor on");
+  });
   it('rejects operands of different shapes, naming them', async () => {
     const a = nb.zeros([3]);
     const h = cases[0]![1];

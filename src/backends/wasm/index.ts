@@ -25,6 +25,7 @@ import * as cv from './conv.js';
 import * as pl from './pool.js';
 import * as fu from './fused.js';
 import * as up from './upload.js';
+import { adamStepTensorLr } from './fused-apply.js';
 import type { FusedProgram } from '../fused-elementwise.js';
 
 export { WasmOutOfMemoryError, fetchWasmModules, wasmAvailable, type WasmBackendOptions, type WasmModules } from './device.js';
@@ -37,7 +38,7 @@ export { split2d, split3d } from './elementwise.js';
 const ALLOCATING_KERNELS = [
   'upload', 'uploadUint8', 'fill', 'cast', 'unary', 'binary', 'where', 'reduce', 'argReduce', 'matmul', 'transpose', 'broadcastTo',
   'slice', 'pad', 'concat', 'gather', 'scatterAdd', 'oneHot', 'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter',
-  'maxPool2d', 'maxPool2dBackward', 'avgPool2d', 'avgPool2dBackward', 'adamStep',
+  'maxPool2d', 'maxPool2dBackward', 'avgPool2d', 'avgPool2dBackward', 'adamStep', 'adamStepTensorLr',
   'cumulative', 'argsort', // scans and sorting
   'fusedElementwise', // nb.jit's fused elementwise chains
   'lstmCell', 'lstmCellBackward', 'gruCell', 'gruCellBackward', 'lstmSequence', 'lstmSequenceBackward', // recurrent cells
@@ -150,6 +151,7 @@ export class WasmBackend implements Backend {
   /** A chain of float32 elementwise ops in one pass (nb.jit's fusion). */
   fusedElementwise(p: FusedProgram, inputs: readonly KTensor[]): unknown { return ew.fusedElementwise(this.d, p, inputs); }
   adamStep(p: KTensor, g: KTensor, m: KTensor, v: KTensor, h: AdamHyper): [unknown, unknown, unknown] { return fu.adamStep(this.d, p, g, m, v, h); }
+  adamStepTensorLr(p: KTensor, g: KTensor, m: KTensor, v: KTensor, lrT: KTensor, h: Omit<AdamHyper, 'lrT'>): [unknown, unknown, unknown] { return adamStepTensorLr(this.d, p, g, m, v, lrT, h); }
   lstmCell(gi: KTensor, gh: KTensor, c: KTensor): [unknown, unknown, unknown] { return fu.lstmCell(this.d, gi, gh, c); }
   lstmCellBackward(acts: KTensor, c: KTensor, c2: KTensor, dh: KTensor, dc: KTensor): unknown { return fu.lstmCellBackward(this.d, acts, c, c2, dh, dc); }
   gruCell(gi: KTensor, gh: KTensor, bh: KTensor, h: KTensor): [unknown, unknown] { return fu.gruCell(this.d, gi, gh, bh, h); }
