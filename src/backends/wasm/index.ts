@@ -22,6 +22,7 @@ import * as mm from './matmul.js';
 import * as cv from './conv.js';
 import * as pl from './pool.js';
 import * as fu from './fused.js';
+import * as ls from './loss.js';
 import type { FusedProgram } from '../fused-elementwise.js';
 
 export { WasmOutOfMemoryError, fetchWasmModules, wasmAvailable, type WasmBackendOptions, type WasmModules } from './device.js';
@@ -38,6 +39,7 @@ const ALLOCATING_KERNELS = [
   'cumulative', 'argsort', // scans and sorting
   'fusedElementwise', // nb.jit's fused elementwise chains
   'lstmCell', 'lstmCellBackward', 'gruCell', 'gruCellBackward', 'lstmSequence', 'lstmSequenceBackward', // recurrent cells
+  'softmaxCrossEntropy', 'softmaxCrossEntropyBackward', // losses
 ] as const satisfies readonly (keyof Backend | 'fusedElementwise')[];
 
 /**
@@ -141,6 +143,8 @@ export class WasmBackend implements Backend {
   /** A chain of float32 elementwise ops in one pass (nb.jit's fusion). */
   fusedElementwise(p: FusedProgram, inputs: readonly KTensor[]): unknown { return ew.fusedElementwise(this.d, p, inputs); }
   adamStep(p: KTensor, g: KTensor, m: KTensor, v: KTensor, h: AdamHyper): [unknown, unknown, unknown] { return fu.adamStep(this.d, p, g, m, v, h); }
+  softmaxCrossEntropy(z: KTensor, t: KTensor, reduce: boolean, scale: number): [unknown, unknown] { return ls.softmaxCrossEntropy(this.d, z, t, reduce, scale); }
+  softmaxCrossEntropyBackward(dy: KTensor, z: KTensor, t: KTensor, lse: KTensor, reduce: boolean, scale: number): unknown { return ls.softmaxCrossEntropyBackward(this.d, dy, z, t, lse, reduce, scale); }
   lstmCell(gi: KTensor, gh: KTensor, c: KTensor): [unknown, unknown, unknown] { return fu.lstmCell(this.d, gi, gh, c); }
   lstmCellBackward(acts: KTensor, c: KTensor, c2: KTensor, dh: KTensor, dc: KTensor): unknown { return fu.lstmCellBackward(this.d, acts, c, c2, dh, dc); }
   gruCell(gi: KTensor, gh: KTensor, bh: KTensor, h: KTensor): [unknown, unknown] { return fu.gruCell(this.d, gi, gh, bh, h); }
