@@ -4,7 +4,8 @@
  *
  * The kernels live in one file per family, named as on the other backends: elementwise.ts,
  * reduce.ts (and scans, sorting), matmul.ts, conv.ts, pool.ts, indexing.ts, fused.ts (Adam,
- * recurrent cells); device.ts holds what they share. This file assembles the backend object.
+ * recurrent cells), loss.ts (softmax cross-entropy); device.ts holds what they share. This file
+ * assembles the backend object.
  */
 import type { FusedProgram } from '../fused-elementwise.js';
 import type { AdamHyper, ArgReduceOp, Backend, BinaryOp, Conv2dParams, CumulativeOp, KTensor, Pool2dParams, ReduceOp, UnaryOp } from '../interface.js';

@@ -45,7 +45,7 @@ const ALLOCATING_KERNELS = [
 /**
  * The backend object: its kernels, one file per family (elementwise.ts, reduce.ts with scans and
  * sorting, matmul.ts, conv.ts, pool.ts, indexing.ts, fused.ts for Adam and the recurrent cells,
- * each calling its AssemblyScript namesake in asm/), run on the memory and threads of device.ts.
+ * loss.ts for softmax cross-entropy, each calling its AssemblyScript namesake in asm/), run on the memory and threads of device.ts.
  */
 export class WasmBackend implements Backend {
   readonly name: string;
