@@ -45,7 +45,7 @@ export function adamStep(
 // o; GRU r, z, n). exp runs four lanes at a time (a Cephes-style polynomial, about 1 ulp);
 // sigmoid(x) = 1/(1 + e^−x), tanh(x) = 1 − 2/(e^2x + 1).
 
-@inline function expv(x0: v128): v128 {
+@inline export function expv(x0: v128): v128 {
   const x = f32x4.min(f32x4.max(x0, f32x4.splat(-87.33)), f32x4.splat(88.37));
   const fx = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
   let r = f32x4.sub(x, f32x4.mul(fx, f32x4.splat(0.693359375)));

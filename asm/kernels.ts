@@ -19,3 +19,4 @@ export { conv2d, conv2dBackpropInput, FILTER_CHUNK, conv2dBackpropFilter, sumPar
 export { maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward } from './pool';
 export { adamStep, lstmCell, lstmCellBackward, lstmCellBackwardSeq, gruCell, gruCellBackward } from './fused';
 export { fusedElementwise } from './fused-elementwise';
+export { softmaxCrossEntropy, softmaxCrossEntropyBackward } from './loss';

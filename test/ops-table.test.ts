@@ -27,6 +27,7 @@ describe('the conformance suite', () => {
     avgPool2dBackward: "avgPool2d's gradient",
     lstmSequenceGrad: "lstmSequence's gradient (test/conformance/recurrent.test.ts)",
     gruCellGrad: "gruSequence's gradient (test/conformance/recurrent.test.ts)",
+    softmaxCrossEntropyBackward: "nn.softmaxCrossEntropy's gradient (test/conformance/loss.test.ts)",
     to: 'test/tensor (needs a second backend)',
   };
   it('calls every registered op (a new op needs a conformance test)', () => {

@@ -210,4 +210,19 @@ export interface Backend {
    * dh0 and dc0 [B,H] when `state`.
    */
   lstmSequenceBackward?(y: KTensor, dy: KTensor, c0: KTensor, whh: KTensor, reverse: boolean, state: boolean): unknown;
+
+  // ---- losses ----
+  /**
+   * Softmax cross-entropy of float logits z [N, C] against targets t: int32 labels [N], or rows
+   * [N, C] of z's dtype. Per row, lse = log Σ_c exp z_c (computed as max + log Σ exp(z − max))
+   * and the loss −Σ_c t_c·(z_c − lse), where a zero t_c counts 0 whatever z_c (a label y: the
+   * loss lse − z_y; a label outside [0, C) gives NaN). Returns [loss, lse]: loss [N], or [1] =
+   * scale·Σ of the rows when `reduce`; lse [N], which the backward kernel reads.
+   */
+  softmaxCrossEntropy(z: KTensor, t: KTensor, reduce: boolean, scale: number): [unknown, unknown];
+  /**
+   * softmaxCrossEntropy's gradient w.r.t. z: dz [N, C] = (exp(z − lse) − t)·g_i, with g_i = dy[i]
+   * (dy [N]), or dy[0]·scale for every row when `reduce` (dy [1]).
+   */
+  softmaxCrossEntropyBackward(dy: KTensor, z: KTensor, t: KTensor, lse: KTensor, reduce: boolean, scale: number): unknown;
 }

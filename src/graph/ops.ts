@@ -7,7 +7,9 @@
 import * as allOps from '../ops/index.js';
 import { fromArray, onesLike, rand, randn, zerosLike } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { DType } from '../tensor/dtype.js';
+import { isFloat, type DType } from '../tensor/dtype.js';
+import { softmaxCrossEntropyFused } from '../ops/loss.js';
+import { scoped } from '../engine.js';
 import { fail } from '../validate.js';
 import { named, SymbolicTensor, traceable, traceCall, type Traced } from './graph.js';
 
@@ -114,8 +116,14 @@ const dropoutT = traceable('tf.nn.dropout', (x: Tensor, keepProb: Tensor | numbe
   const mask = allOps.lt(rand([...x.shape]), keepProb);
   return allOps.div(allOps.mul(x, mask), keepProb);
 });
-const xentT = traceable('tf.nn.softmaxCrossEntropyWithLogits', (labels: Tensor, logits: Tensor) =>
-  allOps.neg(allOps.sum(allOps.mul(labels, allOps.logSoftmax(logits, -1)), -1)));
+const xentT = traceable('tf.nn.softmaxCrossEntropyWithLogits', (labels: Tensor, logits: Tensor) => {
+  // rows [N, C] of probabilities: the fused kernel (one each way); else the composite
+  if (logits.rank === 2 && labels.rank === 2 && labels.shape[0] === logits.shape[0] && labels.shape[1] === logits.shape[1] &&
+    isFloat(logits.dtype) && !labels.requiresGrad && labels.backend === logits.backend) {
+    return scoped(() => softmaxCrossEntropyFused(logits, labels.dtype === logits.dtype ? labels : allOps.cast(labels, logits.dtype), 'none'));
+  }
+  return allOps.neg(allOps.sum(allOps.mul(labels, allOps.logSoftmax(logits, -1)), -1));
+});
 
 /** TensorFlow's `tf.nn`, on NCHW images with OIHW filters (see docs/graph.md for the NHWC mapping). */
 export const nn = {

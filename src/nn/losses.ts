@@ -18,6 +18,7 @@ import { isFloat } from '../tensor/dtype.js';
 import { arange, fromArray } from '../tensor/creation.js';
 import { scoped } from '../engine.js';
 import * as ops from '../ops/index.js';
+import { softmaxCrossEntropyFused } from '../ops/loss.js';
 import { checkBoolean, checkInt, checkNumber, checkOneOf, checkOptions } from '../validate.js';
 import { tensorArg } from './checks.js';
 
@@ -127,14 +128,31 @@ type ClassTargets =
   | { flat: Tensor; labels: Tensor; mask?: Tensor; rows?: undefined }
   | { rows: Tensor; flat?: undefined; labels?: undefined; mask?: undefined };
 
-function classTargets(op: string, predName: string, pred: Tensor, targets: Tensor, ignoreIndex?: number): ClassTargets {
+/**
+ * Checks class targets against predictions [N, C]: labels [N] (their values too, where read: the
+ * values are returned, else null) or rows [N, C] ('rows'); throws naming the op otherwise.
+ */
+function checkClassTargets(op: string, predName: string, pred: Tensor, targets: Tensor, ignoreIndex?: number): ArrayLike<number> | null | 'rows' {
   if (pred.rank !== 2) throw new Error(`${op}: ${predName} must be [batch, classes], got ${fmt(pred.shape)}`);
   const [n, c] = pred.shape as [number, number];
   if (targets.rank === 1) {
     if (targets.shape[0] !== n) throw new Error(`${op}: ${targets.shape[0]} labels for a batch of ${n}: ${predName} are ${fmt(pred.shape)}, targets ${fmt(targets.shape)}`);
     if (!isFloat(targets.dtype) && targets.dtype !== 'int32') throw new Error(`${op}: integer labels must be int32 (or float holding integers), got ${targets.dtype}`);
+    return checkLabels(op, targets, c, `${predName} ${fmt(pred.shape)}`, ignoreIndex);
+  }
+  if (targets.rank === 2 && targets.shape[0] === n && targets.shape[1] === c) {
+    if (ignoreIndex !== undefined) throw new Error(`${op}: ignoreIndex applies to integer labels, not to probability rows`);
+    return 'rows';
+  }
+  throw new Error(`${op}: targets must be int32 labels [${n}] or one-hot/probabilities [${n}, ${c}], got ${fmt(targets.shape)}`);
+}
+
+function classTargets(op: string, predName: string, pred: Tensor, targets: Tensor, ignoreIndex?: number): ClassTargets {
+  const checked = checkClassTargets(op, predName, pred, targets, ignoreIndex);
+  const [n, c] = pred.shape as [number, number];
+  if (checked !== 'rows') {
     const be = pred.backend.name;
-    const values = checkLabels(op, targets, c, `${predName} ${fmt(pred.shape)}`, ignoreIndex);
+    const values = checked;
     if (values) {
       // read already: the flat indices (and the labels, ignored ones as class 0) are built here and uploaded once
       const flat = new Int32Array(n);
@@ -159,11 +177,7 @@ function classTargets(op: string, predName: string, pred: Tensor, targets: Tenso
     }
     return { flat: ops.add(arange(0, n * c, c, { backend: be }), labels), labels, mask };
   }
-  if (targets.rank === 2 && targets.shape[0] === n && targets.shape[1] === c) {
-    if (ignoreIndex !== undefined) throw new Error(`${op}: ignoreIndex applies to integer labels, not to probability rows`);
-    return { rows: targets };
-  }
-  throw new Error(`${op}: targets must be int32 labels [${n}] or one-hot/probabilities [${n}, ${c}], got ${fmt(targets.shape)}`);
+  return { rows: targets };
 }
 
 /** x[i, label i] for every row i of x [N, C]: one gather from the flattened rows. */
@@ -357,6 +371,15 @@ export function softmaxCrossEntropy(logits: Tensor, targets: Tensor, opts: Softm
     if (weight.backend !== logits.backend) throw new Error(`${op}: weight lives on '${weight.backend.name}' but logits on '${logits.backend.name}'; move one with x.to(name)`);
   }
   return scoped(() => {
+    // the plain loss (no class weights, ignored labels, smoothing or target gradient): one fused kernel each way
+    if (!weight && ignoreIndex === undefined && eps === 0 && isFloat(logits.dtype) && !targets.requiresGrad) {
+      const checked = checkClassTargets(op, 'logits', logits, targets);
+      let t: Tensor;
+      if (checked === 'rows') t = targets.dtype === logits.dtype ? targets : ops.cast(targets, logits.dtype);
+      else if (targets.dtype === 'int32') t = targets;
+      else t = checked ? fromArray(Int32Array.from(checked), [targets.shape[0] as number], { dtype: 'int32', backend: logits.backend.name }) : ops.cast(targets, 'int32');
+      return softmaxCrossEntropyFused(logits, t, reduction);
+    }
     const t = classTargets(op, 'logits', logits, targets, ignoreIndex);
     const logp = ops.logSoftmax(logits, -1);
     const w = weight && weight.dtype !== logits.dtype ? ops.cast(weight, logits.dtype) : weight;

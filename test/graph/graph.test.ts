@@ -77,6 +77,25 @@ describe('nb.graph: running', () => {
     });
   });
 
+  it('softmaxCrossEntropyWithLogits: per-row losses and gradients (logits and labels) like the eager formula', () => {
+    const g = new tf.Graph();
+    g.asDefault(() => {
+      nb.seed(2);
+      const z = tf.placeholder('float32', [null, 5], 'z');
+      const t = tf.placeholder('float32', [null, 5], 't');
+      const loss = tf.nn.softmaxCrossEntropyWithLogits({ labels: t, logits: z });
+      const [gz, gt] = tf.gradients(tf.reduceMean(loss), [z, t]);
+      const zv = nb.mul(nb.randn([4, 5]), 3);
+      const tv = nb.softmax(nb.randn([4, 5]), -1);
+      const out = new tf.Session().run({ loss, gz: gz!, gt: gt! }, { z: zv, t: tv });
+      const f = (a: nb.Tensor, b: nb.Tensor): nb.Tensor => nb.neg(nb.sum(nb.mul(b, nb.logSoftmax(a, -1)), -1));
+      const [ez, et] = nb.grad((a: nb.Tensor, b: nb.Tensor) => nb.mean(f(a, b)))(zv, tv);
+      close(out.loss, f(zv, tv));
+      close(out.gz, ez!);
+      close(out.gt, et!);
+    });
+  });
+
   it('trains with each optimizer, the learning rate fed through a placeholder', () => {
     for (const make of [
       (lr: nb.graph.SymbolicTensor) => new tf.train.GradientDescentOptimizer(lr),

@@ -4,7 +4,8 @@
  *
  * The kernels live in one file per family, named as on the other backends: elementwise.ts,
  * reduce.ts (and scans, sorting), matmul.ts, conv.ts, pool.ts, indexing.ts, fused.ts (Adam,
- * recurrent cells); device.ts holds what they share. This file assembles the backend object.
+ * recurrent cells), loss.ts (softmax cross-entropy); device.ts holds what they share. This file
+ * assembles the backend object.
  */
 import type { FusedProgram } from '../fused-elementwise.js';
 import type { AdamHyper, ArgReduceOp, Backend, BinaryOp, Conv2dParams, CumulativeOp, KTensor, Pool2dParams, ReduceOp, UnaryOp } from '../interface.js';
@@ -21,6 +22,7 @@ import * as cv from './conv.js';
 import * as pl from './pool.js';
 import * as fu from './fused.js';
 import { adamStepTensorLr } from './fused-apply.js';
+import * as ls from './loss.js';
 
 class CpuBackend implements Backend {
   readonly name = 'cpu';
@@ -94,6 +96,8 @@ class CpuBackend implements Backend {
   avgPool2dBackward(dy: KTensor, p: Pool2dParams): unknown { return pl.avgPool2dBackward(this.out, dy, p); }
   adamStep(p: KTensor, g: KTensor, m: KTensor, v: KTensor, h: AdamHyper): [unknown, unknown, unknown] { return fu.adamStep(this.out, p, g, m, v, h); }
   adamStepTensorLr(p: KTensor, g: KTensor, m: KTensor, v: KTensor, lrT: KTensor, h: Omit<AdamHyper, 'lrT'>): [unknown, unknown, unknown] { return adamStepTensorLr(this.out, p, g, m, v, lrT, h); }
+  softmaxCrossEntropy(z: KTensor, t: KTensor, reduce: boolean, scale: number): [unknown, unknown] { return ls.softmaxCrossEntropy(this.out, z, t, reduce, scale); }
+  softmaxCrossEntropyBackward(dy: KTensor, z: KTensor, t: KTensor, lse: KTensor, reduce: boolean, scale: number): unknown { return ls.softmaxCrossEntropyBackward(this.out, dy, z, t, lse, reduce, scale); }
   lstmCell(gi: KTensor, gh: KTensor, c: KTensor): [unknown, unknown, unknown] { return fu.lstmCell(this.out, gi, gh, c); }
   lstmCellBackward(acts: KTensor, c: KTensor, c2: KTensor, dh: KTensor, dc: KTensor): unknown { return fu.lstmCellBackward(this.out, acts, c, c2, dh, dc); }
   gruCell(gi: KTensor, gh: KTensor, bh: KTensor, h: KTensor): [unknown, unknown] { return fu.gruCell(this.out, gi, gh, bh, h); }

@@ -91,6 +91,9 @@ export interface Kernels {
   lstmCellBackwardSeq(acts: number, c: number, c2: number, dhA: number, dhB: number, dcA: number, dcB: number, dz: number, dcOut: number, B: number, H: number): void;
   gruCell(gi: number, gh: number, bh: number, h: number, h2: number, acts: number, B: number, H: number): void;
   gruCellBackward(acts: number, h: number, dh: number, out: number, B: number, H: number): void;
+  // losses
+  softmaxCrossEntropy(z: number, t: number, labels: number, loss: number, lse: number, N: number, C: number, reduce: number, scale: number): void;
+  softmaxCrossEntropyBackward(dy: number, z: number, t: number, labels: number, lse: number, dz: number, N: number, C: number, reduce: number, scale: number): void;
 }
 
 type Fn = (...a: number[]) => void;

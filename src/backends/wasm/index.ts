@@ -26,6 +26,7 @@ import * as pl from './pool.js';
 import * as fu from './fused.js';
 import * as up from './upload.js';
 import { adamStepTensorLr } from './fused-apply.js';
+import * as ls from './loss.js';
 import type { FusedProgram } from '../fused-elementwise.js';
 
 export { WasmOutOfMemoryError, fetchWasmModules, wasmAvailable, type WasmBackendOptions, type WasmModules } from './device.js';
@@ -42,12 +43,13 @@ const ALLOCATING_KERNELS = [
   'cumulative', 'argsort', // scans and sorting
   'fusedElementwise', // nb.jit's fused elementwise chains
   'lstmCell', 'lstmCellBackward', 'gruCell', 'gruCellBackward', 'lstmSequence', 'lstmSequenceBackward', // recurrent cells
+  'softmaxCrossEntropy', 'softmaxCrossEntropyBackward', // losses
 ] as const satisfies readonly (keyof Backend | 'fusedElementwise')[];
 
 /**
  * The backend object: its kernels, one file per family (elementwise.ts, reduce.ts with scans and
  * sorting, matmul.ts, conv.ts, pool.ts, indexing.ts, fused.ts for Adam and the recurrent cells,
- * each calling its AssemblyScript namesake in asm/), run on the memory and threads of device.ts.
+ * loss.ts for softmax cross-entropy, each calling its AssemblyScript namesake in asm/), run on the memory and threads of device.ts.
  */
 export class WasmBackend implements Backend {
   readonly name: string;
@@ -152,6 +154,8 @@ export class WasmBackend implements Backend {
   fusedElementwise(p: FusedProgram, inputs: readonly KTensor[]): unknown { return ew.fusedElementwise(this.d, p, inputs); }
   adamStep(p: KTensor, g: KTensor, m: KTensor, v: KTensor, h: AdamHyper): [unknown, unknown, unknown] { return fu.adamStep(this.d, p, g, m, v, h); }
   adamStepTensorLr(p: KTensor, g: KTensor, m: KTensor, v: KTensor, lrT: KTensor, h: Omit<AdamHyper, 'lrT'>): [unknown, unknown, unknown] { return adamStepTensorLr(this.d, p, g, m, v, lrT, h); }
+  softmaxCrossEntropy(z: KTensor, t: KTensor, reduce: boolean, scale: number): [unknown, unknown] { return ls.softmaxCrossEntropy(this.d, z, t, reduce, scale); }
+  softmaxCrossEntropyBackward(dy: KTensor, z: KTensor, t: KTensor, lse: KTensor, reduce: boolean, scale: number): unknown { return ls.softmaxCrossEntropyBackward(this.d, dy, z, t, lse, reduce, scale); }
   lstmCell(gi: KTensor, gh: KTensor, c: KTensor): [unknown, unknown, unknown] { return fu.lstmCell(this.d, gi, gh, c); }
   lstmCellBackward(acts: KTensor, c: KTensor, c2: KTensor, dh: KTensor, dc: KTensor): unknown { return fu.lstmCellBackward(this.d, acts, c, c2, dh, dc); }
   gruCell(gi: KTensor, gh: KTensor, bh: KTensor, h: KTensor): [unknown, unknown] { return fu.gruCell(this.d, gi, gh, bh, h); }

@@ -17,6 +17,7 @@ import * as pl from './pool.js';
 import * as fu from './fused.js';
 import * as up from './upload.js';
 import { adamStepTensorLr } from './fused-apply.js';
+import * as ls from './loss.js';
 import { lstmSequenceBackwardSteps, lstmSequenceSteps } from '../recurrent-steps.js';
 
 export class WebGpuBackend implements Backend {
@@ -81,6 +82,8 @@ export class WebGpuBackend implements Backend {
   avgPool2dBackward(dy: KTensor, p: Pool2dParams): unknown { return pl.avgPool2dBackward(this.gpu, dy, p); }
   adamStep(p: KTensor, g: KTensor, m: KTensor, v: KTensor, h: AdamHyper): [unknown, unknown, unknown] { return fu.adamStep(this.gpu, p, g, m, v, h); }
   adamStepTensorLr(p: KTensor, g: KTensor, m: KTensor, v: KTensor, lrT: KTensor, h: Omit<AdamHyper, 'lrT'>): [unknown, unknown, unknown] { return adamStepTensorLr(this.gpu, p, g, m, v, lrT, h); }
+  softmaxCrossEntropy(z: KTensor, t: KTensor, reduce: boolean, scale: number): [unknown, unknown] { return ls.softmaxCrossEntropy(this.gpu, z, t, reduce, scale); }
+  softmaxCrossEntropyBackward(dy: KTensor, z: KTensor, t: KTensor, lse: KTensor, reduce: boolean, scale: number): unknown { return ls.softmaxCrossEntropyBackward(this.gpu, dy, z, t, lse, reduce, scale); }
   lstmCell(gi: KTensor, gh: KTensor, c: KTensor): [unknown, unknown, unknown] { return fu.lstmCell(this.gpu, gi, gh, c); }
   lstmCellBackward(acts: KTensor, c: KTensor, c2: KTensor, dh: KTensor, dc: KTensor): unknown { return fu.lstmCellBackward(this.gpu, acts, c, c2, dh, dc); }
   gruCell(gi: KTensor, gh: KTensor, bh: KTensor, h: KTensor): [unknown, unknown] { return fu.gruCell(this.gpu, gi, gh, bh, h); }
