@@ -261,6 +261,9 @@ describe.skipIf(!haveChromium)('playground in Chromium', () => {
   it('trains a three-class spiral with softmax and shows a neuron’s BP1–BP4 values', async () => {
     await page.goto(server.url + '#dataset=spiral&classes=3&hidden=8,8,8,8&activation=relu&optimizer=adam&learningRate=0.01&seed=1&showTest=1');
     await page.waitForSelector('#neuron-4-2'); // three output units
+    // the new network's first loss comes from the training Worker a moment later: until then the
+    // page may still show the previous two-class network's (≈ ln 2)
+    await page.waitForFunction(() => Number(document.getElementById('loss-test')?.dataset.value) > 1, undefined, { timeout: 10_000 }).catch(() => undefined);
     const start = await num(page, 'loss-test');
     expect(start).toBeGreaterThan(1); // ≈ ln 3
     await page.click('#play');
