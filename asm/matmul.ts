@@ -82,6 +82,17 @@ function packB(kc: i32, nc: i32, b: usize, rsB: i32, csB: i32, bp: usize): void 
   }
 }
 
+/** Writes (first) or adds the top-left mr x nr of an edge tile (rows of tw floats) into C. */
+function storeTile(tile: usize, tw: i32, c: usize, ldc: i32, mr: i32, nr: i32, first: bool): void {
+  for (let i = 0; i < mr; i++) {
+    for (let j = 0; j < nr; j++) {
+      const p = c + (<usize>(i * ldc + j) << 2);
+      const v = load<f32>(tile + (<usize>(i * tw + j) << 2));
+      store<f32>(p, first ? v : load<f32>(p) + v);
+    }
+  }
+}
+
 /**
  * The 6x8 micro-kernel: C[6,8] (=|+=) sum over k of A(i,k) B(k,0..8). A(i,k) is read at
  * a + i*ars + k*aks (bytes; packed panels: ars = 4, aks = 24), B's 8 values at b + k*bks.
@@ -143,13 +154,7 @@ function micro(kc: i32, a: usize, ars: usize, aks: usize, b: usize, bks: usize, 
   v128.store(tile, c30, 96); v128.store(tile, c31, 112);
   v128.store(tile, c40, 128); v128.store(tile, c41, 144);
   v128.store(tile, c50, 160); v128.store(tile, c51, 176);
-  for (let i = 0; i < mr; i++) {
-    for (let j = 0; j < nr; j++) {
-      const p = c + (<usize>(i * ldc + j) << 2);
-      const v = load<f32>(tile + (<usize>(i * NR + j) << 2));
-      store<f32>(p, first ? v : load<f32>(p) + v);
-    }
-  }
+  storeTile(tile, NR, c, ldc, mr, nr, first);
 }
 
 /**
@@ -184,13 +189,7 @@ function micro4(kc: i32, a: usize, ars: usize, aks: usize, b: usize, bks: usize,
   }
   v128.store(tile, c0); v128.store(tile, c1, 16); v128.store(tile, c2, 32);
   v128.store(tile, c3, 48); v128.store(tile, c4, 64); v128.store(tile, c5, 80);
-  for (let i = 0; i < mr; i++) {
-    for (let j = 0; j < nr; j++) {
-      const p = c + (<usize>(i * ldc + j) << 2);
-      const v = load<f32>(tile + (<usize>(i * 4 + j) << 2));
-      store<f32>(p, first ? v : load<f32>(p) + v);
-    }
-  }
+  storeTile(tile, 4, c, ldc, mr, nr, first);
 }
 
 export function gemmBlock(

@@ -113,24 +113,25 @@ function fromBase64(s: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-/**
- * Node before 22 has relaxed SIMD behind `--experimental-wasm-relaxed-simd`; V8 reads wasm feature
- * flags when it validates a module, so setting the flag from inside the process (process-wide,
- * worker threads included) gives every user the fused multiply-add build without Node flags.
- * Returns false where that is impossible (browsers: they ship relaxed SIMD or not).
- */
 /** The default of `relaxedSimd`: on, unless the environment variable NABLA_RELAXED_SIMD is 0 (Node). */
 function relaxedByDefault(): boolean {
   return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.NABLA_RELAXED_SIMD !== '0';
 }
 
-function enableRelaxedSimd(): boolean {
+/**
+ * Whether the engine takes the relaxed-SIMD module. Node before 22 has relaxed SIMD behind
+ * `--experimental-wasm-relaxed-simd`; V8 reads wasm feature flags when it validates a module, so
+ * setting the flag from inside the process (process-wide, worker threads included) gives every
+ * user the fused multiply-add build without Node flags. Browsers ship relaxed SIMD or not.
+ */
+function relaxedAvailable(module: BufferSource): boolean {
+  if (WebAssembly.validate(module)) return true;
   const v8 = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:v8') as
     | { setFlagsFromString(flags: string): void }
     | undefined;
   if (!v8) return false;
   v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
-  return true;
+  return WebAssembly.validate(module);
 }
 
 let embeddedCache: WasmModules | null = null;
@@ -303,7 +304,7 @@ export class WasmDevice {
       }
     }
     if (mem) {
-      useRelaxed = (opts.relaxedSimd ?? relaxedByDefault()) && mods.relaxed !== undefined && (WebAssembly.validate(mods.relaxed) || (enableRelaxedSimd() && WebAssembly.validate(mods.relaxed)));
+      useRelaxed = (opts.relaxedSimd ?? relaxedByDefault()) && mods.relaxed !== undefined && relaxedAvailable(mods.relaxed);
       module = new WebAssembly.Module(useRelaxed ? mods.relaxed! : mods.simd);
     } else {
       if (!mods.singleThreaded) throw new Error('no shared memory here and no single-threaded kernel module (nabla-simd-st.wasm)');
