@@ -239,6 +239,13 @@ function defaultThreads(): number {
 
 /** Work (in multiply-adds or elements) below which a kernel stays on one thread. */
 export const MIN_PARALLEL_FLOPS = 1 << 17;
+/**
+ * GEMMs below this many multiply-adds stay on one thread. A GEMM of a training step reads data
+ * the calling thread has just written (a batch slice, weights fresh from the optimizer): a worker
+ * must first pull it from the other core's cache, which costs more than it saves below about a
+ * million multiply-adds (M1's 64×784×10 GEMMs ran 2× slower on two threads than on one).
+ */
+export const MIN_PARALLEL_GEMM = 1 << 20;
 export const MIN_PARALLEL_ELEMS = 1 << 16;
 /** Elementwise ops are memory-bound: threads only pay off on big arrays. */
 export const MIN_PARALLEL_ELEMENTWISE = 1 << 20;
