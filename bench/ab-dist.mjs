@@ -9,6 +9,7 @@
 // Each build gets its own backend instance (its own wasm memory and worker threads); the idle
 // build's workers sleep while the other runs.
 import { resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { buildModel } from './nabla-models.mjs';
 import { BATCH, loadMnist, mnistImages } from './common.mjs';
