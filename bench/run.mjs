@@ -17,6 +17,13 @@
 //   npm run bench -- --browser    only M2 in headless Chromium on 1 and 2 threads (bench/browser.mjs)
 //   npm run bench -- --jit        only M1, M2, M4 training steps as eager code vs nb.jit vs the graph
 //                                 Session, with each step split into kernel time and the rest (bench/jit.mjs)
+//   npm run bench -- --rounds 5   nabla wasm and PyTorch each run 5 times (default 3; --quick: 1), in
+//                                 alternating processes: the table gives each one's median, and
+//                                 the ratios are also given against PyTorch's best process
+//   npm run bench -- --peer-isa avx2
+//                                 PyTorch capped at AVX2 (ATEN_CPU_CAPABILITY, MKL_ENABLE_INSTRUCTIONS,
+//                                 ONEDNN_MAX_CPU_ISA): how it runs on a CPU without AVX-512, emulated
+//                                 on one that has it (nabla's wasm kernels use 128-bit SIMD either way)
 //   npm run bench -- --unfused    also nabla wasm with the recurrent layers' composite formula
 //                                 (layer.fused = false): the fused kernels' A/B on M4/M5
 //
@@ -44,6 +51,18 @@ const plain = args.includes('--plain-simd');
 const secIdx = args.indexOf('--seconds');
 const seconds = secIdx >= 0 ? Number(args[secIdx + 1]) : quick ? 0.6 : 4;
 const cores = availableParallelism();
+const roundsIdx = args.indexOf('--rounds');
+const rounds = roundsIdx >= 0 ? Math.max(1, Math.floor(Number(args[roundsIdx + 1]))) : quick ? 1 : 3;
+const isaIdx = args.indexOf('--peer-isa');
+const peerIsa = isaIdx >= 0 ? String(args[isaIdx + 1]).toLowerCase() : null;
+if (peerIsa !== null && peerIsa !== 'avx2') {
+  process.stderr.write(`bench: --peer-isa takes 'avx2' (got '${args[isaIdx + 1]}')\n`);
+  process.exit(2);
+}
+if (!Number.isFinite(rounds)) {
+  process.stderr.write(`bench: --rounds takes a positive integer (got '${args[roundsIdx + 1]}')\n`);
+  process.exit(2);
+}
 if (args.includes('--jit')) {
   const r = spawnSync('node', ['bench/jit.mjs', 'wasm', String(secIdx >= 0 ? seconds : 1.5), 'M1,M2,M4', quick ? '1' : '3'], { cwd: root, stdio: 'inherit' });
   process.exit(r.status ?? 1);
@@ -80,6 +99,27 @@ function child(cmd, argv, label, timeoutS = 600, env = process.env) {
   return JSON.parse(lines[lines.length - 1]);
 }
 
+/**
+ * One result from several runs of the same child: per model the median samples/s (and every
+ * run's figure), the largest peak RSS; the first run's other fields. A failed run is left out.
+ */
+function combineRuns(runs) {
+  const ok = runs.filter((r) => r && !r.error);
+  if (ok.length === 0) return runs[0] ?? { error: 'no run' };
+  const results = {};
+  for (const m of Object.keys(ok[0].results ?? {})) {
+    const rs = ok.map((r) => r.results?.[m]).filter((x) => x && !x.error);
+    if (rs.length === 0) {
+      results[m] = ok[0].results[m];
+      continue;
+    }
+    const v = rs.map((x) => x.samplesPerSec).sort((a, b) => a - b);
+    const mid = v.length >> 1;
+    results[m] = { ...rs[0], samplesPerSec: v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2, runs: rs.map((x) => x.samplesPerSec), best: v[v.length - 1] };
+  }
+  return { ...ok[0], runs: ok.length, peakRssMiB: Math.max(...ok.map((r) => r.peakRssMiB ?? 0)), results };
+}
+
 function findTorchPython() {
   const env = process.env;
   const venv = env.VIRTUAL_ENV ? join(env.VIRTUAL_ENV, 'bin', 'python') : null;
@@ -106,8 +146,27 @@ const out = { date: started.toISOString(), quick, plainSimd: plain, seconds, cor
 
 const full = only === null;
 out.gemm = full ? child('node', ['bench/gemm.mjs', ...(quick ? ['--quick'] : [])], 'GEMM (plain SIMD)', 600, { ...process.env, NABLA_RELAXED_SIMD: '0' }) : null;
+// nabla wasm and PyTorch: `rounds` runs each, alternating, so that a slow spell of a shared
+// machine (or a process that lands on a slow memory layout; PyTorch's convolution backward does,
+// at random) falls on both sides; the table gives medians.
+const py = findTorchPython();
+const torchThreads = Math.min(2, cores);
+const torchEnv = peerIsa === 'avx2'
+  ? { ...process.env, ATEN_CPU_CAPABILITY: 'avx2', MKL_ENABLE_INSTRUCTIONS: 'AVX2', ONEDNN_MAX_CPU_ISA: 'AVX2' }
+  : process.env;
+const torchLabel = `PyTorch, ${torchThreads} threads${peerIsa ? ', capped at AVX2' : ''}`;
+const nablaRuns = [];
+const torchRuns = [];
+for (let r = 0; r < rounds; r++) {
+  const tag = rounds > 1 ? ` (round ${r + 1} of ${rounds})` : '';
+  nablaRuns.push(child('node', ['bench/nabla-train.mjs', 'wasm', '0', String(seconds), modelList], `nabla wasm, ${cores} threads${tag}`, 600, nablaEnv));
+  if (py) torchRuns.push(child(py, ['bench/torch_train.py', String(torchThreads), String(seconds), modelList, mnistDir()], torchLabel + tag, 600, torchEnv));
+}
+out.rounds = rounds;
+out.peerIsa = peerIsa;
+out.nablaWasm = combineRuns(nablaRuns);
+out.pytorch = py ? combineRuns(torchRuns) : { error: 'PyTorch not installed (Debian: apt-get install -y python3-torch; or pip install torch)' };
 out.gemmRelaxed = full ? child('node', ['bench/gemm.mjs', ...(quick ? ['--quick'] : [])], 'GEMM (relaxed SIMD, the default)') : null;
-out.nablaWasm = child('node', ['bench/nabla-train.mjs', 'wasm', '0', String(seconds), modelList], `nabla wasm, ${cores} threads`, 600, nablaEnv);
 const seqRun = list(RUN_MODELS.filter((m) => SEQ_MODELS.includes(m)));
 out.nablaWasmUnfused = args.includes('--unfused') && seqRun
   ? child('node', ['bench/nabla-train.mjs', 'wasm', '0', String(seconds), seqRun], 'nabla wasm, recurrent layers unfused', 600, { ...nablaEnv, NABLA_BENCH_FUSED: '0' })
@@ -119,10 +178,6 @@ out.tfjsWasm = child('node', ['bench/tfjs-train.mjs', 'wasm', String(seconds), m
 const tfCpuModels = list(FLAT);
 out.tfjsCpu = tfCpuModels ? child('node', ['bench/tfjs-train.mjs', 'cpu', String(Math.min(seconds, 2)), tfCpuModels], 'TF.js cpu') : null;
 
-const py = findTorchPython();
-out.pytorch = py
-  ? child(py, ['bench/torch_train.py', String(Math.min(2, cores)), String(seconds), modelList, mnistDir()], `PyTorch, ${Math.min(2, cores)} threads`)
-  : { error: 'PyTorch not installed (Debian: apt-get install -y python3-torch; or pip install torch)' };
 out.ops = full ? child('node', ['bench/ops.mjs'], 'per-op overhead', 600, nablaEnv) : null;
 out.python = py;
 out.loadAfter = loadavg();
@@ -137,7 +192,8 @@ const cols = [
 ];
 const lines = [];
 lines.push(`nabla bench — ${out.date}, ${cores} cores (${out.cpu}), Node ${out.node}, load ${load0.map((v) => v.toFixed(2)).join(' ')} → ${out.loadAfter.map((v) => v.toFixed(2)).join(' ')}`);
-lines.push(`nabla wasm: ${out.nablaWasm?.threads ?? '?'} threads, relaxed SIMD ${out.nablaWasm?.relaxedSimd ? 'on' : 'off'}; PyTorch ${out.pytorch?.version ?? '—'} with ${out.pytorch?.threads ?? '—'} threads (BLAS ${out.pytorch?.blas ?? '—'}, CPU capability ${out.pytorch?.cpuCapability ?? '—'}; ${py ?? 'no Python with torch'}); ${seconds} s per measurement`);
+lines.push(`nabla wasm: ${out.nablaWasm?.threads ?? '?'} threads, relaxed SIMD ${out.nablaWasm?.relaxedSimd ? 'on' : 'off'}; PyTorch ${out.pytorch?.version ?? '—'} with ${out.pytorch?.threads ?? '—'} threads (BLAS ${out.pytorch?.blas ?? '—'}, CPU capability ${out.pytorch?.cpuCapability ?? '—'}${peerIsa ? '; capped at AVX2 by ATEN_CPU_CAPABILITY, MKL_ENABLE_INSTRUCTIONS and ONEDNN_MAX_CPU_ISA, emulating a CPU without AVX-512' : ''}; ${py ?? 'no Python with torch'}); ${seconds} s per measurement`);
+if (rounds > 1) lines.push(`nabla wasm and PyTorch: median of ${rounds} runs each, alternating processes (every run's figure below the ratios)`);
 lines.push('');
 lines.push('GEMM n³ GFLOP/s       ' + (out.gemm?.length ? [...new Set(out.gemm.map((g) => g.n))].map((n) => String(n).padStart(7)).join('') : ''));
 for (const [label, g] of [['plain SIMD', out.gemm], ['relaxed SIMD', out.gemmRelaxed]]) {
@@ -169,7 +225,16 @@ for (const m of RUN_MODELS) {
   const w1 = rate(out.nablaWasm1, m);
   const u = rate(out.nablaWasmUnfused, m);
   if (u) lines.push(`  ${m}: fused / unfused recurrent layers = ${ratio(w, u)}`);
-  lines.push(`  ${m}: nabla-wasm / best TF.js that trains it (${bestName}) = ${ratio(w, best)}, / PyTorch = ${ratio(w, rate(out.pytorch, m))}, / nabla-cpu = ${ratio(w, rate(out.nablaCpu, m))}, threads 1→${out.nablaWasm?.threads ?? cores} speed-up ${ratio(w, w1)}`);
+  const pt = rate(out.pytorch, m);
+  const ptBest = out.pytorch?.results?.[m]?.best ?? null;
+  const vsBest = rounds > 1 && ptBest ? ` (${ratio(w, ptBest)} of PyTorch's best run)` : '';
+  lines.push(`  ${m}: nabla-wasm / best TF.js that trains it (${bestName}) = ${ratio(w, best)}, / PyTorch = ${ratio(w, pt)}${vsBest}, / nabla-cpu = ${ratio(w, rate(out.nablaCpu, m))}, threads 1→${out.nablaWasm?.threads ?? cores} speed-up ${ratio(w, w1)}`);
+}
+if (rounds > 1) {
+  for (const m of RUN_MODELS) {
+    const each = (r) => (r?.results?.[m]?.runs ?? []).map((v) => fmt(v)).join(' / ') || '—';
+    lines.push(`  ${m} runs: nabla-wasm ${each(out.nablaWasm)}; PyTorch ${each(out.pytorch)}`);
+  }
 }
 for (const m of RUN_MODELS) {
   const tfErr = out.tfjsWasm?.results?.[m]?.error;
