@@ -8,25 +8,16 @@ import * as nb from '../../src/index.js';
 import { referenceUpdates } from '../../src/graph/train.js';
 import { forEachBackend } from '../conformance/backends.js';
 import { read } from '../conformance/helpers.js';
+import { classifier } from './classifier.js';
 
 const tf = nb.graph;
 
 function build(lrKind: 'placeholder' | 'number', reference: boolean) {
-  const g = new tf.Graph();
-  return g.asDefault(() => {
-    nb.seed(5);
-    const x = tf.placeholder('float32', [null, 6], 'x');
-    const y = tf.placeholder('float32', [null, 3], 'y');
-    const lr = tf.placeholder('float32', [], 'lr');
-    const W1 = new tf.Variable(nb.mul(nb.randn([6, 8]), 0.4), { name: 'W1' });
-    const b1 = new tf.Variable(nb.zeros([8]), { name: 'b1' });
-    const W2 = new tf.Variable(nb.mul(nb.randn([8, 3]), 0.4), { name: 'W2' });
-    const h = tf.nn.relu(tf.add(tf.matmul(x, W1), b1));
-    const loss = tf.reduceMean(tf.nn.softmaxCrossEntropyWithLogits({ labels: y, logits: tf.matmul(h, W2) }));
+  const m = classifier(5, (loss, lr) => {
     const opt = new tf.train.AdamOptimizer(lrKind === 'placeholder' ? lr : 0.02);
-    const train = (reference ? referenceUpdates(opt) : opt).minimize(loss);
-    return { g, x, y, lr, train, loss, vars: [W1, b1, W2], init: tf.globalVariablesInitializer() };
+    return (reference ? referenceUpdates(opt) : opt).minimize(loss);
   });
+  return { ...m, vars: [m.W1, m.b1, m.W2] };
 }
 
 function close(a: ArrayLike<number>, b: ArrayLike<number>, tol: number): void {

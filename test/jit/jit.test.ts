@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import * as nb from '../../src/index.js';
 import { forEachSyncBackend } from '../conformance/backends.js';
+import { trainer } from './trainer.js';
 
 type Opt = ReturnType<typeof nb.optim.adam> | ReturnType<typeof nb.optim.sgd>;
 
@@ -8,17 +9,8 @@ type Opt = ReturnType<typeof nb.optim.adam> | ReturnType<typeof nb.optim.sgd>;
 function setup(kind: 'adam' | 'sgd' | 'sgdm', seed = 1) {
   nb.seed(seed);
   const model = nb.nn.sequential(nb.nn.linear(12, 16), nb.nn.relu(), nb.nn.linear(16, 5));
-  nb.tidy(() => model.call(nb.zeros([1, 12]))); // weights drawn now, from this seed
-  const params = model.parameters();
   const opt: Opt = kind === 'adam' ? nb.optim.adam(0.01) : kind === 'sgd' ? nb.optim.sgd(0.1) : nb.optim.sgd(0.05, { momentum: 0.9 });
-  const step = (x: nb.Tensor, y: nb.Tensor): nb.Tensor => {
-    const l = nb.nn.softmaxCrossEntropy(model.call(x), y);
-    opt.zeroGrad(params);
-    l.backward();
-    opt.step(params);
-    return l;
-  };
-  return { model, params, opt, step };
+  return trainer(model, 12, opt);
 }
 
 function batches(n: number, rows = 8) {

@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as nb from '../../src/index.js';
 import { overlaps, placeBuffers, type Lifetime } from '../../src/jit/memplan.js';
 import { createWasmBackend } from '../../src/backends/wasm/index.js';
+import { trainer } from './trainer.js';
 import { PlannedReplay, SlabAllocs, type SlabDevice } from '../../src/backends/wasm/planned-alloc.js';
 import { Random } from '../../src/tensor/random.js';
 
@@ -172,17 +173,8 @@ function setup(kind: 'M1' | 'M2') {
   nb.seed(3);
   const nn = nb.nn;
   const model = kind === 'M1' ? nn.sequential(nn.linear(48, 10)) : nn.sequential(nn.linear(48, 64), nn.relu(), nn.linear(64, 32), nn.relu(), nn.linear(32, 10));
-  nb.tidy(() => model.call(nb.zeros([1, 48])));
-  const params = model.parameters();
   const opt: Opt = kind === 'M1' ? nb.optim.sgd(0.1) : nb.optim.adam(1e-2);
-  const step = (x: nb.Tensor, y: nb.Tensor): nb.Tensor => {
-    const l = nb.nn.softmaxCrossEntropy(model.call(x), y);
-    opt.zeroGrad(params);
-    l.backward();
-    opt.step(params);
-    return l;
-  };
-  return { model, params, step };
+  return trainer(model, 48, opt);
 }
 
 function batches(n: number, rows = 16): [nb.Tensor, nb.Tensor][] {

@@ -1,25 +1,13 @@
 import { describe, it, expect } from 'vitest';
 import * as nb from '../../src/index.js';
+import { classifier } from '../graph/classifier.js';
 
 const tf = nb.graph;
 
 /** A two-layer classifier graph trained by `opt`; returns the train op, loss and placeholders. */
 function build(opt: 'adam' | 'gd' | 'momentum') {
-  const g = new tf.Graph();
-  return g.asDefault(() => {
-    nb.seed(3);
-    const x = tf.placeholder('float32', [null, 6], 'x');
-    const y = tf.placeholder('float32', [null, 3], 'y');
-    const lr = tf.placeholder('float32', [], 'lr');
-    const W1 = new tf.Variable(nb.mul(nb.randn([6, 8]), 0.4), { name: 'W1' });
-    const b1 = new tf.Variable(nb.zeros([8]), { name: 'b1' });
-    const W2 = new tf.Variable(nb.mul(nb.randn([8, 3]), 0.4), { name: 'W2' });
-    const h = tf.nn.relu(tf.add(tf.matmul(x, W1), b1));
-    const loss = tf.reduceMean(tf.nn.softmaxCrossEntropyWithLogits({ labels: y, logits: tf.matmul(h, W2) }));
-    const o = opt === 'adam' ? new tf.train.AdamOptimizer(lr) : opt === 'gd' ? new tf.train.GradientDescentOptimizer(lr) : new tf.train.MomentumOptimizer(lr, 0.9);
-    const train = o.minimize(loss);
-    return { g, x, y, lr, train, loss, W1, W2, init: tf.globalVariablesInitializer() };
-  });
+  return classifier(3, (loss, lr) =>
+    (opt === 'adam' ? new tf.train.AdamOptimizer(lr) : opt === 'gd' ? new tf.train.GradientDescentOptimizer(lr) : new tf.train.MomentumOptimizer(lr, 0.9)).minimize(loss));
 }
 
 describe('Session.run compiles repeated runs (nb.jit)', () => {

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import * as nb from '../../src/index.js';
 import { webgpuStatus } from '../webgpu/setup.js';
+import { trainer } from './trainer.js';
 
 const why = await webgpuStatus();
 
@@ -14,17 +15,7 @@ function setup() {
   nb.seed(5);
   const nn = nb.nn;
   const model = nn.sequential(nn.linear(20, 32), nn.relu(), nn.linear(32, 16), nn.relu(), nn.linear(16, 4));
-  nb.tidy(() => model.call(nb.zeros([1, 20])));
-  const params = model.parameters();
-  const opt = nb.optim.adam(1e-2);
-  const step = (x: nb.Tensor, y: nb.Tensor): nb.Tensor => {
-    const l = nb.nn.softmaxCrossEntropy(model.call(x), y);
-    opt.zeroGrad(params);
-    l.backward();
-    opt.step(params);
-    return l;
-  };
-  return { model, params, step };
+  return trainer(model, 20, nb.optim.adam(1e-2));
 }
 
 describe.skipIf(why !== null && !process.env.CI)(`nb.jit on webgpu${why ? ` (skipped: ${why})` : ''}`, () => {
