@@ -17,19 +17,31 @@ function checkF32(t: KTensor): void {
 }
 
 export function adamStep(gpu: Gpu, p: KTensor, g: KTensor, m: KTensor, v: KTensor, h: AdamHyper): [Buf, Buf, Buf] {
+  return adamKernel(gpu, p, g, m, v, h, h.lrT);
+}
+
+/**
+ * The Adam step, its step size either a number baked into the parameters or (fused-apply.ts) a
+ * one-element float32 tensor the kernel reads when it runs.
+ */
+export function adamKernel(gpu: Gpu, p: KTensor, g: KTensor, m: KTensor, v: KTensor, h: Omit<AdamHyper, 'lrT'>, lr: number | KTensor): [Buf, Buf, Buf] {
   checkF32(p);
+  const fed = typeof lr !== 'number';
+  if (fed) checkF32(lr);
   const n = p.size;
   const [po, mo, vo] = [gpu.alloc(n), gpu.alloc(n), gpu.alloc(n)];
   if (n === 0) return [po, mo, vo];
-  const prm = new Params().u32(n, h.l2 ? 1 : 0, h.decay !== 1 ? 1 : 0).f32(h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, h.lrT, h.epsT, h.l2, h.decay);
+  const prm = new Params().u32(n, h.l2 ? 1 : 0, h.decay !== 1 ? 1 : 0).f32(h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, fed ? 0 : lr, h.epsT, h.l2, h.decay);
+  const out = fed ? 6 : 5; // the first output's binding
   const code = (): string => `
 @group(0) @binding(1) var<storage, read> Pp: array<f32>;
 @group(0) @binding(2) var<storage, read> G: array<f32>;
 @group(0) @binding(3) var<storage, read> Mm: array<f32>;
 @group(0) @binding(4) var<storage, read> V: array<f32>;
-@group(0) @binding(5) var<storage, read_write> PO: array<f32>;
-@group(0) @binding(6) var<storage, read_write> MO: array<f32>;
-@group(0) @binding(7) var<storage, read_write> VO: array<f32>;
+${fed ? '@group(0) @binding(5) var<storage, read> LR: array<f32>;' : ''}
+@group(0) @binding(${out}) var<storage, read_write> PO: array<f32>;
+@group(0) @binding(${out + 1}) var<storage, read_write> MO: array<f32>;
+@group(0) @binding(${out + 2}) var<storage, read_write> VO: array<f32>;
 ${MAIN}
   let w = Pp[i];
   var gi = G[i];
@@ -38,11 +50,12 @@ ${MAIN}
   let vi = V[i] * pf(5u) + (gi * gi) * pf(6u);
   var base = w;
   if (P[2] == 1u) { base = w * pf(10u); }
-  PO[i] = base - (mi / (sqrt(vi) + pf(8u))) * pf(7u);
+  PO[i] = base - (mi / (sqrt(vi) + pf(8u))) * ${fed ? 'LR[0]' : 'pf(7u)'};
   MO[i] = mi;
   VO[i] = vi;
 }`;
-  gpu.run('adamStep', code, [buf(p), buf(g), buf(m), buf(v), po, mo, vo], prm, Gpu.grid(n));
+  const inputs = [buf(p), buf(g), buf(m), buf(v), ...(fed ? [buf(lr)] : [])];
+  gpu.run(fed ? 'adamStepTensorLr' : 'adamStep', code, [...inputs, po, mo, vo], prm, Gpu.grid(n));
   return [po, mo, vo];
 }
 
