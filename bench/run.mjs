@@ -147,8 +147,9 @@ const out = { date: started.toISOString(), quick, plainSimd: plain, seconds, cor
 const full = only === null;
 out.gemm = full ? child('node', ['bench/gemm.mjs', ...(quick ? ['--quick'] : [])], 'GEMM (plain SIMD)', 600, { ...process.env, NABLA_RELAXED_SIMD: '0' }) : null;
 // nabla wasm and PyTorch: `rounds` runs each, alternating, so that a slow spell of a shared
-// machine (or a process that lands on a slow memory layout; PyTorch's convolution backward does,
-// at random) falls on both sides; the table gives medians.
+// machine falls on both sides, and a PyTorch process that lands in its slow state for M3 (one
+// does, at random, for its whole life: bench/torch_steps.py) is one run of several; the table
+// gives medians.
 const py = findTorchPython();
 const torchThreads = Math.min(2, cores);
 const torchEnv = peerIsa === 'avx2'
